@@ -1,0 +1,114 @@
+/**
+ * The records quotagate keeps in its Config table, as the code sees them. Money is always an
+ * integer count of nano-USD (`…Nano`, 1e-9 USD); times are epoch milliseconds unless named
+ * `…At` in seconds for DynamoDB TTL (`expiresAt`).
+ */
+
+export type Status = 'active' | 'disabled';
+
+export interface User {
+  id: string;
+  email: string;
+  status: Status;
+  /** Requests in flight at once; 0 means unlimited. */
+  concurrency: number;
+  balanceNano: number;
+  createdAt: string;
+}
+
+export interface ApiKey {
+  /** Public id (`key_…`), safe to show; the secret itself is never stored. */
+  id: string;
+  /** SHA-256 hex of the secret: the only form in which the key is kept. */
+  hash: string;
+  /** First characters of the secret, to recognise a key in listings. */
+  prefix: string;
+  userId: string;
+  groupId: string;
+  name: string;
+  status: Status;
+  createdAt: string;
+  /** ISO date after which the key is refused with 403. */
+  expiresAt?: string;
+  /** Total USD the key may spend, in nano-USD. */
+  quotaNano?: number;
+  /** Models the key may call; absent means any model the group reaches. */
+  allowedModels?: string[];
+}
+
+export type BillingMode = 'balance' | 'subscription';
+
+export interface Group {
+  id: string;
+  name: string;
+  /** Multiplies the cost charged to a balance; 1 is list price. */
+  rateMultiplier: number;
+  billingMode: BillingMode;
+  /** Subscription limits in nano-USD per window; absent means no limit. */
+  dailyLimitNano?: number;
+  weeklyLimitNano?: number;
+  monthlyLimitNano?: number;
+  createdAt: string;
+}
+
+export interface Subscription {
+  userId: string;
+  groupId: string;
+  status: Status;
+  /** ISO date the subscription ends. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+export type AccountType = 'apikey' | 'oauth';
+
+export interface ApiKeyCredentials {
+  apiKey: string;
+}
+
+export interface OAuthCredentials {
+  accessToken: string;
+  refreshToken?: string;
+  chatgptAccountId?: string;
+  /** ISO time the access token expires. */
+  expiresAt?: string;
+}
+
+/** Why an account is not being scheduled right now; cleared by an admin or by time. */
+export interface AccountHealth {
+  /** `error` stays until an admin clears it; the others end at `until`. */
+  state: 'ok' | 'error' | 'rate_limited' | 'overloaded';
+  reason?: string;
+  /** Epoch ms the cooldown ends (rate_limited, overloaded). */
+  until?: number;
+  updatedAt?: string;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  type: AccountType;
+  /** Base URL of the upstream (API-key accounts; OAuth accounts default to the ChatGPT backend). */
+  baseUrl?: string;
+  credentials: ApiKeyCredentials | OAuthCredentials;
+  status: Status;
+  /** Lower is preferred. */
+  priority: number;
+  /** Requests in flight at once on this account. */
+  concurrency: number;
+  /** Requested model → upstream model. When non-empty, only these models are supported. */
+  modelMapping: Record<string, string>;
+  groupIds: string[];
+  /** Upstream statuses that mark the account; empty means the default set. */
+  customErrorCodes?: number[];
+  health: AccountHealth;
+  /** Epoch ms of the last request served. */
+  lastUsedAt?: number;
+  createdAt: string;
+}
+
+/** Admin-provided settings that the gateway reads (cached) from the Config table. */
+export interface Settings {
+  /** Instructions given to non-Codex clients; the built-in default is used when absent. */
+  defaultInstructions?: string;
+}

@@ -1,0 +1,90 @@
+/**
+ * Errors are values with a type, a status and an OpenAI-shaped body, defined once. Everything
+ * the gateway refuses goes through {@link GatewayError}, so the JSON a client reads and the SSE
+ * `event: error` it reads after a stream started carry the same type and message.
+ *
+ * @example
+ * ```ts
+ * throw GatewayError.invalidRequest('model is required');
+ * ```
+ */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'upstream_error'
+  | 'api_error';
+
+export interface OpenAIErrorBody {
+  error: { type: string; message: string; code?: string | null; param?: string | null };
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string | undefined;
+
+  constructor(status: number, type: ErrorType, message: string, code?: string) {
+    super(message);
+    this.name = 'GatewayError';
+    this.status = status;
+    this.type = type;
+    this.code = code;
+  }
+
+  toBody(): OpenAIErrorBody {
+    const error: OpenAIErrorBody['error'] = { type: this.type, message: this.message };
+    if (this.code) error.code = this.code;
+    return { error };
+  }
+
+  static invalidRequest(message: string, status = 400): GatewayError {
+    return new GatewayError(status, 'invalid_request_error', message);
+  }
+  static unauthorized(message = 'Invalid API key'): GatewayError {
+    return new GatewayError(401, 'authentication_error', message);
+  }
+  static forbidden(message: string, code?: string): GatewayError {
+    return new GatewayError(403, 'permission_error', message, code);
+  }
+  static rateLimited(message: string, code?: string): GatewayError {
+    return new GatewayError(429, 'rate_limit_error', message, code);
+  }
+  static notFound(message: string): GatewayError {
+    return new GatewayError(404, 'not_found_error', message);
+  }
+  static internal(message = 'Internal error, please retry later'): GatewayError {
+    return new GatewayError(500, 'api_error', message);
+  }
+}
+
+/**
+ * What a client sees once every account has failed: the seed's `mapUpstreamError`, kept to the
+ * letter so that clients written against sub2api read the same messages.
+ */
+export function mapUpstreamError(upstreamStatus: number): GatewayError {
+  switch (upstreamStatus) {
+    case 401:
+      return new GatewayError(502, 'upstream_error', 'Upstream authentication failed, please contact administrator');
+    case 403:
+      return new GatewayError(502, 'upstream_error', 'Upstream access forbidden, please contact administrator');
+    case 429:
+      return new GatewayError(429, 'rate_limit_error', 'Upstream rate limit exceeded, please retry later');
+    case 529:
+      return new GatewayError(503, 'upstream_error', 'Upstream service overloaded, please retry later');
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return new GatewayError(502, 'upstream_error', 'Upstream service temporarily unavailable');
+    default:
+      return new GatewayError(502, 'upstream_error', 'Upstream request failed');
+  }
+}
+
+/** The SSE frame that reports an error once status 200 has already left. */
+export function sseErrorFrame(error: GatewayError): string {
+  return `event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`;
+}

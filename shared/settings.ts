@@ -1,0 +1,73 @@
+/**
+ * Runtime settings read once from the environment. The CDK stack sets these variables on each
+ * function; the local stack sets them before it loads a handler. Defaults are the documented
+ * behaviour, so an unset variable never means "off" by accident.
+ *
+ * @example
+ * ```ts
+ * const settings = loadSettings(); settings.bodyLimitBytes; // 10 MiB unless QG_BODY_LIMIT_BYTES
+ * ```
+ */
+import type { TableNames } from './tables/definitions.ts';
+
+export interface GatewaySettings {
+  tables: TableNames;
+  /** Largest request body accepted, in bytes (413 past it). */
+  bodyLimitBytes: number;
+  /** Slot lease period; a crashed holder's slot frees itself within this. */
+  leaseSeconds: number;
+  /** How long a request waits for a user slot before 429. */
+  userWaitSeconds: number;
+  /** How long a request waits for an account slot before 429. */
+  accountWaitSeconds: number;
+  /** Requests that may wait for a full account at once. */
+  accountMaxWaiting: number;
+  /** SSE comment ping interval while a streaming request waits; 0 disables pings. */
+  pingIntervalSeconds: number;
+  /** Upstream: time allowed until response headers arrive. */
+  firstByteTimeoutMs: number;
+  /** Upstream: longest silence allowed between two body chunks. */
+  idleTimeoutMs: number;
+  /** Cooldown for a 429 that gives no reset time. */
+  rateLimitCooldownSeconds: number;
+  /** Cooldown after a 529. */
+  overloadCooldownSeconds: number;
+  /** Seconds config items may be served from memory. */
+  configCacheSeconds: number;
+  /** ChatGPT Codex backend used by OAuth accounts without a base URL of their own. */
+  chatgptBaseUrl: string;
+  /** EventBridge bus the usage events go to. */
+  eventBusName: string;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
+  const stage = env.QG_STAGE ?? 'local';
+  return {
+    tables: {
+      config: env.QG_CONFIG_TABLE ?? `quotagate-${stage}-config`,
+      state: env.QG_STATE_TABLE ?? `quotagate-${stage}-state`,
+      usage: env.QG_USAGE_TABLE ?? `quotagate-${stage}-usage`,
+    },
+    bodyLimitBytes: int(env, 'QG_BODY_LIMIT_BYTES', 10 * 1024 * 1024),
+    leaseSeconds: int(env, 'QG_LEASE_SECONDS', 90),
+    userWaitSeconds: int(env, 'QG_USER_WAIT_SECONDS', 30),
+    accountWaitSeconds: int(env, 'QG_ACCOUNT_WAIT_SECONDS', 30),
+    accountMaxWaiting: int(env, 'QG_ACCOUNT_MAX_WAITING', 20),
+    pingIntervalSeconds: int(env, 'QG_PING_INTERVAL_SECONDS', 10),
+    firstByteTimeoutMs: int(env, 'QG_FIRST_BYTE_TIMEOUT_MS', 120_000),
+    idleTimeoutMs: int(env, 'QG_IDLE_TIMEOUT_MS', 120_000),
+    rateLimitCooldownSeconds: int(env, 'QG_RATE_LIMIT_COOLDOWN_SECONDS', 300),
+    overloadCooldownSeconds: int(env, 'QG_OVERLOAD_COOLDOWN_SECONDS', 600),
+    configCacheSeconds: int(env, 'QG_CONFIG_CACHE_SECONDS', 5),
+    chatgptBaseUrl: env.QG_CHATGPT_BASE_URL ?? 'https://chatgpt.com/backend-api/codex',
+    eventBusName: env.QG_EVENT_BUS_NAME ?? `quotagate-${stage}`,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * One DynamoDB document client per process, created lazily at module scope so a warm Lambda
+ * reuses its connections. `DYNAMODB_ENDPOINT` points it at the local stack's dynalite.
+ *
+ * Every request the client sends is counted in {@link dynamoRequestCounter}; the benchmark reads
+ * it to report DynamoDB requests per gateway request, critical path and total.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Counts of sent DynamoDB commands by name, for benchmarks and tests. */
+export const dynamoRequestCounter = {
+  total: 0,
+  byCommand: new Map<string, number>(),
+  reset(): void {
+    this.total = 0;
+    this.byCommand.clear();
+  },
+};
+
+let client: DynamoDBDocumentClient | undefined;
+
+export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDBDocumentClient {
+  const base = new DynamoDBClient({
+    ...(endpoint
+      ? {
+          endpoint,
+          region: process.env.AWS_REGION ?? 'local',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+    maxAttempts: 3,
+  });
+  base.middlewareStack.add(
+    (next, context) => async (args) => {
+      dynamoRequestCounter.total += 1;
+      const name = context.commandName ?? 'unknown';
+      dynamoRequestCounter.byCommand.set(name, (dynamoRequestCounter.byCommand.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'quotagateRequestCounter' },
+  );
+  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The process-wide client. */
+export function documentClient(): DynamoDBDocumentClient {
+  client ??= createDocumentClient();
+  return client;
+}

@@ -1,0 +1,70 @@
+/**
+ * The one module that spells item keys. Every other file asks these functions for a key, so a
+ * format can change in one place and a grep for `SLOT#` finds exactly one definition.
+ *
+ * Config table: `USER#<id>`, `KEY#<sha256>`, `GROUP#<id>`, `ACCOUNT#<id>`, subscriptions under
+ * the user (`USER#<id>` / `SUB#<groupId>`), prices (`PRICE#<model>`) and settings (`SETTINGS`).
+ * `gsi1` lists an entity kind (`gsi1pk` = `USERS`, `GROUPS`, `ACCOUNTS`, `KEYS#<userId>`).
+ *
+ * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
+ * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`.
+ *
+ * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates.
+ *
+ * @example
+ * ```ts
+ * keys.slot('user', 'u_1', 0); // { pk: 'SLOT#user#u_1', sk: '000' }
+ * ```
+ */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+export type SlotScope = 'user' | 'acct';
+
+/** The entity kinds listed through the Config table's `gsi1`. */
+export const LIST = {
+  users: 'USERS',
+  groups: 'GROUPS',
+  accounts: 'ACCOUNTS',
+  prices: 'PRICES',
+  keysOf: (userId: string) => `KEYS#${userId}`,
+} as const;
+
+export const keys = {
+  user: (id: string): ItemKey => ({ pk: `USER#${id}`, sk: 'USER' }),
+  apiKey: (hash: string): ItemKey => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
+  group: (id: string): ItemKey => ({ pk: `GROUP#${id}`, sk: 'GROUP' }),
+  account: (id: string): ItemKey => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' }),
+  subscription: (userId: string, groupId: string): ItemKey => ({ pk: `USER#${userId}`, sk: `SUB#${groupId}` }),
+  subscriptionPrefix: (userId: string) => ({ pk: `USER#${userId}`, skPrefix: 'SUB#' }),
+  price: (model: string): ItemKey => ({ pk: `PRICE#${model}`, sk: 'PRICE' }),
+  settings: (): ItemKey => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
+
+  slotPartition: (scope: SlotScope, id: string) => `SLOT#${scope}#${id}`,
+  slot: (scope: SlotScope, id: string, index: number): ItemKey => ({
+    pk: `SLOT#${scope}#${id}`,
+    sk: String(index).padStart(3, '0'),
+  }),
+  waitPartition: (scope: SlotScope, id: string) => `WAIT#${scope}#${id}`,
+  wait: (scope: SlotScope, id: string, index: number): ItemKey => ({
+    pk: `WAIT#${scope}#${id}`,
+    sk: String(index).padStart(3, '0'),
+  }),
+  sticky: (groupId: string, sessionHash: string): ItemKey => ({
+    pk: `STICKY#${groupId}#${sessionHash}`,
+    sk: 'STICKY',
+  }),
+
+  usageRecord: (requestId: string): ItemKey => ({ pk: `REQ#${requestId}`, sk: 'REQ' }),
+  aggregate: (dimension: 'user' | 'key' | 'account' | 'model', id: string, day: string): ItemKey => ({
+    pk: `AGG#${dimension}#${id}`,
+    sk: day,
+  }),
+} as const;
+
+/** Slot indexes are stored zero-padded; this reads one back. */
+export function slotIndexOf(sk: string): number {
+  return Number.parseInt(sk, 10);
+}
