@@ -1,0 +1,118 @@
+/**
+ * OpenAI-shaped error bodies, so that code under test (and the official SDK) sees errors exactly as the
+ * real API would send them: `{ "error": { "message", "type", "param", "code" } }`.
+ */
+
+/** The JSON body of an OpenAI API error response. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** Builds an OpenAI-shaped error body. */
+export function openAIError(
+  message: string,
+  type: string,
+  code: string | null = null,
+  param: string | null = null,
+): OpenAIErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/**
+ * Masks a credential the way OpenAI does in "Incorrect API key provided" messages: a short prefix and
+ * the last four characters stay visible, everything else becomes `*`. Short tokens are fully masked.
+ */
+export function maskToken(token: string): string {
+  if (token.length < 12) return '*'.repeat(token.length);
+  const prefix = Math.min(8, Math.floor(token.length / 4));
+  return `${token.slice(0, prefix)}${'*'.repeat(token.length - prefix - 4)}${token.slice(-4)}`;
+}
+
+/** The 401 OpenAI sends when the bearer token is not a valid key. */
+export function invalidApiKeyError(token: string): OpenAIErrorBody {
+  return openAIError(
+    `Incorrect API key provided: ${maskToken(token)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    'invalid_request_error',
+    'invalid_api_key',
+  );
+}
+
+/** The 401 OpenAI sends when there is no bearer token at all. */
+export function missingApiKeyError(): OpenAIErrorBody {
+  return openAIError(
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.",
+    'invalid_request_error',
+  );
+}
+
+/** The 400 OpenAI sends when the request body is not a JSON object. */
+export function invalidJsonError(): OpenAIErrorBody {
+  return openAIError(
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+    'invalid_request_error',
+  );
+}
+
+/** The 400 OpenAI sends when a required body field is absent. */
+export function missingParameterError(param: string): OpenAIErrorBody {
+  return openAIError(
+    `Missing required parameter: '${param}'.`,
+    'invalid_request_error',
+    'missing_required_parameter',
+    param,
+  );
+}
+
+/** What the mock knows about the request when it has to invent an error body. */
+export interface ErrorContext {
+  model: string;
+  token: string;
+  requestId: string;
+}
+
+/**
+ * The body the real API typically returns for `status`, used when an `error` behaviour has no `body`.
+ * 429 is a rate limit (not an exhausted quota); 503 and 529 are overload errors.
+ */
+export function defaultErrorBody(status: number, { model, token, requestId }: ErrorContext): OpenAIErrorBody {
+  switch (status) {
+    case 400:
+      return openAIError('Invalid request (mock upstream).', 'invalid_request_error');
+    case 401:
+      return invalidApiKeyError(token);
+    case 403:
+      return openAIError(
+        `Project \`proj_mock\` does not have access to model \`${model}\``,
+        'invalid_request_error',
+        'model_not_found',
+      );
+    case 404:
+      return openAIError(
+        `The model \`${model}\` does not exist or you do not have access to it.`,
+        'invalid_request_error',
+        'model_not_found',
+      );
+    case 422:
+      return openAIError('Unprocessable request (mock upstream).', 'invalid_request_error');
+    case 429:
+      return openAIError(
+        `Rate limit reached for ${model} in organization org-mock on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        'requests',
+        'rate_limit_exceeded',
+      );
+    case 503:
+    case 529:
+      return openAIError(
+        'The server is overloaded or not ready yet.',
+        'server_error',
+        'server_is_overloaded',
+      );
+    default:
+      return status >= 500
+        ? openAIError(
+            `The server had an error while processing your request. Sorry about that! You can retry your request, or contact us through our help center at help.openai.com if the error persists. (Please include the request ID ${requestId} in your message.)`,
+            'server_error',
+          )
+        : openAIError(`Request failed with status ${status} (mock upstream).`, 'invalid_request_error');
+  }
+}
