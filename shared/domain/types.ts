@@ -34,6 +34,8 @@ export interface ApiKey {
   quotaNano?: number;
   /** Models the key may call; absent means any model the group reaches. */
   allowedModels?: string[];
+  /** Nano-USD this key has spent so far (kept by the recorder), counted against `quotaNano`. */
+  usedNano?: number;
 }
 
 export type BillingMode = 'balance' | 'subscription';
@@ -58,6 +60,19 @@ export interface Subscription {
   /** ISO date the subscription ends. */
   expiresAt: string;
   createdAt: string;
+  /**
+   * Usage windows kept by the recorder, in nano-USD before the rate multiplier. A window starts
+   * on first use and counts until `start + 24 h / 7 d / 30 d`; a request recorded after that
+   * starts the next window. Absent start: the window has not started.
+   */
+  dailyWindowStartMs?: number;
+  dailyUsedNano?: number;
+  weeklyWindowStartMs?: number;
+  weeklyUsedNano?: number;
+  monthlyWindowStartMs?: number;
+  monthlyUsedNano?: number;
+  /** Everything ever counted against this subscription, never reset. */
+  usedNano?: number;
 }
 
 export type AccountType = 'apikey' | 'oauth';
@@ -104,7 +119,27 @@ export interface Account {
   health: AccountHealth;
   /** Epoch ms of the last request served. */
   lastUsedAt?: number;
+  /** The upstream's latest Codex usage-limit headers, normalised to its 5 h and 7 d windows. */
+  codexUsage?: CodexUsageSnapshot;
   createdAt: string;
+}
+
+/** One Codex usage-limit window as the upstream reported it. */
+export interface CodexUsageWindow {
+  usedPercent?: number;
+  resetAfterSeconds?: number;
+  windowMinutes?: number;
+  /** Epoch ms the window resets, computed from `resetAfterSeconds` and the response time. */
+  resetsAt?: number;
+}
+
+/** The `x-codex-*` headers of the latest response, primary/secondary mapped to 5 h / 7 d. */
+export interface CodexUsageSnapshot {
+  fiveHour?: CodexUsageWindow;
+  sevenDay?: CodexUsageWindow;
+  primaryOverSecondaryPercent?: number;
+  /** Epoch ms of the response the headers came with. */
+  updatedAt: number;
 }
 
 /** Admin-provided settings that the gateway reads (cached) from the Config table. */

@@ -9,7 +9,9 @@
  * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
  * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`.
  *
- * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates.
+ * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates,
+ * usage events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day
+ * (`REQS#<yyyy-mm-dd>` / `<startedAt>#<requestId>`) and parked events (`PARKED`).
  *
  * @example
  * ```ts
@@ -32,6 +34,18 @@ export const LIST = {
   keysOf: (userId: string) => `KEYS#${userId}`,
 } as const;
 
+/** The listings of the Usage table's `gsi1`. */
+export const USAGE_LIST = {
+  /** Usage records by the UTC day they started; sort key {@link usageRecordSortKey}. */
+  recordsOfDay: (day: string) => `REQS#${day}`,
+  parked: 'PARKED',
+} as const;
+
+/** `gsi1sk` of a usage record: ISO start time first, so a day's records list in time order. */
+export function usageRecordSortKey(startedAt: string, requestId: string): string {
+  return `${startedAt}#${requestId}`;
+}
+
 export const keys = {
   user: (id: string): ItemKey => ({ pk: `USER#${id}`, sk: 'USER' }),
   apiKey: (hash: string): ItemKey => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
@@ -40,6 +54,8 @@ export const keys = {
   subscription: (userId: string, groupId: string): ItemKey => ({ pk: `USER#${userId}`, sk: `SUB#${groupId}` }),
   subscriptionPrefix: (userId: string) => ({ pk: `USER#${userId}`, skPrefix: 'SUB#' }),
   price: (model: string): ItemKey => ({ pk: `PRICE#${model}`, sk: 'PRICE' }),
+  /** The price an unknown model falls back to, when an admin set one. */
+  defaultPrice: (): ItemKey => ({ pk: 'PRICE#*', sk: 'PRICE' }),
   settings: (): ItemKey => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
 
   slotPartition: (scope: SlotScope, id: string) => `SLOT#${scope}#${id}`,
@@ -62,6 +78,7 @@ export const keys = {
     pk: `AGG#${dimension}#${id}`,
     sk: day,
   }),
+  parkedEvent: (requestId: string): ItemKey => ({ pk: `PARKED#${requestId}`, sk: 'PARKED' }),
 } as const;
 
 /** Slot indexes are stored zero-padded; this reads one back. */

@@ -8,7 +8,8 @@ import { keys, LIST } from '../../tables/keys.ts';
 
 export type Item = Record<string, unknown>;
 
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind'] as const;
+// `usageMarks` is the recorder's per-request marker set on charged items (see usage-ledger.ts).
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind', 'usageMarks'] as const;
 
 /** Removes the storage attributes, leaving the entity. */
 export function entityOf<T>(item: Item | undefined): T | undefined {
