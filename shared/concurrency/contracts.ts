@@ -5,17 +5,46 @@
  */
 import type { Account, Group, User } from '../domain/types.ts';
 
-/** A held slot; `release` is idempotent and never throws. */
+/**
+ * A held slot; `release` is idempotent and never throws. A lease-backed slot renews itself in the
+ * background until released, so call `release` in the response's `finally`: it also awaits any
+ * write started on the slot's behalf (the sticky binding), which a Lambda must not leave dangling.
+ */
 export interface HeldSlot {
   release(): Promise<void>;
 }
 
 export interface WaitHooks {
-  /** Aborts the wait (client gone, deadline near). */
+  /**
+   * Aborts the wait (client gone, deadline near): the call rejects with `signal.reason` promptly
+   * and leaves no wait ticket or slot behind.
+   */
   signal?: AbortSignal;
-  /** Called when the request starts waiting and then every ping interval while it waits. */
+  /**
+   * Called when the request starts waiting (awaited, before the first poll) and then every ping
+   * interval while it waits; never called when the ping interval is 0 (as in the seed). The gateway
+   * starts the SSE stream and writes a `:\n\n` comment from it. A rejection of the first call ends
+   * the wait with that error; later rejections are reported and ignored.
+   */
   onWaiting?: () => void | Promise<void>;
 }
+
+/** The account a session was last served by, as the State table remembers it. */
+export interface StickySession {
+  accountId: string;
+  /** Epoch seconds the binding lapses. */
+  expiresAt: number;
+}
+
+/**
+ * Reads a session's sticky account. Never rejects (a failed read means "no binding"), so the
+ * gateway can start it before it waits for the user slot and pass the promise to
+ * {@link SelectAccount}: the read then costs no sequential round trip.
+ */
+export type LookupStickySession = (
+  groupId: string,
+  sessionHash: string,
+) => Promise<StickySession | undefined>;
 
 export interface UserSlotRequest extends WaitHooks {
   user: User;
@@ -33,8 +62,13 @@ export interface AccountSelectionRequest extends WaitHooks {
   group: Group;
   /** The model the client asked for; accounts with a mapping must list it. */
   model: string;
-  /** sha256 of the client's session identity, when it sent one. */
+  /** sha256 of the client's session identity, when it sent one (see `sessionHashOf`). */
   sessionHash?: string;
+  /**
+   * The sticky binding of `sessionHash`, prefetched with {@link LookupStickySession}; read on
+   * demand when absent. Reuse the same promise across failover attempts of one request.
+   */
+  sticky?: Promise<StickySession | undefined>;
   /** Accounts that already failed for this request. */
   excluded: ReadonlySet<string>;
   requestId: string;
@@ -50,8 +84,15 @@ export interface SelectedAccount {
  * lowest priority value, then least loaded, then least recently used; waits for the best one
  * when all are full. Throws GatewayError 503 when no account can serve the model, 429 when the
  * account wait queue is full or the wait times out.
+ *
+ * When the request carries a `sessionHash`, the session is bound to the chosen account once its
+ * slot is won (written when new or due for refresh, in the background; the slot's `release`
+ * awaits it), so the gateway does not call {@link BindStickySession} itself.
  */
 export type SelectAccount = (request: AccountSelectionRequest) => Promise<SelectedAccount>;
 
-/** Remembers which account served a session; called once the account's slot is won. */
+/**
+ * Remembers which account served a session for an hour. {@link SelectAccount} already binds; this
+ * is for a caller that chose an account some other way.
+ */
 export type BindStickySession = (groupId: string, sessionHash: string, accountId: string) => Promise<void>;

@@ -1,0 +1,101 @@
+/**
+ * Which accounts may serve a request and in what order they are preferred (DESIGN.md step 8):
+ * pure functions over the account list, so the whole policy is unit-tested without DynamoDB.
+ *
+ * Order: the sticky account if it has room; then lowest priority value; then least loaded
+ * (in-flight / concurrency); then least recently used (`lastUsedAt`, never-used first). Accounts
+ * that tie on all of these are shuffled, so equal accounts share the load instead of the first
+ * one in the list taking it all.
+ *
+ * @example
+ * ```ts
+ * const candidates = candidatesFor(accounts, { groupId: 'g_1', model: 'gpt-5', excluded: new Set() }, Date.now());
+ * const tiers = priorityTiers(candidates, Math.random); // [[best tier, LRU first], [next tier], …]
+ * ```
+ */
+import type { Account } from '../domain/types.ts';
+
+export interface CandidateFilter {
+  groupId: string;
+  model: string;
+  excluded: ReadonlySet<string>;
+}
+
+/** Active, healthy (or past its cooldown) and able to hold at least one request at `nowMs`. */
+export function isSchedulable(account: Account, nowMs: number): boolean {
+  if (account.status !== 'active' || !(account.concurrency >= 1)) return false;
+  const { state, until } = account.health;
+  if (state === 'ok') return true;
+  if (state === 'error') return false;
+  return until !== undefined && until <= nowMs;
+}
+
+/** An empty mapping serves every model; otherwise the requested model must be one of its keys. */
+export function supportsModel(account: Account, model: string): boolean {
+  const mapping = account.modelMapping ?? {};
+  return Object.keys(mapping).length === 0 || Object.hasOwn(mapping, model);
+}
+
+export function candidatesFor(
+  accounts: readonly Account[],
+  filter: CandidateFilter,
+  nowMs: number,
+): Account[] {
+  return accounts.filter(
+    (account) =>
+      account.groupIds.includes(filter.groupId) &&
+      !filter.excluded.has(account.id) &&
+      isSchedulable(account, nowMs) &&
+      supportsModel(account, filter.model),
+  );
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+/** Candidates grouped by priority, lowest value first; each tier least recently used first. */
+export function priorityTiers(candidates: readonly Account[], random: () => number): Account[][] {
+  const ordered = shuffled(candidates, random).sort(
+    (a, b) => a.priority - b.priority || (a.lastUsedAt ?? -1) - (b.lastUsedAt ?? -1),
+  );
+  const tiers: Account[][] = [];
+  for (const account of ordered) {
+    const tier = tiers.at(-1);
+    if (tier?.[0]?.priority === account.priority) tier.push(account);
+    else tiers.push([account]);
+  }
+  return tiers;
+}
+
+/** An account whose slot partition was read for this selection. */
+export interface ProbedAccount {
+  account: Account;
+  inFlight: number;
+  hasRoom: boolean;
+}
+
+/** in-flight / concurrency: 0 idle, 1 full, above 1 when the concurrency was lowered under load. */
+export function loadOf(probed: ProbedAccount): number {
+  return probed.inFlight / probed.account.concurrency;
+}
+
+/**
+ * Best first: with room before full; among those with room the sticky account first; then
+ * priority, load, and the input order (which priorityTiers made least recently used first).
+ */
+export function rankProbed<T extends ProbedAccount>(probed: readonly T[], stickyAccountId?: string): T[] {
+  const stickyFirst = (p: ProbedAccount) => (p.hasRoom && p.account.id === stickyAccountId ? 0 : 1);
+  return [...probed].sort(
+    (a, b) =>
+      Number(b.hasRoom) - Number(a.hasRoom) ||
+      stickyFirst(a) - stickyFirst(b) ||
+      a.account.priority - b.account.priority ||
+      loadOf(a) - loadOf(b),
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * Load-aware account selection with sticky sessions and a wait plan (DESIGN.md steps 7–8).
+ *
+ * DynamoDB requests, warm and uncontended (the budget is 3 sequential round trips before the
+ * upstream starts and 8 in all per gateway request, user slot and releases included):
+ * - sticky hit with room: one blind Put on the sticky account — no load read at all;
+ * - a single candidate: one blind Put;
+ * - otherwise: parallel consistent Queries of the best priority tier's slot partitions (at most
+ *   {@link LOAD_PROBES_WITH_SESSION} or {@link LOAD_PROBES_WITHOUT_SESSION} of them, least recently
+ *   used first with random tie-break), then one Put on a free index of the least loaded.
+ * A session's binding is read once (prefetch it with `lookupSticky` alongside the user slot) and
+ * written only when new, moved, or under 50 minutes from lapsing, in the background.
+ *
+ * @example
+ * ```ts
+ * const sticky = sessionHash ? concurrency.lookupSticky(group.id, sessionHash) : undefined;
+ * const userSlot = await concurrency.acquireUserSlot({ user, requestId });
+ * const { account, slot } = await concurrency.selectAccount({ group, model, sessionHash, sticky, excluded, requestId });
+ * ```
+ */
+import type { Account } from '../domain/types.ts';
+import { GatewayError } from '../errors.ts';
+import type { StickyStore } from '../store/dynamo/sticky-store.ts';
+import { candidatesFor, priorityTiers, rankProbed } from './account-candidates.ts';
+import { type Clock, epochSeconds } from './clock.ts';
+import type {
+  AccountSelectionRequest,
+  BindStickySession,
+  LookupStickySession,
+  SelectAccount,
+  SelectedAccount,
+  StickySession,
+} from './contracts.ts';
+import type { ErrorReporter, HeldLease } from './lease.ts';
+import type { LeasePools } from './lease-pools.ts';
+
+export const STICKY_TTL_SECONDS = 60 * 60;
+/** A binding is rewritten only once less than this remains, so most requests of a session write nothing. */
+export const STICKY_REFRESH_BELOW_SECONDS = 50 * 60;
+/**
+ * Load reads per round. A request with a session already spends a sticky read and a bind write,
+ * so it probes fewer accounts to stay within 8 requests; sampling a few least-recently-used
+ * accounts of a large tier still spreads load close to a full scan ("power of d choices").
+ */
+export const LOAD_PROBES_WITH_SESSION = 2;
+export const LOAD_PROBES_WITHOUT_SESSION = 4;
+
+export interface AccountSelectorSettings {
+  accountWaitSeconds: number;
+  accountMaxWaiting: number;
+  pingIntervalSeconds: number;
+}
+
+export interface AccountSelectorDeps {
+  pools: LeasePools;
+  sticky: StickyStore;
+  listAccounts: () => Promise<readonly Account[]>;
+  settings: AccountSelectorSettings;
+  clock: Clock;
+  random: () => number;
+  report: ErrorReporter;
+}
+
+export interface AccountSelector {
+  selectAccount: SelectAccount;
+  lookupSticky: LookupStickySession;
+  bindSticky: BindStickySession;
+}
+
+const slotPoolOf = (account: Account) => ({ kind: 'slot', scope: 'acct', id: account.id }) as const;
+
+/** Probe rounds: each priority tier in slices, best tier first; a blind-tried sticky joins the first. */
+function probeRounds(
+  others: readonly Account[],
+  sticky: Account | undefined,
+  perRound: number,
+  random: () => number,
+) {
+  const rounds: Account[][] = [];
+  for (const tier of priorityTiers(others, random)) {
+    for (let start = 0; start < tier.length; start += perRound)
+      rounds.push(tier.slice(start, start + perRound));
+  }
+  if (sticky) {
+    if (rounds[0]) rounds[0].push(sticky);
+    else rounds.push([sticky]);
+  }
+  return rounds;
+}
+
+export function createAccountSelector(deps: AccountSelectorDeps): AccountSelector {
+  const { pools, clock, report, settings } = deps;
+
+  const lookupSticky: LookupStickySession = (groupId, sessionHash) =>
+    deps.sticky.find(groupId, sessionHash, epochSeconds(clock.now())).catch((error: unknown) => {
+      report(error, 'sticky lookup');
+      return undefined;
+    });
+
+  const bindSticky: BindStickySession = (groupId, sessionHash, accountId) =>
+    deps.sticky
+      .bind(groupId, sessionHash, accountId, epochSeconds(clock.now()) + STICKY_TTL_SECONDS)
+      .catch((error: unknown) => report(error, 'sticky bind'));
+
+  function won(
+    request: AccountSelectionRequest,
+    sticky: StickySession | undefined,
+    account: Account,
+    lease: HeldLease,
+  ): SelectedAccount {
+    const hash = request.sessionHash;
+    const now = epochSeconds(clock.now());
+    const fresh = sticky?.accountId === account.id && sticky.expiresAt - now >= STICKY_REFRESH_BELOW_SECONDS;
+    if (hash && !fresh) lease.keepUntilRelease(bindSticky(request.group.id, hash, account.id));
+    return { account, slot: lease };
+  }
+
+  async function tryRound(
+    round: Account[],
+    blindTried: Account | undefined,
+    request: AccountSelectionRequest,
+  ) {
+    const { requestId: holder, signal } = request;
+    if (round.length === 1 && round[0]) {
+      const [account] = round;
+      const blind = account !== blindTried;
+      const lease = await pools.acquire(slotPoolOf(account), account.concurrency, holder, { blind, signal });
+      return { lease, account, best: account };
+    }
+    const live = await Promise.all(round.map((account) => pools.live(slotPoolOf(account))));
+    signal?.throwIfAborted();
+    const ranked = rankProbed(
+      round.map((account, i) => {
+        const known = live[i] ?? [];
+        return { account, inFlight: known.length, hasRoom: known.length < account.concurrency, known };
+      }),
+      blindTried?.id,
+    );
+    for (const { account, hasRoom, known } of ranked) {
+      if (!hasRoom) break;
+      const lease = await pools.acquire(slotPoolOf(account), account.concurrency, holder, {
+        known,
+        reads: 0,
+        signal,
+      });
+      if (lease) return { lease, account, best: ranked[0]?.account };
+    }
+    return { lease: undefined, account: undefined, best: ranked[0]?.account };
+  }
+
+  const selectAccount: SelectAccount = async (request) => {
+    request.signal?.throwIfAborted();
+    const candidates = candidatesFor(
+      await deps.listAccounts(),
+      { ...request, groupId: request.group.id },
+      clock.now(),
+    );
+    if (candidates.length === 0) throw new GatewayError(503, 'api_error', 'No available accounts');
+
+    const hash = request.sessionHash;
+    const sticky = hash ? await (request.sticky ?? lookupSticky(request.group.id, hash)) : undefined;
+    const stickyAccount = candidates.find((account) => account.id === sticky?.accountId);
+    if (stickyAccount) {
+      const pool = slotPoolOf(stickyAccount);
+      const lease = await pools.acquire(pool, stickyAccount.concurrency, request.requestId, {
+        blind: true,
+        reads: 0,
+        signal: request.signal,
+      });
+      if (lease) return won(request, sticky, stickyAccount, lease);
+    }
+
+    const others = candidates.filter((account) => account !== stickyAccount);
+    const perRound = hash ? LOAD_PROBES_WITH_SESSION : LOAD_PROBES_WITHOUT_SESSION;
+    let waitFor: Account | undefined;
+    for (const round of probeRounds(others, stickyAccount, perRound, deps.random)) {
+      const outcome = await tryRound(round, stickyAccount, request);
+      if (outcome.lease && outcome.account) return won(request, sticky, outcome.account, outcome.lease);
+      waitFor ??= outcome.best;
+    }
+
+    // Every candidate is full: wait for the best of the best tier, as the seed's fallback does.
+    const target = waitFor ?? (candidates[0] as Account);
+    const lease = await pools.wait({
+      pool: slotPoolOf(target),
+      limit: target.concurrency,
+      holder: request.requestId,
+      maxWaiting: settings.accountMaxWaiting,
+      waitSeconds: settings.accountWaitSeconds,
+      pingIntervalSeconds: settings.pingIntervalSeconds,
+      signal: request.signal,
+      onWaiting: request.onWaiting,
+      queueFull: () => GatewayError.rateLimited('Too many pending requests, please retry later'),
+      timedOut: () => GatewayError.rateLimited('Concurrency limit exceeded for account, please retry later'),
+    });
+    return won(request, sticky, target, lease);
+  };
+
+  return { selectAccount, lookupSticky, bindSticky };
+}

@@ -1,0 +1,47 @@
+/**
+ * The user's concurrency (DESIGN.md steps 4–5): a slot among `user.concurrency` leases, or a
+ * place in the user's wait queue of `concurrency + 20` tickets for up to `userWaitSeconds`.
+ *
+ * Warm and uncontended this is one DynamoDB request (a blind Put on a random index) and one more
+ * at release; a user with concurrency 0 (unlimited) costs none.
+ *
+ * @example
+ * ```ts
+ * const slot = await acquireUserSlot({ user, requestId, signal, onWaiting: () => stream.ping() });
+ * try { … } finally { await slot.release(); }
+ * ```
+ */
+import { GatewayError } from '../errors.ts';
+import type { AcquireUserSlot } from './contracts.ts';
+import { UNLIMITED_SLOT } from './lease.ts';
+import type { LeasePools } from './lease-pools.ts';
+
+/** Requests a user may have waiting beyond its concurrency, as in the seed's CalculateMaxWait. */
+export const USER_EXTRA_WAITING = 20;
+
+export interface UserSlotSettings {
+  userWaitSeconds: number;
+  pingIntervalSeconds: number;
+}
+
+export function createUserSlotAcquirer(pools: LeasePools, settings: UserSlotSettings): AcquireUserSlot {
+  return async ({ user, requestId, signal, onWaiting }) => {
+    signal?.throwIfAborted();
+    if (!(user.concurrency > 0)) return UNLIMITED_SLOT;
+    const pool = { kind: 'slot', scope: 'user', id: user.id } as const;
+    const held = await pools.acquire(pool, user.concurrency, requestId, { blind: true, signal });
+    if (held) return held;
+    return pools.wait({
+      pool,
+      limit: user.concurrency,
+      holder: requestId,
+      maxWaiting: user.concurrency + USER_EXTRA_WAITING,
+      waitSeconds: settings.userWaitSeconds,
+      pingIntervalSeconds: settings.pingIntervalSeconds,
+      signal,
+      onWaiting,
+      queueFull: () => GatewayError.rateLimited('Too many pending requests, please retry later'),
+      timedOut: () => GatewayError.rateLimited('Concurrency limit exceeded for user, please retry later'),
+    });
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Numbered leases in the State table: the concurrency slots of a user or an account and the
+ * tickets of their wait queues. One item per index (`SLOT#user#<id>` / `000`, …), so a bound is
+ * exact — at most `limit` indexes can be live at once — and nothing is a counter that a crashed
+ * process could leave incremented.
+ *
+ * Every write is conditional and every condition compares `expiresAt` with the caller's clock:
+ * DynamoDB's TTL deletes expired items hours late, so an expired lease must count as free even
+ * while its item still exists.
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoSlotStore(documentClient(), settings.tables.state);
+ * const pool = { kind: 'slot', scope: 'user', id: 'u_1' } as const;
+ * if (await store.take(pool, 0, requestId, nowSeconds + 90, nowSeconds)) {
+ *   // … serve the request, renewing every 30 s …
+ *   await store.release(pool, 0, requestId);
+ * }
+ * ```
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type ItemKey, keys, type SlotScope, slotIndexOf } from '../../tables/keys.ts';
+
+/** `slot` leases hold concurrency; `wait` leases are wait-queue tickets. */
+export type LeaseKind = 'slot' | 'wait';
+
+/** A set of numbered leases: the slots of one user or account, or the tickets of its wait queue. */
+export interface LeasePool {
+  readonly kind: LeaseKind;
+  readonly scope: SlotScope;
+  readonly id: string;
+}
+
+/** A lease whose `expiresAt` (epoch seconds, inclusive) has not passed. */
+export interface LiveLease {
+  index: number;
+  holder: string;
+  expiresAt: number;
+}
+
+export interface SlotStore {
+  /**
+   * Takes lease `index` for `holder` until `expiresAt` if it is absent or expired at `nowSeconds`.
+   * Resolves false when another holder has it.
+   */
+  take(
+    pool: LeasePool,
+    index: number,
+    holder: string,
+    expiresAt: number,
+    nowSeconds: number,
+  ): Promise<boolean>;
+  /** Extends a lease `holder` still has; false when it was lost (expired and taken by another). */
+  renew(pool: LeasePool, index: number, holder: string, expiresAt: number): Promise<boolean>;
+  /** Deletes the lease if `holder` still has it; a lease already lost is left to its new holder. */
+  release(pool: LeasePool, index: number, holder: string): Promise<void>;
+  /** The pool's live leases, read with ConsistentRead so a just-released index shows as free. */
+  live(pool: LeasePool, nowSeconds: number): Promise<LiveLease[]>;
+}
+
+function keyOf(pool: LeasePool, index: number): ItemKey {
+  return pool.kind === 'slot' ? keys.slot(pool.scope, pool.id, index) : keys.wait(pool.scope, pool.id, index);
+}
+
+function partitionOf(pool: LeasePool): string {
+  return pool.kind === 'slot'
+    ? keys.slotPartition(pool.scope, pool.id)
+    : keys.waitPartition(pool.scope, pool.id);
+}
+
+/** A failed condition is an expected answer here (someone else holds the lease), not an error. */
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+const NAMES = { '#holder': 'holder', '#expiresAt': 'expiresAt' };
+
+export class DynamoSlotStore implements SlotStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBDocumentClient, stateTable: string) {
+    this.#client = client;
+    this.#table = stateTable;
+  }
+
+  async take(pool: LeasePool, index: number, holder: string, expiresAt: number, nowSeconds: number) {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...keyOf(pool, index), holder, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async renew(pool: LeasePool, index: number, holder: string, expiresAt: number) {
+    try {
+      // Conditioned on the holder alone: a lease that lapsed but was not retaken is still ours,
+      // and a renewal landing after the release finds no holder and changes nothing.
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: keyOf(pool, index),
+          UpdateExpression: 'SET #expiresAt = :expiresAt',
+          ConditionExpression: '#holder = :holder',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(pool: LeasePool, index: number, holder: string) {
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: keyOf(pool, index),
+          ConditionExpression: '#holder = :holder',
+          ExpressionAttributeNames: { '#holder': 'holder' },
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async live(pool: LeasePool, nowSeconds: number) {
+    const leases: LiveLease[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A partition holds at most one item per index ever used, so this is one page in practice.
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ConsistentRead: true,
+          ProjectionExpression: 'sk, #holder, #expiresAt',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':pk': partitionOf(pool) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const expiresAt = Number(item.expiresAt);
+        if (expiresAt >= nowSeconds) {
+          leases.push({ index: slotIndexOf(String(item.sk)), holder: String(item.holder), expiresAt });
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return leases;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Sticky sessions in the State table: `STICKY#<groupId>#<sessionHash>` → the account that served
+ * the session last, with `expiresAt` as both the binding's end and the TTL attribute.
+ *
+ * Reads are eventually consistent: a binding a few hundred milliseconds stale only costs a cold
+ * prompt cache, and the read is half the price. An expired binding reads as absent because TTL
+ * deletion is lazy.
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoStickyStore(documentClient(), settings.tables.state);
+ * await store.bind('g_1', hash, 'acct_1', nowSeconds + 3600);
+ * (await store.find('g_1', hash, nowSeconds))?.accountId; // 'acct_1'
+ * ```
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { StickySession } from '../../concurrency/contracts.ts';
+import { keys } from '../../tables/keys.ts';
+
+export interface StickyStore {
+  /** The session's binding, or undefined when there is none or it expired before `nowSeconds`. */
+  find(groupId: string, sessionHash: string, nowSeconds: number): Promise<StickySession | undefined>;
+  /** Binds (or rebinds) the session to `accountId` until `expiresAt` (epoch seconds). */
+  bind(groupId: string, sessionHash: string, accountId: string, expiresAt: number): Promise<void>;
+}
+
+export class DynamoStickyStore implements StickyStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBDocumentClient, stateTable: string) {
+    this.#client = client;
+    this.#table = stateTable;
+  }
+
+  async find(groupId: string, sessionHash: string, nowSeconds: number) {
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: keys.sticky(groupId, sessionHash),
+        ProjectionExpression: 'accountId, expiresAt',
+      }),
+    );
+    if (!Item || typeof Item.accountId !== 'string') return undefined;
+    const expiresAt = Number(Item.expiresAt);
+    return expiresAt >= nowSeconds ? { accountId: Item.accountId, expiresAt } : undefined;
+  }
+
+  async bind(groupId: string, sessionHash: string, accountId: string, expiresAt: number) {
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...keys.sticky(groupId, sessionHash), accountId, expiresAt },
+      }),
+    );
+  }
+}
