@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Launcher for `npx quotagate …`: teaches Node TypeScript through tsx, then runs the CLI with
+// the real process streams. The CLI itself lives in ../cli/main.ts.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../cli/main.ts');
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  stdin: process.stdin,
+});

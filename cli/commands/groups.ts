@@ -1,0 +1,107 @@
+/**
+ * `quotagate groups …`: create, list, show.
+ */
+import type { Stored } from '#shared/admin/config-admin.ts';
+import { createGroup, listGroups, showGroup } from '#shared/admin/groups.ts';
+import type { Group } from '#shared/domain/types.ts';
+import type { CommandGroup } from '../command.ts';
+import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
+
+function limit(nano: number | undefined): string {
+  return nano === undefined ? 'none' : usd(nano);
+}
+
+function groupFields(group: Stored<Group>): string {
+  const subscription = group.billingMode === 'subscription';
+  return renderFields([
+    ['ID', group.id],
+    ['Name', group.name],
+    ['Billing', group.billingMode],
+    ['Rate multiplier', String(group.rateMultiplier)],
+    ['Daily limit', subscription ? limit(group.dailyLimitNano) : undefined],
+    ['Weekly limit', subscription ? limit(group.weeklyLimitNano) : undefined],
+    ['Monthly limit', subscription ? limit(group.monthlyLimitNano) : undefined],
+    ['Created', time(group.createdAt)],
+    ['Version', orDash(group.version)],
+  ]);
+}
+
+export const groupsCommands: CommandGroup = {
+  name: 'groups',
+  summary: 'Groups tie keys to accounts and set price multiplier and billing mode',
+  commands: [
+    {
+      name: 'create',
+      summary: 'Create a group',
+      flags: {
+        name: { type: 'string', required: true, value: 'text', description: 'Display name' },
+        id: { type: 'string', value: 'id', description: 'Readable id such as team-a (default: grp_…)' },
+        multiplier: {
+          type: 'string',
+          value: 'x',
+          description: 'Rate multiplier, greater than 0 (default 1)',
+        },
+        billing: { type: 'string', value: 'mode', description: 'balance (default) or subscription' },
+        'daily-limit': { type: 'string', value: 'usd', description: 'Subscription limit per day' },
+        'weekly-limit': { type: 'string', value: 'usd', description: 'Subscription limit per week' },
+        'monthly-limit': { type: 'string', value: 'usd', description: 'Subscription limit per month' },
+      },
+      examples: [
+        'quotagate groups create --name Team --multiplier 1.5',
+        'quotagate groups create --id pro --name Pro --billing subscription --daily-limit 5 --monthly-limit 100',
+      ],
+      async run(input) {
+        const group = await createGroup(await input.store(), {
+          id: input.optionalText('id'),
+          name: input.text('name'),
+          rateMultiplier: input.optionalText('multiplier'),
+          billingMode: input.optionalText('billing'),
+          dailyLimitUsd: input.optionalText('daily-limit'),
+          weeklyLimitUsd: input.optionalText('weekly-limit'),
+          monthlyLimitUsd: input.optionalText('monthly-limit'),
+        });
+        return {
+          json: group,
+          text: `Created group ${group.id} (${group.name}): ${group.billingMode} billing, multiplier ${group.rateMultiplier}.`,
+        };
+      },
+    },
+    {
+      name: 'list',
+      summary: 'List groups',
+      flags: {},
+      examples: ['quotagate groups list'],
+      async run(input) {
+        const groups = await listGroups(await input.store());
+        const rows = groups.map((group) => [
+          group.id,
+          group.name,
+          group.billingMode,
+          String(group.rateMultiplier),
+          group.billingMode === 'subscription' ? limit(group.dailyLimitNano) : '-',
+          group.billingMode === 'subscription' ? limit(group.weeklyLimitNano) : '-',
+          group.billingMode === 'subscription' ? limit(group.monthlyLimitNano) : '-',
+        ]);
+        return {
+          json: groups,
+          text: renderTable(['ID', 'NAME', 'BILLING', 'MULTIPLIER', 'DAILY', 'WEEKLY', 'MONTHLY'], rows),
+        };
+      },
+    },
+    {
+      name: 'show',
+      summary: 'Show a group and the accounts serving it',
+      flags: { group: { type: 'string', required: true, value: 'id', description: 'Group id' } },
+      positional: 'group',
+      examples: ['quotagate groups show default'],
+      async run(input) {
+        const details = await showGroup(await input.store(), input.text('group'));
+        const accounts = renderTable(
+          ['ID', 'NAME', 'TYPE', 'STATUS'],
+          details.accounts.map((account) => [account.id, account.name, account.type, account.status]),
+        );
+        return { json: details, text: `${groupFields(details.group)}\n\nAccounts:\n${accounts}` };
+      },
+    },
+  ],
+};

@@ -1,0 +1,83 @@
+/**
+ * `quotagate keys …`: create (the secret is printed once), list, revoke.
+ */
+import { type ApiKeyView, createApiKey, listApiKeys, revokeApiKey } from '#shared/admin/api-keys.ts';
+import type { CommandGroup } from '../command.ts';
+import { renderTable, time, usd } from '../output.ts';
+
+export function renderKeysTable(keys: ApiKeyView[]): string {
+  const rows = keys.map((key) => [
+    key.id,
+    `${key.prefix}…`,
+    key.name || '-',
+    key.groupId,
+    key.status === 'disabled' ? 'revoked' : key.status,
+    key.expiresAt ? time(key.expiresAt) : 'never',
+    key.quotaNano === undefined ? 'none' : usd(key.quotaNano),
+    key.allowedModels?.join(',') ?? 'any',
+  ]);
+  return renderTable(['ID', 'PREFIX', 'NAME', 'GROUP', 'STATUS', 'EXPIRES', 'QUOTA', 'MODELS'], rows);
+}
+
+export const keysCommands: CommandGroup = {
+  name: 'keys',
+  summary: 'Client API keys (sk-qg-…): create, list, revoke',
+  commands: [
+    {
+      name: 'create',
+      summary: 'Create an API key for a user; the key is shown once',
+      flags: {
+        user: { type: 'string', required: true, value: 'id', description: 'Owner (usr_…)' },
+        group: { type: 'string', value: 'id', description: 'Group the key uses (default: default)' },
+        name: { type: 'string', value: 'text', description: 'Label to recognise the key' },
+        expires: { type: 'string', value: 'date', description: 'Refuse the key from this ISO date/time on' },
+        quota: { type: 'string', value: 'usd', description: 'Total USD the key may spend' },
+        models: { type: 'string', value: 'a,b', description: 'Models the key may call (default: any)' },
+      },
+      examples: [
+        'quotagate keys create --user usr_8k2m4q9z1x0c',
+        'quotagate keys create --user usr_8k2m4q9z1x0c --group pro --name laptop --expires 2027-01-01 --quota 50 --models gpt-5,gpt-5-mini',
+      ],
+      async run(input) {
+        const { key, secret } = await createApiKey(await input.store(), {
+          userId: input.text('user'),
+          groupId: input.optionalText('group'),
+          name: input.optionalText('name'),
+          expiresAt: input.optionalText('expires'),
+          quotaUsd: input.optionalText('quota'),
+          allowedModels: input.optionalText('models'),
+        });
+        const text = [
+          `Created API key ${key.id} for user ${key.userId} in group ${key.groupId}.`,
+          '',
+          `  ${secret}`,
+          '',
+          'Copy it now: this is the only time it is shown (only its SHA-256 hash is stored).',
+        ].join('\n');
+        return { json: { ...key, key: secret }, text };
+      },
+    },
+    {
+      name: 'list',
+      summary: "List a user's API keys (never the secrets)",
+      flags: { user: { type: 'string', required: true, value: 'id', description: 'Owner (usr_…)' } },
+      positional: 'user',
+      examples: ['quotagate keys list --user usr_8k2m4q9z1x0c'],
+      async run(input) {
+        const keys = await listApiKeys(await input.store(), input.text('user'));
+        return { json: keys, text: renderKeysTable(keys) };
+      },
+    },
+    {
+      name: 'revoke',
+      summary: 'Revoke an API key for good (the gateway answers 401)',
+      flags: { key: { type: 'string', required: true, value: 'id', description: 'Key id (key_…)' } },
+      positional: 'key',
+      examples: ['quotagate keys revoke key_3n5p7r9t1v2w'],
+      async run(input) {
+        const key = await revokeApiKey(await input.store(), input.text('key'));
+        return { json: key, text: `API key ${key.id} (${key.prefix}…) is revoked.` };
+      },
+    },
+  ],
+};

@@ -1,0 +1,102 @@
+/**
+ * `quotagate subscriptions …`: assign, extend, list, cancel.
+ */
+import type { Stored } from '#shared/admin/config-admin.ts';
+import {
+  assignSubscription,
+  cancelSubscription,
+  extendSubscription,
+  isSubscriptionActive,
+  listSubscriptions,
+} from '#shared/admin/subscriptions.ts';
+import type { Subscription } from '#shared/domain/types.ts';
+import type { CommandGroup, CommandInput, FlagSpec } from '../command.ts';
+import { renderTable, time } from '../output.ts';
+
+const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
+const groupFlag: FlagSpec = {
+  type: 'string',
+  required: true,
+  value: 'id',
+  description: 'Subscription group id',
+};
+const untilFlag: FlagSpec = {
+  type: 'string',
+  required: true,
+  value: 'date',
+  description: 'End, as an ISO date (00:00 UTC) or date-time',
+};
+
+function state(subscription: Subscription): string {
+  if (subscription.status === 'disabled') return 'cancelled';
+  return isSubscriptionActive(subscription) ? 'active' : 'ended';
+}
+
+export function renderSubscriptionsTable(subscriptions: Stored<Subscription>[]): string {
+  const rows = subscriptions.map((subscription) => [
+    subscription.userId,
+    subscription.groupId,
+    state(subscription),
+    time(subscription.expiresAt),
+  ]);
+  return renderTable(['USER', 'GROUP', 'STATE', 'UNTIL'], rows);
+}
+
+function summary(subscription: Stored<Subscription>): string {
+  return `Subscription of ${subscription.userId} to ${subscription.groupId}: ${state(subscription)} until ${time(subscription.expiresAt)}.`;
+}
+
+function periodInput(input: CommandInput) {
+  return { userId: input.text('user'), groupId: input.text('group'), until: input.text('until') };
+}
+
+export const subscriptionsCommands: CommandGroup = {
+  name: 'subscriptions',
+  summary: 'Give users time-limited access to subscription groups',
+  commands: [
+    {
+      name: 'assign',
+      summary: 'Subscribe a user to a subscription group until a date',
+      flags: { user: userFlag, group: groupFlag, until: untilFlag },
+      examples: ['quotagate subscriptions assign --user usr_8k2m4q9z1x0c --group pro --until 2027-01-01'],
+      async run(input) {
+        const subscription = await assignSubscription(await input.store(), periodInput(input));
+        return { json: subscription, text: summary(subscription) };
+      },
+    },
+    {
+      name: 'extend',
+      summary: 'Move the end date of a subscription (re-activates a cancelled one)',
+      flags: { user: userFlag, group: groupFlag, until: untilFlag },
+      examples: ['quotagate subscriptions extend --user usr_8k2m4q9z1x0c --group pro --until 2027-06-30'],
+      async run(input) {
+        const subscription = await extendSubscription(await input.store(), periodInput(input));
+        return { json: subscription, text: summary(subscription) };
+      },
+    },
+    {
+      name: 'list',
+      summary: "List a user's subscriptions (everyone's without --user)",
+      flags: { user: { ...userFlag, required: false } },
+      positional: 'user',
+      examples: ['quotagate subscriptions list --user usr_8k2m4q9z1x0c', 'quotagate subscriptions list'],
+      async run(input) {
+        const subscriptions = await listSubscriptions(await input.store(), input.optionalText('user'));
+        return { json: subscriptions, text: renderSubscriptionsTable(subscriptions) };
+      },
+    },
+    {
+      name: 'cancel',
+      summary: 'End a subscription now',
+      flags: { user: userFlag, group: groupFlag },
+      examples: ['quotagate subscriptions cancel --user usr_8k2m4q9z1x0c --group pro'],
+      async run(input) {
+        const subscription = await cancelSubscription(await input.store(), {
+          userId: input.text('user'),
+          groupId: input.text('group'),
+        });
+        return { json: subscription, text: summary(subscription) };
+      },
+    },
+  ],
+};

@@ -1,0 +1,170 @@
+/**
+ * The admin CLI: `quotagate <group> <command> [flags]`. {@link runCli} is the whole program as a
+ * function of argv and I/O, so tests run it in-process against dynalite; the `bin/quotagate.mjs`
+ * launcher and `npm run quotagate` call it with the real process streams.
+ *
+ * Exit codes: 0 done, 1 the operation failed (not found, conflict, unreachable store), 2 the
+ * command line or a value in it is wrong. stdout carries only the result (JSON with `--json`);
+ * errors are one or two sentences on stderr, never a stack trace, never a secret.
+ *
+ * @example
+ * ```ts
+ * const code = await runCli(['users', 'list', '--json'], { stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
+import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import type { CommandGroup, CommandInput } from './command.ts';
+import { UsageError } from './command.ts';
+import { accountsCommands } from './commands/accounts.ts';
+import { groupsCommands } from './commands/groups.ts';
+import { keysCommands } from './commands/keys.ts';
+import { subscriptionsCommands } from './commands/subscriptions.ts';
+import { usersCommands } from './commands/users.ts';
+import { describeFailure } from './failure.ts';
+import { allFlagsOf, type FlagValues, parseCommandLine } from './flags.ts';
+import { renderCommandHelp, renderGroupHelp, renderOverview } from './help.ts';
+import { createTargetClient, resolveTarget, type Target } from './target.ts';
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Where `-` secrets are read from; defaults to `process.stdin`. */
+  stdin?: AsyncIterable<string | Uint8Array>;
+}
+
+export const COMMAND_GROUPS: CommandGroup[] = [
+  usersCommands,
+  keysCommands,
+  groupsCommands,
+  accountsCommands,
+  subscriptionsCommands,
+];
+
+const HELP_WORDS = new Set(['help', '--help', '-h']);
+
+/** A word the user typed, echoed only if it cannot be anything but a mistyped command name. */
+function echo(word: string): string {
+  return /^[a-z][a-z-]{0,30}$/.test(word) ? ` "${word}"` : '';
+}
+
+function findGroup(name: string): CommandGroup {
+  const group = COMMAND_GROUPS.find((candidate) => candidate.name === name);
+  if (!group) throw new UsageError(`Unknown command${echo(name)}.`);
+  return group;
+}
+
+/** Help for `help`, `help <group>`, `help <group> <command>`. */
+function helpFor(words: string[]): string {
+  const [groupName, commandName] = words;
+  if (groupName === undefined) return renderOverview(COMMAND_GROUPS);
+  const group = findGroup(groupName);
+  if (commandName === undefined) return renderGroupHelp(group);
+  const command = group.commands.find((candidate) => candidate.name === commandName);
+  if (!command)
+    throw new UsageError(
+      `quotagate ${group.name} has no command${echo(commandName)}.`,
+      `quotagate ${group.name} --help`,
+    );
+  return renderCommandHelp(group, command);
+}
+
+async function readAll(stdin: AsyncIterable<string | Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of stdin)
+    text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  return text.trim();
+}
+
+function commandInput(values: FlagValues, store: () => Promise<DynamoConfigAdmin>): CommandInput {
+  const optionalText = (name: string) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    optionalText,
+    text(name) {
+      const value = optionalText(name);
+      if (value === undefined) throw new UsageError(`The flag --${name} is required.`);
+      return value;
+    },
+    list(name) {
+      const value = values[name];
+      return Array.isArray(value) ? value.map(String) : undefined;
+    },
+    flag: (name) => values[name] === true,
+    store,
+  };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  const secrets: string[] = [];
+  let target: Target | undefined;
+  let client: ReturnType<typeof createTargetClient> | undefined;
+  try {
+    const [first, second, ...rest] = argv;
+    if (first === undefined) {
+      io.stderr.write(`${renderOverview(COMMAND_GROUPS)}\n`);
+      return 2;
+    }
+    if (HELP_WORDS.has(first)) {
+      io.stdout.write(`${helpFor(argv.slice(1))}\n`);
+      return 0;
+    }
+    const group = findGroup(first);
+    if (second === undefined || HELP_WORDS.has(second)) {
+      (second === undefined ? io.stderr : io.stdout).write(`${renderGroupHelp(group)}\n`);
+      return second === undefined ? 2 : 0;
+    }
+    const command = group.commands.find((candidate) => candidate.name === second);
+    if (!command) {
+      throw new UsageError(
+        `quotagate ${group.name} has no command${echo(second)}.`,
+        `quotagate ${group.name} --help`,
+      );
+    }
+    const path = `quotagate ${group.name} ${command.name}`;
+    const parsed = parseCommandLine(command, path, rest);
+    if (parsed.help) {
+      io.stdout.write(`${renderCommandHelp(group, command)}\n`);
+      return 0;
+    }
+    for (const [name, spec] of Object.entries(allFlagsOf(command))) {
+      if (!spec.secret || typeof parsed.values[name] !== 'string') continue;
+      if (parsed.values[name] === '-') parsed.values[name] = await readAll(io.stdin ?? process.stdin);
+      const secret = parsed.values[name] as string;
+      if (secret.length >= 4) secrets.push(secret);
+    }
+    const resolved = resolveTarget(parsed.values, env);
+    target = resolved;
+    const store = async () => {
+      client ??= createTargetClient(resolved);
+      return new DynamoConfigAdmin(client, resolved.tables.config);
+    };
+    const output = await command.run(commandInput(parsed.values, store));
+    io.stdout.write(parsed.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+    return 0;
+  } catch (error) {
+    const failure = describeFailure(error, target);
+    const scrubbed = secrets.reduce(
+      (message, secret) => message.replaceAll(secret, '[redacted]'),
+      failure.message,
+    );
+    io.stderr.write(`Error: ${scrubbed}\n`);
+    return failure.exitCode;
+  } finally {
+    client?.destroy();
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stdin: process.stdin,
+  });
+}

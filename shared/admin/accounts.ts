@@ -1,0 +1,249 @@
+/**
+ * Admin operations on upstream accounts: create (platform API key or ChatGPT OAuth), list and
+ * show without credentials, disable/enable, tune priority, concurrency and model mapping, manage
+ * group membership, and read or clear the health state the gateway sets on failures.
+ *
+ * Credentials go in and never come out: every result is an {@link AccountView}.
+ *
+ * @example
+ * ```ts
+ * await createAccount(store, { type: 'apikey', name: 'platform', apiKey: 'sk-…' });
+ * await updateAccount(store, 'acc_…', { modelMapping: ['gpt-5=gpt-5.1-codex'] });
+ * ```
+ */
+import type { Account, AccountHealth, Status } from '../domain/types.ts';
+import { AdminError } from './admin-error.ts';
+import type { ConfigAdmin, Stored } from './config-admin.ts';
+import { parseCount, parseHttpUrl, parseIsoTime, parseModelMapping, requireText } from './fields.ts';
+import { ensureDefaultGroup, getGroup } from './groups.ts';
+import { DEFAULT_GROUP_ID, newId } from './ids.ts';
+
+export const DEFAULT_ACCOUNT_CONCURRENCY = 10;
+/** Lower is preferred; the middle of the range leaves room on both sides. */
+export const DEFAULT_ACCOUNT_PRIORITY = 50;
+export const DEFAULT_PLATFORM_BASE_URL = 'https://api.openai.com';
+
+/** An account as admins see it: no credentials, only when an OAuth token expires. */
+export type AccountView = Omit<Stored<Account>, 'credentials'> & { tokenExpiresAt?: string };
+
+type ModelMappingInput = readonly string[] | string | Record<string, unknown>;
+
+export interface CreateAccountInput {
+  type: string;
+  name: string;
+  /** Upstream base URL; platform accounts default to https://api.openai.com. */
+  baseUrl?: string;
+  /** Platform API key (type `apikey`). */
+  apiKey?: string;
+  /** OAuth credentials (type `oauth`). */
+  accessToken?: string;
+  refreshToken?: string;
+  chatgptAccountId?: string;
+  /** ISO time the access token expires. */
+  expiresAt?: string;
+  priority?: string | number;
+  concurrency?: string | number;
+  /** Groups served; defaults to the `default` group, created if needed. */
+  groupIds?: string | readonly string[];
+  modelMapping?: ModelMappingInput;
+}
+
+export interface UpdateAccountInput {
+  priority?: string | number;
+  concurrency?: string | number;
+  /** Replaces the whole mapping; an empty one means every model, unmapped. */
+  modelMapping?: ModelMappingInput;
+  ifVersion?: number;
+}
+
+export function toAccountView(account: Stored<Account>): AccountView {
+  const { credentials, ...view } = account;
+  const expiresAt = 'expiresAt' in credentials ? credentials.expiresAt : undefined;
+  return expiresAt === undefined ? view : { ...view, tokenExpiresAt: expiresAt };
+}
+
+export async function createAccount(store: ConfigAdmin, input: CreateAccountInput): Promise<AccountView> {
+  const name = requireText(input.name, 'Account name');
+  const type = input.type;
+  if (type !== 'apikey' && type !== 'oauth') {
+    throw AdminError.invalid(`Account type must be "apikey" or "oauth", got "${type}".`);
+  }
+  const priority =
+    input.priority === undefined
+      ? DEFAULT_ACCOUNT_PRIORITY
+      : parseCount(input.priority, 'Priority', ' (lower is preferred)');
+  const concurrency =
+    input.concurrency === undefined
+      ? DEFAULT_ACCOUNT_CONCURRENCY
+      : parseAccountConcurrency(input.concurrency);
+  const modelMapping = input.modelMapping === undefined ? {} : parseModelMapping(input.modelMapping);
+  const requestedGroups = input.groupIds === undefined ? [DEFAULT_GROUP_ID] : parseGroupIds(input.groupIds);
+  const account: Account = {
+    id: newId('account'),
+    name,
+    type,
+    credentials: type === 'apikey' ? apiKeyCredentials(input) : oauthCredentials(input),
+    status: 'active',
+    priority,
+    concurrency,
+    modelMapping,
+    groupIds: requestedGroups,
+    health: { state: 'ok' },
+    createdAt: new Date().toISOString(),
+  };
+  if (type === 'apikey')
+    account.baseUrl = parseHttpUrl(input.baseUrl ?? DEFAULT_PLATFORM_BASE_URL, 'Base URL');
+  else if (input.baseUrl !== undefined) account.baseUrl = parseHttpUrl(input.baseUrl, 'Base URL');
+
+  for (const groupId of requestedGroups) {
+    if (groupId === DEFAULT_GROUP_ID) await ensureDefaultGroup(store);
+    else await getGroup(store, groupId);
+  }
+  return toAccountView(await store.insert('account', account));
+}
+
+export async function getAccount(store: ConfigAdmin, accountId: string): Promise<AccountView> {
+  return toAccountView(await readAccount(store, accountId));
+}
+
+export async function listAccounts(store: ConfigAdmin): Promise<AccountView[]> {
+  const accounts = await store.listAccounts();
+  return accounts
+    .sort((a, b) => a.priority - b.priority || a.createdAt.localeCompare(b.createdAt))
+    .map(toAccountView);
+}
+
+/** Changes priority, concurrency and/or the model mapping in one conditional write. */
+export async function updateAccount(
+  store: ConfigAdmin,
+  accountId: string,
+  input: UpdateAccountInput,
+): Promise<AccountView> {
+  const id = requireText(accountId, 'Account id');
+  const changes: Partial<Pick<Account, 'priority' | 'concurrency' | 'modelMapping'>> = {};
+  if (input.priority !== undefined)
+    changes.priority = parseCount(input.priority, 'Priority', ' (lower is preferred)');
+  if (input.concurrency !== undefined) changes.concurrency = parseAccountConcurrency(input.concurrency);
+  if (input.modelMapping !== undefined) changes.modelMapping = parseModelMapping(input.modelMapping);
+  if (Object.keys(changes).length === 0) {
+    throw AdminError.invalid('Nothing to change: give a priority, a concurrency or a model mapping.');
+  }
+  return toAccountView(await store.update('account', id, changes, { ifVersion: input.ifVersion }));
+}
+
+/** Disables or re-enables an account; the gateway never schedules a disabled one. */
+export async function setAccountStatus(
+  store: ConfigAdmin,
+  accountId: string,
+  status: Status,
+): Promise<AccountView> {
+  return toAccountView(await store.update('account', requireText(accountId, 'Account id'), { status }));
+}
+
+/** Adds the account to a group (which must exist); already being a member is not an error. */
+export function addAccountToGroup(
+  store: ConfigAdmin,
+  accountId: string,
+  groupId: string,
+): Promise<AccountView> {
+  return changeMembership(store, accountId, groupId, async (groupIds, id) => {
+    if (groupIds.includes(id)) return undefined;
+    if (id === DEFAULT_GROUP_ID) await ensureDefaultGroup(store);
+    else await getGroup(store, id);
+    return [...groupIds, id];
+  });
+}
+
+export function removeAccountFromGroup(
+  store: ConfigAdmin,
+  accountId: string,
+  groupId: string,
+): Promise<AccountView> {
+  return changeMembership(store, accountId, groupId, async (groupIds, id) => {
+    if (!groupIds.includes(id)) throw AdminError.notFound(`Account ${accountId} is not in group ${id}.`);
+    return groupIds.filter((member) => member !== id);
+  });
+}
+
+export async function getAccountHealth(store: ConfigAdmin, accountId: string): Promise<AccountHealth> {
+  return (await readAccount(store, accountId)).health;
+}
+
+/** Puts the account back in rotation: clears an error state or a cooldown the gateway set. */
+export async function clearAccountHealth(store: ConfigAdmin, accountId: string): Promise<AccountView> {
+  const id = requireText(accountId, 'Account id');
+  const health: AccountHealth = { state: 'ok', updatedAt: new Date().toISOString() };
+  return toAccountView(await store.update('account', id, { health }));
+}
+
+/** Membership edits read, change and write the list; a concurrent admin edit makes us re-read. */
+async function changeMembership(
+  store: ConfigAdmin,
+  accountId: string,
+  groupId: string,
+  change: (groupIds: string[], groupId: string) => Promise<string[] | undefined>,
+): Promise<AccountView> {
+  const id = requireText(groupId, 'Group id');
+  for (let attempt = 1; ; attempt += 1) {
+    const account = await readAccount(store, accountId);
+    const groupIds = await change(account.groupIds, id);
+    if (groupIds === undefined) return toAccountView(account);
+    try {
+      return toAccountView(
+        await store.update('account', account.id, { groupIds }, { ifVersion: account.version ?? 0 }),
+      );
+    } catch (error) {
+      if (!(error instanceof AdminError) || error.kind !== 'conflict' || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function readAccount(store: ConfigAdmin, accountId: string): Promise<Stored<Account>> {
+  const id = requireText(accountId, 'Account id');
+  const account = await store.get('account', id);
+  if (!account) throw AdminError.notFound(`Account ${id} does not exist.`);
+  return account;
+}
+
+function parseAccountConcurrency(value: string | number): number {
+  const concurrency = parseCount(value, 'Account concurrency');
+  if (concurrency < 1) throw AdminError.invalid('Account concurrency must be at least 1.');
+  return concurrency;
+}
+
+function parseGroupIds(value: string | readonly string[]): string[] {
+  const ids = (typeof value === 'string' ? value.split(',') : [...value]).map((id) => id.trim());
+  if (ids.length === 0 || ids.some((id) => id === '')) {
+    throw AdminError.invalid('Groups must be a comma-separated list of group ids.');
+  }
+  return [...new Set(ids)];
+}
+
+/** Messages here name the missing flag's meaning, never the value: the value is a secret. */
+function apiKeyCredentials(input: CreateAccountInput): Account['credentials'] {
+  if (
+    input.accessToken !== undefined ||
+    input.refreshToken !== undefined ||
+    input.chatgptAccountId !== undefined
+  ) {
+    throw AdminError.invalid('OAuth tokens and a ChatGPT account id apply only to accounts of type "oauth".');
+  }
+  if (input.expiresAt !== undefined)
+    throw AdminError.invalid('A token expiry applies only to accounts of type "oauth".');
+  return { apiKey: requireText(input.apiKey, 'The upstream API key', 4096) };
+}
+
+function oauthCredentials(input: CreateAccountInput): Account['credentials'] {
+  if (input.apiKey !== undefined)
+    throw AdminError.invalid('An upstream API key applies only to accounts of type "apikey".');
+  const credentials: Account['credentials'] = {
+    accessToken: requireText(input.accessToken, 'The access token', 8192),
+  };
+  if (input.refreshToken !== undefined)
+    credentials.refreshToken = requireText(input.refreshToken, 'The refresh token', 8192);
+  if (input.chatgptAccountId !== undefined) {
+    credentials.chatgptAccountId = requireText(input.chatgptAccountId, 'The ChatGPT account id', 200);
+  }
+  if (input.expiresAt !== undefined) credentials.expiresAt = parseIsoTime(input.expiresAt, 'Token expiry');
+  return credentials;
+}

@@ -1,0 +1,104 @@
+/**
+ * Admin operations on client API keys. A new key's secret is returned once and never stored: the
+ * item holds its SHA-256 hex (its item key, what the gateway looks up) and a short prefix for
+ * listings. Revoking keeps the item, disabled, so usage records still name a real key.
+ *
+ * @example
+ * ```ts
+ * const { key, secret } = await createApiKey(store, { userId: 'usr_…', quotaUsd: '50' });
+ * // show `secret` to the admin now; it cannot be recovered later
+ * ```
+ */
+import { hashApiKey } from '../domain/api-key-hash.ts';
+import type { ApiKey } from '../domain/types.ts';
+import { AdminError } from './admin-error.ts';
+import { generateApiKeySecret, listingPrefixOf } from './api-key-secret.ts';
+import type { ConfigAdmin, Stored } from './config-admin.ts';
+import { parseFutureTime, parseModelList, requireText } from './fields.ts';
+import { ensureDefaultGroup, getGroup } from './groups.ts';
+import { DEFAULT_GROUP_ID, newId } from './ids.ts';
+import { parseUsdToNano } from './money.ts';
+
+/** A key as admins see it: everything but the hash, which has no use outside the gateway. */
+export type ApiKeyView = Omit<Stored<ApiKey>, 'hash'>;
+
+export interface CreateApiKeyInput {
+  userId: string;
+  /** Defaults to the `default` group, which is created if needed. */
+  groupId?: string;
+  name?: string;
+  /** ISO date or time after which the key is refused. */
+  expiresAt?: string;
+  /** Total USD the key may spend. */
+  quotaUsd?: string | number;
+  /** Models the key may call, as a list or comma-separated text. */
+  allowedModels?: string | readonly string[];
+}
+
+export interface CreatedApiKey {
+  key: ApiKeyView;
+  /** The only time the secret exists outside the client's hands. */
+  secret: string;
+}
+
+export function toApiKeyView(key: Stored<ApiKey>): ApiKeyView {
+  const { hash: _hash, ...view } = key;
+  return view;
+}
+
+export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  const userId = requireText(input.userId, 'User id');
+  const name = input.name === undefined ? '' : requireText(input.name, 'Key name');
+  const expiresAt =
+    input.expiresAt === undefined ? undefined : parseFutureTime(input.expiresAt, 'Expiry', new Date());
+  const quotaNano = input.quotaUsd === undefined ? undefined : parseUsdToNano(input.quotaUsd, 'Quota');
+  const allowedModels = input.allowedModels === undefined ? undefined : parseModelList(input.allowedModels);
+  const groupId = input.groupId === undefined ? DEFAULT_GROUP_ID : requireText(input.groupId, 'Group id');
+
+  const user = await store.get('user', userId);
+  if (!user) throw AdminError.notFound(`User ${userId} does not exist.`);
+  const group =
+    groupId === DEFAULT_GROUP_ID ? await ensureDefaultGroup(store) : await getGroup(store, groupId);
+
+  const secret = generateApiKeySecret();
+  const key: ApiKey = {
+    id: newId('apiKey'),
+    hash: hashApiKey(secret),
+    prefix: listingPrefixOf(secret),
+    userId: user.id,
+    groupId: group.id,
+    name,
+    status: 'active',
+    createdAt: new Date().toISOString(),
+  };
+  if (expiresAt !== undefined) key.expiresAt = expiresAt;
+  if (quotaNano !== undefined) key.quotaNano = quotaNano;
+  if (allowedModels !== undefined) key.allowedModels = allowedModels;
+  const stored = await store.insert('apiKey', key);
+  return { key: toApiKeyView(stored), secret };
+}
+
+export async function listApiKeys(store: ConfigAdmin, userId: string): Promise<ApiKeyView[]> {
+  const id = requireText(userId, 'User id');
+  if (!(await store.get('user', id))) throw AdminError.notFound(`User ${id} does not exist.`);
+  const keys = await store.listApiKeys(id);
+  return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(toApiKeyView);
+}
+
+/**
+ * Disables a key for good; the gateway answers 401 from then on. Revoking a revoked key changes
+ * nothing and is not an error, so scripts can retry.
+ */
+export async function revokeApiKey(store: ConfigAdmin, keyId: string): Promise<ApiKeyView> {
+  const id = requireText(keyId, 'Key id');
+  const key = await store.findApiKeyById(id);
+  if (!key) throw AdminError.notFound(`API key ${id} does not exist.`);
+  if (key.status === 'disabled') return toApiKeyView(key);
+  const revoked = await store.update(
+    'apiKey',
+    { hash: key.hash, id: key.id },
+    { status: 'disabled' },
+    { ifVersion: key.version ?? 0 },
+  );
+  return toApiKeyView(revoked);
+}

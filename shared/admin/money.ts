@@ -1,0 +1,58 @@
+/**
+ * USD amounts as admins type them ("10", "0.1", "2.5") to and from integer nano-USD, exactly.
+ * The text is split into whole and fractional digits and combined as integers, so "0.1" is
+ * 100_000_000 nano and never 99_999_999 through a float.
+ *
+ * @example
+ * ```ts
+ * parseUsdToNano('10'); // 10_000_000_000
+ * formatNanoAsUsd(100_000_000); // '0.10'
+ * ```
+ */
+import { AdminError } from './admin-error.ts';
+
+export const NANO_PER_USD = 1_000_000_000n;
+
+const USD_PATTERN = /^(-)?(\d+)(?:\.(\d*))?$|^(-)?\.(\d+)$/;
+
+export interface UsdParseOptions {
+  /** Allows a leading minus, for adjustments such as a balance correction. */
+  allowNegative?: boolean;
+}
+
+/**
+ * Parses a decimal USD amount into nano-USD. Accepts a string or a number (a number is read
+ * through its shortest decimal text, so `0.1` is exact too). At most nine decimals, since a
+ * nano-USD is the smallest unit; the result must stay within Number.MAX_SAFE_INTEGER.
+ */
+export function parseUsdToNano(value: string | number, field: string, options: UsdParseOptions = {}): number {
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  const match = USD_PATTERN.exec(text);
+  if (!match) {
+    throw AdminError.invalid(`${field} must be a USD amount such as 10 or 0.25, got "${text}".`);
+  }
+  const negative = (match[1] ?? match[4]) === '-';
+  const whole = match[2] ?? '0';
+  const fraction = match[3] ?? match[5] ?? '';
+  if (fraction.length > 9) {
+    throw AdminError.invalid(`${field} has more than 9 decimals (the smallest unit is 0.000000001 USD).`);
+  }
+  const magnitude = BigInt(whole) * NANO_PER_USD + BigInt(fraction.padEnd(9, '0') || '0');
+  if (magnitude > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw AdminError.invalid(`${field} is too large, got "${text}".`);
+  }
+  if (negative && magnitude > 0n && !options.allowNegative) {
+    throw AdminError.invalid(`${field} must not be negative, got "${text}".`);
+  }
+  return negative && magnitude > 0n ? -Number(magnitude) : Number(magnitude);
+}
+
+/** Nano-USD as a decimal USD string: at least two decimals, no trailing zeros beyond them. */
+export function formatNanoAsUsd(nano: number): string {
+  const value = BigInt(nano);
+  const sign = value < 0n ? '-' : '';
+  const magnitude = value < 0n ? -value : value;
+  const whole = magnitude / NANO_PER_USD;
+  const fraction = (magnitude % NANO_PER_USD).toString().padStart(9, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${sign}${whole}.${fraction}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Admin operations on users: create, list, show (with keys and subscriptions), change balance
+ * or concurrency, disable and enable. Input is validated here, before any read or write, so a
+ * refused request changes nothing whichever front end sent it.
+ *
+ * @example
+ * ```ts
+ * const user = await createUser(store, { email: 'ada@example.com', balanceUsd: '10' });
+ * user.balanceNano; // 10_000_000_000
+ * ```
+ */
+import type { Status, Subscription, User } from '../domain/types.ts';
+import { AdminError } from './admin-error.ts';
+import { type ApiKeyView, toApiKeyView } from './api-keys.ts';
+import type { ConfigAdmin, Stored } from './config-admin.ts';
+import { parseCount, parseEmail, requireText } from './fields.ts';
+import { newId } from './ids.ts';
+import { parseUsdToNano } from './money.ts';
+
+export const DEFAULT_USER_CONCURRENCY = 5;
+
+const CONCURRENCY_MEANING = ' (0 means unlimited)';
+
+export interface CreateUserInput {
+  email: string;
+  /** Requests in flight at once; default 5, 0 means unlimited. */
+  concurrency?: string | number;
+  /** Starting balance in USD, e.g. "10" or "0.1"; default 0. */
+  balanceUsd?: string | number;
+}
+
+export interface UpdateUserInput {
+  /** The new balance in USD (replaces the current one). */
+  balanceUsd?: string | number;
+  concurrency?: string | number;
+  /** Refuse the change if the user is no longer at this version. */
+  ifVersion?: number;
+}
+
+export interface UserDetails {
+  user: Stored<User>;
+  keys: ApiKeyView[];
+  subscriptions: Stored<Subscription>[];
+}
+
+/**
+ * Creates an active user. Emails are unique, checked against the user list before the write;
+ * two admins creating the same email in the same instant could both succeed (the table has no
+ * email index), which an admin notices in `users list`.
+ */
+export async function createUser(store: ConfigAdmin, input: CreateUserInput): Promise<Stored<User>> {
+  const email = parseEmail(input.email);
+  const concurrency =
+    input.concurrency === undefined
+      ? DEFAULT_USER_CONCURRENCY
+      : parseCount(input.concurrency, 'Concurrency', CONCURRENCY_MEANING);
+  const balanceNano = input.balanceUsd === undefined ? 0 : parseUsdToNano(input.balanceUsd, 'Balance');
+  const taken = (await store.listUsers()).find((user) => user.email === email);
+  if (taken) throw AdminError.conflict(`A user with email ${email} already exists (${taken.id}).`);
+  return store.insert('user', {
+    id: newId('user'),
+    email,
+    status: 'active',
+    concurrency,
+    balanceNano,
+    createdAt: new Date().toISOString(),
+  });
+}
+
+export async function listUsers(store: ConfigAdmin): Promise<Stored<User>[]> {
+  const users = await store.listUsers();
+  return users.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+export async function getUser(store: ConfigAdmin, userId: string): Promise<Stored<User>> {
+  const id = requireText(userId, 'User id');
+  const user = await store.get('user', id);
+  if (!user) throw AdminError.notFound(`User ${id} does not exist.`);
+  return user;
+}
+
+export async function showUser(store: ConfigAdmin, userId: string): Promise<UserDetails> {
+  const user = await getUser(store, userId);
+  const [keys, subscriptions] = await Promise.all([
+    store.listApiKeys(user.id),
+    store.listSubscriptions(user.id),
+  ]);
+  return { user, keys: keys.map(toApiKeyView), subscriptions };
+}
+
+/** Sets the balance (replacing it) and/or the concurrency of a user. */
+export async function updateUser(
+  store: ConfigAdmin,
+  userId: string,
+  input: UpdateUserInput,
+): Promise<Stored<User>> {
+  const id = requireText(userId, 'User id');
+  const changes: { balanceNano?: number; concurrency?: number } = {};
+  if (input.balanceUsd !== undefined) changes.balanceNano = parseUsdToNano(input.balanceUsd, 'Balance');
+  if (input.concurrency !== undefined) {
+    changes.concurrency = parseCount(input.concurrency, 'Concurrency', CONCURRENCY_MEANING);
+  }
+  if (Object.keys(changes).length === 0)
+    throw AdminError.invalid('Nothing to change: give a balance or a concurrency.');
+  return store.update('user', id, changes, { ifVersion: input.ifVersion });
+}
+
+/**
+ * Adds a USD amount (negative to deduct) to the balance atomically; unlike {@link updateUser} it
+ * cannot lose a charge the recorder applies at the same moment.
+ */
+export async function addToUserBalance(
+  store: ConfigAdmin,
+  userId: string,
+  amountUsd: string | number,
+): Promise<Stored<User>> {
+  const id = requireText(userId, 'User id');
+  const deltaNano = parseUsdToNano(amountUsd, 'Amount', { allowNegative: true });
+  if (deltaNano === 0) throw AdminError.invalid('Amount must not be 0.');
+  return store.addToBalance(id, deltaNano);
+}
+
+/** Disables or re-enables a user; the gateway refuses every key of a disabled user. */
+export async function setUserStatus(
+  store: ConfigAdmin,
+  userId: string,
+  status: Status,
+): Promise<Stored<User>> {
+  return store.update('user', requireText(userId, 'User id'), { status });
+}

@@ -1,0 +1,297 @@
+/**
+ * {@link ConfigAdmin} on the Config table. Items are laid out by `config-items.ts` and keyed by
+ * `tables/keys.ts`, so the gateway reads exactly what the admin wrote. Every write is
+ * conditional: inserts on `attribute_not_exists(pk)`, updates on `attribute_exists(pk)` plus,
+ * when asked, the item's `version`.
+ *
+ * Listing goes through `gsi1` (users, groups, accounts, keys of a user). Two admin look-ups
+ * Scan the table instead, which is fine for a config table of thousands of items and an
+ * operation a person runs by hand: finding a key by its public id (the item key is the hash of
+ * the secret) and listing every user's subscriptions.
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoConfigAdmin(documentClient(), 'quotagate-local-config');
+ * await store.insert('group', { id: 'team', name: 'Team', rateMultiplier: 1, billingMode: 'balance', createdAt });
+ * ```
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { AdminError } from '../../admin/admin-error.ts';
+import type {
+  Changes,
+  ConfigAdmin,
+  ConfigEntities,
+  EntityKind,
+  EntityRefs,
+  Stored,
+  UpdateOptions,
+} from '../../admin/config-admin.ts';
+import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
+import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { configItems, entityOf, type Item } from './config-items.ts';
+
+function itemKeyOf<K extends EntityKind>(kind: K, ref: EntityRefs[K]): ItemKey {
+  switch (kind) {
+    case 'user':
+      return keys.user(ref as EntityRefs['user']);
+    case 'apiKey':
+      return keys.apiKey((ref as EntityRefs['apiKey']).hash);
+    case 'group':
+      return keys.group(ref as EntityRefs['group']);
+    case 'account':
+      return keys.account(ref as EntityRefs['account']);
+    default: {
+      const { userId, groupId } = ref as EntityRefs['subscription'];
+      return keys.subscription(userId, groupId);
+    }
+  }
+}
+
+function refOf<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): EntityRefs[K] {
+  if (kind === 'apiKey') {
+    const key = entity as ApiKey;
+    return { hash: key.hash, id: key.id } as EntityRefs[K];
+  }
+  if (kind === 'subscription') {
+    const subscription = entity as Subscription;
+    return { userId: subscription.userId, groupId: subscription.groupId } as EntityRefs[K];
+  }
+  return (entity as { id: string }).id as EntityRefs[K];
+}
+
+/** How messages name an entity; an API key by its public id, never by its hash. */
+function describe<K extends EntityKind>(kind: K, ref: EntityRefs[K]): string {
+  switch (kind) {
+    case 'user':
+      return `User ${ref as string}`;
+    case 'apiKey':
+      return `API key ${(ref as EntityRefs['apiKey']).id}`;
+    case 'group':
+      return `Group ${ref as string}`;
+    case 'account':
+      return `Account ${ref as string}`;
+    default: {
+      const { userId, groupId } = ref as EntityRefs['subscription'];
+      return `The subscription of user ${userId} to group ${groupId}`;
+    }
+  }
+}
+
+function itemOf<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Item {
+  const layout = configItems[kind] as (value: ConfigEntities[K]) => Item;
+  return layout(entity);
+}
+
+export class DynamoConfigAdmin implements ConfigAdmin {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, configTableName: string) {
+    this.#client = client;
+    this.#tableName = configTableName;
+  }
+
+  async insert<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Promise<Stored<ConfigEntities[K]>> {
+    const stored = { ...entity, version: 1, updatedAt: new Date().toISOString() };
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: itemOf(kind, stored),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw AdminError.conflict(`${describe(kind, refOf(kind, entity))} already exists.`);
+      }
+      throw error;
+    }
+    return stored;
+  }
+
+  async get<K extends EntityKind>(
+    kind: K,
+    ref: EntityRefs[K],
+  ): Promise<Stored<ConfigEntities[K]> | undefined> {
+    const { Item: item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tableName, Key: itemKeyOf(kind, ref), ConsistentRead: true }),
+    );
+    return entityOf<Stored<ConfigEntities[K]>>(item);
+  }
+
+  async update<K extends EntityKind>(
+    kind: K,
+    ref: EntityRefs[K],
+    changes: Changes<K>,
+    options: UpdateOptions = {},
+  ): Promise<Stored<ConfigEntities[K]>> {
+    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':now': new Date().toISOString() };
+    const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
+    const removes: string[] = [];
+    Object.entries(changes).forEach(([field, value], index) => {
+      names[`#f${index}`] = field;
+      if (value === undefined) {
+        removes.push(`#f${index}`);
+      } else {
+        values[`:v${index}`] = value;
+        sets.push(`#f${index} = :v${index}`);
+      }
+    });
+    let condition = 'attribute_exists(pk)';
+    if (options.ifVersion !== undefined) {
+      if (options.ifVersion === 0) {
+        condition += ' AND attribute_not_exists(#version)';
+      } else {
+        condition += ' AND #version = :expected';
+        values[':expected'] = options.ifVersion;
+      }
+    }
+    const expression = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    return this.#conditionalUpdate(kind, ref, {
+      UpdateExpression: expression,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  addToBalance(userId: string, deltaNano: number): Promise<Stored<User>> {
+    return this.#conditionalUpdate('user', userId, {
+      UpdateExpression:
+        'ADD #balance :delta SET #version = if_not_exists(#version, :zero) + :one, #updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: {
+        '#balance': 'balanceNano',
+        '#version': 'version',
+        '#updatedAt': 'updatedAt',
+      },
+      ExpressionAttributeValues: {
+        ':delta': deltaNano,
+        ':zero': 0,
+        ':one': 1,
+        ':now': new Date().toISOString(),
+      },
+    });
+  }
+
+  listUsers(): Promise<Stored<User>[]> {
+    return this.#listed(LIST.users);
+  }
+
+  listGroups(): Promise<Stored<Group>[]> {
+    return this.#listed(LIST.groups);
+  }
+
+  listAccounts(): Promise<Stored<Account>[]> {
+    return this.#listed(LIST.accounts);
+  }
+
+  listApiKeys(userId: string): Promise<Stored<ApiKey>[]> {
+    return this.#listed(LIST.keysOf(userId));
+  }
+
+  async findApiKeyById(id: string): Promise<Stored<ApiKey> | undefined> {
+    const [key] = await this.#scan<ApiKey>({
+      FilterExpression: '#kind = :kind AND #id = :id',
+      ExpressionAttributeNames: { '#kind': 'kind', '#id': 'id' },
+      ExpressionAttributeValues: { ':kind': 'apiKey', ':id': id },
+    });
+    return key;
+  }
+
+  listSubscriptions(userId?: string): Promise<Stored<Subscription>[]> {
+    if (userId === undefined) {
+      return this.#scan<Subscription>({
+        FilterExpression: '#kind = :kind',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: { ':kind': 'subscription' },
+      });
+    }
+    const { pk, skPrefix } = keys.subscriptionPrefix(userId);
+    return this.#query<Subscription>({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ConsistentRead: true,
+    });
+  }
+
+  async #conditionalUpdate<K extends EntityKind>(
+    kind: K,
+    ref: EntityRefs[K],
+    expression: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
+  ): Promise<Stored<ConfigEntities[K]>> {
+    try {
+      const { Attributes: attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: itemKeyOf(kind, ref),
+          ...expression,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return entityOf<Stored<ConfigEntities[K]>>(attributes) as Stored<ConfigEntities[K]>;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = await this.get(kind, ref);
+      if (!current) throw AdminError.notFound(`${describe(kind, ref)} does not exist.`);
+      throw AdminError.conflict(
+        `${describe(kind, ref)} was changed by someone else (it is now at version ${current.version ?? 0}); ` +
+          'read it again and retry.',
+      );
+    }
+  }
+
+  async #listed<T>(listKey: string): Promise<Stored<T>[]> {
+    return this.#query<T>({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :list',
+      ExpressionAttributeValues: { ':list': listKey },
+    });
+  }
+
+  #query<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<Stored<T>[]> {
+    return this.#collect<T>((startKey) =>
+      this.#client.send(
+        new QueryCommand({ ...input, TableName: this.#tableName, ExclusiveStartKey: startKey }),
+      ),
+    );
+  }
+
+  #scan<T>(input: Omit<ScanCommandInput, 'TableName'>): Promise<Stored<T>[]> {
+    return this.#collect<T>((startKey) =>
+      this.#client.send(
+        new ScanCommand({ ...input, TableName: this.#tableName, ExclusiveStartKey: startKey }),
+      ),
+    );
+  }
+
+  /** Follows `LastEvaluatedKey` until the last page. */
+  async #collect<T>(
+    page: (startKey: Record<string, unknown> | undefined) => Promise<{
+      Items?: Record<string, unknown>[];
+      LastEvaluatedKey?: Record<string, unknown>;
+    }>,
+  ): Promise<Stored<T>[]> {
+    const entities: Stored<T>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await page(startKey);
+      for (const item of result.Items ?? []) entities.push(entityOf<Stored<T>>(item) as Stored<T>);
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return entities;
+  }
+}
