@@ -1,0 +1,8 @@
+/**
+ * The handler file of every function, relative to the project root. Constructs and the infra
+ * tests read the paths from here, so moving a handler is a one-line change.
+ */
+export const FUNCTION_ENTRIES = {
+  gateway: 'functions/gateway/handler.ts',
+  recorder: 'functions/recorder/handler.ts',
+} as const;

@@ -1,0 +1,84 @@
+/**
+ * The whole deployment in one stack: the three tables, the gateway behind its streaming Function
+ * URL, the usage pipeline (bus, rule, recorder, dead-letter queue) and its monitoring. The stack
+ * is environment-agnostic (no account or region, no lookups), so `cdk synth` runs offline; the
+ * CLI's profile picks where `cdk deploy` goes.
+ *
+ * @example
+ * ```ts
+ * new QuotagateStack(app, 'Quotagate-prod', { config: readStackConfig(app.node) });
+ * ```
+ */
+import { CfnOutput, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Gateway } from './constructs/gateway.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import type { FunctionObservability } from './constructs/quotagate-function.ts';
+import { QuotagateTables } from './constructs/quotagate-tables.ts';
+import { UsagePipeline } from './constructs/usage-pipeline.ts';
+import type { StackConfig } from './stack-config.ts';
+
+export interface QuotagateStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+/** The stack's construct id (and CloudFormation stack name) for a stage. */
+export function stackNameForStage(stage: string): string {
+  return `Quotagate-${stage}`;
+}
+
+export class QuotagateStack extends Stack {
+  readonly tables: QuotagateTables;
+  readonly gateway: Gateway;
+  readonly usage: UsagePipeline;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: QuotagateStackProps) {
+    const { config } = props;
+    super(scope, id, { description: `quotagate (${config.stage}): metered OpenAI gateway`, ...props });
+    Tags.of(this).add('project', 'quotagate');
+    Tags.of(this).add('stage', config.stage);
+
+    const observability: FunctionObservability = {
+      stage: config.stage,
+      logLevel: config.logLevel,
+      logRetention: config.logRetention,
+    };
+    this.tables = new QuotagateTables(this, 'Tables', { stage: config.stage });
+    this.usage = new UsagePipeline(this, 'Usage', { observability, tables: this.tables });
+    this.gateway = new Gateway(this, 'Gateway', {
+      observability,
+      tables: this.tables,
+      eventBus: this.usage.bus,
+      runtimeEnvironment: config.gatewayEnvironment,
+      ...(config.gatewayReservedConcurrency !== undefined
+        ? { reservedConcurrency: config.gatewayReservedConcurrency }
+        : {}),
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: config.stage,
+      gateway: this.gateway,
+      usage: this.usage,
+      tables: this.tables,
+      ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
+    });
+
+    new CfnOutput(this, 'GatewayUrl', {
+      description: 'Function URL of the gateway',
+      value: this.gateway.url.url,
+    });
+    new CfnOutput(this, 'OpenAiBaseUrl', {
+      description: 'Base URL for OpenAI clients and Codex (`base_url`)',
+      value: Fn.join('', [this.gateway.url.url, 'openai/v1']),
+    });
+    new CfnOutput(this, 'ConfigTableName', { value: this.tables.byId.config.tableName });
+    new CfnOutput(this, 'StateTableName', { value: this.tables.byId.state.tableName });
+    new CfnOutput(this, 'UsageTableName', { value: this.tables.byId.usage.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.usage.bus.eventBusName });
+    new CfnOutput(this, 'UsageDeadLetterQueueUrl', {
+      description: 'Usage events that could not be recorded; redrive them once the cause is fixed',
+      value: this.usage.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The deployment's configuration, read once from CDK context (`cdk.json` or `-c key=value`).
+ * Every key is documented in docs/configuration.md. Runtime tunables are handed to the gateway
+ * as the `QG_*` environment variables that `loadSettings` reads, and validated here with that
+ * same function, so a value the gateway would reject fails `cdk synth`, not the first request.
+ *
+ * @example
+ * ```ts
+ * const config = readStackConfig(app.node); // `npx cdk synth -c stage=prod -c leaseSeconds=60`
+ * config.stage; // 'prod'
+ * config.gatewayEnvironment.QG_LEASE_SECONDS; // '60'
+ * ```
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { loadSettings } from '#shared/settings.ts';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export interface StackConfig {
+  /** Deployment name: part of every table, bus, queue and dashboard name. */
+  readonly stage: string;
+  /** Reserved concurrency of the gateway; `undefined` leaves it on the account's unreserved pool. */
+  readonly gatewayReservedConcurrency: number | undefined;
+  /** Powertools and Lambda application log level of every function. */
+  readonly logLevel: LogLevel;
+  /** Days the functions' log groups keep their events. */
+  readonly logRetention: RetentionDays;
+  /** SNS topic every alarm notifies; `undefined` leaves alarms without actions. */
+  readonly alarmTopicArn: string | undefined;
+  /** The gateway's runtime tunables from context, keyed by the environment variable they set. */
+  readonly gatewayEnvironment: Readonly<Record<string, string>>;
+}
+
+/**
+ * Context keys that tune the gateway at runtime, and the variable of shared/settings.ts each
+ * one sets. A key absent from context leaves its variable unset, so the runtime default applies.
+ */
+export const RUNTIME_CONTEXT_KEYS = {
+  bodyLimitBytes: 'QG_BODY_LIMIT_BYTES',
+  leaseSeconds: 'QG_LEASE_SECONDS',
+  userWaitSeconds: 'QG_USER_WAIT_SECONDS',
+  accountWaitSeconds: 'QG_ACCOUNT_WAIT_SECONDS',
+  accountMaxWaiting: 'QG_ACCOUNT_MAX_WAITING',
+  pingIntervalSeconds: 'QG_PING_INTERVAL_SECONDS',
+  firstByteTimeoutMs: 'QG_FIRST_BYTE_TIMEOUT_MS',
+  idleTimeoutMs: 'QG_IDLE_TIMEOUT_MS',
+  rateLimitCooldownSeconds: 'QG_RATE_LIMIT_COOLDOWN_SECONDS',
+  overloadCooldownSeconds: 'QG_OVERLOAD_COOLDOWN_SECONDS',
+  configCacheSeconds: 'QG_CONFIG_CACHE_SECONDS',
+  chatgptBaseUrl: 'QG_CHATGPT_BASE_URL',
+} as const;
+
+const DEFAULT_STAGE = 'dev';
+const DEFAULT_LOG_RETENTION_DAYS = 30;
+// Stage names end up in table, queue and bus names; keep them to what all of those accept.
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+
+/** Reads and validates the context; throws with the key's name when a value is unusable. */
+export function readStackConfig(node: Node): StackConfig {
+  const stage = readString(node, 'stage') ?? DEFAULT_STAGE;
+  if (!STAGE_PATTERN.test(stage)) {
+    throw new Error(
+      `context "stage" must match ${STAGE_PATTERN} (lowercase, starts with a letter), got "${stage}"`,
+    );
+  }
+
+  const logLevel = (readString(node, 'logLevel') ?? 'INFO').toUpperCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new Error(`context "logLevel" must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const retentionDays = readInteger(node, 'logRetentionDays') ?? DEFAULT_LOG_RETENTION_DAYS;
+  if (!Object.values(RetentionDays).includes(retentionDays as RetentionDays)) {
+    throw new Error(
+      `context "logRetentionDays" must be a CloudWatch Logs retention period, got ${retentionDays}`,
+    );
+  }
+
+  const reserved = readInteger(node, 'gatewayReservedConcurrency');
+  if (reserved !== undefined && reserved < 1) {
+    throw new Error(`context "gatewayReservedConcurrency" must be at least 1 or unset, got ${reserved}`);
+  }
+
+  const gatewayEnvironment: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(RUNTIME_CONTEXT_KEYS)) {
+    const value = readString(node, key);
+    if (value !== undefined) gatewayEnvironment[variable] = value;
+  }
+  // The gateway parses these with loadSettings at cold start; parse them now so bad values fail synth.
+  loadSettings({ ...gatewayEnvironment });
+
+  return {
+    stage,
+    gatewayReservedConcurrency: reserved,
+    logLevel: logLevel as LogLevel,
+    logRetention: retentionDays as RetentionDays,
+    alarmTopicArn: readString(node, 'alarmTopicArn'),
+    gatewayEnvironment,
+  };
+}
+
+/** A context value as text; `undefined` when absent, null or empty (context from `-c` is always text). */
+function readString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new Error(`context "${key}" must be a string or a number, got ${JSON.stringify(value)}`);
+  }
+  return String(value);
+}
+
+function readInteger(node: Node, key: string): number | undefined {
+  const text = readString(node, key);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`context "${key}" must be an integer, got "${text}"`);
+  return value;
+}

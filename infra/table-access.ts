@@ -1,0 +1,78 @@
+/**
+ * What each function may do with DynamoDB, in one place per function. The lists name the exact
+ * calls the function's code makes; the stack turns them into IAM statements on the table ARN and
+ * on each named index ARN, never `index/*` and never `dynamodb:*`. A function that starts making
+ * a new call (or using a new index) gets it added here, and the infra tests pin the result.
+ *
+ * @example
+ * ```ts
+ * grantTableAccess(gatewayFunction, tables, GATEWAY_TABLE_ACCESS);
+ * ```
+ */
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { TABLES, TableId } from '#shared/tables/definitions.ts';
+import type { QuotagateTables } from './constructs/quotagate-tables.ts';
+
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem';
+
+type IndexName<T extends TableId> = (typeof TABLES)[T]['indexes'][number]['name'];
+
+/** The calls one function makes on one table, and on which of its indexes it queries. */
+export type TableGrant<T extends TableId> = {
+  readonly actions: readonly DynamoAction[];
+  readonly indexes?: Readonly<Partial<Record<IndexName<T>, readonly DynamoAction[]>>>;
+};
+
+export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
+
+/** The gateway: reads config (keys, users, groups, accounts), marks account health, holds leases. */
+export const GATEWAY_TABLE_ACCESS = {
+  config: {
+    // UpdateItem: account health (rate-limited/overloaded/error) and lastUsed after each request.
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    indexes: { gsi1: ['dynamodb:Query'] },
+  },
+  state: {
+    // Slot leases, wait tickets and sticky sessions: conditional put/update/delete plus queries.
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ],
+  },
+} as const satisfies TableAccess;
+
+/** The recorder: writes the usage record and aggregates, charges balances and quotas in config. */
+export const RECORDER_TABLE_ACCESS = {
+  usage: {
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  },
+  config: {
+    // Balances, key quotas and subscription spend are charged with conditional updates.
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  },
+} as const satisfies TableAccess;
+
+/** Adds one statement per table (and one per index) to the function's role. */
+export function grantTableAccess(fn: IFunction, tables: QuotagateTables, access: TableAccess): void {
+  for (const id of Object.keys(access) as TableId[]) {
+    const grant = access[id] as TableGrant<TableId> | undefined;
+    if (!grant) continue;
+    const table = tables.byId[id];
+    fn.addToRolePolicy(new PolicyStatement({ actions: [...grant.actions], resources: [table.tableArn] }));
+    for (const [indexName, actions] of Object.entries(grant.indexes ?? {}) as [string, DynamoAction[]][]) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: [...actions], resources: [`${table.tableArn}/index/${indexName}`] }),
+      );
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Builds the quotagate app exactly as `cdk synth` does (same entry code, same cdk.json context
+ * and feature flags), with optional context overrides, and returns its template. Asset bundling
+ * is off unless asked for: these tests check the template, and `cdk-synth.test.ts` bundles.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../../../infra/constructs/quotagate-function.ts';
+import { createQuotagateApp, type QuotagateApp } from '../../../infra/quotagate-app.ts';
+
+export interface SynthesisedQuotagate extends QuotagateApp {
+  readonly template: Template;
+}
+
+/** The `context` block of cdk.json: stage defaults, runtime tunables and feature flags. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return cdkJson.context;
+}
+
+export function synthQuotagate(
+  overrides: Record<string, unknown> = {},
+  options: { bundle?: boolean } = {},
+): SynthesisedQuotagate {
+  const built = createQuotagateApp({
+    context: {
+      ...cdkJsonContext(),
+      // What the CLI adds from its own settings in cdk.json.
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:version-reporting': false,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...overrides,
+    },
+  });
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+/** The resources of one CloudFormation type, keyed by logical id. */
+export function resourcesOfType(template: Template, type: string): Record<string, CfnResource> {
+  return template.findResources(type) as Record<string, CfnResource>;
+}
+
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown> & { [key: string]: unknown };
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  DependsOn?: string[];
+}
+
+/** The logical id of the single resource of `type` whose construct path ends with `pathSuffix`. */
+export function logicalIdByPath(template: Template, type: string, pathSuffix: string): string {
+  const matches = Object.entries(template.findResources(type)).filter(([, resource]) =>
+    String((resource as { Metadata?: Record<string, unknown> }).Metadata?.['aws:cdk:path'] ?? '').endsWith(
+      pathSuffix,
+    ),
+  );
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} at */${pathSuffix}, found ${matches.length}`);
+  }
+  return (matches[0] as [string, unknown])[0];
+}
