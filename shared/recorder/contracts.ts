@@ -1,0 +1,69 @@
+/**
+ * What the recorder needs from storage: the {@link UsageLedger}. It is shaped around the
+ * exactly-once construction (see `record-usage.ts`): a pending record that holds a lease, effects
+ * that each apply once thanks to a per-request marker on the item they change, and a final
+ * `applied` mark after which the markers are removed. The DynamoDB implementation is
+ * `shared/store/dynamo/usage-ledger.ts`; every method is one or two single-item calls, since
+ * dynalite (the local DynamoDB) has no transactions.
+ *
+ * @example
+ * ```ts
+ * const ledger: UsageLedger = new DynamoUsageLedger(documentClient(), settings.tables);
+ * ```
+ */
+import type { CodexUsageSnapshot } from '../domain/types.ts';
+import type { EffectName, EffectResult, UsageRecord } from './usage-record.ts';
+
+/** Who may write a pending record's effects, and until when (epoch ms). */
+export interface Lease {
+  owner: string;
+  until: number;
+}
+
+export interface StoredUsageRecord {
+  record: UsageRecord;
+  /** Present while a delivery holds the pending record. */
+  lease: Lease | undefined;
+}
+
+/** Throws when the calling delivery must not write any more (its lease is about to end). */
+export type WriteGuard = () => void;
+
+export interface LedgerEffect {
+  name: EffectName;
+  /**
+   * Applies the effect unless this request already did: any delivery may call it any number of
+   * times, concurrently or after a crash, and the amount lands once.
+   */
+  apply(guard: WriteGuard): Promise<EffectResult>;
+  /** Removes the request's marker from the item; idempotent. Only once the record is applied. */
+  clearMarker(): Promise<void>;
+}
+
+/** Data for the effects that is not part of the record (it does not go to finance). */
+export interface EffectContext {
+  codexUsage: CodexUsageSnapshot | undefined;
+}
+
+export interface UsageLedger {
+  /** Writes the record as pending, held by `lease`; false when a record with its id exists. */
+  createPending(record: UsageRecord, lease: Lease): Promise<boolean>;
+  /** A strongly consistent read of the record. */
+  read(requestId: string): Promise<StoredUsageRecord | undefined>;
+  /**
+   * Takes over a pending record whose lease ended (or that holds none): succeeds only if the
+   * record still carries `expectedUntil`, so two deliveries cannot both take it over.
+   */
+  claim(requestId: string, expectedUntil: number | undefined, lease: Lease): Promise<boolean>;
+  /** Gives the lease up early (after an error), if this owner still holds it. Never throws. */
+  releaseLease(requestId: string, owner: string): Promise<void>;
+  /** Marks the record applied with each effect's result, if `owner` still holds it. */
+  markApplied(
+    requestId: string,
+    owner: string,
+    effects: Partial<Record<EffectName, EffectResult>>,
+    appliedAt: string,
+  ): Promise<boolean>;
+  /** The effects of a record, in the order they are applied. */
+  effectsOf(record: UsageRecord, context: EffectContext): LedgerEffect[];
+}

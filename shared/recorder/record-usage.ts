@@ -1,0 +1,200 @@
+/**
+ * The recorder: turns one usage event into one usage record and its charges, exactly once, with
+ * single-item conditional writes only (no transactions: dynalite has none).
+ *
+ * 1. The record `REQ#<id>` is the anchor. The first delivery creates it `pending`, with every
+ *    amount computed, and holding a lease that ends after this delivery's deadline.
+ * 2. Each effect (balance, subscription windows, key quota, four daily aggregates) is one
+ *    UpdateItem that applies the amount and adds the request id to the item's marker set, on
+ *    the condition that the set does not hold it yet: however often it runs, it lands once. The
+ *    account's last-used time and Codex snapshot are "newer wins" writes, idempotent as they are.
+ * 3. With every effect in place the record becomes `applied`; then the markers are removed.
+ *
+ * A redelivery that finds the record `applied` only removes markers (idempotent). One that finds
+ * it `pending` with an ended lease (its recorder died) takes it over and runs the effects again:
+ * the markers make the ones already done no-ops. One that finds a live lease waits for it.
+ *
+ * Why a lease: markers are removed once the record is applied, so a second delivery that read
+ * `pending` a moment earlier and then applied an effect after the removal would charge twice.
+ * Only the lease holder writes effects, and it stops writing at its deadline, before the lease
+ * ends (the lease runs `leaseMarginMs` past it), so nobody else can take over while it still
+ * writes. On Lambda the deadline is the invocation's own, after which the runtime is stopped.
+ *
+ * @example
+ * ```ts
+ * const outcome = await recordUsage(event, { ledger, prices, logger });
+ * outcome.outcome; // 'recorded' | 'completed' | 'duplicate'
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ResolvedPrice } from '../billing/price-book.ts';
+import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
+import { codexUsageSnapshot } from './codex-usage.ts';
+import type { Lease, LedgerEffect, UsageLedger } from './contracts.ts';
+import { usageDetailOf } from './usage-event-input.ts';
+import { buildUsageRecord, type EffectName, type EffectResult, type UsageRecord } from './usage-record.ts';
+
+export type RecorderLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface RecorderDeps {
+  ledger: UsageLedger;
+  prices: { resolve(modelRequested: string, modelSent: string): Promise<ResolvedPrice> };
+  logger: RecorderLogger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Epoch ms after which this delivery writes nothing more; default now + 25 s. */
+  deadlineMs?: number;
+  /** How long the lease outlives the deadline; default 30 s. */
+  leaseMarginMs?: number;
+  /** How often a duplicate checks on a record another delivery holds; default 100 ms. */
+  pollMs?: number;
+}
+
+export interface RecordOutcome {
+  /**
+   * `recorded`: this delivery created and applied the record; `completed`: it finished a record
+   * an earlier delivery left pending; `duplicate`: the record was already applied.
+   */
+  outcome: 'recorded' | 'completed' | 'duplicate';
+  record: UsageRecord;
+}
+
+/** This delivery reached its deadline and stopped writing; a redelivery finishes the record. */
+export class LeaseExpiredError extends Error {
+  constructor(requestId: string) {
+    super(`recorder deadline reached while recording ${requestId}; a redelivery will finish it`);
+    this.name = 'LeaseExpiredError';
+  }
+}
+
+/** Another delivery held the record for longer than this one could wait. */
+export class RecordBusyError extends Error {
+  constructor(requestId: string) {
+    super(`usage record ${requestId} is held by another delivery; retry later`);
+    this.name = 'RecordBusyError';
+  }
+}
+
+const DEFAULT_BUDGET_MS = 25_000;
+const DEFAULT_LEASE_MARGIN_MS = 30_000;
+const DEFAULT_POLL_MS = 100;
+
+interface Delivery {
+  detail: UsageEventDetail;
+  lease: Lease;
+  deadline: number;
+  guard: () => void;
+  deps: RecorderDeps;
+  now: () => number;
+}
+
+export async function recordUsage(
+  input: UsageEventEnvelope | UsageEventDetail | unknown,
+  deps: RecorderDeps,
+): Promise<RecordOutcome> {
+  const detail = usageDetailOf(input);
+  const now = deps.now ?? Date.now;
+  const deadline = deps.deadlineMs ?? now() + DEFAULT_BUDGET_MS;
+  const lease = { owner: randomUUID(), until: deadline + (deps.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS) };
+  const guard = () => {
+    if (now() >= deadline) throw new LeaseExpiredError(detail.requestId);
+  };
+  const delivery: Delivery = { detail, lease, deadline, guard, deps, now };
+
+  const fresh = buildUsageRecord(
+    detail,
+    await deps.prices.resolve(detail.modelRequested, detail.modelSent),
+    now(),
+  );
+  guard();
+  if (await deps.ledger.createPending(fresh, lease)) {
+    return { outcome: 'recorded', record: await applyEffects(fresh, delivery) };
+  }
+  const existing = await holdExisting(delivery);
+  if (existing.record.state === 'applied') {
+    await clearMarkers(existing.record, delivery);
+    return { outcome: 'duplicate', record: existing.record };
+  }
+  return { outcome: 'completed', record: await applyEffects(existing.record, delivery) };
+}
+
+/** Waits until the record is applied or this delivery holds its lease. */
+async function holdExisting(delivery: Delivery): Promise<{ record: UsageRecord }> {
+  const { detail, deps, now, guard } = delivery;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pollMs = deps.pollMs ?? DEFAULT_POLL_MS;
+  for (;;) {
+    const stored = await deps.ledger.read(detail.requestId);
+    if (!stored) throw new Error(`usage record ${detail.requestId} exists but could not be read back`);
+    if (stored.record.state === 'applied') return stored;
+    const until = stored.lease?.until;
+    if (until === undefined || until <= now()) {
+      guard();
+      if (await deps.ledger.claim(detail.requestId, until, delivery.lease)) return stored;
+      continue;
+    }
+    if (now() + pollMs >= delivery.deadline) throw new RecordBusyError(detail.requestId);
+    await sleep(pollMs);
+  }
+}
+
+async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<UsageRecord> {
+  const { deps, guard, lease, now } = delivery;
+  const effects = deps.ledger.effectsOf(record, {
+    codexUsage: codexUsageSnapshot(delivery.detail.codexHeaders, Date.parse(record.endedAt)),
+  });
+  try {
+    const results = await applyAll(effects, guard);
+    for (const [name, result] of Object.entries(results)) {
+      if (result === 'missing') logMissing(deps.logger, record, name as EffectName);
+    }
+    guard();
+    const appliedAt = new Date(now()).toISOString();
+    if (!(await deps.ledger.markApplied(record.requestId, lease.owner, results, appliedAt))) {
+      throw new LeaseExpiredError(record.requestId);
+    }
+    const applied: UsageRecord = { ...record, state: 'applied', appliedAt, effects: results };
+    await clearMarkers(applied, delivery);
+    return applied;
+  } catch (error) {
+    // Hand the record over at once rather than after the lease ends, unless past the deadline.
+    if (!(error instanceof LeaseExpiredError) && now() < delivery.deadline) {
+      await deps.ledger.releaseLease(record.requestId, lease.owner);
+    }
+    throw error;
+  }
+}
+
+/** Runs every effect (concurrently: they touch different items) and reports the first failure. */
+async function applyAll(
+  effects: LedgerEffect[],
+  guard: () => void,
+): Promise<Partial<Record<EffectName, EffectResult>>> {
+  const settled = await Promise.allSettled(effects.map((effect) => effect.apply(guard)));
+  const results: Partial<Record<EffectName, EffectResult>> = {};
+  for (const [index, outcome] of settled.entries()) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    const effect = effects[index];
+    if (effect) results[effect.name] = outcome.value;
+  }
+  return results;
+}
+
+async function clearMarkers(record: UsageRecord, delivery: Delivery): Promise<void> {
+  const effects = delivery.deps.ledger.effectsOf(record, { codexUsage: undefined });
+  const applied = effects.filter((effect) => record.effects?.[effect.name] === 'applied');
+  await Promise.all(applied.map((effect) => effect.clearMarker()));
+}
+
+function logMissing(logger: RecorderLogger, record: UsageRecord, effect: EffectName): void {
+  logger.error('Usage could not be charged: the item to charge no longer exists', {
+    requestId: record.requestId,
+    effect,
+    userId: record.userId,
+    apiKeyId: record.apiKeyId,
+    groupId: record.groupId,
+    accountId: record.accountId,
+    billedNano: record.billedNano,
+  });
+}

@@ -1,0 +1,280 @@
+/**
+ * {@link UsageLedger} on DynamoDB. The record `REQ#<id>` lives in the Usage table with its
+ * `gsi1` listing (`REQS#<day>` / `<startedAt>#<id>`) and, while pending, the lease attributes
+ * `leaseOwner` / `leaseUntil`. The effects change the user's balance, the subscription windows
+ * and the key's spend in the Config table, and four `AGG#…` day items in the Usage table (see
+ * `usage-ledger-effects.ts`).
+ *
+ * The key item is addressed by the hash of its secret, which the usage event does not carry; it
+ * is found once per key through the Config table's `gsi1` (`KEYS#<userId>` / key id) and kept in
+ * memory, since a key's hash never changes.
+ *
+ * @example
+ * ```ts
+ * const ledger = new DynamoUsageLedger(documentClient(), loadSettings().tables);
+ * await recordUsage(event, { ledger, prices, logger });
+ * ```
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  EffectContext,
+  Lease,
+  LedgerEffect,
+  StoredUsageRecord,
+  UsageLedger,
+} from '../../recorder/contracts.ts';
+import {
+  aggregateCountersOf,
+  type EffectName,
+  type EffectResult,
+  type UsageRecord,
+} from '../../recorder/usage-record.ts';
+import type { TableNames } from '../../tables/definitions.ts';
+import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import {
+  accountEffect,
+  aggregateEffect,
+  balanceEffect,
+  type EffectTarget,
+  keyQuotaEffect,
+  subscriptionEffect,
+} from './usage-ledger-effects.ts';
+
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'leaseOwner', 'leaseUntil'] as const;
+
+/** The record as stored, without keys and lease. */
+export function usageRecordOf(item: Record<string, unknown>): UsageRecord {
+  const record: Record<string, unknown> = { ...item };
+  for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
+  return record as unknown as UsageRecord;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException;
+}
+
+/** A target whose key is looked up lazily (the API key item), or missing altogether. */
+function deferredEffect(name: EffectName, resolve: () => Promise<LedgerEffect | undefined>): LedgerEffect {
+  let effect: Promise<LedgerEffect | undefined> | undefined;
+  const current = () => {
+    effect ??= resolve();
+    return effect;
+  };
+  return {
+    name,
+    async apply(guard) {
+      const resolved = await current();
+      return resolved ? resolved.apply(guard) : 'missing';
+    },
+    async clearMarker() {
+      await (await current())?.clearMarker();
+    },
+  };
+}
+
+function skipped(name: EffectName): LedgerEffect {
+  return { name, apply: async () => 'skipped', clearMarker: async () => {} };
+}
+
+export class DynamoUsageLedger implements UsageLedger {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tables: Pick<TableNames, 'config' | 'usage'>;
+  readonly #keyItems = new Map<string, ItemKey>();
+
+  constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'usage'>) {
+    this.#client = client;
+    this.#tables = tables;
+  }
+
+  async createPending(record: UsageRecord, lease: Lease): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tables.usage,
+          Item: {
+            ...keys.usageRecord(record.requestId),
+            gsi1pk: USAGE_LIST.recordsOfDay(record.day),
+            gsi1sk: usageRecordSortKey(record.startedAt, record.requestId),
+            ...record,
+            leaseOwner: lease.owner,
+            leaseUntil: lease.until,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async read(requestId: string): Promise<StoredUsageRecord | undefined> {
+    const { Item: item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tables.usage,
+        Key: keys.usageRecord(requestId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!item) return undefined;
+    const owner = item.leaseOwner as string | undefined;
+    const until = item.leaseUntil as number | undefined;
+    return {
+      record: usageRecordOf(item),
+      lease: owner && until !== undefined ? { owner, until } : undefined,
+    };
+  }
+
+  async claim(requestId: string, expectedUntil: number | undefined, lease: Lease): Promise<boolean> {
+    const held = expectedUntil === undefined ? 'attribute_not_exists(#until)' : '#until = :expected';
+    return this.#conditionalRecordUpdate(requestId, {
+      UpdateExpression: 'SET #owner = :owner, #until = :until',
+      ConditionExpression: `#state = :pending AND ${held}`,
+      ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':owner': lease.owner,
+        ':until': lease.until,
+        ':pending': 'pending',
+        ...(expectedUntil === undefined ? {} : { ':expected': expectedUntil }),
+      },
+    });
+  }
+
+  async releaseLease(requestId: string, owner: string): Promise<void> {
+    try {
+      await this.#conditionalRecordUpdate(requestId, {
+        UpdateExpression: 'REMOVE #owner, #until',
+        ConditionExpression: '#state = :pending AND #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#state': 'state' },
+        ExpressionAttributeValues: { ':owner': owner, ':pending': 'pending' },
+      });
+    } catch {
+      // Best effort: the lease ends by itself.
+    }
+  }
+
+  async markApplied(
+    requestId: string,
+    owner: string,
+    effects: Partial<Record<EffectName, EffectResult>>,
+    appliedAt: string,
+  ): Promise<boolean> {
+    const done = await this.#conditionalRecordUpdate(requestId, {
+      UpdateExpression: 'SET #state = :applied, #appliedAt = :at, #effects = :effects REMOVE #owner, #until',
+      ConditionExpression: '#state = :pending AND #owner = :owner',
+      ExpressionAttributeNames: {
+        '#state': 'state',
+        '#appliedAt': 'appliedAt',
+        '#effects': 'effects',
+        '#owner': 'leaseOwner',
+        '#until': 'leaseUntil',
+      },
+      ExpressionAttributeValues: {
+        ':applied': 'applied',
+        ':pending': 'pending',
+        ':at': appliedAt,
+        ':effects': effects,
+        ':owner': owner,
+      },
+    });
+    return done || (await this.read(requestId))?.record.state === 'applied';
+  }
+
+  effectsOf(record: UsageRecord, context: EffectContext): LedgerEffect[] {
+    const config = (key: ItemKey): EffectTarget => ({
+      client: this.#client,
+      tableName: this.#tables.config,
+      key,
+    });
+    const usage = (key: ItemKey): EffectTarget => ({
+      client: this.#client,
+      tableName: this.#tables.usage,
+      key,
+    });
+    const id = record.requestId;
+    const billed = record.billedNano;
+    const counters = aggregateCountersOf(record);
+    const aggregate = (
+      name: EffectName,
+      dimension: 'user' | 'key' | 'account' | 'model',
+      subjectId: string,
+    ) =>
+      aggregateEffect(
+        name,
+        usage(keys.aggregate(dimension, subjectId, record.day)),
+        id,
+        {
+          dimension,
+          subjectId,
+          day: record.day,
+        },
+        counters,
+      );
+
+    return [
+      record.billingMode === 'balance' && billed > 0
+        ? balanceEffect(config(keys.user(record.userId)), id, billed)
+        : skipped('balance'),
+      record.billingMode === 'subscription' && billed > 0
+        ? subscriptionEffect(
+            config(keys.subscription(record.userId, record.groupId)),
+            id,
+            billed,
+            Date.parse(record.startedAt),
+          )
+        : skipped('subscription'),
+      billed > 0
+        ? deferredEffect('keyQuota', async () => {
+            const key = await this.#keyItem(record.userId, record.apiKeyId);
+            return key && keyQuotaEffect(config(key), id, billed);
+          })
+        : skipped('keyQuota'),
+      aggregate('userDaily', 'user', record.userId),
+      aggregate('keyDaily', 'key', record.apiKeyId),
+      aggregate('accountDaily', 'account', record.accountId),
+      aggregate('modelDaily', 'model', record.modelRequested),
+      accountEffect(config(keys.account(record.accountId)), Date.parse(record.endedAt), context.codexUsage),
+    ];
+  }
+
+  async #keyItem(userId: string, keyId: string): Promise<ItemKey | undefined> {
+    const known = this.#keyItems.get(keyId);
+    if (known) return known;
+    const { Items: items = [] } = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#tables.config,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
+        ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': keyId },
+      }),
+    );
+    const item = items[0];
+    if (!item) return undefined;
+    const key = { pk: item.pk as string, sk: item.sk as string };
+    this.#keyItems.set(keyId, key);
+    return key;
+  }
+
+  async #conditionalRecordUpdate(
+    requestId: string,
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
+  ): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({ TableName: this.#tables.usage, Key: keys.usageRecord(requestId), ...input }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
