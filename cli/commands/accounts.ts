@@ -14,7 +14,7 @@ import {
   setAccountStatus,
   updateAccount,
 } from '#shared/admin/accounts.ts';
-import type { AccountHealth } from '#shared/domain/types.ts';
+import type { AccountHealth, CodexUsageWindow } from '#shared/domain/types.ts';
 import { type Command, type CommandGroup, type CommandInput, type FlagSpec, UsageError } from '../command.ts';
 import { orDash, renderFields, renderTable, time } from '../output.ts';
 import { ifVersionFlag, ifVersionOf } from './shared-flags.ts';
@@ -44,6 +44,19 @@ function mapping(modelMapping: Record<string, string>): string {
   return entries.length === 0 ? 'any model' : entries.map(([from, to]) => `${from}=${to}`).join(', ');
 }
 
+function codexWindow(label: string, window: CodexUsageWindow | undefined): string | undefined {
+  if (window?.usedPercent === undefined) return undefined;
+  const resets = window.resetsAt === undefined ? '' : ` (resets ${time(window.resetsAt)})`;
+  return `${label} ${window.usedPercent}%${resets}`;
+}
+
+function codexUsage(account: AccountView): string | undefined {
+  const usage = account.codexUsage;
+  if (!usage) return undefined;
+  const windows = [codexWindow('5h', usage.fiveHour), codexWindow('7d', usage.sevenDay)].filter(Boolean);
+  return windows.length === 0 ? undefined : windows.join(', ');
+}
+
 function accountFields(account: AccountView): string {
   return renderFields([
     ['ID', account.id],
@@ -56,6 +69,7 @@ function accountFields(account: AccountView): string {
     ['Groups', account.groupIds.join(', ') || 'none (never scheduled)'],
     ['Models', mapping(account.modelMapping)],
     ['Health', health(account.health)],
+    ['Codex usage', codexUsage(account)],
     ['Token expires', account.tokenExpiresAt ? time(account.tokenExpiresAt) : undefined],
     ['Last used', time(account.lastUsedAt)],
     ['Created', time(account.createdAt)],
@@ -100,6 +114,7 @@ const membershipCommand = (name: 'add-group' | 'remove-group'): Command => ({
   name,
   summary: name === 'add-group' ? 'Let the account serve a group' : 'Stop the account serving a group',
   flags: { account: accountFlag, group: groupFlag },
+  positional: 'account',
   examples: [`quotagate accounts ${name} --account acc_5h7j9k1m3n4p --group pro`],
   async run(input) {
     const change = name === 'add-group' ? addAccountToGroup : removeAccountFromGroup;
@@ -231,6 +246,7 @@ export const accountsCommands: CommandGroup = {
         'clear-map': { type: 'boolean', description: 'Remove the model mapping (serve any model unmapped)' },
         ...ifVersionFlag,
       },
+      positional: 'account',
       examples: [
         'quotagate accounts set --account acc_5h7j9k1m3n4p --priority 1 --concurrency 3',
         'quotagate accounts set --account acc_5h7j9k1m3n4p --map gpt-5=gpt-5.1-codex --map gpt-5-mini=gpt-5.1-codex-mini',

@@ -13,10 +13,11 @@ export function renderKeysTable(keys: ApiKeyView[]): string {
     key.groupId,
     key.status === 'disabled' ? 'revoked' : key.status,
     key.expiresAt ? time(key.expiresAt) : 'never',
+    usd(key.usedNano ?? 0),
     key.quotaNano === undefined ? 'none' : usd(key.quotaNano),
     key.allowedModels?.join(',') ?? 'any',
   ]);
-  return renderTable(['ID', 'PREFIX', 'NAME', 'GROUP', 'STATUS', 'EXPIRES', 'QUOTA', 'MODELS'], rows);
+  return renderTable(['ID', 'PREFIX', 'NAME', 'GROUP', 'STATUS', 'EXPIRES', 'USED', 'QUOTA', 'MODELS'], rows);
 }
 
 export const keysCommands: CommandGroup = {

@@ -11,7 +11,7 @@ import {
 } from '#shared/admin/subscriptions.ts';
 import type { Subscription } from '#shared/domain/types.ts';
 import type { CommandGroup, CommandInput, FlagSpec } from '../command.ts';
-import { renderTable, time } from '../output.ts';
+import { renderTable, time, usd } from '../output.ts';
 
 const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
 const groupFlag: FlagSpec = {
@@ -38,8 +38,9 @@ export function renderSubscriptionsTable(subscriptions: Stored<Subscription>[]):
     subscription.groupId,
     state(subscription),
     time(subscription.expiresAt),
+    usd(subscription.usedNano ?? 0),
   ]);
-  return renderTable(['USER', 'GROUP', 'STATE', 'UNTIL'], rows);
+  return renderTable(['USER', 'GROUP', 'STATE', 'UNTIL', 'USED'], rows);
 }
 
 function summary(subscription: Stored<Subscription>): string {

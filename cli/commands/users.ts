@@ -140,6 +140,7 @@ export const usersCommands: CommandGroup = {
         },
         ...ifVersionFlag,
       },
+      positional: 'user',
       examples: ['quotagate users set --user usr_8k2m4q9z1x0c --balance 25 --concurrency 10'],
       async run(input) {
         const user = await updateUser(await input.store(), input.text('user'), {
@@ -162,6 +163,7 @@ export const usersCommands: CommandGroup = {
           description: 'USD to add, e.g. 5; to deduct write --amount=-5',
         },
       },
+      positional: 'user',
       examples: ['quotagate users add-balance --user usr_8k2m4q9z1x0c --amount 5'],
       async run(input) {
         const user = await addToUserBalance(await input.store(), input.text('user'), input.text('amount'));

@@ -1,0 +1,392 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type CliWorld, startCliWorld } from './cli-harness.ts';
+
+interface AccountJson {
+  id: string;
+  name: string;
+  type: string;
+  baseUrl?: string;
+  status: string;
+  priority: number;
+  concurrency: number;
+  groupIds: string[];
+  modelMapping: Record<string, string>;
+  health: { state: string; reason?: string; until?: number };
+  tokenExpiresAt?: string;
+  version: number;
+  credentials?: unknown;
+}
+
+const UPSTREAM_KEY = 'sk-upstream-very-secret-4242';
+const ACCESS_TOKEN = 'eyJ-access-token-secret-777';
+const REFRESH_TOKEN = 'rt-refresh-token-secret-888';
+
+describe('quotagate accounts', () => {
+  let world: CliWorld;
+  let apikeyAccount: AccountJson;
+  let oauthAccount: AccountJson;
+  before(async () => {
+    world = await startCliWorld();
+    await world.ok('groups', 'create', '--id', 'pro', '--name', 'Pro');
+    apikeyAccount = await world.ok<AccountJson>(
+      'accounts',
+      'create',
+      '--type',
+      'apikey',
+      '--name',
+      'platform',
+      '--base-url',
+      'http://127.0.0.1:9000/',
+      '--api-key',
+      UPSTREAM_KEY,
+      '--map',
+      'gpt-5=gpt-5.1-codex',
+    );
+    oauthAccount = await world.ok<AccountJson>(
+      'accounts',
+      'create',
+      '--type',
+      'oauth',
+      '--name',
+      'codex-1',
+      '--access-token',
+      ACCESS_TOKEN,
+      '--refresh-token',
+      REFRESH_TOKEN,
+      '--chatgpt-account-id',
+      'chatgpt-acc-1',
+      '--expires-at',
+      '2099-07-01T00:00:00Z',
+      '--groups',
+      'pro,default',
+    );
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('creates an API-key account with defaults: priority 50, concurrency 10, default group, health ok', async () => {
+    // Assess
+    assert.match(apikeyAccount.id, /^acc_[0-9a-z]{12}$/);
+    assert.equal(apikeyAccount.baseUrl, 'http://127.0.0.1:9000');
+    assert.deepEqual(
+      [apikeyAccount.priority, apikeyAccount.concurrency, apikeyAccount.groupIds, apikeyAccount.health],
+      [50, 10, ['default'], { state: 'ok' }],
+    );
+    assert.deepEqual(apikeyAccount.modelMapping, { 'gpt-5': 'gpt-5.1-codex' });
+  });
+
+  it('creates an OAuth account in the named groups and reports only when its token expires', async () => {
+    // Assess
+    assert.equal(oauthAccount.type, 'oauth');
+    assert.deepEqual(oauthAccount.groupIds, ['pro', 'default']);
+    assert.equal(oauthAccount.tokenExpiresAt, '2099-07-01T00:00:00.000Z');
+    assert.equal(oauthAccount.credentials, undefined);
+  });
+
+  it('stores the credentials for the gateway yet never prints them in create, list or show', async () => {
+    // Act
+    const outputs = [
+      JSON.stringify([apikeyAccount, oauthAccount]),
+      (await world.run('accounts', 'list')).stdout,
+      (await world.run('accounts', 'list', '--json')).stdout,
+      (await world.run('accounts', 'show', apikeyAccount.id)).stdout,
+      (await world.run('accounts', 'show', oauthAccount.id, '--json')).stdout,
+      (await world.run('groups', 'show', 'pro', '--json')).stdout,
+    ].join('\n');
+    const stored = await world.store.get('account', oauthAccount.id);
+
+    // Assess
+    for (const secret of [UPSTREAM_KEY, ACCESS_TOKEN, REFRESH_TOKEN])
+      assert.ok(!outputs.includes(secret), secret);
+    assert.deepEqual(stored?.credentials, {
+      accessToken: ACCESS_TOKEN,
+      refreshToken: REFRESH_TOKEN,
+      chatgptAccountId: 'chatgpt-acc-1',
+      expiresAt: '2099-07-01T00:00:00.000Z',
+    });
+  });
+
+  it('reads a credential given as - from stdin', async () => {
+    // Act
+    const result = await world.runWithStdin(
+      'sk-from-stdin-5555\n',
+      'accounts',
+      'create',
+      '--type',
+      'apikey',
+      '--name',
+      'piped',
+      '--api-key',
+      '-',
+      '--json',
+    );
+
+    // Assess
+    assert.equal(result.code, 0);
+    const stored = await world.store.get('account', result.json<AccountJson>().id);
+    assert.deepEqual(stored?.credentials, { apiKey: 'sk-from-stdin-5555' });
+    assert.equal(stored?.baseUrl, 'https://api.openai.com');
+  });
+
+  it('lists accounts with type, status, priority, concurrency, groups, models, health and last use', async () => {
+    // Act
+    const table = await world.run('accounts', 'list');
+
+    // Assess
+    assert.match(
+      table.stdout,
+      /^ID\s+NAME\s+TYPE\s+STATUS\s+PRIO\s+CONC\s+GROUPS\s+MODELS\s+HEALTH\s+LAST USED$/m,
+    );
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${oauthAccount.id}\\s+codex-1\\s+oauth\\s+active\\s+50\\s+10\\s+pro,default\\s+any model\\s+ok\\s+-$`,
+        'm',
+      ),
+    );
+  });
+
+  it('sets priority, concurrency and the model mapping from repeated --map, JSON, or clears it', async () => {
+    // Act
+    const tuned = await world.ok<AccountJson>(
+      'accounts',
+      'set',
+      '--account',
+      apikeyAccount.id,
+      '--priority',
+      '1',
+      '--concurrency',
+      '3',
+      '--map',
+      'gpt-5=gpt-5.1-codex',
+      '--map',
+      'gpt-5-mini=gpt-5.1-codex-mini',
+    );
+    const fromJson = await world.ok<AccountJson>(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--map-json',
+      '{"o3":"o3-pro"}',
+    );
+    const cleared = await world.ok<AccountJson>('accounts', 'set', apikeyAccount.id, '--clear-map');
+
+    // Assess
+    assert.deepEqual([tuned.priority, tuned.concurrency], [1, 3]);
+    assert.deepEqual(tuned.modelMapping, { 'gpt-5': 'gpt-5.1-codex', 'gpt-5-mini': 'gpt-5.1-codex-mini' });
+    assert.deepEqual(fromJson.modelMapping, { o3: 'o3-pro' });
+    assert.deepEqual(cleared.modelMapping, {});
+    assert.equal(cleared.priority, 1);
+  });
+
+  it('disables and enables an account', async () => {
+    // Act
+    const disabled = await world.ok<AccountJson>('accounts', 'disable', oauthAccount.id);
+    const enabled = await world.ok<AccountJson>('accounts', 'enable', '--account', oauthAccount.id);
+
+    // Assess
+    assert.deepEqual([disabled.status, enabled.status], ['disabled', 'active']);
+  });
+
+  it('adds and removes group membership, and refuses a group that does not exist', async () => {
+    // Act
+    const added = await world.ok<AccountJson>(
+      'accounts',
+      'add-group',
+      '--account',
+      apikeyAccount.id,
+      '--group',
+      'pro',
+    );
+    const again = await world.ok<AccountJson>(
+      'accounts',
+      'add-group',
+      '--account',
+      apikeyAccount.id,
+      '--group',
+      'pro',
+    );
+    const removed = await world.ok<AccountJson>(
+      'accounts',
+      'remove-group',
+      '--account',
+      apikeyAccount.id,
+      '--group',
+      'default',
+    );
+    const missing = await world.run(
+      'accounts',
+      'add-group',
+      '--account',
+      apikeyAccount.id,
+      '--group',
+      'gone',
+    );
+    const notMember = await world.run(
+      'accounts',
+      'remove-group',
+      '--account',
+      apikeyAccount.id,
+      '--group',
+      'default',
+    );
+
+    // Assess
+    assert.deepEqual(added.groupIds, ['default', 'pro']);
+    assert.equal(again.version, added.version);
+    assert.deepEqual(removed.groupIds, ['pro']);
+    assert.deepEqual([missing.code, missing.stderr], [1, 'Error: Group gone does not exist.\n']);
+    assert.deepEqual(
+      [notMember.code, notMember.stderr],
+      [1, `Error: Account ${apikeyAccount.id} is not in group default.\n`],
+    );
+  });
+
+  it('keeps both of two membership changes made at the same time', async () => {
+    // Prepare
+    await world.ok('groups', 'create', '--id', 'g-one', '--name', 'One');
+    await world.ok('groups', 'create', '--id', 'g-two', '--name', 'Two');
+
+    // Act
+    const results = await Promise.all([
+      world.run('accounts', 'add-group', '--account', oauthAccount.id, '--group', 'g-one'),
+      world.run('accounts', 'add-group', '--account', oauthAccount.id, '--group', 'g-two'),
+    ]);
+    const account = await world.ok<AccountJson>('accounts', 'show', oauthAccount.id);
+
+    // Assess
+    assert.deepEqual(
+      results.map((result) => result.code),
+      [0, 0],
+    );
+    assert.deepEqual([...account.groupIds].sort(), ['default', 'g-one', 'g-two', 'pro']);
+  });
+
+  it('shows the health the gateway set and clears it back to ok', async () => {
+    // Prepare
+    const until = Date.parse('2099-01-01T00:05:00Z');
+    await world.store.update('account', oauthAccount.id, {
+      health: { state: 'rate_limited', reason: 'upstream 429', until },
+    });
+
+    // Act
+    const health = await world.ok<AccountJson['health']>('accounts', 'health', oauthAccount.id);
+    const text = await world.run('accounts', 'health', '--account', oauthAccount.id);
+    const cleared = await world.ok<AccountJson>('accounts', 'clear', oauthAccount.id);
+
+    // Assess
+    assert.deepEqual(health, { state: 'rate_limited', reason: 'upstream 429', until });
+    assert.match(text.stdout, /State:\s+rate_limited\nReason:\s+upstream 429\nUntil:\s+2099-01-01 00:05 UTC/);
+    assert.equal(cleared.health.state, 'ok');
+    assert.deepEqual(Object.keys(cleared.health).sort(), ['state', 'updatedAt']);
+  });
+
+  for (const [label, args, code, sentence] of [
+    [
+      'a base URL that is not http(s)',
+      ['--type', 'apikey', '--name', 'x', '--base-url', 'ftp://host', '--api-key', 'sk-bad-url-secret'],
+      2,
+      /Base URL must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/host"\./,
+    ],
+    [
+      'a base URL that is not a URL',
+      ['--type', 'apikey', '--name', 'x', '--base-url', 'localhost:9000', '--api-key', 'sk-bad-url-secret'],
+      2,
+      /Base URL must be an http/,
+    ],
+    [
+      'an unknown type',
+      ['--type', 'cookie', '--name', 'x'],
+      2,
+      /Account type must be "apikey" or "oauth", got "cookie"\./,
+    ],
+    [
+      'an API-key account without its key',
+      ['--type', 'apikey', '--name', 'x'],
+      2,
+      /The upstream API key is required\./,
+    ],
+    [
+      'an OAuth account without its access token',
+      ['--type', 'oauth', '--name', 'x'],
+      2,
+      /The access token is required\./,
+    ],
+    [
+      'an OAuth account given an API key',
+      ['--type', 'oauth', '--name', 'x', '--access-token', 'tok-secret-1', '--api-key', 'sk-mixed-secret'],
+      2,
+      /applies only to accounts of type "apikey"/,
+    ],
+    [
+      'a concurrency of 0',
+      ['--type', 'apikey', '--name', 'x', '--api-key', 'sk-zero-secret', '--concurrency', '0'],
+      2,
+      /Account concurrency must be at least 1\./,
+    ],
+    [
+      'a bad token expiry',
+      ['--type', 'oauth', '--name', 'x', '--access-token', 'tok-secret-2', '--expires-at', 'soon'],
+      2,
+      /Token expiry must be an ISO date/,
+    ],
+    [
+      'a mapping entry without =',
+      ['--type', 'apikey', '--name', 'x', '--api-key', 'sk-map-secret', '--map', 'gpt-5'],
+      2,
+      /Model mapping "gpt-5" must look like requested=upstream\./,
+    ],
+    [
+      'a group that does not exist',
+      ['--type', 'apikey', '--name', 'x', '--api-key', 'sk-group-secret', '--groups', 'nope'],
+      1,
+      /Group nope does not exist\./,
+    ],
+  ] as const) {
+    it(`refuses to create ${label}, changes nothing and echoes no secret`, async () => {
+      // Prepare
+      const before = await world.snapshot();
+
+      // Act
+      const result = await world.run('accounts', 'create', ...args);
+
+      // Assess
+      assert.equal(result.code, code);
+      assert.match(result.stderr, sentence);
+      assert.doesNotMatch(result.stderr, /secret/);
+      assert.equal(await world.snapshot(), before);
+    });
+  }
+
+  it('refuses a stale --if-version and mixing two ways of giving the mapping', async () => {
+    // Prepare
+    const current = await world.ok<AccountJson>('accounts', 'show', apikeyAccount.id);
+    const before = await world.snapshot();
+
+    // Act
+    const stale = await world.run(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--priority',
+      '9',
+      '--if-version',
+      String(current.version - 1),
+    );
+    const mixed = await world.run('accounts', 'set', apikeyAccount.id, '--map', 'a=b', '--clear-map');
+
+    // Assess
+    assert.equal(stale.code, 1);
+    assert.match(
+      stale.stderr,
+      new RegExp(
+        `Account ${apikeyAccount.id} was changed by someone else \\(it is now at version ${current.version}\\)`,
+      ),
+    );
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /Give the model mapping one way: --map, --map-json or --clear-map\./);
+    assert.equal(await world.snapshot(), before);
+  });
+});

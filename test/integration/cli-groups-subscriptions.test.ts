@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type CliWorld, startCliWorld } from './cli-harness.ts';
+
+interface GroupJson {
+  id: string;
+  name: string;
+  rateMultiplier: number;
+  billingMode: string;
+  dailyLimitNano?: number;
+  weeklyLimitNano?: number;
+  monthlyLimitNano?: number;
+}
+
+interface SubscriptionJson {
+  userId: string;
+  groupId: string;
+  status: string;
+  expiresAt: string;
+}
+
+describe('quotagate groups', () => {
+  let world: CliWorld;
+  before(async () => {
+    world = await startCliWorld();
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('creates a group with a generated id, multiplier 1 and balance billing by default', async () => {
+    // Act
+    const group = await world.ok<GroupJson>('groups', 'create', '--name', 'Plain');
+
+    // Assess
+    assert.match(group.id, /^grp_[0-9a-z]{12}$/);
+    assert.deepEqual([group.name, group.rateMultiplier, group.billingMode], ['Plain', 1, 'balance']);
+  });
+
+  it('creates a subscription group with a readable id and USD limits stored in nano-USD', async () => {
+    // Act
+    const group = await world.ok<GroupJson>(
+      'groups',
+      'create',
+      '--id',
+      'pro',
+      '--name',
+      'Pro',
+      '--multiplier',
+      '1.5',
+      '--billing',
+      'subscription',
+      '--daily-limit',
+      '0.1',
+      '--weekly-limit',
+      '5',
+      '--monthly-limit',
+      '20.25',
+    );
+
+    // Assess
+    assert.equal(group.id, 'pro');
+    assert.equal(group.rateMultiplier, 1.5);
+    assert.equal(group.billingMode, 'subscription');
+    assert.deepEqual(
+      [group.dailyLimitNano, group.weeklyLimitNano, group.monthlyLimitNano],
+      [100_000_000, 5_000_000_000, 20_250_000_000],
+    );
+  });
+
+  it('lists groups and shows one with the accounts that serve it', async () => {
+    // Prepare
+    const account = await world.ok<{ id: string }>(
+      'accounts',
+      'create',
+      '--type',
+      'apikey',
+      '--name',
+      'serving-pro',
+      '--api-key',
+      'sk-upstream-1234',
+      '--groups',
+      'pro',
+    );
+
+    // Act
+    const groups = await world.ok<GroupJson[]>('groups', 'list');
+    const details = await world.ok<{ group: GroupJson; accounts: { id: string }[] }>(
+      'groups',
+      'show',
+      '--group',
+      'pro',
+    );
+    const table = await world.run('groups', 'list');
+
+    // Assess
+    assert.ok(groups.some((group) => group.id === 'pro'));
+    assert.deepEqual(
+      details.accounts.map((member) => member.id),
+      [account.id],
+    );
+    assert.match(table.stdout, /^pro\s+Pro\s+subscription\s+1\.5\s+0\.10 USD\s+5\.00 USD\s+20\.25 USD$/m);
+  });
+
+  for (const [label, args, sentence] of [
+    [
+      'a zero multiplier',
+      ['--multiplier', '0'],
+      /Rate multiplier must be a number greater than 0, got "0"\./,
+    ],
+    ['a negative multiplier', ['--multiplier=-2'], /Rate multiplier must be a number greater than 0/],
+    [
+      'an unknown billing mode',
+      ['--billing', 'credit'],
+      /Billing mode must be "balance" or "subscription", got "credit"\./,
+    ],
+    [
+      'limits on a balance group',
+      ['--daily-limit', '5'],
+      /limits apply only to groups with billing mode "subscription"/,
+    ],
+    ['an id with capitals', ['--id', 'Team A'], /Group id "Team A" must be 1-63 lower-case letters/],
+  ] as const) {
+    it(`refuses ${label} and creates nothing`, async () => {
+      // Prepare
+      const before = await world.snapshot();
+
+      // Act
+      const result = await world.run('groups', 'create', '--name', 'Bad', ...args);
+
+      // Assess
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, sentence);
+      assert.equal(await world.snapshot(), before);
+    });
+  }
+
+  it('refuses a group id that is taken as a conflict, leaving the first group as it was', async () => {
+    // Prepare
+    const before = await world.snapshot();
+
+    // Act
+    const result = await world.run('groups', 'create', '--id', 'pro', '--name', 'Pro again');
+
+    // Assess
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'Error: Group pro already exists.\n');
+    assert.equal(await world.snapshot(), before);
+  });
+});
+
+describe('quotagate subscriptions', () => {
+  let world: CliWorld;
+  let userId: string;
+  before(async () => {
+    world = await startCliWorld();
+    userId = (await world.ok<{ id: string }>('users', 'create', '--email', 'subs@example.com')).id;
+    await world.ok('groups', 'create', '--id', 'pro', '--name', 'Pro', '--billing', 'subscription');
+    await world.ok('groups', 'create', '--id', 'plain', '--name', 'Plain');
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('assigns a user to a subscription group until a date', async () => {
+    // Act
+    const subscription = await world.ok<SubscriptionJson>(
+      'subscriptions',
+      'assign',
+      '--user',
+      userId,
+      '--group',
+      'pro',
+      '--until',
+      '2099-01-01',
+    );
+
+    // Assess
+    assert.deepEqual(
+      [subscription.userId, subscription.groupId, subscription.status, subscription.expiresAt],
+      [userId, 'pro', 'active', '2099-01-01T00:00:00.000Z'],
+    );
+  });
+
+  it('refuses a second assignment while the subscription is active (conflict, nothing changed)', async () => {
+    // Prepare
+    const before = await world.snapshot();
+
+    // Act
+    const result = await world.run(
+      'subscriptions',
+      'assign',
+      '--user',
+      userId,
+      '--group',
+      'pro',
+      '--until',
+      '2098-01-01',
+    );
+
+    // Assess
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /already has an active subscription to group pro until 2099-01-01T00:00:00\.000Z/,
+    );
+    assert.equal(await world.snapshot(), before);
+  });
+
+  it('lists subscriptions by user and for everyone, and shows them on the user', async () => {
+    // Act
+    const mine = await world.ok<SubscriptionJson[]>('subscriptions', 'list', '--user', userId);
+    const everyone = await world.ok<SubscriptionJson[]>('subscriptions', 'list');
+    const shown = await world.ok<{ subscriptions: SubscriptionJson[] }>('users', 'show', userId);
+    const table = await world.run('subscriptions', 'list', userId);
+
+    // Assess
+    assert.deepEqual(
+      mine.map((subscription) => subscription.groupId),
+      ['pro'],
+    );
+    assert.deepEqual(everyone, mine);
+    assert.deepEqual(shown.subscriptions, mine);
+    assert.match(
+      table.stdout,
+      new RegExp(`^${userId}\\s+pro\\s+active\\s+2099-01-01 00:00 UTC\\s+0\\.00 USD$`, 'm'),
+    );
+  });
+
+  it('extends, cancels, and re-assigns a cancelled subscription', async () => {
+    // Act
+    const extended = await world.ok<SubscriptionJson>(
+      'subscriptions',
+      'extend',
+      '--user',
+      userId,
+      '--group',
+      'pro',
+      '--until',
+      '2100-06-30T12:00:00Z',
+    );
+    const cancelled = await world.ok<SubscriptionJson>(
+      'subscriptions',
+      'cancel',
+      '--user',
+      userId,
+      '--group',
+      'pro',
+    );
+    const reassigned = await world.ok<SubscriptionJson>(
+      'subscriptions',
+      'assign',
+      '--user',
+      userId,
+      '--group',
+      'pro',
+      '--until',
+      '2099-03-01',
+    );
+
+    // Assess
+    assert.equal(extended.expiresAt, '2100-06-30T12:00:00.000Z');
+    assert.equal(cancelled.status, 'disabled');
+    assert.deepEqual([reassigned.status, reassigned.expiresAt], ['active', '2099-03-01T00:00:00.000Z']);
+  });
+
+  for (const [label, args, code, sentence] of [
+    [
+      'a balance-billed group',
+      ['--group', 'plain', '--until', '2099-01-01'],
+      2,
+      /Group plain bills by balance/,
+    ],
+    ['a past end date', ['--group', 'pro', '--until', '2000-01-01'], 2, /End date must be in the future/],
+    [
+      'an end date that is not a date',
+      ['--group', 'pro', '--until', '01/02/2099'],
+      2,
+      /End date must be an ISO date/,
+    ],
+    [
+      'a group that does not exist',
+      ['--group', 'gone', '--until', '2099-01-01'],
+      1,
+      /Group gone does not exist\./,
+    ],
+    ['a missing end date', ['--group', 'pro'], 2, /needs the flag --until/],
+  ] as const) {
+    it(`refuses to assign with ${label}`, async () => {
+      // Prepare
+      const before = await world.snapshot();
+
+      // Act
+      const result = await world.run('subscriptions', 'assign', '--user', userId, ...args);
+
+      // Assess
+      assert.equal(result.code, code);
+      assert.match(result.stderr, sentence);
+      assert.equal(await world.snapshot(), before);
+    });
+  }
+
+  it('reports cancelling a subscription that does not exist as not found', async () => {
+    // Act
+    const result = await world.run('subscriptions', 'cancel', '--user', userId, '--group', 'plain');
+
+    // Assess
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `Error: User ${userId} has no subscription to group plain.\n`);
+  });
+});

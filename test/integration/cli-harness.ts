@@ -1,0 +1,89 @@
+/**
+ * A dynalite with the three tables and a way to run the admin CLI in-process against it, for
+ * the `cli-*.test.ts` files. Output is captured per run; `snapshot()` reads every item of every
+ * table, so a test can assert that a refused command changed nothing.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { runCli } from '../../cli/main.ts';
+import { createTargetClient } from '../../cli/target.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON; throws if it is anything else. */
+  json<T = Record<string, unknown>>(): T;
+}
+
+export interface CliWorld {
+  db: RunningDynalite;
+  tables: TableNames;
+  env: Record<string, string>;
+  run(...args: string[]): Promise<CliRun>;
+  /** Like {@link run}, with `input` on stdin (for `-` secrets). */
+  runWithStdin(input: string, ...args: string[]): Promise<CliRun>;
+  /** Like {@link run} with `--json`, asserting success, returning the parsed output. */
+  ok<T = Record<string, unknown>>(...args: string[]): Promise<T>;
+  /** The admin store on the same tables, for arranging state the CLI cannot (e.g. health). */
+  store: DynamoConfigAdmin;
+  /** Every item of the three tables, one JSON object per line, sorted. */
+  snapshot(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startCliWorld(): Promise<CliWorld> {
+  const db = await startDynalite({ port: 0 });
+  const tables = tableNamesForStage('local');
+  await ensureTables(db.endpoint, tables);
+  const env = { DYNAMODB_ENDPOINT: db.endpoint };
+  const client = createTargetClient({ endpoint: db.endpoint, region: 'local', tables });
+
+  async function runWithStdin(input: string, ...args: string[]): Promise<CliRun> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(args, {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env,
+      stdin: (async function* () {
+        if (input !== '') yield Buffer.from(input);
+      })(),
+    });
+    return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+  }
+
+  const run = (...args: string[]) => runWithStdin('', ...args);
+
+  return {
+    db,
+    tables,
+    env,
+    run,
+    runWithStdin,
+    async ok<T>(...args: string[]): Promise<T> {
+      const result = await run(...args, '--json');
+      if (result.code !== 0)
+        throw new Error(`quotagate ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+      return result.json<T>();
+    },
+    store: new DynamoConfigAdmin(client, tables.config),
+    async snapshot() {
+      const items: unknown[] = [];
+      for (const table of Object.values(tables)) {
+        const page = await client.send(new ScanCommand({ TableName: table }));
+        items.push(...(page.Items ?? []).map((item) => ({ table, ...item })));
+      }
+      return items
+        .map((item) => JSON.stringify(item))
+        .sort()
+        .join('\n');
+    },
+    async close() {
+      client.destroy();
+      await db.close();
+    },
+  };
+}
