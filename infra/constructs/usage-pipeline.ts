@@ -14,8 +14,9 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
@@ -92,7 +93,7 @@ export class UsagePipeline extends Construct {
       timeout: RECORDER_TIMEOUT,
       retryAttempts: RECORDER_RETRY_ATTEMPTS,
       maxEventAge: RECORDER_MAX_EVENT_AGE,
-      onFailure: new SqsDestination(this.deadLetterQueue),
+      onFailure: new SendOnlyQueueDestination(this.deadLetterQueue),
       environment: {
         QG_CONFIG_TABLE: props.tables.byId.config.tableName,
         QG_USAGE_TABLE: props.tables.byId.usage.tableName,
@@ -121,5 +122,20 @@ export class UsagePipeline extends Construct {
         deadLetterQueue: this.deadLetterQueue,
       }),
     );
+  }
+}
+
+/**
+ * An SQS on-failure destination whose grant is `sqs:SendMessage` alone, the one call Lambda makes
+ * with the function's role; `SqsDestination` also grants GetQueueAttributes and GetQueueUrl.
+ */
+class SendOnlyQueueDestination implements IDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    return { destination: this.queue.queueArn };
   }
 }

@@ -3,7 +3,8 @@
  * and feature flags), with optional context overrides, and returns its template. Asset bundling
  * is off unless asked for: these tests check the template, and `cdk-synth.test.ts` bundles.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from '../../../infra/constructs/quotagate-function.ts';
@@ -21,11 +22,18 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context;
 }
 
-export function synthQuotagate(
+/**
+ * The app as `cdk synth` builds it, not yet synthesised: nag packs can walk it and report
+ * findings readably (synthesis itself fails on the first finding with a short message).
+ */
+export function buildQuotagate(
   overrides: Record<string, unknown> = {},
   options: { bundle?: boolean } = {},
-): SynthesisedQuotagate {
-  const built = createQuotagateApp({
+): QuotagateApp {
+  const outdir = mkdtempSync(join(tmpdir(), 'quotagate-synth-'));
+  process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  return createQuotagateApp({
+    outdir,
     context: {
       ...cdkJsonContext(),
       // What the CLI adds from its own settings in cdk.json.
@@ -35,6 +43,14 @@ export function synthQuotagate(
       ...overrides,
     },
   });
+}
+
+/** Builds and synthesises the app (nag packs included) and returns the stack's template. */
+export function synthQuotagate(
+  overrides: Record<string, unknown> = {},
+  options: { bundle?: boolean } = {},
+): SynthesisedQuotagate {
+  const built = buildQuotagate(overrides, options);
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
