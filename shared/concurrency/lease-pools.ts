@@ -35,7 +35,7 @@ export interface AcquireOptions {
   blind?: boolean;
   /** The pool's live leases as just read (a load probe): its free indexes are tried first. */
   known?: readonly LiveLease[];
-  /** Reads of the pool allowed after the first attempts; the default keeps retrying under races. */
+  /** Reads of the pool allowed (beyond `known`); the default keeps retrying while Puts lose races. */
   reads?: number;
   signal?: AbortSignal;
 }
@@ -105,9 +105,10 @@ export class LeasePools {
       if (lease) return lease;
     }
     let live = options.known;
-    for (let read = 0; ; read++) {
+    let readsDone = 0;
+    for (;;) {
       if (!live) {
-        if (read >= reads) return undefined;
+        if (readsDone++ >= reads) return undefined;
         live = await this.live(pool);
         signal?.throwIfAborted();
       }

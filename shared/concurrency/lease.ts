@@ -23,9 +23,14 @@ export interface LeaseDeps {
   report: ErrorReporter;
 }
 
-/** The last epoch second a lease taken or renewed at `nowMs` is valid (inclusive). */
+/**
+ * The last whole epoch second (inclusive) a lease taken or renewed at `nowMs` is valid: it counts
+ * as free from `(expiresAt + 1) * 1000`, which is at most `leaseSeconds` and more than
+ * `leaseSeconds - 1` after `nowMs`. Renewal every third of the period keeps it held, so leases
+ * shorter than 2 s leave too little margin.
+ */
 export function leaseExpiry(nowMs: number, leaseSeconds: number): number {
-  return epochSeconds(nowMs) + Math.ceil(leaseSeconds);
+  return epochSeconds(nowMs + leaseSeconds * 1000) - 1;
 }
 
 export class HeldLease implements HeldSlot {

@@ -1,0 +1,167 @@
+/**
+ * A process killed mid-request must not keep its slots: this file spawns itself as a child that
+ * takes a user slot and an account slot with a 2 s lease, SIGKILLs it, and checks that the slots
+ * become free within one lease period of the kill, and not before their lease ran out.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import type { HeldSlot } from '#shared/concurrency/contracts.ts';
+import { type Concurrency, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import type { Account, Group, User } from '#shared/domain/types.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { keys } from '#shared/tables/keys.ts';
+
+const LEASE_SECONDS = 2;
+const tables = tableNamesForStage('crash');
+const USER: User = {
+  id: 'u_crash',
+  email: 'crash@example.test',
+  status: 'active',
+  concurrency: 1,
+  balanceNano: 0,
+  createdAt: '',
+};
+const GROUP: Group = {
+  id: 'g_crash',
+  name: 'crash',
+  rateMultiplier: 1,
+  billingMode: 'balance',
+  createdAt: '',
+};
+const ACCOUNT: Account = {
+  id: 'acct_crash',
+  name: 'crash',
+  type: 'apikey',
+  credentials: { apiKey: 'sk-test' },
+  status: 'active',
+  priority: 1,
+  concurrency: 1,
+  modelMapping: {},
+  groupIds: [GROUP.id],
+  health: { state: 'ok' },
+  createdAt: '',
+};
+
+function concurrencyFor(client: DynamoDBDocumentClient, waitSeconds: number): Concurrency {
+  return createConcurrency({
+    client,
+    tables,
+    settings: {
+      leaseSeconds: LEASE_SECONDS,
+      userWaitSeconds: waitSeconds,
+      accountWaitSeconds: waitSeconds,
+      accountMaxWaiting: 5,
+      pingIntervalSeconds: 0,
+    },
+    listAccounts: async () => [ACCOUNT],
+  });
+}
+
+/** The child: holds both slots, renewing them, until it is killed. */
+async function holdUntilKilled(endpoint: string): Promise<void> {
+  const concurrency = concurrencyFor(createDocumentClient(endpoint), 0);
+  await concurrency.acquireUserSlot({ user: USER, requestId: 'doomed' });
+  await concurrency.selectAccount({ group: GROUP, model: 'gpt-5', excluded: new Set(), requestId: 'doomed' });
+  process.stdout.write('held\n');
+  setInterval(() => {}, 60_000);
+}
+
+if (process.env.QG_CRASH_CHILD_ENDPOINT) {
+  await holdUntilKilled(process.env.QG_CRASH_CHILD_ENDPOINT);
+} else {
+  let db: RunningDynalite;
+  let client: DynamoDBDocumentClient;
+  let child: ChildProcess | undefined;
+
+  const leaseOf = async (pk: string) => {
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: tables.state,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+      }),
+    );
+    assert.equal(Items.length, 1);
+    return { holder: Items[0]?.holder, expiresAt: Number(Items[0]?.expiresAt) };
+  };
+
+  /** Tries every 50 ms without waiting in the queue; returns the slot and when it was won. */
+  const firstSuccess = async (attempt: () => Promise<HeldSlot>) => {
+    for (;;) {
+      const slot = await attempt().catch(() => undefined);
+      if (slot) return { slot, at: Date.now() };
+      await sleep(50);
+    }
+  };
+
+  before(async () => {
+    db = await startDynalite({ port: 0 });
+    await ensureTables(db.endpoint, tables);
+    client = createDocumentClient(db.endpoint);
+  });
+
+  after(async () => {
+    child?.kill('SIGKILL');
+    client.destroy();
+    await db.close();
+  });
+
+  describe('slots of a killed process', () => {
+    it('free themselves within one lease period of a SIGKILL, and not before the lease ends', async () => {
+      // Prepare
+      const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+        env: { ...process.env, QG_CRASH_CHILD_ENDPOINT: db.endpoint },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      child = holder;
+      const [line] = (await Promise.race([once(holder.stdout, 'data'), once(holder, 'exit')])) as [Buffer];
+      assert.equal(String(line).trim(), 'held');
+      await sleep(LEASE_SECONDS * 1000 + 500); // the child renews: its leases outlive their first period
+      const concurrency = concurrencyFor(client, 0);
+      const selection = { group: GROUP, model: 'gpt-5', excluded: new Set<string>() };
+      const userWhileAlive = await concurrency
+        .acquireUserSlot({ user: USER, requestId: 'early' })
+        .catch((e) => e);
+
+      // Act
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+      const killedAt = Date.now();
+      const userLease = await leaseOf(keys.slotPartition('user', USER.id));
+      const accountLease = await leaseOf(keys.slotPartition('acct', ACCOUNT.id));
+      const userRightAfter = await concurrency
+        .acquireUserSlot({ user: USER, requestId: 'eager' })
+        .catch((e) => e);
+      const [user, account] = await Promise.all([
+        firstSuccess(() => concurrency.acquireUserSlot({ user: USER, requestId: 'next' })),
+        firstSuccess(async () => (await concurrency.selectAccount({ ...selection, requestId: 'next' })).slot),
+      ]);
+
+      // Assess
+      assert.equal(userWhileAlive.status, 429, 'the live child kept its slot past one lease period');
+      assert.equal(userRightAfter.status, 429, 'the slot stays held until its lease ends');
+      for (const [lease, won] of [
+        [userLease, user],
+        [accountLease, account],
+      ] as const) {
+        const freeFrom = (lease.expiresAt + 1) * 1000;
+        assert.equal(lease.holder, 'doomed');
+        assert.ok(
+          freeFrom - killedAt <= LEASE_SECONDS * 1000,
+          `free ${freeFrom - killedAt} ms after the kill`,
+        );
+        assert.ok(won.at >= freeFrom, `won ${freeFrom - won.at} ms before the lease ended`);
+        assert.ok(won.at - freeFrom < 1_000, `won ${won.at - freeFrom} ms after the lease ended`);
+      }
+      await Promise.all([user.slot.release(), account.slot.release()]);
+    });
+  });
+}
