@@ -1,0 +1,193 @@
+/**
+ * `quotagate usage …` for finance and operators:
+ *
+ * - `export --from <day|iso> --to <day|iso> [--format csv|jsonl] [--user id] [--key id]
+ *   [--account id] [--out file]` streams usage records out of the Usage table, day by day, page
+ *   by page. A bare day in `--to` is inclusive (`--to 2026-11-30` covers the 30th); an ISO time
+ *   is exclusive. While a person watches (stderr is a terminal that is not also receiving the
+ *   records) a progress line is kept up to date.
+ * - `replay-parked` records the usage events the gateway had to park because EventBridge
+ *   refused them, then removes them from the parking.
+ *
+ * Unlike the other command groups this one streams, so it is a function of argv and I/O of its
+ * own, {@link runUsageCommand}, that `cli/main.ts` dispatches `usage` to. Target flags
+ * (`--endpoint`, `--region`, `--stage`, table names) work as for every other command.
+ *
+ * @example
+ * ```ts
+ * const code = await runUsageCommand(['export', '--from', '2026-11-01', '--to', '2026-11-30'], io);
+ * ```
+ */
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
+import { csvHeader, csvRow, exportUsageRecords, jsonlLine } from '#shared/usage/export.ts';
+import { UsageError } from '../command.ts';
+import { describeFailure } from '../failure.ts';
+import { createTargetClient, resolveTarget, type Target } from '../target.ts';
+
+interface Stream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface UsageCommandIo {
+  stdout: Stream;
+  stderr: Stream;
+  env?: Record<string, string | undefined>;
+}
+
+const HELP = `Usage:
+  quotagate usage export --from <day|iso> --to <day|iso> [--format csv|jsonl]
+                         [--user <id>] [--key <id>] [--account <id>] [--out <file>]
+  quotagate usage replay-parked [--limit <n>]
+
+Days are UTC (yyyy-mm-dd). A day given to --to is included; an ISO time is not.
+Target: --endpoint <url> | --region <region> --stage <stage> | --config-table/--usage-table <name>`;
+
+const TARGET_OPTIONS = {
+  region: { type: 'string' },
+  stage: { type: 'string' },
+  endpoint: { type: 'string' },
+  'config-table': { type: 'string' },
+  'state-table': { type: 'string' },
+  'usage-table': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const PROGRESS_EVERY = 500;
+
+/** `--from`/`--to` as epoch ms; a bare day in `--to` means the end of that day. */
+export function parseBound(text: string, flag: 'from' | 'to'): number {
+  const isDay = DAY.test(text);
+  const ms = Date.parse(isDay ? `${text}T00:00:00.000Z` : text);
+  if (Number.isNaN(ms))
+    throw new UsageError(`--${flag} must be a day (2026-11-01) or an ISO time, got "${text}".`);
+  return isDay && flag === 'to' ? ms + 86_400_000 : ms;
+}
+
+async function write(stream: Stream | Writable, text: string): Promise<void> {
+  // Respect backpressure when the destination is a real stream, so memory stays flat.
+  if (stream.write(text) === false && 'once' in stream) await once(stream, 'drain');
+}
+
+/** Where the command went, for error messages ("cannot reach the local stack at …"). */
+interface RunContext {
+  env: Record<string, string | undefined>;
+  target?: Target;
+}
+
+async function exportCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...TARGET_OPTIONS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string', default: 'csv' },
+      user: { type: 'string' },
+      key: { type: 'string' },
+      account: { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.from === undefined || values.to === undefined)
+    throw new UsageError('--from and --to are required.');
+  if (values.format !== 'csv' && values.format !== 'jsonl')
+    throw new UsageError('--format must be csv or jsonl.');
+  const from = parseBound(values.from, 'from');
+  const to = parseBound(values.to, 'to');
+  if (to <= from) throw new UsageError('--to must come after --from.');
+  const target = resolveTarget(values, context.env);
+  context.target = target;
+  const client = createTargetClient(target);
+  const out: Stream | Writable = values.out ? createWriteStream(values.out) : io.stdout;
+  const showProgress = io.stderr.isTTY === true && (values.out !== undefined || io.stdout.isTTY !== true);
+  const format = values.format;
+  let count = 0;
+  try {
+    if (format === 'csv') await write(out, csvHeader());
+    const reader = new DynamoUsageReader(client, target.tables.usage);
+    const range = { from, to, userId: values.user, apiKeyId: values.key, accountId: values.account };
+    for await (const record of exportUsageRecords(range, reader)) {
+      await write(out, format === 'csv' ? csvRow(record) : jsonlLine(record));
+      count += 1;
+      if (showProgress && count % PROGRESS_EVERY === 0) {
+        io.stderr.write(`\rExported ${count.toLocaleString('en-US')} records (at ${record.day})`);
+      }
+    }
+    if (showProgress) io.stderr.write(`\rExported ${count.toLocaleString('en-US')} records.          \n`);
+  } finally {
+    client.destroy();
+    if (out !== io.stdout && 'end' in out) {
+      out.end();
+      await once(out, 'close');
+    }
+  }
+}
+
+async function replayParkedCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...TARGET_OPTIONS, limit: { type: 'string' } },
+    strict: true,
+  });
+  const limit = values.limit === undefined ? Number.MAX_SAFE_INTEGER : Number(values.limit);
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer.');
+  const target = resolveTarget(values, context.env);
+  context.target = target;
+  const client = createTargetClient(target);
+  const logger = new Logger({ serviceName: 'quotagate-cli', logLevel: 'ERROR' });
+  const runtime = createRecorderRuntime({ tables: target.tables, client, logger });
+  let recorded = 0;
+  let failed = 0;
+  try {
+    for (;;) {
+      const summary = await runtime.drainParked();
+      recorded += summary.recorded;
+      failed += summary.failed;
+      // Stop when the parking is empty, or when every event left keeps failing.
+      if (!summary.more || summary.recorded === 0 || recorded + failed >= limit) break;
+    }
+  } finally {
+    client.destroy();
+  }
+  io.stdout.write(`Recorded ${recorded} parked usage event(s); ${failed} could not be recorded.\n`);
+  if (failed > 0) throw new Error(`${failed} parked usage event(s) are still parked; see the errors above.`);
+}
+
+/** Runs `quotagate usage <command> …`; returns the exit code (0 done, 1 failed, 2 bad usage). */
+export async function runUsageCommand(argv: string[], io: UsageCommandIo): Promise<number> {
+  const context: RunContext = { env: io.env ?? process.env };
+  const [command, ...args] = argv;
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || args.includes('--help')) {
+      (command === undefined ? io.stderr : io.stdout).write(`${HELP}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'export') await exportCommand(args, io, context);
+    else if (command === 'replay-parked') await replayParkedCommand(args, io, context);
+    else
+      throw new UsageError(
+        `quotagate usage has no command "${command.slice(0, 30)}".`,
+        'quotagate usage --help',
+      );
+    return 0;
+  } catch (error) {
+    const usage =
+      error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    const failure = describeFailure(
+      usage ? new UsageError(error.message, 'quotagate usage --help') : error,
+      context.target,
+    );
+    io.stderr.write(`Error: ${failure.message}\n`);
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The recorder's Lambda handler: an EventBridge rule target. Thin by design: a usage event goes
+ * to `recordUsage`, a scheduled event drains the parked events; anything thrown makes Lambda
+ * retry the event and finally park it in the dead-letter queue, which is safe because the
+ * recorder is exactly-once.
+ *
+ * The invocation's deadline bounds the recorder's writes (its lease outlives it), so a duplicate
+ * delivery can take over a record this invocation left pending only once it can no longer write.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { loadSettings } from '#shared/settings.ts';
+import { documentClient } from '#shared/store/dynamo/client.ts';
+
+const logger = new Logger({ serviceName: 'recorder' });
+let runtime: RecorderRuntime | undefined;
+
+/** Writes stop this long before Lambda's own timeout, so no write is in flight when it strikes. */
+const SAFETY_MS = 3000;
+
+function recorder(): RecorderRuntime {
+  runtime ??= createRecorderRuntime({ tables: loadSettings().tables, client: documentClient(), logger });
+  return runtime;
+}
+
+export const handler = middy<EventBridgeEvent<string, unknown>, unknown, Error, Context>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event, context) => {
+    const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
+    if (event['detail-type'] === 'Scheduled Event') return recorder().drainParked(deadlineMs);
+    const { outcome, record } = await recorder().record(event, deadlineMs);
+    logger.info('Usage recorded', { requestId: record.requestId, outcome, billedNano: record.billedNano });
+    return { outcome, requestId: record.requestId };
+  });

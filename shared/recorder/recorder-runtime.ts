@@ -1,0 +1,59 @@
+/**
+ * The recorder wired to DynamoDB, built once per process: the Lambda handler, the local stack's
+ * bus subscriber and `quotagate usage replay-parked` all use it. The price book caches overrides
+ * for a minute and the ledger remembers key items, so a warm process reads little config.
+ *
+ * @example
+ * ```ts
+ * const runtime = createRecorderRuntime({ tables: loadSettings().tables, client: documentClient(), logger });
+ * await runtime.record(envelope, Date.now() + 25_000);
+ * ```
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PriceBook } from '../billing/price-book.ts';
+import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
+import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
+import { DynamoUsageLedger } from '../store/dynamo/usage-ledger.ts';
+import { DynamoParkedUsageEvents } from '../store/dynamo/usage-parked-events.ts';
+import type { TableNames } from '../tables/definitions.ts';
+import { type DrainSummary, drainParkedEvents, type ParkedUsageEvents } from './parked-events.ts';
+import { type RecorderDeps, type RecorderLogger, type RecordOutcome, recordUsage } from './record-usage.ts';
+
+export interface RecorderRuntimeOptions {
+  tables: Pick<TableNames, 'config' | 'usage'>;
+  client: DynamoDBDocumentClient;
+  logger: RecorderLogger;
+  now?: () => number;
+}
+
+export interface RecorderRuntime {
+  deps: RecorderDeps;
+  parked: ParkedUsageEvents;
+  /** Records one event (envelope or detail); `deadlineMs` bounds this delivery's writes. */
+  record(event: UsageEventEnvelope | UsageEventDetail | unknown, deadlineMs?: number): Promise<RecordOutcome>;
+  /** Records parked events until the parking is empty, the batch ends or the deadline nears. */
+  drainParked(deadlineMs?: number): Promise<DrainSummary>;
+}
+
+export function createRecorderRuntime(options: RecorderRuntimeOptions): RecorderRuntime {
+  const now = options.now ?? Date.now;
+  const deps: RecorderDeps = {
+    ledger: new DynamoUsageLedger(options.client, options.tables),
+    prices: new PriceBook(new DynamoPriceOverrides(options.client, options.tables.config), { now }),
+    logger: options.logger,
+    now,
+  };
+  const parked = new DynamoParkedUsageEvents(options.client, options.tables.usage, now);
+  const record = (event: unknown, deadlineMs?: number) =>
+    recordUsage(event, deadlineMs === undefined ? deps : { ...deps, deadlineMs });
+  return {
+    deps,
+    parked,
+    record,
+    drainParked: (deadlineMs?: number) =>
+      drainParkedEvents(parked, (detail) => record(detail, deadlineMs), options.logger, {
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        now,
+      }),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Admin price overrides in the Config table: one `PRICE#<model>` item per model (`PRICE#*` for
+ * the default price of unknown models), listed through `gsi1` (`PRICES` / model). Prices are
+ * pico-USD per token (= micro-USD per 1M tokens), the unit of `billing/price-table.ts`. The
+ * recorder reads them all at once through {@link PriceOverrideReader}; the CLI writes them.
+ *
+ * @example
+ * ```ts
+ * const overrides = new DynamoPriceOverrides(documentClient(), settings.tables.config);
+ * await overrides.setPrice('gpt-5.1-codex', { inputPicoPerToken: 1_000_000, cachedInputPicoPerToken: 100_000, outputPicoPerToken: 8_000_000 });
+ * ```
+ */
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_PRICE_MODEL, type PriceOverrideReader } from '../../billing/price-book.ts';
+import type { ModelPrice } from '../../billing/price-table.ts';
+import { assertValidPrice } from '../../billing/price-units.ts';
+import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+
+export interface PriceOverride extends ModelPrice {
+  /** Lower-case model id, or `*` for the default price. */
+  model: string;
+  updatedAt: string;
+}
+
+function priceKey(model: string): ItemKey {
+  return model === DEFAULT_PRICE_MODEL ? keys.defaultPrice() : keys.price(model);
+}
+
+/** Model ids are matched lower-case (see `candidateModelNames`). */
+function normalised(model: string): string {
+  const name = model.trim().toLowerCase();
+  if (name === '') throw new RangeError('model must not be empty');
+  return name;
+}
+
+export class DynamoPriceOverrides implements PriceOverrideReader {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, configTableName: string) {
+    this.#client = client;
+    this.#tableName = configTableName;
+  }
+
+  async list(): Promise<PriceOverride[]> {
+    const overrides: PriceOverride[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :list',
+          ExpressionAttributeValues: { ':list': LIST.prices },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        overrides.push({
+          model: item.model as string,
+          inputPicoPerToken: item.inputPicoPerToken as number,
+          cachedInputPicoPerToken: item.cachedInputPicoPerToken as number,
+          outputPicoPerToken: item.outputPicoPerToken as number,
+          updatedAt: item.updatedAt as string,
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return overrides;
+  }
+
+  async listOverrides(): Promise<ReadonlyMap<string, ModelPrice>> {
+    const overrides = await this.list();
+    return new Map(
+      overrides.map(({ model, inputPicoPerToken, cachedInputPicoPerToken, outputPicoPerToken }) => [
+        model,
+        { inputPicoPerToken, cachedInputPicoPerToken, outputPicoPerToken },
+      ]),
+    );
+  }
+
+  /** Sets (or replaces) the price of `model`; `*` sets the default price. */
+  async setPrice(model: string, price: ModelPrice, now = new Date()): Promise<PriceOverride> {
+    assertValidPrice(price);
+    const name = normalised(model);
+    const override: PriceOverride = {
+      model: name,
+      inputPicoPerToken: price.inputPicoPerToken,
+      cachedInputPicoPerToken: price.cachedInputPicoPerToken,
+      outputPicoPerToken: price.outputPicoPerToken,
+      updatedAt: now.toISOString(),
+    };
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#tableName,
+        Item: { ...priceKey(name), gsi1pk: LIST.prices, gsi1sk: name, kind: 'price', ...override },
+      }),
+    );
+    return override;
+  }
+
+  /** Removes the override, so the built-in price (or default) applies again. */
+  async removePrice(model: string): Promise<void> {
+    await this.#client.send(
+      new DeleteCommand({ TableName: this.#tableName, Key: priceKey(normalised(model)) }),
+    );
+  }
+}
