@@ -13,7 +13,7 @@
  * ```
  */
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
-import type { CommandGroup, CommandInput } from './command.ts';
+import type { Command, CommandGroup, CommandInput } from './command.ts';
 import { UsageError } from './command.ts';
 import { accountsCommands } from './commands/accounts.ts';
 import { groupsCommands } from './commands/groups.ts';
@@ -62,20 +62,42 @@ function helpFor(words: string[]): string {
   const group = findGroup(groupName);
   if (commandName === undefined) return renderGroupHelp(group);
   const command = group.commands.find((candidate) => candidate.name === commandName);
-  if (!command)
+  if (!command) {
     throw new UsageError(
       `quotagate ${group.name} has no command${echo(commandName)}.`,
       `quotagate ${group.name} --help`,
     );
+  }
   return renderCommandHelp(group, command);
 }
 
 async function readAll(stdin: AsyncIterable<string | Uint8Array>): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
-  for await (const chunk of stdin)
+  for await (const chunk of stdin) {
     text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-  return text.trim();
+  }
+  return (text + decoder.decode()).trim();
+}
+
+/**
+ * Replaces a credential flag given as `-` with stdin, and returns every credential value so
+ * error text can be scrubbed of them.
+ */
+async function takeSecrets(command: Command, values: FlagValues, io: CliIo, path: string): Promise<string[]> {
+  const secretFlags = Object.entries(allFlagsOf(command))
+    .filter(([name, spec]) => spec.secret && typeof values[name] === 'string')
+    .map(([name]) => name);
+  const fromStdin = secretFlags.filter((name) => values[name] === '-');
+  if (fromStdin.length > 1) {
+    throw new UsageError(
+      `Only one flag can be read from stdin ("-"); got ${fromStdin.length}.`,
+      `${path} --help`,
+    );
+  }
+  for (const name of fromStdin) values[name] = await readAll(io.stdin ?? process.stdin);
+  // Very short values would scrub innocent words from messages; no real credential is that short.
+  return secretFlags.map((name) => values[name] as string).filter((secret) => secret.length >= 4);
 }
 
 function commandInput(values: FlagValues, store: () => Promise<DynamoConfigAdmin>): CommandInput {
@@ -132,12 +154,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${renderCommandHelp(group, command)}\n`);
       return 0;
     }
-    for (const [name, spec] of Object.entries(allFlagsOf(command))) {
-      if (!spec.secret || typeof parsed.values[name] !== 'string') continue;
-      if (parsed.values[name] === '-') parsed.values[name] = await readAll(io.stdin ?? process.stdin);
-      const secret = parsed.values[name] as string;
-      if (secret.length >= 4) secrets.push(secret);
-    }
+    secrets.push(...(await takeSecrets(command, parsed.values, io, path)));
     const resolved = resolveTarget(parsed.values, env);
     target = resolved;
     const store = async () => {

@@ -113,6 +113,11 @@ describe('quotagate entry point', () => {
       /^Error: quotagate users list takes no arguments besides flags/,
     ],
     [
+      'two credentials read from stdin',
+      ['accounts', 'create', '--type', 'oauth', '--name', 'x', '--access-token', '-', '--refresh-token', '-'],
+      /^Error: Only one flag can be read from stdin \("-"\); got 2\./,
+    ],
+    [
       '--region without tables',
       ['users', 'list', '--region', 'eu-west-1'],
       /--region needs --stage <stage> or --config-table <name>/,

@@ -273,7 +273,12 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   #scan<T>(input: Omit<ScanCommandInput, 'TableName'>): Promise<Stored<T>[]> {
     return this.#collect<T>((startKey) =>
       this.#client.send(
-        new ScanCommand({ ...input, TableName: this.#tableName, ExclusiveStartKey: startKey }),
+        new ScanCommand({
+          ...input,
+          TableName: this.#tableName,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
       ),
     );
   }
