@@ -1,0 +1,234 @@
+/**
+ * A Node HTTP server that runs a streamified Lambda handler the way a Function URL in
+ * RESPONSE_STREAM mode does: payload v2 event in, status and headers fixed by the prelude at the
+ * first write, every later chunk sent to the client as it is written (chunked, no Nagle, with
+ * backpressure), a 6 MiB request limit, a 502 when the handler fails before writing, and a cut
+ * at the function timeout.
+ *
+ * One deliberate difference: Lambda never tells the function that the client left, this server
+ * does, by destroying the response stream with an error. middy's pipeline then destroys the
+ * handler's body, which is how the gateway aborts its upstream and frees its slots locally.
+ *
+ * @example
+ * ```ts
+ * installAwsLambdaShim();
+ * const { handler } = await import('../functions/gateway/handler.ts');
+ * const server = await startFunctionUrlServer({ handler, port: 0 });
+ * await fetch(`${server.url}/v1/responses`, { method: 'POST', body: '{}' });
+ * await server.close();
+ * ```
+ */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isStreamifiedHandler, LambdaResponseStream, streamingHighWaterMark } from './awslambda-shim.ts';
+import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event.ts';
+import { FunctionUrlResponse, sendJson } from './function-url-response.ts';
+
+/** The few log calls the server makes; Powertools' Logger fits. Headers are never logged. */
+export interface FunctionUrlLogger {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export interface FunctionUrlServerOptions {
+  /** A handler wrapped with `awslambda.streamifyResponse` (middy's streamifyResponse mode does it). */
+  handler: (...args: never[]) => unknown;
+  port?: number;
+  host?: string;
+  /** Lambda's synchronous invoke payload limit. */
+  maxRequestBytes?: number;
+  /** The function's configured timeout; the response is cut when it passes. */
+  functionTimeoutMs?: number;
+  functionName?: string;
+  /** The URL id placed in `requestContext.apiId` / `domainPrefix`. */
+  apiId?: string;
+  logger?: FunctionUrlLogger;
+}
+
+export interface RunningFunctionUrlServer {
+  url: string;
+  port: number;
+  /** Stops listening and drops open connections (which destroys their response streams). */
+  close(): Promise<void>;
+}
+
+const MIB = 1024 * 1024;
+
+/** Writes structured lines to stderr when no logger is given. */
+export const consoleLogger: FunctionUrlLogger = {
+  info: (message, attributes) => console.error(JSON.stringify({ level: 'INFO', message, ...attributes })),
+  warn: (message, attributes) => console.error(JSON.stringify({ level: 'WARN', message, ...attributes })),
+  error: (message, attributes) => console.error(JSON.stringify({ level: 'ERROR', message, ...attributes })),
+};
+
+interface Settings {
+  handler: Parameters<typeof invoke>[0];
+  maxRequestBytes: number;
+  functionTimeoutMs: number;
+  functionName: string;
+  apiId: string;
+  logger: FunctionUrlLogger;
+}
+
+export async function startFunctionUrlServer(
+  options: FunctionUrlServerOptions,
+): Promise<RunningFunctionUrlServer> {
+  const { handler } = options;
+  if (!isStreamifiedHandler(handler)) {
+    throw new TypeError('handler is not wrapped with awslambda.streamifyResponse (install the shim first)');
+  }
+  const settings: Settings = {
+    handler,
+    maxRequestBytes: options.maxRequestBytes ?? 6 * MIB,
+    functionTimeoutMs: options.functionTimeoutMs ?? 900_000,
+    functionName: options.functionName ?? 'local-function',
+    apiId: options.apiId ?? 'local',
+    logger: options.logger ?? consoleLogger,
+  };
+  const server = createServer((request, response) => {
+    serve(request, response, settings).catch((error: unknown) => {
+      settings.logger.error('function URL emulation failed', { error: describe(error) });
+      if (!response.headersSent) sendJson(response, 502, 'api_error', 'Internal server error');
+      else response.end();
+    });
+  });
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, settings: Settings): Promise<void> {
+  request.socket.setNoDelay(true);
+  const limitMessage = `Request body too large for a Function URL (limit ${formatBytes(settings.maxRequestBytes)})`;
+  const body = await readCapped(request, settings.maxRequestBytes);
+  if (body === 'aborted') return;
+  if (body === 'too-large') return refuseTooLarge(request, response, limitMessage);
+  const requestId = randomUUID();
+  const event = buildFunctionUrlEvent({ request, body, requestId, apiId: settings.apiId });
+  // Lambda limits the invoke payload (the event), which base64 makes larger than the body.
+  if (Buffer.byteLength(JSON.stringify(event)) > settings.maxRequestBytes) {
+    return refuseTooLarge(request, response, limitMessage);
+  }
+  const context = createLambdaContext({
+    requestId,
+    functionName: settings.functionName,
+    timeoutMs: settings.functionTimeoutMs,
+  });
+  await invoke(settings.handler, event, context, response, settings);
+}
+
+/** Runs one invocation; resolves when the response is over (ended, cut, or the client left). */
+async function invoke(
+  handler: (event: unknown, stream: LambdaResponseStream, context: unknown) => unknown,
+  event: unknown,
+  context: ReturnType<typeof createLambdaContext>,
+  response: ServerResponse,
+  settings: Settings,
+): Promise<void> {
+  const requestId = context.awsRequestId;
+  const sink = new FunctionUrlResponse(response, settings.logger, requestId);
+  const highWaterMark = streamingHighWaterMark(handler);
+  const stream = new LambdaResponseStream(sink, highWaterMark === undefined ? {} : { highWaterMark });
+  sink.attach(stream);
+  // The runtime listens for errors on its request stream too; without this a write after a
+  // client disconnect would be an unhandled 'error' event and take the whole server down.
+  stream.on('error', () => {});
+  response.on('close', () => {
+    if (!response.writableFinished) sink.clientGone();
+  });
+  const streamDone = new Promise<void>((resolve) => stream.once('close', resolve));
+
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), context.getRemainingTimeInMillis());
+  });
+  const run = (async () => {
+    const result = handler(event, stream, context);
+    if (!isPromiseLike(result)) throw new Error('Streaming does not support non-async handlers.');
+    const value = await result;
+    if (value !== undefined) settings.logger.warn('Streaming handlers ignore return values.', { requestId });
+    // As in Lambda, the invocation lasts until the handler ended its response stream.
+    await streamDone;
+  })();
+  try {
+    const outcome = await Promise.race([run, timedOut]);
+    if (outcome === 'timeout') {
+      const seconds = (settings.functionTimeoutMs / 1000).toFixed(2);
+      settings.logger.error(`Task timed out after ${seconds} seconds`, { requestId });
+      sink.fail(new Error('Task timed out'));
+      run.catch(() => {});
+    }
+  } catch (error) {
+    if (sink.isClientGone) {
+      settings.logger.info('invocation ended after the client disconnected', {
+        requestId,
+        error: describe(error),
+      });
+    } else {
+      settings.logger.error('handler failed', { requestId, error: describe(error) });
+    }
+    sink.fail(error instanceof Error ? error : new Error(String(error)));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type CappedBody = Buffer | 'too-large' | 'aborted';
+
+/** Reads the body without ever holding more than `limit` bytes of it. */
+function readCapped(request: IncomingMessage, limit: number): Promise<CappedBody> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (result: CappedBody) => {
+      request.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) settle('too-large');
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks, size));
+    const onClose = () => settle('aborted');
+    request.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onClose);
+  });
+}
+
+function refuseTooLarge(request: IncomingMessage, response: ServerResponse, message: string): void {
+  response.shouldKeepAlive = false;
+  sendJson(response, 413, 'invalid_request_error', message);
+  // Discard (never buffer) whatever the client still sends so it can read the answer.
+  request.resume();
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+/** An error's name and message (and stack) for the log; never request data. */
+export function describe(error: unknown): Record<string, unknown> | string {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return String(error);
+}
