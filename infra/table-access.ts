@@ -49,16 +49,30 @@ export const GATEWAY_TABLE_ACCESS = {
       'dynamodb:Query',
     ],
   },
+  usage: {
+    // Parking only: a usage event EventBridge would not take is written as a PARKED# item.
+    actions: ['dynamodb:PutItem'],
+  },
 } as const satisfies TableAccess;
 
 /** The recorder: writes the usage record and aggregates, charges balances and quotas in config. */
 export const RECORDER_TABLE_ACCESS = {
   usage: {
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    // DeleteItem and the gsi1 Query drain parked events (`PARKED` list, oldest first).
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ],
+    indexes: { gsi1: ['dynamodb:Query'] },
   },
   config: {
-    // Balances, key quotas and subscription spend are charged with conditional updates.
+    // Balances, key quotas, subscription spend and account last-use are conditional updates;
+    // gsi1 finds a user's key item and lists the admin price overrides.
     actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    indexes: { gsi1: ['dynamodb:Query'] },
   },
 } as const satisfies TableAccess;
 

@@ -62,6 +62,7 @@ export class Gateway extends Construct {
         ...props.runtimeEnvironment,
         QG_CONFIG_TABLE: props.tables.byId.config.tableName,
         QG_STATE_TABLE: props.tables.byId.state.tableName,
+        QG_USAGE_TABLE: props.tables.byId.usage.tableName,
         QG_EVENT_BUS_NAME: props.eventBus.eventBusName,
       },
     });

@@ -3,7 +3,8 @@
  * rule that matches exactly the gateway's usage events invokes the recorder asynchronously, and
  * an event that still fails after every retry lands in an encrypted SQS dead-letter queue, from
  * both places it can fail: the rule target (EventBridge could not invoke Lambda) and the
- * recorder's async invoke config (the recorder threw on every attempt).
+ * recorder's async invoke config (the recorder threw on every attempt). A schedule on the default
+ * bus (scheduled rules live only there) has the recorder drain events the gateway parked.
  *
  * @example
  * ```ts
@@ -12,7 +13,7 @@
  * ```
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -36,6 +37,12 @@ export const RULE_TARGET_MAX_EVENT_AGE = Duration.hours(24);
 export const RECORDER_RETRY_ATTEMPTS = 2;
 export const RECORDER_MAX_EVENT_AGE = Duration.hours(6);
 
+/**
+ * How often the recorder drains the usage events the gateway had to park in the Usage table
+ * because EventBridge refused them. A drain that finds nothing costs one index query.
+ */
+export const PARKED_DRAIN_INTERVAL = Duration.minutes(5);
+
 // The recorder makes a handful of single-item conditional writes: little CPU, little memory.
 const RECORDER_MEMORY_MB = 256;
 const RECORDER_TIMEOUT = Duration.seconds(30);
@@ -50,6 +57,8 @@ export class UsagePipeline extends Construct {
   readonly rule: Rule;
   /** The rule's literal name: the rule's `Ref` on a custom bus is `bus|rule`, useless as a metric dimension. */
   readonly ruleName: string;
+  /** The schedule that has the recorder drain parked usage events. */
+  readonly drainRule: Rule;
   readonly recorder: QuotagateFunction;
   readonly deadLetterQueue: Queue;
 
@@ -119,6 +128,20 @@ export class UsagePipeline extends Construct {
       new LambdaFunction(this.recorder, {
         retryAttempts: RULE_TARGET_RETRY_ATTEMPTS,
         maxEventAge: RULE_TARGET_MAX_EVENT_AGE,
+        deadLetterQueue: this.deadLetterQueue,
+      }),
+    );
+
+    this.drainRule = new Rule(this, 'DrainParkedRule', {
+      ruleName: `quotagate-${stage}-drain-parked`,
+      description: 'Has the recorder record usage events the gateway parked',
+      schedule: Schedule.rate(PARKED_DRAIN_INTERVAL),
+    });
+    this.drainRule.addTarget(
+      new LambdaFunction(this.recorder, {
+        // A trigger older than one interval is superseded by the next one.
+        retryAttempts: 2,
+        maxEventAge: PARKED_DRAIN_INTERVAL,
         deadLetterQueue: this.deadLetterQueue,
       }),
     );

@@ -98,13 +98,14 @@ describe('IAM: least privilege', () => {
     template = synthQuotagate({ stage: 'test' }).template;
   });
 
-  it('lets the gateway use only its config reads and health updates, its leases and the usage bus', () => {
+  it('lets the gateway use only its config reads and health updates, its leases, the bus and parking', () => {
     assert.deepEqual(grantsOfRole(template, 'Gateway/FunctionRole'), [
       'dynamodb:BatchGetItem on Tables/Config.Arn',
       'dynamodb:DeleteItem on Tables/State.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/State.Arn',
       'dynamodb:PutItem on Tables/State.Arn',
+      'dynamodb:PutItem on Tables/Usage.Arn',
       'dynamodb:Query on Tables/Config.Arn',
       'dynamodb:Query on Tables/Config.Arn/index/gsi1',
       'dynamodb:Query on Tables/State.Arn',
@@ -116,12 +117,15 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
-  it('lets the recorder use only the usage ledger, charges in config and its dead-letter queue', () => {
+  it('lets the recorder use only the usage ledger and parking, charges in config and its dead-letter queue', () => {
     assert.deepEqual(grantsOfRole(template, 'Usage/RecorderRole'), [
+      'dynamodb:DeleteItem on Tables/Usage.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/Usage.Arn',
       'dynamodb:PutItem on Tables/Usage.Arn',
+      'dynamodb:Query on Tables/Config.Arn/index/gsi1',
       'dynamodb:Query on Tables/Usage.Arn',
+      'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/Usage.Arn',
       'logs:CreateLogStream on Usage/RecorderLogs.Arn',
@@ -168,22 +172,23 @@ describe('IAM: least privilege', () => {
     }
   });
 
-  it('lets only the usage rule send to the dead-letter queue, and only with sqs:SendMessage', () => {
+  it('lets only the two recorder rules send to the dead-letter queue, and only with sqs:SendMessage', () => {
     const queuePolicies = Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy'));
     assert.equal(queuePolicies.length, 1);
     const document = queuePolicies[0]?.Properties.PolicyDocument as { Statement: Statement[] };
     const statements = document.Statement;
     const allows = statements.filter((statement) => statement.Effect === 'Allow');
-    const ruleId = logicalIdByPath(template, 'AWS::Events::Rule', 'Usage/Rule/Resource');
     assert.deepEqual(
       allows.map(({ Action, Principal, Condition }) => ({ Action, Principal, Condition })),
-      [
-        {
-          Action: 'sqs:SendMessage',
-          Principal: { Service: 'events.amazonaws.com' },
-          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+      ['Usage/Rule/Resource', 'Usage/DrainParkedRule/Resource'].map((path) => ({
+        Action: 'sqs:SendMessage',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': { 'Fn::GetAtt': [logicalIdByPath(template, 'AWS::Events::Rule', path), 'Arn'] },
+          },
         },
-      ],
+      })),
     );
   });
 });

@@ -34,12 +34,12 @@ describe('QuotagateStack resources', () => {
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 3,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::Rule': 1,
+      'AWS::Events::Rule': 2,
       'AWS::IAM::Policy': 2,
       'AWS::IAM::Role': 2,
       'AWS::Lambda::EventInvokeConfig': 1,
       'AWS::Lambda::Function': 2,
-      'AWS::Lambda::Permission': 3,
+      'AWS::Lambda::Permission': 4,
       'AWS::Lambda::Url': 1,
       'AWS::Logs::LogGroup': 2,
       'AWS::SQS::Queue': 1,
@@ -164,6 +164,7 @@ describe('QuotagateStack resources', () => {
             QG_STAGE: STAGE,
             QG_CONFIG_TABLE: tableRef('Config'),
             QG_STATE_TABLE: tableRef('State'),
+            QG_USAGE_TABLE: tableRef('Usage'),
             QG_EVENT_BUS_NAME: {
               Ref: logicalIdByPath(synth.template, 'AWS::Events::EventBus', 'Usage/Bus/Resource'),
             },
@@ -260,14 +261,39 @@ describe('QuotagateStack resources', () => {
       });
     });
 
-    it('lets only the rule invoke the recorder', () => {
+    it('lets only its two rules invoke the recorder', () => {
       const recorderId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Usage/Recorder/Resource');
-      const ruleId = logicalIdByPath(synth.template, 'AWS::Events::Rule', 'Usage/Rule/Resource');
-      synth.template.hasResourceProperties('AWS::Lambda::Permission', {
-        Action: 'lambda:InvokeFunction',
-        FunctionName: { 'Fn::GetAtt': [recorderId, 'Arn'] },
-        Principal: 'events.amazonaws.com',
-        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      const permissions = Object.values(resourcesOfType(synth.template, 'AWS::Lambda::Permission')).filter(
+        (permission) => JSON.stringify(permission.Properties.FunctionName).includes(recorderId),
+      );
+      assert.deepEqual(
+        permissions
+          .map((permission) => permission.Properties)
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        ['Usage/DrainParkedRule/Resource', 'Usage/Rule/Resource'].map((path) => ({
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [recorderId, 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [logicalIdByPath(synth.template, 'AWS::Events::Rule', path), 'Arn'] },
+        })),
+      );
+    });
+
+    it('has the recorder drain parked usage events every five minutes, on the default bus', () => {
+      const recorderId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Usage/Recorder/Resource');
+      const queueId = logicalIdByPath(synth.template, 'AWS::SQS::Queue', 'Usage/DeadLetterQueue/Resource');
+      synth.template.hasResourceProperties('AWS::Events::Rule', {
+        Name: `quotagate-${STAGE}-drain-parked`,
+        ScheduleExpression: 'rate(5 minutes)',
+        EventBusName: Match.absent(),
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [recorderId, 'Arn'] },
+            Id: Match.anyValue(),
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          },
+        ],
       });
     });
 

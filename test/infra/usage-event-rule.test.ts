@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import {
-  USAGE_EVENT_DETAIL_TYPE,
-  USAGE_EVENT_SOURCE,
-  type UsageEventDetail,
-} from '#shared/events/usage-event.ts';
+import { buildUsageEventEntry } from '#shared/events/eventbridge-publisher.ts';
+import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { matchesEventPattern } from './support/event-pattern.ts';
 import { envelopeOf } from './support/eventbridge-envelope.ts';
-import { resourcesOfType, synthQuotagate } from './support/synth-quotagate.ts';
+import { logicalIdByPath, resourcesOfType, synthQuotagate } from './support/synth-quotagate.ts';
 
 const detail: UsageEventDetail = {
   version: 1,
@@ -33,23 +30,17 @@ const detail: UsageEventDetail = {
   failovers: 0,
 };
 
-/** The PutEvents entry the gateway sends for one served request. */
+/** The PutEvents entry the gateway's publisher sends for one served request. */
 function gatewayEntry(): PutEventsRequestEntry {
-  return {
-    Source: USAGE_EVENT_SOURCE,
-    DetailType: USAGE_EVENT_DETAIL_TYPE,
-    Detail: JSON.stringify(detail),
-    EventBusName: 'quotagate-test',
-  };
+  return buildUsageEventEntry(detail, 'quotagate-test');
 }
 
 describe('usage event rule', () => {
   let pattern: unknown;
   before(() => {
     const { template } = synthQuotagate({ stage: 'test' });
-    const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
-    assert.equal(rules.length, 1);
-    pattern = rules[0]?.Properties.EventPattern;
+    const ruleId = logicalIdByPath(template, 'AWS::Events::Rule', 'Usage/Rule/Resource');
+    pattern = resourcesOfType(template, 'AWS::Events::Rule')[ruleId]?.Properties.EventPattern;
   });
 
   it('matches the usage event the gateway puts on the bus, as EventBridge delivers it', () => {
@@ -76,6 +67,14 @@ describe('usage event rule', () => {
       const delivered = envelopeOf({ ...gatewayEntry(), DetailType: detailType });
       assert.equal(matchesEventPattern(pattern, delivered), false, detailType);
     }
+  });
+
+  it('rejects the parked-event drain schedule, which reaches the recorder by its own rule', () => {
+    const scheduled = {
+      ...envelopeOf({ Source: 'aws.events', DetailType: 'Scheduled Event', Detail: '{}' }),
+      resources: ['arn:aws:events:eu-west-1:123456789012:rule/quotagate-test-drain-parked'],
+    };
+    assert.equal(matchesEventPattern(pattern, scheduled), false);
   });
 
   it('rejects an event that carries no detail-type', () => {
