@@ -23,7 +23,7 @@ function untitled(table: string): string {
   return table.split('\n').slice(1).join('\n');
 }
 
-export function renderOverview(groups: CommandGroup[]): string {
+export function renderOverview(groups: Pick<CommandGroup, 'name' | 'summary'>[]): string {
   const rows = groups.map((group) => [`  ${group.name}`, group.summary]);
   return [
     'quotagate: administer users, API keys, groups, upstream accounts and subscriptions.',

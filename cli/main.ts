@@ -19,6 +19,7 @@ import { accountsCommands } from './commands/accounts.ts';
 import { groupsCommands } from './commands/groups.ts';
 import { keysCommands } from './commands/keys.ts';
 import { subscriptionsCommands } from './commands/subscriptions.ts';
+import { runUsageCommand } from './commands/usage.ts';
 import { usersCommands } from './commands/users.ts';
 import { describeFailure } from './failure.ts';
 import { allFlagsOf, type FlagValues, parseCommandLine } from './flags.ts';
@@ -42,6 +43,12 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   subscriptionsCommands,
 ];
 
+/** `usage` streams, so it parses and prints on its own (see cli/commands/usage.ts). */
+const USAGE_GROUP = {
+  name: 'usage',
+  summary: 'Export usage records (CSV/JSONL) and replay parked usage events',
+};
+
 const HELP_WORDS = new Set(['help', '--help', '-h']);
 
 /** A word the user typed, echoed only if it cannot be anything but a mistyped command name. */
@@ -58,7 +65,7 @@ function findGroup(name: string): CommandGroup {
 /** Help for `help`, `help <group>`, `help <group> <command>`. */
 function helpFor(words: string[]): string {
   const [groupName, commandName] = words;
-  if (groupName === undefined) return renderOverview(COMMAND_GROUPS);
+  if (groupName === undefined) return renderOverview([...COMMAND_GROUPS, USAGE_GROUP]);
   const group = findGroup(groupName);
   if (commandName === undefined) return renderGroupHelp(group);
   const command = group.commands.find((candidate) => candidate.name === commandName);
@@ -129,9 +136,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const [first, second, ...rest] = argv;
     if (first === undefined) {
-      io.stderr.write(`${renderOverview(COMMAND_GROUPS)}\n`);
+      io.stderr.write(`${renderOverview([...COMMAND_GROUPS, USAGE_GROUP])}\n`);
       return 2;
     }
+    if (first === USAGE_GROUP.name) return await runUsageCommand(argv.slice(1), io);
+    if (HELP_WORDS.has(first) && second === USAGE_GROUP.name) return await runUsageCommand(['--help'], io);
     if (HELP_WORDS.has(first)) {
       io.stdout.write(`${helpFor(argv.slice(1))}\n`);
       return 0;

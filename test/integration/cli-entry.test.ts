@@ -48,7 +48,7 @@ describe('quotagate entry point', () => {
       assert.equal(result.code, 0);
       assert.equal(result.stderr, '');
       assert.match(result.stdout, /^Usage: quotagate <group> <command> \[flags\]$/m);
-      for (const group of ['users', 'keys', 'groups', 'accounts', 'subscriptions']) {
+      for (const group of ['users', 'keys', 'groups', 'accounts', 'subscriptions', 'usage']) {
         assert.match(result.stdout, new RegExp(`^ {2}${group}\\s`, 'm'));
       }
     }
@@ -89,6 +89,17 @@ describe('quotagate entry point', () => {
       assert.ok(command.stdout.includes(flag), flag);
     }
     assert.match(command.stdout, /^Examples:\n {2}quotagate keys create --user usr_/m);
+  });
+
+  it('hands `usage` to its own streaming command, help included', async () => {
+    // Act
+    const direct = await run(['usage', '--help'], {});
+    const viaHelp = await run(['help', 'usage'], {});
+
+    // Assess
+    assert.equal(direct.code, 0);
+    assert.match(direct.stdout, /quotagate usage export --from/);
+    assert.equal(viaHelp.stdout, direct.stdout);
   });
 
   for (const [label, args, sentence] of [
