@@ -49,6 +49,11 @@ export interface RecorderDeps {
   leaseMarginMs?: number;
   /** How often a duplicate checks on a record another delivery holds; default 100 ms. */
   pollMs?: number;
+  /**
+   * How long a duplicate waits for the delivery holding the record before giving up with
+   * {@link RecordBusyError} (to be redelivered later); default 5 s, never past the deadline.
+   */
+  maxWaitMs?: number;
 }
 
 export interface RecordOutcome {
@@ -79,6 +84,7 @@ export class RecordBusyError extends Error {
 const DEFAULT_BUDGET_MS = 25_000;
 const DEFAULT_LEASE_MARGIN_MS = 30_000;
 const DEFAULT_POLL_MS = 100;
+const DEFAULT_MAX_WAIT_MS = 5_000;
 
 interface Delivery {
   detail: UsageEventDetail;
@@ -124,6 +130,7 @@ async function holdExisting(delivery: Delivery): Promise<{ record: UsageRecord }
   const { detail, deps, now, guard } = delivery;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const pollMs = deps.pollMs ?? DEFAULT_POLL_MS;
+  const giveUpAt = Math.min(delivery.deadline, now() + (deps.maxWaitMs ?? DEFAULT_MAX_WAIT_MS));
   for (;;) {
     const stored = await deps.ledger.read(detail.requestId);
     if (!stored) throw new Error(`usage record ${detail.requestId} exists but could not be read back`);
@@ -134,7 +141,7 @@ async function holdExisting(delivery: Delivery): Promise<{ record: UsageRecord }
       if (await deps.ledger.claim(detail.requestId, until, delivery.lease)) return stored;
       continue;
     }
-    if (now() + pollMs >= delivery.deadline) throw new RecordBusyError(detail.requestId);
+    if (now() + pollMs >= giveUpAt) throw new RecordBusyError(detail.requestId);
     await sleep(pollMs);
   }
 }

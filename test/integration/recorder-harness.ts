@@ -1,0 +1,283 @@
+/**
+ * A world for the recorder tests: dynalite with the three tables, a seeded Config table (users,
+ * groups in both billing modes, keys, subscriptions, accounts), a controllable clock, usage
+ * events, and DynamoDB clients that fail the way a recorder fails in production.
+ *
+ * Fault injection wraps the real DynamoDB client through the SDK's own middleware stack; no code
+ * of ours is replaced. `crashAfterWrites(n)` lets n write requests reach DynamoDB, loses the
+ * response of the n-th (the process "died" right after sending it) and refuses every request
+ * after it: exactly a recorder stopped after its n-th write.
+ */
+
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import type { Account, ApiKey, Group, Subscription, User } from '#shared/domain/types.ts';
+import type { UsageEventDetail } from '#shared/events/usage-event.ts';
+import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import type { UsageRecord } from '#shared/recorder/usage-record.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { configItems } from '#shared/store/dynamo/config-items.ts';
+import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { keys } from '#shared/tables/keys.ts';
+
+export const T0 = Date.parse('2026-11-27T12:00:00.000Z');
+const CREATED = '2026-01-01T00:00:00.000Z';
+const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
+
+export class SimulatedCrash extends Error {
+  constructor() {
+    super('simulated recorder crash');
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/** A clock tests move by hand; `real` adds the real elapsed time (for live waits). */
+export class TestClock {
+  offset = 0;
+  readonly #start = Date.now();
+  constructor(readonly real = false) {}
+  now = (): number => T0 + this.offset + (this.real ? Date.now() - this.#start : 0);
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export const silentLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+export const GROUPS: Group[] = [
+  { id: 'g_bal', name: 'Balance', rateMultiplier: 1.5, billingMode: 'balance', createdAt: CREATED },
+  { id: 'g_cheap', name: 'Cheap', rateMultiplier: 0.8, billingMode: 'balance', createdAt: CREATED },
+  {
+    id: 'g_sub',
+    name: 'Subscription',
+    rateMultiplier: 2,
+    billingMode: 'subscription',
+    dailyLimitNano: 50_000_000_000,
+    createdAt: CREATED,
+  },
+];
+
+export const USERS: User[] = ['u_1', 'u_2', 'u_3', 'u_4'].map((id) => ({
+  id,
+  email: `${id}@example.com`,
+  status: 'active',
+  concurrency: 0,
+  balanceNano: 1_000_000_000_000,
+  createdAt: CREATED,
+}));
+
+export const KEYS: ApiKey[] = [
+  ['k_1', 'u_1', 'g_bal'],
+  ['k_2', 'u_2', 'g_cheap'],
+  ['k_3', 'u_3', 'g_sub'],
+  ['k_4', 'u_4', 'g_sub'],
+  ['k_5', 'u_1', 'g_sub'],
+].map(([id, userId, groupId]) => ({
+  id: id as string,
+  hash: `hash-${id}`,
+  prefix: 'qg-test',
+  userId: userId as string,
+  groupId: groupId as string,
+  name: `key ${id}`,
+  status: 'active',
+  createdAt: CREATED,
+}));
+
+export const SUBSCRIPTIONS: Subscription[] = ['u_3', 'u_4', 'u_1'].map((userId) => ({
+  userId,
+  groupId: 'g_sub',
+  status: 'active',
+  expiresAt: '2027-06-01T00:00:00.000Z',
+  createdAt: CREATED,
+}));
+
+export const ACCOUNTS: Account[] = ['a_1', 'a_2', 'a_3'].map((id) => ({
+  id,
+  name: id,
+  type: 'oauth',
+  credentials: { accessToken: 'not-a-real-token' },
+  status: 'active',
+  priority: 1,
+  concurrency: 4,
+  modelMapping: {},
+  groupIds: ['g_bal', 'g_cheap', 'g_sub'],
+  health: { state: 'ok' },
+  createdAt: CREATED,
+}));
+
+export function groupOf(key: ApiKey): Group {
+  const group = GROUPS.find((candidate) => candidate.id === key.groupId);
+  if (!group) throw new Error(`no group ${key.groupId}`);
+  return group;
+}
+
+/** A usage event of `key`, overridable field by field. */
+export function usageEvent(
+  requestId: string,
+  key: ApiKey,
+  overrides: Partial<UsageEventDetail> = {},
+): UsageEventDetail {
+  const group = groupOf(key);
+  return {
+    version: 1,
+    requestId,
+    startedAt: new Date(T0 - 2000).toISOString(),
+    endedAt: new Date(T0 - 500).toISOString(),
+    userId: key.userId,
+    apiKeyId: key.id,
+    groupId: key.groupId,
+    accountId: 'a_1',
+    billingMode: group.billingMode,
+    rateMultiplier: group.rateMultiplier,
+    modelRequested: 'gpt-5.1-codex',
+    modelSent: 'gpt-5.1-codex',
+    stream: true,
+    status: 200,
+    upstreamStatus: 200,
+    usage: { inputTokens: 12_000, cachedInputTokens: 4_000, outputTokens: 900, reasoningTokens: 300 },
+    cutShort: false,
+    durationMs: 1500,
+    firstTokenMs: 300,
+    failovers: 0,
+    ...overrides,
+  };
+}
+
+export interface RecorderWorld {
+  db: RunningDynalite;
+  tables: TableNames;
+  /** A healthy client. */
+  client: DynamoDBDocumentClient;
+  clock: TestClock;
+  runtime(client?: DynamoDBDocumentClient, options?: { budgetMs?: number }): RecorderRuntime;
+  /** A client that lets `n` writes through and then behaves as a dead process. */
+  crashAfterWrites(n: number): DynamoDBDocumentClient;
+  /** A client that counts the write requests it sends. */
+  countingClient(): { client: DynamoDBDocumentClient; writes: () => number };
+  getItem(
+    table: keyof TableNames,
+    key: { pk: string; sk: string },
+  ): Promise<Record<string, unknown> | undefined>;
+  scan(table: keyof TableNames): Promise<Record<string, unknown>[]>;
+  records(): Promise<UsageRecord[]>;
+  close(): Promise<void>;
+}
+
+export async function startRecorderWorld(clock = new TestClock()): Promise<RecorderWorld> {
+  const db = await startDynalite({ port: 0 });
+  const tables = tableNamesForStage('rec');
+  await ensureTables(db.endpoint, tables);
+  const client = createDocumentClient(db.endpoint);
+  const items = [
+    ...USERS.map(configItems.user),
+    ...GROUPS.map(configItems.group),
+    ...KEYS.map(configItems.apiKey),
+    ...SUBSCRIPTIONS.map(configItems.subscription),
+    ...ACCOUNTS.map(configItems.account),
+  ];
+  for (const item of items) await client.send(new PutCommand({ TableName: tables.config, Item: item }));
+  const clients: DynamoDBDocumentClient[] = [client];
+
+  const scan = async (table: keyof TableNames) => {
+    const found: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({ TableName: tables[table], ExclusiveStartKey: startKey }),
+      );
+      found.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  };
+
+  return {
+    db,
+    tables,
+    client,
+    clock,
+    runtime(recorderClient = client, options = {}) {
+      const runtime = createRecorderRuntime({
+        tables,
+        client: recorderClient,
+        logger: silentLogger,
+        now: clock.now,
+      });
+      Object.assign(runtime.deps, { pollMs: 10, maxWaitMs: 200 });
+      if (options.budgetMs !== undefined) {
+        const budget = options.budgetMs;
+        const record = runtime.record;
+        runtime.record = (event, deadline) => record(event, deadline ?? clock.now() + budget);
+      }
+      return runtime;
+    },
+    crashAfterWrites(n: number) {
+      const faulty = createDocumentClient(db.endpoint);
+      clients.push(faulty);
+      let writes = 0;
+      let dead = false;
+      faulty.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (dead) throw new SimulatedCrash();
+          if (!WRITES.has(context.commandName ?? '')) return next(args);
+          writes += 1;
+          if (writes < n) return next(args);
+          dead = true;
+          await next(args).catch(() => undefined);
+          throw new SimulatedCrash();
+        },
+        { step: 'initialize', name: 'simulatedCrash' },
+      );
+      return faulty;
+    },
+    countingClient() {
+      const counting = createDocumentClient(db.endpoint);
+      clients.push(counting);
+      let writes = 0;
+      counting.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (WRITES.has(context.commandName ?? '')) writes += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'writeCounter' },
+      );
+      return { client: counting, writes: () => writes };
+    },
+    async getItem(table, key) {
+      const { Item: item } = await client.send(
+        new GetCommand({ TableName: tables[table], Key: key, ConsistentRead: true }),
+      );
+      return item;
+    },
+    scan,
+    async records() {
+      const items = await scan('usage');
+      return items.filter((item) => item.kind === 'usage') as unknown as UsageRecord[];
+    },
+    async close() {
+      for (const each of clients) each.destroy();
+      await db.close();
+    },
+  };
+}
+
+/** Balance, key spend and subscription totals as stored now. */
+export async function storedTotals(world: RecorderWorld) {
+  const balances = new Map<string, number>();
+  for (const user of USERS) {
+    const item = await world.getItem('config', keys.user(user.id));
+    balances.set(user.id, item?.balanceNano as number);
+  }
+  const keySpend = new Map<string, number>();
+  for (const key of KEYS) {
+    const item = await world.getItem('config', keys.apiKey(key.hash));
+    keySpend.set(key.id, (item?.usedNano as number | undefined) ?? 0);
+  }
+  const subscriptions = new Map<string, Record<string, unknown>>();
+  for (const subscription of SUBSCRIPTIONS) {
+    const item = await world.getItem('config', keys.subscription(subscription.userId, subscription.groupId));
+    subscriptions.set(subscription.userId, item ?? {});
+  }
+  return { balances, keySpend, subscriptions };
+}
