@@ -110,13 +110,17 @@ function streamifyResponse<T extends object>(handler: T, options?: { highWaterMa
 }
 
 /**
- * Installs `globalThis.awslambda` unless one exists (the real runtime's, or an earlier install).
- * Idempotent; returns true when this call installed it.
+ * Adds `streamifyResponse` and `HttpResponseStream` to `globalThis.awslambda`, keeping what is
+ * already there: `@aws/lambda-invoke-store` (pulled in by the AWS SDK and Powertools) creates the
+ * global with only its `InvokeStore`, and the runtime merges into it the same way. Idempotent;
+ * returns true when this call added the streaming API.
  */
 export function installAwsLambdaShim(): boolean {
-  const scope = globalThis as { awslambda?: unknown };
-  if (scope.awslambda !== undefined) return false;
-  scope.awslambda = { streamifyResponse, HttpResponseStream };
+  const scope = globalThis as { awslambda?: Record<string, unknown> };
+  const existing = scope.awslambda;
+  if (typeof existing?.streamifyResponse === 'function') return false;
+  if (existing) Object.assign(existing, { streamifyResponse, HttpResponseStream });
+  else scope.awslambda = { streamifyResponse, HttpResponseStream };
   return true;
 }
 

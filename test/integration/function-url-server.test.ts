@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import { installAwsLambdaShim, isStreamifiedHandler } from '#local/awslambda-shim.ts';
-import {
-  type FunctionUrlLogger,
-  type FunctionUrlServerOptions,
-  type RunningFunctionUrlServer,
-  startFunctionUrlServer,
-} from '#local/function-url-server.ts';
+import { startFunctionUrlServer } from '#local/function-url-server.ts';
+import { functionUrlHarness } from '../support/function-url-harness.ts';
 import {
   bulkProducerHandler,
-  countingHandler,
-  echoEventHandler,
   emptyBodyHandler,
   middyLateBodyHandler,
   middyStaticHandler,
@@ -24,31 +17,8 @@ import {
   twoChunksHandler,
 } from '../support/streaming-handlers.ts';
 
-interface LogEntry {
-  level: string;
-  message: string;
-  attributes?: Record<string, unknown>;
-}
-
-function recordingLogger(): FunctionUrlLogger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const record = (level: string) => (message: string, attributes?: Record<string, unknown>) => {
-    entries.push({ level, message, ...(attributes ? { attributes } : {}) });
-  };
-  return { entries, info: record('info'), warn: record('warn'), error: record('error') };
-}
-
-const running: RunningFunctionUrlServer[] = [];
-
-async function serve(
-  handler: FunctionUrlServerOptions['handler'],
-  options: Partial<FunctionUrlServerOptions> = {},
-): Promise<{ url: string; logger: ReturnType<typeof recordingLogger> }> {
-  const logger = recordingLogger();
-  const server = await startFunctionUrlServer({ handler, port: 0, logger, ...options });
-  running.push(server);
-  return { url: server.url, logger };
-}
+const { serve, closeAll } = functionUrlHarness();
+after(closeAll);
 
 /** Reads a fetch body chunk by chunk, noting when each chunk arrived. */
 async function readChunks(response: Response, since: number): Promise<{ at: number; text: string }[]> {
@@ -59,10 +29,6 @@ async function readChunks(response: Response, since: number): Promise<{ at: numb
   }
   return chunks;
 }
-
-after(async () => {
-  await Promise.all(running.map((server) => server.close()));
-});
 
 describe('awslambda shim', () => {
   it('installs once and marks streamified handlers', () => {
@@ -77,6 +43,28 @@ describe('awslambda shim', () => {
       isStreamifiedHandler(async () => {}),
       false,
     );
+  });
+
+  it('adds the streaming API to an awslambda global another library created first', () => {
+    // Prepare
+    const scope = globalThis as { awslambda?: unknown };
+    const installed = scope.awslambda;
+    const invokeStore = { name: 'InvokeStore' };
+    scope.awslambda = { InvokeStore: invokeStore };
+
+    try {
+      // Act
+      const added = installAwsLambdaShim();
+
+      // Assess
+      const merged = scope.awslambda as Record<string, unknown>;
+      assert.equal(added, true);
+      assert.equal(merged.InvokeStore, invokeStore);
+      assert.equal(typeof merged.streamifyResponse, 'function');
+      assert.equal(typeof (merged.HttpResponseStream as { from?: unknown }).from, 'function');
+    } finally {
+      scope.awslambda = installed;
+    }
   });
 
   it('refuses to serve a handler that is not streamified', async () => {
@@ -264,153 +252,5 @@ describe('function URL server: failures', () => {
 
     assert.equal(response.status, 502);
     assert.equal(((await response.json()) as { error: { type: string } }).error.type, 'api_error');
-  });
-});
-
-describe('function URL server: request limit', () => {
-  const counter = { calls: 0 };
-  let url = '';
-  before(async () => {
-    ({ url } = await serve(countingHandler(counter)));
-  });
-  const tooLarge = {
-    error: {
-      type: 'invalid_request_error',
-      message: 'Request body too large for a Function URL (limit 6 MiB)',
-    },
-  };
-
-  it('answers 413 without invoking when the declared length passes 6 MiB', async () => {
-    const response = await fetch(url, { method: 'POST', body: Buffer.alloc(6 * 1024 * 1024 + 1, 0x61) });
-
-    assert.equal(response.status, 413);
-    assert.deepEqual(await response.json(), tooLarge);
-    assert.equal(counter.calls, 0);
-  });
-
-  it('answers 413 without invoking when a chunked body grows past 6 MiB', async () => {
-    const chunk = new Uint8Array(1024 * 1024).fill(0x61);
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let i = 0; i < 7; i += 1) controller.enqueue(chunk);
-        controller.close();
-      },
-    });
-
-    const response = await fetch(url, { method: 'POST', body, duplex: 'half' } as RequestInit);
-
-    assert.equal(response.status, 413);
-    assert.deepEqual(await response.json(), tooLarge);
-    assert.equal(counter.calls, 0);
-  });
-
-  it('answers 413 when the base64-encoded event passes the limit though the body does not', async () => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: Buffer.alloc(5 * 1024 * 1024, 0x01),
-    });
-
-    assert.equal(response.status, 413);
-    assert.equal(counter.calls, 0);
-  });
-
-  it('invokes the handler for a body within the limit', async () => {
-    const response = await fetch(url, { method: 'POST', body: 'small' });
-
-    assert.equal(response.status, 200);
-    assert.equal(await response.text(), 'ok');
-    assert.equal(counter.calls, 1);
-  });
-});
-
-describe('function URL server: payload v2 event', () => {
-  let url = '';
-  before(async () => {
-    ({ url } = await serve(echoEventHandler, { functionTimeoutMs: 60_000, functionName: 'gateway' }));
-  });
-
-  async function echo(path: string, init: Parameters<typeof request>[1]) {
-    const response = await request(`${url}${path}`, init);
-    return (await response.body.json()) as {
-      event: import('aws-lambda').APIGatewayProxyEventV2;
-      context: { awsRequestId: string; functionName: string; remainingMs: number };
-    };
-  }
-
-  it('builds the event a Function URL sends', async () => {
-    // Prepare / Act
-    const { event, context } = await echo('/v1/responses?a=1&a=2&b=x%20y', {
-      method: 'POST',
-      headers: [
-        'Content-Type',
-        'application/json',
-        'X-Multi',
-        'one',
-        'X-Multi',
-        'two',
-        'Cookie',
-        'c1=v1; c2=v2',
-        'User-Agent',
-        'codex_cli_rs/0.17',
-      ],
-      body: '{"model":"gpt-5"}',
-    });
-
-    // Assess
-    assert.equal(event.version, '2.0');
-    assert.equal(event.routeKey, '$default');
-    assert.equal(event.rawPath, '/v1/responses');
-    assert.equal(event.rawQueryString, 'a=1&a=2&b=x%20y');
-    assert.deepEqual(event.queryStringParameters, { a: '1,2', b: 'x y' });
-    assert.deepEqual(event.cookies, ['c1=v1', 'c2=v2']);
-    assert.equal(event.headers['x-multi'], 'one,two');
-    assert.equal(event.headers['content-type'], 'application/json');
-    assert.equal(event.headers.cookie, undefined);
-    assert.equal(event.body, '{"model":"gpt-5"}');
-    assert.equal(event.isBase64Encoded, false);
-    const { requestContext } = event;
-    assert.equal(requestContext.accountId, 'anonymous');
-    assert.equal(requestContext.stage, '$default');
-    assert.equal(requestContext.routeKey, '$default');
-    assert.deepEqual(requestContext.http, {
-      method: 'POST',
-      path: '/v1/responses',
-      protocol: 'HTTP/1.1',
-      sourceIp: '127.0.0.1',
-      userAgent: 'codex_cli_rs/0.17',
-    });
-    assert.match(requestContext.requestId, /^[0-9a-f-]{36}$/);
-    assert.match(requestContext.time, /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
-    assert.ok(Math.abs(requestContext.timeEpoch - Date.now()) < 5000);
-    assert.equal(context.awsRequestId, requestContext.requestId);
-    assert.equal(context.functionName, 'gateway');
-    assert.ok(
-      context.remainingMs <= 60_000 && context.remainingMs > 55_000,
-      `remaining ${context.remainingMs}`,
-    );
-  });
-
-  it('base64-encodes a binary body', async () => {
-    const bytes = Buffer.from([0, 1, 2, 254, 255]);
-
-    const { event } = await echo('/upload', {
-      method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream' },
-      body: bytes,
-    });
-
-    assert.equal(event.isBase64Encoded, true);
-    assert.equal(event.body, bytes.toString('base64'));
-    assert.equal(event.queryStringParameters, undefined);
-    assert.equal(event.cookies, undefined);
-  });
-
-  it('omits the body of a request without one', async () => {
-    const { event } = await echo('/', { method: 'GET' });
-
-    assert.equal(event.body, undefined);
-    assert.equal(event.isBase64Encoded, false);
-    assert.equal(event.requestContext.http.method, 'GET');
   });
 });
