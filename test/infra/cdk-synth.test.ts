@@ -1,53 +1,90 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { installAwsLambdaShim, isStreamifiedHandler } from '#local/awslambda-shim.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/quotagate-function.ts';
 
 interface AssetManifest {
   files: Record<string, { source: { path: string; packaging: string } }>;
 }
 
+interface Template {
+  Resources: Record<
+    string,
+    { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
+  >;
+}
+
 describe('npx cdk synth', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'quotagate-cdk-out-'));
-  after(() => rmSync(outdir, { recursive: true, force: true }));
-
-  it('synthesises offline through cdk.json, bundling each function with the local esbuild', () => {
-    // Act: the command CI and users run; no account, no Docker, no network calls from the CLI
-    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
+  let result: SpawnSyncReturns<string>;
+  before(() => {
+    // The command CI and users run: no account, no Docker, no network calls from the CLI.
+    result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
       timeout: 300_000,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
     });
+  });
+  after(() => rmSync(outdir, { recursive: true, force: true }));
 
-    // Assess
-    assert.equal(result.status, 0, `cdk synth failed:\n${result.stdout}\n${result.stderr}`);
-    const template = JSON.parse(readFileSync(join(outdir, 'Quotagate-dev.template.json'), 'utf8')) as {
-      Resources: Record<string, { Type: string }>;
-    };
-    assert.equal(
-      Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').length,
-      2,
+  /** Directory of the bundle of the function at `path` (e.g. `Gateway/Function`). */
+  function bundleOf(path: string): string {
+    const template = JSON.parse(
+      readFileSync(join(outdir, 'Quotagate-dev.template.json'), 'utf8'),
+    ) as Template;
+    const fn = Object.values(template.Resources).find(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        resource.Metadata?.['aws:cdk:path']?.endsWith(`/${path}/Resource`),
     );
+    assert.ok(fn?.Metadata?.['aws:asset:path'], `no bundled asset for ${path}`);
+    return join(outdir, fn.Metadata['aws:asset:path']);
+  }
 
+  it('synthesises offline through cdk.json with no cdk-nag finding', () => {
+    assert.equal(result.status, 0, `cdk synth failed:\n${result.stdout}\n${result.stderr}`);
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: unknown[];
     };
     assert.deepEqual(report.pluginReports, []);
-
     const manifest = JSON.parse(
       readFileSync(join(outdir, 'Quotagate-dev.assets.json'), 'utf8'),
     ) as AssetManifest;
-    const bundles = Object.values(manifest.files).filter((file) => file.source.packaging === 'zip');
-    assert.equal(bundles.length, 2);
-    for (const bundle of bundles) {
-      const code = readFileSync(join(outdir, bundle.source.path, 'index.mjs'), 'utf8');
-      // ESM with a `require` for CommonJS dependencies, as package.json's "type": "module" asks
-      assert.ok(code.startsWith("import { createRequire as quotagateCreateRequire } from 'node:module';"));
-      assert.ok(existsSync(join(outdir, bundle.source.path, 'index.mjs.map')), 'source map missing');
+    assert.equal(Object.values(manifest.files).filter((file) => file.source.packaging === 'zip').length, 2);
+  });
+
+  it('bundles each function as ESM with a require for CommonJS dependencies, and a source map', () => {
+    for (const path of ['Gateway/Function', 'Usage/Recorder']) {
+      const code = readFileSync(join(bundleOf(path), 'index.mjs'), 'utf8');
+      assert.ok(
+        code.startsWith("import { createRequire as quotagateCreateRequire } from 'node:module';"),
+        path,
+      );
+      assert.ok(existsSync(join(bundleOf(path), 'index.mjs.map')), `${path}: source map missing`);
     }
+  });
+
+  it('produces bundles that load on Node 24 and export the handlers, the gateway streaming', async () => {
+    // Prepare: the Lambda runtime's `awslambda` global, which middy reads at import
+    installAwsLambdaShim();
+
+    // Act
+    const gateway = (await import(pathToFileURL(join(bundleOf('Gateway/Function'), 'index.mjs')).href)) as {
+      handler?: unknown;
+    };
+    const recorder = (await import(pathToFileURL(join(bundleOf('Usage/Recorder'), 'index.mjs')).href)) as {
+      handler?: unknown;
+    };
+
+    // Assess
+    assert.equal(typeof gateway.handler, 'function');
+    assert.ok(isStreamifiedHandler(gateway.handler));
+    assert.equal(typeof recorder.handler, 'function');
   });
 });
