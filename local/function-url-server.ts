@@ -153,7 +153,8 @@ async function invoke(
 
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), context.getRemainingTimeInMillis());
+    // Unref'd: a hung invocation must not keep a closed server's process alive for 15 minutes.
+    timer = setTimeout(() => resolve('timeout'), context.getRemainingTimeInMillis()).unref();
   });
   const run = (async () => {
     const result = handler(event, stream, context);
