@@ -20,13 +20,15 @@ import { type FunctionObservability, QuotagateFunction } from './quotagate-funct
 import type { QuotagateTables } from './quotagate-tables.ts';
 
 /*
- * Memory: 512 MB. The gateway is I/O bound: it spends its time waiting on the upstream stream,
- * while CPU goes to parsing a request body (a Codex turn resends the conversation, up to the
- * 10 MiB body limit), hashing the key and relaying SSE chunks. Duration is billed for the whole
- * stream, so memory multiplies the cost of every second spent waiting: 512 MB (about 0.3 vCPU on
- * ARM) keeps a 1 MiB body parse in the tens of milliseconds without paying for idle CPU during
- * multi-minute streams. `npm run bench` measures overhead per request and peak RSS; refine
- * this from its figures.
+ * Memory: 512 MB, chosen by reasoning until the bench measures it. The gateway is I/O bound: it
+ * spends its time waiting on the upstream stream, while CPU goes to parsing the request body (a
+ * Codex turn resends the conversation, up to the 10 MiB body limit), hashing the key and
+ * relaying SSE chunks. Duration is billed for the whole stream, so memory multiplies the cost of
+ * every second spent waiting: 512 MB (about 0.3 vCPU on ARM) parses a 1 MiB body in tens of
+ * milliseconds and leaves room for a body at the limit held twice (raw and parsed), without
+ * paying for idle CPU during multi-minute streams. `npm run bench` is to report the overhead per
+ * request and peak RSS: then take the smallest size whose overhead stops improving, with the
+ * peak plus headroom.
  */
 const GATEWAY_MEMORY_MB = 512;
 // Timeout: the Function URL maximum. A Codex turn with long reasoning streams for minutes; the
