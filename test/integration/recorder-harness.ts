@@ -25,6 +25,11 @@ export const T0 = Date.parse('2026-11-27T12:00:00.000Z');
 const CREATED = '2026-01-01T00:00:00.000Z';
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
 
+/** Whether a DynamoDB command (by the SDK's command name) writes. */
+export function isWrite(commandName: string | undefined): boolean {
+  return WRITES.has(commandName ?? '');
+}
+
 export class SimulatedCrash extends Error {
   constructor() {
     super('simulated recorder crash');

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ApiKey } from '#shared/domain/types.ts';
+import type { UsageEventDetail } from '#shared/events/usage-event.ts';
+import { LeaseExpiredError, RecordBusyError, type RecordOutcome } from '#shared/recorder/record-usage.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { keys } from '#shared/tables/keys.ts';
+import {
+  KEYS,
+  type RecorderWorld,
+  startRecorderWorld,
+  storedTotals,
+  TestClock,
+  USERS,
+  usageEvent,
+} from './recorder-harness.ts';
+
+/** Delivers like the bus: a delivery refused as busy is delivered again a moment later. */
+async function deliver(world: RecorderWorld, event: UsageEventDetail): Promise<RecordOutcome> {
+  for (;;) {
+    try {
+      return await world.runtime().record(event);
+    } catch (error) {
+      if (!(error instanceof RecordBusyError)) throw error;
+    }
+  }
+}
+
+describe('duplicate deliveries', () => {
+  let world: RecorderWorld;
+  before(async () => {
+    world = await startRecorderWorld(new TestClock(true));
+  });
+  after(() => world.close());
+
+  it('record and charge each event once when it is delivered two or three times, some at once', async () => {
+    // Prepare: 90 events over every key; each delivered 3× at once, 2× in a row, or 2× at once + 1× later.
+    const events = Array.from({ length: 90 }, (_, index) =>
+      usageEvent(`dup-${index}`, KEYS[index % KEYS.length] as ApiKey, {
+        usage: {
+          inputTokens: 1_000 + index * 37,
+          cachedInputTokens: index * 11,
+          outputTokens: 200 + index,
+          reasoningTokens: 0,
+        },
+      }),
+    );
+    const before = await storedTotals(world);
+
+    // Act
+    const outcomes = await Promise.all(
+      events.map(async (event, index) => {
+        if (index % 3 === 0) return Promise.all([1, 2, 3].map(() => deliver(world, event)));
+        if (index % 3 === 1) return [await deliver(world, event), await deliver(world, event)];
+        const together = await Promise.all([deliver(world, event), deliver(world, event)]);
+        return [...together, await deliver(world, event)];
+      }),
+    );
+
+    // Assess: one delivery recorded each event, the others found it done.
+    for (const perEvent of outcomes) {
+      const kinds = perEvent.map((outcome) => outcome.outcome);
+      assert.equal(kinds.filter((kind) => kind === 'recorded').length, 1, kinds.join(','));
+      assert.equal(kinds.filter((kind) => kind === 'duplicate').length, kinds.length - 1, kinds.join(','));
+    }
+    const records = await world.records();
+    assert.equal(records.length, events.length);
+    const after = await storedTotals(world);
+    for (const user of USERS) {
+      const billed = records
+        .filter((record) => record.userId === user.id && record.billingMode === 'balance')
+        .reduce((sum, record) => sum + record.billedNano, 0);
+      assert.equal((before.balances.get(user.id) ?? 0) - (after.balances.get(user.id) ?? 0), billed, user.id);
+    }
+    for (const key of KEYS) {
+      const billed = records
+        .filter((record) => record.apiKeyId === key.id)
+        .reduce((sum, r) => sum + r.billedNano, 0);
+      assert.equal(after.keySpend.get(key.id), billed, key.id);
+      const day = await world.getItem('usage', keys.aggregate('key', key.id, records[0]?.day ?? ''));
+      assert.equal(day?.billedNano, billed, key.id);
+    }
+  });
+});
+
+describe('a delivery that overran its deadline', () => {
+  let world: RecorderWorld;
+  before(async () => {
+    world = await startRecorderWorld();
+  });
+  after(() => world.close());
+
+  it('writes nothing more once it resumes, so the delivery that took over charges alone', async () => {
+    // Prepare: a delivery that stalls (a long pause) right after creating the pending record.
+    const stalling = createDocumentClient(world.db.endpoint);
+    let resume: () => void = () => {};
+    const paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    let created: () => void = () => {};
+    const recordCreated = new Promise<void>((resolve) => {
+      created = resolve;
+    });
+    stalling.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutItemCommand') {
+          created();
+          await paused;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'stallAfterPut' },
+    );
+    const event = usageEvent('stalled', KEYS[0] as ApiKey);
+    const before = await storedTotals(world);
+
+    // Act: the stalled delivery's lease ends, another takes over and finishes; then it resumes.
+    const stalled = world.runtime(stalling).record(event);
+    await recordCreated;
+    world.clock.advance(60_000);
+    const takeover = await world.runtime().record(event);
+    resume();
+    await assert.rejects(stalled, LeaseExpiredError);
+    stalling.destroy();
+
+    // Assess
+    const after = await storedTotals(world);
+    assert.equal(takeover.outcome, 'completed');
+    assert.equal(
+      (before.balances.get('u_1') ?? 0) - (after.balances.get('u_1') ?? 0),
+      takeover.record.billedNano,
+    );
+    assert.equal(
+      (after.keySpend.get('k_1') ?? 0) - (before.keySpend.get('k_1') ?? 0),
+      takeover.record.billedNano,
+    );
+    const userDay = await world.getItem('usage', keys.aggregate('user', 'u_1', takeover.record.day));
+    assert.equal(userDay?.requests, 1);
+  });
+});
