@@ -1,0 +1,39 @@
+/**
+ * The Function URL edge of the gateway: a payload-v2 event in, a {@link GatewayRequest} out,
+ * and the core's {@link GatewayResponse} back as middy's streaming response (status and headers
+ * leave with the prelude, the body is piped with backpressure).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { GatewayRequest, GatewayResponse } from '#shared/gateway/http.ts';
+
+export interface StreamingResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Readable;
+}
+
+export function toGatewayRequest(
+  event: APIGatewayProxyEventV2,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): GatewayRequest {
+  const receivedAt = Date.now();
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const raw = event.body ?? '';
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: event.rawPath || '/',
+    headers,
+    body: Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8'),
+    requestId: `req_${randomUUID().replaceAll('-', '')}`,
+    receivedAt,
+    deadlineAt: receivedAt + context.getRemainingTimeInMillis(),
+    sourceIp: event.requestContext.http.sourceIp,
+  };
+}
+
+export function toStreamingResult(response: GatewayResponse): StreamingResult {
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}

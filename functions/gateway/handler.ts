@@ -1,0 +1,32 @@
+/**
+ * The gateway Lambda behind its streaming Function URL. Dependencies are built once per
+ * execution environment, on the first request, and reused while the environment stays warm.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createEventBridgeClient, EventBridgeUsagePublisher } from '#shared/events/eventbridge-publisher.ts';
+import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
+import type { GatewayDeps } from '#shared/gateway/deps.ts';
+import { loadSettings } from '#shared/settings.ts';
+import { documentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
+import { createGatewayHandler } from './create-handler.ts';
+
+let deps: GatewayDeps | undefined;
+
+function productionDeps(): GatewayDeps {
+  const settings = loadSettings();
+  const logger = new Logger({ serviceName: 'quotagate-gateway' });
+  const client = documentClient();
+  const publisher = new EventBridgeUsagePublisher({
+    client: createEventBridgeClient(),
+    eventBusName: settings.eventBusName,
+    parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+    logger,
+  });
+  return createGatewayDeps({ settings, client, publisher, logger });
+}
+
+export const handler = createGatewayHandler(() => {
+  deps ??= productionDeps();
+  return deps;
+});

@@ -1,0 +1,84 @@
+/**
+ * The whole quotagate stack in one process, no AWS: dynalite with the three tables, the gateway
+ * Lambda handler behind a local streaming Function URL, and the in-process event bus that
+ * carries usage events (to the recorder, once subscribed). `npm start` runs it; the end-to-end
+ * tests start one per file on ephemeral ports.
+ *
+ * @example
+ * ```ts
+ * const stack = await startLocalStack({ port: 0, dataDir: null });
+ * // … call stack.url with the openai SDK …
+ * await stack.close();
+ * ```
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
+import type { GatewayDeps } from '#shared/gateway/deps.ts';
+import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { installAwsLambdaShim } from './awslambda-shim.ts';
+import { BusUsagePublisher } from './bus-publisher.ts';
+import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
+import { InProcessEventBus } from './event-bus.ts';
+import { startFunctionUrlServer } from './function-url-server.ts';
+
+export interface LocalStackOptions {
+  /** Gateway port; 0 picks a free one. */
+  port?: number;
+  /** dynalite port; 0 picks a free one. */
+  dynamoPort?: number;
+  /** Folder for dynalite's data; null keeps everything in memory. */
+  dataDir?: string | null;
+  /** Environment overrides for the gateway's settings (QG_* variables). */
+  env?: Record<string, string>;
+  /** Powertools log level of the gateway (DEBUG, INFO, WARN, ERROR, SILENT); default INFO. */
+  logLevel?: string;
+}
+
+export interface LocalStack {
+  url: string;
+  dynamo: RunningDynalite;
+  client: DynamoDBDocumentClient;
+  settings: GatewaySettings;
+  deps: GatewayDeps;
+  bus: InProcessEventBus;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const settings = loadSettings({ ...process.env, ...options.env });
+  const dynamo = await startDynalite({
+    port: options.dynamoPort ?? 0,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  await ensureTables(dynamo.endpoint, settings.tables);
+  const client = createDocumentClient(dynamo.endpoint);
+  const bus = new InProcessEventBus();
+  const deps = createGatewayDeps({
+    settings,
+    client,
+    publisher: new BusUsagePublisher(bus, settings.eventBusName),
+  });
+  installAwsLambdaShim();
+  // middy reads the global `awslambda` when the handler is created, so import after the shim.
+  const { createGatewayHandler } = await import('../functions/gateway/create-handler.ts');
+  const server = await startFunctionUrlServer({
+    handler: createGatewayHandler(() => deps),
+    port: options.port ?? 0,
+  });
+  return {
+    url: server.url,
+    dynamo,
+    client,
+    settings,
+    deps,
+    bus,
+    async close() {
+      await server.close();
+      await bus.drain();
+      client.destroy();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Builds the gateway's dependencies from settings, a DynamoDB client and a usage-event
+ * publisher: the one place that decides which implementation stands behind each interface.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { checkBillingEligibility } from '../billing/eligibility.ts';
+import { BUILTIN_PRICES } from '../billing/price-table.ts';
+import { createConcurrency } from '../concurrency/create-concurrency.ts';
+import { sessionHashOf } from '../concurrency/session-hash.ts';
+import type { UsageEventPublisher } from '../events/usage-event.ts';
+import type { GatewaySettings } from '../settings.ts';
+import { CachedConfigDirectory } from '../store/cached-directory.ts';
+import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
+import type { GatewayDeps } from './deps.ts';
+
+export interface GatewayDepsInput {
+  settings: GatewaySettings;
+  client: DynamoDBDocumentClient;
+  publisher: UsageEventPublisher;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
+  const { settings, client } = input;
+  const now = input.now ?? Date.now;
+  const dynamo = new DynamoConfigDirectory(client, settings.tables.config);
+  const directory = new CachedConfigDirectory(dynamo, settings.configCacheSeconds * 1000, now);
+  const logger = input.logger ?? new Logger({ serviceName: 'quotagate-gateway' });
+  const concurrency = createConcurrency({
+    client,
+    tables: settings.tables,
+    settings,
+    listAccounts: () => directory.listAccounts(),
+    onError: (error, context) => logger.warn(`concurrency: ${context} failed`, { error: String(error) }),
+  });
+  const catalog = Object.keys(BUILTIN_PRICES).sort();
+  return {
+    settings,
+    directory,
+    accountHealth: {
+      async setHealth(accountId, health) {
+        await dynamo.setHealth(accountId, health);
+        directory.invalidateAccounts();
+      },
+    },
+    acquireUserSlot: concurrency.acquireUserSlot,
+    selectAccount: concurrency.selectAccount,
+    lookupSticky: concurrency.lookupSticky,
+    sessionHashOf,
+    checkEligibility: (caller, model, at) => checkBillingEligibility({ ...caller, model, now: at }),
+    publisher: input.publisher,
+    modelCatalog: () => catalog,
+    logger,
+    now,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Everything the gateway core needs from the outside, passed in once. The Lambda handler and the
+ * local server build it from the environment (`createGatewayDeps`); tests build it around
+ * dynalite and the mock upstream.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AcquireUserSlot, LookupStickySession, SelectAccount } from '../concurrency/contracts.ts';
+import type { UsageEventPublisher } from '../events/usage-event.ts';
+import type { GatewaySettings } from '../settings.ts';
+import type { AccountHealthWriter, ConfigDirectory } from '../store/config-store.ts';
+import type { Caller } from './authenticate.ts';
+
+export interface GatewayDeps {
+  settings: GatewaySettings;
+  /** Config reads, cached for `settings.configCacheSeconds`. */
+  directory: ConfigDirectory;
+  accountHealth: AccountHealthWriter;
+  acquireUserSlot: AcquireUserSlot;
+  /** Also binds the session to the account it chose, once that account's slot is won. */
+  selectAccount: SelectAccount;
+  lookupSticky: LookupStickySession;
+  /** sha256 of the client's session identity (headers or `prompt_cache_key`), if it sent one. */
+  sessionHashOf: (
+    headers: Record<string, string | undefined>,
+    body: Record<string, unknown>,
+  ) => string | undefined;
+  /** Throws a GatewayError when the caller may not start a request for this model now. */
+  checkEligibility: (caller: Caller, model: string, now: number) => void;
+  publisher: UsageEventPublisher;
+  /** Models every account without a model mapping can serve; listed by GET /v1/models. */
+  modelCatalog: () => readonly string[];
+  logger: Logger;
+  now: () => number;
+}

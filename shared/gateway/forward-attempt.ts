@@ -1,0 +1,243 @@
+/**
+ * One try of one account: send the request upstream and either serve the answer to the client
+ * (streamed frame by frame, or as one JSON body) or report why another account should try.
+ * Nothing reaches the client before the upstream answered 2xx, which is what makes failover
+ * invisible to it.
+ */
+import type { Account } from '../domain/types.ts';
+import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
+import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
+import type { GatewayDeps } from './deps.ts';
+import type { ResponseChannel } from './response-channel.ts';
+import { rewriteModel, SseRelay, tokenUsageOf } from './sse-relay.ts';
+import { sseHeaders } from './stream-frames.ts';
+import {
+  isIdleTimeout,
+  sendUpstream,
+  type UpstreamResponse,
+  UpstreamUnavailableError,
+} from './upstream-client.ts';
+import { judgeUpstreamFailure, redactSecrets } from './upstream-failure.ts';
+import type { UpstreamTarget } from './upstream-request.ts';
+
+export interface AttemptContext {
+  deps: GatewayDeps;
+  channel: ResponseChannel;
+  requestId: string;
+  modelRequested: string;
+  clientStreams: boolean;
+  /** Aborts on client disconnect or when the deadline is near. */
+  signal: AbortSignal;
+  deadlineSignal: AbortSignal;
+}
+
+export type AttemptOutcome =
+  | { kind: 'failover'; upstreamStatus: number }
+  | { kind: 'rejected'; upstreamStatus: number }
+  | {
+      kind: 'served';
+      /** What the client got: 200, or the error status of a JSON response cut short. */
+      clientStatus: number;
+      upstreamStatus: number;
+      usage: TokenUsage;
+      firstTokenAt: number | undefined;
+      cutShortReason: CutShortReason | undefined;
+      codexHeaders: Record<string, string>;
+    };
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+const EMPTY_USAGE: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
+
+async function readText(body: UpstreamResponse['body'], limit = Number.POSITIVE_INFINITY): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < limit) chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function errorMessageOf(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === 'string') return parsed.error.message;
+  } catch {
+    // Not JSON: the raw text is the message.
+  }
+  return text;
+}
+
+function codexHeadersOf(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-codex-')));
+}
+
+export async function attemptAccount(
+  context: AttemptContext,
+  account: Account,
+  target: UpstreamTarget,
+): Promise<AttemptOutcome> {
+  const { deps, channel } = context;
+  let upstream: UpstreamResponse;
+  try {
+    upstream = await sendUpstream(target, {
+      signal: context.signal,
+      firstByteTimeoutMs: deps.settings.firstByteTimeoutMs,
+      idleTimeoutMs: deps.settings.idleTimeoutMs,
+    });
+  } catch (error) {
+    if (error instanceof UpstreamUnavailableError && error.kind !== 'aborted') {
+      deps.logger.warn('upstream unreachable', {
+        accountId: account.id,
+        kind: error.kind,
+        error: error.message,
+      });
+      return { kind: 'failover', upstreamStatus: 502 };
+    }
+    throw error;
+  }
+
+  if (upstream.status >= 400) return rejectOrFailover(context, account, upstream);
+
+  const rewrite =
+    target.modelSent === context.modelRequested
+      ? undefined
+      : { from: target.modelSent, to: context.modelRequested };
+  const codexHeaders = codexHeadersOf(upstream.headers);
+  if (!target.upstreamStreams) {
+    const text = rewriteModel(await readText(upstream.body), rewrite);
+    let usage: TokenUsage | undefined;
+    try {
+      usage = tokenUsageOf((JSON.parse(text) as { usage?: unknown }).usage);
+    } catch {
+      // Passed on as it came; nothing to bill from a body we cannot read.
+    }
+    channel.open(upstream.status, {
+      'content-type': upstream.headers['content-type'] ?? 'application/json',
+      'x-request-id': context.requestId,
+    });
+    await channel.write(text);
+    return {
+      kind: 'served',
+      clientStatus: upstream.status,
+      upstreamStatus: upstream.status,
+      usage: usage ?? EMPTY_USAGE,
+      firstTokenAt: undefined,
+      cutShortReason: undefined,
+      codexHeaders,
+    };
+  }
+  return relayStream(context, upstream, rewrite, codexHeaders);
+}
+
+async function rejectOrFailover(
+  context: AttemptContext,
+  account: Account,
+  upstream: UpstreamResponse,
+): Promise<AttemptOutcome> {
+  const { deps, channel } = context;
+  const text = await readText(upstream.body, ERROR_BODY_LIMIT).catch(() => '');
+  const verdict = judgeUpstreamFailure(
+    account,
+    upstream.status,
+    upstream.headers,
+    errorMessageOf(text),
+    deps.settings,
+    deps.now(),
+  );
+  deps.logger.warn('upstream error', {
+    accountId: account.id,
+    upstreamStatus: upstream.status,
+    failover: verdict.failover,
+    upstreamMessage: redactSecrets(errorMessageOf(text)),
+  });
+  if (verdict.health) {
+    await deps.accountHealth.setHealth(account.id, verdict.health).catch((error: unknown) => {
+      deps.logger.error('could not record account health', { accountId: account.id, error: String(error) });
+    });
+  }
+  if (verdict.failover) return { kind: 'failover', upstreamStatus: upstream.status };
+  if (upstream.status >= 500) throw mapUpstreamError(upstream.status);
+  // A 4xx the account does not fail over on is the client's own mistake: OpenAI's body goes back.
+  if (channel.isOpen) {
+    const body = (() => {
+      try {
+        const parsed = JSON.parse(text) as { error?: { type?: string; message?: string } };
+        if (parsed.error)
+          return new GatewayError(upstream.status, 'invalid_request_error', errorMessageOf(text));
+      } catch {
+        // fall through
+      }
+      return new GatewayError(
+        upstream.status,
+        'invalid_request_error',
+        redactSecrets(text) || 'Upstream rejected the request',
+      );
+    })();
+    await channel.write(sseErrorFrame(body));
+  } else {
+    channel.open(upstream.status, {
+      'content-type': upstream.headers['content-type'] ?? 'application/json',
+      'x-request-id': context.requestId,
+    });
+    await channel.write(text);
+  }
+  return { kind: 'rejected', upstreamStatus: upstream.status };
+}
+
+async function relayStream(
+  context: AttemptContext,
+  upstream: UpstreamResponse,
+  rewrite: { from: string; to: string } | undefined,
+  codexHeaders: Record<string, string>,
+): Promise<AttemptOutcome> {
+  const { deps, channel } = context;
+  const relay = new SseRelay(rewrite, deps.now);
+  let firstByteAt: number | undefined;
+  let cutShortReason: CutShortReason | undefined;
+  if (context.clientStreams) channel.open(200, sseHeaders(context.requestId));
+  try {
+    for await (const chunk of upstream.body) {
+      firstByteAt ??= deps.now();
+      const frames = relay.push(chunk as Buffer);
+      if (frames && context.clientStreams) await channel.write(frames);
+      if (channel.isClosed) break;
+    }
+    const rest = relay.flush();
+    if (rest && context.clientStreams) await channel.write(rest);
+    if (channel.isClosed) cutShortReason = 'client_disconnect';
+    else if (!relay.terminalEvent) cutShortReason = 'upstream_error';
+  } catch (error) {
+    if (channel.isClosed || (context.signal.aborted && !context.deadlineSignal.aborted))
+      cutShortReason = 'client_disconnect';
+    else if (context.deadlineSignal.aborted) cutShortReason = 'deadline';
+    else if (isIdleTimeout(error)) cutShortReason = 'idle_timeout';
+    else cutShortReason = 'upstream_error';
+    deps.logger.warn('upstream stream ended early', { reason: cutShortReason, error: String(error) });
+  } finally {
+    upstream.body.destroy();
+  }
+  if (cutShortReason && cutShortReason !== 'client_disconnect') {
+    const error = new GatewayError(502, 'upstream_error', `Upstream stream ended early (${cutShortReason})`);
+    if (context.clientStreams) await channel.write(sseErrorFrame(error));
+    else {
+      channel.open(error.status, { 'content-type': 'application/json', 'x-request-id': context.requestId });
+      await channel.write(JSON.stringify(error.toBody()));
+    }
+  } else if (!context.clientStreams && relay.finalResponse) {
+    // The ChatGPT backend only streams; a client that asked for JSON gets the final response.
+    channel.open(200, { 'content-type': 'application/json', 'x-request-id': context.requestId });
+    await channel.write(JSON.stringify(relay.finalResponse));
+  }
+  const failedJson =
+    !context.clientStreams && cutShortReason !== undefined && cutShortReason !== 'client_disconnect';
+  return {
+    kind: 'served',
+    clientStatus: failedJson ? 502 : 200,
+    upstreamStatus: upstream.status,
+    usage: relay.usage ?? EMPTY_USAGE,
+    firstTokenAt: relay.firstDeltaAt ?? firstByteAt,
+    cutShortReason,
+    codexHeaders,
+  };
+}

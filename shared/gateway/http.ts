@@ -1,0 +1,52 @@
+/**
+ * The gateway core speaks in these two shapes and nothing else: a request with lower-cased
+ * headers and a raw body, and a response whose status and headers are fixed before its body
+ * streams. The Lambda adapter (`functions/gateway`) and the local Function URL server turn their
+ * own worlds into these, which keeps the core free of Lambda.
+ */
+import { Readable } from 'node:stream';
+import type { GatewayError } from '../errors.ts';
+
+export interface GatewayRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Header names lower-cased; repeated headers joined with `,` as Function URLs do. */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  /** The id of this request, returned as `x-request-id` and carried by every record of it. */
+  requestId: string;
+  /** Epoch ms of arrival. */
+  receivedAt: number;
+  /** Epoch ms by which the response must have ended (Lambda's own deadline, less a margin). */
+  deadlineAt: number;
+  sourceIp?: string;
+}
+
+export interface GatewayResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Ends when the request's bookkeeping (slot release, usage event) is done. */
+  body: Readable;
+}
+
+export function jsonResponse(
+  status: number,
+  payload: unknown,
+  requestId: string,
+  extra: Record<string, string> = {},
+): GatewayResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...extra },
+    body: Readable.from([Buffer.from(JSON.stringify(payload))]),
+  };
+}
+
+export function errorResponse(
+  error: GatewayError,
+  requestId: string,
+  extra: Record<string, string> = {},
+): GatewayResponse {
+  return jsonResponse(error.status, error.toBody(), requestId, extra);
+}

@@ -1,0 +1,78 @@
+/**
+ * The gateway's routes, runtime-independent: a {@link GatewayRequest} in, a
+ * {@link GatewayResponse} out. Every refusal is OpenAI-shaped, including unknown routes (404
+ * `Invalid URL (METHOD /path)`, as OpenAI words it) and wrong methods (405 with `allow`).
+ */
+import { GatewayError } from '../errors.ts';
+import { authenticate } from './authenticate.ts';
+import type { GatewayDeps } from './deps.ts';
+import { errorResponse, type GatewayRequest, type GatewayResponse, jsonResponse } from './http.ts';
+import { listModels } from './list-models.ts';
+import { ResponseChannel } from './response-channel.ts';
+import { parseResponsesBody } from './responses-body.ts';
+import { serveResponses } from './serve-responses.ts';
+
+type RouteHandler = (request: GatewayRequest, deps: GatewayDeps) => Promise<GatewayResponse>;
+
+interface Route {
+  method: string;
+  handle: RouteHandler;
+}
+
+async function responses(request: GatewayRequest, deps: GatewayDeps): Promise<GatewayResponse> {
+  const caller = await authenticate(request.headers, deps.directory);
+  const body = parseResponsesBody(request.body, deps.settings.bodyLimitBytes);
+  deps.checkEligibility(caller, body.model, deps.now());
+  const channel = new ResponseChannel();
+  serveResponses(request, caller, body, channel, deps).catch((error: unknown) => {
+    deps.logger.error('request flow failed', { error: String(error) });
+    channel.end();
+  });
+  return channel.response;
+}
+
+async function models(request: GatewayRequest, deps: GatewayDeps): Promise<GatewayResponse> {
+  const caller = await authenticate(request.headers, deps.directory);
+  return jsonResponse(200, await listModels(caller, deps), request.requestId);
+}
+
+async function health(request: GatewayRequest): Promise<GatewayResponse> {
+  return jsonResponse(200, { status: 'ok' }, request.requestId);
+}
+
+const ROUTES: Record<string, Route> = {
+  '/v1/responses': { method: 'POST', handle: responses },
+  '/openai/v1/responses': { method: 'POST', handle: responses },
+  '/v1/models': { method: 'GET', handle: models },
+  '/openai/v1/models': { method: 'GET', handle: models },
+  '/health': { method: 'GET', handle: health },
+};
+
+/** Adds a route; the billing module registers GET /v1/usage this way. */
+export function registerRoute(path: string, method: string, handle: RouteHandler): void {
+  ROUTES[path] = { method, handle };
+}
+
+export async function handleGatewayRequest(
+  request: GatewayRequest,
+  deps: GatewayDeps,
+): Promise<GatewayResponse> {
+  const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+  const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+  try {
+    if (!route)
+      throw new GatewayError(404, 'invalid_request_error', `Invalid URL (${request.method} ${path})`);
+    if (request.method !== route.method) {
+      const message = `Method ${request.method} is not allowed on ${path}; use ${route.method}`;
+      const error = new GatewayError(405, 'invalid_request_error', message);
+      return errorResponse(error, request.requestId, { allow: route.method });
+    }
+    return await route.handle(request, deps);
+  } catch (error) {
+    if (error instanceof GatewayError) return errorResponse(error, request.requestId);
+    deps.logger.error('unhandled gateway error', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return errorResponse(GatewayError.internal(), request.requestId);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Serves Config reads from memory for a few seconds. The gateway reads the same key, user,
+ * group and account list on every request; a warm Lambda answers them without DynamoDB, and a
+ * change made by an admin is seen within `ttlMs`. Misses are cached too, so a flood of bad keys
+ * costs one read per key per period. Concurrent misses for one item share one read.
+ */
+import type { Account, ApiKey, Group, Settings, Subscription, User } from '../domain/types.ts';
+import type { ConfigDirectory } from './config-store.ts';
+
+interface Entry<T> {
+  value: Promise<T>;
+  expiresAt: number;
+}
+
+/** Entries kept at most; the oldest go first. Bounds memory under a flood of distinct keys. */
+const MAX_ENTRIES = 10_000;
+
+export class CachedConfigDirectory implements ConfigDirectory {
+  private readonly entries = new Map<string, Entry<unknown>>();
+
+  constructor(
+    private readonly inner: ConfigDirectory,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = this.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value as Promise<T>;
+    if (this.entries.size >= MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    const value = load();
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    // A failed read is not remembered: the next request tries again.
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+
+  /** Forgets the account list, so this process sees a health change it just made. */
+  invalidateAccounts(): void {
+    this.entries.delete('accounts');
+  }
+
+  findApiKey(hash: string): Promise<ApiKey | undefined> {
+    return this.cached(`key:${hash}`, () => this.inner.findApiKey(hash));
+  }
+  getUser(id: string): Promise<User | undefined> {
+    return this.cached(`user:${id}`, () => this.inner.getUser(id));
+  }
+  getGroup(id: string): Promise<Group | undefined> {
+    return this.cached(`group:${id}`, () => this.inner.getGroup(id));
+  }
+  getSubscription(userId: string, groupId: string): Promise<Subscription | undefined> {
+    return this.cached(`sub:${userId}:${groupId}`, () => this.inner.getSubscription(userId, groupId));
+  }
+  listAccounts(): Promise<Account[]> {
+    return this.cached('accounts', () => this.inner.listAccounts());
+  }
+  getSettings(): Promise<Settings> {
+    return this.cached('settings', () => this.inner.getSettings());
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The Config table read by the gateway and the recorder ({@link ConfigDirectory}), and the
+ * account-health writes the gateway makes ({@link AccountHealthWriter}).
+ */
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  Account,
+  AccountHealth,
+  ApiKey,
+  Group,
+  Settings,
+  Subscription,
+  User,
+} from '../../domain/types.ts';
+import { keys, LIST } from '../../tables/keys.ts';
+import type { AccountHealthWriter, ConfigDirectory } from '../config-store.ts';
+import { entityOf } from './config-items.ts';
+
+export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWriter {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key }));
+    return entityOf<T>(Item);
+  }
+
+  findApiKey(hash: string): Promise<ApiKey | undefined> {
+    return this.get<ApiKey>(keys.apiKey(hash));
+  }
+
+  getUser(id: string): Promise<User | undefined> {
+    return this.get<User>(keys.user(id));
+  }
+
+  getGroup(id: string): Promise<Group | undefined> {
+    return this.get<Group>(keys.group(id));
+  }
+
+  getSubscription(userId: string, groupId: string): Promise<Subscription | undefined> {
+    return this.get<Subscription>(keys.subscription(userId, groupId));
+  }
+
+  async getSettings(): Promise<Settings> {
+    return (await this.get<Settings>(keys.settings())) ?? {};
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    const accounts: Account[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :kind',
+          ExpressionAttributeValues: { ':kind': LIST.accounts },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const account = entityOf<Account>(item);
+        if (account) accounts.push({ ...account, health: account.health ?? { state: 'ok' } });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return accounts;
+  }
+
+  async setHealth(accountId: string, health: AccountHealth): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET health = :health',
+        // Never resurrect an account an admin deleted meanwhile.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':health': health },
+      }),
+    );
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * An end-to-end world for one test file: the local stack (dynalite in memory, the gateway
+ * handler behind the local Function URL, the in-process bus), the mock upstream, and the admin
+ * operations the CLI uses, so tests create users, keys and accounts the way an admin does.
+ */
+import OpenAI from 'openai';
+import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
+import { type CreateAccountInput, createAccount } from '#shared/admin/accounts.ts';
+import { type CreateApiKeyInput, createApiKey } from '#shared/admin/api-keys.ts';
+import { type CreateGroupInput, createGroup } from '#shared/admin/groups.ts';
+import { createUser } from '#shared/admin/users.ts';
+import type { UsageEventEnvelope } from '#shared/events/usage-event.ts';
+import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { type MockUpstream, startMockUpstream } from './mock-upstream.ts';
+
+export const UPSTREAM_KEY = 'sk-upstream-platform-secret-0001';
+
+export interface E2E {
+  stack: LocalStack;
+  mock: MockUpstream;
+  admin: DynamoConfigAdmin;
+  /** A user with a key in a fresh group served by one API-key account pointed at the mock. */
+  seed(options?: {
+    user?: { concurrency?: number; balanceUsd?: string };
+    group?: Partial<CreateGroupInput>;
+    key?: Partial<CreateApiKeyInput>;
+    account?: Partial<CreateAccountInput>;
+  }): Promise<{ userId: string; secret: string; keyId: string; accountId: string; groupId: string }>;
+  client(secret: string, options?: { basePath?: string; headers?: Record<string, string> }): OpenAI;
+  usageEvents(): UsageEventEnvelope[];
+  close(): Promise<void>;
+}
+
+export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+  const mock = await startMockUpstream();
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir: null,
+    logLevel: process.env.QG_TEST_LOG_LEVEL ?? 'ERROR',
+    env: { QG_STAGE: 'e2e', QG_CONFIG_CACHE_SECONDS: '0', ...env },
+  });
+  const admin = new DynamoConfigAdmin(stack.client, stack.settings.tables.config);
+  let counter = 0;
+  return {
+    stack,
+    mock,
+    admin,
+    async seed(options = {}) {
+      counter += 1;
+      const user = await createUser(admin, {
+        email: `user${counter}@example.com`,
+        concurrency: options.user?.concurrency ?? 5,
+        balanceUsd: options.user?.balanceUsd ?? '10',
+      });
+      const group = await createGroup(admin, { name: `group ${counter}`, ...options.group });
+      const account = await createAccount(admin, {
+        type: 'apikey',
+        name: `mock-${counter}`,
+        baseUrl: mock.url,
+        apiKey: UPSTREAM_KEY,
+        groupIds: [group.id],
+        ...options.account,
+      });
+      const created = await createApiKey(admin, { userId: user.id, groupId: group.id, ...options.key });
+      return {
+        userId: user.id,
+        secret: created.secret,
+        keyId: created.key.id,
+        accountId: account.id,
+        groupId: group.id,
+      };
+    },
+    client(secret, options = {}) {
+      return new OpenAI({
+        apiKey: secret,
+        baseURL: `${stack.url}${options.basePath ?? '/v1'}`,
+        maxRetries: 0,
+        defaultHeaders: options.headers,
+      });
+    },
+    usageEvents: () =>
+      stack.bus.events.filter(
+        (event) => event.source === 'quotagate.gateway',
+      ) as unknown as UsageEventEnvelope[],
+    async close() {
+      await stack.close();
+      await mock.close();
+    },
+  };
+}
