@@ -77,8 +77,8 @@ export class UsagePipeline extends Construct {
       {
         id: 'AwsSolutions-SQS3',
         reason:
-          'This queue is the dead-letter queue: of the usage rule target and of the recorder (on-failure ' +
-          'destination). The rule only recognises queues named in another queue redrive policy.',
+          'This queue is the dead-letter queue: of both rule targets (usage events, parked-event drain) and of ' +
+          'the recorder on-failure destination. The rule only recognises queues named in another queue redrive policy.',
       },
       {
         id: 'Serverless-SQSRedrivePolicy',
@@ -112,8 +112,8 @@ export class UsagePipeline extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason:
         'The recorder sends failed asynchronous invocations to the dead-letter queue through an on-failure ' +
-        'destination (EventInvokeConfig), which also records the error; the legacy DeadLetterConfig would ' +
-        'deliver the same events a second time.',
+        'destination (EventInvokeConfig), which records the error with the event; a legacy DeadLetterConfig ' +
+        'as well would only repeat that with less information.',
     });
     grantTableAccess(this.recorder, props.tables, RECORDER_TABLE_ACCESS);
 

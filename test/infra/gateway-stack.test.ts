@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  logicalIdByPath,
+  resourcesOfType,
+  type SynthesisedQuotagate,
+  synthQuotagate,
+} from './support/synth-quotagate.ts';
+
+const STAGE = 'test';
+
+describe('QuotagateStack: the gateway function and logging', () => {
+  let synth: SynthesisedQuotagate;
+  before(() => {
+    synth = synthQuotagate({ stage: STAGE, leaseSeconds: 45, logRetentionDays: 14 });
+  });
+
+  describe('gateway function', () => {
+    it('runs Node.js 24 on ARM with the measured memory and the 15-minute streaming timeout', () => {
+      synth.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('gateway'),
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 900,
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+    });
+
+    it('is reached through a streaming Function URL that leaves authentication to the gateway', () => {
+      const gatewayId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Gateway/Function/Resource');
+      synth.template.hasResourceProperties('AWS::Lambda::Url', {
+        TargetFunctionArn: { 'Fn::GetAtt': [gatewayId, 'Arn'] },
+        AuthType: 'NONE',
+        InvokeMode: 'RESPONSE_STREAM',
+      });
+      // A public Function URL needs both permissions; CDK adds them.
+      synth.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunctionUrl',
+        FunctionUrlAuthType: 'NONE',
+        Principal: '*',
+      });
+      synth.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        InvokedViaFunctionUrl: true,
+        Principal: '*',
+      });
+    });
+
+    it('gets its tables, bus, tunables and Powertools settings from the environment', () => {
+      const tableRef = (suffix: string) => ({
+        Ref: logicalIdByPath(synth.template, 'AWS::DynamoDB::Table', `Tables/${suffix}/Resource`),
+      });
+      synth.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('gateway'),
+        Environment: {
+          Variables: Match.objectEquals({
+            QG_STAGE: STAGE,
+            QG_CONFIG_TABLE: tableRef('Config'),
+            QG_STATE_TABLE: tableRef('State'),
+            QG_USAGE_TABLE: tableRef('Usage'),
+            QG_EVENT_BUS_NAME: {
+              Ref: logicalIdByPath(synth.template, 'AWS::Events::EventBus', 'Usage/Bus/Resource'),
+            },
+            QG_LEASE_SECONDS: '45',
+            QG_BODY_LIMIT_BYTES: Match.anyValue(),
+            QG_USER_WAIT_SECONDS: Match.anyValue(),
+            QG_ACCOUNT_WAIT_SECONDS: Match.anyValue(),
+            QG_ACCOUNT_MAX_WAITING: Match.anyValue(),
+            QG_PING_INTERVAL_SECONDS: Match.anyValue(),
+            QG_FIRST_BYTE_TIMEOUT_MS: Match.anyValue(),
+            QG_IDLE_TIMEOUT_MS: Match.anyValue(),
+            QG_RATE_LIMIT_COOLDOWN_SECONDS: Match.anyValue(),
+            QG_OVERLOAD_COOLDOWN_SECONDS: Match.anyValue(),
+            QG_CONFIG_CACHE_SECONDS: Match.anyValue(),
+            QG_CHATGPT_BASE_URL: Match.anyValue(),
+            POWERTOOLS_SERVICE_NAME: 'gateway',
+            POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+    });
+
+    it('reserves concurrency only when the context asks for it', () => {
+      // Act
+      const reserved = synthQuotagate({ stage: STAGE, gatewayReservedConcurrency: 25 });
+
+      // Assess
+      reserved.template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('gateway'),
+        ReservedConcurrentExecutions: 25,
+      });
+    });
+  });
+
+  describe('logging', () => {
+    it('gives each function its own log group with the configured retention, JSON logs at the configured level', () => {
+      for (const path of ['Gateway/Function', 'Usage/Recorder']) {
+        const logGroupId = logicalIdByPath(synth.template, 'AWS::Logs::LogGroup', `${path}Logs/Resource`);
+        synth.template.hasResource('AWS::Logs::LogGroup', {
+          Properties: { RetentionInDays: 14 },
+          Metadata: Match.objectLike({ 'aws:cdk:path': Match.stringLikeRegexp(`${path}Logs/Resource$`) }),
+        });
+        const functionId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', `${path}/Resource`);
+        const fn = resourcesOfType(synth.template, 'AWS::Lambda::Function')[functionId];
+        assert.deepEqual(fn?.Properties.LoggingConfig, {
+          LogGroup: { Ref: logGroupId },
+          LogFormat: 'JSON',
+          ApplicationLogLevel: 'INFO',
+          SystemLogLevel: 'WARN',
+        });
+      }
+    });
+  });
+});
