@@ -160,21 +160,8 @@ async function rejectOrFailover(
   if (upstream.status >= 500) throw mapUpstreamError(upstream.status);
   // A 4xx the account does not fail over on is the client's own mistake: OpenAI's body goes back.
   if (channel.isOpen) {
-    const body = (() => {
-      try {
-        const parsed = JSON.parse(text) as { error?: { type?: string; message?: string } };
-        if (parsed.error)
-          return new GatewayError(upstream.status, 'invalid_request_error', errorMessageOf(text));
-      } catch {
-        // fall through
-      }
-      return new GatewayError(
-        upstream.status,
-        'invalid_request_error',
-        redactSecrets(text) || 'Upstream rejected the request',
-      );
-    })();
-    await channel.write(sseErrorFrame(body));
+    const message = redactSecrets(errorMessageOf(text)) || 'Upstream rejected the request';
+    await channel.write(sseErrorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)));
   } else {
     channel.open(upstream.status, {
       'content-type': upstream.headers['content-type'] ?? 'application/json',
@@ -183,6 +170,12 @@ async function rejectOrFailover(
     await channel.write(text);
   }
   return { kind: 'rejected', upstreamStatus: upstream.status };
+}
+
+function cutShortReasonOf(error: unknown, context: AttemptContext): CutShortReason {
+  if (context.deadlineSignal.aborted) return 'deadline';
+  if (context.channel.isClosed || context.signal.aborted) return 'client_disconnect';
+  return isIdleTimeout(error) ? 'idle_timeout' : 'upstream_error';
 }
 
 async function relayStream(
@@ -205,14 +198,10 @@ async function relayStream(
     }
     const rest = relay.flush();
     if (rest && context.clientStreams) await channel.write(rest);
-    if (channel.isClosed) cutShortReason = 'client_disconnect';
-    else if (!relay.terminalEvent) cutShortReason = 'upstream_error';
+    // Codex closes its connection as soon as it read `response.completed`: that is not a cut.
+    if (!relay.terminalEvent) cutShortReason = channel.isClosed ? 'client_disconnect' : 'upstream_error';
   } catch (error) {
-    if (channel.isClosed || (context.signal.aborted && !context.deadlineSignal.aborted))
-      cutShortReason = 'client_disconnect';
-    else if (context.deadlineSignal.aborted) cutShortReason = 'deadline';
-    else if (isIdleTimeout(error)) cutShortReason = 'idle_timeout';
-    else cutShortReason = 'upstream_error';
+    if (!relay.terminalEvent) cutShortReason = cutShortReasonOf(error, context);
     deps.logger.warn('upstream stream ended early', { reason: cutShortReason, error: String(error) });
   } finally {
     upstream.body.destroy();
