@@ -30,7 +30,9 @@ export interface RunningDynalite {
   close(): Promise<void>;
 }
 
-export async function startDynalite(options: { port?: number; path?: string } = {}): Promise<RunningDynalite> {
+export async function startDynalite(
+  options: { port?: number; path?: string } = {},
+): Promise<RunningDynalite> {
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,

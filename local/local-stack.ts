@@ -55,9 +55,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
   const bus = new InProcessEventBus();
+  const logLevel = (options.logLevel ?? 'INFO') as 'INFO';
+  const logger = new Logger({ serviceName: 'quotagate-gateway', logLevel });
   const deps = createGatewayDeps({
     settings,
     client,
+    logger,
     publisher: new BusUsagePublisher(bus, settings.eventBusName),
   });
   installAwsLambdaShim();
@@ -66,6 +69,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = await startFunctionUrlServer({
     handler: createGatewayHandler(() => deps),
     port: options.port ?? 0,
+    logger: {
+      info: (message, attributes = {}) => logger.info(message, attributes as never),
+      warn: (message, attributes = {}) => logger.warn(message, attributes as never),
+      error: (message, attributes = {}) => logger.error(message, attributes as never),
+    },
   });
   return {
     url: server.url,

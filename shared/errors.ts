@@ -67,9 +67,17 @@ export class GatewayError extends Error {
 export function mapUpstreamError(upstreamStatus: number): GatewayError {
   switch (upstreamStatus) {
     case 401:
-      return new GatewayError(502, 'upstream_error', 'Upstream authentication failed, please contact administrator');
+      return new GatewayError(
+        502,
+        'upstream_error',
+        'Upstream authentication failed, please contact administrator',
+      );
     case 403:
-      return new GatewayError(502, 'upstream_error', 'Upstream access forbidden, please contact administrator');
+      return new GatewayError(
+        502,
+        'upstream_error',
+        'Upstream access forbidden, please contact administrator',
+      );
     case 429:
       return new GatewayError(429, 'rate_limit_error', 'Upstream rate limit exceeded, please retry later');
     case 529:

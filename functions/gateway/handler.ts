@@ -15,7 +15,8 @@ let deps: GatewayDeps | undefined;
 
 function productionDeps(): GatewayDeps {
   const settings = loadSettings();
-  const logger = new Logger({ serviceName: 'quotagate-gateway' });
+  // Service name, log level and sampling come from the POWERTOOLS_* variables the stack sets.
+  const logger = new Logger();
   const client = documentClient();
   const publisher = new EventBridgeUsagePublisher({
     client: createEventBridgeClient(),

@@ -48,7 +48,7 @@ export async function authenticate(
     directory.getGroup(key.groupId),
     directory.getSubscription(key.userId, key.groupId),
   ]);
-  if (!user || user.status !== 'active') throw GatewayError.unauthorized('User account is not active');
+  if (user?.status !== 'active' || !user) throw GatewayError.unauthorized('User account is not active');
   if (!group) throw GatewayError.forbidden('The group of this API key no longer exists');
   return { key, user, group, subscription };
 }

@@ -51,7 +51,10 @@ export const keys = {
   apiKey: (hash: string): ItemKey => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
   group: (id: string): ItemKey => ({ pk: `GROUP#${id}`, sk: 'GROUP' }),
   account: (id: string): ItemKey => ({ pk: `ACCOUNT#${id}`, sk: 'ACCOUNT' }),
-  subscription: (userId: string, groupId: string): ItemKey => ({ pk: `USER#${userId}`, sk: `SUB#${groupId}` }),
+  subscription: (userId: string, groupId: string): ItemKey => ({
+    pk: `USER#${userId}`,
+    sk: `SUB#${groupId}`,
+  }),
   subscriptionPrefix: (userId: string) => ({ pk: `USER#${userId}`, skPrefix: 'SUB#' }),
   price: (model: string): ItemKey => ({ pk: `PRICE#${model}`, sk: 'PRICE' }),
   /** The price an unknown model falls back to, when an admin set one. */
