@@ -1,7 +1,7 @@
 /**
  * The whole quotagate stack in one process, no AWS: dynalite with the three tables, the gateway
  * Lambda handler behind a local streaming Function URL, and the in-process event bus that
- * carries usage events (to the recorder, once subscribed). `npm start` runs it; the end-to-end
+ * carries usage events to the recorder. `npm start` runs it; the end-to-end
  * tests start one per file on ephemeral ports.
  *
  * @example
@@ -13,8 +13,10 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
+import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { installAwsLambdaShim } from './awslambda-shim.ts';
@@ -22,6 +24,9 @@ import { BusUsagePublisher } from './bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
 import { InProcessEventBus } from './event-bus.ts';
 import { startFunctionUrlServer } from './function-url-server.ts';
+
+/** The recorder Lambda's timeout in the stack, less its safety margin. */
+const RECORDER_DEADLINE_MS = 25_000;
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
@@ -63,6 +68,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
     publisher: new BusUsagePublisher(bus, settings.eventBusName),
   });
+  const recorder = createRecorderRuntime({ tables: settings.tables, client, logger });
+  // The stack's rule: exactly the gateway's usage events go to the recorder, retried on failure.
+  bus.subscribe(
+    { source: [USAGE_EVENT_SOURCE], 'detail-type': [USAGE_EVENT_DETAIL_TYPE] },
+    async (envelope) => {
+      await recorder.record(envelope, Date.now() + RECORDER_DEADLINE_MS);
+    },
+    { name: 'recorder' },
+  );
   installAwsLambdaShim();
   // middy reads the global `awslambda` when the handler is created, so import after the shim.
   const { createGatewayHandler } = await import('../functions/gateway/create-handler.ts');
