@@ -16,7 +16,6 @@ import type { QuotagateTables } from './constructs/quotagate-tables.ts';
 
 export type DynamoAction =
   | 'dynamodb:GetItem'
-  | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
@@ -35,8 +34,8 @@ export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
 /** The gateway: reads config (keys, users, groups, accounts), marks account health, holds leases. */
 export const GATEWAY_TABLE_ACCESS = {
   config: {
-    // UpdateItem: account health (rate-limited/overloaded/error) and lastUsed after each request.
-    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    // UpdateItem: account health (rate-limited/overloaded/error); gsi1 lists the accounts.
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     indexes: { gsi1: ['dynamodb:Query'] },
   },
   state: {
@@ -50,8 +49,9 @@ export const GATEWAY_TABLE_ACCESS = {
     ],
   },
   usage: {
-    // Parking only: a usage event EventBridge would not take is written as a PARKED# item.
-    actions: ['dynamodb:PutItem'],
+    // PutItem: a usage event EventBridge would not take is parked as a PARKED# item.
+    // Query: GET /v1/usage reads the caller's key aggregates (AGG#key#<id>).
+    actions: ['dynamodb:PutItem', 'dynamodb:Query'],
   },
 } as const satisfies TableAccess;
 

@@ -12,6 +12,7 @@ import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
+import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
 import type { GatewayDeps } from './deps.ts';
 
 export interface GatewayDepsInput {
@@ -51,6 +52,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     sessionHashOf,
     checkEligibility: (caller, model, at) => checkBillingEligibility({ ...caller, model, now: at }),
     publisher: input.publisher,
+    usageReader: new DynamoUsageReader(client, settings.tables.usage),
     modelCatalog: () => catalog,
     logger,
     now,

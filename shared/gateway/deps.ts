@@ -8,6 +8,7 @@ import type { AcquireUserSlot, LookupStickySession, SelectAccount } from '../con
 import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { GatewaySettings } from '../settings.ts';
 import type { AccountHealthWriter, ConfigDirectory } from '../store/config-store.ts';
+import type { UsageAggregateReader } from '../usage/report.ts';
 import type { Caller } from './authenticate.ts';
 
 export interface GatewayDeps {
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   /** Throws a GatewayError when the caller may not start a request for this model now. */
   checkEligibility: (caller: Caller, model: string, now: number) => void;
   publisher: UsageEventPublisher;
+  /** The caller's own daily aggregates, for GET /v1/usage. */
+  usageReader: UsageAggregateReader;
   /** Models every account without a model mapping can serve; listed by GET /v1/models. */
   modelCatalog: () => readonly string[];
   logger: Logger;

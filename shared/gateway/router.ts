@@ -4,6 +4,7 @@
  * `Invalid URL (METHOD /path)`, as OpenAI words it) and wrong methods (405 with `allow`).
  */
 import { GatewayError } from '../errors.ts';
+import { usageReport } from '../usage/report.ts';
 import { authenticate } from './authenticate.ts';
 import type { GatewayDeps } from './deps.ts';
 import { errorResponse, type GatewayRequest, type GatewayResponse, jsonResponse } from './http.ts';
@@ -40,18 +41,24 @@ async function health(request: GatewayRequest): Promise<GatewayResponse> {
   return jsonResponse(200, { status: 'ok' }, request.requestId);
 }
 
-const ROUTES: Record<string, Route> = {
+async function usage(request: GatewayRequest, deps: GatewayDeps): Promise<GatewayResponse> {
+  const caller = await authenticate(request.headers, deps.directory);
+  return jsonResponse(
+    200,
+    await usageReport({ ...caller, now: deps.now() }, deps.usageReader),
+    request.requestId,
+  );
+}
+
+const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/responses': { method: 'POST', handle: responses },
   '/openai/v1/responses': { method: 'POST', handle: responses },
   '/v1/models': { method: 'GET', handle: models },
   '/openai/v1/models': { method: 'GET', handle: models },
+  '/v1/usage': { method: 'GET', handle: usage },
+  '/openai/v1/usage': { method: 'GET', handle: usage },
   '/health': { method: 'GET', handle: health },
 };
-
-/** Adds a route; the billing module registers GET /v1/usage this way. */
-export function registerRoute(path: string, method: string, handle: RouteHandler): void {
-  ROUTES[path] = { method, handle };
-}
 
 export async function handleGatewayRequest(
   request: GatewayRequest,

@@ -49,6 +49,16 @@ describe('billing through the gateway', () => {
     const user = await getUser(e2e.admin, userId);
     assert.ok(expected.chargeNano > 0);
     assert.equal(user.balanceNano, 5_000_000_000 - expected.chargeNano);
+
+    const report = (await fetch(`${e2e.stack.url}/v1/usage`, {
+      headers: { authorization: `Bearer ${secret}` },
+    }).then((response) => response.json())) as {
+      balance: { usd: string };
+      usage: { today: { requests: number; input_tokens: number; billed_usd: string } };
+    };
+    assert.equal(report.usage.today.requests, 1);
+    assert.equal(report.usage.today.input_tokens, 12_345);
+    assert.equal(Number(report.usage.today.billed_usd), expected.chargeNano / 1e9);
   });
 
   it('refuses a user whose balance is spent before calling any upstream', async () => {

@@ -98,17 +98,16 @@ describe('IAM: least privilege', () => {
     template = synthQuotagate({ stage: 'test' }).template;
   });
 
-  it('lets the gateway use only its config reads and health updates, its leases, the bus and parking', () => {
+  it('lets the gateway use only its config reads and health updates, its leases, the bus, parking and usage reads', () => {
     assert.deepEqual(grantsOfRole(template, 'Gateway/FunctionRole'), [
-      'dynamodb:BatchGetItem on Tables/Config.Arn',
       'dynamodb:DeleteItem on Tables/State.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/State.Arn',
       'dynamodb:PutItem on Tables/State.Arn',
       'dynamodb:PutItem on Tables/Usage.Arn',
-      'dynamodb:Query on Tables/Config.Arn',
       'dynamodb:Query on Tables/Config.Arn/index/gsi1',
       'dynamodb:Query on Tables/State.Arn',
+      'dynamodb:Query on Tables/Usage.Arn',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/State.Arn',
       'events:PutEvents on Usage/Bus.Arn',
