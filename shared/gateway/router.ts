@@ -25,10 +25,19 @@ async function responses(request: GatewayRequest, deps: GatewayDeps): Promise<Ga
   const body = parseResponsesBody(request.body, deps.settings.bodyLimitBytes);
   deps.checkEligibility(caller, body.model, deps.now());
   const channel = new ResponseChannel();
-  serveResponses(request, caller, body, channel, deps).catch((error: unknown) => {
-    deps.logger.error('request flow failed', { error: String(error) });
-    channel.end();
-  });
+  serveResponses(request, caller, body, channel, deps)
+    .catch((error: unknown) => {
+      deps.logger.error('request flow failed', { error: String(error) });
+    })
+    .finally(() => {
+      // The edge waits for a status; a flow that ended without giving one must not hang it.
+      if (!channel.isOpen) {
+        const fallback = errorResponse(GatewayError.internal(), request.requestId);
+        channel.open(fallback.status, fallback.headers);
+        void channel.write(JSON.stringify(GatewayError.internal().toBody()));
+      }
+      channel.end();
+    });
   return channel.response;
 }
 
