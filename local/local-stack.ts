@@ -33,6 +33,11 @@ export interface LocalStackOptions {
   port?: number;
   /** dynalite port; 0 picks a free one. */
   dynamoPort?: number;
+  /**
+   * Attach to a DynamoDB endpoint someone else runs (its tables are ensured, never deleted)
+   * instead of starting dynalite; a test that kills a gateway process keeps its tables this way.
+   */
+  dynamoEndpoint?: string;
   /** Folder for dynalite's data; null keeps everything in memory. */
   dataDir?: string | null;
   /** Environment overrides for the gateway's settings (QG_* variables). */
@@ -53,10 +58,12 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings = loadSettings({ ...process.env, ...options.env });
-  const dynamo = await startDynalite({
-    port: options.dynamoPort ?? 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
+  const dynamo = options.dynamoEndpoint
+    ? attachedDynamo(options.dynamoEndpoint)
+    : await startDynalite({
+        port: options.dynamoPort ?? 0,
+        ...(options.dataDir ? { path: options.dataDir } : {}),
+      });
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
   const bus = new InProcessEventBus();
@@ -103,4 +110,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await dynamo.close();
     },
   };
+}
+
+/** An endpoint this stack does not own: closing the stack leaves it running. */
+function attachedDynamo(endpoint: string): RunningDynalite {
+  return { endpoint, port: Number(new URL(endpoint).port), close: async () => {} };
 }
