@@ -7,7 +7,8 @@
  * `gsi1` lists an entity kind (`gsi1pk` = `USERS`, `GROUPS`, `ACCOUNTS`, `KEYS#<userId>`).
  *
  * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
- * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`.
+ * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`, the
+ * single-refresher lease of an OAuth account's token `REFRESH#acct#<id>` / `LEASE`.
  *
  * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates,
  * usage events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day
@@ -40,6 +41,13 @@ export const USAGE_LIST = {
   recordsOfDay: (day: string) => `REQS#${day}`,
   parked: 'PARKED',
 } as const;
+
+/**
+ * Ops error records of one UTC day are spread over this many partitions (by request id), so an
+ * error storm can write up to 4 × 1,000 records/s; a day is read by querying every shard. Never
+ * change it for a deployment holding records: the reader would miss the other shards.
+ */
+export const OPS_SHARDS = 4;
 
 /** `gsi1sk` of a usage record: ISO start time first, so a day's records list in time order. */
 export function usageRecordSortKey(startedAt: string, requestId: string): string {
@@ -75,6 +83,14 @@ export const keys = {
     pk: `STICKY#${groupId}#${sessionHash}`,
     sk: 'STICKY',
   }),
+  /** One shard of a day's ops error records; the sort key {@link opsRecordSortKey} orders them. */
+  opsPartition: (day: string, shard: number) => `OPS#${day}#${shard}`,
+  opsRecord: (day: string, shard: number, at: string, requestId: string): ItemKey => ({
+    pk: `OPS#${day}#${shard}`,
+    sk: opsRecordSortKey(at, requestId),
+  }),
+  /** Whoever holds it is the only one who may spend the account's refresh token. */
+  refreshLease: (accountId: string): ItemKey => ({ pk: `REFRESH#acct#${accountId}`, sk: 'LEASE' }),
 
   usageRecord: (requestId: string): ItemKey => ({ pk: `REQ#${requestId}`, sk: 'REQ' }),
   aggregate: (dimension: 'user' | 'key' | 'account' | 'model', id: string, day: string): ItemKey => ({
@@ -83,6 +99,11 @@ export const keys = {
   }),
   parkedEvent: (requestId: string): ItemKey => ({ pk: `PARKED#${requestId}`, sk: 'PARKED' }),
 } as const;
+
+/** Sort key of an ops record: ISO time first, so a shard lists in time order. */
+export function opsRecordSortKey(at: string, requestId: string): string {
+  return `${at}#${requestId}`;
+}
 
 /** Slot indexes are stored zero-padded; this reads one back. */
 export function slotIndexOf(sk: string): number {
