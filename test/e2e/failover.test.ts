@@ -1,0 +1,305 @@
+/**
+ * Failover and account health through the running gateway: an account that fails before the
+ * first byte (HTTP error, refused connection, first-byte timeout) is swapped for another without
+ * the client noticing, at most three times; its health is written back so the next request skips
+ * it until its cooldown ends; custom error codes narrow what fails over; sticky sessions keep a
+ * conversation on one account and move it when that account becomes unschedulable.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getAccount, setAccountStatus } from '#shared/admin/accounts.ts';
+import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { addAccount, call, closedPortUrl, isCleanStream, PING, startCall } from '../support/gateway-calls.ts';
+
+const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
+const COOLDOWN_SECONDS = 2;
+
+let e2e: E2E;
+before(async () => {
+  e2e = await startE2E({
+    QG_FIRST_BYTE_TIMEOUT_MS: '800',
+    QG_RATE_LIMIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
+    QG_OVERLOAD_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
+    QG_PING_INTERVAL_SECONDS: '0.5',
+  });
+});
+after(async () => {
+  await e2e.close();
+});
+beforeEach(() => {
+  e2e.mock.reset();
+});
+
+let pools = 0;
+/**
+ * A user whose group has `count` accounts, preferred in order (priority 1, 2, …), each with its
+ * own upstream key `keys[i]` so the mock tells which account an attempt used.
+ */
+async function pool(count: number, options: { userConcurrency?: number; firstBaseUrl?: string } = {}) {
+  pools += 1;
+  const keys = Array.from({ length: count }, (_, i) => `sk-pool${pools}-account-${i}`);
+  const seeded = await e2e.seed({
+    user: { concurrency: options.userConcurrency ?? 5 },
+    account: { priority: 1, apiKey: keys[0], baseUrl: options.firstBaseUrl ?? e2e.mock.url },
+  });
+  const accountIds = [seeded.accountId];
+  for (let i = 1; i < count; i++) {
+    const apiKey = keys[i] as string;
+    accountIds.push(
+      await addAccount(e2e.admin, {
+        groupId: seeded.groupId,
+        baseUrl: e2e.mock.url,
+        apiKey,
+        priority: i + 1,
+      }),
+    );
+  }
+  /** Index of the account each upstream attempt used, in order. */
+  const attempts = () =>
+    e2e.mock.requests.map((request) =>
+      keys.indexOf(request.headers.authorization?.replace('Bearer ', '') ?? ''),
+    );
+  return { ...seeded, keys, accountIds, attempts };
+}
+
+async function usageOf(userId: string) {
+  await e2e.stack.bus.drain();
+  return e2e
+    .usageEvents()
+    .filter((event) => event.detail.userId === userId)
+    .map((event) => event.detail);
+}
+
+describe('failover before the first byte', () => {
+  for (const status of [429, 500]) {
+    it(`serves one clean stream from the next account when the first answers ${status}`, async () => {
+      const { secret, userId, accountIds, attempts } = await pool(2);
+      e2e.mock.enqueue({ kind: 'error', status });
+
+      const result = await call(e2e.stack.url, secret, STREAM);
+
+      assert.equal(result.status, 200);
+      assert.ok(isCleanStream(result.text), result.text);
+      assert.deepEqual(attempts(), [0, 1]);
+      const [usage] = await usageOf(userId);
+      assert.equal(usage?.failovers, 1);
+      assert.equal(usage?.accountId, accountIds[1]);
+    });
+  }
+
+  it('fails over when the account refuses the connection', async () => {
+    const { secret, userId, accountIds, attempts } = await pool(2, { firstBaseUrl: await closedPortUrl() });
+
+    const result = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(result.status, 200);
+    assert.ok(isCleanStream(result.text));
+    assert.deepEqual(attempts(), [1]);
+    const [usage] = await usageOf(userId);
+    assert.equal(usage?.failovers, 1);
+    assert.equal(usage?.accountId, accountIds[1]);
+  });
+
+  it('fails over when the first byte does not arrive within the first-byte timeout', async () => {
+    const { secret, userId, accountIds, attempts } = await pool(2);
+    e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 5_000 });
+
+    const result = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(result.status, 200);
+    assert.ok(isCleanStream(result.text));
+    assert.deepEqual(attempts(), [0, 1]);
+    assert.equal((await usageOf(userId))[0]?.accountId, accountIds[1]);
+  });
+
+  it('stops after 3 switches: of 5 failing accounts 4 are tried and the last status is mapped', async () => {
+    const { secret, userId, attempts } = await pool(5);
+    e2e.mock.enqueue(
+      { kind: 'error', status: 500 },
+      { kind: 'error', status: 503 },
+      { kind: 'error', status: 500 },
+      { kind: 'error', status: 429 },
+    );
+    e2e.mock.setDefault({ kind: 'error', status: 500 });
+
+    const result = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(result.status, 429);
+    assert.deepEqual(JSON.parse(result.text), {
+      error: { type: 'rate_limit_error', message: 'Upstream rate limit exceeded, please retry later' },
+    });
+    assert.deepEqual(attempts(), [0, 1, 2, 3]);
+    assert.deepEqual(await usageOf(userId), []);
+  });
+
+  it('maps the last status when every account of the group failed', async () => {
+    const { secret, attempts } = await pool(2);
+    e2e.mock.enqueue({ kind: 'error', status: 500 }, { kind: 'error', status: 529 });
+
+    const result = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(result.status, 503);
+    assert.deepEqual(JSON.parse(result.text), {
+      error: { type: 'upstream_error', message: 'Upstream service overloaded, please retry later' },
+    });
+    assert.deepEqual(attempts(), [0, 1]);
+  });
+
+  it('fails over after pings started the stream, and the client sees the pings then one clean stream', async () => {
+    const { secret, userId, accountIds, attempts } = await pool(2, { userConcurrency: 1 });
+    e2e.mock.enqueue({ kind: 'ok', chunkDelayMs: 100 }, { kind: 'error', status: 429 });
+    const holder = startCall(e2e.stack.url, secret, STREAM);
+    await holder.until(() => e2e.mock.requests.length === 1);
+
+    const waiter = await call(e2e.stack.url, secret, STREAM);
+    await holder.finished;
+
+    assert.equal(waiter.status, 200);
+    assert.ok(waiter.text.startsWith(PING));
+    assert.ok(isCleanStream(waiter.text), waiter.text);
+    assert.deepEqual(attempts(), [0, 0, 1]);
+    const failovers = (await usageOf(userId))
+      .sort((a, b) => a.failovers - b.failovers)
+      .map((usage) => [usage.accountId, usage.failovers]);
+    assert.deepEqual(failovers, [
+      [accountIds[0], 0],
+      [accountIds[1], 1],
+    ]);
+  });
+});
+
+describe('account health written back', () => {
+  for (const status of [401, 403]) {
+    it(`puts an account that answered ${status} in error state and the next request skips it`, async () => {
+      const { secret, accountIds, attempts } = await pool(2);
+      e2e.mock.enqueue({ kind: 'error', status });
+
+      await call(e2e.stack.url, secret, STREAM);
+      const next = await call(e2e.stack.url, secret, STREAM);
+
+      const health = (await getAccount(e2e.admin, accountIds[0] as string)).health;
+      assert.equal(health.state, 'error');
+      assert.match(health.reason ?? '', new RegExp(`^upstream ${status}: `));
+      assert.ok(isCleanStream(next.text));
+      assert.deepEqual(attempts(), [0, 1, 1]);
+    });
+  }
+
+  const cooldowns: [string, number, Record<string, string>, string, number][] = [
+    ['a 429 without a reset header', 429, {}, 'rate_limited', COOLDOWN_SECONDS],
+    ['a 429 whose retry-after names the reset', 429, { 'retry-after': '3' }, 'rate_limited', 3],
+    ['a 529', 529, {}, 'overloaded', COOLDOWN_SECONDS],
+  ];
+  for (const [what, status, headers, state, seconds] of cooldowns) {
+    it(`cools an account down for ${seconds} s after ${what}, skipping it until then`, async () => {
+      const { secret, accountIds, attempts } = await pool(2);
+      e2e.mock.enqueue({ kind: 'error', status, headers });
+
+      const startedAt = Date.now();
+      await call(e2e.stack.url, secret, STREAM);
+      const endedAt = Date.now();
+      const health = (await getAccount(e2e.admin, accountIds[0] as string)).health;
+      await call(e2e.stack.url, secret, STREAM);
+      assert.deepEqual(attempts(), [0, 1, 1]);
+
+      await sleep(Math.max(0, (health.until ?? 0) - Date.now() + 50));
+      const recovered = await call(e2e.stack.url, secret, STREAM);
+
+      assert.equal(health.state, state);
+      const until = health.until ?? 0;
+      assert.ok(until >= startedAt + seconds * 1000 && until <= endedAt + seconds * 1000, `until ${until}`);
+      assert.ok(isCleanStream(recovered.text));
+      assert.deepEqual(attempts(), [0, 1, 1, 0]);
+    });
+  }
+
+  it('fails over only on the custom error codes an account lists', async () => {
+    const { secret, accountIds, attempts } = await pool(2);
+    await e2e.admin.update('account', accountIds[0] as string, { customErrorCodes: [429] });
+    e2e.mock.enqueue({ kind: 'error', status: 500 });
+
+    const unlisted = await call(e2e.stack.url, secret, STREAM);
+    assert.equal(unlisted.status, 502);
+    assert.deepEqual(JSON.parse(unlisted.text), {
+      error: { type: 'upstream_error', message: 'Upstream service temporarily unavailable' },
+    });
+    assert.deepEqual(attempts(), [0]);
+
+    e2e.mock.enqueue({ kind: 'error', status: 429 });
+    const listed = await call(e2e.stack.url, secret, STREAM);
+    assert.ok(isCleanStream(listed.text));
+    assert.deepEqual(attempts(), [0, 0, 1]);
+  });
+});
+
+describe('sticky sessions', () => {
+  /** Binds `identity` to the second (less preferred) account by serving it while the first is disabled. */
+  async function boundToSecond(identity: {
+    headers?: Record<string, string>;
+    body?: Record<string, unknown>;
+  }) {
+    const group = await pool(2);
+    await setAccountStatus(e2e.admin, group.accountIds[0] as string, 'disabled');
+    await call(e2e.stack.url, group.secret, { ...STREAM, ...identity.body }, identity.headers);
+    await setAccountStatus(e2e.admin, group.accountIds[0] as string, 'active');
+    return group;
+  }
+
+  const identities: [string, { headers?: Record<string, string>; body?: Record<string, unknown> }][] = [
+    ['the session-id header', { headers: { 'session-id': 'c0ffee00-0000-4000-8000-000000000001' } }],
+    ['the session_id header', { headers: { session_id: 'c0ffee00-0000-4000-8000-000000000002' } }],
+    ['the thread-id header', { headers: { 'thread-id': 'c0ffee00-0000-4000-8000-000000000003' } }],
+    ['prompt_cache_key in the body', { body: { prompt_cache_key: 'c0ffee00-0000-4000-8000-000000000004' } }],
+  ];
+  for (const [name, identity] of identities) {
+    it(`keeps a conversation identified by ${name} on the account that served it`, async () => {
+      const { secret, attempts } = await boundToSecond(identity);
+
+      for (let turn = 0; turn < 3; turn++)
+        await call(e2e.stack.url, secret, { ...STREAM, ...identity.body }, identity.headers);
+      await call(e2e.stack.url, secret, STREAM);
+
+      assert.deepEqual(attempts(), [1, 1, 1, 1, 0]);
+    });
+  }
+
+  it('recognises one conversation whichever of its identities Codex sends', async () => {
+    const id = 'c0ffee00-0000-4000-8000-000000000005';
+    const { secret, attempts } = await boundToSecond({ headers: { 'session-id': id } });
+
+    await call(e2e.stack.url, secret, { ...STREAM, prompt_cache_key: id });
+    await call(e2e.stack.url, secret, STREAM, { 'thread-id': id });
+
+    assert.deepEqual(attempts(), [1, 1, 1]);
+  });
+
+  it('moves the session when its account is disabled, and keeps it on the new account afterwards', async () => {
+    const headers = { 'session-id': 'c0ffee00-0000-4000-8000-000000000006' };
+    const { secret, accountIds, attempts } = await pool(2);
+    await call(e2e.stack.url, secret, STREAM, headers);
+
+    await setAccountStatus(e2e.admin, accountIds[0] as string, 'disabled');
+    await call(e2e.stack.url, secret, STREAM, headers);
+    await setAccountStatus(e2e.admin, accountIds[0] as string, 'active');
+    await call(e2e.stack.url, secret, STREAM, headers);
+    await call(e2e.stack.url, secret, STREAM);
+
+    assert.deepEqual(attempts(), [0, 1, 1, 0]);
+  });
+
+  it('moves the session to the account it failed over to, and keeps it there after the cooldown', async () => {
+    const headers = { 'session-id': 'c0ffee00-0000-4000-8000-000000000007' };
+    const { secret, accountIds, attempts } = await pool(2);
+    await call(e2e.stack.url, secret, STREAM, headers);
+    e2e.mock.enqueue({ kind: 'error', status: 429 });
+
+    await call(e2e.stack.url, secret, STREAM, headers);
+    const { until = 0 } = (await getAccount(e2e.admin, accountIds[0] as string)).health;
+    await sleep(Math.max(0, until - Date.now() + 50));
+    await call(e2e.stack.url, secret, STREAM, headers);
+    await call(e2e.stack.url, secret, STREAM);
+
+    assert.deepEqual(attempts(), [0, 0, 1, 1, 0]);
+  });
+});
