@@ -10,7 +10,21 @@
  */
 import type { TableNames } from './tables/definitions.ts';
 
-export interface GatewaySettings {
+/** How OAuth (ChatGPT) account tokens are refreshed; read by the gateway and the token-refresh function. */
+export interface OAuthRefreshSettings {
+  /** OAuth token endpoint (Codex CLI's: https://auth.openai.com/oauth/token). */
+  oauthTokenUrl: string;
+  /** OAuth client id the refresh tokens were issued to (Codex CLI's public client). */
+  oauthClientId: string;
+  /** The schedule refreshes tokens that expire within this many seconds. */
+  oauthRefreshBeforeSeconds: number;
+  /** Consecutive failed refreshes that put an account in error state (invalid_grant does at once). */
+  oauthMaxFailures: number;
+  /** Time allowed for one call to the token endpoint. */
+  oauthTimeoutMs: number;
+}
+
+export interface GatewaySettings extends OAuthRefreshSettings {
   tables: TableNames;
   /** Largest request body accepted, in bytes (413 past it). */
   bodyLimitBytes: number;
@@ -70,5 +84,24 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
     configCacheSeconds: int(env, 'QG_CONFIG_CACHE_SECONDS', 5),
     chatgptBaseUrl: env.QG_CHATGPT_BASE_URL ?? 'https://chatgpt.com/backend-api/codex',
     eventBusName: env.QG_EVENT_BUS_NAME ?? `quotagate-${stage}`,
+    oauthTokenUrl: httpUrl(env, 'QG_OAUTH_TOKEN_URL', 'https://auth.openai.com/oauth/token'),
+    oauthClientId: env.QG_OAUTH_CLIENT_ID || 'app_EMoamEEZ73f0CkXaXp7hrann',
+    oauthRefreshBeforeSeconds: int(env, 'QG_OAUTH_REFRESH_BEFORE_SECONDS', 1800),
+    oauthMaxFailures: atLeastOne(env, 'QG_OAUTH_MAX_FAILURES', 3),
+    oauthTimeoutMs: int(env, 'QG_OAUTH_TIMEOUT_MS', 15_000),
   };
+}
+
+function atLeastOne(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = int(env, name, fallback);
+  if (value < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
+  return value;
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol))
+    throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw;
 }

@@ -121,6 +121,12 @@ export interface Account {
   lastUsedAt?: number;
   /** The upstream's latest Codex usage-limit headers, normalised to its 5 h and 7 d windows. */
   codexUsage?: CodexUsageSnapshot;
+  /** OAuth: failed token refreshes in a row since the last success; reset when one succeeds. */
+  refreshFailures?: number;
+  /** OAuth: why the last token refresh failed (no secret in it); removed when one succeeds. */
+  refreshError?: string;
+  /** OAuth: ISO time quotagate last refreshed the token. */
+  tokenRefreshedAt?: string;
   createdAt: string;
 }
 

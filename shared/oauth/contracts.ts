@@ -1,0 +1,71 @@
+/**
+ * What the token refresher needs from storage, behind two small interfaces: the accounts whose
+ * tokens it keeps (Config table) and the lease that makes it the only refresher of an account
+ * (State table). The DynamoDB implementations live in `shared/store/dynamo/oauth-*.ts`.
+ *
+ * @example
+ * ```ts
+ * if (await leases.acquire(account.id, holder, nowSeconds + 45, nowSeconds)) {
+ *   // … spend the refresh token, then tokens.saveRefreshed(…) …
+ *   await leases.release(account.id, holder);
+ * }
+ * ```
+ */
+import type { Account, AccountHealth } from '../domain/types.ts';
+
+/** New credentials after a successful refresh. */
+export interface RefreshedCredentials {
+  accessToken: string;
+  refreshToken: string;
+  /** ISO; absent when neither the endpoint nor the token says (the old value is then removed). */
+  expiresAt?: string;
+  /** Set only when the account had none and the new tokens name one. */
+  chatgptAccountId?: string;
+  /** ISO time of the refresh. */
+  refreshedAt: string;
+}
+
+/** A failed refresh, as recorded on the account. */
+export interface RefreshFailure {
+  /** The failure count the account had when it was read, which the write is conditioned on. */
+  previousFailures: number;
+  /** The new count; ignored when `health` is set (entering error state starts the count afresh). */
+  failures: number;
+  /** Why, without any secret. */
+  reason: string;
+  /** Error state to enter, when this failure is the last straw. */
+  health?: AccountHealth;
+}
+
+export interface OAuthAccountStore {
+  /** A strongly consistent read: what a refresher decides on must include the latest refresh. */
+  getAccount(accountId: string): Promise<Account | undefined>;
+  /** Every account (credentials included); the caller filters the OAuth ones it may refresh. */
+  listAccounts(): Promise<Account[]>;
+  /**
+   * Writes the new tokens, clears the failure count, and touches nothing else: only if the stored
+   * refresh token is still `spentRefreshToken`, so a newer token is never overwritten. Resolves the
+   * updated account, or `undefined` when the condition failed (the account changed or is gone).
+   */
+  saveRefreshed(
+    accountId: string,
+    spentRefreshToken: string,
+    credentials: RefreshedCredentials,
+  ): Promise<Account | undefined>;
+  /**
+   * Records a failure under the same condition (an account without a refresh token:
+   * `spentRefreshToken` undefined), plus the count read before. False when the condition failed.
+   */
+  recordFailure(
+    accountId: string,
+    spentRefreshToken: string | undefined,
+    failure: RefreshFailure,
+  ): Promise<boolean>;
+}
+
+export interface RefreshLeases {
+  /** Takes the account's refresh lease until `expiresAt` (epoch s) if free or expired at `nowSeconds`. */
+  acquire(accountId: string, holder: string, expiresAt: number, nowSeconds: number): Promise<boolean>;
+  /** Frees the lease if `holder` still has it. */
+  release(accountId: string, holder: string): Promise<void>;
+}

@@ -1,0 +1,138 @@
+/**
+ * Token refresh for OAuth (ChatGPT) accounts, assembled from a DynamoDB client, the table names
+ * and the settings: the one place that picks the implementations behind the refresher.
+ *
+ * - `ensureFreshToken(account)`: the gateway calls it before building an OAuth upstream request.
+ *   A token valid for more than a minute (or of unknown expiry) comes back as is, with no I/O.
+ *   An expired one is refreshed now; if another refresher holds the lease, this waits (polling
+ *   the account) up to `waitForRefresherMs` for the new token. It throws
+ *   {@link TokenRefreshError} when no fresh token could be had: fail over to another account.
+ * - `refreshExpiringTokens()`: the schedule's pass (see `expiring-tokens.ts`).
+ *
+ * A token refreshed here is remembered in memory, so the gateway's config cache (which still holds
+ * the expired token for a few seconds) does not cost a lease round trip on every request.
+ *
+ * @example
+ * ```ts
+ * const tokens = createTokenRefresh({ client: documentClient(), tables: settings.tables, settings });
+ * const account = await tokens.ensureFreshToken(selected.account); // throws TokenRefreshError
+ * ```
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../concurrency/clock.ts';
+import type { Account, OAuthCredentials } from '../domain/types.ts';
+import type { OAuthRefreshSettings } from '../settings.ts';
+import { DynamoOAuthAccountStore } from '../store/dynamo/oauth-account-store.ts';
+import { DynamoRefreshLeases } from '../store/dynamo/oauth-refresh-leases.ts';
+import type { TableNames } from '../tables/definitions.ts';
+import {
+  refreshExpiringTokens,
+  type ScheduledRefreshOptions,
+  type ScheduledRefreshSummary,
+} from './expiring-tokens.ts';
+import { isExpiredForRequest, REQUEST_EXPIRY_MARGIN_SECONDS } from './token-expiry.ts';
+import { TokenRefreshError } from './token-refresh-error.ts';
+import { type RefreshLogger, refreshAccountToken, type TokenRefresherDeps } from './token-refresher.ts';
+
+/** How long a request waits for another refresher's new token before failing over. */
+export const WAIT_FOR_REFRESHER_MS = 5_000;
+const POLL_INTERVAL_MS = 250;
+
+export interface TokenRefreshInput {
+  client: DynamoDBDocumentClient;
+  tables: Pick<TableNames, 'config' | 'state'>;
+  settings: OAuthRefreshSettings;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  logger?: RefreshLogger;
+  waitForRefresherMs?: number;
+}
+
+export interface TokenRefresh {
+  /** The account with a token valid for at least a minute; throws {@link TokenRefreshError}. */
+  ensureFreshToken(account: Account): Promise<Account>;
+  refreshExpiringTokens(options?: ScheduledRefreshOptions): Promise<ScheduledRefreshSummary>;
+  /** The dependencies, for callers that drive `refreshAccountToken` themselves (tests, tools). */
+  readonly deps: TokenRefresherDeps;
+}
+
+export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
+  const { settings } = input;
+  const deps: TokenRefresherDeps = {
+    accounts: new DynamoOAuthAccountStore(input.client, input.tables.config),
+    leases: new DynamoRefreshLeases(input.client, input.tables.state),
+    endpoint: {
+      url: settings.oauthTokenUrl,
+      clientId: settings.oauthClientId,
+      timeoutMs: settings.oauthTimeoutMs,
+      ...(input.fetch ? { fetch: input.fetch } : {}),
+    },
+    maxFailures: settings.oauthMaxFailures,
+    refreshBeforeSeconds: settings.oauthRefreshBeforeSeconds,
+    clock: input.clock ?? systemClock,
+    logger: input.logger ?? new Logger({ serviceName: 'quotagate-token-refresh' }),
+  };
+  const waitMs = input.waitForRefresherMs ?? WAIT_FOR_REFRESHER_MS;
+  // Credentials this process refreshed or saw refreshed, newest per account.
+  const refreshed = new Map<string, OAuthCredentials>();
+
+  const withCredentials = (account: Account, credentials: OAuthCredentials): Account => {
+    refreshed.set(account.id, credentials);
+    return { ...account, credentials };
+  };
+
+  async function waitForOtherRefresher(account: Account): Promise<Account> {
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      await sleep(POLL_INTERVAL_MS);
+      const current = await deps.accounts.getAccount(account.id);
+      if (!current) break;
+      const credentials = current.credentials as OAuthCredentials;
+      if (!isExpiredForRequest(credentials, deps.clock.now())) return withCredentials(account, credentials);
+      if (current.health?.state === 'error')
+        throw new TokenRefreshError(
+          account.id,
+          'rejected',
+          current.health.reason ?? 'account in error state',
+        );
+    }
+    throw new TokenRefreshError(account.id, 'busy', `another refresher did not finish within ${waitMs} ms`);
+  }
+
+  return {
+    deps,
+    async ensureFreshToken(account) {
+      if (account.type !== 'oauth') return account;
+      const now = deps.clock.now();
+      if (!isExpiredForRequest(account.credentials as OAuthCredentials, now)) return account;
+      const known = refreshed.get(account.id);
+      if (known && !isExpiredForRequest(known, now)) return { ...account, credentials: known };
+
+      // A second round only when a racer changed the refresh token yet left the access token expired.
+      let current = account;
+      for (let round = 0; round < 2; round++) {
+        const result = await refreshAccountToken(current, deps, {
+          dueWithinSeconds: REQUEST_EXPIRY_MARGIN_SECONDS,
+        });
+        if (result.outcome === 'skipped-lease-held') return waitForOtherRefresher(account);
+        if (result.outcome === 'failed' || !result.account) {
+          const failure = result.failure;
+          throw new TokenRefreshError(
+            account.id,
+            failure?.permanent || failure?.errorState ? 'rejected' : 'unavailable',
+            failure?.reason ?? 'refresh failed',
+          );
+        }
+        const credentials = result.account.credentials as OAuthCredentials;
+        // A token just issued is used even if short-lived: spending another would not do better.
+        if (result.outcome === 'refreshed' || !isExpiredForRequest(credentials, deps.clock.now()))
+          return withCredentials(account, credentials);
+        current = result.account;
+      }
+      throw new TokenRefreshError(account.id, 'unavailable', 'the refreshed token is already expiring');
+    },
+    refreshExpiringTokens: (options) => refreshExpiringTokens(deps, options),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * {@link RefreshLeases} in the State table: one item per OAuth account (`REFRESH#acct#<id>`),
+ * taken with a conditional Put and deleted by its holder. OpenAI rotates refresh tokens, so a
+ * token spent twice is a dead account: this lease is what guarantees one refresher at a time
+ * across every gateway instance and the schedule.
+ *
+ * The expiry check sits inside the ConditionExpression because DynamoDB's TTL deletes expired
+ * items hours late: a holder that died frees the lease when `expiresAt` passes, not when TTL runs.
+ *
+ * @example
+ * ```ts
+ * const leases = new DynamoRefreshLeases(documentClient(), settings.tables.state);
+ * if (await leases.acquire('acc_1', holder, now + 45, now)) await leases.release('acc_1', holder);
+ * ```
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { RefreshLeases } from '../../oauth/contracts.ts';
+import { keys } from '../../tables/keys.ts';
+
+export class DynamoRefreshLeases implements RefreshLeases {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, stateTableName: string) {
+    this.#client = client;
+    this.#tableName = stateTableName;
+  }
+
+  async acquire(accountId: string, holder: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: { ...keys.refreshLease(accountId), holder, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async release(accountId: string, holder: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: keys.refreshLease(accountId),
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      // Lost to expiry and taken by another refresher: the lease is theirs now.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}

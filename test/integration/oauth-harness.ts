@@ -1,0 +1,109 @@
+/**
+ * A world for the OAuth token-refresh tests: dynalite with the three tables, the mock token
+ * endpoint, OAuth accounts inserted through the admin store (so they carry `version` and
+ * `updatedAt` as real ones do), and `createTokenRefresh` wired to all of it with a short endpoint
+ * timeout. The logger is the real Powertools one, silenced unless a test passes its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import type { Stored } from '#shared/admin/config-admin.ts';
+import type { Account, OAuthCredentials } from '#shared/domain/types.ts';
+import {
+  createTokenRefresh,
+  type TokenRefresh,
+  type TokenRefreshInput,
+} from '#shared/oauth/create-token-refresh.ts';
+import { loadSettings } from '#shared/settings.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
+
+export const MINUTE = 60_000;
+
+export interface OAuthWorld {
+  db: RunningDynalite;
+  client: DynamoDBDocumentClient;
+  tables: TableNames;
+  admin: DynamoConfigAdmin;
+  endpoint: MockTokenEndpoint;
+  /** A token refresh on the world's tables and endpoint; `env` adds QG_* settings. */
+  refresh(env?: Record<string, string>, input?: Partial<TokenRefreshInput>): TokenRefresh;
+  /** Inserts an OAuth account whose token expires `expiresInMs` from now (`null`: no expiry stored). */
+  addAccount(expiresInMs: number | null, fields?: Partial<Account>): Promise<Stored<Account>>;
+  read(accountId: string): Promise<Stored<Account>>;
+  close(): Promise<void>;
+}
+
+export const silentLogger = () => new Logger({ serviceName: 'oauth-test', logLevel: 'SILENT' });
+
+/** An opaque token that looks like a real one (and that no redaction rule would let through). */
+export function fakeToken(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}
+
+export function credentialsOf(account: Account): OAuthCredentials {
+  return account.credentials as OAuthCredentials;
+}
+
+export async function startOAuthWorld(): Promise<OAuthWorld> {
+  const db = await startDynalite({ port: 0 });
+  const tables = tableNamesForStage('oauth');
+  await ensureTables(db.endpoint, tables);
+  const client = createDocumentClient(db.endpoint);
+  const admin = new DynamoConfigAdmin(client, tables.config);
+  const endpoint = await startMockTokenEndpoint();
+  let count = 0;
+
+  return {
+    db,
+    client,
+    tables,
+    admin,
+    endpoint,
+    refresh(env = {}, input = {}) {
+      const settings = loadSettings({
+        QG_STAGE: 'oauth',
+        QG_OAUTH_TOKEN_URL: endpoint.url,
+        QG_OAUTH_TIMEOUT_MS: '400',
+        ...env,
+      });
+      return createTokenRefresh({ client, tables, settings, logger: silentLogger(), ...input });
+    },
+    async addAccount(expiresInMs, fields = {}) {
+      count += 1;
+      const credentials: OAuthCredentials = {
+        accessToken: fakeToken('at'),
+        refreshToken: fakeToken('rt'),
+        chatgptAccountId: `chatgpt-${count}`,
+      };
+      if (expiresInMs !== null) credentials.expiresAt = new Date(Date.now() + expiresInMs).toISOString();
+      return admin.insert('account', {
+        id: `acc_${count}`,
+        name: `ChatGPT ${count}`,
+        type: 'oauth',
+        credentials,
+        status: 'active',
+        priority: 50,
+        concurrency: 4,
+        modelMapping: {},
+        groupIds: ['default'],
+        health: { state: 'ok' },
+        createdAt: new Date().toISOString(),
+        ...fields,
+      });
+    },
+    async read(accountId) {
+      const account = await admin.get('account', accountId);
+      if (!account) throw new Error(`account ${accountId} is gone`);
+      return account;
+    },
+    async close() {
+      await endpoint.close();
+      client.destroy();
+      await db.close();
+    },
+  };
+}
