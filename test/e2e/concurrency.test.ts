@@ -128,6 +128,27 @@ describe('with patient waiters (30 s user wait, 1 s pings)', () => {
     assert.ok(pings.length <= Math.floor(waitedMs / 1000) + 1, `${pings.length} pings in ${waitedMs} ms`);
   });
 
+  it('lets a streaming waiter that hangs up leave the wait queue at once', async () => {
+    const { secret, userId } = await e2e.seed({ user: { concurrency: 1 } });
+    const holder = await startHolder(e2e, secret);
+    const waiter = startCall(e2e.stack.url, secret, STREAM);
+    await waiter.until((text) => text.startsWith(PING));
+    const tickets = () =>
+      liveLeases(e2e.stack.client, e2e.stack.settings.tables.state, {
+        kind: 'wait',
+        scope: 'user',
+        id: userId,
+      });
+    assert.equal((await tickets()).length, 1);
+
+    waiter.abort();
+
+    await eventually(async () => (await tickets()).length === 0, 5_000);
+    holder.abort();
+    await usageSettled(e2e, userId, 1);
+    assert.equal(e2e.mock.requests.length, 1, 'the waiter that left never reached the upstream');
+  });
+
   it('aborts the upstream and frees the user and account slots when the client hangs up mid-stream', async () => {
     const { secret, userId, accountId } = await e2e.seed({
       user: { concurrency: 1 },
@@ -210,6 +231,22 @@ describe('with impatient waiters (2 s waits, 0.5 s pings, 2 account waiters)', (
 
     assert.equal(waiter.status, 429);
     assert.deepEqual(errorOf(waiter), { type: 'rate_limit_error', message: USER_WAIT_TIMEOUT });
+    assert.equal(e2e.mock.requests.length, 1);
+    await usageSettled(e2e, userId, 1);
+  });
+
+  it('answers 429 when the wait for a full account times out', async () => {
+    const { secret, userId } = await e2e.seed({ user: { concurrency: 10 }, account: { concurrency: 1 } });
+    const holder = await startHolder(e2e, secret);
+
+    const waiter = await call(e2e.stack.url, secret, JSON_BODY);
+    holder.abort();
+
+    assert.equal(waiter.status, 429);
+    assert.deepEqual(errorOf(waiter), {
+      type: 'rate_limit_error',
+      message: 'Concurrency limit exceeded for account, please retry later',
+    });
     assert.equal(e2e.mock.requests.length, 1);
     await usageSettled(e2e, userId, 1);
   });

@@ -2,15 +2,15 @@
  * Failover and account health through the running gateway: an account that fails before the
  * first byte (HTTP error, refused connection, first-byte timeout) is swapped for another without
  * the client noticing, at most three times; its health is written back so the next request skips
- * it until its cooldown ends; custom error codes narrow what fails over; sticky sessions keep a
- * conversation on one account and move it when that account becomes unschedulable.
+ * it until its cooldown ends; custom error codes narrow what fails over.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getAccount, setAccountStatus } from '#shared/admin/accounts.ts';
+import { getAccount } from '#shared/admin/accounts.ts';
+import { type AccountPoolOptions, seedAccountPool } from '../support/account-pool.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
-import { addAccount, call, closedPortUrl, isCleanStream, PING, startCall } from '../support/gateway-calls.ts';
+import { call, closedPortUrl, isCleanStream, PING, sseEvents, startCall } from '../support/gateway-calls.ts';
 
 const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
 const COOLDOWN_SECONDS = 2;
@@ -31,37 +31,7 @@ beforeEach(() => {
   e2e.mock.reset();
 });
 
-let pools = 0;
-/**
- * A user whose group has `count` accounts, preferred in order (priority 1, 2, …), each with its
- * own upstream key `keys[i]` so the mock tells which account an attempt used.
- */
-async function pool(count: number, options: { userConcurrency?: number; firstBaseUrl?: string } = {}) {
-  pools += 1;
-  const keys = Array.from({ length: count }, (_, i) => `sk-pool${pools}-account-${i}`);
-  const seeded = await e2e.seed({
-    user: { concurrency: options.userConcurrency ?? 5 },
-    account: { priority: 1, apiKey: keys[0], baseUrl: options.firstBaseUrl ?? e2e.mock.url },
-  });
-  const accountIds = [seeded.accountId];
-  for (let i = 1; i < count; i++) {
-    const apiKey = keys[i] as string;
-    accountIds.push(
-      await addAccount(e2e.admin, {
-        groupId: seeded.groupId,
-        baseUrl: e2e.mock.url,
-        apiKey,
-        priority: i + 1,
-      }),
-    );
-  }
-  /** Index of the account each upstream attempt used, in order. */
-  const attempts = () =>
-    e2e.mock.requests.map((request) =>
-      keys.indexOf(request.headers.authorization?.replace('Bearer ', '') ?? ''),
-    );
-  return { ...seeded, keys, accountIds, attempts };
-}
+const pool = (count: number, options?: AccountPoolOptions) => seedAccountPool(e2e, count, options);
 
 async function usageOf(userId: string) {
   await e2e.stack.bus.drain();
@@ -167,6 +137,35 @@ describe('failover before the first byte', () => {
       [accountIds[1], 1],
     ]);
   });
+
+  it('ends a pinged stream with the last status mapped, as an SSE error, when every account failed', async () => {
+    const { secret, attempts } = await pool(2, { userConcurrency: 1 });
+    e2e.mock.enqueue(
+      { kind: 'ok', chunkDelayMs: 100 },
+      { kind: 'error', status: 500 },
+      { kind: 'error', status: 401 },
+    );
+    const holder = startCall(e2e.stack.url, secret, STREAM);
+    await holder.until(() => e2e.mock.requests.length === 1);
+
+    const waiter = await call(e2e.stack.url, secret, STREAM);
+    await holder.finished;
+
+    assert.equal(waiter.status, 200);
+    assert.ok(waiter.text.startsWith(PING));
+    assert.deepEqual(sseEvents(waiter.text), [
+      {
+        event: 'error',
+        data: JSON.stringify({
+          error: {
+            type: 'upstream_error',
+            message: 'Upstream authentication failed, please contact administrator',
+          },
+        }),
+      },
+    ]);
+    assert.deepEqual(attempts(), [0, 0, 1]);
+  });
 });
 
 describe('account health written back', () => {
@@ -230,76 +229,5 @@ describe('account health written back', () => {
     const listed = await call(e2e.stack.url, secret, STREAM);
     assert.ok(isCleanStream(listed.text));
     assert.deepEqual(attempts(), [0, 0, 1]);
-  });
-});
-
-describe('sticky sessions', () => {
-  /** Binds `identity` to the second (less preferred) account by serving it while the first is disabled. */
-  async function boundToSecond(identity: {
-    headers?: Record<string, string>;
-    body?: Record<string, unknown>;
-  }) {
-    const group = await pool(2);
-    await setAccountStatus(e2e.admin, group.accountIds[0] as string, 'disabled');
-    await call(e2e.stack.url, group.secret, { ...STREAM, ...identity.body }, identity.headers);
-    await setAccountStatus(e2e.admin, group.accountIds[0] as string, 'active');
-    return group;
-  }
-
-  const identities: [string, { headers?: Record<string, string>; body?: Record<string, unknown> }][] = [
-    ['the session-id header', { headers: { 'session-id': 'c0ffee00-0000-4000-8000-000000000001' } }],
-    ['the session_id header', { headers: { session_id: 'c0ffee00-0000-4000-8000-000000000002' } }],
-    ['the thread-id header', { headers: { 'thread-id': 'c0ffee00-0000-4000-8000-000000000003' } }],
-    ['prompt_cache_key in the body', { body: { prompt_cache_key: 'c0ffee00-0000-4000-8000-000000000004' } }],
-  ];
-  for (const [name, identity] of identities) {
-    it(`keeps a conversation identified by ${name} on the account that served it`, async () => {
-      const { secret, attempts } = await boundToSecond(identity);
-
-      for (let turn = 0; turn < 3; turn++)
-        await call(e2e.stack.url, secret, { ...STREAM, ...identity.body }, identity.headers);
-      await call(e2e.stack.url, secret, STREAM);
-
-      assert.deepEqual(attempts(), [1, 1, 1, 1, 0]);
-    });
-  }
-
-  it('recognises one conversation whichever of its identities Codex sends', async () => {
-    const id = 'c0ffee00-0000-4000-8000-000000000005';
-    const { secret, attempts } = await boundToSecond({ headers: { 'session-id': id } });
-
-    await call(e2e.stack.url, secret, { ...STREAM, prompt_cache_key: id });
-    await call(e2e.stack.url, secret, STREAM, { 'thread-id': id });
-
-    assert.deepEqual(attempts(), [1, 1, 1]);
-  });
-
-  it('moves the session when its account is disabled, and keeps it on the new account afterwards', async () => {
-    const headers = { 'session-id': 'c0ffee00-0000-4000-8000-000000000006' };
-    const { secret, accountIds, attempts } = await pool(2);
-    await call(e2e.stack.url, secret, STREAM, headers);
-
-    await setAccountStatus(e2e.admin, accountIds[0] as string, 'disabled');
-    await call(e2e.stack.url, secret, STREAM, headers);
-    await setAccountStatus(e2e.admin, accountIds[0] as string, 'active');
-    await call(e2e.stack.url, secret, STREAM, headers);
-    await call(e2e.stack.url, secret, STREAM);
-
-    assert.deepEqual(attempts(), [0, 1, 1, 0]);
-  });
-
-  it('moves the session to the account it failed over to, and keeps it there after the cooldown', async () => {
-    const headers = { 'session-id': 'c0ffee00-0000-4000-8000-000000000007' };
-    const { secret, accountIds, attempts } = await pool(2);
-    await call(e2e.stack.url, secret, STREAM, headers);
-    e2e.mock.enqueue({ kind: 'error', status: 429 });
-
-    await call(e2e.stack.url, secret, STREAM, headers);
-    const { until = 0 } = (await getAccount(e2e.admin, accountIds[0] as string)).health;
-    await sleep(Math.max(0, until - Date.now() + 50));
-    await call(e2e.stack.url, secret, STREAM, headers);
-    await call(e2e.stack.url, secret, STREAM);
-
-    assert.deepEqual(attempts(), [0, 0, 1, 1, 0]);
   });
 });

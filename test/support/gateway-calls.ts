@@ -1,8 +1,8 @@
 /**
  * Raw HTTP calls to the gateway for tests that watch the wire rather than the SDK's view of it:
  * when the headers arrived, every chunk with its arrival time (SSE pings are comments the SDK
- * hides), and a client that hangs up mid-stream. Also the few arrangements the concurrency,
- * failover and crash tests share: extra upstream accounts in a group, a closed port, lease reads.
+ * hides), and a client that hangs up mid-stream. Also a closed port and lease reads, which the
+ * concurrency, failover and crash tests share.
  *
  * @example
  * ```ts
@@ -16,8 +16,6 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createAccount } from '#shared/admin/accounts.ts';
-import type { ConfigAdmin } from '#shared/admin/config-admin.ts';
 import { DynamoSlotStore, type LeaseKind, type LiveLease } from '#shared/store/dynamo/slot-store.ts';
 import type { SlotScope } from '#shared/tables/keys.ts';
 
@@ -34,12 +32,12 @@ export interface CallResult {
   headers: Headers;
   text: string;
   chunks: TimedChunk[];
-  /** The client hung up (abort) before the body ended. */
+  /** The client hung up (abort) before the body ended; `status` is 0 if it left before the headers. */
   aborted: boolean;
 }
 
 export interface RunningCall {
-  /** Resolves with the status once the response headers arrived. */
+  /** Resolves with the status once the response headers arrived; rejects if they never do. */
   headers: Promise<{ status: number; at: number }>;
   /** Resolves when the body ended or the call was aborted; never rejects on abort. */
   finished: Promise<CallResult>;
@@ -68,7 +66,14 @@ export function startCall(
     signal: controller.signal,
   });
   const finished = (async (): Promise<CallResult> => {
-    const response = await responded;
+    let response: Response;
+    try {
+      response = await responded;
+    } catch (error) {
+      ended = true;
+      if (!controller.signal.aborted) throw error;
+      return { status: 0, headers: new Headers(), text: '', chunks, aborted: true };
+    }
     const decoder = new TextDecoder();
     let aborted = false;
     try {
@@ -84,8 +89,10 @@ export function startCall(
     return { status: response.status, headers: response.headers, text: text(), chunks, aborted };
   })();
   finished.catch(() => {});
+  const headersArrived = responded.then((response) => ({ status: response.status, at: Date.now() }));
+  headersArrived.catch(() => {});
   return {
-    headers: responded.then((response) => ({ status: response.status, at: Date.now() })),
+    headers: headersArrived,
     finished,
     text,
     async until(predicate, timeoutMs = 15_000) {
@@ -133,8 +140,8 @@ export function sseEvents(text: string): SseEvent[] {
 }
 
 /**
- * Asserts nothing but reports what a clean Responses stream must be: exactly one
- * `response.created` first, one `response.completed` last, no `error` event in between.
+ * True when the body is one clean Responses stream (pings aside): exactly one `response.created`,
+ * first, exactly one `response.completed`, last, and no `error` event.
  */
 export function isCleanStream(text: string): boolean {
   const names = sseEvents(text).map((event) => event.event);
@@ -156,26 +163,6 @@ export async function closedPortUrl(): Promise<string> {
   if (!address || typeof address === 'string') throw new Error('no TCP address');
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${address.port}`;
-}
-
-/**
- * Adds one more platform account to a group, with its own upstream key so a test can tell from
- * the mock's `authorization` header which account each attempt used.
- */
-export async function addAccount(
-  admin: ConfigAdmin,
-  input: { groupId: string; baseUrl: string; apiKey: string; priority?: number; concurrency?: number },
-): Promise<string> {
-  const account = await createAccount(admin, {
-    type: 'apikey',
-    name: `extra ${input.apiKey.slice(-6)}`,
-    baseUrl: input.baseUrl,
-    apiKey: input.apiKey,
-    groupIds: [input.groupId],
-    ...(input.priority === undefined ? {} : { priority: input.priority }),
-    ...(input.concurrency === undefined ? {} : { concurrency: input.concurrency }),
-  });
-  return account.id;
 }
 
 /** The live leases of a user's or account's slots (or wait tickets), as the State table has them. */
