@@ -13,7 +13,7 @@
  */
 import type { Account, AccountHealth, Status } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
-import type { ConfigAdmin, Stored } from './config-admin.ts';
+import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import { parseCount, parseHttpUrl, parseIsoTime, parseModelMapping, requireText } from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';
@@ -136,8 +136,11 @@ export async function setAccountStatus(
   store: ConfigAdmin,
   accountId: string,
   status: Status,
+  options: UpdateOptions = {},
 ): Promise<AccountView> {
-  return toAccountView(await store.update('account', requireText(accountId, 'Account id'), { status }));
+  return toAccountView(
+    await store.update('account', requireText(accountId, 'Account id'), { status }, options),
+  );
 }
 
 /** Adds the account to a group (which must exist); already being a member is not an error. */
@@ -170,10 +173,14 @@ export async function getAccountHealth(store: ConfigAdmin, accountId: string): P
 }
 
 /** Puts the account back in rotation: clears an error state or a cooldown the gateway set. */
-export async function clearAccountHealth(store: ConfigAdmin, accountId: string): Promise<AccountView> {
+export async function clearAccountHealth(
+  store: ConfigAdmin,
+  accountId: string,
+  options: UpdateOptions = {},
+): Promise<AccountView> {
   const id = requireText(accountId, 'Account id');
   const health: AccountHealth = { state: 'ok', updatedAt: new Date().toISOString() };
-  return toAccountView(await store.update('account', id, { health }));
+  return toAccountView(await store.update('account', id, { health }, options));
 }
 
 /** Membership edits read, change and write the list; a concurrent admin edit makes us re-read. */

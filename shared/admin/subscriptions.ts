@@ -10,7 +10,7 @@
  */
 import type { Subscription } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
-import type { ConfigAdmin, Stored } from './config-admin.ts';
+import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import { parseFutureTime, requireText } from './fields.ts';
 import { getGroup } from './groups.ts';
 import { getUser } from './users.ts';
@@ -73,11 +73,12 @@ export async function assignSubscription(
 export async function extendSubscription(
   store: ConfigAdmin,
   input: SubscriptionInput,
+  options: UpdateOptions = {},
 ): Promise<Stored<Subscription>> {
   const userId = requireText(input.userId, 'User id');
   const groupId = requireText(input.groupId, 'Group id');
   const expiresAt = parseFutureTime(input.until, 'End date', new Date());
-  return store.update('subscription', { userId, groupId }, { status: 'active', expiresAt });
+  return store.update('subscription', { userId, groupId }, { status: 'active', expiresAt }, options);
 }
 
 export async function listSubscriptions(

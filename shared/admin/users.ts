@@ -12,7 +12,7 @@
 import type { Status, Subscription, User } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
 import { type ApiKeyView, toApiKeyView } from './api-keys.ts';
-import type { ConfigAdmin, Stored } from './config-admin.ts';
+import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import { parseCount, parseEmail, requireText } from './fields.ts';
 import { newId } from './ids.ts';
 import { parseUsdToNano } from './money.ts';
@@ -120,11 +120,15 @@ export async function addToUserBalance(
   return store.addToBalance(id, deltaNano);
 }
 
-/** Disables or re-enables a user; the gateway refuses every key of a disabled user. */
+/**
+ * Disables or re-enables a user; the gateway refuses every key of a disabled user. `ifVersion`
+ * (the admin API's If-Match) refuses the change when someone changed the user since.
+ */
 export async function setUserStatus(
   store: ConfigAdmin,
   userId: string,
   status: Status,
+  options: UpdateOptions = {},
 ): Promise<Stored<User>> {
-  return store.update('user', requireText(userId, 'User id'), { status });
+  return store.update('user', requireText(userId, 'User id'), { status }, options);
 }

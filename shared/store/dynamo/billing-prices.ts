@@ -10,7 +10,13 @@
  * await overrides.setPrice('gpt-5.1-codex', { inputPicoPerToken: 1_000_000, cachedInputPicoPerToken: 100_000, outputPicoPerToken: 8_000_000 });
  * ```
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_PRICE_MODEL, type PriceOverrideReader } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
@@ -20,6 +26,23 @@ export interface PriceOverride extends ModelPrice {
   /** Lower-case model id, or `*` for the default price. */
   model: string;
   updatedAt: string;
+  /** Bumped by every admin write through {@link DynamoPriceOverrides.setPriceIfVersion}. */
+  version?: number;
+}
+
+/** What an admin write expects of the override: absent, present, or present at a version. */
+export type PriceExpectation = 'absent' | 'present' | number;
+
+function expectation(expect: PriceExpectation): { expression: string; values: Record<string, unknown> } {
+  if (expect === 'absent') return { expression: 'attribute_not_exists(pk)', values: {} };
+  if (expect === 'present') return { expression: 'attribute_exists(pk)', values: {} };
+  if (expect === 0)
+    return { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', values: {} };
+  return { expression: 'attribute_exists(pk) AND #version = :expected', values: { ':expected': expect } };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 function priceKey(model: string): ItemKey {
@@ -62,6 +85,7 @@ export class DynamoPriceOverrides implements PriceOverrideReader {
           cachedInputPicoPerToken: item.cachedInputPicoPerToken as number,
           outputPicoPerToken: item.outputPicoPerToken as number,
           updatedAt: item.updatedAt as string,
+          ...(typeof item.version === 'number' ? { version: item.version } : {}),
         });
       }
       startKey = page.LastEvaluatedKey;
@@ -97,6 +121,86 @@ export class DynamoPriceOverrides implements PriceOverrideReader {
       }),
     );
     return override;
+  }
+
+  /**
+   * The admin API's write, always conditional so two admins cannot silently overwrite each
+   * other: `absent` creates, `present` replaces an existing override, a number replaces it only
+   * while it is at that version (0: written without one). Every such write bumps `version`.
+   * Resolves `undefined` when the condition does not hold.
+   */
+  async setPriceIfVersion(
+    model: string,
+    price: ModelPrice,
+    expect: PriceExpectation,
+    now = new Date(),
+  ): Promise<PriceOverride | undefined> {
+    assertValidPrice(price);
+    const name = normalised(model);
+    const condition = expectation(expect);
+    try {
+      const { Attributes: item = {} } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: priceKey(name),
+          UpdateExpression:
+            'SET gsi1pk = :list, gsi1sk = :model, #kind = :kind, #model = :model, inputPicoPerToken = :input, ' +
+            'cachedInputPicoPerToken = :cached, outputPicoPerToken = :output, updatedAt = :now, ' +
+            '#version = if_not_exists(#version, :zero) + :one',
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: { '#kind': 'kind', '#model': 'model', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':list': LIST.prices,
+            ':model': name,
+            ':kind': 'price',
+            ':input': price.inputPicoPerToken,
+            ':cached': price.cachedInputPicoPerToken,
+            ':output': price.outputPicoPerToken,
+            ':now': now.toISOString(),
+            ':zero': 0,
+            ':one': 1,
+            ...condition.values,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return {
+        model: name,
+        inputPicoPerToken: price.inputPicoPerToken,
+        cachedInputPicoPerToken: price.cachedInputPicoPerToken,
+        outputPicoPerToken: price.outputPicoPerToken,
+        updatedAt: item.updatedAt as string,
+        version: item.version as number,
+      };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Removes an existing override (at a version, when given); false when the condition fails. */
+  async removePriceIfVersion(model: string, expect: Exclude<PriceExpectation, 'absent'>): Promise<boolean> {
+    const condition = expectation(expect);
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: priceKey(normalised(model)),
+          ConditionExpression: condition.expression,
+          // DynamoDB refuses names and values the expression does not use.
+          ...(condition.expression.includes('#version')
+            ? { ExpressionAttributeNames: { '#version': 'version' } }
+            : {}),
+          ...(Object.keys(condition.values).length > 0
+            ? { ExpressionAttributeValues: condition.values }
+            : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** Removes the override, so the built-in price (or default) applies again. */

@@ -1,0 +1,158 @@
+/**
+ * Upstream accounts. Credentials go in with `POST` and never come out of any route.
+ *
+ * - `GET /admin/v1/accounts`, `POST /admin/v1/accounts` `{type, name, baseUrl?, apiKey? |
+ *   accessToken?, refreshToken?, chatgptAccountId?, expiresAt?, priority?, concurrency?, groupIds?,
+ *   modelMapping?}`
+ * - `GET /admin/v1/accounts/{id}`, `PATCH /admin/v1/accounts/{id}` `{priority?, concurrency?,
+ *   modelMapping?}` or `{status}` (If-Match / `version` pins the change)
+ * - `POST /admin/v1/accounts/{id}/groups` `{groupId}`, `DELETE /admin/v1/accounts/{id}/groups/{groupId}`
+ * - `GET /admin/v1/accounts/{id}/health`: state, reason, cooldown, Codex usage, in-flight slots
+ * - `POST /admin/v1/accounts/{id}/clear`: health back to ok (If-Match optional)
+ */
+
+import {
+  addAccountToGroup,
+  clearAccountHealth,
+  createAccount,
+  getAccount,
+  listAccounts,
+  removeAccountFromGroup,
+  setAccountStatus,
+  updateAccount,
+} from '../admin/accounts.ts';
+import { AdminError } from '../admin/admin-error.ts';
+import { accountHealthReport } from './account-health.ts';
+import {
+  expectedVersion,
+  type JsonObject,
+  readBody,
+  refuseVersion,
+  requiredText,
+  scalar,
+  status,
+  stringList,
+  stringMap,
+  text,
+} from './input.ts';
+import { type AdminRoute, item, param } from './routes.ts';
+
+function modelMapping(body: JsonObject): string[] | string | Record<string, unknown> | undefined {
+  const value = body.modelMapping;
+  if (Array.isArray(value)) return stringList(body, 'modelMapping') as string[];
+  return stringMap(body, 'modelMapping');
+}
+
+export const accountRoutes: AdminRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/admin/v1/accounts',
+    handle: async ({ deps }) => ({ body: { data: await listAccounts(deps.store) } }),
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/accounts',
+    async handle({ request, deps }) {
+      const body = readBody(request, [
+        'type',
+        'name',
+        'baseUrl',
+        'apiKey',
+        'accessToken',
+        'refreshToken',
+        'chatgptAccountId',
+        'expiresAt',
+        'priority',
+        'concurrency',
+        'groupIds',
+        'modelMapping',
+      ]);
+      const account = await createAccount(deps.store, {
+        type: requiredText(body, 'type'),
+        name: requiredText(body, 'name'),
+        baseUrl: text(body, 'baseUrl'),
+        apiKey: text(body, 'apiKey'),
+        accessToken: text(body, 'accessToken'),
+        refreshToken: text(body, 'refreshToken'),
+        chatgptAccountId: text(body, 'chatgptAccountId'),
+        expiresAt: text(body, 'expiresAt'),
+        priority: scalar(body, 'priority'),
+        concurrency: scalar(body, 'concurrency'),
+        groupIds: stringList(body, 'groupIds'),
+        modelMapping: modelMapping(body),
+      });
+      return item(account, 201);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/admin/v1/accounts/{id}',
+    handle: async (context) => item(await getAccount(context.deps.store, param(context, 'id'))),
+  },
+  {
+    method: 'PATCH',
+    pattern: '/admin/v1/accounts/{id}',
+    async handle(context) {
+      const body = readBody(context.request, [
+        'priority',
+        'concurrency',
+        'modelMapping',
+        'status',
+        'version',
+      ]);
+      const ifVersion = expectedVersion(context.request, body);
+      const newStatus = status(body);
+      const id = param(context, 'id');
+      if (newStatus !== undefined) {
+        if (Object.keys(body).some((field) => field !== 'status' && field !== 'version')) {
+          throw AdminError.invalid('Change "status" on its own, not together with other fields.');
+        }
+        return item(await setAccountStatus(context.deps.store, id, newStatus, { ifVersion }));
+      }
+      const account = await updateAccount(context.deps.store, id, {
+        priority: scalar(body, 'priority'),
+        concurrency: scalar(body, 'concurrency'),
+        modelMapping: modelMapping(body),
+        ifVersion,
+      });
+      return item(account);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/accounts/{id}/groups',
+    async handle(context) {
+      const body = readBody(context.request, ['groupId']);
+      refuseVersion(context.request, body, 'membership changes re-read the account and cannot lose an edit.');
+      const groupId = requiredText(body, 'groupId');
+      return item(await addAccountToGroup(context.deps.store, param(context, 'id'), groupId));
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/admin/v1/accounts/{id}/groups/{groupId}',
+    async handle(context) {
+      refuseVersion(context.request, {}, 'membership changes re-read the account and cannot lose an edit.');
+      const account = await removeAccountFromGroup(
+        context.deps.store,
+        param(context, 'id'),
+        param(context, 'groupId'),
+      );
+      return item(account);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/admin/v1/accounts/{id}/health',
+    handle: async (context) => ({ body: await accountHealthReport(context.deps, param(context, 'id')) }),
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/accounts/{id}/clear',
+    async handle(context) {
+      const body = readBody(context.request, ['version']);
+      const ifVersion = expectedVersion(context.request, body);
+      return item(await clearAccountHealth(context.deps.store, param(context, 'id'), { ifVersion }));
+    },
+  },
+];

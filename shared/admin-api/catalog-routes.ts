@@ -1,0 +1,120 @@
+/**
+ * Groups, subscriptions and price overrides.
+ *
+ * - `GET /admin/v1/groups`, `POST /admin/v1/groups` `{id?, name, rateMultiplier?, billingMode?,
+ *   dailyLimitUsd?, weeklyLimitUsd?, monthlyLimitUsd?}`, `GET /admin/v1/groups/{id}`
+ * - `GET /admin/v1/subscriptions?user=`, `POST /admin/v1/subscriptions` `{userId, groupId, until}`,
+ *   `PATCH /admin/v1/subscriptions/{userId}/{groupId}` `{until}` (If-Match optional),
+ *   `POST /admin/v1/subscriptions/{userId}/{groupId}/cancel`
+ * - `GET /admin/v1/prices`, `POST /admin/v1/prices` `{model, input, cachedInput, output}` (USD per
+ *   1M tokens; `*` is the default price), `PATCH /admin/v1/prices/{model}` `{input, cachedInput,
+ *   output}` (If-Match optional), `DELETE /admin/v1/prices/{model}` (If-Match optional)
+ */
+import { createGroup, listGroups, showGroup } from '../admin/groups.ts';
+import {
+  assignSubscription,
+  cancelSubscription,
+  extendSubscription,
+  listSubscriptions,
+} from '../admin/subscriptions.ts';
+import { expectedVersion, readBody, refuseVersion, requiredText, scalar, text } from './input.ts';
+import { priceRoutes } from './price-routes.ts';
+import { type AdminRoute, item, param } from './routes.ts';
+
+const groupRoutes: AdminRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/admin/v1/groups',
+    handle: async ({ deps }) => ({ body: { data: await listGroups(deps.store) } }),
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/groups',
+    async handle({ request, deps }) {
+      const body = readBody(request, [
+        'id',
+        'name',
+        'rateMultiplier',
+        'billingMode',
+        'dailyLimitUsd',
+        'weeklyLimitUsd',
+        'monthlyLimitUsd',
+      ]);
+      const group = await createGroup(deps.store, {
+        id: text(body, 'id'),
+        name: requiredText(body, 'name'),
+        rateMultiplier: scalar(body, 'rateMultiplier'),
+        billingMode: text(body, 'billingMode'),
+        dailyLimitUsd: scalar(body, 'dailyLimitUsd'),
+        weeklyLimitUsd: scalar(body, 'weeklyLimitUsd'),
+        monthlyLimitUsd: scalar(body, 'monthlyLimitUsd'),
+      });
+      return item(group, 201);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/admin/v1/groups/{id}',
+    async handle(context) {
+      const details = await showGroup(context.deps.store, param(context, 'id'));
+      return { ...item(details.group), body: details };
+    },
+  },
+];
+
+const subscriptionRoutes: AdminRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/admin/v1/subscriptions',
+    async handle({ request, deps }) {
+      const user = request.query.user;
+      return { body: { data: await listSubscriptions(deps.store, user === '' ? undefined : user) } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/subscriptions',
+    async handle({ request, deps }) {
+      const body = readBody(request, ['userId', 'groupId', 'until']);
+      const subscription = await assignSubscription(deps.store, {
+        userId: requiredText(body, 'userId'),
+        groupId: requiredText(body, 'groupId'),
+        until: requiredText(body, 'until'),
+      });
+      return item(subscription, 201);
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: '/admin/v1/subscriptions/{userId}/{groupId}',
+    async handle(context) {
+      const body = readBody(context.request, ['until', 'version']);
+      const ifVersion = expectedVersion(context.request, body);
+      const subscription = await extendSubscription(
+        context.deps.store,
+        {
+          userId: param(context, 'userId'),
+          groupId: param(context, 'groupId'),
+          until: requiredText(body, 'until'),
+        },
+        { ifVersion },
+      );
+      return item(subscription);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/subscriptions/{userId}/{groupId}/cancel',
+    async handle(context) {
+      const body = readBody(context.request, []);
+      refuseVersion(context.request, body, 'cancelling is final and cancelling twice changes nothing.');
+      const subscription = await cancelSubscription(context.deps.store, {
+        userId: param(context, 'userId'),
+        groupId: param(context, 'groupId'),
+      });
+      return item(subscription);
+    },
+  },
+];
+
+export const catalogRoutes: AdminRoute[] = [...groupRoutes, ...subscriptionRoutes, ...priceRoutes];

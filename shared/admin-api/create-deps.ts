@@ -1,0 +1,37 @@
+/**
+ * The admin API's dependencies on DynamoDB, built once per process: the Lambda handler and the
+ * local admin server both call this with their document client and table names.
+ *
+ * @example
+ * ```ts
+ * const deps = createAdminApiDeps({ client: documentClient(), tables: loadSettings().tables, logger });
+ * ```
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
+import { DynamoConfigAdmin } from '../store/dynamo/config-admin.ts';
+import { DynamoOpsErrorLog } from '../store/dynamo/ops-error-log.ts';
+import { DynamoSlotStore } from '../store/dynamo/slot-store.ts';
+import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
+import type { TableNames } from '../tables/definitions.ts';
+import type { AdminApiDeps } from './routes.ts';
+
+export interface AdminApiDepsOptions {
+  client: DynamoDBDocumentClient;
+  tables: TableNames;
+  logger: AdminApiDeps['logger'];
+  now?: () => number;
+}
+
+export function createAdminApiDeps(options: AdminApiDepsOptions): AdminApiDeps {
+  const { client, tables } = options;
+  return {
+    store: new DynamoConfigAdmin(client, tables.config),
+    prices: new DynamoPriceOverrides(client, tables.config),
+    usage: new DynamoUsageReader(client, tables.usage),
+    slots: new DynamoSlotStore(client, tables.state),
+    ops: new DynamoOpsErrorLog(client, tables.state),
+    logger: options.logger,
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What a route of the admin API is: a method, a path pattern with `{name}` segments, and a
+ * handler that gets the request, the decoded path parameters and the dependencies, and returns
+ * a status and a JSON payload. Handlers call the shared admin operations; they never spell a key
+ * or talk to DynamoDB themselves.
+ *
+ * @example
+ * ```ts
+ * const route: AdminRoute = { method: 'GET', pattern: '/admin/v1/users/{id}',
+ *   handle: async ({ params, deps }) => ({ body: await showUser(deps.store, params.id ?? '') }) };
+ * ```
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ConfigAdmin } from '../admin/config-admin.ts';
+import type { ModelPrice } from '../billing/price-table.ts';
+import type { OpsErrorLog } from '../ops/ops-log.ts';
+import type { PriceExpectation, PriceOverride } from '../store/dynamo/billing-prices.ts';
+import type { SlotStore } from '../store/dynamo/slot-store.ts';
+import type { UsageAggregateReader } from '../usage/report.ts';
+import type { AdminRequest } from './http.ts';
+
+/** Admin writes of price overrides (`DynamoPriceOverrides` implements it). */
+export interface AdminPriceStore {
+  list(): Promise<PriceOverride[]>;
+  setPriceIfVersion(
+    model: string,
+    price: ModelPrice,
+    expect: PriceExpectation,
+  ): Promise<PriceOverride | undefined>;
+  removePriceIfVersion(model: string, expect: Exclude<PriceExpectation, 'absent'>): Promise<boolean>;
+}
+
+export interface AdminApiDeps {
+  store: ConfigAdmin;
+  prices: AdminPriceStore;
+  usage: UsageAggregateReader;
+  /** Live slot leases and wait tickets, for an account's in-flight count. */
+  slots: Pick<SlotStore, 'live'>;
+  ops: Pick<OpsErrorLog, 'query'>;
+  logger: Pick<Logger, 'info' | 'error'>;
+  now: () => number;
+}
+
+export interface RouteContext {
+  request: AdminRequest;
+  params: Readonly<Record<string, string>>;
+  deps: AdminApiDeps;
+}
+
+export interface RouteResult {
+  /** 200 unless given. */
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface AdminRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  pattern: string;
+  handle: (context: RouteContext) => Promise<RouteResult>;
+}
+
+/** The path parameter `name`; patterns guarantee it is present and non-empty. */
+export function param(context: RouteContext, name: string): string {
+  return context.params[name] ?? '';
+}
+
+/** A result for one versioned item: its version goes out as the ETag for the next If-Match. */
+export function item(body: unknown, status = 200): RouteResult {
+  const version = (body as { version?: unknown } | null)?.version;
+  return typeof version === 'number' ? { status, body, headers: { etag: `"${version}"` } } : { status, body };
+}

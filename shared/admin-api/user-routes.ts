@@ -1,0 +1,127 @@
+/**
+ * Users and their API keys:
+ *
+ * - `GET /admin/v1/users`, `POST /admin/v1/users` `{email, concurrency?, balanceUsd?}`
+ * - `GET /admin/v1/users/{id}` (with keys and subscriptions), `PATCH /admin/v1/users/{id}`
+ *   `{balanceUsd?, concurrency?}` or `{status}` (If-Match / `version` pins the change)
+ * - `POST /admin/v1/users/{id}/balance` `{amountUsd}`: an atomic addition (negative deducts)
+ * - `GET /admin/v1/users/{id}/keys`, `POST /admin/v1/keys` `{userId, groupId?, name?, expiresAt?,
+ *   quotaUsd?, allowedModels?}` (the secret is in this response and nowhere else, ever),
+ *   `POST /admin/v1/keys/{id}/revoke`
+ */
+import { AdminError } from '../admin/admin-error.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../admin/api-keys.ts';
+import {
+  addToUserBalance,
+  createUser,
+  listUsers,
+  setUserStatus,
+  showUser,
+  updateUser,
+} from '../admin/users.ts';
+import {
+  expectedVersion,
+  readBody,
+  refuseVersion,
+  requiredText,
+  scalar,
+  status,
+  stringList,
+  text,
+} from './input.ts';
+import { type AdminRoute, item, param } from './routes.ts';
+
+export const userRoutes: AdminRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/admin/v1/users',
+    handle: async ({ deps }) => ({ body: { data: await listUsers(deps.store) } }),
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/users',
+    async handle({ request, deps }) {
+      const body = readBody(request, ['email', 'concurrency', 'balanceUsd']);
+      const user = await createUser(deps.store, {
+        email: requiredText(body, 'email'),
+        concurrency: scalar(body, 'concurrency'),
+        balanceUsd: scalar(body, 'balanceUsd'),
+      });
+      return item(user, 201);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/admin/v1/users/{id}',
+    async handle(context) {
+      const details = await showUser(context.deps.store, param(context, 'id'));
+      return { ...item(details.user), body: details };
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: '/admin/v1/users/{id}',
+    async handle(context) {
+      const body = readBody(context.request, ['balanceUsd', 'concurrency', 'status', 'version']);
+      const ifVersion = expectedVersion(context.request, body);
+      const newStatus = status(body);
+      const id = param(context, 'id');
+      if (newStatus !== undefined) {
+        if (body.balanceUsd !== undefined || body.concurrency !== undefined) {
+          throw AdminError.invalid('Change "status" on its own, not together with other fields.');
+        }
+        return item(await setUserStatus(context.deps.store, id, newStatus, { ifVersion }));
+      }
+      const user = await updateUser(context.deps.store, id, {
+        balanceUsd: scalar(body, 'balanceUsd'),
+        concurrency: scalar(body, 'concurrency'),
+        ifVersion,
+      });
+      return item(user);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/users/{id}/balance',
+    async handle(context) {
+      const body = readBody(context.request, ['amountUsd']);
+      refuseVersion(context.request, body, 'adding to a balance is atomic and never overwrites a change.');
+      const amount = scalar(body, 'amountUsd');
+      if (amount === undefined) throw AdminError.invalid('Field "amountUsd" is required.');
+      return item(await addToUserBalance(context.deps.store, param(context, 'id'), amount));
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/admin/v1/users/{id}/keys',
+    handle: async (context) => ({
+      body: { data: await listApiKeys(context.deps.store, param(context, 'id')) },
+    }),
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/keys',
+    async handle({ request, deps }) {
+      const body = readBody(request, ['userId', 'groupId', 'name', 'expiresAt', 'quotaUsd', 'allowedModels']);
+      const { key, secret } = await createApiKey(deps.store, {
+        userId: requiredText(body, 'userId'),
+        groupId: text(body, 'groupId'),
+        name: text(body, 'name'),
+        expiresAt: text(body, 'expiresAt'),
+        quotaUsd: scalar(body, 'quotaUsd'),
+        allowedModels: stringList(body, 'allowedModels'),
+      });
+      // The same shape as `quotagate keys create --json`: the key's view plus its secret, once.
+      return item({ ...key, key: secret }, 201);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/keys/{id}/revoke',
+    async handle(context) {
+      const body = readBody(context.request, []);
+      refuseVersion(context.request, body, 'revoking is final and revoking twice changes nothing.');
+      return item(await revokeApiKey(context.deps.store, param(context, 'id')));
+    },
+  },
+];
