@@ -8,10 +8,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+/**
+ * Told when a command starts (its name and table); the function it returns, if any, is called
+ * once the command settles, retries included. The benchmark times each request with it.
+ */
+export type DynamoRequestObserver = (command: string, table: string | undefined) => (() => void) | undefined;
+
 /** Counts of sent DynamoDB commands by name, for benchmarks and tests. */
 export const dynamoRequestCounter = {
   total: 0,
   byCommand: new Map<string, number>(),
+  observer: undefined as DynamoRequestObserver | undefined,
   reset(): void {
     this.total = 0;
     this.byCommand.clear();
@@ -36,7 +43,13 @@ export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): 
       dynamoRequestCounter.total += 1;
       const name = context.commandName ?? 'unknown';
       dynamoRequestCounter.byCommand.set(name, (dynamoRequestCounter.byCommand.get(name) ?? 0) + 1);
-      return next(args);
+      const settled = dynamoRequestCounter.observer?.(name, (args.input as { TableName?: string }).TableName);
+      if (!settled) return next(args);
+      try {
+        return await next(args);
+      } finally {
+        settled();
+      }
     },
     { step: 'initialize', name: 'quotagateRequestCounter' },
   );

@@ -1,0 +1,85 @@
+/**
+ * The gateway under benchmark, alone in its process: the same handler the local stack runs
+ * (`createGatewayHandler` over `createGatewayDeps`) behind the local Function URL server, with
+ * usage events published to an in-process bus. Unlike `startLocalStack`, dynalite runs in another
+ * process (dynamo-process.ts) and no recorder subscribes here: on AWS both are other services, and
+ * sharing this process would count their CPU and DynamoDB requests as the gateway's.
+ *
+ * Environment: `BENCH_DYNAMO_ENDPOINT`, the QG_* settings, `POWERTOOLS_LOG_LEVEL` (default WARN).
+ * Calls: `reset` (forget traces and published events), `traces` (take the DynamoDB summary),
+ * `heapAfterGc`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  installAwsLambdaShim,
+  type LambdaResponseStream,
+  type StreamifiedHandler,
+} from '#local/awslambda-shim.ts';
+import { BusUsagePublisher } from '#local/bus-publisher.ts';
+import { InProcessEventBus } from '#local/event-bus.ts';
+import { startFunctionUrlServer } from '#local/function-url-server.ts';
+import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
+import { loadSettings } from '#shared/settings.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { answerParent } from './ipc.ts';
+import { RequestTraces } from './request-trace.ts';
+
+const endpoint = process.env.BENCH_DYNAMO_ENDPOINT;
+if (!endpoint) throw new Error('BENCH_DYNAMO_ENDPOINT is not set');
+const settings = loadSettings(process.env);
+const client = createDocumentClient(endpoint);
+const bus = new InProcessEventBus();
+const logger = new Logger({
+  serviceName: 'quotagate-gateway',
+  logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as 'WARN',
+});
+const deps = createGatewayDeps({
+  settings,
+  client,
+  logger,
+  publisher: new BusUsagePublisher(bus, settings.eventBusName),
+});
+const traces = new RequestTraces(settings.tables);
+
+installAwsLambdaShim();
+// middy reads the global `awslambda` when the handler is created, so import after the shim.
+const { createGatewayHandler } = await import('../functions/gateway/create-handler.ts');
+const gateway = createGatewayHandler(() => deps) as unknown as StreamifiedHandler;
+// middy sets no highWaterMark on its handler, so the wrapper needs none either.
+const traced = awslambda.streamifyResponse((event: APIGatewayProxyEventV2, responseStream, context) =>
+  traces.run(event.headers['x-client-request-id'], () =>
+    gateway(event, responseStream as unknown as LambdaResponseStream, context),
+  ),
+);
+
+const server = await startFunctionUrlServer({
+  handler: traced,
+  port: 0,
+  logger: {
+    info: (message, attributes = {}) => logger.info(message, attributes as never),
+    warn: (message, attributes = {}) => logger.warn(message, attributes as never),
+    error: (message, attributes = {}) => logger.error(message, attributes as never),
+  },
+});
+
+answerParent(
+  {
+    reset() {
+      traces.take();
+      // The bench has no recorder; keeping every envelope would only grow this process.
+      bus.events.splice(0);
+    },
+    traces: () => traces.take(),
+    /** Live heap after a full collection (needs --expose-gc): growth across phases means a leak. */
+    heapAfterGc() {
+      globalThis.gc?.();
+      return process.memoryUsage().heapUsed;
+    },
+  },
+  { url: server.url },
+  async () => {
+    await server.close();
+    client.destroy();
+  },
+);

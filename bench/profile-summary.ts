@@ -1,0 +1,78 @@
+/**
+ * Reads a V8 `.cpuprofile` (written by the gateway process under `--profile`) and says where the
+ * busy time went: per package or source file, inclusive (a sample counts for every package on its
+ * stack, so the figures overlap) and by function, self time. Idle time is left out.
+ *
+ * @example
+ * ```ts
+ * console.log(summariseProfile(await readFile('bench/results/profiles/CPU….cpuprofile', 'utf8')));
+ * ```
+ */
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const IDLE = '(idle)';
+
+/** `@smithy/core`, `node:net`, `shared/gateway/sse-relay.ts`, or `(native)` for V8 and GC frames. */
+function ownerOf(url: string): string {
+  if (!url) return '(native)';
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (dependency?.[1]) return dependency[1];
+  return url.replace(/^file:\/\/.*?\/(?=(shared|local|functions|bench)\/)/, '');
+}
+
+function top(totals: Map<string, number>, busyUs: number, count: number): string[] {
+  return [...totals]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, us]) => `  ${((100 * us) / busyUs).toFixed(1).padStart(5)} %  ${name}`);
+}
+
+export function summariseProfile(json: string): string {
+  const profile = JSON.parse(json) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const inclusive = new Map<string, number>();
+  const self = new Map<string, number>();
+  let busyUs = 0;
+  let idleUs = 0;
+  profile.samples.forEach((id, index) => {
+    const us = profile.timeDeltas[index] ?? 0;
+    const leaf = byId.get(id);
+    if (!leaf) return;
+    if (leaf.callFrame.functionName === IDLE) {
+      idleUs += us;
+      return;
+    }
+    busyUs += us;
+    const frame = leaf.callFrame;
+    const name = `${frame.functionName || '(anonymous)'} ${ownerOf(frame.url)}:${frame.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + us);
+    const owners = new Set<string>();
+    for (let node: ProfileNode | undefined = leaf; node; node = byId.get(parentOf.get(node.id) ?? -1)) {
+      owners.add(ownerOf(node.callFrame.url));
+    }
+    // Every stack starts in V8 and the task queue; naming them tells nothing.
+    owners.delete('(native)');
+    owners.delete('node:internal/process/task_queues');
+    for (const owner of owners) inclusive.set(owner, (inclusive.get(owner) ?? 0) + us);
+  });
+  return [
+    `Gateway CPU profile: ${(busyUs / 1000).toFixed(0)} ms busy, ${(idleUs / 1000).toFixed(0)} ms idle`,
+    'Busy time by package or file (inclusive, overlapping):',
+    ...top(inclusive, busyUs, 18),
+    'Busy time by function (self):',
+    ...top(self, busyUs, 12),
+  ].join('\n');
+}
