@@ -49,7 +49,8 @@ const DAY_MS = 86_400_000;
 function day(value: string | undefined, name: string, fallback: string): string {
   if (value === undefined || value.trim() === '') return fallback;
   const text = value.trim();
-  if (!DAY.test(text) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
+  const ms = DAY.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
     throw AdminError.invalid(`"${name}" must be a UTC day such as 2026-11-01, got "${text}".`);
   }
   return text;
