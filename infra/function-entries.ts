@@ -5,4 +5,5 @@
 export const FUNCTION_ENTRIES = {
   gateway: 'functions/gateway/handler.ts',
   recorder: 'functions/recorder/handler.ts',
+  tokenRefresh: 'functions/token-refresh/handler.ts',
 } as const;

@@ -1,8 +1,8 @@
 /**
  * The whole deployment in one stack: the three tables, the gateway behind its streaming Function
- * URL, the usage pipeline (bus, rule, recorder, dead-letter queue) and its monitoring. The stack
- * is environment-agnostic (no account or region, no lookups), so `cdk synth` runs offline; the
- * CLI's profile picks where `cdk deploy` goes.
+ * URL, the usage pipeline (bus, rule, recorder, dead-letter queue), the OAuth token-refresh
+ * schedule and the monitoring. The stack is environment-agnostic (no account or region, no
+ * lookups), so `cdk synth` runs offline; the CLI's profile picks where `cdk deploy` goes.
  *
  * @example
  * ```ts
@@ -15,6 +15,7 @@ import { Gateway } from './constructs/gateway.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import type { FunctionObservability } from './constructs/quotagate-function.ts';
 import { QuotagateTables } from './constructs/quotagate-tables.ts';
+import { TokenRefresh } from './constructs/token-refresh.ts';
 import { UsagePipeline } from './constructs/usage-pipeline.ts';
 import type { StackConfig } from './stack-config.ts';
 
@@ -32,6 +33,7 @@ export class QuotagateStack extends Stack {
   readonly gateway: Gateway;
   readonly usage: UsagePipeline;
   readonly monitoring: Monitoring;
+  readonly tokenRefresh: TokenRefresh;
 
   constructor(scope: Construct, id: string, props: QuotagateStackProps) {
     const { config } = props;
@@ -54,6 +56,12 @@ export class QuotagateStack extends Stack {
       ...(config.gatewayReservedConcurrency !== undefined
         ? { reservedConcurrency: config.gatewayReservedConcurrency }
         : {}),
+    });
+    this.tokenRefresh = new TokenRefresh(this, 'TokenRefresh', {
+      observability,
+      tables: this.tables,
+      runtimeEnvironment: config.gatewayEnvironment,
+      ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: config.stage,

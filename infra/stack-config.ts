@@ -51,6 +51,12 @@ export const RUNTIME_CONTEXT_KEYS = {
   overloadCooldownSeconds: 'QG_OVERLOAD_COOLDOWN_SECONDS',
   configCacheSeconds: 'QG_CONFIG_CACHE_SECONDS',
   chatgptBaseUrl: 'QG_CHATGPT_BASE_URL',
+  // Also handed to the token-refresh function.
+  oauthTokenUrl: 'QG_OAUTH_TOKEN_URL',
+  oauthClientId: 'QG_OAUTH_CLIENT_ID',
+  oauthRefreshBeforeSeconds: 'QG_OAUTH_REFRESH_BEFORE_SECONDS',
+  oauthMaxFailures: 'QG_OAUTH_MAX_FAILURES',
+  oauthTimeoutMs: 'QG_OAUTH_TIMEOUT_MS',
 } as const;
 
 const DEFAULT_STAGE = 'dev';

@@ -76,6 +76,20 @@ export const RECORDER_TABLE_ACCESS = {
   },
 } as const satisfies TableAccess;
 
+/** The token refresher: reads OAuth accounts, writes their tokens and failures, holds refresh leases. */
+export const TOKEN_REFRESH_TABLE_ACCESS = {
+  config: {
+    // GetItem: the consistent re-read under the lease; UpdateItem: tokens, failure count, health.
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // The ACCOUNTS listing the schedule walks.
+    indexes: { gsi1: ['dynamodb:Query'] },
+  },
+  state: {
+    // The per-account refresh lease: conditional Put to take it, conditional Delete to free it.
+    actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  },
+} as const satisfies TableAccess;
+
 /** Adds one statement per table (and one per index) to the function's role. */
 export function grantTableAccess(fn: IFunction, tables: QuotagateTables, access: TableAccess): void {
   for (const id of Object.keys(access) as TableId[]) {

@@ -133,6 +133,18 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
+  it('lets the token refresher read accounts, write their tokens and hold refresh leases, nothing else', () => {
+    assert.deepEqual(grantsOfRole(template, 'TokenRefresh/FunctionRole'), [
+      'dynamodb:DeleteItem on Tables/State.Arn',
+      'dynamodb:GetItem on Tables/Config.Arn',
+      'dynamodb:PutItem on Tables/State.Arn',
+      'dynamodb:Query on Tables/Config.Arn/index/gsi1',
+      'dynamodb:UpdateItem on Tables/Config.Arn',
+      'logs:CreateLogStream on TokenRefresh/FunctionLogs.Arn',
+      'logs:PutLogEvents on TokenRefresh/FunctionLogs.Arn',
+    ]);
+  });
+
   it('uses no wildcard action or resource in any identity policy', () => {
     const statements = identityStatements(template);
     assert.ok(statements.length > 0);

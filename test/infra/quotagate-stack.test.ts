@@ -24,18 +24,18 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
 
     // Assess
     assert.deepEqual(Object.fromEntries([...counts].sort()), {
-      'AWS::CloudWatch::Alarm': 4,
+      'AWS::CloudWatch::Alarm': 5,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 3,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::Rule': 2,
-      'AWS::IAM::Policy': 2,
-      'AWS::IAM::Role': 2,
-      'AWS::Lambda::EventInvokeConfig': 1,
-      'AWS::Lambda::Function': 2,
-      'AWS::Lambda::Permission': 4,
+      'AWS::Events::Rule': 3,
+      'AWS::IAM::Policy': 3,
+      'AWS::IAM::Role': 3,
+      'AWS::Lambda::EventInvokeConfig': 2,
+      'AWS::Lambda::Function': 3,
+      'AWS::Lambda::Permission': 5,
       'AWS::Lambda::Url': 1,
-      'AWS::Logs::LogGroup': 2,
+      'AWS::Logs::LogGroup': 3,
       'AWS::SQS::Queue': 1,
       'AWS::SQS::QueuePolicy': 1,
     });

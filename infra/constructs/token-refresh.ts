@@ -1,0 +1,118 @@
+/**
+ * Keeps the OAuth (ChatGPT) accounts' access tokens fresh: a function on a 5-minute schedule
+ * refreshes every token that expires within the window (`QG_OAUTH_REFRESH_BEFORE_SECONDS`), so
+ * the gateway rarely has to refresh one on demand. Both paths share a per-account lease in the
+ * State table, so a rotated refresh token is never spent twice.
+ *
+ * The function reads accounts (Config GetItem, gsi1 Query), writes tokens and failure counts
+ * (Config UpdateItem) and takes and frees leases (State PutItem/DeleteItem): nothing else. Its
+ * errors alarm follows the Monitoring construct's rule (first occurrence in 5 minutes).
+ *
+ * @example
+ * ```ts
+ * new TokenRefresh(this, 'TokenRefresh', { observability, tables, runtimeEnvironment: {} });
+ * ```
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { FUNCTION_ENTRIES } from '../function-entries.ts';
+import { grantTableAccess, TOKEN_REFRESH_TABLE_ACCESS } from '../table-access.ts';
+import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
+import type { QuotagateTables } from './quotagate-tables.ts';
+
+/** How often the schedule runs: a 30-minute window gives each token about six tries. */
+export const TOKEN_REFRESH_INTERVAL = Duration.minutes(5);
+
+// A handful of HTTPS calls and DynamoDB writes per run: little CPU, little memory. The timeout
+// leaves room for a few rounds of 4 parallel refreshes at the 15 s endpoint timeout; refreshes
+// that would not fit wait for the next run.
+const TOKEN_REFRESH_MEMORY_MB = 256;
+const TOKEN_REFRESH_TIMEOUT = Duration.minutes(2);
+
+export interface TokenRefreshProps {
+  readonly observability: FunctionObservability;
+  readonly tables: QuotagateTables;
+  /** `QG_*` tunables from context; only the `QG_OAUTH_*` ones are handed on. */
+  readonly runtimeEnvironment: Readonly<Record<string, string>>;
+  /** Topic the errors alarm notifies; none means the alarm only changes state. */
+  readonly alarmTopicArn?: string;
+}
+
+export class TokenRefresh extends Construct {
+  readonly function: QuotagateFunction;
+  readonly schedule: Rule;
+  readonly errorsAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: TokenRefreshProps) {
+    super(scope, id);
+    const { stage } = props.observability;
+    const oauthEnvironment = Object.fromEntries(
+      Object.entries(props.runtimeEnvironment).filter(([name]) => name.startsWith('QG_OAUTH_')),
+    );
+
+    this.function = new QuotagateFunction(this, 'Function', {
+      ...props.observability,
+      entry: FUNCTION_ENTRIES.tokenRefresh,
+      serviceName: 'token-refresh',
+      description: `quotagate ${stage}: refreshes OAuth account tokens before they expire`,
+      memorySize: TOKEN_REFRESH_MEMORY_MB,
+      timeout: TOKEN_REFRESH_TIMEOUT,
+      // A failed run is retried by the next tick; a retry in between would only overlap it.
+      retryAttempts: 0,
+      maxEventAge: TOKEN_REFRESH_INTERVAL,
+      environment: {
+        ...oauthEnvironment,
+        QG_CONFIG_TABLE: props.tables.byId.config.tableName,
+        QG_STATE_TABLE: props.tables.byId.state.tableName,
+      },
+    });
+    const noDeadLetters =
+      'The token-refresh function is invoked only by its 5-minute schedule, whose event is an empty timer tick: ' +
+      'the next tick repeats the whole pass, so a parked copy of a failed one would hold nothing to redrive. ' +
+      'Failed runs raise the token-refresh errors alarm instead, and per-account failures are recorded on the account.';
+    Validations.of(this.function).acknowledge(
+      { id: 'Serverless-LambdaDLQ', reason: noDeadLetters },
+      { id: 'Serverless-LambdaAsyncFailureDestination', reason: noDeadLetters },
+    );
+    grantTableAccess(this.function, props.tables, TOKEN_REFRESH_TABLE_ACCESS);
+
+    this.schedule = new Rule(this, 'Schedule', {
+      ruleName: `quotagate-${stage}-token-refresh`,
+      description: 'Has the token-refresh function refresh OAuth tokens that expire soon',
+      schedule: Schedule.rate(TOKEN_REFRESH_INTERVAL),
+    });
+    this.schedule.addTarget(
+      new LambdaFunction(this.function, {
+        // A trigger older than one interval is superseded by the next one.
+        retryAttempts: 2,
+        maxEventAge: TOKEN_REFRESH_INTERVAL,
+      }),
+    );
+    Validations.of(this.schedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: noDeadLetters,
+    });
+
+    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmName: `quotagate-${stage}-token-refresh-errors`,
+      alarmDescription:
+        'A token-refresh run failed (storage unreachable, uncaught error or timeout); OAuth tokens near expiry ' +
+        'are refreshed on demand by the gateway meanwhile.',
+      metric: this.function.metricErrors({ statistic: 'Sum', period: TOKEN_REFRESH_INTERVAL }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopicArn) {
+      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
+      this.errorsAlarm.addAlarmAction(action);
+      this.errorsAlarm.addOkAction(action);
+    }
+  }
+}
