@@ -83,6 +83,8 @@ export interface InProcessEventBusOptions {
   logger?: BusLogger;
   /** Entries for which this returns true fail with `InternalFailure`, to exercise publisher retries. */
   failEntry?: (entry: PutEventsRequestEntry) => boolean;
+  /** Events kept in {@link InProcessEventBus.events}; the oldest go first. Unbounded by default. */
+  historyLimit?: number;
 }
 
 interface Subscription {
@@ -108,7 +110,7 @@ const stderrLogger: BusLogger = {
 };
 
 export class InProcessEventBus extends EventEmitter<BusEvents> {
-  /** Every event ever accepted, in order. */
+  /** Every event accepted, in order (the latest `historyLimit` of them when one is set). */
   readonly events: EventEnvelope[] = [];
   /** Deliveries that exhausted their attempts, with the last error. */
   readonly deadLetters: DeadLetter[] = [];
@@ -179,6 +181,8 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
       detail,
     };
     this.events.push(envelope);
+    if (this.options.historyLimit !== undefined && this.events.length > this.options.historyLimit)
+      this.events.shift();
     this.emit('event', envelope);
     for (const subscription of this.subscriptions) {
       if (!matches(subscription.pattern, envelope)) continue;

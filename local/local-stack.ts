@@ -12,6 +12,7 @@
  * ```
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
@@ -24,6 +25,9 @@ import { BusUsagePublisher } from './bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
 import { InProcessEventBus } from './event-bus.ts';
 import { startFunctionUrlServer } from './function-url-server.ts';
+
+/** Metric documents and bus events kept for inspection; a long `npm start` must not grow forever. */
+const HISTORY_LIMIT = 10_000;
 
 /** The recorder Lambda's timeout in the stack, less its safety margin. */
 const RECORDER_DEADLINE_MS = 25_000;
@@ -53,6 +57,8 @@ export interface LocalStack {
   settings: GatewaySettings;
   deps: GatewayDeps;
   bus: InProcessEventBus;
+  /** The EMF metric documents the gateway produced, newest last. */
+  metrics: EmfOutput[];
   close(): Promise<void>;
 }
 
@@ -66,14 +72,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
-  const bus = new InProcessEventBus();
+  const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT });
   const logLevel = (options.logLevel ?? 'INFO') as 'INFO';
   const logger = new Logger({ serviceName: 'quotagate-gateway', logLevel });
+  const metrics: EmfOutput[] = [];
   const deps = createGatewayDeps({
     settings,
     client,
     logger,
     publisher: new BusUsagePublisher(bus, settings.eventBusName),
+    // EMF lines only make sense to CloudWatch; locally they are kept for whoever asks.
+    metricsSink: (emf) => {
+      metrics.push(emf);
+      if (metrics.length > HISTORY_LIMIT) metrics.shift();
+    },
   });
   const recorder = createRecorderRuntime({ tables: settings.tables, client, logger });
   // The stack's rule: exactly the gateway's usage events go to the recorder, retried on failure.
@@ -103,6 +115,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     settings,
     deps,
     bus,
+    metrics,
     async close() {
       await server.close();
       await bus.drain();

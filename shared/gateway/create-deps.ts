@@ -9,17 +9,23 @@ import { BUILTIN_PRICES } from '../billing/price-table.ts';
 import { createConcurrency } from '../concurrency/create-concurrency.ts';
 import { sessionHashOf } from '../concurrency/session-hash.ts';
 import type { UsageEventPublisher } from '../events/usage-event.ts';
+import { createTokenRefresh } from '../oauth/create-token-refresh.ts';
+import { createGatewayMetrics, type MetricsSink } from '../observability/gateway-metrics.ts';
+import { createOpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
 import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
 import type { GatewayDeps } from './deps.ts';
+import { createRequestObserver } from './request-observer.ts';
 
 export interface GatewayDepsInput {
   settings: GatewaySettings;
   client: DynamoDBDocumentClient;
   publisher: UsageEventPublisher;
   logger?: Logger;
+  /** Where EMF metrics go: stdout on Lambda (the default), nowhere or a function locally. */
+  metricsSink?: MetricsSink;
   now?: () => number;
 }
 
@@ -37,6 +43,12 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     onError: (error, context) => logger.warn(`concurrency: ${context} failed`, { error: String(error) }),
   });
   const catalog = Object.keys(BUILTIN_PRICES).sort();
+  const tokens = createTokenRefresh({ client, tables: settings.tables, settings, logger });
+  const observer = createRequestObserver(
+    createGatewayMetrics({ sink: input.metricsSink ?? 'stdout' }),
+    createOpsRecorder({ client, tables: settings.tables, logger }),
+    now,
+  );
   return {
     settings,
     directory,
@@ -53,6 +65,8 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     checkEligibility: (caller, model, at) => checkBillingEligibility({ ...caller, model, now: at }),
     publisher: input.publisher,
     usageReader: new DynamoUsageReader(client, settings.tables.usage),
+    ensureFreshToken: (account) => tokens.ensureFreshToken(account),
+    observer,
     modelCatalog: () => catalog,
     logger,
     now,

@@ -5,11 +5,13 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AcquireUserSlot, LookupStickySession, SelectAccount } from '../concurrency/contracts.ts';
+import type { Account } from '../domain/types.ts';
 import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { GatewaySettings } from '../settings.ts';
 import type { AccountHealthWriter, ConfigDirectory } from '../store/config-store.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { Caller } from './authenticate.ts';
+import type { RequestObserver } from './request-observer.ts';
 
 export interface GatewayDeps {
   settings: GatewaySettings;
@@ -28,6 +30,10 @@ export interface GatewayDeps {
   /** Throws a GatewayError when the caller may not start a request for this model now. */
   checkEligibility: (caller: Caller, model: string, now: number) => void;
   publisher: UsageEventPublisher;
+  /** An OAuth account with a token valid for the request; throws TokenRefreshError otherwise. */
+  ensureFreshToken: (account: Account) => Promise<Account>;
+  /** Metrics for every request, an ops record for every failure of an authenticated caller. */
+  observer: RequestObserver;
   /** The caller's own daily aggregates, for GET /v1/usage. */
   usageReader: UsageAggregateReader;
   /** Models every account without a model mapping can serve; listed by GET /v1/models. */

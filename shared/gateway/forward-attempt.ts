@@ -8,6 +8,7 @@ import type { Account } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
 import type { GatewayDeps } from './deps.ts';
+import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import { rewriteModel, SseRelay, tokenUsageOf } from './sse-relay.ts';
 import { sseHeaders } from './stream-frames.ts';
@@ -29,6 +30,8 @@ export interface AttemptContext {
   /** Aborts on client disconnect or when the deadline is near. */
   signal: AbortSignal;
   deadlineSignal: AbortSignal;
+  /** Notes the upstream's status and latency for the request's metrics and ops record. */
+  outcome: RequestOutcome;
 }
 
 export type AttemptOutcome =
@@ -79,6 +82,7 @@ export async function attemptAccount(
 ): Promise<AttemptOutcome> {
   const { deps, channel } = context;
   let upstream: UpstreamResponse;
+  const sentAt = deps.now();
   try {
     upstream = await sendUpstream(target, {
       signal: context.signal,
@@ -97,6 +101,8 @@ export async function attemptAccount(
     throw error;
   }
 
+  context.outcome.upstreamStatus = upstream.status;
+  context.outcome.upstreamLatencyMs = deps.now() - sentAt;
   if (upstream.status >= 400) return rejectOrFailover(context, account, upstream);
 
   const rewrite =

@@ -1,11 +1,13 @@
 /**
  * The gateway's routes, runtime-independent: a {@link GatewayRequest} in, a
  * {@link GatewayResponse} out. Every refusal is OpenAI-shaped, including unknown routes (404
- * `Invalid URL (METHOD /path)`, as OpenAI words it) and wrong methods (405 with `allow`).
+ * `Invalid URL (METHOD /path)`, as OpenAI words it) and wrong methods (405 with `allow`). Every
+ * request gets a logger that stamps its request id on each line, and is observed once at its end
+ * (metrics; an ops record for a failure of an authenticated caller).
  */
 import { GatewayError } from '../errors.ts';
 import { usageReport } from '../usage/report.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, type Caller } from './authenticate.ts';
 import type { GatewayDeps } from './deps.ts';
 import { errorResponse, type GatewayRequest, type GatewayResponse, jsonResponse } from './http.ts';
 import { listModels } from './list-models.ts';
@@ -13,19 +15,37 @@ import { ResponseChannel } from './response-channel.ts';
 import { parseResponsesBody } from './responses-body.ts';
 import { serveResponses } from './serve-responses.ts';
 
-type RouteHandler = (request: GatewayRequest, deps: GatewayDeps) => Promise<GatewayResponse>;
+/** What a route learned about the request that the router reports at its end. */
+interface RouteState {
+  route: string;
+  caller?: Caller;
+  /** Set by routes that observe the request themselves (the streaming one, at its very end). */
+  observed?: boolean;
+}
+
+type RouteHandler = (
+  request: GatewayRequest,
+  deps: GatewayDeps,
+  state: RouteState,
+) => Promise<GatewayResponse>;
 
 interface Route {
   method: string;
   handle: RouteHandler;
 }
 
-async function responses(request: GatewayRequest, deps: GatewayDeps): Promise<GatewayResponse> {
+async function responses(
+  request: GatewayRequest,
+  deps: GatewayDeps,
+  state: RouteState,
+): Promise<GatewayResponse> {
   const caller = await authenticate(request.headers, deps.directory);
+  state.caller = caller;
   const body = parseResponsesBody(request.body, deps.settings.bodyLimitBytes);
   deps.checkEligibility(caller, body.model, deps.now());
   const channel = new ResponseChannel();
-  serveResponses(request, caller, body, channel, deps)
+  state.observed = true;
+  serveResponses(request, caller, body, channel, deps, state.route)
     .catch((error: unknown) => {
       deps.logger.error('request flow failed', { error: String(error) });
     })
@@ -41,22 +61,31 @@ async function responses(request: GatewayRequest, deps: GatewayDeps): Promise<Ga
   return channel.response;
 }
 
-async function models(request: GatewayRequest, deps: GatewayDeps): Promise<GatewayResponse> {
-  const caller = await authenticate(request.headers, deps.directory);
-  return jsonResponse(200, await listModels(caller, deps), request.requestId);
+async function models(
+  request: GatewayRequest,
+  deps: GatewayDeps,
+  state: RouteState,
+): Promise<GatewayResponse> {
+  state.caller = await authenticate(request.headers, deps.directory);
+  return jsonResponse(200, await listModels(state.caller, deps), request.requestId);
 }
 
-async function health(request: GatewayRequest): Promise<GatewayResponse> {
-  return jsonResponse(200, { status: 'ok' }, request.requestId);
-}
-
-async function usage(request: GatewayRequest, deps: GatewayDeps): Promise<GatewayResponse> {
+async function usage(
+  request: GatewayRequest,
+  deps: GatewayDeps,
+  state: RouteState,
+): Promise<GatewayResponse> {
   const caller = await authenticate(request.headers, deps.directory);
+  state.caller = caller;
   return jsonResponse(
     200,
     await usageReport({ ...caller, now: deps.now() }, deps.usageReader),
     request.requestId,
   );
+}
+
+async function health(request: GatewayRequest): Promise<GatewayResponse> {
+  return jsonResponse(200, { status: 'ok' }, request.requestId);
 }
 
 const ROUTES: Readonly<Record<string, Route>> = {
@@ -71,24 +100,43 @@ const ROUTES: Readonly<Record<string, Route>> = {
 
 export async function handleGatewayRequest(
   request: GatewayRequest,
-  deps: GatewayDeps,
+  baseDeps: GatewayDeps,
 ): Promise<GatewayResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
   const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+  const deps: GatewayDeps = {
+    ...baseDeps,
+    logger: baseDeps.logger.createChild({ persistentKeys: { requestId: request.requestId } }),
+  };
+  const state: RouteState = { route: route ? path : 'unmatched' };
+  let response: GatewayResponse;
+  let failure: GatewayError | undefined;
   try {
     if (!route)
       throw new GatewayError(404, 'invalid_request_error', `Invalid URL (${request.method} ${path})`);
     if (request.method !== route.method) {
       const message = `Method ${request.method} is not allowed on ${path}; use ${route.method}`;
-      const error = new GatewayError(405, 'invalid_request_error', message);
-      return errorResponse(error, request.requestId, { allow: route.method });
+      failure = new GatewayError(405, 'invalid_request_error', message);
+      response = errorResponse(failure, request.requestId, { allow: route.method });
+    } else {
+      response = await route.handle(request, deps, state);
     }
-    return await route.handle(request, deps);
   } catch (error) {
-    if (error instanceof GatewayError) return errorResponse(error, request.requestId);
-    deps.logger.error('unhandled gateway error', {
-      error: error instanceof Error ? error.message : String(error),
-    });
-    return errorResponse(GatewayError.internal(), request.requestId);
+    if (error instanceof GatewayError) failure = error;
+    else {
+      deps.logger.error('unhandled gateway error', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      failure = GatewayError.internal();
+    }
+    response = errorResponse(failure, request.requestId);
   }
+  if (!state.observed) {
+    await deps.observer.requestEnded(request, state.caller, {
+      route: state.route,
+      status: response.status,
+      ...(failure ? { errorType: failure.type, message: failure.message } : {}),
+    });
+  }
+  return response;
 }

@@ -7,25 +7,22 @@
 import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
 import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
 import type { UsageEventDetail } from '../events/usage-event.ts';
+import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { Caller } from './authenticate.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
 import { type AttemptOutcome, attemptAccount } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
+import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import { SSE_PING, sseHeaders } from './stream-frames.ts';
 import { buildUpstreamRequest } from './upstream-request.ts';
+import { type Served, usageDetailOf } from './usage-detail.ts';
 
 export const MAX_ACCOUNT_SWITCHES = 3;
 /** Time kept back from Lambda's deadline to end the stream and do the bookkeeping. */
 export const DEADLINE_MARGIN_MS = 5_000;
-
-type Served = Extract<AttemptOutcome, { kind: 'served' }> & {
-  accountId: string;
-  modelSent: string;
-  failovers: number;
-};
 
 export async function serveResponses(
   request: GatewayRequest,
@@ -33,7 +30,9 @@ export async function serveResponses(
   body: ResponsesBody,
   channel: ResponseChannel,
   deps: GatewayDeps,
+  route: string,
 ): Promise<void> {
+  const outcome: RequestOutcome = { route, status: 200, failovers: 0 };
   const deadlineSignal = AbortSignal.timeout(
     Math.max(0, request.deadlineAt - deps.now() - DEADLINE_MARGIN_MS),
   );
@@ -50,9 +49,11 @@ export async function serveResponses(
   // Read while the user slot is taken, so stickiness costs no round trip of its own.
   const sticky = sessionHash ? deps.lookupSticky(caller.group.id, sessionHash) : undefined;
   try {
+    const waitStartedAt = deps.now();
     slots.push(
       await deps.acquireUserSlot({ user: caller.user, requestId: request.requestId, signal, onWaiting }),
     );
+    outcome.slotWaitMs = deps.now() - waitStartedAt;
     // Balance or subscription may have changed while the request waited (reads are cached).
     const [user, subscription] = await Promise.all([
       deps.directory.getUser(caller.user.id),
@@ -66,14 +67,30 @@ export async function serveResponses(
       slots,
       sessionHash,
       sticky,
+      outcome,
     });
   } catch (error) {
-    await reportError(error, request, channel, deps);
+    const reported = await reportError(error, request, channel, deps);
+    if (reported) Object.assign(outcome, reported);
   } finally {
+    const endedAt = deps.now();
     const bookkeeping: Promise<unknown>[] = slots.map((slot) => slot.release());
-    if (served) bookkeeping.push(publishUsage(request, caller, body, served, deps));
+    if (served) {
+      noteServed(outcome, served, request);
+      bookkeeping.push(publishUsage(usageDetailOf(request, caller, body, served, endedAt), deps));
+    }
+    bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));
     await Promise.allSettled(bookkeeping);
     channel.end();
+  }
+}
+
+function noteServed(outcome: RequestOutcome, served: Served, request: GatewayRequest): void {
+  outcome.status = served.clientStatus;
+  if (served.firstTokenAt !== undefined) outcome.ttftMs = served.firstTokenAt - request.receivedAt;
+  if (served.cutShortReason && served.cutShortReason !== 'client_disconnect') {
+    outcome.errorType = 'upstream_error';
+    outcome.message = `Upstream stream ended early (${served.cutShortReason})`;
   }
 }
 
@@ -84,6 +101,8 @@ interface LoopHooks {
   slots: HeldSlot[];
   sessionHash: string | undefined;
   sticky: Promise<StickySession | undefined> | undefined;
+  /** What the request did so far, for its metrics and ops record. */
+  outcome: RequestOutcome;
 }
 
 async function failoverLoop(
@@ -117,8 +136,24 @@ async function failoverLoop(
         throw mapUpstreamError(lastStatus);
       throw error;
     }
-    const { account } = selected;
     hooks.slots.push(selected.slot);
+    hooks.outcome.accountId = selected.account.id;
+    let account = selected.account;
+    if (account.type === 'oauth') {
+      try {
+        account = await deps.ensureFreshToken(account);
+      } catch (error) {
+        if (!(error instanceof TokenRefreshError)) throw error;
+        // An account whose token cannot be refreshed now is as good as one that answered 401/503.
+        deps.logger.warn('failing over: token not refreshed', { accountId: account.id, kind: error.kind });
+        excluded.add(account.id);
+        lastStatus = error.upstreamStatus;
+        hooks.slots.pop();
+        await selected.slot.release();
+        if (switches >= MAX_ACCOUNT_SWITCHES) throw mapUpstreamError(lastStatus);
+        continue;
+      }
+    }
     const target = buildUpstreamRequest({
       account,
       clientHeaders: request.headers,
@@ -138,11 +173,13 @@ async function failoverLoop(
         clientStreams: body.stream,
         signal: hooks.signal,
         deadlineSignal: hooks.deadlineSignal,
+        outcome: hooks.outcome,
       },
       account,
       target,
     );
     if (outcome.kind === 'failover') {
+      hooks.outcome.failovers = switches + 1;
       excluded.add(account.id);
       lastStatus = outcome.upstreamStatus;
       // The failed account's slot is not needed while the next one is tried.
@@ -161,66 +198,38 @@ async function failoverLoop(
   }
 }
 
+/** Tells the client what went wrong, as JSON or, once the stream started, as an SSE error. */
 async function reportError(
   error: unknown,
   request: GatewayRequest,
   channel: ResponseChannel,
   deps: GatewayDeps,
-): Promise<void> {
-  if (channel.isClosed) return;
+): Promise<Pick<RequestOutcome, 'status' | 'errorType' | 'message'> | undefined> {
+  if (channel.isClosed) return { status: 499, errorType: 'client_closed', message: 'client went away' };
   let gatewayError: GatewayError;
   if (error instanceof GatewayError) gatewayError = error;
   else {
     deps.logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
     gatewayError = GatewayError.internal();
   }
+  const reported = { errorType: gatewayError.type, message: gatewayError.message };
   if (channel.isOpen) {
     await channel.write(sseErrorFrame(gatewayError));
-    return;
+    return { status: 200, ...reported };
   }
   channel.open(gatewayError.status, {
     'content-type': 'application/json',
     'x-request-id': request.requestId,
   });
   await channel.write(JSON.stringify(gatewayError.toBody()));
+  return { status: gatewayError.status, ...reported };
 }
 
-async function publishUsage(
-  request: GatewayRequest,
-  caller: Caller,
-  body: ResponsesBody,
-  served: Served,
-  deps: GatewayDeps,
-): Promise<void> {
-  const endedAt = deps.now();
-  const detail: UsageEventDetail = {
-    version: 1,
-    requestId: request.requestId,
-    startedAt: new Date(request.receivedAt).toISOString(),
-    endedAt: new Date(endedAt).toISOString(),
-    userId: caller.user.id,
-    apiKeyId: caller.key.id,
-    groupId: caller.group.id,
-    accountId: served.accountId,
-    billingMode: caller.group.billingMode,
-    rateMultiplier: caller.group.rateMultiplier,
-    modelRequested: body.model,
-    modelSent: served.modelSent,
-    stream: body.stream,
-    status: served.clientStatus,
-    upstreamStatus: served.upstreamStatus,
-    usage: served.usage,
-    cutShort: served.cutShortReason !== undefined,
-    ...(served.cutShortReason ? { cutShortReason: served.cutShortReason } : {}),
-    durationMs: endedAt - request.receivedAt,
-    ...(served.firstTokenAt !== undefined ? { firstTokenMs: served.firstTokenAt - request.receivedAt } : {}),
-    failovers: served.failovers,
-    ...(Object.keys(served.codexHeaders).length > 0 ? { codexHeaders: served.codexHeaders } : {}),
-  };
+async function publishUsage(detail: UsageEventDetail, deps: GatewayDeps): Promise<void> {
   try {
     await deps.publisher.publish(detail);
   } catch (error) {
     // The publisher parks what it cannot send; reaching here means even that failed.
-    deps.logger.error('usage event lost', { requestId: request.requestId, error: String(error) });
+    deps.logger.error('usage event lost', { requestId: detail.requestId, error: String(error) });
   }
 }

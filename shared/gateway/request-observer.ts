@@ -1,0 +1,66 @@
+/**
+ * The end of every gateway request, seen once: EMF metrics for all of them, and an ops record
+ * for each failure of an authenticated caller. Unauthenticated refusals (bad keys, unknown
+ * routes) are counted and logged but never written to DynamoDB, so nobody without a key can make
+ * the gateway write.
+ */
+import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
+import type { OpsRecorder } from '../ops/create-ops-recorder.ts';
+import type { Caller } from './authenticate.ts';
+import type { GatewayRequest } from './http.ts';
+
+export interface RequestOutcome {
+  /** The route as matched, or `unmatched`. */
+  route: string;
+  /** Status the client got (200 for an error reported inside a started stream). */
+  status: number;
+  /** Set when the request failed or was refused, also after the stream started. */
+  errorType?: string;
+  message?: string;
+  accountId?: string;
+  upstreamStatus?: number;
+  upstreamLatencyMs?: number;
+  ttftMs?: number;
+  slotWaitMs?: number;
+  failovers?: number;
+}
+
+export interface RequestObserver {
+  requestEnded(request: GatewayRequest, caller: Caller | undefined, outcome: RequestOutcome): Promise<void>;
+}
+
+export function createRequestObserver(
+  metrics: GatewayMetrics,
+  ops: OpsRecorder,
+  now: () => number,
+): RequestObserver {
+  return {
+    async requestEnded(request, caller, outcome) {
+      metrics.requestEnded({
+        requestId: request.requestId,
+        route: outcome.route,
+        status: outcome.status,
+        ...(outcome.errorType ? { errorType: outcome.errorType } : {}),
+        ...(outcome.upstreamLatencyMs !== undefined ? { upstreamLatencyMs: outcome.upstreamLatencyMs } : {}),
+        ...(outcome.ttftMs !== undefined ? { ttftMs: outcome.ttftMs } : {}),
+        ...(outcome.slotWaitMs !== undefined ? { slotWaitMs: outcome.slotWaitMs } : {}),
+        ...(outcome.failovers !== undefined ? { failovers: outcome.failovers } : {}),
+      });
+      if (!caller || !outcome.errorType) return;
+      await ops.recordError({
+        requestId: request.requestId,
+        at: request.receivedAt,
+        route: outcome.route,
+        method: request.method,
+        status: outcome.status,
+        errorType: outcome.errorType,
+        message: outcome.message ?? '',
+        userId: caller.user.id,
+        apiKeyId: caller.key.id,
+        ...(outcome.accountId ? { accountId: outcome.accountId } : {}),
+        ...(outcome.upstreamStatus !== undefined ? { upstreamStatus: outcome.upstreamStatus } : {}),
+        latencyMs: now() - request.receivedAt,
+      });
+    },
+  };
+}
