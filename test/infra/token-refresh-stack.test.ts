@@ -42,9 +42,12 @@ describe('QuotagateStack: OAuth token refresh', () => {
             QG_STAGE: STAGE,
             QG_CONFIG_TABLE: tableRef('Config'),
             QG_STATE_TABLE: tableRef('State'),
-            // Only the OAuth tunables: the gateway's others mean nothing here.
+            // The OAuth tunables only (cdk.json's, two overridden); the gateway's others mean nothing here.
             QG_OAUTH_TOKEN_URL: 'https://auth.example.test/oauth/token',
+            QG_OAUTH_CLIENT_ID: 'app_EMoamEEZ73f0CkXaXp7hrann',
+            QG_OAUTH_REFRESH_BEFORE_SECONDS: '1800',
             QG_OAUTH_MAX_FAILURES: '5',
+            QG_OAUTH_TIMEOUT_MS: '15000',
             POWERTOOLS_SERVICE_NAME: 'token-refresh',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
