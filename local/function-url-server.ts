@@ -122,11 +122,19 @@ async function serve(request: IncomingMessage, response: ServerResponse, setting
   if (Buffer.byteLength(JSON.stringify(event)) > settings.maxRequestBytes) {
     return refuseTooLarge(request, response, limitMessage);
   }
-  const context = createLambdaContext({
-    requestId,
-    functionName: settings.functionName,
-    timeoutMs: settings.functionTimeoutMs,
+  const clientGone = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) clientGone.abort(new Error('client disconnected'));
   });
+  // Not part of Lambda's context: Lambda cannot see a client leave, this server can.
+  const context = Object.assign(
+    createLambdaContext({
+      requestId,
+      functionName: settings.functionName,
+      timeoutMs: settings.functionTimeoutMs,
+    }),
+    { clientGone: clientGone.signal },
+  );
   await invoke(settings.handler, event, context, response, settings);
 }
 

@@ -14,10 +14,10 @@ export interface StreamingResult {
   body: Readable;
 }
 
-export function toGatewayRequest(
-  event: APIGatewayProxyEventV2,
-  context: Pick<Context, 'getRemainingTimeInMillis'>,
-): GatewayRequest {
+/** The local Function URL server adds `clientGone` to the context; Lambda's context has none. */
+export type GatewayContext = Pick<Context, 'getRemainingTimeInMillis'> & { clientGone?: AbortSignal };
+
+export function toGatewayRequest(event: APIGatewayProxyEventV2, context: GatewayContext): GatewayRequest {
   const receivedAt = Date.now();
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -31,6 +31,7 @@ export function toGatewayRequest(
     receivedAt,
     deadlineAt: receivedAt + context.getRemainingTimeInMillis(),
     sourceIp: event.requestContext.http.sourceIp,
+    ...(context.clientGone ? { clientGone: context.clientGone } : {}),
   };
 }
 

@@ -21,6 +21,12 @@ export interface GatewayRequest {
   /** Epoch ms by which the response must have ended (Lambda's own deadline, less a margin). */
   deadlineAt: number;
   sourceIp?: string;
+  /**
+   * Aborts when the client leaves before the response is over. Only the local server can tell
+   * (Lambda never sees a disconnect); there it also covers the time before status and headers
+   * leave, when the response stream is not yet the gateway's to watch.
+   */
+  clientGone?: AbortSignal;
 }
 
 export interface GatewayResponse {

@@ -36,7 +36,11 @@ export async function serveResponses(
   const deadlineSignal = AbortSignal.timeout(
     Math.max(0, request.deadlineAt - deps.now() - DEADLINE_MARGIN_MS),
   );
-  const signal = AbortSignal.any([channel.signal, deadlineSignal]);
+  const signal = AbortSignal.any([
+    channel.signal,
+    deadlineSignal,
+    ...(request.clientGone ? [request.clientGone] : []),
+  ]);
   const onWaiting = body.stream
     ? async () => {
         channel.open(200, sseHeaders(request.requestId));
@@ -205,7 +209,9 @@ async function reportError(
   channel: ResponseChannel,
   deps: GatewayDeps,
 ): Promise<Pick<RequestOutcome, 'status' | 'errorType' | 'message'> | undefined> {
-  if (channel.isClosed) return { status: 499, errorType: 'client_closed', message: 'client went away' };
+  if (channel.isClosed || request.clientGone?.aborted) {
+    return { status: 499, errorType: 'client_closed', message: 'client went away' };
+  }
   let gatewayError: GatewayError;
   if (error instanceof GatewayError) gatewayError = error;
   else {

@@ -220,3 +220,31 @@ describe('failures after the stream started', () => {
     });
   });
 });
+
+describe('a client that leaves before the response started', () => {
+  it('aborts the upstream call at once, frees the slots and bills nothing', async () => {
+    const { secret } = await e2e.seed({ user: { concurrency: 1 } });
+    e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 20_000 });
+    const before = e2e.usageEvents().length;
+    const leaving = new AbortController();
+    const call = fetch(`${e2e.stack.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: '{"model":"gpt-5.1","input":"hi"}',
+      signal: leaving.signal,
+    }).catch(() => 'aborted');
+    while (e2e.mock.inFlight === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const abortedAt = Date.now();
+    leaving.abort();
+    assert.equal(await call, 'aborted');
+    while (e2e.mock.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const upstreamClosedAfter = Date.now() - abortedAt;
+
+    // The user's only slot is free again: the next request is served without waiting for a lease.
+    const next = await post(secret, '{"model":"gpt-5.1","input":"hi"}');
+    assert.equal(next.status, 200);
+    assert.ok(upstreamClosedAfter < 10_000, `upstream closed ${upstreamClosedAfter} ms after the client left`);
+    await e2e.stack.bus.drain();
+    assert.equal(e2e.usageEvents().length - before, 1, 'only the second request was billed');
+  });
+});
