@@ -30,6 +30,8 @@ export interface LoadPlan {
   maxMs: number;
   idPrefix: string;
   sessions: boolean;
+  /** Pads the prompt to about this many bytes (a Codex turn resends its conversation); 0 = a short prompt. */
+  inputBytes?: number;
 }
 
 export interface RequestSample {
@@ -54,7 +56,9 @@ export async function runLoad(plan: LoadPlan, agent: Agent): Promise<LoadResult>
   const failures: string[] = [];
   const started = performance.now();
   let issued = 0;
-  const body = JSON.stringify({ model: 'gpt-5', input: PROMPT, stream: plan.stream });
+  const padding = Math.max(0, (plan.inputBytes ?? 0) - PROMPT.length);
+  const input = padding > 0 ? `${PROMPT}\n${'lorem ipsum '.repeat(Math.ceil(padding / 12))}` : PROMPT;
+  const body = JSON.stringify({ model: 'gpt-5', input, stream: plan.stream });
 
   async function worker(index: number): Promise<void> {
     while (issued < plan.requests && performance.now() - started < plan.maxMs) {

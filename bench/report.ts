@@ -131,8 +131,13 @@ function patternLines(results: readonly PhaseResult[]): string {
       const lines = dynamo.patterns
         .slice(0, 3)
         .map((entry) => `    ${String(entry.count).padStart(5)} × ${entry.pattern}`);
+      const mix = Object.entries(dynamo.perRequest)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, mean]) => `${name} ${fixed(mean)}`)
+        .join(', ');
       return [
         `  ${label(result)}${dynamo.background ? ` (${dynamo.background} outside requests)` : ''}`,
+        `    per request: ${fixed(dynamo.readsPerRequest)} reads, ${fixed(dynamo.writesPerRequest)} writes (${mix})`,
         ...lines,
       ];
     })

@@ -54,10 +54,16 @@ export interface DynamoSummary {
    * (the DynamoDB client; the bench's gateway makes no other outbound calls).
    */
   newConnections: { upstream: number; dynamo: number };
+  /** Mean requests per gateway request by command and table, e.g. `{ 'PutItem:state': 2 }`. */
+  perRequest: Record<string, number>;
+  /** Mean reads (GetItem, Query, …) and writes (PutItem, UpdateItem, DeleteItem, …) per request. */
+  readsPerRequest: number;
+  writesPerRequest: number;
   /** Most frequent sequences, e.g. `GetItem:state+PutItem:state → PutItem:state | after: DeleteItem:state×2`. */
   patterns: { pattern: string; count: number }[];
 }
 
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const CLIENT_REQUEST_ID = /\r\nx-client-request-id: ([^\r\n]+)/i;
 
 /** The `x-client-request-id` of an undici request at creation (headers as a flat name/value array). */
@@ -143,6 +149,17 @@ export class RequestTraces {
     const warm = reached.filter((trace) => !trace.readConfig);
     const patterns = new Map<string, number>();
     for (const trace of reached) patterns.set(trace.pattern, (patterns.get(trace.pattern) ?? 0) + 1);
+    const perRequest: Record<string, number> = {};
+    let reads = 0;
+    for (const trace of traces) {
+      for (const call of trace.calls) {
+        const name = `${call.name}:${call.table}`;
+        perRequest[name] = (perRequest[name] ?? 0) + 1 / Math.max(1, traces.length);
+        if (READS.has(call.name)) reads += 1;
+      }
+    }
+    const callCount = traces.reduce((sum, trace) => sum + trace.calls.length, 0);
+    const per = (count: number) => count / Math.max(1, traces.length);
     return {
       requests: traces.length,
       reachedUpstream: reached.length,
@@ -159,6 +176,9 @@ export class RequestTraces {
       beforeUpstreamMs: distribution(reached.map((trace) => trace.beforeUpstreamMs)),
       upstreamSendMs: distribution(reached.map((trace) => trace.upstreamSendMs)),
       newConnections,
+      perRequest,
+      readsPerRequest: per(reads),
+      writesPerRequest: per(callCount - reads),
       patterns: [...patterns]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 6)

@@ -10,9 +10,10 @@
  *
  * Options: `--quick` (a short run to check it works), `--accounts N` (default 3),
  * `--chunk-delay-ms N` between the mock's SSE frames (default 1), `--no-sessions` (send no
- * `session-id`), `--profile` (write a V8 CPU profile of the gateway process under
+ * `session-id`), `--input-kb N` (pad each prompt to about N KB), `--profile` (write a V8 CPU profile of the gateway process under
  * bench/results/profiles/), `--out FILE`.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
@@ -35,6 +36,7 @@ const { values: options } = parseArgs({
     'chunk-delay-ms': { type: 'string', default: '1' },
     'no-sessions': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'input-kb': { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
 });
@@ -54,6 +56,7 @@ const PROFILE_DIR = 'bench/results/profiles';
 const accounts = Number(options.accounts);
 const chunkDelayMs = Number(options['chunk-delay-ms']);
 const sessions = !options['no-sessions'];
+const inputKb = Number(options['input-kb']);
 const settings = loadSettings({ QG_STAGE: 'bench' });
 const children: BenchChild[] = [];
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     heapAfterGcMb: (await gateway.call<number>('heapAfterGc')) / MIB,
   };
   const loadBefore = loadavg();
+  const revision = codeRevision();
 
   const plan = (scenario: Scenario, idPrefix: string, requests: number): LoadPlan => ({
     url: scenario.target === 'gateway' ? gatewayUrl : mockUrl,
@@ -111,12 +115,15 @@ async function main(): Promise<void> {
     maxMs: SIZES.maxMs,
     idPrefix,
     sessions,
+    inputBytes: inputKb * 1024,
   });
 
-  // JIT, connection pools and caches of every process warm before anything is measured.
+  // JIT and caches warm before anything is measured. One request at a time, as a Lambda instance
+  // serves them, so the memory figures of the c=1 phases (run first) are a Lambda's; each phase
+  // warms its own connections.
   for (const user of USERS) {
     for (const mode of MODES) {
-      const warm = { mode, concurrency: 8, target: 'gateway', user } as const;
+      const warm = { mode, concurrency: 1, target: 'gateway', user } as const;
       await runLoad(plan(warm, `warmup-${user}-${mode}`, SIZES.warmup / 2), agent);
       await runLoad(plan({ ...warm, target: 'direct' }, `warmup-direct-${mode}`, SIZES.warmup / 4), agent);
     }
@@ -170,8 +177,8 @@ async function main(): Promise<void> {
   }
 
   const results: PhaseResult[] = [];
-  for (const mode of MODES) {
-    for (const concurrency of CONCURRENCIES) {
+  for (const concurrency of CONCURRENCIES) {
+    for (const mode of MODES) {
       results.push(await runPhase({ mode, concurrency, target: 'direct' }));
       for (const user of USERS) results.push(await runPhase({ mode, concurrency, target: 'gateway', user }));
     }
@@ -182,7 +189,8 @@ async function main(): Promise<void> {
   const heading = [
     `quotagate bench ${options.quick ? '(quick) ' : ''}— ${startedAt.toISOString()} — ` +
       `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ` +
-      `${accounts} accounts, chunk delay ${chunkDelayMs} ms, ${sessions ? 'session-id per worker' : 'no sessions'}`,
+      `${accounts} accounts, chunk delay ${chunkDelayMs} ms, ${sessions ? 'session-id per worker' : 'no sessions'}, ` +
+      `prompt ${inputKb > 0 ? `≈ ${inputKb} KB` : 'short'}; code ${revision}`,
     `Machine load average (1 min) ${load.before[0]?.toFixed(1)} before, ${load.after[0]?.toFixed(1)} after; ` +
       `gateway at start (idle, loaded): RSS ${idle.rssMb.toFixed(0)} MB, heap ${idle.heapAfterGcMb.toFixed(1)} MB after GC`,
   ].join('\n');
@@ -209,7 +217,8 @@ async function main(): Promise<void> {
       loadAverage: load,
     },
     gatewayAtStart: idle,
-    options: { quick: options.quick, accounts, chunkDelayMs, sessions, sizes: SIZES },
+    revision,
+    options: { quick: options.quick, accounts, chunkDelayMs, sessions, inputKb, sizes: SIZES },
     budget,
     results,
   };
@@ -218,6 +227,17 @@ async function main(): Promise<void> {
     `\nFigures written to ${options.out} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s).`,
   );
   if (failed.length > 0) process.exitCode = 1;
+}
+
+/** The commit measured, marked `+changes` when the gateway's code differs from it. */
+function codeRevision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+    const changed = git('status', '--porcelain', '--', 'shared', 'functions', 'local') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${changed ? '+changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** For each request: client arrival minus mock write, event by event. */
