@@ -7,6 +7,7 @@
 import type { Account } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
+import { redactAndCap } from '../ops/redact.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
@@ -18,7 +19,7 @@ import {
   type UpstreamResponse,
   UpstreamUnavailableError,
 } from './upstream-client.ts';
-import { judgeUpstreamFailure, redactSecrets } from './upstream-failure.ts';
+import { judgeUpstreamFailure } from './upstream-failure.ts';
 import type { UpstreamTarget } from './upstream-request.ts';
 
 export interface AttemptContext {
@@ -49,6 +50,7 @@ export type AttemptOutcome =
     };
 
 const ERROR_BODY_LIMIT = 64 * 1024;
+const ERROR_MESSAGE_MAX_LENGTH = 1000;
 const EMPTY_USAGE: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
 
 async function readText(body: UpstreamResponse['body'], limit = Number.POSITIVE_INFINITY): Promise<string> {
@@ -155,7 +157,7 @@ async function rejectOrFailover(
     accountId: account.id,
     upstreamStatus: upstream.status,
     failover: verdict.failover,
-    upstreamMessage: redactSecrets(errorMessageOf(text)),
+    upstreamMessage: redactAndCap(errorMessageOf(text), ERROR_MESSAGE_MAX_LENGTH),
   });
   if (verdict.health) {
     await deps.accountHealth.setHealth(account.id, verdict.health).catch((error: unknown) => {
@@ -166,7 +168,8 @@ async function rejectOrFailover(
   if (upstream.status >= 500) throw mapUpstreamError(upstream.status);
   // A 4xx the account does not fail over on is the client's own mistake: OpenAI's body goes back.
   if (channel.isOpen) {
-    const message = redactSecrets(errorMessageOf(text)) || 'Upstream rejected the request';
+    const message =
+      redactAndCap(errorMessageOf(text), ERROR_MESSAGE_MAX_LENGTH) || 'Upstream rejected the request';
     await channel.write(sseErrorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)));
   } else {
     channel.open(upstream.status, {

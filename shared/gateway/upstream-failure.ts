@@ -6,6 +6,10 @@
  * custom error codes handles only those codes, as the seed's ShouldHandleErrorCode does.
  */
 import type { Account, AccountHealth } from '../domain/types.ts';
+import { redactAndCap } from '../ops/redact.ts';
+
+/** Longest upstream message kept in an account's health reason. */
+const REASON_MAX_LENGTH = 300;
 
 export interface FailureVerdict {
   /** Try another account. */
@@ -54,14 +58,6 @@ export function resetAfterSeconds(headers: Record<string, string>, now: number):
   return positive.length > 0 ? Math.max(...positive) : undefined;
 }
 
-/** Upstream error text with anything that looks like a credential masked. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/\b(sk|rk|sess)-[A-Za-z0-9_*\-.]{6,}/g, '$1-***')
-    .replace(/\beyJ[A-Za-z0-9_\-.]{10,}/g, '***')
-    .slice(0, 300);
-}
-
 export function judgeUpstreamFailure(
   account: Account,
   status: number,
@@ -74,7 +70,7 @@ export function judgeUpstreamFailure(
   const handled = custom.length > 0 ? custom.includes(status) : DEFAULT_FAILOVER(status);
   if (!handled) return { failover: false };
   const updatedAt = new Date(now).toISOString();
-  const reason = `upstream ${status}: ${redactSecrets(message)}`;
+  const reason = `upstream ${status}: ${redactAndCap(message, REASON_MAX_LENGTH)}`;
   if (status === 401 || status === 403)
     return { failover: true, health: { state: 'error', reason, updatedAt } };
   if (status === 429) {

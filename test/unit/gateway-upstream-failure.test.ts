@@ -4,7 +4,6 @@ import type { Account } from '#shared/domain/types.ts';
 import {
   judgeUpstreamFailure,
   parseDurationSeconds,
-  redactSecrets,
   resetAfterSeconds,
 } from '#shared/gateway/upstream-failure.ts';
 
@@ -31,7 +30,7 @@ describe('judgeUpstreamFailure', () => {
       const verdict = judgeUpstreamFailure(account(), status, {}, 'bad key sk-abcdefghijkl', settings, NOW);
       assert.equal(verdict.failover, true);
       assert.equal(verdict.health?.state, 'error');
-      assert.equal(verdict.health?.reason, `upstream ${status}: bad key sk-***`);
+      assert.equal(verdict.health?.reason, `upstream ${status}: bad key sk-[redacted]`);
     }
   });
 
@@ -82,15 +81,5 @@ describe('reset headers', () => {
   it('reads retry-after as an HTTP date', () => {
     const date = new Date(NOW + 42_000).toUTCString();
     assert.equal(resetAfterSeconds({ 'retry-after': date }, NOW), 42);
-  });
-});
-
-describe('redactSecrets', () => {
-  it('masks keys and JWTs and caps the length', () => {
-    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig';
-    const text = redactSecrets(`key sk-proj-abcdef123456 token ${jwt} ${'x'.repeat(500)}`);
-    assert.ok(!text.includes('abcdef123456'));
-    assert.ok(!text.includes(jwt));
-    assert.equal(text.length, 300);
   });
 });
