@@ -35,7 +35,7 @@ import {
   type TokenEndpointOptions,
   type TokenGrant,
 } from './token-endpoint.ts';
-import { expiresWithin } from './token-expiry.ts';
+import { accessTokenExpiresAtMs, expiresWithin } from './token-expiry.ts';
 
 export type RefreshLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -57,7 +57,10 @@ export interface RefreshResult {
   outcome: RefreshOutcome;
   /** The account as stored after the refresh (`refreshed`, `already-fresh`). */
   account?: Account;
-  /** Why it failed, secret-free; `permanent` when the account is now in error state for good. */
+  /**
+   * Why it failed, secret-free. `permanent`: retrying this refresh token cannot help;
+   * `errorState`: the account is (now) in error state, out of rotation until an admin clears it.
+   */
   failure?: { reason: string; permanent: boolean; errorState: boolean };
 }
 
@@ -143,11 +146,9 @@ async function refreshUnderLease(
  */
 function isStillDue(account: Account, nowMs: number, dueWithinSeconds: number): boolean {
   const credentials = account.credentials as OAuthCredentials;
-  return expiresWithin(credentials, nowMs, dueWithinSeconds) || !hasKnownExpiry(credentials);
-}
-
-function hasKnownExpiry(credentials: OAuthCredentials): boolean {
-  return credentials.expiresAt !== undefined || jwtExpiresAtMs(credentials.accessToken) !== undefined;
+  return (
+    accessTokenExpiresAtMs(credentials) === undefined || expiresWithin(credentials, nowMs, dueWithinSeconds)
+  );
 }
 
 async function saveGrant(
