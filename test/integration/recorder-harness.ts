@@ -9,6 +9,8 @@
  * after it: exactly a recorder stopped after its n-th write.
  */
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
@@ -155,7 +157,8 @@ export interface RecorderWorld {
   /** A healthy client. */
   client: DynamoDBDocumentClient;
   clock: TestClock;
-  runtime(client?: DynamoDBDocumentClient, options?: { budgetMs?: number }): RecorderRuntime;
+  /** The recorder on `client` (default: the healthy one), one per client. */
+  runtime(client?: DynamoDBDocumentClient): RecorderRuntime;
   /** A client that lets `n` writes through and then behaves as a dead process. */
   crashAfterWrites(n: number): DynamoDBDocumentClient;
   /** A client that counts the write requests it sends. */
@@ -169,8 +172,35 @@ export interface RecorderWorld {
   close(): Promise<void>;
 }
 
-export async function startRecorderWorld(clock = new TestClock()): Promise<RecorderWorld> {
-  const db = await startDynalite({ port: 0 });
+/**
+ * dynalite in a child process, so DynamoDB's work and the recorder's run on two cores (the
+ * reconciliation test's runtime is mostly theirs).
+ */
+async function startDynaliteProcess(): Promise<RunningDynalite> {
+  const module = new URL('../../local/dynalite.ts', import.meta.url).href;
+  const code = `const { startDynalite } = await import(${JSON.stringify(module)});
+const db = await startDynalite({ port: 0 });
+process.stdout.write(JSON.stringify({ port: db.port }) + '\\n');`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const { port } = JSON.parse(line.toString()) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      child.kill();
+      await once(child, 'exit');
+    },
+  };
+}
+
+export async function startRecorderWorld(
+  clock = new TestClock(),
+  options: { dynaliteProcess?: boolean } = {},
+): Promise<RecorderWorld> {
+  const db = options.dynaliteProcess ? await startDynaliteProcess() : await startDynalite({ port: 0 });
   const tables = tableNamesForStage('rec');
   await ensureTables(db.endpoint, tables);
   const client = createDocumentClient(db.endpoint);
@@ -183,6 +213,7 @@ export async function startRecorderWorld(clock = new TestClock()): Promise<Recor
   ];
   for (const item of items) await client.send(new PutCommand({ TableName: tables.config, Item: item }));
   const clients: DynamoDBDocumentClient[] = [client];
+  const runtimes = new Map<DynamoDBDocumentClient, RecorderRuntime>();
 
   const scan = async (table: keyof TableNames) => {
     const found: Record<string, unknown>[] = [];
@@ -202,7 +233,10 @@ export async function startRecorderWorld(clock = new TestClock()): Promise<Recor
     tables,
     client,
     clock,
-    runtime(recorderClient = client, options = {}) {
+    runtime(recorderClient = client) {
+      // One runtime per client, as a warm process keeps one (price and key caches included).
+      const known = runtimes.get(recorderClient);
+      if (known) return known;
       const runtime = createRecorderRuntime({
         tables,
         client: recorderClient,
@@ -210,11 +244,7 @@ export async function startRecorderWorld(clock = new TestClock()): Promise<Recor
         now: clock.now,
       });
       Object.assign(runtime.deps, { pollMs: 10, maxWaitMs: 200 });
-      if (options.budgetMs !== undefined) {
-        const budget = options.budgetMs;
-        const record = runtime.record;
-        runtime.record = (event, deadline) => record(event, deadline ?? clock.now() + budget);
-      }
+      runtimes.set(recorderClient, runtime);
       return runtime;
     },
     crashAfterWrites(n: number) {
