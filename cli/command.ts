@@ -15,6 +15,7 @@
  * ```
  */
 import type { ConfigAdmin } from '#shared/admin/config-admin.ts';
+import type { AdminApiTransport } from './admin-api-client.ts';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -36,6 +37,11 @@ export interface CommandInput {
   flag(name: string): boolean;
   /** The admin storage, connected on first use so help and usage errors never touch the network. */
   store(): Promise<ConfigAdmin>;
+  /**
+   * The admin API: over HTTP with `--api`, else in-process on the same tables as `store()`.
+   * Reports (usage, ops errors, account health) read through it in both modes.
+   */
+  adminApi(): Promise<AdminApiTransport>;
 }
 
 export interface CommandOutput {

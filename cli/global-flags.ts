@@ -21,4 +21,16 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   'config-table': { type: 'string', value: 'name', description: 'Config table name (env QG_CONFIG_TABLE)' },
   'state-table': { type: 'string', value: 'name', description: 'State table name (env QG_STATE_TABLE)' },
   'usage-table': { type: 'string', value: 'name', description: 'Usage table name (env QG_USAGE_TABLE)' },
+  api: {
+    type: 'string',
+    value: 'url',
+    description: 'Call the admin HTTP API at this URL instead of the tables (env QG_ADMIN_API_URL)',
+  },
+  'admin-token': {
+    type: 'string',
+    value: 'token|-',
+    secret: true,
+    description:
+      'Bearer token of a local admin API (env QG_ADMIN_TOKEN); without it requests are SigV4-signed',
+  },
 };

@@ -39,7 +39,8 @@ export function renderOverview(groups: Pick<CommandGroup, 'name' | 'summary'>[])
     untitled(renderTable(['', ''], flagRows(GLOBAL_FLAGS))),
     '',
     'By default the CLI talks to the local stack started by `npm start` (http://127.0.0.1:8788).',
-    'For AWS give --region with --stage or table names. Usage errors exit 2, failed operations 1.',
+    'For AWS give --region with --stage or table names, or --api with the admin API URL (SigV4-signed).',
+    'Usage errors exit 2, failed operations 1.',
   ].join('\n');
 }
 
@@ -67,7 +68,8 @@ export function renderCommandHelp(group: CommandGroup, command: Command): string
     'Flags:',
     untitled(renderTable(['', ''], flagRows(command.flags))) || '  (none of its own)',
     '',
-    'Common flags: --json, --help, --region, --stage, --endpoint, --config-table, --state-table, --usage-table',
+    'Common flags: --json, --help, --region, --stage, --endpoint, --config-table, --state-table, --usage-table,',
+    '              --api, --admin-token',
     '',
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),

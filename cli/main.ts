@@ -13,18 +13,21 @@
  * ```
  */
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { type AdminApiTransport, httpTransport, inProcessTransport } from './admin-api-client.ts';
+import { runViaAdminApi } from './api-commands.ts';
 import type { Command, CommandGroup, CommandInput } from './command.ts';
 import { UsageError } from './command.ts';
 import { accountsCommands } from './commands/accounts.ts';
 import { groupsCommands } from './commands/groups.ts';
 import { keysCommands } from './commands/keys.ts';
+import { opsCommands } from './commands/ops.ts';
 import { subscriptionsCommands } from './commands/subscriptions.ts';
 import { runUsageCommand } from './commands/usage.ts';
 import { usersCommands } from './commands/users.ts';
 import { describeFailure } from './failure.ts';
 import { allFlagsOf, type FlagValues, parseCommandLine } from './flags.ts';
 import { renderCommandHelp, renderGroupHelp, renderOverview } from './help.ts';
-import { createTargetClient, resolveTarget, type Target } from './target.ts';
+import { createTargetClient, resolveApiTarget, resolveTarget, type Target } from './target.ts';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -41,6 +44,7 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   groupsCommands,
   accountsCommands,
   subscriptionsCommands,
+  opsCommands,
 ];
 
 /** `usage` streams, so it parses and prints on its own (see cli/commands/usage.ts). */
@@ -107,7 +111,11 @@ async function takeSecrets(command: Command, values: FlagValues, io: CliIo, path
   return secretFlags.map((name) => values[name] as string).filter((secret) => secret.length >= 4);
 }
 
-function commandInput(values: FlagValues, store: () => Promise<DynamoConfigAdmin>): CommandInput {
+function commandInput(
+  values: FlagValues,
+  store: () => Promise<DynamoConfigAdmin>,
+  adminApi: () => Promise<AdminApiTransport>,
+): CommandInput {
   const optionalText = (name: string) => {
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
@@ -125,6 +133,7 @@ function commandInput(values: FlagValues, store: () => Promise<DynamoConfigAdmin
     },
     flag: (name) => values[name] === true,
     store,
+    adminApi,
   };
 }
 
@@ -164,13 +173,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     secrets.push(...(await takeSecrets(command, parsed.values, io, path)));
+    const api = resolveApiTarget(parsed.values, env);
+    if (api) {
+      if (api.token) secrets.push(api.token);
+      const transport = httpTransport(api);
+      const noTables = async (): Promise<never> => {
+        throw new UsageError(`${path} works on the tables only; leave out --api.`);
+      };
+      const output = await runViaAdminApi(
+        group.name,
+        command,
+        commandInput(parsed.values, noTables, async () => transport),
+      );
+      io.stdout.write(parsed.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+      return 0;
+    }
     const resolved = resolveTarget(parsed.values, env);
     target = resolved;
     const store = async () => {
       client ??= createTargetClient(resolved);
       return new DynamoConfigAdmin(client, resolved.tables.config);
     };
-    const output = await command.run(commandInput(parsed.values, store));
+    const adminApi = async () => {
+      client ??= createTargetClient(resolved);
+      return inProcessTransport(client, resolved.tables);
+    };
+    const output = await command.run(commandInput(parsed.values, store, adminApi));
     io.stdout.write(parsed.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
     return 0;
   } catch (error) {

@@ -82,3 +82,49 @@ export function createTargetClient(target: Target): DynamoDBDocumentClient {
     : new DynamoDBClient({ region: target.region });
   return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
 }
+
+/**
+ * The admin HTTP API to use instead of the tables, when asked: `--api <url>` (or env
+ * `QG_ADMIN_API_URL` when no table flag is given), with `--admin-token` / `QG_ADMIN_TOKEN` for
+ * the local admin server, or none for the deployed one (requests are then SigV4-signed).
+ * `undefined` means "use the tables". Table flags and `--api` together are refused.
+ */
+export function resolveApiTarget(
+  values: FlagValues,
+  env: Env,
+): { url: string; token?: string; region?: string } | undefined {
+  const tableFlags = ['endpoint', 'stage', 'config-table', 'state-table', 'usage-table'].filter(
+    (name) => flagText(values, name) !== undefined,
+  );
+  const flag = flagText(values, 'api');
+  const url =
+    flag ??
+    (tableFlags.length === 0 && flagText(values, 'region') === undefined
+      ? env.QG_ADMIN_API_URL || undefined
+      : undefined);
+  const token = flagText(values, 'admin-token') ?? (env.QG_ADMIN_TOKEN || undefined);
+  if (url === undefined) {
+    if (flagText(values, 'admin-token') !== undefined) {
+      throw new UsageError('--admin-token goes with --api <url> (the admin API to call).');
+    }
+    return undefined;
+  }
+  if (tableFlags.length > 0) {
+    throw new UsageError(`--api calls the admin API; it cannot be combined with --${tableFlags[0]}.`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--api must be an http:// or https:// URL, got "${url}".`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`--api must be an http:// or https:// URL, got "${url}".`);
+  }
+  const region = flagText(values, 'region') ?? (env.AWS_REGION || undefined);
+  return {
+    url: parsed.origin + parsed.pathname.replace(/\/+$/, ''),
+    ...(token ? { token } : {}),
+    ...(region ? { region } : {}),
+  };
+}

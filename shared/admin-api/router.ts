@@ -110,7 +110,19 @@ function checkQuery(route: AdminRoute, query: AdminRequest['query']): void {
   }
 }
 
-export async function handleAdminRequest(request: AdminRequest, deps: AdminApiDeps): Promise<AdminResponse> {
+export interface HandleOptions {
+  /**
+   * Throw unexpected errors instead of answering 500: for in-process callers (the CLI on the
+   * tables) that report the real cause (an unreachable endpoint, a missing table) themselves.
+   */
+  rethrowUnexpected?: boolean;
+}
+
+export async function handleAdminRequest(
+  request: AdminRequest,
+  deps: AdminApiDeps,
+  options: HandleOptions = {},
+): Promise<AdminResponse> {
   const started = Date.now();
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
   let response: AdminResponse;
@@ -132,6 +144,8 @@ export async function handleAdminRequest(request: AdminRequest, deps: AdminApiDe
     const refusal = refusalOf(error, request.requestId);
     if (refusal) {
       response = refusal;
+    } else if (options.rethrowUnexpected) {
+      throw error;
     } else {
       deps.logger.error('admin request failed', {
         requestId: request.requestId,

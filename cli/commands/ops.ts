@@ -1,0 +1,158 @@
+/**
+ * `quotagate ops …`: what operators look at when something is off. All three read through the
+ * admin API (in-process on the tables, or over HTTP with `--api`), so both give the same answer:
+ *
+ * - `errors`: ops error records (refused and failed requests), newest first, with filters;
+ * - `usage`: daily usage of a user, key, account or model from the aggregates;
+ * - `health`: an account's state, cooldown, Codex 5 h / 7 d usage and in-flight slots.
+ */
+
+import type { AccountHealthReport } from '#shared/admin-api/account-health.ts';
+import type { UsageByDay } from '#shared/admin-api/usage-query.ts';
+import type { StoredOpsRecord } from '#shared/ops/ops-record.ts';
+import type { CommandGroup, FlagSpec } from '../command.ts';
+import { orDash, renderFields, renderTable, time } from '../output.ts';
+
+const text = (value: string, description: string): FlagSpec => ({ type: 'string', value, description });
+
+function errorsTable(records: StoredOpsRecord[]): string {
+  return renderTable(
+    ['TIME', 'STATUS', 'TYPE', 'ROUTE', 'USER', 'KEY', 'ACCOUNT', 'UPSTREAM', 'MS', 'REQUEST', 'MESSAGE'],
+    records.map((record) => [
+      record.time.replace('T', ' ').slice(0, 19),
+      String(record.status),
+      record.errorType,
+      `${record.method} ${record.route}`,
+      orDash(record.userId),
+      orDash(record.apiKeyId),
+      orDash(record.accountId),
+      orDash(record.upstreamStatus),
+      String(record.latencyMs),
+      record.requestId,
+      record.message.replace(/\s+/g, ' ').slice(0, 80),
+    ]),
+  );
+}
+
+function usageTable(report: UsageByDay): string {
+  const row = (day: string, totals: UsageByDay['total']) => [
+    day,
+    String(totals.requests),
+    String(totals.inputTokens),
+    String(totals.cachedInputTokens),
+    String(totals.outputTokens),
+    `${totals.costUsd} USD`,
+    `${totals.billedUsd} USD`,
+    String(totals.failedRequests),
+  ];
+  return [
+    `Usage of ${report.by} ${report.id}, ${report.from} to ${report.to} (UTC days):`,
+    renderTable(
+      ['DAY', 'REQUESTS', 'INPUT', 'CACHED', 'OUTPUT', 'COST', 'BILLED', 'FAILED'],
+      [...report.days.map((day) => row(day.day, day)), row('total', report.total)],
+    ),
+  ].join('\n');
+}
+
+function percent(window: { usedPercent: number | null; resetsAt: string | null } | null): string | undefined {
+  if (!window || window.usedPercent === null) return undefined;
+  return `${window.usedPercent}%${window.resetsAt ? ` (resets ${time(window.resetsAt)})` : ''}`;
+}
+
+function healthFields(report: AccountHealthReport): string {
+  return renderFields([
+    ['Account', `${report.accountId} (${report.name})`],
+    ['Status', report.status],
+    ['State', report.state],
+    ['Reason', report.reason ?? undefined],
+    ['Until', report.until ? `${time(report.until)}${report.coolingDown ? '' : ' (passed)'}` : undefined],
+    ['Schedulable', report.schedulable ? 'yes' : 'no'],
+    ['In flight', `${report.inFlight} of ${report.concurrency}`],
+    ['Waiting', String(report.waiting)],
+    ['Codex 5h', percent(report.codexUsage?.fiveHour ?? null)],
+    ['Codex 7d', percent(report.codexUsage?.sevenDay ?? null)],
+    ['Codex as of', report.codexUsage ? time(report.codexUsage.updatedAt) : undefined],
+    ['Last used', time(report.lastUsedAt ?? undefined)],
+  ]);
+}
+
+export const opsCommands: CommandGroup = {
+  name: 'ops',
+  summary: 'Operations: error log, usage by day, account health',
+  commands: [
+    {
+      name: 'errors',
+      summary: 'List refused and failed requests, newest first (default: last 24 hours)',
+      flags: {
+        from: text('day|iso', 'From this UTC day or ISO time'),
+        to: text('day|iso', 'Up to this UTC day (included) or ISO time (excluded)'),
+        status: text('code|class', 'Only this status (429) or class (5xx)'),
+        type: text('type', 'Only this error type (rate_limit_error, upstream_error, …)'),
+        user: text('id', 'Only this user'),
+        key: text('id', 'Only this API key'),
+        account: text('id', 'Only this upstream account'),
+        limit: text('n', 'At most this many records (default 100, at most 1000)'),
+        cursor: text('cursor', 'Continue after a previous page (its "nextCursor")'),
+      },
+      examples: [
+        'quotagate ops errors --status 5xx',
+        'quotagate ops errors --from 2026-11-27 --type rate_limit_error --account acc_5h7j9k1m3n4p',
+      ],
+      async run(input) {
+        const query = Object.fromEntries(
+          ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'].map((name) => [
+            name,
+            input.optionalText(name),
+          ]),
+        );
+        const page = await (await input.adminApi()).call<{ data: StoredOpsRecord[]; nextCursor?: string }>(
+          'GET',
+          '/admin/v1/ops',
+          { query },
+        );
+        const more = page.nextCursor ? `\n\nMore: add --cursor '${page.nextCursor}'` : '';
+        return { json: page, text: `${errorsTable(page.data)}${more}` };
+      },
+    },
+    {
+      name: 'usage',
+      summary: 'Daily usage of a user, key, account or model (default: this UTC month)',
+      flags: {
+        by: { ...text('user|key|account|model', 'What to report on'), required: true },
+        id: { ...text('id', 'Its id (a model name for --by model)'), required: true },
+        from: text('day', 'First UTC day'),
+        to: text('day', 'Last UTC day (included)'),
+      },
+      examples: [
+        'quotagate ops usage --by user --id usr_8k2m4q9z1x0c',
+        'quotagate ops usage --by model --id gpt-5.1 --from 2026-11-01 --to 2026-11-30',
+      ],
+      async run(input) {
+        const report = await (await input.adminApi()).call<UsageByDay>('GET', '/admin/v1/usage', {
+          query: {
+            by: input.text('by'),
+            id: input.text('id'),
+            from: input.optionalText('from'),
+            to: input.optionalText('to'),
+          },
+        });
+        return { json: report, text: usageTable(report) };
+      },
+    },
+    {
+      name: 'health',
+      summary: "An account's state, cooldown, Codex usage and in-flight slots",
+      flags: { account: { ...text('id', 'Account id (acc_…)'), required: true } },
+      positional: 'account',
+      examples: ['quotagate ops health acc_5h7j9k1m3n4p'],
+      async run(input) {
+        const id = encodeURIComponent(input.text('account'));
+        const report = await (await input.adminApi()).call<AccountHealthReport>(
+          'GET',
+          `/admin/v1/accounts/${id}/health`,
+        );
+        return { json: report, text: healthFields(report) };
+      },
+    },
+  ],
+};

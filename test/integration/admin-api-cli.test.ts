@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createOpsRecorder } from '#shared/ops/create-ops-recorder.ts';
+import { NodeSha256 } from '../../cli/admin-api-client.ts';
+import { runCli } from '../../cli/main.ts';
+import { ADMIN_TOKEN, type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('quotagate CLI over the admin API (--api)', () => {
+  let world: AdminWorld;
+  let direct: (...args: string[]) => Promise<Run>;
+  let viaApi: (...args: string[]) => Promise<Run>;
+
+  before(async () => {
+    world = await startAdminWorld();
+    const run =
+      (env: Record<string, string>) =>
+      async (...args: string[]) => {
+        let stdout = '';
+        let stderr = '';
+        const code = await runCli(args, {
+          stdout: { write: (text: string) => (stdout += text) },
+          stderr: { write: (text: string) => (stderr += text) },
+          env,
+          stdin: (async function* () {})(),
+        });
+        return { code, stdout, stderr };
+      };
+    direct = run({ DYNAMODB_ENDPOINT: world.db.endpoint });
+    viaApi = run({ QG_ADMIN_API_URL: world.server.url, QG_ADMIN_TOKEN: ADMIN_TOKEN });
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('prints the same JSON through the API as on the tables', async () => {
+    // Act
+    const created = await viaApi('users', 'create', '--email', 'cli@example.com', '--balance', '2', '--json');
+    const fromApi = await viaApi('users', 'list', '--json');
+    const fromTables = await direct('users', 'list', '--json');
+
+    // Assess
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(JSON.parse(created.stdout).balanceNano, 2_000_000_000);
+    assert.deepEqual(JSON.parse(fromApi.stdout), JSON.parse(fromTables.stdout));
+  });
+
+  it('shows a new key once, with the note to copy it, in text mode', async () => {
+    // Prepare
+    const [user] = JSON.parse((await direct('users', 'list', '--json')).stdout) as { id: string }[];
+
+    // Act
+    const result = await viaApi('keys', 'create', '--user', user?.id ?? '', '--name', 'ci');
+
+    // Assess
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Key:\s+sk-qg-/);
+    assert.match(result.stdout, /only time it is shown/);
+  });
+
+  it('refuses bad input with the same sentence and exit code 2 in both modes', async () => {
+    const api = await viaApi('users', 'create', '--email', 'not-an-email');
+    const tables = await direct('users', 'create', '--email', 'not-an-email');
+    assert.equal(api.code, 2);
+    assert.equal(api.stderr, tables.stderr);
+  });
+
+  it('reports a stale --if-version as a conflict (exit 1)', async () => {
+    // Prepare
+    const [user] = JSON.parse((await direct('users', 'list', '--json')).stdout) as {
+      id: string;
+      version: number;
+    }[];
+    await viaApi('users', 'set', user?.id ?? '', '--concurrency', '3', '--if-version', String(user?.version));
+
+    // Act
+    const stale = await viaApi(
+      'users',
+      'set',
+      user?.id ?? '',
+      '--concurrency',
+      '4',
+      '--if-version',
+      String(user?.version),
+    );
+
+    // Assess
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /was changed by someone else/);
+  });
+
+  it('scrubs the admin token from errors and says when it is refused', async () => {
+    const result = await viaApi('users', 'list', '--admin-token', 'wrong-token-value-123');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /refused the credentials \(401\)/);
+    assert.ok(!result.stderr.includes('wrong-token-value-123'));
+  });
+
+  it('says plainly when the admin API cannot be reached', async () => {
+    const result = await viaApi('users', 'list', '--api', 'http://127.0.0.1:1');
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /Cannot reach the admin API at http:\/\/127\.0\.0\.1:1 — is `npm start` running\?/,
+    );
+  });
+
+  it('refuses --api together with table flags', async () => {
+    const result = await viaApi('users', 'list', '--api', world.server.url, '--stage', 'prod');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot be combined with --stage/);
+  });
+
+  it('reads ops errors, usage and account health alike on the tables and through the API', async () => {
+    // Prepare
+    const account = JSON.parse(
+      (
+        await direct(
+          'accounts',
+          'create',
+          '--type',
+          'apikey',
+          '--name',
+          'ops',
+          '--api-key',
+          'sk-ops-0123456789',
+          '--json',
+        )
+      ).stdout,
+    ) as { id: string };
+    await createOpsRecorder({
+      client: world.client,
+      tables: world.tables,
+      logger: { error: () => {} },
+    }).recordError({
+      requestId: 'req_cli1',
+      at: Date.now() - 1000,
+      route: '/v1/responses',
+      method: 'POST',
+      status: 503,
+      errorType: 'upstream_error',
+      message: 'Upstream service overloaded, please retry later',
+      accountId: account.id,
+      latencyMs: 12,
+    });
+
+    for (const args of [
+      ['ops', 'errors', '--status', '5xx'],
+      ['ops', 'usage', '--by', 'account', '--id', account.id],
+      ['ops', 'health', account.id],
+    ]) {
+      // Act
+      const [onTables, throughApi] = [await direct(...args, '--json'), await viaApi(...args, '--json')];
+      const text = await viaApi(...args);
+
+      // Assess
+      assert.equal(onTables.code, 0, onTables.stderr);
+      assert.deepEqual(JSON.parse(throughApi.stdout), JSON.parse(onTables.stdout), args.join(' '));
+      assert.equal(text.code, 0, text.stderr);
+    }
+    const errors = await viaApi('ops', 'errors');
+    assert.match(errors.stdout, /503\s+upstream_error\s+POST \/v1\/responses/);
+    assert.match((await viaApi('ops', 'health', account.id)).stdout, /In flight:\s+0 of 10/);
+  });
+
+  describe('against the deployed API (no token): SigV4', () => {
+    it('signs with the NodeSha256 the signer is given, matching the AWS get-vanilla test vector', async () => {
+      // Prepare
+      const signer = new SignatureV4({
+        service: 'service',
+        region: 'us-east-1',
+        credentials: {
+          accessKeyId: 'AKIDEXAMPLE',
+          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        },
+        sha256: NodeSha256,
+        applyChecksum: false,
+      });
+
+      // Act
+      const signed = await signer.sign(
+        {
+          method: 'GET',
+          protocol: 'https:',
+          hostname: 'example.amazonaws.com',
+          path: '/',
+          query: {},
+          headers: { host: 'example.amazonaws.com' },
+        },
+        { signingDate: new Date('2015-08-30T12:36:00Z') },
+      );
+
+      // Assess
+      assert.equal(
+        signed.headers.authorization,
+        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
+          'SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+      );
+    });
+
+    it('sends requests signed for the lambda service in the given region, with AWS credentials from the environment', async () => {
+      // Prepare: a server standing in for the Function URL, and credentials in the environment
+      let seen: IncomingHttpHeaders | undefined;
+      const server = createServer((request, response) => {
+        seen = request.headers;
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTSIGNING';
+      process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-key';
+      try {
+        // Act
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const result = await direct('users', 'list', '--api', url, '--region', 'eu-west-1');
+
+        // Assess
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stdout.trim(), '(none)');
+        assert.match(
+          String(seen?.authorization),
+          /^AWS4-HMAC-SHA256 Credential=AKIDTESTSIGNING\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+        );
+        assert.match(String(seen?.['x-amz-date']), /^\d{8}T\d{6}Z$/);
+      } finally {
+        process.env.AWS_ACCESS_KEY_ID = saved.id;
+        process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+        if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+        if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+        server.close();
+      }
+    });
+  });
+});
