@@ -20,6 +20,7 @@ import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
 import { installAwsLambdaShim } from './awslambda-shim.ts';
 import { BusUsagePublisher } from './bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
@@ -48,6 +49,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Powertools log level of the gateway (DEBUG, INFO, WARN, ERROR, SILENT); default INFO. */
   logLevel?: string;
+  /**
+   * Also serve the admin API on its own port behind a bearer token (QG_ADMIN_TOKEN, else a
+   * generated one: print `stack.admin.token` when `stack.admin.generatedToken`).
+   */
+  admin?: { port?: number; token?: string };
 }
 
 export interface LocalStack {
@@ -59,6 +65,8 @@ export interface LocalStack {
   bus: InProcessEventBus;
   /** The EMF metric documents the gateway produced, newest last. */
   metrics: EmfOutput[];
+  /** The admin API, when `options.admin` asked for it. */
+  admin?: RunningAdminServer;
   close(): Promise<void>;
 }
 
@@ -108,6 +116,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       error: (message, attributes = {}) => logger.error(message, attributes as never),
     },
   });
+  const admin = options.admin
+    ? await startAdminServer({
+        client,
+        tables: settings.tables,
+        port: options.admin.port ?? 0,
+        ...(options.admin.token ? { token: options.admin.token } : {}),
+        logger: new Logger({ serviceName: 'quotagate-admin', logLevel }),
+      })
+    : undefined;
   return {
     url: server.url,
     dynamo,
@@ -116,7 +133,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     deps,
     bus,
     metrics,
+    ...(admin ? { admin } : {}),
     async close() {
+      await admin?.close();
       await server.close();
       await bus.drain();
       client.destroy();
