@@ -17,6 +17,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
+import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
@@ -29,6 +30,9 @@ import { startFunctionUrlServer } from './function-url-server.ts';
 
 /** Metric documents and bus events kept for inspection; a long `npm start` must not grow forever. */
 const HISTORY_LIMIT = 10_000;
+
+/** As the stack's EventBridge schedules: every five minutes. */
+const SCHEDULE_INTERVAL_MS = 5 * 60 * 1000;
 
 /** The recorder Lambda's timeout in the stack, less its safety margin. */
 const RECORDER_DEADLINE_MS = 25_000;
@@ -104,6 +108,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     { name: 'recorder' },
   );
+  // The stack's 5-minute schedules: OAuth tokens due soon, and usage events parked by the gateway.
+  const tokens = createTokenRefresh({ client, tables: settings.tables, settings, logger });
+  const schedules = setInterval(() => {
+    tokens
+      .refreshExpiringTokens()
+      .catch((error: unknown) => logger.error('token refresh failed', { error: String(error) }));
+    recorder
+      .drainParked()
+      .catch((error: unknown) => logger.error('parked drain failed', { error: String(error) }));
+  }, SCHEDULE_INTERVAL_MS).unref();
   installAwsLambdaShim();
   // middy reads the global `awslambda` when the handler is created, so import after the shim.
   const { createGatewayHandler } = await import('../functions/gateway/create-handler.ts');
@@ -135,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     metrics,
     ...(admin ? { admin } : {}),
     async close() {
+      clearInterval(schedules);
       await admin?.close();
       await server.close();
       await bus.drain();
