@@ -44,8 +44,11 @@ export interface BenchChild {
   /** What the child sent with its `ready` message (its URL, endpoint, …). */
   readonly info: Record<string, unknown>;
   call<T>(type: string, payload?: unknown): Promise<T>;
-  /** Lines the child wrote to stdout or stderr (the last few), and how many in all. */
-  output(): { lines: string[]; count: number };
+  /**
+   * Lines the child wrote to stdout or stderr (the last few), how many in all, and how many
+   * embedded-metric (EMF) lines it wrote besides, which are neither kept nor counted as lines.
+   */
+  output(): { lines: string[]; count: number; metricLines: number };
   /** Asks the child to close its servers and exit; kills it if it has not within 5 s. */
   stop(): Promise<void>;
 }
@@ -72,9 +75,15 @@ export async function forkBenchChild(
   });
   const lines: string[] = [];
   let count = 0;
+  let metricLines = 0;
   const keep = (data: Buffer) => {
     for (const line of data.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
+      // CloudWatch embedded-metric lines are the gateway's metrics, not log messages.
+      if (line.startsWith('{"_aws"')) {
+        metricLines += 1;
+        continue;
+      }
       count += 1;
       lines.push(line);
       if (lines.length > KEPT_LINES) lines.shift();
@@ -119,7 +128,7 @@ export async function forkBenchChild(
         child.send({ callId, type, payload } satisfies CallMessage);
       });
     },
-    output: () => ({ lines: [...lines], count }),
+    output: () => ({ lines: [...lines], count, metricLines }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       await stopChild(child, exited);

@@ -41,6 +41,8 @@ export interface PhaseResult extends Scenario {
     dynamo: DynamoSummary;
     /** Lines the gateway process logged during the phase (WARN and above). */
     logLines: number;
+    /** CloudWatch embedded-metric lines written per request (they cost CPU too). */
+    metricLinesPerRequest: number;
   };
 }
 

@@ -146,6 +146,7 @@ function patternLines(results: readonly PhaseResult[]): string {
 
 export function formatReport(results: readonly PhaseResult[], budget: BudgetCheck, heading: string): string {
   const gatewayLogs = results.reduce((sum, result) => sum + (result.gateway?.logLines ?? 0), 0);
+  const metricLines = results.map((result) => result.gateway?.metricLinesPerRequest ?? 0);
   return [
     heading,
     '',
@@ -163,8 +164,8 @@ export function formatReport(results: readonly PhaseResult[], budget: BudgetChec
     '',
     `Budget (warm, uncontended: ≤ 3 round trips before upstream, ≤ 8 DynamoDB requests in all): ${budget.pass ? 'PASS' : 'FAIL'}`,
     ...budget.lines.map((line) => `  ${line}`),
-    ...(gatewayLogs > 0
-      ? ['', `The gateway logged ${gatewayLogs} lines (WARN or above) during the phases.`]
-      : []),
+    '',
+    `The gateway logged ${gatewayLogs} lines (WARN or above) during the phases, and wrote ` +
+      `${fixed(Math.max(...metricLines))} embedded-metric lines per request at most.`,
   ].join('\n');
 }

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const name = `${scenario.mode}-c${scenario.concurrency}-${scenario.user ?? 'direct'}`;
     await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup), agent);
     await Promise.all([mock.call('reset'), gateway.call('reset')]);
-    const logsBefore = gateway.output().count;
+    const outputBefore = gateway.output();
     const usage = () =>
       Promise.all([gateway, dynamo, mock].map((child) => child.call<ProcessUsage>('usage')));
     const before = await usage();
@@ -169,7 +169,9 @@ async function main(): Promise<void> {
               maxRssMb: gatewayUsage.maxRssBytes / MIB,
               heapAfterGcMb: heapAfterGc / MIB,
               dynamo: dynamoSummary,
-              logLines: gateway.output().count - logsBefore,
+              logLines: gateway.output().count - outputBefore.count,
+              metricLinesPerRequest:
+                (gateway.output().metricLines - outputBefore.metricLines) / Math.max(1, n),
             },
           }
         : {}),
