@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ApiKey } from '#shared/domain/types.ts';
+import type { UsageRecord } from '#shared/recorder/usage-record.ts';
+import { CSV_COLUMNS, csvRow, daysBetween } from '#shared/usage/export.ts';
+import { runUsageCommand } from '../../cli/commands/usage.ts';
+import { KEYS, type RecorderWorld, startRecorderWorld, T0, usageEvent } from './recorder-harness.ts';
+
+const HOUR = 3_600_000;
+
+class Capture {
+  text = '';
+  constructor(readonly isTTY = false) {}
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+describe('quotagate usage export', () => {
+  let world: RecorderWorld;
+  let target: string[];
+
+  async function run(args: string[], stderrIsTTY = false) {
+    const stdout = new Capture();
+    const stderr = new Capture(stderrIsTTY);
+    const code = await runUsageCommand([...args, ...target], { stdout, stderr, env: {} });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  before(async () => {
+    world = await startRecorderWorld();
+    target = [
+      '--endpoint',
+      world.db.endpoint,
+      '--usage-table',
+      world.tables.usage,
+      '--config-table',
+      world.tables.config,
+    ];
+    const recorder = world.runtime();
+    // Records on 25, 26 and 27 November, over several users, keys and accounts.
+    for (let index = 0; index < 12; index += 1) {
+      const startedAt = T0 - 2 * 24 * HOUR + index * 4 * HOUR;
+      await recorder.record(
+        usageEvent(`exp-${String(index).padStart(2, '0')}`, KEYS[index % 3] as ApiKey, {
+          startedAt: new Date(startedAt).toISOString(),
+          endedAt: new Date(startedAt + 2000).toISOString(),
+          accountId: index % 2 === 0 ? 'a_1' : 'a_2',
+        }),
+      );
+    }
+  });
+  after(() => world.close());
+
+  it('streams every record of the range as CSV, oldest first, the end day included', async () => {
+    const { code, stdout, stderr } = await run(['export', '--from', '2026-11-25', '--to', '2026-11-27']);
+    const lines = stdout.trimEnd().split('\n');
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+    assert.equal(lines[0], CSV_COLUMNS.join(','));
+    assert.equal(lines.length, 1 + 12);
+    const ids = lines.slice(1).map((line) => line.split(',')[0]);
+    assert.deepEqual(ids, [...ids].sort());
+  });
+
+  it('treats an ISO --to as exclusive and filters by user, key and account', async () => {
+    const isoRange = [
+      'export',
+      '--from',
+      '2026-11-26T00:00:00Z',
+      '--to',
+      '2026-11-27T00:00:00Z',
+      '--format',
+      'jsonl',
+    ];
+    const day = await run(isoRange);
+    const records = day.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as UsageRecord);
+    assert.ok(records.length > 0);
+    assert.ok(records.every((record) => record.day === '2026-11-26' && record.state === 'applied'));
+    assert.ok(records.every((record) => !('pk' in record) && !('leaseOwner' in record)));
+
+    const filtered = await run([
+      'export',
+      '--from',
+      '2026-11-25',
+      '--to',
+      '2026-11-27',
+      '--format',
+      'jsonl',
+      '--user',
+      'u_1',
+      '--account',
+      'a_1',
+    ]);
+    const kept = filtered.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as UsageRecord);
+    assert.ok(kept.length > 0);
+    assert.ok(kept.every((record) => record.userId === 'u_1' && record.accountId === 'a_1'));
+    const byKey = await run(['export', '--from', '2026-11-25', '--to', '2026-11-27', '--key', 'k_2']);
+    assert.equal(byKey.stdout.trimEnd().split('\n').length, 1 + 4);
+  });
+
+  it('writes to a file and keeps a progress line on a terminal', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'qg-export-'));
+    try {
+      const file = join(folder, 'usage.csv');
+      const { code, stdout, stderr } = await run(
+        ['export', '--from', '2026-11-25', '--to', '2026-11-27', '--out', file],
+        true,
+      );
+      assert.equal(code, 0);
+      assert.equal(stdout, '');
+      assert.match(stderr, /\rExported 12 records\./);
+      assert.equal((await readFile(file, 'utf8')).trimEnd().split('\n').length, 13);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bad command line with exit code 2 and says why', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['export', '--from', '2026-11-25', '--to', '2026-11-27', '--format', 'xml'],
+        /--format must be csv or jsonl/,
+      ],
+      [['export', '--from', 'last week', '--to', '2026-11-27'], /--from must be a day/],
+      [['export', '--from', '2026-11-27', '--to', '2026-11-25'], /--to must come after --from/],
+      [['export', '--to', '2026-11-27'], /--from and --to are required/],
+      [['export', '--from', '2026-11-25', '--to', '2026-11-27', '--colour'], /Unknown option/],
+      [['rewrite-history'], /has no command/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await run(args);
+      assert.equal(code, 2, args.join(' '));
+      assert.match(stderr, message);
+    }
+  });
+
+  it('records parked events with replay-parked', async () => {
+    const recorder = world.runtime();
+    await recorder.parked.park(usageEvent('exp-parked', KEYS[1] as ApiKey), 'ThrottlingException');
+    const { code, stdout } = await run(['replay-parked']);
+    assert.equal(code, 0);
+    assert.match(stdout, /Recorded 1 parked usage event\(s\); 0 could not be recorded/);
+    assert.ok((await world.records()).some((record) => record.requestId === 'exp-parked'));
+  });
+});
+
+describe('export formatting', () => {
+  it('lists every UTC day a range touches', () => {
+    const day = (text: string) => Date.parse(text);
+    assert.deepEqual(daysBetween(day('2026-11-29T23:00:00Z'), day('2026-12-01T00:00:00Z')), [
+      '2026-11-29',
+      '2026-11-30',
+    ]);
+    assert.deepEqual(daysBetween(day('2026-11-29T00:00:00Z'), day('2026-11-29T00:00:00Z')), []);
+  });
+
+  it('quotes CSV cells that hold commas, quotes or line breaks, and leaves absent fields empty', () => {
+    const row = csvRow({
+      requestId: 'a,b',
+      modelRequested: 'say "hi"',
+      cutShortReason: undefined,
+    } as unknown as UsageRecord);
+    const cells = row.split(',');
+    assert.equal(cells[0], '"a');
+    assert.ok(row.startsWith('"a,b",'));
+    assert.ok(row.includes('"say ""hi"""'));
+    assert.equal(row.split(',').length, CSV_COLUMNS.length + 1);
+  });
+});
