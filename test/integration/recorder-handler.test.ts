@@ -1,0 +1,98 @@
+/**
+ * The recorder's Lambda handler as Lambda runs it: an EventBridge rule-target event in, with a
+ * Lambda context, configured through the environment the stack sets; DynamoDB is dynalite.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { ApiKey } from '#shared/domain/types.ts';
+import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
+import { InvalidUsageEventError } from '#shared/recorder/usage-event-input.ts';
+import { keys } from '#shared/tables/keys.ts';
+import { KEYS, type RecorderWorld, startRecorderWorld, usageEvent } from './recorder-harness.ts';
+
+type Handler = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
+
+function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'quotagate-test-recorder',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:quotagate-test-recorder',
+    memoryLimitInMB: '256',
+    awsRequestId: 'invocation-1',
+    logGroupName: '/aws/lambda/quotagate-test-recorder',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+function envelope(detailType: string, source: string, detail: unknown): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id: 'evt-1',
+    'detail-type': detailType,
+    source,
+    account: '123456789012',
+    time: '2026-11-27T12:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
+}
+
+describe('the recorder Lambda handler', () => {
+  let world: RecorderWorld;
+  let handler: Handler;
+
+  before(async () => {
+    world = await startRecorderWorld();
+    Object.assign(process.env, {
+      DYNAMODB_ENDPOINT: world.db.endpoint,
+      AWS_REGION: 'local',
+      QG_CONFIG_TABLE: world.tables.config,
+      QG_USAGE_TABLE: world.tables.usage,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    ({ handler } = (await import('../../functions/recorder/handler.ts')) as { handler: Handler });
+  });
+  after(() => world.close());
+
+  it('records a usage event delivered by the EventBridge rule, once however often it comes', async () => {
+    // Prepare
+    const event = envelope(
+      USAGE_EVENT_DETAIL_TYPE,
+      USAGE_EVENT_SOURCE,
+      usageEvent('lambda-1', KEYS[0] as ApiKey),
+    );
+
+    // Act
+    const first = await handler(event, lambdaContext());
+    const again = await handler(event, lambdaContext());
+
+    // Assess
+    assert.deepEqual(first, { outcome: 'recorded', requestId: 'lambda-1' });
+    assert.deepEqual(again, { outcome: 'duplicate', requestId: 'lambda-1' });
+    assert.equal((await world.getItem('usage', keys.usageRecord('lambda-1')))?.state, 'applied');
+  });
+
+  it('throws on an event it cannot record, so Lambda retries and dead-letters it', async () => {
+    const foreign = envelope('Something Else', 'someone.else', {});
+    await assert.rejects(handler(foreign, lambdaContext()), InvalidUsageEventError);
+  });
+
+  it('drains the parked events when the schedule invokes it', async () => {
+    // Prepare
+    await world.runtime().parked.park(usageEvent('lambda-parked', KEYS[1] as ApiKey), 'ThrottlingException');
+
+    // Act
+    const summary = await handler(envelope('Scheduled Event', 'aws.events', {}), lambdaContext());
+
+    // Assess
+    assert.deepEqual(summary, { recorded: 1, failed: 0, more: false });
+    assert.equal((await world.getItem('usage', keys.usageRecord('lambda-parked')))?.state, 'applied');
+  });
+});
