@@ -38,8 +38,8 @@ import {
 } from '../../recorder/usage-record.ts';
 import type { TableNames } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import { accountEffect } from './usage-ledger-account.ts';
 import {
-  accountEffect,
   aggregateEffect,
   balanceEffect,
   type EffectTarget,
