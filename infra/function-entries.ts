@@ -6,4 +6,5 @@ export const FUNCTION_ENTRIES = {
   gateway: 'functions/gateway/handler.ts',
   recorder: 'functions/recorder/handler.ts',
   tokenRefresh: 'functions/token-refresh/handler.ts',
+  admin: 'functions/admin/handler.ts',
 } as const;

@@ -11,6 +11,7 @@
  */
 import { CfnOutput, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AdminApi } from './constructs/admin-api.ts';
 import { Gateway } from './constructs/gateway.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import type { FunctionObservability } from './constructs/quotagate-function.ts';
@@ -34,6 +35,7 @@ export class QuotagateStack extends Stack {
   readonly usage: UsagePipeline;
   readonly monitoring: Monitoring;
   readonly tokenRefresh: TokenRefresh;
+  readonly admin: AdminApi;
 
   constructor(scope: Construct, id: string, props: QuotagateStackProps) {
     const { config } = props;
@@ -63,6 +65,7 @@ export class QuotagateStack extends Stack {
       runtimeEnvironment: config.gatewayEnvironment,
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
+    this.admin = new AdminApi(this, 'AdminApi', { observability, tables: this.tables });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: config.stage,
       gateway: this.gateway,
@@ -88,5 +91,13 @@ export class QuotagateStack extends Stack {
       value: this.usage.deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AdminApiUrl', {
+      description: 'Function URL of the admin API (AWS_IAM: SigV4-signed requests only)',
+      value: this.admin.url.url,
+    });
+    new CfnOutput(this, 'AdminApiInvokePolicyArn', {
+      description: 'Managed policy that lets an IAM role or group call the admin API',
+      value: this.admin.invokePolicy.managedPolicyArn,
+    });
   }
 }

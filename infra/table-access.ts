@@ -19,7 +19,8 @@ export type DynamoAction =
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem';
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Scan';
 
 type IndexName<T extends TableId> = (typeof TABLES)[T]['indexes'][number]['name'];
 
@@ -87,6 +88,36 @@ export const TOKEN_REFRESH_TABLE_ACCESS = {
   state: {
     // The per-account refresh lease: conditional Put to take it, conditional Delete to free it.
     actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  },
+} as const satisfies TableAccess;
+
+/**
+ * The admin API: every admin operation on Config, and reads for its reports (usage aggregates,
+ * live slot leases, ops error records). It never writes State or Usage.
+ */
+export const ADMIN_TABLE_ACCESS = {
+  config: {
+    // PutItem: conditional creates; UpdateItem: versioned changes, balance additions, prices;
+    // DeleteItem: a price override; Query: a user's subscriptions (`USER#<id>` / `SUB#…`);
+    // Scan: a key by its public id and everyone's subscriptions (rare, by hand).
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ],
+    // The USERS, GROUPS, ACCOUNTS, KEYS#<user> and PRICES listings.
+    indexes: { gsi1: ['dynamodb:Query'] },
+  },
+  state: {
+    // An account's live slot leases and wait tickets; the ops error records of a day.
+    actions: ['dynamodb:Query'],
+  },
+  usage: {
+    // Daily aggregates (AGG#<dimension>#<id>) for usage reports.
+    actions: ['dynamodb:Query'],
   },
 } as const satisfies TableAccess;
 

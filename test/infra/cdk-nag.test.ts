@@ -58,6 +58,8 @@ describe('cdk-nag', () => {
     assert.deepEqual(
       acknowledgements(synth).map(({ path, id }) => `${path} ${id}`),
       [
+        'AdminApi/Function Serverless-LambdaDLQ',
+        'AdminApi/Function Serverless-LambdaTracing',
         'Gateway/Function Serverless-LambdaDLQ',
         'Gateway/Function Serverless-LambdaTracing',
         'Tables/State AwsSolutions-DDB3',

@@ -56,11 +56,11 @@ describe('npx cdk synth', () => {
     const manifest = JSON.parse(
       readFileSync(join(outdir, 'Quotagate-dev.assets.json'), 'utf8'),
     ) as AssetManifest;
-    assert.equal(Object.values(manifest.files).filter((file) => file.source.packaging === 'zip').length, 3);
+    assert.equal(Object.values(manifest.files).filter((file) => file.source.packaging === 'zip').length, 4);
   });
 
   it('bundles each function as ESM with a require for CommonJS dependencies, and a source map', () => {
-    for (const path of ['Gateway/Function', 'Usage/Recorder', 'TokenRefresh/Function']) {
+    for (const path of ['Gateway/Function', 'Usage/Recorder', 'TokenRefresh/Function', 'AdminApi/Function']) {
       const code = readFileSync(join(bundleOf(path), 'index.mjs'), 'utf8');
       assert.ok(
         code.startsWith("import { createRequire as quotagateCreateRequire } from 'node:module';"),
@@ -84,11 +84,16 @@ describe('npx cdk synth', () => {
     const tokenRefresh = (await import(
       pathToFileURL(join(bundleOf('TokenRefresh/Function'), 'index.mjs')).href
     )) as { handler?: unknown };
+    const admin = (await import(pathToFileURL(join(bundleOf('AdminApi/Function'), 'index.mjs')).href)) as {
+      handler?: unknown;
+    };
 
     // Assess
     assert.equal(typeof gateway.handler, 'function');
     assert.ok(isStreamifiedHandler(gateway.handler));
     assert.equal(typeof recorder.handler, 'function');
     assert.equal(typeof tokenRefresh.handler, 'function');
+    assert.equal(typeof admin.handler, 'function');
+    assert.ok(!isStreamifiedHandler(admin.handler), 'the admin API answers buffered JSON');
   });
 });

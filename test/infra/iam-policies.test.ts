@@ -66,8 +66,10 @@ function grantsOfRole(template: Template, rolePath: string): string[] {
 /** Every identity-policy statement in the template: role inline policies and AWS::IAM::Policy. */
 function identityStatements(template: Template): Statement[] {
   const statements: Statement[] = [];
-  for (const policy of Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))) {
-    statements.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const policy of Object.values(resourcesOfType(template, type))) {
+      statements.push(...(policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    }
   }
   for (const role of Object.values(resourcesOfType(template, 'AWS::IAM::Role'))) {
     for (const inline of (role.Properties.Policies as Array<{
@@ -142,6 +144,22 @@ describe('IAM: least privilege', () => {
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'logs:CreateLogStream on TokenRefresh/FunctionLogs.Arn',
       'logs:PutLogEvents on TokenRefresh/FunctionLogs.Arn',
+    ]);
+  });
+
+  it('lets the admin API change config and read usage aggregates, slot leases and ops records, nothing else', () => {
+    assert.deepEqual(grantsOfRole(template, 'AdminApi/FunctionRole'), [
+      'dynamodb:DeleteItem on Tables/Config.Arn',
+      'dynamodb:GetItem on Tables/Config.Arn',
+      'dynamodb:PutItem on Tables/Config.Arn',
+      'dynamodb:Query on Tables/Config.Arn',
+      'dynamodb:Query on Tables/Config.Arn/index/gsi1',
+      'dynamodb:Query on Tables/State.Arn',
+      'dynamodb:Query on Tables/Usage.Arn',
+      'dynamodb:Scan on Tables/Config.Arn',
+      'dynamodb:UpdateItem on Tables/Config.Arn',
+      'logs:CreateLogStream on AdminApi/FunctionLogs.Arn',
+      'logs:PutLogEvents on AdminApi/FunctionLogs.Arn',
     ]);
   });
 
