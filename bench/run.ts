@@ -10,7 +10,8 @@
  *
  * Options: `--quick` (a short run to check it works), `--accounts N` (default 3),
  * `--chunk-delay-ms N` between the mock's SSE frames (default 1), `--no-sessions` (send no
- * `session-id`), `--input-kb N` (pad each prompt to about N KB), `--profile` (write a V8 CPU profile of the gateway process under
+ * `session-id`), `--input-kb N` (pad each prompt to about N KB), `--gateway-heap-mb N` (cap the
+ * gateway's V8 old space, to see its memory under a Lambda-sized limit), `--profile` (write a V8 CPU profile of the gateway process under
  * bench/results/profiles/), `--out FILE`.
  */
 import { execFileSync } from 'node:child_process';
@@ -37,6 +38,7 @@ const { values: options } = parseArgs({
     'no-sessions': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'input-kb': { type: 'string', default: '0' },
+    'gateway-heap-mb': { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
 });
@@ -57,6 +59,7 @@ const accounts = Number(options.accounts);
 const chunkDelayMs = Number(options['chunk-delay-ms']);
 const sessions = !options['no-sessions'];
 const inputKb = Number(options['input-kb']);
+const gatewayHeapMb = Number(options['gateway-heap-mb']);
 const settings = loadSettings({ QG_STAGE: 'bench' });
 const children: BenchChild[] = [];
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
@@ -96,7 +99,11 @@ async function main(): Promise<void> {
       BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     },
-    ['--expose-gc', ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])],
+    [
+      '--expose-gc',
+      ...(gatewayHeapMb > 0 ? [`--max-old-space-size=${gatewayHeapMb}`] : []),
+      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ],
   );
   const gatewayUrl = String(gateway.info.url);
   const idle = {
@@ -192,7 +199,8 @@ async function main(): Promise<void> {
     `quotagate bench ${options.quick ? '(quick) ' : ''}— ${startedAt.toISOString()} — ` +
       `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ` +
       `${accounts} accounts, chunk delay ${chunkDelayMs} ms, ${sessions ? 'session-id per worker' : 'no sessions'}, ` +
-      `prompt ${inputKb > 0 ? `≈ ${inputKb} KB` : 'short'}; code ${revision}`,
+      `prompt ${inputKb > 0 ? `≈ ${inputKb} KB` : 'short'}` +
+      `${gatewayHeapMb > 0 ? `, gateway old space ≤ ${gatewayHeapMb} MB` : ''}; code ${revision}`,
     `Machine load average (1 min) ${load.before[0]?.toFixed(1)} before, ${load.after[0]?.toFixed(1)} after; ` +
       `gateway at start (idle, loaded): RSS ${idle.rssMb.toFixed(0)} MB, heap ${idle.heapAfterGcMb.toFixed(1)} MB after GC`,
   ].join('\n');
@@ -220,7 +228,7 @@ async function main(): Promise<void> {
     },
     gatewayAtStart: idle,
     revision,
-    options: { quick: options.quick, accounts, chunkDelayMs, sessions, inputKb, sizes: SIZES },
+    options: { quick: options.quick, accounts, chunkDelayMs, sessions, inputKb, gatewayHeapMb, sizes: SIZES },
     budget,
     results,
   };
