@@ -30,7 +30,6 @@ import { reportRoutes } from './report-routes.ts';
 import type { AdminApiDeps, AdminRoute } from './routes.ts';
 import { userRoutes } from './user-routes.ts';
 
-export const ADMIN_API_PREFIX = '/admin/v1';
 /** No admin request needs more; the largest is an account with its OAuth tokens. */
 export const ADMIN_BODY_LIMIT_BYTES = 256 * 1024;
 
