@@ -8,6 +8,7 @@ import { startLocalStack } from './local-stack.ts';
 
 const port = Number(process.env.PORT ?? 8787);
 const dynamoPort = Number(process.env.QG_DYNALITE_PORT ?? 8788);
+const adminPort = Number(process.env.QG_ADMIN_PORT ?? 8789);
 const dataDir = resolve(process.env.QG_DATA_DIR ?? '.quotagate/data');
 mkdirSync(dataDir, { recursive: true });
 
@@ -16,6 +17,7 @@ const stack = await startLocalStack({
   dynamoPort,
   dataDir,
   logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  admin: { port: adminPort, ...(process.env.QG_ADMIN_TOKEN ? { token: process.env.QG_ADMIN_TOKEN } : {}) },
 });
 
 stack.bus.on(
@@ -32,6 +34,11 @@ console.log(`quotagate is running on the embedded local stack
   Gateway (Function URL):  ${stack.url}
   OpenAI base URL:         ${stack.url}/v1   (or ${stack.url}/openai/v1)
   DynamoDB (dynalite):     ${stack.dynamo.endpoint}   data in ${dataDir}
+  Admin API:               ${stack.admin?.url}/admin/v1   ${
+    stack.admin?.generatedToken
+      ? `token ${stack.admin.token} (set QG_ADMIN_TOKEN to choose one)`
+      : 'token from QG_ADMIN_TOKEN'
+  }
 
 Next, in another terminal:
   1. Add an upstream account (any Responses-compatible server; try the mock: npm run mock-upstream):
