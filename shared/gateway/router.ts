@@ -15,7 +15,7 @@ import { ResponseChannel } from './response-channel.ts';
 import { parseResponsesBody } from './responses-body.ts';
 import { serveResponses } from './serve-responses.ts';
 
-/** What a route learned about the request that the router reports at its end. */
+/** What the router reports at the request's end. */
 interface RouteState {
   route: string;
   caller?: Caller;
@@ -26,21 +26,18 @@ interface RouteState {
 type RouteHandler = (
   request: GatewayRequest,
   deps: GatewayDeps,
+  caller: Caller,
   state: RouteState,
 ) => Promise<GatewayResponse>;
 
 interface Route {
   method: string;
+  /** Routes open to anyone (health); every other route authenticates the key first. */
+  public?: boolean;
   handle: RouteHandler;
 }
 
-async function responses(
-  request: GatewayRequest,
-  deps: GatewayDeps,
-  state: RouteState,
-): Promise<GatewayResponse> {
-  const caller = await authenticate(request.headers, deps.directory);
-  state.caller = caller;
+const responses: RouteHandler = async (request, deps, caller, state) => {
   const body = parseResponsesBody(request.body, deps.settings.bodyLimitBytes);
   deps.checkEligibility(caller, body.model, deps.now());
   const channel = new ResponseChannel();
@@ -59,34 +56,15 @@ async function responses(
       channel.end();
     });
   return channel.response;
-}
+};
 
-async function models(
-  request: GatewayRequest,
-  deps: GatewayDeps,
-  state: RouteState,
-): Promise<GatewayResponse> {
-  state.caller = await authenticate(request.headers, deps.directory);
-  return jsonResponse(200, await listModels(state.caller, deps), request.requestId);
-}
+const models: RouteHandler = async (request, deps, caller) =>
+  jsonResponse(200, await listModels(caller, deps), request.requestId);
 
-async function usage(
-  request: GatewayRequest,
-  deps: GatewayDeps,
-  state: RouteState,
-): Promise<GatewayResponse> {
-  const caller = await authenticate(request.headers, deps.directory);
-  state.caller = caller;
-  return jsonResponse(
-    200,
-    await usageReport({ ...caller, now: deps.now() }, deps.usageReader),
-    request.requestId,
-  );
-}
+const usage: RouteHandler = async (request, deps, caller) =>
+  jsonResponse(200, await usageReport({ ...caller, now: deps.now() }, deps.usageReader), request.requestId);
 
-async function health(request: GatewayRequest): Promise<GatewayResponse> {
-  return jsonResponse(200, { status: 'ok' }, request.requestId);
-}
+const health: RouteHandler = async (request) => jsonResponse(200, { status: 'ok' }, request.requestId);
 
 const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/responses': { method: 'POST', handle: responses },
@@ -95,7 +73,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/openai/v1/models': { method: 'GET', handle: models },
   '/v1/usage': { method: 'GET', handle: usage },
   '/openai/v1/usage': { method: 'GET', handle: usage },
-  '/health': { method: 'GET', handle: health },
+  '/health': { method: 'GET', public: true, handle: health },
 };
 
 export async function handleGatewayRequest(
@@ -119,7 +97,8 @@ export async function handleGatewayRequest(
       failure = new GatewayError(405, 'invalid_request_error', message);
       response = errorResponse(failure, request.requestId, { allow: route.method });
     } else {
-      response = await route.handle(request, deps, state);
+      if (!route.public) state.caller = await authenticate(request.headers, deps.directory);
+      response = await route.handle(request, deps, state.caller as Caller, state);
     }
   } catch (error) {
     if (error instanceof GatewayError) failure = error;
