@@ -11,8 +11,9 @@
  * Options: `--quick` (a short run to check it works), `--accounts N` (default 3),
  * `--chunk-delay-ms N` between the mock's SSE frames (default 1), `--no-sessions` (send no
  * `session-id`), `--input-kb N` (pad each prompt to about N KB), `--gateway-heap-mb N` (cap the
- * gateway's V8 old space, to see its memory under a Lambda-sized limit), `--profile` (write a V8 CPU profile of the gateway process under
- * bench/results/profiles/), `--out FILE`.
+ * gateway's V8 old space, to see its memory under a Lambda-sized limit), `--profile` (write a V8
+ * CPU profile of the gateway process under bench/results/profiles/), `--out FILE`.
+ * docs/benchmarks.md explains every figure.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -242,7 +243,8 @@ async function main(): Promise<void> {
 /** The commit measured, marked `+changes` when the gateway's code differs from it. */
 function codeRevision(): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const changed = git('status', '--porcelain', '--', 'shared', 'functions', 'local') !== '';
     return `${git('rev-parse', '--short', 'HEAD')}${changed ? '+changes' : ''}`;
   } catch {
