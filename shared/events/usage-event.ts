@@ -33,6 +33,11 @@ export interface UsageEventDetail {
   endedAt: string;
   userId: string;
   apiKeyId: string;
+  /**
+   * SHA-256 of the key, the key item's own key in the Config table, so the recorder charges the
+   * key's quota without an (eventually consistent) index lookup. Not the secret.
+   */
+  apiKeyHash?: string;
   groupId: string;
   accountId: string;
   billingMode: BillingMode;

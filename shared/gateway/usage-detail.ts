@@ -25,6 +25,7 @@ export function usageDetailOf(
     endedAt: new Date(endedAt).toISOString(),
     userId: caller.user.id,
     apiKeyId: caller.key.id,
+    apiKeyHash: caller.key.hash,
     groupId: caller.group.id,
     accountId: served.accountId,
     billingMode: caller.group.billingMode,

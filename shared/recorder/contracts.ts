@@ -43,6 +43,8 @@ export interface LedgerEffect {
 /** Data for the effects that is not part of the record (it does not go to finance). */
 export interface EffectContext {
   codexUsage: CodexUsageSnapshot | undefined;
+  /** The key's SHA-256 (its Config item key), when the event carried it: no index lookup needed. */
+  apiKeyHash?: string;
 }
 
 export interface UsageLedger {

@@ -150,6 +150,7 @@ async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<Us
   const { deps, guard, lease, now } = delivery;
   const effects = deps.ledger.effectsOf(record, {
     codexUsage: codexUsageSnapshot(delivery.detail.codexHeaders, Date.parse(record.endedAt)),
+    ...(delivery.detail.apiKeyHash ? { apiKeyHash: delivery.detail.apiKeyHash } : {}),
   });
   try {
     const results = await applyAll(effects, guard);

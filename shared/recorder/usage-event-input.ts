@@ -92,6 +92,9 @@ export function validateUsageDetail(value: unknown): UsageEventDetail {
   if (!isRecord(usage)) fail(id, 'usage is missing');
   for (const field of TOKEN_FIELDS)
     if (!isCount(usage[field])) fail(id, `usage.${field} must be a non-negative integer`);
+  if (value.apiKeyHash !== undefined && !/^[0-9a-f]{64}$/.test(String(value.apiKeyHash))) {
+    fail(id, 'apiKeyHash must be a SHA-256 hex digest');
+  }
   if (value.codexHeaders !== undefined) {
     const headers = value.codexHeaders;
     if (!isRecord(headers) || Object.values(headers).some((header) => typeof header !== 'string')) {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { listApiKeys } from '#shared/admin/api-keys.ts';
 import { getUser } from '#shared/admin/users.ts';
 import { computeCost, multiplierToPpm } from '#shared/billing/cost.ts';
 import { BUILTIN_PRICES } from '#shared/billing/price-table.ts';
@@ -49,6 +50,8 @@ describe('billing through the gateway', () => {
     const user = await getUser(e2e.admin, userId);
     assert.ok(expected.chargeNano > 0);
     assert.equal(user.balanceNano, 5_000_000_000 - expected.chargeNano);
+    const [key] = await listApiKeys(e2e.admin, userId);
+    assert.equal(key?.usedNano, expected.chargeNano, 'the key is charged too, found by its hash');
 
     const report = (await fetch(`${e2e.stack.url}/v1/usage`, {
       headers: { authorization: `Bearer ${secret}` },

@@ -233,7 +233,10 @@ export class DynamoUsageLedger implements UsageLedger {
         : skipped('subscription'),
       billed > 0
         ? deferredEffect('keyQuota', async () => {
-            const key = await this.#keyItem(record.userId, record.apiKeyId);
+            // The hash names the item directly; older events without it go through the index.
+            const key = context.apiKeyHash
+              ? keys.apiKey(context.apiKeyHash)
+              : await this.#keyItem(record.userId, record.apiKeyId);
             return key && keyQuotaEffect(config(key), id, billed);
           })
         : skipped('keyQuota'),
