@@ -1,66 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
-
-interface AccountJson {
-  id: string;
-  name: string;
-  type: string;
-  baseUrl?: string;
-  status: string;
-  priority: number;
-  concurrency: number;
-  groupIds: string[];
-  modelMapping: Record<string, string>;
-  health: { state: string; reason?: string; until?: number };
-  tokenExpiresAt?: string;
-  version: number;
-  credentials?: unknown;
-}
-
-const UPSTREAM_KEY = 'sk-upstream-very-secret-4242';
-const ACCESS_TOKEN = 'eyJ-access-token-secret-777';
-const REFRESH_TOKEN = 'rt-refresh-token-secret-888';
+import { type AccountJson, startAccountsWorld } from './cli-accounts-world.ts';
+import type { CliWorld } from './cli-harness.ts';
 
 describe('quotagate accounts: changing them', () => {
   let world: CliWorld;
   let apikeyAccount: AccountJson;
   let oauthAccount: AccountJson;
   before(async () => {
-    world = await startCliWorld();
-    await world.ok('groups', 'create', '--id', 'pro', '--name', 'Pro');
-    apikeyAccount = await world.ok<AccountJson>(
-      'accounts',
-      'create',
-      '--type',
-      'apikey',
-      '--name',
-      'platform',
-      '--base-url',
-      'http://127.0.0.1:9000/',
-      '--api-key',
-      UPSTREAM_KEY,
-      '--map',
-      'gpt-5=gpt-5.1-codex',
-    );
-    oauthAccount = await world.ok<AccountJson>(
-      'accounts',
-      'create',
-      '--type',
-      'oauth',
-      '--name',
-      'codex-1',
-      '--access-token',
-      ACCESS_TOKEN,
-      '--refresh-token',
-      REFRESH_TOKEN,
-      '--chatgpt-account-id',
-      'chatgpt-acc-1',
-      '--expires-at',
-      '2099-07-01T00:00:00Z',
-      '--groups',
-      'pro,default',
-    );
+    ({ world, apikeyAccount, oauthAccount } = await startAccountsWorld());
   });
   after(async () => {
     await world.close();
