@@ -5,16 +5,15 @@ import {
   logicalIdByPath,
   resourcesOfType,
   type SynthesisedQuotagate,
-  synthQuotagate,
+  synthTestStack,
+  TEST_STAGE,
 } from './support/synth-quotagate.ts';
-
-const STAGE = 'test';
 
 describe('QuotagateStack: the admin API', () => {
   let synth: SynthesisedQuotagate;
   let adminId: string;
   before(() => {
-    synth = synthQuotagate({ stage: STAGE, logRetentionDays: 14 });
+    synth = synthTestStack();
     adminId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'AdminApi/Function/Resource');
   });
 
@@ -51,7 +50,7 @@ describe('QuotagateStack: the admin API', () => {
       Timeout: 30,
       Environment: {
         Variables: Match.objectEquals({
-          QG_STAGE: STAGE,
+          QG_STAGE: TEST_STAGE,
           POWERTOOLS_SERVICE_NAME: 'admin',
           POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
           POWERTOOLS_LOG_LEVEL: 'INFO',

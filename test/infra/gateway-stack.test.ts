@@ -5,15 +5,14 @@ import {
   logicalIdByPath,
   resourcesOfType,
   type SynthesisedQuotagate,
-  synthQuotagate,
+  synthTestStack,
+  TEST_STAGE,
 } from './support/synth-quotagate.ts';
-
-const STAGE = 'test';
 
 describe('QuotagateStack: the gateway function and logging', () => {
   let synth: SynthesisedQuotagate;
   before(() => {
-    synth = synthQuotagate({ stage: STAGE, leaseSeconds: 45, logRetentionDays: 14 });
+    synth = synthTestStack();
   });
 
   describe('gateway function', () => {
@@ -57,7 +56,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
         Description: Match.stringLikeRegexp('gateway'),
         Environment: {
           Variables: Match.objectEquals({
-            QG_STAGE: STAGE,
+            QG_STAGE: TEST_STAGE,
             QG_CONFIG_TABLE: tableRef('Config'),
             QG_STATE_TABLE: tableRef('State'),
             QG_USAGE_TABLE: tableRef('Usage'),
@@ -92,7 +91,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
 
     it('reserves concurrency only when the context asks for it', () => {
       // Act
-      const reserved = synthQuotagate({ stage: STAGE, gatewayReservedConcurrency: 25 });
+      const reserved = synthTestStack({ gatewayReservedConcurrency: 25 });
 
       // Assess
       reserved.template.hasResourceProperties('AWS::Lambda::Function', {

@@ -2,15 +2,19 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { TABLES, type TableId, tableNamesForStage } from '#shared/tables/definitions.ts';
-import { logicalIdByPath, type SynthesisedQuotagate, synthQuotagate } from './support/synth-quotagate.ts';
+import {
+  logicalIdByPath,
+  type SynthesisedQuotagate,
+  synthTestStack,
+  TEST_STAGE,
+} from './support/synth-quotagate.ts';
 
-const STAGE = 'test';
-const names = tableNamesForStage(STAGE);
+const names = tableNamesForStage(TEST_STAGE);
 
 describe('QuotagateStack: inventory, tables and outputs', () => {
   let synth: SynthesisedQuotagate;
   before(() => {
-    synth = synthQuotagate({ stage: STAGE, leaseSeconds: 45, logRetentionDays: 14 });
+    synth = synthTestStack();
   });
 
   it('contains exactly the resources of the design, and no others', () => {

@@ -5,23 +5,20 @@ import {
   logicalIdByPath,
   resourcesOfType,
   type SynthesisedQuotagate,
-  synthQuotagate,
+  synthTestStack,
+  TEST_STAGE,
 } from './support/synth-quotagate.ts';
 
-const STAGE = 'test';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ops';
 
 describe('QuotagateStack: OAuth token refresh', () => {
   let synth: SynthesisedQuotagate;
   let functionId: string;
   before(() => {
-    synth = synthQuotagate({
-      stage: STAGE,
-      logRetentionDays: 14,
+    synth = synthTestStack({
       alarmTopicArn: TOPIC,
       oauthTokenUrl: 'https://auth.example.test/oauth/token',
       oauthMaxFailures: 5,
-      leaseSeconds: 45,
     });
     functionId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'TokenRefresh/Function/Resource');
   });
@@ -39,7 +36,7 @@ describe('QuotagateStack: OAuth token refresh', () => {
         Handler: 'index.handler',
         Environment: {
           Variables: Match.objectEquals({
-            QG_STAGE: STAGE,
+            QG_STAGE: TEST_STAGE,
             QG_CONFIG_TABLE: tableRef('Config'),
             QG_STATE_TABLE: tableRef('State'),
             // The OAuth tunables only (cdk.json's, two overridden); the gateway's others mean nothing here.
@@ -55,7 +52,9 @@ describe('QuotagateStack: OAuth token refresh', () => {
           }),
         },
       }),
-      Metadata: Match.objectLike({ 'aws:cdk:path': `Quotagate-${STAGE}/TokenRefresh/Function/Resource` }),
+      Metadata: Match.objectLike({
+        'aws:cdk:path': `Quotagate-${TEST_STAGE}/TokenRefresh/Function/Resource`,
+      }),
     });
   });
 
@@ -76,7 +75,7 @@ describe('QuotagateStack: OAuth token refresh', () => {
     const { Tags: _tags, ...properties } =
       resourcesOfType(synth.template, 'AWS::Events::Rule')[ruleId]?.Properties ?? {};
     assert.deepEqual(properties, {
-      Name: `quotagate-${STAGE}-token-refresh`,
+      Name: `quotagate-${TEST_STAGE}-token-refresh`,
       Description: 'Has the token-refresh function refresh OAuth tokens that expire soon',
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
@@ -136,7 +135,7 @@ describe('QuotagateStack: OAuth token refresh', () => {
 
   it('alarms on the first failed run and notifies the alarm topic', () => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: `quotagate-${STAGE}-token-refresh-errors`,
+      AlarmName: `quotagate-${TEST_STAGE}-token-refresh-errors`,
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],

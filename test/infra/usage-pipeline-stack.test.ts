@@ -6,20 +6,19 @@ import {
   logicalIdByPath,
   resourcesOfType,
   type SynthesisedQuotagate,
-  synthQuotagate,
+  synthTestStack,
+  TEST_STAGE,
 } from './support/synth-quotagate.ts';
-
-const STAGE = 'test';
 
 describe('QuotagateStack: usage pipeline and monitoring', () => {
   let synth: SynthesisedQuotagate;
   before(() => {
-    synth = synthQuotagate({ stage: STAGE, leaseSeconds: 45, logRetentionDays: 14 });
+    synth = synthTestStack();
   });
 
   describe('usage pipeline', () => {
     it('creates the stage bus and a rule on it that selects exactly the gateway usage events', () => {
-      synth.template.hasResourceProperties('AWS::Events::EventBus', { Name: `quotagate-${STAGE}` });
+      synth.template.hasResourceProperties('AWS::Events::EventBus', { Name: `quotagate-${TEST_STAGE}` });
       synth.template.hasResourceProperties('AWS::Events::Rule', {
         EventBusName: { Ref: logicalIdByPath(synth.template, 'AWS::Events::EventBus', 'Usage/Bus/Resource') },
         EventPattern: Match.objectEquals({
@@ -79,7 +78,7 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
       const recorderId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Usage/Recorder/Resource');
       const queueId = logicalIdByPath(synth.template, 'AWS::SQS::Queue', 'Usage/DeadLetterQueue/Resource');
       synth.template.hasResourceProperties('AWS::Events::Rule', {
-        Name: `quotagate-${STAGE}-drain-parked`,
+        Name: `quotagate-${TEST_STAGE}-drain-parked`,
         ScheduleExpression: 'rate(5 minutes)',
         EventBusName: Match.absent(),
         Targets: [
@@ -102,7 +101,7 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
         Timeout: 30,
         Environment: {
           Variables: Match.objectEquals({
-            QG_STAGE: STAGE,
+            QG_STAGE: TEST_STAGE,
             QG_CONFIG_TABLE: {
               Ref: logicalIdByPath(synth.template, 'AWS::DynamoDB::Table', 'Tables/Config/Resource'),
             },
@@ -120,7 +119,7 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
 
     it('encrypts the dead-letter queue, refuses plain HTTP and keeps messages 14 days', () => {
       synth.template.hasResourceProperties('AWS::SQS::Queue', {
-        QueueName: `quotagate-${STAGE}-usage-dlq`,
+        QueueName: `quotagate-${TEST_STAGE}-usage-dlq`,
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
       });
@@ -148,7 +147,7 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
     for (const [name, namespace, metric] of alarms) {
       it(`alarms on the first ${name.replaceAll('-', ' ')}`, () => {
         synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          AlarmName: `quotagate-${STAGE}-${name}`,
+          AlarmName: `quotagate-${TEST_STAGE}-${name}`,
           Namespace: namespace,
           MetricName: metric,
           Threshold: 1,
@@ -163,7 +162,7 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
       const topic = 'arn:aws:sns:eu-west-1:123456789012:quotagate-ops';
 
       // Act
-      const withTopic = synthQuotagate({ stage: STAGE, alarmTopicArn: topic });
+      const withTopic = synthTestStack({ alarmTopicArn: topic });
 
       // Assess
       withTopic.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
@@ -175,7 +174,7 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
 
     it('builds a dashboard named after the stage', () => {
       synth.template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
-        DashboardName: `quotagate-${STAGE}`,
+        DashboardName: `quotagate-${TEST_STAGE}`,
       });
     });
   });

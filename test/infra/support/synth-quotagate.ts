@@ -54,6 +54,23 @@ export function synthQuotagate(
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
+/** The stage the stack tests synthesise: names read `quotagate-test-…`. */
+export const TEST_STAGE = 'test';
+
+/**
+ * The stack the `*-stack.test.ts` files assert on: stage {@link TEST_STAGE}, a 45 s lease and
+ * 14-day log retention (both unlike cdk.json's, so a test shows they come from the context),
+ * plus `overrides`.
+ *
+ * @example
+ * ```ts
+ * before(() => { synth = synthTestStack({ alarmTopicArn: TOPIC }); });
+ * ```
+ */
+export function synthTestStack(overrides: Record<string, unknown> = {}): SynthesisedQuotagate {
+  return synthQuotagate({ stage: TEST_STAGE, leaseSeconds: 45, logRetentionDays: 14, ...overrides });
+}
+
 /** The resources of one CloudFormation type, keyed by logical id. */
 export function resourcesOfType(template: Template, type: string): Record<string, CfnResource> {
   return template.findResources(type) as Record<string, CfnResource>;
