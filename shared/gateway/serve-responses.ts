@@ -5,6 +5,7 @@
  * release every slot and emit the one usage event, before the body ends.
  */
 import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
+import type { Settings } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
 import type { UsageEventDetail } from '../events/usage-event.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
@@ -33,9 +34,14 @@ export async function serveResponses(
   route: string,
 ): Promise<void> {
   const outcome: RequestOutcome = { route, status: 200, failovers: 0 };
-  const deadlineSignal = AbortSignal.timeout(
+  // A timer cleared in `finally`: AbortSignal.timeout would keep every request's signal alive
+  // until its (15-minute) deadline, which a long-running local server cannot afford.
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(
+    () => deadline.abort(new Error('deadline')),
     Math.max(0, request.deadlineAt - deps.now() - DEADLINE_MARGIN_MS),
   );
+  const deadlineSignal = deadline.signal;
   const signal = AbortSignal.any([
     channel.signal,
     deadlineSignal,
@@ -50,8 +56,13 @@ export async function serveResponses(
   const slots: HeldSlot[] = [];
   let served: Served | undefined;
   const sessionHash = deps.sessionHashOf(request.headers, body.json);
-  // Read while the user slot is taken, so stickiness costs no round trip of its own.
+  // Read while the user slot is taken, so neither stickiness nor a config refresh costs a round
+  // trip of its own (the account list and settings come from the cache when it is warm).
   const sticky = sessionHash ? deps.lookupSticky(caller.group.id, sessionHash) : undefined;
+  const settingsRead = deps.directory.getSettings();
+  const accountsRead = deps.directory.listAccounts();
+  // Either may go unawaited when the request ends early; a failure surfaces where it is used.
+  for (const read of [settingsRead, accountsRead]) read.catch(() => {});
   try {
     const waitStartedAt = deps.now();
     slots.push(
@@ -72,6 +83,7 @@ export async function serveResponses(
       sessionHash,
       sticky,
       outcome,
+      settingsRead,
     });
   } catch (error) {
     const reported = await reportError(error, request, channel, deps);
@@ -85,6 +97,7 @@ export async function serveResponses(
     }
     bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));
     await Promise.allSettled(bookkeeping);
+    clearTimeout(deadlineTimer);
     channel.end();
   }
 }
@@ -107,6 +120,7 @@ interface LoopHooks {
   sticky: Promise<StickySession | undefined> | undefined;
   /** What the request did so far, for its metrics and ops record. */
   outcome: RequestOutcome;
+  settingsRead: Promise<Settings>;
 }
 
 async function failoverLoop(
@@ -119,7 +133,7 @@ async function failoverLoop(
 ): Promise<Served | undefined> {
   const excluded = new Set<string>();
   const codex = isCodexClient(request.headers);
-  const settings = await deps.directory.getSettings();
+  const settings = await hooks.settingsRead;
   let lastStatus = 0;
   for (let switches = 0; ; switches++) {
     let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;

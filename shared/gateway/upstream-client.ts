@@ -6,7 +6,9 @@
 import { Agent, type Dispatcher, errors, request } from 'undici';
 import type { UpstreamTarget } from './upstream-request.ts';
 
-const pool = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 0 });
+// Keep-alive needs pipelining ≥ 1 in undici (0 closes every connection after its request);
+// 1 means one request at a time per connection, which is all a streaming proxy wants.
+const pool = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
 
 export interface UpstreamResponse {
   status: number;
