@@ -20,15 +20,13 @@ import { type FunctionObservability, QuotagateFunction } from './quotagate-funct
 import type { QuotagateTables } from './quotagate-tables.ts';
 
 /*
- * Memory: 512 MB, chosen by reasoning until the bench measures it. The gateway is I/O bound: it
- * spends its time waiting on the upstream stream, while CPU goes to parsing the request body (a
- * Codex turn resends the conversation, up to the 10 MiB body limit), hashing the key and
- * relaying SSE chunks. Duration is billed for the whole stream, so memory multiplies the cost of
- * every second spent waiting: 512 MB (about 0.3 vCPU on ARM) parses a 1 MiB body in tens of
- * milliseconds and leaves room for a body at the limit held twice (raw and parsed), without
- * paying for idle CPU during multi-minute streams. `npm run bench` is to report the overhead per
- * request and peak RSS: then take the smallest size whose overhead stops improving, with the
- * peak plus headroom.
+ * Memory: 512 MB, from the bench (docs/benchmarks.md, 2026-11-27). The gateway is I/O bound: it
+ * spent 4.5–8 ms of CPU per request and held a 25–45 MB heap at 32 requests in flight; capping
+ * V8's old space at 128 MB cost no CPU, at 64 MB the collector thrashed. Duration is billed for
+ * the whole upstream stream, so memory multiplies the cost of every second spent waiting: 512 MB
+ * (about 0.3 vCPU on ARM) keeps 4× headroom over that heap plus room for a body at the 6 MB
+ * Function URL limit held twice (raw and parsed), and 1024 MB would double the bill of every
+ * multi-minute stream to save a few milliseconds of CPU.
  */
 const GATEWAY_MEMORY_MB = 512;
 // Timeout: the Function URL maximum. A Codex turn with long reasoning streams for minutes; the
