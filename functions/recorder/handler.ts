@@ -6,23 +6,33 @@
  *
  * The invocation's deadline bounds the recorder's writes (its lease outlives it), so a duplicate
  * delivery can take over a record this invocation left pending only once it can no longer write.
+ *
+ * Every record applied here, drained parked events included, emits one `RecorderLag` EMF line.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { documentClient } from '#shared/store/dynamo/client.ts';
 
 const logger = new Logger({ serviceName: 'recorder' });
+// Namespace and service dimension from the POWERTOOLS_* variables the stack sets.
+const metrics = createRecorderMetrics();
 let runtime: RecorderRuntime | undefined;
 
 /** Writes stop this long before Lambda's own timeout, so no write is in flight when it strikes. */
 const SAFETY_MS = 3000;
 
 function recorder(): RecorderRuntime {
-  runtime ??= createRecorderRuntime({ tables: loadSettings().tables, client: documentClient(), logger });
+  runtime ??= createRecorderRuntime({
+    tables: loadSettings().tables,
+    client: documentClient(),
+    logger,
+    onRecorded: metrics.recorded,
+  });
   return runtime;
 }
 

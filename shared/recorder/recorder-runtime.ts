@@ -24,6 +24,11 @@ export interface RecorderRuntimeOptions {
   client: DynamoDBDocumentClient;
   logger: RecorderLogger;
   now?: () => number;
+  /**
+   * Told every result, drained parked events included; the Lambda emits `RecorderLag` from it.
+   * Must not throw: the record is already written when it runs.
+   */
+  onRecorded?: (result: RecordOutcome) => void;
 }
 
 export interface RecorderRuntime {
@@ -44,8 +49,11 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
     now,
   };
   const parked = new DynamoParkedUsageEvents(options.client, options.tables.usage, now);
-  const record = (event: unknown, deadlineMs?: number) =>
-    recordUsage(event, deadlineMs === undefined ? deps : { ...deps, deadlineMs });
+  const record = async (event: unknown, deadlineMs?: number) => {
+    const result = await recordUsage(event, deadlineMs === undefined ? deps : { ...deps, deadlineMs });
+    options.onRecorded?.(result);
+    return result;
+  };
   return {
     deps,
     parked,
