@@ -10,17 +10,12 @@
  * await overrides.setPrice('gpt-5.1-codex', { inputPicoPerToken: 1_000_000, cachedInputPicoPerToken: 100_000, outputPicoPerToken: 8_000_000 });
  * ```
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_PRICE_MODEL, type PriceOverrideReader } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { queryAll } from './query-pages.ts';
 
 export interface PriceOverride extends ModelPrice {
   /** Lower-case model id, or `*` for the default price. */
@@ -66,31 +61,20 @@ export class DynamoPriceOverrides implements PriceOverrideReader {
   }
 
   async list(): Promise<PriceOverride[]> {
-    const overrides: PriceOverride[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :list',
-          ExpressionAttributeValues: { ':list': LIST.prices },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        overrides.push({
-          model: item.model as string,
-          inputPicoPerToken: item.inputPicoPerToken as number,
-          cachedInputPicoPerToken: item.cachedInputPicoPerToken as number,
-          outputPicoPerToken: item.outputPicoPerToken as number,
-          updatedAt: item.updatedAt as string,
-          ...(typeof item.version === 'number' ? { version: item.version } : {}),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return overrides;
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :list',
+      ExpressionAttributeValues: { ':list': LIST.prices },
+    });
+    return items.map((item) => ({
+      model: item.model as string,
+      inputPicoPerToken: item.inputPicoPerToken as number,
+      cachedInputPicoPerToken: item.cachedInputPicoPerToken as number,
+      outputPicoPerToken: item.outputPicoPerToken as number,
+      updatedAt: item.updatedAt as string,
+      ...(typeof item.version === 'number' ? { version: item.version } : {}),
+    }));
   }
 
   async listOverrides(): Promise<ReadonlyMap<string, ModelPrice>> {

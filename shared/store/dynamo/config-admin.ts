@@ -20,9 +20,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
-  ScanCommand,
   type ScanCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
@@ -40,6 +38,7 @@ import type {
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import { configItems, entityOf, type Item } from './config-items.ts';
+import { queryAll, scanAll } from './query-pages.ts';
 
 function itemKeyOf<K extends EntityKind>(kind: K, ref: EntityRefs[K]): ItemKey {
   switch (kind) {
@@ -262,41 +261,13 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     });
   }
 
-  #query<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<Stored<T>[]> {
-    return this.#collect<T>((startKey) =>
-      this.#client.send(
-        new QueryCommand({ ...input, TableName: this.#tableName, ExclusiveStartKey: startKey }),
-      ),
-    );
+  async #query<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<Stored<T>[]> {
+    const items = await queryAll(this.#client, { ...input, TableName: this.#tableName });
+    return items.map((item) => entityOf<Stored<T>>(item) as Stored<T>);
   }
 
-  #scan<T>(input: Omit<ScanCommandInput, 'TableName'>): Promise<Stored<T>[]> {
-    return this.#collect<T>((startKey) =>
-      this.#client.send(
-        new ScanCommand({
-          ...input,
-          TableName: this.#tableName,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-  }
-
-  /** Follows `LastEvaluatedKey` until the last page. */
-  async #collect<T>(
-    page: (startKey: Record<string, unknown> | undefined) => Promise<{
-      Items?: Record<string, unknown>[];
-      LastEvaluatedKey?: Record<string, unknown>;
-    }>,
-  ): Promise<Stored<T>[]> {
-    const entities: Stored<T>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await page(startKey);
-      for (const item of result.Items ?? []) entities.push(entityOf<Stored<T>>(item) as Stored<T>);
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return entities;
+  async #scan<T>(input: Omit<ScanCommandInput, 'TableName'>): Promise<Stored<T>[]> {
+    const items = await scanAll(this.#client, { ...input, TableName: this.#tableName, ConsistentRead: true });
+    return items.map((item) => entityOf<Stored<T>>(item) as Stored<T>);
   }
 }

@@ -2,7 +2,7 @@
  * The Config table read by the gateway and the recorder ({@link ConfigDirectory}), and the
  * account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   Account,
   AccountHealth,
@@ -15,6 +15,7 @@ import type {
 import { keys, LIST } from '../../tables/keys.ts';
 import type { AccountHealthWriter, ConfigDirectory } from '../config-store.ts';
 import { entityOf } from './config-items.ts';
+import { queryAll } from './query-pages.ts';
 
 export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWriter {
   constructor(
@@ -48,24 +49,17 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
   }
 
   async listAccounts(): Promise<Account[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :kind',
+      ExpressionAttributeValues: { ':kind': LIST.accounts },
+    });
     const accounts: Account[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :kind',
-          ExpressionAttributeValues: { ':kind': LIST.accounts },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const account = entityOf<Account>(item);
-        if (account) accounts.push({ ...account, health: account.health ?? { state: 'ok' } });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for (const item of items) {
+      const account = entityOf<Account>(item);
+      if (account) accounts.push({ ...account, health: account.health ?? { state: 'ok' } });
+    }
     return accounts;
   }
 

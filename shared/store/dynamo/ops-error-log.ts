@@ -14,10 +14,11 @@
  * await log.write(toStoredOpsRecord(record));
  * ```
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../../ops/ops-log.ts';
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey } from '../../tables/keys.ts';
+import { queryPages } from './query-pages.ts';
 
 const DAY_MS = 86_400_000;
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'kind'] as const;
@@ -142,23 +143,19 @@ export class DynamoOpsErrorLog implements OpsErrorLog {
     wanted: number,
   ): Promise<StoredOpsRecord[]> {
     const found: StoredOpsRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ...(filter.expression
-            ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names }
-            : {}),
-          ExpressionAttributeValues: { ':pk': partition, ':from': fromKey, ':to': toKey, ...filter.values },
-          ScanIndexForward: false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) found.push(recordOf(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && found.length <= wanted);
+    const pages = queryPages(this.#client, {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ...(filter.expression
+        ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names }
+        : {}),
+      ExpressionAttributeValues: { ':pk': partition, ':from': fromKey, ':to': toKey, ...filter.values },
+      ScanIndexForward: false,
+    });
+    for await (const items of pages) {
+      for (const item of items) found.push(recordOf(item));
+      if (found.length > wanted) break;
+    }
     return found;
   }
 }

@@ -18,14 +18,9 @@
  * }
  * ```
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ItemKey, keys, type SlotScope, slotIndexOf } from '../../tables/keys.ts';
+import { queryAll } from './query-pages.ts';
 
 /** `slot` leases hold concurrency; `wait` leases are wait-queue tickets. */
 export type LeaseKind = 'slot' | 'wait';
@@ -146,29 +141,22 @@ export class DynamoSlotStore implements SlotStore {
   }
 
   async live(pool: LeasePool, nowSeconds: number) {
-    const leases: LiveLease[] = [];
-    let startKey: Record<string, unknown> | undefined;
     // A partition holds at most one item per index ever used, so this is one page in practice.
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'pk = :pk',
-          ConsistentRead: true,
-          ProjectionExpression: 'sk, #holder, #expiresAt',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ':pk': partitionOf(pool) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const expiresAt = Number(item.expiresAt);
-        if (expiresAt >= nowSeconds) {
-          leases.push({ index: slotIndexOf(String(item.sk)), holder: String(item.holder), expiresAt });
-        }
+    const items = await queryAll(this.#client, {
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk',
+      ConsistentRead: true,
+      ProjectionExpression: 'sk, #holder, #expiresAt',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':pk': partitionOf(pool) },
+    });
+    const leases: LiveLease[] = [];
+    for (const item of items) {
+      const expiresAt = Number(item.expiresAt);
+      if (expiresAt >= nowSeconds) {
+        leases.push({ index: slotIndexOf(String(item.sk)), holder: String(item.holder), expiresAt });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return leases;
   }
 }

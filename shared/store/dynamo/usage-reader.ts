@@ -10,11 +10,12 @@
  * for await (const page of reader.recordPages('2026-11-27', from, to, { userId: 'usr_1' })) …
  * ```
  */
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../recorder/usage-record.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
 import type { RecordFilter, UsageRecordSource } from '../../usage/export.ts';
 import type { AggregateDimension, DailyAggregate, UsageAggregateReader } from '../../usage/report.ts';
+import { queryAll, queryPages } from './query-pages.ts';
 import { usageRecordOf } from './usage-ledger.ts';
 
 const AGGREGATE_STORAGE = ['pk', 'sk', 'kind', 'dimension', 'subjectId', 'usageMarks'] as const;
@@ -35,25 +36,16 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
     toDay: string,
   ): Promise<DailyAggregate[]> {
     const { pk } = keys.aggregate(dimension, subjectId, fromDay);
-    const aggregates: DailyAggregate[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': fromDay, ':to': toDay },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const aggregate: Record<string, unknown> = { ...item };
-        for (const attribute of AGGREGATE_STORAGE) delete aggregate[attribute];
-        aggregates.push(aggregate as unknown as DailyAggregate);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return aggregates;
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': fromDay, ':to': toDay },
+    });
+    return items.map((item) => {
+      const aggregate: Record<string, unknown> = { ...item };
+      for (const attribute of AGGREGATE_STORAGE) delete aggregate[attribute];
+      return aggregate as unknown as DailyAggregate;
+    });
   }
 
   async *recordPages(
@@ -75,23 +67,18 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
       values[`:${field}`] = value;
       conditions.push(`#${field} = :${field}`);
     }
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :from AND :to',
-          ...(conditions.length > 0
-            ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
-            : {}),
-          ExpressionAttributeValues: values,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const records = (page.Items ?? []).map(usageRecordOf);
+    const pages = queryPages(this.#client, {
+      TableName: this.#tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :from AND :to',
+      ...(conditions.length > 0
+        ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
+        : {}),
+      ExpressionAttributeValues: values,
+    });
+    for await (const items of pages) {
+      const records = items.map(usageRecordOf);
       if (records.length > 0) yield records;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 }
