@@ -16,8 +16,12 @@
 import { parseModelMapping } from '#shared/admin/fields.ts';
 import type { AdminApiTransport, ApiCallOptions } from './admin-api-client.ts';
 import type { Command, CommandInput, CommandOutput } from './command.ts';
-import { UsageError } from './command.ts';
+import { accountChangeInput, accountCreateInput } from './commands/accounts.ts';
+import { groupCreateInput } from './commands/groups.ts';
+import { keyCreateInput } from './commands/keys.ts';
 import { ifVersionOf } from './commands/shared-flags.ts';
+import { periodInput } from './commands/subscriptions.ts';
+import { userChangeInput, userCreateInput } from './commands/users.ts';
 import { renderFields, renderTable, time, usd } from './output.ts';
 
 interface ApiCall extends ApiCallOptions {
@@ -39,17 +43,12 @@ function fields(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
-/** `--map` pairs, `--map-json` or `--clear-map` as the API's `modelMapping` (one way only). */
-function mapping(input: CommandInput): Record<string, string> | undefined {
-  const pairs = input.list('map');
-  const json = input.optionalText('map-json');
-  const clear = input.flag('clear-map');
-  if ([pairs !== undefined, json !== undefined, clear].filter(Boolean).length > 1) {
-    throw new UsageError('Give the model mapping one way: --map, --map-json or --clear-map.');
-  }
-  if (clear) return {};
-  const given = pairs ?? json;
-  return given === undefined ? undefined : parseModelMapping(given);
+/** An account's fields with the model mapping as the API takes it: an object, parsed here. */
+function withParsedMapping<T extends { modelMapping: Parameters<typeof parseModelMapping>[0] | undefined }>(
+  values: T,
+) {
+  const given = values.modelMapping;
+  return { ...values, modelMapping: given === undefined ? undefined : parseModelMapping(given) };
 }
 
 function versioned(input: CommandInput): Pick<ApiCall, 'ifVersion'> {
@@ -69,21 +68,14 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   'users create': (input) => ({
     method: 'POST',
     path: '/admin/v1/users',
-    body: fields({
-      email: input.text('email'),
-      concurrency: input.optionalText('concurrency'),
-      balanceUsd: input.optionalText('balance'),
-    }),
+    body: fields(userCreateInput(input)),
   }),
   'users list': () => ({ method: 'GET', path: '/admin/v1/users', json: data }),
   'users show': (input) => ({ method: 'GET', path: `/admin/v1/users/${seg(input.text('user'))}` }),
   'users set': (input) => ({
     method: 'PATCH',
     path: `/admin/v1/users/${seg(input.text('user'))}`,
-    body: fields({
-      balanceUsd: input.optionalText('balance'),
-      concurrency: input.optionalText('concurrency'),
-    }),
+    body: fields(userChangeInput(input)),
     ...versioned(input),
   }),
   'users add-balance': (input) => ({
@@ -96,14 +88,7 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   'keys create': (input) => ({
     method: 'POST',
     path: '/admin/v1/keys',
-    body: fields({
-      userId: input.text('user'),
-      groupId: input.optionalText('group'),
-      name: input.optionalText('name'),
-      expiresAt: input.optionalText('expires'),
-      quotaUsd: input.optionalText('quota'),
-      allowedModels: input.optionalText('models'),
-    }),
+    body: fields(keyCreateInput(input)),
     note: 'Copy the key now: this is the only time it is shown (only its SHA-256 hash is stored).',
   }),
   'keys list': (input) => ({
@@ -115,35 +100,14 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   'groups create': (input) => ({
     method: 'POST',
     path: '/admin/v1/groups',
-    body: fields({
-      id: input.optionalText('id'),
-      name: input.text('name'),
-      rateMultiplier: input.optionalText('multiplier'),
-      billingMode: input.optionalText('billing'),
-      dailyLimitUsd: input.optionalText('daily-limit'),
-      weeklyLimitUsd: input.optionalText('weekly-limit'),
-      monthlyLimitUsd: input.optionalText('monthly-limit'),
-    }),
+    body: fields(groupCreateInput(input)),
   }),
   'groups list': () => ({ method: 'GET', path: '/admin/v1/groups', json: data }),
   'groups show': (input) => ({ method: 'GET', path: `/admin/v1/groups/${seg(input.text('group'))}` }),
   'accounts create': (input) => ({
     method: 'POST',
     path: '/admin/v1/accounts',
-    body: fields({
-      type: input.text('type'),
-      name: input.text('name'),
-      baseUrl: input.optionalText('base-url'),
-      apiKey: input.optionalText('api-key'),
-      accessToken: input.optionalText('access-token'),
-      refreshToken: input.optionalText('refresh-token'),
-      chatgptAccountId: input.optionalText('chatgpt-account-id'),
-      expiresAt: input.optionalText('expires-at'),
-      priority: input.optionalText('priority'),
-      concurrency: input.optionalText('concurrency'),
-      groupIds: input.optionalText('groups'),
-      modelMapping: mapping(input),
-    }),
+    body: fields(withParsedMapping(accountCreateInput(input))),
   }),
   'accounts list': () => ({ method: 'GET', path: '/admin/v1/accounts', json: data }),
   'accounts show': (input) => ({ method: 'GET', path: `/admin/v1/accounts/${seg(input.text('account'))}` }),
@@ -152,11 +116,7 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   'accounts set': (input) => ({
     method: 'PATCH',
     path: `/admin/v1/accounts/${seg(input.text('account'))}`,
-    body: fields({
-      priority: input.optionalText('priority'),
-      concurrency: input.optionalText('concurrency'),
-      modelMapping: mapping(input),
-    }),
+    body: fields(withParsedMapping(accountChangeInput(input))),
     ...versioned(input),
   }),
   'accounts add-group': (input) => ({
@@ -181,7 +141,7 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   'subscriptions assign': (input) => ({
     method: 'POST',
     path: '/admin/v1/subscriptions',
-    body: { userId: input.text('user'), groupId: input.text('group'), until: input.text('until') },
+    body: periodInput(input),
   }),
   'subscriptions extend': (input) => ({
     method: 'PATCH',

@@ -82,7 +82,7 @@ function summary(verb: string, account: AccountView): string {
 }
 
 /** `--map` pairs or `--map-json`, or `--clear-map` for an empty mapping; at most one of them. */
-function mappingInput(input: CommandInput): string[] | string | Record<string, string> | undefined {
+export function mappingInput(input: CommandInput): string[] | string | Record<string, string> | undefined {
   const pairs = input.list('map');
   const json = input.optionalText('map-json');
   const clear = input.flag('clear-map');
@@ -90,6 +90,33 @@ function mappingInput(input: CommandInput): string[] | string | Record<string, s
     throw new UsageError('Give the model mapping one way: --map, --map-json or --clear-map.');
   }
   return clear ? {} : (pairs ?? json);
+}
+
+/** `accounts create`'s flags as the operation's input; `--api` sends the same fields. */
+export function accountCreateInput(input: CommandInput) {
+  return {
+    type: input.text('type'),
+    name: input.text('name'),
+    baseUrl: input.optionalText('base-url'),
+    apiKey: input.optionalText('api-key'),
+    accessToken: input.optionalText('access-token'),
+    refreshToken: input.optionalText('refresh-token'),
+    chatgptAccountId: input.optionalText('chatgpt-account-id'),
+    expiresAt: input.optionalText('expires-at'),
+    priority: input.optionalText('priority'),
+    concurrency: input.optionalText('concurrency'),
+    groupIds: input.optionalText('groups'),
+    modelMapping: mappingInput(input),
+  };
+}
+
+/** `accounts set`'s changes (without the version); `--api` sends the same fields. */
+export function accountChangeInput(input: CommandInput) {
+  return {
+    priority: input.optionalText('priority'),
+    concurrency: input.optionalText('concurrency'),
+    modelMapping: mappingInput(input),
+  };
 }
 
 const accountCommand = (
@@ -163,20 +190,7 @@ export const accountsCommands: CommandGroup = {
         'quotagate accounts create --type oauth --name codex-1 --access-token eyJ… --refresh-token rt_… --chatgpt-account-id 0f1e… --expires-at 2026-07-01T00:00:00Z',
       ],
       async run(input) {
-        const account = await createAccount(await input.store(), {
-          type: input.text('type'),
-          name: input.text('name'),
-          baseUrl: input.optionalText('base-url'),
-          apiKey: input.optionalText('api-key'),
-          accessToken: input.optionalText('access-token'),
-          refreshToken: input.optionalText('refresh-token'),
-          chatgptAccountId: input.optionalText('chatgpt-account-id'),
-          expiresAt: input.optionalText('expires-at'),
-          priority: input.optionalText('priority'),
-          concurrency: input.optionalText('concurrency'),
-          groupIds: input.optionalText('groups'),
-          modelMapping: mappingInput(input),
-        });
+        const account = await createAccount(await input.store(), accountCreateInput(input));
         return { json: account, text: summary('Created', account) };
       },
     },
@@ -253,9 +267,7 @@ export const accountsCommands: CommandGroup = {
       ],
       async run(input) {
         const account = await updateAccount(await input.store(), input.text('account'), {
-          priority: input.optionalText('priority'),
-          concurrency: input.optionalText('concurrency'),
-          modelMapping: mappingInput(input),
+          ...accountChangeInput(input),
           ifVersion: ifVersionOf(input),
         });
         return { json: account, text: summary('Updated', account) };

@@ -4,7 +4,7 @@
 import type { Stored } from '#shared/admin/config-admin.ts';
 import { createGroup, listGroups, showGroup } from '#shared/admin/groups.ts';
 import type { Group } from '#shared/domain/types.ts';
-import type { CommandGroup } from '../command.ts';
+import type { CommandGroup, CommandInput } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 
 function limit(nano: number | undefined): string {
@@ -24,6 +24,19 @@ function groupFields(group: Stored<Group>): string {
     ['Created', time(group.createdAt)],
     ['Version', orDash(group.version)],
   ]);
+}
+
+/** `groups create`'s flags as the operation's input; `--api` sends the same fields. */
+export function groupCreateInput(input: CommandInput) {
+  return {
+    id: input.optionalText('id'),
+    name: input.text('name'),
+    rateMultiplier: input.optionalText('multiplier'),
+    billingMode: input.optionalText('billing'),
+    dailyLimitUsd: input.optionalText('daily-limit'),
+    weeklyLimitUsd: input.optionalText('weekly-limit'),
+    monthlyLimitUsd: input.optionalText('monthly-limit'),
+  };
 }
 
 export const groupsCommands: CommandGroup = {
@@ -51,15 +64,7 @@ export const groupsCommands: CommandGroup = {
         'quotagate groups create --id pro --name Pro --billing subscription --daily-limit 5 --monthly-limit 100',
       ],
       async run(input) {
-        const group = await createGroup(await input.store(), {
-          id: input.optionalText('id'),
-          name: input.text('name'),
-          rateMultiplier: input.optionalText('multiplier'),
-          billingMode: input.optionalText('billing'),
-          dailyLimitUsd: input.optionalText('daily-limit'),
-          weeklyLimitUsd: input.optionalText('weekly-limit'),
-          monthlyLimitUsd: input.optionalText('monthly-limit'),
-        });
+        const group = await createGroup(await input.store(), groupCreateInput(input));
         return {
           json: group,
           text: `Created group ${group.id} (${group.name}): ${group.billingMode} billing, multiplier ${group.rateMultiplier}.`,

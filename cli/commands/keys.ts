@@ -2,7 +2,7 @@
  * `quotagate keys …`: create (the secret is printed once), list, revoke.
  */
 import { type ApiKeyView, createApiKey, listApiKeys, revokeApiKey } from '#shared/admin/api-keys.ts';
-import type { CommandGroup } from '../command.ts';
+import type { CommandGroup, CommandInput } from '../command.ts';
 import { renderTable, time, usd } from '../output.ts';
 
 export function renderKeysTable(keys: ApiKeyView[]): string {
@@ -18,6 +18,18 @@ export function renderKeysTable(keys: ApiKeyView[]): string {
     key.allowedModels?.join(',') ?? 'any',
   ]);
   return renderTable(['ID', 'PREFIX', 'NAME', 'GROUP', 'STATUS', 'EXPIRES', 'USED', 'QUOTA', 'MODELS'], rows);
+}
+
+/** `keys create`'s flags as the operation's input; `--api` sends the same fields. */
+export function keyCreateInput(input: CommandInput) {
+  return {
+    userId: input.text('user'),
+    groupId: input.optionalText('group'),
+    name: input.optionalText('name'),
+    expiresAt: input.optionalText('expires'),
+    quotaUsd: input.optionalText('quota'),
+    allowedModels: input.optionalText('models'),
+  };
 }
 
 export const keysCommands: CommandGroup = {
@@ -40,14 +52,7 @@ export const keysCommands: CommandGroup = {
         'quotagate keys create --user usr_8k2m4q9z1x0c --group pro --name laptop --expires 2027-01-01 --quota 50 --models gpt-5,gpt-5-mini',
       ],
       async run(input) {
-        const { key, secret } = await createApiKey(await input.store(), {
-          userId: input.text('user'),
-          groupId: input.optionalText('group'),
-          name: input.optionalText('name'),
-          expiresAt: input.optionalText('expires'),
-          quotaUsd: input.optionalText('quota'),
-          allowedModels: input.optionalText('models'),
-        });
+        const { key, secret } = await createApiKey(await input.store(), keyCreateInput(input));
         const text = [
           `Created API key ${key.id} for user ${key.userId} in group ${key.groupId}.`,
           '',

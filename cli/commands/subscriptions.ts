@@ -47,7 +47,8 @@ function summary(subscription: Stored<Subscription>): string {
   return `Subscription of ${subscription.userId} to ${subscription.groupId}: ${state(subscription)} until ${time(subscription.expiresAt)}.`;
 }
 
-function periodInput(input: CommandInput) {
+/** The subscription and its end, from `--user`, `--group` and `--until`. */
+export function periodInput(input: CommandInput) {
   return { userId: input.text('user'), groupId: input.text('group'), until: input.text('until') };
 }
 

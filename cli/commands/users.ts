@@ -36,6 +36,20 @@ function userFields(user: Stored<User>): string {
   ]);
 }
 
+/** `users create`'s flags as the operation's input; `--api` sends the same fields. */
+export function userCreateInput(input: CommandInput) {
+  return {
+    email: input.text('email'),
+    concurrency: input.optionalText('concurrency'),
+    balanceUsd: input.optionalText('balance'),
+  };
+}
+
+/** `users set`'s changes (without the version); `--api` sends the same fields. */
+export function userChangeInput(input: CommandInput) {
+  return { balanceUsd: input.optionalText('balance'), concurrency: input.optionalText('concurrency') };
+}
+
 const statusCommand = (name: 'disable' | 'enable'): Command => ({
   name,
   summary: name === 'disable' ? 'Disable a user (every key of theirs is refused)' : 'Enable a disabled user',
@@ -74,11 +88,7 @@ export const usersCommands: CommandGroup = {
       },
       examples: ['quotagate users create --email ada@example.com --concurrency 5 --balance 10'],
       async run(input) {
-        const user = await createUser(await input.store(), {
-          email: input.text('email'),
-          concurrency: input.optionalText('concurrency'),
-          balanceUsd: input.optionalText('balance'),
-        });
+        const user = await createUser(await input.store(), userCreateInput(input));
         return { json: user, text: userSummary('Created', user) };
       },
     },
@@ -144,8 +154,7 @@ export const usersCommands: CommandGroup = {
       examples: ['quotagate users set --user usr_8k2m4q9z1x0c --balance 25 --concurrency 10'],
       async run(input) {
         const user = await updateUser(await input.store(), input.text('user'), {
-          balanceUsd: input.optionalText('balance'),
-          concurrency: input.optionalText('concurrency'),
+          ...userChangeInput(input),
           ifVersion: ifVersionOf(input),
         });
         return { json: user, text: userSummary('Updated', user) };

@@ -98,6 +98,78 @@ describe('quotagate CLI over the admin API (--api)', () => {
     assert.match(stale.stderr, /was changed by someone else/);
   });
 
+  it('sends the flags of groups, accounts and subscriptions as the table mode reads them', async () => {
+    // Prepare
+    const [user] = JSON.parse((await direct('users', 'list', '--json')).stdout) as { id: string }[];
+    const json = async (...args: string[]) => {
+      const result = await viaApi(...args, '--json');
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout);
+    };
+
+    // Act
+    const group = await json(
+      'groups',
+      'create',
+      '--id',
+      'api-sub',
+      '--name',
+      'Sub',
+      '--billing',
+      'subscription',
+    );
+    const account = await json(
+      'accounts',
+      'create',
+      '--type',
+      'apikey',
+      '--name',
+      'mapped',
+      '--api-key',
+      'sk-mapped-0123456789',
+      '--groups',
+      'api-sub',
+      '--map',
+      'gpt-5=gpt-5.1-codex',
+    );
+    const fromJson = await json(
+      'accounts',
+      'set',
+      account.id,
+      '--map-json',
+      '{"o3":"o3-pro"}',
+      '--priority',
+      '7',
+    );
+    const cleared = await json('accounts', 'set', account.id, '--clear-map');
+    const mixed = [
+      await viaApi('accounts', 'set', account.id, '--map', 'a=b', '--clear-map'),
+      await direct('accounts', 'set', account.id, '--map', 'a=b', '--clear-map'),
+    ];
+    const subscription = await json(
+      'subscriptions',
+      'assign',
+      '--user',
+      user?.id ?? '',
+      '--group',
+      'api-sub',
+      '--until',
+      '2099-01-01',
+    );
+
+    // Assess
+    assert.deepEqual([group.id, group.billingMode], ['api-sub', 'subscription']);
+    assert.deepEqual([account.groupIds, account.modelMapping], [['api-sub'], { 'gpt-5': 'gpt-5.1-codex' }]);
+    assert.deepEqual([fromJson.modelMapping, fromJson.priority], [{ o3: 'o3-pro' }, 7]);
+    assert.deepEqual(cleared.modelMapping, {});
+    assert.deepEqual(
+      mixed.map((result) => result.code),
+      [2, 2],
+    );
+    assert.equal(mixed[0]?.stderr, mixed[1]?.stderr);
+    assert.deepEqual([subscription.userId, subscription.groupId], [user?.id, 'api-sub']);
+  });
+
   it('scrubs the admin token from errors and says when it is refused', async () => {
     const result = await viaApi('users', 'list', '--admin-token', 'wrong-token-value-123');
     assert.equal(result.code, 1);
