@@ -71,6 +71,7 @@ export class QuotagateStack extends Stack {
       gateway: this.gateway,
       usage: this.usage,
       tables: this.tables,
+      alarmThresholds: config.alarmThresholds,
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
 

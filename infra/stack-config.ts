@@ -32,7 +32,32 @@ export interface StackConfig {
   readonly alarmTopicArn: string | undefined;
   /** The gateway's runtime tunables from context, keyed by the environment variable they set. */
   readonly gatewayEnvironment: Readonly<Record<string, string>>;
+  /** Where the alarms on the gateway's and recorder's own metrics fire. */
+  readonly alarmThresholds: AlarmThresholds;
 }
+
+/** Thresholds of the alarms on the EMF metrics (see infra/constructs/monitoring.ts). */
+export interface AlarmThresholds {
+  /**
+   * Percent of gateway requests (per 5 minutes) that ended in a server-side error (`api_error`,
+   * `upstream_error`) above which `gateway-server-error-rate` fires. Context `alarmServerErrorRatePercent`.
+   */
+  readonly serverErrorRatePercent: number;
+  /**
+   * Requests per 5 minutes below which the rate counts as 0: a few failures of a quiet
+   * deployment do not wake anyone. Context `alarmServerErrorMinRequests`.
+   */
+  readonly serverErrorMinRequests: number;
+  /** p99 recorder lag (seconds) above which `recorder-lag` fires. Context `alarmRecorderLagSeconds`. */
+  readonly recorderLagSeconds: number;
+}
+
+/** The thresholds when the context sets none; docs/operations.md explains the choice. */
+export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
+  serverErrorRatePercent: 5,
+  serverErrorMinRequests: 10,
+  recorderLagSeconds: 300,
+};
 
 /**
  * Context keys that tune the gateway at runtime, and the variable of shared/settings.ts each
@@ -98,6 +123,8 @@ export function readStackConfig(node: Node): StackConfig {
   // The gateway parses these with loadSettings at cold start; parse them now so bad values fail synth.
   loadSettings({ ...gatewayEnvironment });
 
+  const alarmThresholds = readAlarmThresholds(node);
+
   return {
     stage,
     gatewayReservedConcurrency: reserved,
@@ -105,6 +132,27 @@ export function readStackConfig(node: Node): StackConfig {
     logRetention: retentionDays as RetentionDays,
     alarmTopicArn: readString(node, 'alarmTopicArn'),
     gatewayEnvironment,
+    alarmThresholds,
+  };
+}
+
+function readAlarmThresholds(node: Node): AlarmThresholds {
+  const percent = readNumber(node, 'alarmServerErrorRatePercent');
+  if (percent !== undefined && !(percent > 0 && percent <= 100)) {
+    throw new Error(`context "alarmServerErrorRatePercent" must be above 0 and at most 100, got ${percent}`);
+  }
+  const minRequests = readInteger(node, 'alarmServerErrorMinRequests');
+  if (minRequests !== undefined && minRequests < 1) {
+    throw new Error(`context "alarmServerErrorMinRequests" must be at least 1, got ${minRequests}`);
+  }
+  const lagSeconds = readInteger(node, 'alarmRecorderLagSeconds');
+  if (lagSeconds !== undefined && lagSeconds < 1) {
+    throw new Error(`context "alarmRecorderLagSeconds" must be at least 1, got ${lagSeconds}`);
+  }
+  return {
+    serverErrorRatePercent: percent ?? DEFAULT_ALARM_THRESHOLDS.serverErrorRatePercent,
+    serverErrorMinRequests: minRequests ?? DEFAULT_ALARM_THRESHOLDS.serverErrorMinRequests,
+    recorderLagSeconds: lagSeconds ?? DEFAULT_ALARM_THRESHOLDS.recorderLagSeconds,
   };
 }
 
@@ -116,6 +164,14 @@ function readString(node: Node, key: string): string | undefined {
     throw new Error(`context "${key}" must be a string or a number, got ${JSON.stringify(value)}`);
   }
   return String(value);
+}
+
+function readNumber(node: Node, key: string): number | undefined {
+  const text = readString(node, key);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`context "${key}" must be a number, got "${text}"`);
+  return value;
 }
 
 function readInteger(node: Node, key: string): number | undefined {

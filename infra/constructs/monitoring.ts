@@ -1,11 +1,13 @@
 /**
  * Alarms and a one-screen dashboard for one deployment. Alarms fire on the things that lose
  * requests or money: gateway errors and throttles, recorder failures, and any usage event parked
- * in the dead-letter queue. With an SNS topic configured (`alarmTopicArn`) they notify it.
+ * in the dead-letter queue (each on its first occurrence); and, from the functions' own EMF
+ * metrics, a sustained rate of server-side errors and a recorder falling behind (thresholds from
+ * the stack config). With an SNS topic configured (`alarmTopicArn`) they notify it.
  *
  * @example
  * ```ts
- * new Monitoring(this, 'Monitoring', { stage, gateway, usage, tables });
+ * new Monitoring(this, 'Monitoring', { stage, gateway, usage, tables, alarmThresholds: DEFAULT_ALARM_THRESHOLDS });
  * ```
  */
 import { Duration } from 'aws-cdk-lib';
@@ -22,11 +24,17 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
+import type { AlarmThresholds } from '../stack-config.ts';
 import type { Gateway } from './gateway.ts';
+import { EmfMetrics, type GatewayMetricName } from './monitoring-metrics.ts';
+import { METRICS_NAMESPACE } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 import type { UsagePipeline } from './usage-pipeline.ts';
 
 const PERIOD = Duration.minutes(5);
+/** The EMF alarms fire on a condition that held in 2 of the last 3 periods, not on one blip. */
+const SUSTAINED = { evaluationPeriods: 3, datapointsToAlarm: 2 } as const;
 
 export interface MonitoringProps {
   readonly stage: string;
@@ -35,6 +43,7 @@ export interface MonitoringProps {
   readonly tables: QuotagateTables;
   /** Topic the alarms notify; none means the alarms only change state. */
   readonly alarmTopicArn?: string;
+  readonly alarmThresholds: AlarmThresholds;
 }
 
 export class Monitoring extends Construct {
@@ -43,9 +52,20 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const { stage, gateway, usage, tables } = props;
+    const { stage, gateway, usage, tables, alarmThresholds: thresholds } = props;
     const gatewayFn = gateway.function;
     const recorderFn = usage.recorder;
+    const emf = new EmfMetrics({
+      namespace: METRICS_NAMESPACE,
+      gatewayService: gatewayFn.serviceName,
+      recorderService: recorderFn.serviceName,
+      period: PERIOD,
+    });
+    const serverErrorRate = emf.serverErrorRate(
+      gatewayFn.metricInvocations({ statistic: 'Sum', period: PERIOD }),
+      thresholds.serverErrorMinRequests,
+    );
+    const lagThresholdMs = thresholds.recorderLagSeconds * 1000;
 
     const ruleMetric = (metricName: string): Metric =>
       new Metric({
@@ -97,6 +117,29 @@ export class Monitoring extends Construct {
         deadLetters,
         `Usage events sit in ${usage.deadLetterQueue.queueName}: they are not recorded or charged until redriven.`,
       ),
+      new Alarm(this, 'GatewayServerErrorRate', {
+        alarmName: `quotagate-${stage}-gateway-server-error-rate`,
+        alarmDescription:
+          `More than ${thresholds.serverErrorRatePercent}% of gateway requests failed with api_error or ` +
+          `upstream_error (HTTP 5xx) in 2 of 3 five-minute periods with at least ` +
+          `${thresholds.serverErrorMinRequests} requests: upstream accounts or the gateway itself are failing.`,
+        metric: serverErrorRate,
+        threshold: thresholds.serverErrorRatePercent,
+        ...SUSTAINED,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'RecorderLag', {
+        alarmName: `quotagate-${stage}-recorder-lag`,
+        alarmDescription:
+          `Usage records are applied more than ${thresholds.recorderLagSeconds} s (p99) after their ` +
+          'response ended, in 2 of 3 five-minute periods: balances and quotas lag behind spending.',
+        metric: emf.recorderLag('p99'),
+        threshold: lagThresholdMs,
+        ...SUSTAINED,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
     ];
     if (props.alarmTopicArn) {
       const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
@@ -106,8 +149,20 @@ export class Monitoring extends Construct {
       }
     }
 
-    const graph = (title: string, left: IMetric[], right: IMetric[] = []): GraphWidget =>
-      new GraphWidget({ title, left, right, width: 8, height: 6 });
+    const graph = (title: string, left: IMetric[], right: IMetric[] = [], threshold?: number): GraphWidget =>
+      new GraphWidget({
+        title,
+        left,
+        right,
+        width: 8,
+        height: 6,
+        ...(threshold === undefined ? {} : { leftAnnotations: [{ value: threshold, label: 'alarm' }] }),
+      });
+    const percentiles = (title: string, metric: GatewayMetricName) =>
+      graph(
+        title,
+        ['p50', 'p99'].map((statistic) => emf.gatewayByRoute(metric, statistic)),
+      );
     const tableList = [tables.byId.config, tables.byId.state, tables.byId.usage];
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `quotagate-${stage}`,
@@ -132,6 +187,25 @@ export class Monitoring extends Construct {
       graph('Gateway concurrency', [
         gatewayFn.metric('ConcurrentExecutions', { statistic: 'Maximum', period: PERIOD }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Requests by route', [emf.gatewayByRoute(METRIC_NAMES.requests, 'Sum')]),
+      graph('Errors by type', [emf.errorsByType()]),
+      graph('Server errors (% of requests)', [serverErrorRate], [], thresholds.serverErrorRatePercent),
+    );
+    this.dashboard.addWidgets(
+      percentiles('Upstream latency p50 / p99 (ms)', METRIC_NAMES.upstreamLatency),
+      percentiles('Time to first token p50 / p99 (ms)', METRIC_NAMES.timeToFirstToken),
+      graph('Slot wait p99 (ms)', [emf.gatewayByRoute(METRIC_NAMES.slotWaitTime, 'p99')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Failovers by route', [emf.gatewayByRoute(METRIC_NAMES.failovers, 'Sum')]),
+      graph(
+        'Recorder lag p50 / p99 (ms)',
+        [emf.recorderLag('p50'), emf.recorderLag('p99')],
+        [],
+        lagThresholdMs,
+      ),
     );
     this.dashboard.addWidgets(
       graph('Usage events delivered', [ruleMetric('Invocations')], [ruleMetric('FailedInvocations')]),

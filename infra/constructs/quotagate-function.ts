@@ -67,6 +67,8 @@ export interface QuotagateFunctionProps extends FunctionObservability {
 export class QuotagateFunction extends NodejsFunction {
   /** The function's log group (retention set, removed with the stack). */
   readonly logs: LogGroup;
+  /** Its POWERTOOLS_SERVICE_NAME: the `service` dimension of the EMF metrics it writes. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: QuotagateFunctionProps) {
     const logs = new LogGroup(scope, `${id}Logs`, {
@@ -127,6 +129,7 @@ export class QuotagateFunction extends NodejsFunction {
       },
     });
     this.logs = logs;
+    this.serviceName = props.serviceName;
     logs.grantWrite(role);
     Validations.of(this).acknowledge({
       id: 'Serverless-LambdaTracing',

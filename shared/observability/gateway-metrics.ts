@@ -72,6 +72,16 @@ export const METRIC_NAMES = {
   recorderLag: 'RecorderLag',
 } as const;
 
+/**
+ * Dimension names, as the dashboard and alarms must spell them. `service` is Powertools' own
+ * default dimension (the service name); the others are added per line.
+ */
+export const METRIC_DIMENSIONS = {
+  service: 'service',
+  route: 'route',
+  errorType: 'errorType',
+} as const;
+
 const MAX_ROUTES = 20;
 const MAX_ERROR_TYPES = 30;
 
@@ -128,7 +138,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
         if (request.requestId) metrics.addMetadata('requestId', request.requestId);
         metrics.addMetadata('status', String(request.status));
       };
-      metrics.addDimension('route', routeValue);
+      metrics.addDimension(METRIC_DIMENSIONS.route, routeValue);
       common();
       add(METRIC_NAMES.requests, MetricUnit.Count, 1);
       add(METRIC_NAMES.upstreamLatency, MetricUnit.Milliseconds, milliseconds(request.upstreamLatencyMs));
@@ -137,7 +147,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       add(METRIC_NAMES.failovers, MetricUnit.Count, Math.max(0, Math.trunc(request.failovers ?? 0)));
       flush();
       if (request.errorType === undefined) return;
-      metrics.addDimension('errorType', errorType(request.errorType));
+      metrics.addDimension(METRIC_DIMENSIONS.errorType, errorType(request.errorType));
       common();
       metrics.addMetadata('route', routeValue);
       add(METRIC_NAMES.errors, MetricUnit.Count, 1);

@@ -18,6 +18,7 @@
  * ```
  */
 import type { RecordOutcome } from '../recorder/record-usage.ts';
+import type { UsageRecord } from '../recorder/usage-record.ts';
 import { createGatewayMetrics, type MetricsSink } from './gateway-metrics.ts';
 
 /** The `service` dimension of the recorder's metrics when POWERTOOLS_SERVICE_NAME is unset. */
@@ -32,16 +33,22 @@ export interface RecorderMetricsOptions {
   sink?: MetricsSink;
 }
 
+/** The part of a `record()` result ({@link RecordOutcome}) the metric reads. */
+export interface RecordedUsage {
+  outcome: RecordOutcome['outcome'];
+  record: Pick<UsageRecord, 'requestId' | 'endedAt' | 'appliedAt'>;
+}
+
 export interface RecorderMetrics {
-  /** Reports one result of `record()`; a bound function, ready to pass as `onRecorded`. */
-  readonly recorded: (result: RecordOutcome) => void;
+  /** Reports one result of `record()`; needs no `this`, ready to pass as `onRecorded`. */
+  readonly recorded: (result: RecordedUsage) => void;
 }
 
 /**
  * The lag of a record this delivery applied, in milliseconds; `undefined` for a duplicate (or a
  * record without `appliedAt`, which an applied one always has).
  */
-export function recorderLagMs(result: RecordOutcome): number | undefined {
+export function recorderLagMs(result: RecordedUsage): number | undefined {
   if (result.outcome === 'duplicate' || result.record.appliedAt === undefined) return undefined;
   const lag = Date.parse(result.record.appliedAt) - Date.parse(result.record.endedAt);
   return Number.isFinite(lag) ? Math.max(0, lag) : undefined;

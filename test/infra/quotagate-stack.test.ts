@@ -28,7 +28,7 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
 
     // Assess
     assert.deepEqual(Object.fromEntries([...counts].sort()), {
-      'AWS::CloudWatch::Alarm': 5,
+      'AWS::CloudWatch::Alarm': 7,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 3,
       'AWS::Events::EventBus': 1,
