@@ -6,35 +6,20 @@ import { after, before, describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createOpsRecorder } from '#shared/ops/create-ops-recorder.ts';
 import { NodeSha256 } from '../../cli/admin-api-client.ts';
-import { runCli } from '../../cli/main.ts';
 import { ADMIN_TOKEN, type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCliCaptured } from './cli-harness.ts';
 
 describe('quotagate CLI over the admin API (--api)', () => {
   let world: AdminWorld;
-  let direct: (...args: string[]) => Promise<Run>;
-  let viaApi: (...args: string[]) => Promise<Run>;
+  let direct: (...args: string[]) => Promise<CliRun>;
+  let viaApi: (...args: string[]) => Promise<CliRun>;
 
   before(async () => {
     world = await startAdminWorld();
     const run =
       (env: Record<string, string>) =>
-      async (...args: string[]) => {
-        let stdout = '';
-        let stderr = '';
-        const code = await runCli(args, {
-          stdout: { write: (text: string) => (stdout += text) },
-          stderr: { write: (text: string) => (stderr += text) },
-          env,
-          stdin: (async function* () {})(),
-        });
-        return { code, stdout, stderr };
-      };
+      (...args: string[]) =>
+        runCliCaptured(args, env);
     direct = run({ DYNAMODB_ENDPOINT: world.db.endpoint });
     viaApi = run({ QG_ADMIN_API_URL: world.server.url, QG_ADMIN_TOKEN: ADMIN_TOKEN });
   });

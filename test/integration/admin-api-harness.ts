@@ -4,12 +4,12 @@
  * sends one request with the token; `snapshot()` reads every item of every table, so a test can
  * show that a refused request changed nothing.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { snapshotTables } from '../support/table-snapshot.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -90,17 +90,7 @@ export async function startAdminWorld(): Promise<AdminWorld> {
         throw new Error(`${method} ${path} answered ${result.status}: ${result.text}`);
       return result.json;
     },
-    async snapshot() {
-      const items: unknown[] = [];
-      for (const table of Object.values(tables)) {
-        const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
-        items.push(...(page.Items ?? []).map((item) => ({ table, ...item })));
-      }
-      return items
-        .map((item) => JSON.stringify(item))
-        .sort()
-        .join('\n');
-    },
+    snapshot: () => snapshotTables(client, tables),
     async close() {
       await server.close();
       client.destroy();

@@ -5,21 +5,11 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runCli } from '../../cli/main.ts';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/quotagate.mjs', import.meta.url));
 
-async function run(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string>) => runCliCaptured(args, env);
 
 async function closedPort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

@@ -3,12 +3,12 @@
  * the `cli-*.test.ts` files. Output is captured per run; `snapshot()` reads every item of every
  * table, so a test can assert that a refused command changed nothing.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { runCli } from '../../cli/main.ts';
 import { createTargetClient } from '../../cli/target.ts';
+import { snapshotTables } from '../support/table-snapshot.ts';
 
 export interface CliRun {
   code: number;
@@ -34,6 +34,25 @@ export interface CliWorld {
   close(): Promise<void>;
 }
 
+/** Runs the CLI in-process as `quotagate <args>` with `env`, `input` on stdin, capturing its output. */
+export async function runCliCaptured(
+  args: string[],
+  env: Record<string, string>,
+  input = '',
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env,
+    stdin: (async function* () {
+      if (input !== '') yield Buffer.from(input);
+    })(),
+  });
+  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+}
+
 export async function startCliWorld(): Promise<CliWorld> {
   const db = await startDynalite({ port: 0 });
   const tables = tableNamesForStage('local');
@@ -41,20 +60,7 @@ export async function startCliWorld(): Promise<CliWorld> {
   const env = { DYNAMODB_ENDPOINT: db.endpoint };
   const client = createTargetClient({ endpoint: db.endpoint, region: 'local', tables });
 
-  async function runWithStdin(input: string, ...args: string[]): Promise<CliRun> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      env,
-      stdin: (async function* () {
-        if (input !== '') yield Buffer.from(input);
-      })(),
-    });
-    return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
-  }
-
+  const runWithStdin = (input: string, ...args: string[]) => runCliCaptured(args, env, input);
   const run = (...args: string[]) => runWithStdin('', ...args);
 
   return {
@@ -70,17 +76,7 @@ export async function startCliWorld(): Promise<CliWorld> {
       return result.json<T>();
     },
     store: new DynamoConfigAdmin(client, tables.config),
-    async snapshot() {
-      const items: unknown[] = [];
-      for (const table of Object.values(tables)) {
-        const page = await client.send(new ScanCommand({ TableName: table }));
-        items.push(...(page.Items ?? []).map((item) => ({ table, ...item })));
-      }
-      return items
-        .map((item) => JSON.stringify(item))
-        .sort()
-        .join('\n');
-    },
+    snapshot: () => snapshotTables(client, tables),
     async close() {
       client.destroy();
       await db.close();

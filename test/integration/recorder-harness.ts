@@ -12,12 +12,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
+import { scanAll } from '#shared/store/dynamo/query-pages.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { ACCOUNTS, GROUPS, KEYS, SUBSCRIPTIONS, T0, USERS } from './recorder-fixtures.ts';
@@ -115,18 +116,7 @@ export async function startRecorderWorld(
   const clients: DynamoDBDocumentClient[] = [client];
   const runtimes = new Map<DynamoDBDocumentClient, RecorderRuntime>();
 
-  const scan = async (table: keyof TableNames) => {
-    const found: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({ TableName: tables[table], ExclusiveStartKey: startKey }),
-      );
-      found.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return found;
-  };
+  const scan = (table: keyof TableNames) => scanAll(client, { TableName: tables[table] });
 
   return {
     db,

@@ -1,0 +1,23 @@
+/**
+ * Every item of every table as one text, a JSON object a line (with its table), sorted: what a
+ * test compares before and after a refused change to show that it changed nothing.
+ *
+ * @example
+ * ```ts
+ * const before = await snapshotTables(client, tables);
+ * // … a request that must be refused …
+ * assert.equal(await snapshotTables(client, tables), before);
+ * ```
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from '#shared/store/dynamo/query-pages.ts';
+import type { TableNames } from '#shared/tables/definitions.ts';
+
+export async function snapshotTables(client: DynamoDBDocumentClient, tables: TableNames): Promise<string> {
+  const lines: string[] = [];
+  for (const table of Object.values(tables)) {
+    const items = await scanAll(client, { TableName: table, ConsistentRead: true });
+    lines.push(...items.map((item) => JSON.stringify({ table, ...item })));
+  }
+  return lines.sort().join('\n');
+}
