@@ -13,9 +13,7 @@
  * ```
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createAdminApiDeps } from '#shared/admin-api/create-deps.ts';
@@ -24,6 +22,7 @@ import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { createAdminHandler } from '../functions/admin/create-handler.ts';
 import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event.ts';
+import { type ListeningServer, listen } from './listen.ts';
 
 export interface AdminServerOptions {
   client: DynamoDBDocumentClient;
@@ -35,9 +34,7 @@ export interface AdminServerOptions {
   logger: AdminApiDeps['logger'];
 }
 
-export interface RunningAdminServer {
-  url: string;
-  port: number;
+export interface RunningAdminServer extends ListeningServer {
   token: string;
   /** True when no token was configured and this one was made up at start (print it). */
   generatedToken: boolean;
@@ -139,19 +136,5 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
       else response.end();
     });
   });
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await once(server, 'listening');
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    token,
-    generatedToken: configured === undefined,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+  return { ...(await listen(server, options)), token, generatedToken: configured === undefined };
 }

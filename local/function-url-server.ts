@@ -19,12 +19,11 @@
  * ```
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { isStreamifiedHandler, LambdaResponseStream, streamingHighWaterMark } from './awslambda-shim.ts';
 import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event.ts';
 import { FunctionUrlResponse, sendJson } from './function-url-response.ts';
+import { listen } from './listen.ts';
 
 /** The few log calls the server makes; Powertools' Logger fits. Headers are never logged. */
 export interface FunctionUrlLogger {
@@ -95,19 +94,7 @@ export async function startFunctionUrlServer(
       else response.end();
     });
   });
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await once(server, 'listening');
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+  return listen(server, options);
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, settings: Settings): Promise<void> {
