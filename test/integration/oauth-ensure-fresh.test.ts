@@ -13,10 +13,7 @@ describe('ensureFreshToken (the gateway hook)', () => {
     world = await startOAuthWorld();
   });
   after(() => world.close());
-  beforeEach(() => {
-    world.endpoint.mode = 'success';
-    world.endpoint.delayMs = 0;
-  });
+  beforeEach(() => world.resetEndpoint());
 
   it('returns an account whose token is still valid as it is, without calling the endpoint', async () => {
     // Prepare

@@ -34,6 +34,8 @@ export interface OAuthWorld {
   /** Inserts an OAuth account whose token expires `expiresInMs` from now (`null`: no expiry stored). */
   addAccount(expiresInMs: number | null, fields?: Partial<Account>): Promise<Stored<Account>>;
   read(accountId: string): Promise<Stored<Account>>;
+  /** The endpoint back as it starts: prompt successes issuing 10-day tokens (for `beforeEach`). */
+  resetEndpoint(): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,11 @@ export async function startOAuthWorld(): Promise<OAuthWorld> {
       const account = await admin.get('account', accountId);
       if (!account) throw new Error(`account ${accountId} is gone`);
       return account;
+    },
+    resetEndpoint() {
+      endpoint.mode = 'success';
+      endpoint.delayMs = 0;
+      endpoint.expiresInSeconds = 864_000;
     },
     async close() {
       await endpoint.close();

@@ -10,10 +10,7 @@ describe('refreshExpiringTokens (the 5-minute schedule)', () => {
     world = await startOAuthWorld();
   });
   after(() => world.close());
-  beforeEach(() => {
-    world.endpoint.mode = 'success';
-    world.endpoint.delayMs = 0;
-  });
+  beforeEach(() => world.resetEndpoint());
 
   it('refreshes exactly the refreshable tokens that expire within the window', async () => {
     // Prepare

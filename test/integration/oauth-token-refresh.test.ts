@@ -13,11 +13,7 @@ describe('refreshAccountToken against the mock token endpoint', () => {
     world = await startOAuthWorld();
   });
   after(() => world.close());
-  beforeEach(() => {
-    world.endpoint.mode = 'success';
-    world.endpoint.delayMs = 0;
-    world.endpoint.expiresInSeconds = 864_000;
-  });
+  beforeEach(() => world.resetEndpoint());
 
   it('spends the refresh token as Codex CLI does and stores the rotated tokens and the new expiry', async () => {
     // Prepare
