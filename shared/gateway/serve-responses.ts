@@ -12,7 +12,7 @@ import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { Caller } from './authenticate.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
-import { type AttemptOutcome, attemptAccount } from './forward-attempt.ts';
+import { attemptAccount } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';

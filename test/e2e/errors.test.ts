@@ -243,7 +243,10 @@ describe('a client that leaves before the response started', () => {
     // The user's only slot is free again: the next request is served without waiting for a lease.
     const next = await post(secret, '{"model":"gpt-5.1","input":"hi"}');
     assert.equal(next.status, 200);
-    assert.ok(upstreamClosedAfter < 10_000, `upstream closed ${upstreamClosedAfter} ms after the client left`);
+    assert.ok(
+      upstreamClosedAfter < 10_000,
+      `upstream closed ${upstreamClosedAfter} ms after the client left`,
+    );
     await e2e.stack.bus.drain();
     assert.equal(e2e.usageEvents().length - before, 1, 'only the second request was billed');
   });
