@@ -18,6 +18,7 @@ import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usag
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
+import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
@@ -67,7 +68,7 @@ export interface LocalStack {
   settings: GatewaySettings;
   deps: GatewayDeps;
   bus: InProcessEventBus;
-  /** The EMF metric documents the gateway produced, newest last. */
+  /** The EMF metric documents the gateway and the recorder produced, newest last. */
   metrics: EmfOutput[];
   /** The admin API, when `options.admin` asked for it. */
   admin?: RunningAdminServer;
@@ -88,18 +89,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const logLevel = (options.logLevel ?? 'INFO') as 'INFO';
   const logger = new Logger({ serviceName: 'quotagate-gateway', logLevel });
   const metrics: EmfOutput[] = [];
+  // EMF lines only make sense to CloudWatch; locally they are kept for whoever asks.
+  const keepMetric = (emf: EmfOutput) => {
+    metrics.push(emf);
+    if (metrics.length > HISTORY_LIMIT) metrics.shift();
+  };
   const deps = createGatewayDeps({
     settings,
     client,
     logger,
     publisher: new BusUsagePublisher(bus, settings.eventBusName),
-    // EMF lines only make sense to CloudWatch; locally they are kept for whoever asks.
-    metricsSink: (emf) => {
-      metrics.push(emf);
-      if (metrics.length > HISTORY_LIMIT) metrics.shift();
-    },
+    metricsSink: keepMetric,
   });
-  const recorder = createRecorderRuntime({ tables: settings.tables, client, logger });
+  const recorder = createRecorderRuntime({
+    tables: settings.tables,
+    client,
+    logger,
+    onRecorded: createRecorderMetrics({ sink: keepMetric }).recorded,
+  });
   // The stack's rule: exactly the gateway's usage events go to the recorder, retried on failure.
   bus.subscribe(
     { source: [USAGE_EVENT_SOURCE], 'detail-type': [USAGE_EVENT_DETAIL_TYPE] },
