@@ -21,7 +21,6 @@ import {
   setAccountStatus,
   updateAccount,
 } from '../admin/accounts.ts';
-import { AdminError } from '../admin/admin-error.ts';
 import { accountHealthReport } from './account-health.ts';
 import {
   expectedVersion,
@@ -30,7 +29,7 @@ import {
   refuseVersion,
   requiredText,
   scalar,
-  status,
+  statusChange,
   stringList,
   stringMap,
   text,
@@ -101,12 +100,9 @@ export const accountRoutes: AdminRoute[] = [
         'version',
       ]);
       const ifVersion = expectedVersion(context.request, body);
-      const newStatus = status(body);
+      const newStatus = statusChange(body);
       const id = param(context, 'id');
       if (newStatus !== undefined) {
-        if (Object.keys(body).some((field) => field !== 'status' && field !== 'version')) {
-          throw AdminError.invalid('Change "status" on its own, not together with other fields.');
-        }
         return item(await setAccountStatus(context.deps.store, id, newStatus, { ifVersion }));
       }
       const account = await updateAccount(context.deps.store, id, {

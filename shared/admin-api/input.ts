@@ -81,11 +81,19 @@ export function stringMap(body: JsonObject, field: string): Record<string, unkno
   return value as Record<string, unknown>;
 }
 
-/** `active` / `disabled`, for the status field of PATCH routes. */
-export function status(body: JsonObject): 'active' | 'disabled' | undefined {
+/**
+ * The `active` / `disabled` a PATCH asks for, if any. A status change travels alone (with at
+ * most a `version`): enabling an item never changes its other fields on the side.
+ */
+export function statusChange(body: JsonObject): 'active' | 'disabled' | undefined {
   const value = text(body, 'status');
-  if (value === undefined || value === 'active' || value === 'disabled') return value;
-  throw AdminError.invalid(`Field "status" must be "active" or "disabled", got "${value}".`);
+  if (value !== undefined && value !== 'active' && value !== 'disabled') {
+    throw AdminError.invalid(`Field "status" must be "active" or "disabled", got "${value}".`);
+  }
+  if (value !== undefined && Object.keys(body).some((field) => field !== 'status' && field !== 'version')) {
+    throw AdminError.invalid('Change "status" on its own, not together with other fields.');
+  }
+  return value;
 }
 
 function parseVersion(raw: unknown, source: string): number {

@@ -25,7 +25,7 @@ import {
   refuseVersion,
   requiredText,
   scalar,
-  status,
+  statusChange,
   stringList,
   text,
 } from './input.ts';
@@ -64,12 +64,9 @@ export const userRoutes: AdminRoute[] = [
     async handle(context) {
       const body = readBody(context.request, ['balanceUsd', 'concurrency', 'status', 'version']);
       const ifVersion = expectedVersion(context.request, body);
-      const newStatus = status(body);
+      const newStatus = statusChange(body);
       const id = param(context, 'id');
       if (newStatus !== undefined) {
-        if (body.balanceUsd !== undefined || body.concurrency !== undefined) {
-          throw AdminError.invalid('Change "status" on its own, not together with other fields.');
-        }
         return item(await setUserStatus(context.deps.store, id, newStatus, { ifVersion }));
       }
       const user = await updateUser(context.deps.store, id, {
