@@ -54,6 +54,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Powertools log level of the gateway (DEBUG, INFO, WARN, ERROR, SILENT); default INFO. */
   logLevel?: string;
+  /** The gateway function's timeout, as the stack sets it; default 900 s (the Function URL maximum). */
+  functionTimeoutMs?: number;
   /**
    * Also serve the admin API on its own port behind a bearer token (QG_ADMIN_TOKEN, else a
    * generated one: print `stack.admin.token` when `stack.admin.generatedToken`).
@@ -131,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = await startFunctionUrlServer({
     handler: createGatewayHandler(() => deps),
     port: options.port ?? 0,
+    ...(options.functionTimeoutMs ? { functionTimeoutMs: options.functionTimeoutMs } : {}),
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes as never),
       warn: (message, attributes = {}) => logger.warn(message, attributes as never),

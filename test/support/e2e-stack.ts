@@ -4,7 +4,7 @@
  * operations the CLI uses, so tests create users, keys and accounts the way an admin does.
  */
 import OpenAI from 'openai';
-import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/local-stack.ts';
 import { type CreateAccountInput, createAccount } from '#shared/admin/accounts.ts';
 import { type CreateApiKeyInput, createApiKey } from '#shared/admin/api-keys.ts';
 import { type CreateGroupInput, createGroup } from '#shared/admin/groups.ts';
@@ -31,13 +31,17 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function startE2E(env: Record<string, string> = {}): Promise<E2E> {
+export async function startE2E(
+  env: Record<string, string> = {},
+  options: Pick<LocalStackOptions, 'functionTimeoutMs'> = {},
+): Promise<E2E> {
   const mock = await startMockUpstream();
   const stack = await startLocalStack({
     port: 0,
     dataDir: null,
     logLevel: process.env.QG_TEST_LOG_LEVEL ?? 'ERROR',
     env: { QG_STAGE: 'e2e', QG_CONFIG_CACHE_SECONDS: '0', ...env },
+    ...options,
   });
   const admin = new DynamoConfigAdmin(stack.client, stack.settings.tables.config);
   let counter = 0;
