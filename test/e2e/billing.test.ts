@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { listApiKeys } from '#shared/admin/api-keys.ts';
+import { assignSubscription } from '#shared/admin/subscriptions.ts';
 import { getUser } from '#shared/admin/users.ts';
 import { computeCost, multiplierToPpm } from '#shared/billing/cost.ts';
 import { BUILTIN_PRICES } from '#shared/billing/price-table.ts';
+import { hashApiKey } from '#shared/domain/api-key-hash.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 
 let e2e: E2E;
@@ -74,5 +76,62 @@ describe('billing through the gateway', () => {
         error.message.includes('Insufficient account balance'),
     );
     assert.equal(e2e.mock.requests.length, before);
+  });
+});
+
+describe('key options and subscriptions through the gateway', () => {
+  const call = (secret: string, model = 'gpt-5.1') =>
+    fetch(`${e2e.stack.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'hi' }),
+    }).then(async (response) => ({
+      status: response.status,
+      error: ((await response.json()) as { error?: { code?: string } }).error,
+    }));
+
+  it('refuses an expired key with 403 and a model outside the key’s list with 403', async () => {
+    // Admins cannot create a key that has already expired; let time pass for this one instead.
+    const expired = await e2e.seed({ key: { expiresAt: '2099-01-01' } });
+    await e2e.admin.update(
+      'apiKey',
+      { hash: hashApiKey(expired.secret), id: expired.keyId },
+      { expiresAt: '2020-01-01' },
+    );
+    assert.deepEqual(await call(expired.secret), {
+      status: 403,
+      error: { type: 'permission_error', message: 'API key has expired', code: 'API_KEY_EXPIRED' },
+    });
+    const limited = await e2e.seed({ key: { allowedModels: ['gpt-5-mini'] } });
+    assert.equal((await call(limited.secret, 'gpt-5.1')).error?.code, 'MODEL_NOT_ALLOWED');
+    assert.equal((await call(limited.secret, 'gpt-5-mini')).status, 200);
+  });
+
+  it('stops a key once its USD quota is spent', async () => {
+    const { secret } = await e2e.seed({ key: { quotaUsd: '0.000001' } });
+    e2e.mock.enqueue({ kind: 'ok', usage: { input_tokens: 10_000, output_tokens: 10_000 } });
+    assert.equal((await call(secret)).status, 200);
+    await e2e.stack.bus.drain();
+    assert.deepEqual(await call(secret).then((result) => [result.status, result.error?.code]), [
+      429,
+      'API_KEY_QUOTA_EXHAUSTED',
+    ]);
+  });
+
+  it('serves a subscription group only with an active subscription, until its daily limit is reached', async () => {
+    const { secret, userId, groupId } = await e2e.seed({
+      group: { billingMode: 'subscription', dailyLimitUsd: '0.00001' },
+      user: { balanceUsd: '0' },
+    });
+    assert.equal((await call(secret)).error?.code, 'SUBSCRIPTION_NOT_FOUND');
+
+    await assignSubscription(e2e.admin, { userId, groupId, until: '2099-01-01' });
+    e2e.mock.enqueue({ kind: 'ok', usage: { input_tokens: 10_000, output_tokens: 10_000 } });
+    assert.equal((await call(secret)).status, 200, 'a balance of 0 does not matter in subscription mode');
+    await e2e.stack.bus.drain();
+    assert.deepEqual(await call(secret).then((result) => [result.status, result.error?.code]), [
+      429,
+      'USAGE_LIMIT_EXCEEDED',
+    ]);
   });
 });
