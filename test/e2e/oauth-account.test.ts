@@ -1,0 +1,61 @@
+/**
+ * A ChatGPT (OAuth) account end to end: the request goes to the Codex backend path with the
+ * account's token and ChatGPT account id, `store:false` and `stream:true`; a client that asked
+ * for JSON still gets one JSON response; an expired token is refreshed on demand first.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
+
+let e2e: E2E;
+let tokens: MockTokenEndpoint;
+before(async () => {
+  tokens = await startMockTokenEndpoint();
+  e2e = await startE2E({ QG_OAUTH_TOKEN_URL: tokens.url });
+});
+after(async () => {
+  await e2e.close();
+  await tokens.close();
+});
+beforeEach(() => {
+  e2e.mock.reset();
+});
+
+const oauthAccount = (accessToken: string, expiresAt: string) => ({
+  type: 'oauth',
+  baseUrl: `${e2e.mock.url}/backend-api/codex`,
+  apiKey: undefined,
+  accessToken,
+  refreshToken: 'rt_initial_refresh_token_0001',
+  chatgptAccountId: 'chatgpt-account-1',
+  expiresAt,
+});
+
+describe('OAuth (ChatGPT) accounts', () => {
+  it('sends the request to the Codex backend with the account token and answers a JSON client with JSON', async () => {
+    const { secret } = await e2e.seed({ account: oauthAccount('at-valid-token', '2099-01-01T00:00:00Z') });
+
+    const response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+
+    assert.equal(response.output_text, 'Hello from the mock upstream.');
+    const received = e2e.mock.requests[0];
+    assert.equal(received?.path, '/backend-api/codex/responses');
+    assert.equal(received?.headers.authorization, 'Bearer at-valid-token');
+    assert.equal(received?.headers['chatgpt-account-id'], 'chatgpt-account-1');
+    assert.equal(received?.body.store, false);
+    assert.equal(received?.body.stream, true);
+  });
+
+  it('refreshes an expired access token before forwarding', async () => {
+    const { secret } = await e2e.seed({ account: oauthAccount('at-expired-token', '2020-01-01T00:00:00Z') });
+
+    const response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+
+    assert.equal(response.status, 'completed');
+    const sent = e2e.mock.requests[0]?.headers.authorization ?? '';
+    assert.equal(tokens.issued.length, 1);
+    assert.equal(sent, `Bearer ${tokens.issued[0]?.accessToken}`);
+    assert.deepEqual(tokens.spentTwice(), []);
+  });
+});
