@@ -15,6 +15,7 @@ import { DEFAULT_PRICE_MODEL, type PriceOverrideReader } from '../../billing/pri
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
 
 export interface PriceOverride extends ModelPrice {
@@ -34,10 +35,6 @@ function expectation(expect: PriceExpectation): { expression: string; values: Re
   if (expect === 0)
     return { expression: 'attribute_exists(pk) AND attribute_not_exists(#version)', values: {} };
   return { expression: 'attribute_exists(pk) AND #version = :expected', values: { ':expected': expect } };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 function priceKey(model: string): ItemKey {

@@ -15,7 +15,6 @@
  * await store.insert('group', { id: 'team', name: 'Team', rateMultiplier: 1, billingMode: 'balance', createdAt });
  * ```
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -37,6 +36,7 @@ import type {
 } from '../../admin/config-admin.ts';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 import { configItems, entityOf, type Item } from './config-items.ts';
 import { queryAll, scanAll } from './query-pages.ts';
 
@@ -112,7 +112,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
+      if (isConditionFailure(error)) {
         throw AdminError.conflict(`${describe(kind, refOf(kind, entity))} already exists.`);
       }
       throw error;
@@ -243,7 +243,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       );
       return entityOf<Stored<ConfigEntities[K]>>(attributes) as Stored<ConfigEntities[K]>;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
       const current = await this.get(kind, ref);
       if (!current) throw AdminError.notFound(`${describe(kind, ref)} does not exist.`);
       throw AdminError.conflict(

@@ -15,11 +15,11 @@
  * const account = await store.getAccount('acc_1');
  * ```
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../domain/types.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../../oauth/contracts.ts';
 import { keys } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { entityOf } from './config-items.ts';
 
@@ -100,7 +100,7 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       );
       return entityOf<Account>(Attributes);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -144,7 +144,7 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

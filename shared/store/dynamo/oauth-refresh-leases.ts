@@ -13,10 +13,10 @@
  * if (await leases.acquire('acc_1', holder, now + 45, now)) await leases.release('acc_1', holder);
  * ```
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RefreshLeases } from '../../oauth/contracts.ts';
 import { keys } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 
 export class DynamoRefreshLeases implements RefreshLeases {
   readonly #client: DynamoDBDocumentClient;
@@ -39,7 +39,7 @@ export class DynamoRefreshLeases implements RefreshLeases {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -56,7 +56,7 @@ export class DynamoRefreshLeases implements RefreshLeases {
       );
     } catch (error) {
       // Lost to expiry and taken by another refresher: the lease is theirs now.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 }

@@ -18,6 +18,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../../ops/ops-log.ts';
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 
 const DAY_MS = 86_400_000;
@@ -98,7 +99,7 @@ export class DynamoOpsErrorLog implements OpsErrorLog {
         }),
       );
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

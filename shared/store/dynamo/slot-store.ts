@@ -20,6 +20,7 @@
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ItemKey, keys, type SlotScope, slotIndexOf } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
 
 /** `slot` leases hold concurrency; `wait` leases are wait-queue tickets. */
@@ -67,11 +68,6 @@ function partitionOf(pool: LeasePool): string {
   return pool.kind === 'slot'
     ? keys.slotPartition(pool.scope, pool.id)
     : keys.waitPartition(pool.scope, pool.id);
-}
-
-/** A failed condition is an expected answer here (someone else holds the lease), not an error. */
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 const NAMES = { '#holder': 'holder', '#expiresAt': 'expiresAt' };

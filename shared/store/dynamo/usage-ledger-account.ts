@@ -13,7 +13,8 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CodexUsageSnapshot } from '../../domain/types.ts';
 import type { LedgerEffect, WriteGuard } from '../../recorder/contracts.ts';
 import type { EffectResult } from '../../recorder/usage-record.ts';
-import { type EffectTarget, isConditionFailure } from './usage-ledger-effects.ts';
+import { isConditionFailure } from './condition-failure.ts';
+import type { EffectTarget } from './usage-ledger-effects.ts';
 
 /**
  * Sets `attribute` to `value` unless the item already holds something as new: compared on the

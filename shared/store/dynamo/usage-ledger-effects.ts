@@ -14,13 +14,13 @@
  * await effect.apply(guard); // 'applied' | 'skipped' | 'missing'
  * ```
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { planWindowSteps } from '../../billing/subscription-windows.ts';
 import type { Subscription } from '../../domain/types.ts';
 import type { LedgerEffect, WriteGuard } from '../../recorder/contracts.ts';
 import type { AggregateCounters, EffectName, EffectResult } from '../../recorder/usage-record.ts';
 import type { ItemKey } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 
 export const MARKS = 'usageMarks';
 
@@ -39,10 +39,6 @@ interface MarkedUpdate {
   values?: Record<string, unknown>;
   /** Extra condition, ANDed with "marker absent". */
   condition?: string;
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
 }
 
 type Observed = 'marked' | 'missing' | 'unmarked';

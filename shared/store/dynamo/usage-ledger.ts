@@ -15,7 +15,6 @@
  * await recordUsage(event, { ledger, prices, logger });
  * ```
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -38,6 +37,7 @@ import {
 } from '../../recorder/usage-record.ts';
 import type { TableNames } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
 import { accountEffect } from './usage-ledger-account.ts';
 import {
   aggregateEffect,
@@ -54,10 +54,6 @@ export function usageRecordOf(item: Record<string, unknown>): UsageRecord {
   const record: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
   return record as unknown as UsageRecord;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
 }
 
 /** A target whose key is looked up lazily (the API key item), or missing altogether. */

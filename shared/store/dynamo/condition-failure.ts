@@ -1,0 +1,20 @@
+/**
+ * Telling a refused condition from a failure. The stores' writes are conditional, and a refused
+ * condition is an answer (the slot is taken, the change is stale, the item is gone), not an
+ * error. The check goes by the error's name, which the SDK's `ConditionalCheckFailedException`
+ * class carries, so it also holds for an equal error from another copy of the SDK.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.send(new PutCommand({ TableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
+ *   return true;
+ * } catch (error) {
+ *   if (isConditionFailure(error)) return false;
+ *   throw error;
+ * }
+ * ```
+ */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
