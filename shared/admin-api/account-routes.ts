@@ -29,12 +29,11 @@ import {
   refuseVersion,
   requiredText,
   scalar,
-  statusChange,
   stringList,
   stringMap,
   text,
 } from './input.ts';
-import { type AdminRoute, item, param } from './routes.ts';
+import { type AdminRoute, item, param, statusPatchRoute } from './routes.ts';
 
 function modelMapping(body: JsonObject): string[] | string | Record<string, unknown> | undefined {
   const value = body.modelMapping;
@@ -88,32 +87,18 @@ export const accountRoutes: AdminRoute[] = [
     pattern: '/admin/v1/accounts/{id}',
     handle: async (context) => item(await getAccount(context.deps.store, param(context, 'id'))),
   },
-  {
-    method: 'PATCH',
-    pattern: '/admin/v1/accounts/{id}',
-    async handle(context) {
-      const body = readBody(context.request, [
-        'priority',
-        'concurrency',
-        'modelMapping',
-        'status',
-        'version',
-      ]);
-      const ifVersion = expectedVersion(context.request, body);
-      const newStatus = statusChange(body);
-      const id = param(context, 'id');
-      if (newStatus !== undefined) {
-        return item(await setAccountStatus(context.deps.store, id, newStatus, { ifVersion }));
-      }
-      const account = await updateAccount(context.deps.store, id, {
+  statusPatchRoute(
+    '/admin/v1/accounts/{id}',
+    ['priority', 'concurrency', 'modelMapping'],
+    setAccountStatus,
+    (store, id, body, ifVersion) =>
+      updateAccount(store, id, {
         priority: scalar(body, 'priority'),
         concurrency: scalar(body, 'concurrency'),
         modelMapping: modelMapping(body),
         ifVersion,
-      });
-      return item(account);
-    },
-  },
+      }),
+  ),
   {
     method: 'POST',
     pattern: '/admin/v1/accounts/{id}/groups',

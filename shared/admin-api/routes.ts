@@ -18,6 +18,7 @@ import type { PriceExpectation, PriceOverride } from '../store/dynamo/billing-pr
 import type { SlotStore } from '../store/dynamo/slot-store.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { AdminRequest } from './http.ts';
+import { expectedVersion, type JsonObject, readBody, statusChange } from './input.ts';
 
 /** Admin writes of price overrides (`DynamoPriceOverrides` implements it). */
 export interface AdminPriceStore {
@@ -69,4 +70,47 @@ export function param(context: RouteContext, name: string): string {
 export function item(body: unknown, status = 200): RouteResult {
   const version = (body as { version?: unknown } | null)?.version;
   return typeof version === 'number' ? { status, body, headers: { etag: `"${version}"` } } : { status, body };
+}
+
+/**
+ * `PATCH` of an item that has a status (users, accounts): `{status}` alone enables or disables
+ * it, the route's other `fields` change it through `update`; If-Match or the body's `version`
+ * pins either change.
+ *
+ * @example
+ * ```ts
+ * statusPatchRoute('/admin/v1/users/{id}', ['concurrency'], setUserStatus, (store, id, body, ifVersion) =>
+ *   updateUser(store, id, { concurrency: scalar(body, 'concurrency'), ifVersion }),
+ * );
+ * ```
+ */
+export function statusPatchRoute(
+  pattern: string,
+  fields: readonly string[],
+  setStatus: (
+    store: ConfigAdmin,
+    id: string,
+    status: 'active' | 'disabled',
+    options: { ifVersion?: number | undefined },
+  ) => Promise<unknown>,
+  update: (
+    store: ConfigAdmin,
+    id: string,
+    body: JsonObject,
+    ifVersion: number | undefined,
+  ) => Promise<unknown>,
+): AdminRoute {
+  return {
+    method: 'PATCH',
+    pattern,
+    async handle(context) {
+      const body = readBody(context.request, [...fields, 'status', 'version']);
+      const ifVersion = expectedVersion(context.request, body);
+      const newStatus = statusChange(body);
+      const id = param(context, 'id');
+      const { store } = context.deps;
+      if (newStatus !== undefined) return item(await setStatus(store, id, newStatus, { ifVersion }));
+      return item(await update(store, id, body, ifVersion));
+    },
+  };
 }

@@ -19,17 +19,8 @@ import {
   showUser,
   updateUser,
 } from '../admin/users.ts';
-import {
-  expectedVersion,
-  readBody,
-  refuseVersion,
-  requiredText,
-  scalar,
-  statusChange,
-  stringList,
-  text,
-} from './input.ts';
-import { type AdminRoute, item, param } from './routes.ts';
+import { readBody, refuseVersion, requiredText, scalar, stringList, text } from './input.ts';
+import { type AdminRoute, item, param, statusPatchRoute } from './routes.ts';
 
 export const userRoutes: AdminRoute[] = [
   {
@@ -58,25 +49,17 @@ export const userRoutes: AdminRoute[] = [
       return { ...item(details.user), body: details };
     },
   },
-  {
-    method: 'PATCH',
-    pattern: '/admin/v1/users/{id}',
-    async handle(context) {
-      const body = readBody(context.request, ['balanceUsd', 'concurrency', 'status', 'version']);
-      const ifVersion = expectedVersion(context.request, body);
-      const newStatus = statusChange(body);
-      const id = param(context, 'id');
-      if (newStatus !== undefined) {
-        return item(await setUserStatus(context.deps.store, id, newStatus, { ifVersion }));
-      }
-      const user = await updateUser(context.deps.store, id, {
+  statusPatchRoute(
+    '/admin/v1/users/{id}',
+    ['balanceUsd', 'concurrency'],
+    setUserStatus,
+    (store, id, body, ifVersion) =>
+      updateUser(store, id, {
         balanceUsd: scalar(body, 'balanceUsd'),
         concurrency: scalar(body, 'concurrency'),
         ifVersion,
-      });
-      return item(user);
-    },
-  },
+      }),
+  ),
   {
     method: 'POST',
     pattern: '/admin/v1/users/{id}/balance',
