@@ -4,66 +4,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { InvalidUsageEventError } from '#shared/recorder/usage-event-input.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { KEYS, type RecorderWorld, startRecorderWorld, usageEvent } from './recorder-harness.ts';
-
-type Handler = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
-
-function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'quotagate-test-recorder',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:quotagate-test-recorder',
-    memoryLimitInMB: '256',
-    awsRequestId: 'invocation-1',
-    logGroupName: '/aws/lambda/quotagate-test-recorder',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
-function envelope(detailType: string, source: string, detail: unknown): EventBridgeEvent<string, unknown> {
-  return {
-    version: '0',
-    id: 'evt-1',
-    'detail-type': detailType,
-    source,
-    account: '123456789012',
-    time: '2026-11-27T12:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail,
-  };
-}
+import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } from './recorder-lambda.ts';
 
 describe('the recorder Lambda handler', () => {
   let world: RecorderWorld;
-  let handler: Handler;
+  let handler: RecorderHandler;
 
   before(async () => {
     world = await startRecorderWorld();
-    Object.assign(process.env, {
-      DYNAMODB_ENDPOINT: world.db.endpoint,
-      AWS_REGION: 'local',
-      QG_CONFIG_TABLE: world.tables.config,
-      QG_USAGE_TABLE: world.tables.usage,
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-    });
-    ({ handler } = (await import('../../functions/recorder/handler.ts')) as { handler: Handler });
+    handler = await loadRecorderHandler(world);
   });
   after(() => world.close());
 
   it('records a usage event delivered by the EventBridge rule, once however often it comes', async () => {
     // Prepare
-    const event = envelope(
+    const event = ruleEvent(
       USAGE_EVENT_DETAIL_TYPE,
       USAGE_EVENT_SOURCE,
       usageEvent('lambda-1', KEYS[0] as ApiKey),
@@ -80,7 +40,7 @@ describe('the recorder Lambda handler', () => {
   });
 
   it('throws on an event it cannot record, so Lambda retries and dead-letters it', async () => {
-    const foreign = envelope('Something Else', 'someone.else', {});
+    const foreign = ruleEvent('Something Else', 'someone.else', {});
     await assert.rejects(handler(foreign, lambdaContext()), InvalidUsageEventError);
   });
 
@@ -89,7 +49,7 @@ describe('the recorder Lambda handler', () => {
     await world.runtime().parked.park(usageEvent('lambda-parked', KEYS[1] as ApiKey), 'ThrottlingException');
 
     // Act
-    const summary = await handler(envelope('Scheduled Event', 'aws.events', {}), lambdaContext());
+    const summary = await handler(ruleEvent('Scheduled Event', 'aws.events', {}), lambdaContext());
 
     // Assess
     assert.deepEqual(summary, { recorded: 1, failed: 0, more: false });

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
@@ -23,6 +22,7 @@ import {
   T0,
   usageEvent,
 } from './recorder-harness.ts';
+import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } from './recorder-lambda.ts';
 
 interface LagSample {
   namespace: string | undefined;
@@ -147,25 +147,6 @@ describe('RecorderLag from the recorder runtime', () => {
   });
 });
 
-type Handler = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
-
-function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'quotagate-test-recorder',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:quotagate-test-recorder',
-    memoryLimitInMB: '256',
-    awsRequestId: 'invocation-1',
-    logGroupName: '/aws/lambda/quotagate-test-recorder',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 /** The lines a call writes to stdout, as Lambda would ship them to CloudWatch Logs. */
 async function stdoutOf(act: () => Promise<unknown>): Promise<string[]> {
   const lines: string[] = [];
@@ -184,38 +165,25 @@ async function stdoutOf(act: () => Promise<unknown>): Promise<string[]> {
 
 describe('RecorderLag from the recorder Lambda handler', () => {
   let world: RecorderWorld;
-  let handler: Handler;
+  let handler: RecorderHandler;
 
   before(async () => {
     world = await startRecorderWorld();
-    Object.assign(process.env, {
-      DYNAMODB_ENDPOINT: world.db.endpoint,
-      AWS_REGION: 'local',
-      QG_CONFIG_TABLE: world.tables.config,
-      QG_USAGE_TABLE: world.tables.usage,
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    handler = await loadRecorderHandler(world, {
       POWERTOOLS_SERVICE_NAME: 'recorder',
       POWERTOOLS_METRICS_NAMESPACE: 'QuotagateHandlerTest',
     });
-    ({ handler } = (await import('../../functions/recorder/handler.ts')) as { handler: Handler });
   });
   after(() => world.close());
 
   it('writes one RecorderLag EMF line for a recorded event and none for its redelivery', async () => {
     // Prepare
-    const event: EventBridgeEvent<string, unknown> = {
-      version: '0',
-      id: 'evt-lag',
-      'detail-type': USAGE_EVENT_DETAIL_TYPE,
-      source: USAGE_EVENT_SOURCE,
-      account: '123456789012',
-      time: '2026-11-27T12:00:00Z',
-      region: 'eu-west-1',
-      resources: [],
-      detail: usageEvent('lag-lambda', KEYS[0] as ApiKey, {
-        endedAt: new Date(Date.now() - 2_000).toISOString(),
-      }),
-    };
+    const event = ruleEvent(
+      USAGE_EVENT_DETAIL_TYPE,
+      USAGE_EVENT_SOURCE,
+      usageEvent('lag-lambda', KEYS[0] as ApiKey, { endedAt: new Date(Date.now() - 2_000).toISOString() }),
+      'evt-lag',
+    );
 
     // Act
     const first = await stdoutOf(() => handler(event, lambdaContext()));
