@@ -22,6 +22,7 @@ import { startFunctionUrlServer } from '#local/function-url-server.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { answerParent } from './ipc.ts';
 import { RequestTraces } from './request-trace.ts';
 
@@ -38,7 +39,10 @@ const deps = createGatewayDeps({
   settings,
   client,
   logger,
-  publisher: new BusUsagePublisher(bus, settings.eventBusName),
+  publisher: new BusUsagePublisher(bus, settings.eventBusName, {
+    parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+    logger,
+  }),
 });
 const traces = new RequestTraces(settings.tables);
 

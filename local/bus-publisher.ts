@@ -1,30 +1,65 @@
 /**
- * Publishes usage events to the in-process bus exactly as the gateway's EventBridge entries
- * look: same source, detail-type and JSON detail.
+ * The gateway's usage events on the local stack go through the same publisher as on AWS,
+ * {@link EventBridgeUsagePublisher}, with its retries of failed entries and its parking of the
+ * ones that keep failing; only the EventBridge client underneath is answered by the in-process
+ * bus instead of the service. A local publisher of its own would be a second code path, and
+ * the first one written dropped every event the bus refused (the gateway logged "usage event
+ * lost").
+ *
+ * @example
+ * ```ts
+ * const publisher = new BusUsagePublisher(bus, settings.eventBusName, {
+ *   parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+ *   logger,
+ * });
+ * await publisher.publish(detail); // accepted by the bus, or parked
+ * ```
  */
 import {
-  USAGE_EVENT_DETAIL_TYPE,
-  USAGE_EVENT_SOURCE,
-  type UsageEventDetail,
-  type UsageEventPublisher,
-} from '#shared/events/usage-event.ts';
+  EventBridgeClient,
+  type PutEventsCommandInput,
+  type PutEventsCommandOutput,
+} from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgePublisherOptions,
+  EventBridgeUsagePublisher,
+} from '#shared/events/eventbridge-publisher.ts';
 import type { InProcessEventBus } from './event-bus.ts';
 
-export class BusUsagePublisher implements UsageEventPublisher {
-  constructor(
-    private readonly bus: InProcessEventBus,
-    private readonly busName: string,
-  ) {}
+/**
+ * An EventBridge client whose PutEvents calls the bus answers: the command is stopped before it
+ * is serialised, so no endpoint, region or credentials are needed. A call the bus refuses as a
+ * whole fails as the service's would, with a 400 status the publisher does not retry.
+ */
+export function createBusEventBridgeClient(bus: InProcessEventBus): EventBridgeClient {
+  const client = new EventBridgeClient({
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  client.middlewareStack.add(
+    () => async (args) => {
+      const { Entries: entries = [] } = args.input as PutEventsCommandInput;
+      try {
+        const output: PutEventsCommandOutput = { ...(await bus.putEvents(entries)), $metadata: {} };
+        return { output, response: undefined };
+      } catch (error) {
+        if (error instanceof Error) Object.assign(error, { $metadata: { httpStatusCode: 400 } });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'inProcessEventBus' },
+  );
+  return client;
+}
 
-  async publish(detail: UsageEventDetail): Promise<void> {
-    const result = await this.bus.putEvents([
-      {
-        Source: USAGE_EVENT_SOURCE,
-        DetailType: USAGE_EVENT_DETAIL_TYPE,
-        Detail: JSON.stringify(detail),
-        EventBusName: this.busName,
-      },
-    ]);
-    if (result.FailedEntryCount) throw new Error('the local bus refused the usage event');
+/** {@link EventBridgeUsagePublisher} over the in-process bus. */
+export class BusUsagePublisher extends EventBridgeUsagePublisher {
+  constructor(
+    bus: InProcessEventBus,
+    eventBusName: string,
+    options: Omit<EventBridgePublisherOptions, 'client' | 'eventBusName'>,
+  ) {
+    super({ ...options, client: createBusEventBridgeClient(bus), eventBusName });
   }
 }

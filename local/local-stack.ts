@@ -22,11 +22,12 @@ import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
 import { installAwsLambdaShim } from './awslambda-shim.ts';
 import { BusUsagePublisher } from './bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
-import { InProcessEventBus } from './event-bus.ts';
+import { type BusTarget, InProcessEventBus, type InProcessEventBusOptions } from './event-bus.ts';
 import { startFunctionUrlServer } from './function-url-server.ts';
 
 /** Metric documents and bus events kept for inspection; a long `npm start` must not grow forever. */
@@ -61,6 +62,13 @@ export interface LocalStackOptions {
    * generated one: print `stack.admin.token` when `stack.admin.generatedToken`).
    */
   admin?: { port?: number; token?: string };
+  /** Options of the in-process bus, e.g. `duplicateEvery` or `failEntry` to inject faults. */
+  busOptions?: InProcessEventBusOptions;
+  /**
+   * Wraps the recorder's bus target, for tests that inject faults into deliveries (throw before
+   * or after recording, or record through a failing DynamoDB client); default: the target as is.
+   */
+  wrapRecorder?: (target: BusTarget) => BusTarget;
 }
 
 export interface LocalStack {
@@ -87,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
-  const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT });
+  const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT, ...options.busOptions });
   const logLevel = (options.logLevel ?? 'INFO') as 'INFO';
   const logger = new Logger({ serviceName: 'quotagate-gateway', logLevel });
   const metrics: EmfOutput[] = [];
@@ -100,7 +108,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     settings,
     client,
     logger,
-    publisher: new BusUsagePublisher(bus, settings.eventBusName),
+    publisher: new BusUsagePublisher(bus, settings.eventBusName, {
+      parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+      logger,
+    }),
     metricsSink: keepMetric,
   });
   const recorder = createRecorderRuntime({
@@ -109,12 +120,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
     onRecorded: createRecorderMetrics({ sink: keepMetric }).recorded,
   });
+  const recorderTarget: BusTarget = async (envelope) => {
+    await recorder.record(envelope, Date.now() + RECORDER_DEADLINE_MS);
+  };
   // The stack's rule: exactly the gateway's usage events go to the recorder, retried on failure.
   bus.subscribe(
     { source: [USAGE_EVENT_SOURCE], 'detail-type': [USAGE_EVENT_DETAIL_TYPE] },
-    async (envelope) => {
-      await recorder.record(envelope, Date.now() + RECORDER_DEADLINE_MS);
-    },
+    options.wrapRecorder ? options.wrapRecorder(recorderTarget) : recorderTarget,
     { name: 'recorder' },
   );
   // The stack's 5-minute schedules: OAuth tokens due soon, and usage events parked by the gateway.

@@ -33,7 +33,7 @@ export interface E2E {
 
 export async function startE2E(
   env: Record<string, string> = {},
-  options: Pick<LocalStackOptions, 'functionTimeoutMs'> = {},
+  options: Pick<LocalStackOptions, 'functionTimeoutMs' | 'busOptions' | 'wrapRecorder'> = {},
 ): Promise<E2E> {
   const mock = await startMockUpstream();
   const stack = await startLocalStack({
