@@ -4,6 +4,7 @@
  * headers pass, and the credential is the platform's, never the client's.
  */
 import type { Account, ApiKeyCredentials, OAuthCredentials } from '../domain/types.ts';
+import { GatewayError } from '../errors.ts';
 import { applyDefaultInstructions } from './codex-client.ts';
 
 /** Client headers that reach the upstream; everything else (Authorization first) stays here. */
@@ -86,5 +87,18 @@ export function buildUpstreamRequest(input: UpstreamRequestInput): UpstreamTarge
   }
   const upstreamStreams = body.stream === true;
   headers.accept = upstreamStreams ? 'text/event-stream' : 'application/json';
-  return { url, headers, body: Buffer.from(JSON.stringify(body)), modelSent, upstreamStreams };
+  return { url, headers, body: serialise(body), modelSent, upstreamStreams };
+}
+
+/**
+ * JSON.parse reads any depth, JSON.stringify recurses and overflows the stack on a body nested
+ * some thousands deep: that is the client's doing, so it gets a 400, not a 500.
+ */
+function serialise(body: Record<string, unknown>): Buffer {
+  try {
+    return Buffer.from(JSON.stringify(body));
+  } catch (error) {
+    if (error instanceof RangeError) throw GatewayError.invalidRequest('Request body is nested too deeply');
+    throw error;
+  }
 }

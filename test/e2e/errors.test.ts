@@ -251,3 +251,17 @@ describe('a client that leaves before the response started', () => {
     assert.equal(e2e.usageEvents().length - before, 1, 'only the second request was billed');
   });
 });
+
+describe('hostile bodies', () => {
+  it('answers a body nested too deeply to re-serialise with 400, not 500', async () => {
+    const { secret } = await e2e.seed();
+    const depth = 20_000; // 40 KB, inside this file's 64 KiB body limit
+    const body = `{"model":"gpt-5.1","input":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const result = await post(secret, body);
+    assert.equal(result.status, 400);
+    assert.deepEqual(result.json(), {
+      error: { type: 'invalid_request_error', message: 'Request body is nested too deeply' },
+    });
+    assert.equal(e2e.mock.requests.length, 0);
+  });
+});
