@@ -265,3 +265,17 @@ describe('hostile bodies', () => {
     assert.equal(e2e.mock.requests.length, 0);
   });
 });
+
+describe('hostile headers', () => {
+  it('answers headers past the server limit with an OpenAI-shaped 431', async () => {
+    const response = await fetch(`${e2e.stack.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-padding': 'x'.repeat(20_000) },
+      body: '{"model":"gpt-5.1"}',
+    });
+    assert.equal(response.status, 431);
+    assert.deepEqual(await response.json(), {
+      error: { type: 'invalid_request_error', message: 'Request headers too large' },
+    });
+  });
+});
