@@ -20,10 +20,23 @@ export interface Lease {
   until: number;
 }
 
+/**
+ * What a delivery knows beyond the record that its effects use, kept on the record while it is
+ * pending so that a sweep can finish it without the event (see `pending-sweep.ts`). The key's
+ * hash is left out on purpose: without it the key item is found through the index, which has
+ * long caught up by the time a record is stranded.
+ */
+export interface PendingContext {
+  /** The upstream's `x-codex-*` usage headers of the event, as received. */
+  codexHeaders?: Record<string, string>;
+}
+
 export interface StoredUsageRecord {
   record: UsageRecord;
   /** Present while a delivery holds the pending record. */
   lease: Lease | undefined;
+  /** Kept while the record is pending; absent on records written before it was kept. */
+  pendingContext?: PendingContext;
 }
 
 /** Throws when the calling delivery must not write any more (its lease is about to end). */
@@ -48,8 +61,11 @@ export interface EffectContext {
 }
 
 export interface UsageLedger {
-  /** Writes the record as pending, held by `lease`; false when a record with its id exists. */
-  createPending(record: UsageRecord, lease: Lease): Promise<boolean>;
+  /**
+   * Writes the record as pending, held by `lease`, with the `context` a sweep needs to finish it;
+   * false when a record with its id exists. The context is dropped once the record is applied.
+   */
+  createPending(record: UsageRecord, lease: Lease, context?: PendingContext): Promise<boolean>;
   /** A strongly consistent read of the record. */
   read(requestId: string): Promise<StoredUsageRecord | undefined>;
   /**

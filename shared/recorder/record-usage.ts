@@ -114,7 +114,8 @@ export async function recordUsage(
     now(),
   );
   guard();
-  if (await deps.ledger.createPending(fresh, lease)) {
+  const context = detail.codexHeaders ? { codexHeaders: detail.codexHeaders } : {};
+  if (await deps.ledger.createPending(fresh, lease, context)) {
     return { outcome: 'recorded', record: await applyEffects(fresh, delivery) };
   }
   const existing = await holdExisting(delivery);

@@ -1,7 +1,8 @@
 /**
  * {@link UsageLedger} on DynamoDB. The record `REQ#<id>` lives in the Usage table with its
  * `gsi1` listing (`REQS#<day>` / `<startedAt>#<id>`) and, while pending, the lease attributes
- * `leaseOwner` / `leaseUntil`. The effects change the user's balance, the subscription windows
+ * `leaseOwner` / `leaseUntil` and the `pendingContext` a sweep needs to finish it without its
+ * event (`usage-ledger-stranded.ts` lists those whose lease ended). The effects change the user's balance, the subscription windows
  * and the key's spend in the Config table, and four `AGG#…` day items in the Usage table (see
  * `usage-ledger-effects.ts`).
  *
@@ -26,6 +27,7 @@ import type {
   EffectContext,
   Lease,
   LedgerEffect,
+  PendingContext,
   StoredUsageRecord,
   UsageLedger,
 } from '../../recorder/contracts.ts';
@@ -47,13 +49,34 @@ import {
   subscriptionEffect,
 } from './usage-ledger-effects.ts';
 
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'leaseOwner', 'leaseUntil'] as const;
+/** Not part of the record: its keys, its lease and (while pending) the sweep's context. */
+const STORAGE_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'leaseOwner',
+  'leaseUntil',
+  'pendingContext',
+] as const;
 
 /** The record as stored, without keys and lease. */
 export function usageRecordOf(item: Record<string, unknown>): UsageRecord {
   const record: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
   return record as unknown as UsageRecord;
+}
+
+/** The record with its lease and pending context, as a stored item holds them. */
+export function storedUsageRecordOf(item: Record<string, unknown>): StoredUsageRecord {
+  const owner = item.leaseOwner as string | undefined;
+  const until = item.leaseUntil as number | undefined;
+  const context = item.pendingContext as PendingContext | undefined;
+  return {
+    record: usageRecordOf(item),
+    lease: owner && until !== undefined ? { owner, until } : undefined,
+    ...(context ? { pendingContext: context } : {}),
+  };
 }
 
 /** A target whose key is looked up lazily (the API key item), or missing altogether. */
@@ -89,7 +112,7 @@ export class DynamoUsageLedger implements UsageLedger {
     this.#tables = tables;
   }
 
-  async createPending(record: UsageRecord, lease: Lease): Promise<boolean> {
+  async createPending(record: UsageRecord, lease: Lease, context: PendingContext = {}): Promise<boolean> {
     try {
       await this.#client.send(
         new PutCommand({
@@ -101,6 +124,7 @@ export class DynamoUsageLedger implements UsageLedger {
             ...record,
             leaseOwner: lease.owner,
             leaseUntil: lease.until,
+            ...(Object.keys(context).length > 0 ? { pendingContext: context } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -120,13 +144,7 @@ export class DynamoUsageLedger implements UsageLedger {
         ConsistentRead: true,
       }),
     );
-    if (!item) return undefined;
-    const owner = item.leaseOwner as string | undefined;
-    const until = item.leaseUntil as number | undefined;
-    return {
-      record: usageRecordOf(item),
-      lease: owner && until !== undefined ? { owner, until } : undefined,
-    };
+    return item ? storedUsageRecordOf(item) : undefined;
   }
 
   async claim(requestId: string, expectedUntil: number | undefined, lease: Lease): Promise<boolean> {
@@ -164,7 +182,8 @@ export class DynamoUsageLedger implements UsageLedger {
     appliedAt: string,
   ): Promise<boolean> {
     const done = await this.#conditionalRecordUpdate(requestId, {
-      UpdateExpression: 'SET #state = :applied, #appliedAt = :at, #effects = :effects REMOVE #owner, #until',
+      UpdateExpression:
+        'SET #state = :applied, #appliedAt = :at, #effects = :effects REMOVE #owner, #until, #context',
       ConditionExpression: '#state = :pending AND #owner = :owner',
       ExpressionAttributeNames: {
         '#state': 'state',
@@ -172,6 +191,7 @@ export class DynamoUsageLedger implements UsageLedger {
         '#effects': 'effects',
         '#owner': 'leaseOwner',
         '#until': 'leaseUntil',
+        '#context': 'pendingContext',
       },
       ExpressionAttributeValues: {
         ':applied': 'applied',
