@@ -1,12 +1,13 @@
 /**
  * The recorder wired to DynamoDB, built once per process: the Lambda handler, the local stack's
- * bus subscriber and `quotagate usage replay-parked` all use it. The price book caches overrides
+ * bus subscriber, `quotagate usage replay-parked` and `quotagate usage sweep-pending` all use it. The price book caches overrides
  * for a minute and the ledger remembers key items, so a warm process reads little config.
  *
  * @example
  * ```ts
  * const runtime = createRecorderRuntime({ tables: loadSettings().tables, client: documentClient(), logger });
  * await runtime.record(envelope, Date.now() + 25_000);
+ * await runtime.sweepPending({ deadlineMs: Date.now() + 25_000 }); // records a lost event left pending
  * ```
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,9 +15,16 @@ import { PriceBook } from '../billing/price-book.ts';
 import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
 import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
 import { DynamoUsageLedger } from '../store/dynamo/usage-ledger.ts';
+import { DynamoStrandedUsageRecords } from '../store/dynamo/usage-ledger-stranded.ts';
 import { DynamoParkedUsageEvents } from '../store/dynamo/usage-parked-events.ts';
 import type { TableNames } from '../tables/definitions.ts';
 import { type DrainSummary, drainParkedEvents, type ParkedUsageEvents } from './parked-events.ts';
+import {
+  type StrandedUsageRecords,
+  type SweepOptions,
+  type SweepSummary,
+  sweepPendingRecords,
+} from './pending-sweep.ts';
 import { type RecorderDeps, type RecorderLogger, type RecordOutcome, recordUsage } from './record-usage.ts';
 
 export interface RecorderRuntimeOptions {
@@ -38,6 +46,11 @@ export interface RecorderRuntime {
   record(event: UsageEventEnvelope | UsageEventDetail | unknown, deadlineMs?: number): Promise<RecordOutcome>;
   /** Records parked events until the parking is empty, the batch ends or the deadline nears. */
   drainParked(deadlineMs?: number): Promise<DrainSummary>;
+  /**
+   * Finishes the records lost events left pending (see `pending-sweep.ts`), never waiting for a
+   * record a live delivery holds; `deadlineMs` bounds the sweep and each record's writes.
+   */
+  sweepPending(options?: Pick<SweepOptions, 'days' | 'deadlineMs'>): Promise<SweepSummary>;
 }
 
 export function createRecorderRuntime(options: RecorderRuntimeOptions): RecorderRuntime {
@@ -49,8 +62,13 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
     now,
   };
   const parked = new DynamoParkedUsageEvents(options.client, options.tables.usage, now);
-  const record = async (event: unknown, deadlineMs?: number) => {
-    const result = await recordUsage(event, deadlineMs === undefined ? deps : { ...deps, deadlineMs });
+  const stranded: StrandedUsageRecords = new DynamoStrandedUsageRecords(options.client, options.tables.usage);
+  const record = async (event: unknown, deadlineMs?: number, overrides: Partial<RecorderDeps> = {}) => {
+    const result = await recordUsage(event, {
+      ...deps,
+      ...(deadlineMs === undefined ? {} : { deadlineMs }),
+      ...overrides,
+    });
     options.onRecorded?.(result);
     return result;
   };
@@ -63,5 +81,16 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
         now,
       }),
+    sweepPending: (sweep = {}) =>
+      // maxWaitMs 0: a record held by a live delivery is that delivery's to finish.
+      sweepPendingRecords(
+        stranded,
+        (detail) => record(detail, sweep.deadlineMs, { maxWaitMs: 0 }),
+        options.logger,
+        {
+          ...sweep,
+          now,
+        },
+      ),
   };
 }

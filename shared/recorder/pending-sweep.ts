@@ -1,0 +1,166 @@
+/**
+ * The sweep: finishes usage records left `pending` whose event is gone. A record normally
+ * reaches `applied` through its own event or a redelivery of it; but when the event itself is
+ * lost (the local bus died with its process, or on AWS it went to the dead-letter queue and was
+ * never redriven) the record would stay pending, its request served and never charged.
+ *
+ * The sweep lists the pending records of today and the days before it whose lease has ended,
+ * rebuilds each one's usage event from the record (every field the event carries is on the
+ * record, the Codex headers in its pending context) and hands it to the normal `recordUsage`
+ * path. Exactly-once therefore rests on the same construction as any redelivery: the sweep takes
+ * the record over only with a conditional claim of an ended lease, the markers make effects that
+ * already landed no-ops, and a record a live delivery holds is skipped (the sweep never waits).
+ * The stored amounts are applied as they are; nothing is priced again.
+ *
+ * It runs on the recorder's 5-minute schedule, in the local stack (at start and on its schedule)
+ * and from `quotagate usage sweep-pending`.
+ *
+ * @example
+ * ```ts
+ * const summary = await sweepPendingRecords(stranded, (detail) => recordUsage(detail, deps), logger);
+ * summary.completed; // records this sweep finished
+ * ```
+ */
+import type { UsageEventDetail } from '../events/usage-event.ts';
+import type { PendingContext, StoredUsageRecord } from './contracts.ts';
+import {
+  LeaseExpiredError,
+  RecordBusyError,
+  type RecorderLogger,
+  type RecordOutcome,
+} from './record-usage.ts';
+import type { UsageRecord } from './usage-record.ts';
+
+/** Where the sweep finds records a lost event left pending. */
+export interface StrandedUsageRecords {
+  /** Pending records started on `day` whose lease ended by `nowMs` (or that hold none), by page. */
+  strandedOn(day: string, nowMs: number): AsyncIterable<StoredUsageRecord[]>;
+}
+
+export interface SweepSummary {
+  /** Stranded records found. */
+  found: number;
+  /** Finished by this sweep. */
+  completed: number;
+  /** Applied or taken over by a live delivery since they were listed: left to it. */
+  skipped: number;
+  /** Could not be finished (logged); the next sweep tries again. */
+  failed: number;
+  /** True when the deadline stopped the sweep before it went through every day. */
+  more: boolean;
+}
+
+export interface SweepOptions {
+  /** Days before today that are swept too; default {@link DEFAULT_SWEEP_DAYS}. */
+  days?: number;
+  /** Epoch ms after which no further record is started. */
+  deadlineMs?: number;
+  now?: () => number;
+}
+
+/** Today and the two days before it: a lost event's record is finished within minutes anyway. */
+export const DEFAULT_SWEEP_DAYS = 2;
+
+const DAY_MS = 86_400_000;
+
+/** The usage event a record was built from, as far as its effects need it. */
+export function usageDetailOfRecord(record: UsageRecord, context: PendingContext = {}): UsageEventDetail {
+  const detail: UsageEventDetail = {
+    version: 1,
+    requestId: record.requestId,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    userId: record.userId,
+    apiKeyId: record.apiKeyId,
+    groupId: record.groupId,
+    accountId: record.accountId,
+    billingMode: record.billingMode,
+    rateMultiplier: record.rateMultiplier,
+    modelRequested: record.modelRequested,
+    modelSent: record.modelSent,
+    stream: record.stream,
+    status: record.status,
+    upstreamStatus: record.upstreamStatus,
+    usage: {
+      inputTokens: record.inputTokens,
+      cachedInputTokens: record.cachedInputTokens,
+      outputTokens: record.outputTokens,
+      reasoningTokens: record.reasoningTokens,
+    },
+    cutShort: record.cutShort,
+    durationMs: record.durationMs,
+    failovers: record.failovers,
+  };
+  if (record.cutShortReason !== undefined) detail.cutShortReason = record.cutShortReason;
+  if (record.firstTokenMs !== undefined) detail.firstTokenMs = record.firstTokenMs;
+  if (context.codexHeaders !== undefined) detail.codexHeaders = context.codexHeaders;
+  return detail;
+}
+
+/** The UTC days to sweep, oldest first. */
+export function sweepDays(nowMs: number, days = DEFAULT_SWEEP_DAYS): string[] {
+  if (!Number.isSafeInteger(days) || days < 0) throw new RangeError(`days must be 0 or more, got ${days}`);
+  const listed: string[] = [];
+  for (let back = days; back >= 0; back -= 1) {
+    listed.push(new Date(nowMs - back * DAY_MS).toISOString().slice(0, 10));
+  }
+  return listed;
+}
+
+/**
+ * Finishes every stranded record of the swept days through `record`, which must be the normal
+ * recorder path and should not wait for a record another delivery holds (`maxWaitMs: 0`).
+ */
+export async function sweepPendingRecords(
+  stranded: StrandedUsageRecords,
+  record: (detail: UsageEventDetail) => Promise<RecordOutcome>,
+  logger: RecorderLogger,
+  options: SweepOptions = {},
+): Promise<SweepSummary> {
+  const now = options.now ?? Date.now;
+  const summary: SweepSummary = { found: 0, completed: 0, skipped: 0, failed: 0, more: false };
+  const pastDeadline = () => options.deadlineMs !== undefined && now() >= options.deadlineMs;
+  sweep: for (const day of sweepDays(now(), options.days)) {
+    for await (const page of stranded.strandedOn(day, now())) {
+      for (const stored of page) {
+        if (pastDeadline()) {
+          summary.more = true;
+          break sweep;
+        }
+        summary.found += 1;
+        const outcome = await finish(stored, record, logger);
+        if (outcome === 'deadline') {
+          summary.more = true;
+          break sweep;
+        }
+        summary[outcome] += 1;
+      }
+    }
+  }
+  if (summary.found > 0) logger.info('Swept stranded usage records', { ...summary });
+  return summary;
+}
+
+async function finish(
+  stored: StoredUsageRecord,
+  record: (detail: UsageEventDetail) => Promise<RecordOutcome>,
+  logger: RecorderLogger,
+): Promise<'completed' | 'skipped' | 'failed' | 'deadline'> {
+  const { requestId, recordedAt, billedNano } = stored.record;
+  try {
+    const { outcome } = await record(usageDetailOfRecord(stored.record, stored.pendingContext));
+    if (outcome === 'duplicate') return 'skipped';
+    // Its event was lost: worth a warning, since something upstream of the recorder went wrong.
+    logger.warn('Finished a stranded usage record', { requestId, recordedAt, billedNano });
+    return 'completed';
+  } catch (error) {
+    if (error instanceof RecordBusyError) return 'skipped';
+    if (error instanceof LeaseExpiredError) return 'deadline';
+    logger.error('Stranded usage record could not be finished', {
+      requestId,
+      recordedAt,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return 'failed';
+  }
+}

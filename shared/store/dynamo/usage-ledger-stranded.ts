@@ -1,0 +1,49 @@
+/**
+ * {@link StrandedUsageRecords} on DynamoDB: the pending records of one day whose lease has ended,
+ * read through the Usage table's `gsi1` day listing (`REQS#<day>`) with a FilterExpression on
+ * `state` and `leaseUntil`. No index of its own: the filter runs after the read, so a sweep reads
+ * (and pays for) every record of the days it covers, which is why it covers only a few days.
+ *
+ * The index is eventually consistent, so a record it shows as stranded may have been finished or
+ * taken over meanwhile; that is harmless, since the sweep goes through `recordUsage`, which reads
+ * the record strongly consistently and only ever takes it over with a conditional claim.
+ *
+ * @example
+ * ```ts
+ * const stranded = new DynamoStrandedUsageRecords(documentClient(), settings.tables.usage);
+ * for await (const page of stranded.strandedOn('2026-11-27', Date.now())) …
+ * ```
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StoredUsageRecord } from '../../recorder/contracts.ts';
+import type { StrandedUsageRecords } from '../../recorder/pending-sweep.ts';
+import { USAGE_LIST } from '../../tables/keys.ts';
+import { queryPages } from './query-pages.ts';
+import { storedUsageRecordOf } from './usage-ledger.ts';
+
+export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, usageTableName: string) {
+    this.#client = client;
+    this.#tableName = usageTableName;
+  }
+
+  async *strandedOn(day: string, nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
+    const pages = queryPages(this.#client, {
+      TableName: this.#tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :day',
+      // A pending record without a lease was given up after an error: nobody holds it.
+      FilterExpression: '#state = :pending AND (attribute_not_exists(#until) OR #until <= :now)',
+      ExpressionAttributeNames: { '#state': 'state', '#until': 'leaseUntil' },
+      ExpressionAttributeValues: {
+        ':day': USAGE_LIST.recordsOfDay(day),
+        ':pending': 'pending',
+        ':now': nowMs,
+      },
+    });
+    for await (const items of pages) yield items.map(storedUsageRecordOf);
+  }
+}
