@@ -129,15 +129,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.wrapRecorder ? options.wrapRecorder(recorderTarget) : recorderTarget,
     { name: 'recorder' },
   );
-  // The stack's 5-minute schedules: OAuth tokens due soon, and usage events parked by the gateway.
+  // The stack's 5-minute schedules: OAuth tokens due soon, usage events parked by the gateway and
+  // records whose event was lost (the bus dies with the process) left pending. One sweep runs at
+  // start too, so a restarted stack finishes what the previous process left; close() awaits it.
   const tokens = createTokenRefresh({ client, tables: settings.tables, settings, logger });
+  const sweepPending = () =>
+    recorder
+      .sweepPending()
+      .then(() => {})
+      .catch((error: unknown) => logger.error('pending sweep failed', { error: String(error) }));
+  let recorderRun = sweepPending();
   const schedules = setInterval(() => {
     tokens
       .refreshExpiringTokens()
       .catch((error: unknown) => logger.error('token refresh failed', { error: String(error) }));
-    recorder
+    recorderRun = recorder
       .drainParked()
-      .catch((error: unknown) => logger.error('parked drain failed', { error: String(error) }));
+      .catch((error: unknown) => logger.error('parked drain failed', { error: String(error) }))
+      .then(sweepPending);
   }, SCHEDULE_INTERVAL_MS).unref();
   installAwsLambdaShim();
   // middy reads the global `awslambda` when the handler is created, so import after the shim.
@@ -172,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(admin ? { admin } : {}),
     async close() {
       clearInterval(schedules);
+      await recorderRun;
       await admin?.close();
       await server.close();
       await bus.drain();

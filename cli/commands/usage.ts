@@ -8,6 +8,9 @@
  *   records) a progress line is kept up to date.
  * - `replay-parked` records the usage events the gateway had to park because EventBridge
  *   refused them, then removes them from the parking.
+ * - `sweep-pending [--days n]` finishes the usage records left `pending` whose event was lost
+ *   (today and the `n` days before it, default 2), as the recorder's schedule does; a record a
+ *   live delivery still holds is left to it.
  *
  * Unlike the other command groups this one streams, so it is a function of argv and I/O of its
  * own, {@link runUsageCommand}, that `cli/main.ts` dispatches `usage` to. Target flags
@@ -24,6 +27,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_SWEEP_DAYS, type SweepSummary } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { csvHeader, csvRow, exportUsageRecords, jsonlLine } from '#shared/usage/export.ts';
@@ -46,6 +50,7 @@ const HELP = `Usage:
   quotagate usage export --from <day|iso> --to <day|iso> [--format csv|jsonl]
                          [--user <id>] [--key <id>] [--account <id>] [--out <file>]
   quotagate usage replay-parked [--limit <n>]
+  quotagate usage sweep-pending [--days <n>]
 
 Days are UTC (yyyy-mm-dd). A day given to --to is included; an ISO time is not.
 Target: --endpoint <url> | --region <region> --stage <stage> | --config-table/--usage-table <name>`;
@@ -163,6 +168,34 @@ async function replayParkedCommand(args: string[], io: UsageCommandIo, context: 
   if (failed > 0) throw new Error(`${failed} parked usage event(s) are still parked; see the errors above.`);
 }
 
+async function sweepPendingCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...TARGET_OPTIONS, days: { type: 'string' } },
+    strict: true,
+  });
+  const days = values.days === undefined ? DEFAULT_SWEEP_DAYS : Number(values.days);
+  if (!Number.isSafeInteger(days) || days < 0)
+    throw new UsageError('--days must be 0 or a positive integer.');
+  const target = resolveTarget(values, context.env);
+  context.target = target;
+  const client = createTargetClient(target);
+  const logger = new Logger({ serviceName: 'quotagate-cli', logLevel: 'ERROR' });
+  const runtime = createRecorderRuntime({ tables: target.tables, client, logger });
+  let summary: SweepSummary;
+  try {
+    summary = await runtime.sweepPending({ days });
+  } finally {
+    client.destroy();
+  }
+  io.stdout.write(
+    `Finished ${summary.completed} stranded usage record(s); ${summary.skipped} left to a live delivery; ` +
+      `${summary.failed} could not be finished.\n`,
+  );
+  if (summary.failed > 0)
+    throw new Error(`${summary.failed} usage record(s) are still pending; see the errors above.`);
+}
+
 /** Runs `quotagate usage <command> …`; returns the exit code (0 done, 1 failed, 2 bad usage). */
 export async function runUsageCommand(argv: string[], io: UsageCommandIo): Promise<number> {
   const context: RunContext = { env: io.env ?? process.env };
@@ -174,6 +207,7 @@ export async function runUsageCommand(argv: string[], io: UsageCommandIo): Promi
     }
     if (command === 'export') await exportCommand(args, io, context);
     else if (command === 'replay-parked') await replayParkedCommand(args, io, context);
+    else if (command === 'sweep-pending') await sweepPendingCommand(args, io, context);
     else
       throw new UsageError(
         `quotagate usage has no command "${command.slice(0, 30)}".`,

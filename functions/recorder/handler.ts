@@ -1,13 +1,15 @@
 /**
  * The recorder's Lambda handler: an EventBridge rule target. Thin by design: a usage event goes
- * to `recordUsage`, a scheduled event drains the parked events; anything thrown makes Lambda
+ * to `recordUsage`; a scheduled event drains the parked events, then sweeps the records lost
+ * events left pending (both bounded by the invocation's deadline); anything thrown makes Lambda
  * retry the event and finally park it in the dead-letter queue, which is safe because the
  * recorder is exactly-once.
  *
  * The invocation's deadline bounds the recorder's writes (its lease outlives it), so a duplicate
  * delivery can take over a record this invocation left pending only once it can no longer write.
  *
- * Every record applied here, drained parked events included, emits one `RecorderLag` EMF line.
+ * Every record applied here, drained parked events and swept records included, emits one
+ * `RecorderLag` EMF line. A scheduled run returns the drain's summary; the sweep logs its own.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -40,7 +42,12 @@ export const handler = middy<EventBridgeEvent<string, unknown>, unknown, Error, 
   .use(injectLambdaContext(logger))
   .handler(async (event, context) => {
     const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
-    if (event['detail-type'] === 'Scheduled Event') return recorder().drainParked(deadlineMs);
+    if (event['detail-type'] === 'Scheduled Event') {
+      // Parked events first: recording them may finish records the sweep would otherwise take.
+      const drained = await recorder().drainParked(deadlineMs);
+      await recorder().sweepPending({ deadlineMs });
+      return drained;
+    }
     const { outcome, record } = await recorder().record(event, deadlineMs);
     logger.info('Usage recorded', { requestId: record.requestId, outcome, billedNano: record.billedNano });
     return { outcome, requestId: record.requestId };
