@@ -19,6 +19,7 @@ import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
+import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
@@ -133,9 +134,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // records whose event was lost (the bus dies with the process) left pending. One sweep runs at
   // start too, so a restarted stack finishes what the previous process left; close() awaits it.
   const tokens = createTokenRefresh({ client, tables: settings.tables, settings, logger });
-  const sweepPending = () =>
+  const sweepPending = (options: { sinceMs?: number } = {}) =>
     recorder
-      .sweepPending()
+      .sweepPending(options)
       .then(() => {})
       .catch((error: unknown) => logger.error('pending sweep failed', { error: String(error) }));
   let recorderRun = sweepPending();
@@ -146,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     recorderRun = recorder
       .drainParked()
       .catch((error: unknown) => logger.error('parked drain failed', { error: String(error) }))
-      .then(sweepPending);
+      .then(() => sweepPending({ sinceMs: Date.now() - SCHEDULED_SWEEP_WINDOW_MS }));
   }, SCHEDULE_INTERVAL_MS).unref();
   installAwsLambdaShim();
   // middy reads the global `awslambda` when the handler is created, so import after the shim.

@@ -16,6 +16,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
+import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { documentClient } from '#shared/store/dynamo/client.ts';
@@ -45,7 +46,7 @@ export const handler = middy<EventBridgeEvent<string, unknown>, unknown, Error, 
     if (event['detail-type'] === 'Scheduled Event') {
       // Parked events first: recording them may finish records the sweep would otherwise take.
       const drained = await recorder().drainParked(deadlineMs);
-      await recorder().sweepPending({ deadlineMs });
+      await recorder().sweepPending({ deadlineMs, sinceMs: Date.now() - SCHEDULED_SWEEP_WINDOW_MS });
       return drained;
     }
     const { outcome, record } = await recorder().record(event, deadlineMs);

@@ -33,8 +33,11 @@ import type { UsageRecord } from './usage-record.ts';
 
 /** Where the sweep finds records a lost event left pending. */
 export interface StrandedUsageRecords {
-  /** Pending records started on `day` whose lease ended by `nowMs` (or that hold none), by page. */
-  strandedOn(day: string, nowMs: number): AsyncIterable<StoredUsageRecord[]>;
+  /**
+   * Pending records started on `day` (at or after `sinceIso`, when given) whose lease ended by
+   * `nowMs` (or that hold none), by page.
+   */
+  strandedOn(day: string, nowMs: number, sinceIso?: string): AsyncIterable<StoredUsageRecord[]>;
 }
 
 export interface SweepSummary {
@@ -53,6 +56,11 @@ export interface SweepSummary {
 export interface SweepOptions {
   /** Days before today that are swept too; default {@link DEFAULT_SWEEP_DAYS}. */
   days?: number;
+  /**
+   * Only records started at or after this epoch ms (the days follow from it): what a frequent
+   * schedule uses, so that each run reads a recent window instead of whole days.
+   */
+  sinceMs?: number;
   /** Epoch ms after which no further record is started. */
   deadlineMs?: number;
   now?: () => number;
@@ -60,6 +68,15 @@ export interface SweepOptions {
 
 /** Today and the two days before it: a lost event's record is finished within minutes anyway. */
 export const DEFAULT_SWEEP_DAYS = 2;
+
+/**
+ * The window a scheduled (every 5 minutes) sweep reads: records started in the last hour. The
+ * filter on `state` runs after the read, so each run pays for every record of its window; an hour
+ * means each record is read about 12 times, not the 800-odd times three whole days would cost.
+ * Older stranded records (an event retried for hours, then dead-lettered) need the dead-letter
+ * redrive or `quotagate usage sweep-pending --days N`.
+ */
+export const SCHEDULED_SWEEP_WINDOW_MS = 60 * 60 * 1000;
 
 const DAY_MS = 86_400_000;
 
@@ -120,8 +137,14 @@ export async function sweepPendingRecords(
   const now = options.now ?? Date.now;
   const summary: SweepSummary = { found: 0, completed: 0, skipped: 0, failed: 0, more: false };
   const pastDeadline = () => options.deadlineMs !== undefined && now() >= options.deadlineMs;
-  sweep: for (const day of sweepDays(now(), options.days)) {
-    for await (const page of stranded.strandedOn(day, now())) {
+  const startedAt = now();
+  const sinceIso = options.sinceMs === undefined ? undefined : new Date(options.sinceMs).toISOString();
+  const days =
+    options.sinceMs === undefined
+      ? options.days
+      : Math.max(0, Math.floor(startedAt / DAY_MS) - Math.floor(options.sinceMs / DAY_MS));
+  sweep: for (const day of sweepDays(startedAt, days)) {
+    for await (const page of stranded.strandedOn(day, now(), sinceIso)) {
       for (const stored of page) {
         if (pastDeadline()) {
           summary.more = true;

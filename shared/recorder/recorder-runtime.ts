@@ -50,7 +50,7 @@ export interface RecorderRuntime {
    * Finishes the records lost events left pending (see `pending-sweep.ts`), never waiting for a
    * record a live delivery holds; `deadlineMs` bounds the sweep and each record's writes.
    */
-  sweepPending(options?: Pick<SweepOptions, 'days' | 'deadlineMs'>): Promise<SweepSummary>;
+  sweepPending(options?: Pick<SweepOptions, 'days' | 'sinceMs' | 'deadlineMs'>): Promise<SweepSummary>;
 }
 
 export function createRecorderRuntime(options: RecorderRuntimeOptions): RecorderRuntime {

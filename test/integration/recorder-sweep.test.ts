@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
+import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { RecordBusyError } from '#shared/recorder/record-usage.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
@@ -180,6 +181,35 @@ describe('the sweep of records a lost event left pending', () => {
     assert.equal((await world.getItem('usage', keys.usageRecord('sweep-back-2')))?.state, 'applied');
     assert.equal(further.completed, 1);
     assert.equal((await world.getItem('usage', keys.usageRecord('sweep-back-3')))?.state, 'applied');
+  });
+
+  it('reads only its window when given one, as the 5-minute schedule does', async () => {
+    // Prepare: one record stranded 20 minutes ago, one 3 hours ago.
+    const key = KEYS[0] as ApiKey;
+    const at = (minutesBack: number) => ({
+      startedAt: new Date(world.clock.now() - minutesBack * 60_000 - 2000).toISOString(),
+      endedAt: new Date(world.clock.now() - minutesBack * 60_000 - 500).toISOString(),
+    });
+    for (const minutesBack of [20, 180]) {
+      const event = usageEvent(`sweep-window-${minutesBack}`, key, at(minutesBack));
+      await assert.rejects(world.runtime(world.crashAfterWrites(2)).record(event), SimulatedCrash);
+    }
+    world.clock.advance(LEASE_OVER_MS);
+
+    // Act
+    const windowed = await world
+      .runtime()
+      .sweepPending({ sinceMs: world.clock.now() - SCHEDULED_SWEEP_WINDOW_MS });
+
+    // Assess
+    assert.equal(windowed.found, 1);
+    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-window-20')))?.state, 'applied');
+    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-window-180')))?.state, 'pending');
+    assert.equal(
+      (await world.runtime().sweepPending()).completed,
+      1,
+      'a whole-day sweep still finds the older one',
+    );
   });
 
   it("keeps the event's Codex headers on the pending record and applies them when it sweeps it", async () => {

@@ -30,11 +30,13 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
     this.#tableName = usageTableName;
   }
 
-  async *strandedOn(day: string, nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
+  async *strandedOn(day: string, nowMs: number, sinceIso?: string): AsyncGenerator<StoredUsageRecord[]> {
+    // The sort key starts with the ISO start time, so a window is a key condition: only its
+    // records are read (and paid for).
     const pages = queryPages(this.#client, {
       TableName: this.#tableName,
       IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :day',
+      KeyConditionExpression: sinceIso ? 'gsi1pk = :day AND gsi1sk >= :since' : 'gsi1pk = :day',
       // A pending record without a lease was given up after an error: nobody holds it.
       FilterExpression: '#state = :pending AND (attribute_not_exists(#until) OR #until <= :now)',
       ExpressionAttributeNames: { '#state': 'state', '#until': 'leaseUntil' },
@@ -42,6 +44,7 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
         ':day': USAGE_LIST.recordsOfDay(day),
         ':pending': 'pending',
         ':now': nowMs,
+        ...(sinceIso ? { ':since': sinceIso } : {}),
       },
     });
     for await (const items of pages) yield items.map(storedUsageRecordOf);
