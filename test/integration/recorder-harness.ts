@@ -70,6 +70,8 @@ export interface RecorderWorld {
   ): Promise<Record<string, unknown> | undefined>;
   scan(table: keyof TableNames): Promise<Record<string, unknown>[]>;
   records(): Promise<UsageRecord[]>;
+  /** Config and Usage items that still carry a request's marker (none once records are applied). */
+  markedItems(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -179,6 +181,10 @@ export async function startRecorderWorld(
     async records() {
       const items = await scan('usage');
       return items.filter((item) => item.kind === 'usage') as unknown as UsageRecord[];
+    },
+    async markedItems() {
+      const items = [...(await scan('config')), ...(await scan('usage'))];
+      return items.filter((item) => item.usageMarks !== undefined);
     },
     async close() {
       for (const each of clients) each.destroy();

@@ -27,8 +27,8 @@ const DAY_MS = 86_400_000;
 
 /** Request ids still marked on some item (a record's markers go once it is applied). */
 async function markedRequests(world: RecorderWorld): Promise<Set<string>> {
-  const items = [...(await world.scan('config')), ...(await world.scan('usage'))];
-  return new Set(items.flatMap((item) => [...((item.usageMarks as Set<string> | undefined) ?? [])]));
+  const items = await world.markedItems();
+  return new Set(items.flatMap((item) => [...(item.usageMarks as Set<string>)]));
 }
 
 async function recordsOf(world: RecorderWorld, prefix: string) {
