@@ -61,8 +61,8 @@ export class GatewayError extends Error {
 }
 
 /**
- * What a client sees once every account has failed: the seed's `mapUpstreamError`, kept to the
- * letter so that clients written against sub2api read the same messages.
+ * What a client sees once every account has failed: the status and message table of docs/architecture.md
+ * ("When every account failed"), kept to the letter so clients of other gateways read the same messages.
  */
 export function mapUpstreamError(upstreamStatus: number): GatewayError {
   switch (upstreamStatus) {

@@ -4,8 +4,8 @@
  * very end:
  *
  * - `costNano` — list cost: (input − cached) × input price + cached × cached price + output ×
- *   output price. Counts toward subscription limits (the seed's "total cost").
- * - `chargeNano` — list cost × the group's rate multiplier: what a balance pays (the seed's
+ *   output price. Counts toward subscription limits (the "total cost").
+ * - `chargeNano` — list cost × the group's rate multiplier: what a balance pays (the
  *   "actual cost"). The multiplier is held as parts per million, so 1.1 is 1_100_000 exactly.
  *
  * BigInt is used inside because tokens × pico × ppm exceeds 2^53 for large requests; the results

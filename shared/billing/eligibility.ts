@@ -1,7 +1,7 @@
 /**
  * May this caller start a request for this model now? A pure function of what the gateway has
  * already loaded, so it runs before the wait and again after it without any I/O. It throws the
- * GatewayError a client should see, with the seed's messages and codes where the seed had them
+ * GatewayError a client should see, with the messages and codes listed in docs/architecture.md
  * (its API-key middleware and BillingCacheService):
  *
  * - key expired → 403 `API_KEY_EXPIRED`; model not in the key's list → 403 `MODEL_NOT_ALLOWED`;

@@ -1,6 +1,6 @@
 /**
- * Which price a request pays. The model the client asked for is priced first (as the seed's
- * RecordUsage does), then the model sent upstream, each by its exact name and then without a
+ * Which price a request pays. The model the client asked for is priced first (what the
+ * client chose is what it pays for), then the model sent upstream, each by its exact name and then without a
  * snapshot date (`-2025-08-07`) or a reasoning-effort suffix (`-high`) that some clients append;
  * admin overrides from the Config table win over the built-in table at each step. A model found
  * nowhere pays the default price (an admin-set `PRICE#*`, else the built-in default) and its

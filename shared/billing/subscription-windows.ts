@@ -1,5 +1,5 @@
 /**
- * The daily, weekly and monthly usage windows of a subscription, as the seed keeps them: a
+ * The daily, weekly and monthly usage windows of a subscription, kept this way: a
  * window starts on first use and lasts 24 h, 7 d or 30 d; usage recorded after it ended starts
  * the next window at that request. Amounts are nano-USD before the rate multiplier.
  *

@@ -1,5 +1,5 @@
 /**
- * Which accounts may serve a request and in what order they are preferred (DESIGN.md step 8):
+ * Which accounts may serve a request and in what order they are preferred (docs/architecture.md, request step 6):
  * pure functions over the account list, so the whole policy is unit-tested without DynamoDB.
  *
  * Order: the sticky account if it has room; then lowest priority value; then least loaded

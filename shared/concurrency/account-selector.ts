@@ -1,5 +1,5 @@
 /**
- * Load-aware account selection with sticky sessions and a wait plan (DESIGN.md steps 7–8).
+ * Load-aware account selection with sticky sessions and a wait plan (docs/architecture.md, request step 6).
  *
  * DynamoDB requests, warm and uncontended (the budget is 3 sequential round trips before the
  * upstream starts and 8 in all per gateway request, user slot and releases included):
@@ -179,7 +179,7 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
       waitFor ??= outcome.best;
     }
 
-    // Every candidate is full: wait for the best of the best tier, as the seed's fallback does.
+    // Every candidate is full: wait for the best of the best tier, rather than refusing at once.
     const target = waitFor ?? (candidates[0] as Account);
     const lease = await pools.wait({
       pool: slotPoolOf(target),

@@ -22,7 +22,7 @@ export interface WaitHooks {
   signal?: AbortSignal;
   /**
    * Called when the request starts waiting (awaited, before the first poll) and then every ping
-   * interval while it waits; never called when the ping interval is 0 (as in the seed). The gateway
+   * interval while it waits; never called when the ping interval is 0 (pings off). The gateway
    * starts the SSE stream and writes a `:\n\n` comment from it. A rejection of the first call ends
    * the wait with that error; later rejections are reported and ignored.
    */

@@ -1,6 +1,6 @@
 /**
  * The session identity behind sticky sessions. Codex 0.17x sends the same UUID as `session-id`
- * and `thread-id` headers and as `prompt_cache_key` in the body; the seed read `session_id`.
+ * and `thread-id` headers and as `prompt_cache_key` in the body; older clients send `session_id`.
  * Only the value is hashed, so whichever of them a client sends, one conversation maps to one
  * hash and stays on the account whose prompt cache is warm.
  *

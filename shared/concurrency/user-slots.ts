@@ -1,5 +1,5 @@
 /**
- * The user's concurrency (DESIGN.md steps 4–5): a slot among `user.concurrency` leases, or a
+ * The user's concurrency (docs/architecture.md, request step 4): a slot among `user.concurrency` leases, or a
  * place in the user's wait queue of `concurrency + 20` tickets for up to `userWaitSeconds`.
  *
  * Warm and uncontended this is one DynamoDB request (a blind Put on a random index) and one more
@@ -16,7 +16,7 @@ import type { AcquireUserSlot } from './contracts.ts';
 import { UNLIMITED_SLOT } from './lease.ts';
 import type { LeasePools } from './lease-pools.ts';
 
-/** Requests a user may have waiting beyond its concurrency, as in the seed's CalculateMaxWait. */
+/** Requests a user may have waiting beyond its concurrency, so a burst waits instead of failing at once. */
 export const USER_EXTRA_WAITING = 20;
 
 export interface UserSlotSettings {

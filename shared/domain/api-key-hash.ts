@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /**
  * The only form in which a platform key is stored or looked up: SHA-256 hex of the secret.
- * sub2api stored keys raw; a leaked Config table here leaks no usable key.
+ * Keys are never stored raw: a leaked Config table leaks no usable key.
  *
  * @example
  * ```ts

@@ -4,7 +4,7 @@
  * `input`, and is left alone. Other clients (the SDK, curl) get the default instructions when
  * they send none; on an OAuth (ChatGPT backend) account, which accepts only its own prompt in
  * `instructions`, a client's instructions move into a leading developer message instead of being
- * dropped as the seed dropped them.
+ * dropped (docs/architecture.md, request step 3).
  */
 
 /** Short built-in default; admins replace it through the Config table's settings. */

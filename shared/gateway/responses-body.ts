@@ -1,5 +1,5 @@
 /**
- * Step 2: the request body, read as the seed reads it (its 413 and 400 branches, its messages)
+ * Step 2: the request body, with the 413 and 400 answers and messages of docs/architecture.md (request step 2)
  * plus the type checks a client needs to find its own mistake. Unknown fields, input item types
  * and tool types are kept untouched: the body is only re-serialised when the gateway must change
  * it (model mapping, instructions, `store`/`stream` for the ChatGPT backend).

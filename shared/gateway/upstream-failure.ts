@@ -3,7 +3,7 @@
  * admin clears it; 429 cools it down until the reset the response names (Codex's
  * `x-codex-*-reset-after-seconds`, `retry-after`, `x-ratelimit-reset-*`) or a default; 529 cools
  * it down for the overload period; other 5xx only exclude it from this request. An account with
- * custom error codes handles only those codes, as the seed's ShouldHandleErrorCode does.
+ * custom error codes handles only those codes.
  */
 import type { Account, AccountHealth } from '../domain/types.ts';
 import { redactAndCap } from '../ops/redact.ts';

@@ -1,7 +1,7 @@
 /**
  * The ChatGPT Codex backend reports how much of the account's usage limits is spent in
  * `x-codex-*` response headers, as a "primary" and a "secondary" window. Which one is the 5-hour
- * and which the 7-day window is not fixed, so the seed's service normalises them by their
+ * and which the 7-day window is not fixed, so they are normalised by their
  * `window-minutes`; this is the same rule:
  *
  * - both windows known: the shorter is 5 h, the longer 7 d;
@@ -52,7 +52,7 @@ function withResetTime(window: RawWindow, observedAt: number): CodexUsageWindow 
     : { ...window, resetsAt: observedAt + window.resetAfterSeconds * 1000 };
 }
 
-/** Whether the primary window is the 5-hour one, by the seed's rule. */
+/** Whether the primary window is the 5-hour one, by that rule. */
 function primaryIsFiveHour(primary: RawWindow, secondary: RawWindow): boolean {
   const p = primary.windowMinutes;
   const s = secondary.windowMinutes;

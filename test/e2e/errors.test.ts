@@ -1,5 +1,5 @@
 /**
- * Every refusal of the seed's handler, end to end: authentication, the body, upstream errors
+ * Every refusal the gateway makes (docs/architecture.md), end to end: authentication, the body, upstream errors
  * before and after the stream started. Each is OpenAI-shaped, and none reaches the upstream
  * or leaves a usage event when it should not.
  */
