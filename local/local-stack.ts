@@ -19,7 +19,6 @@ import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
-import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
@@ -145,9 +144,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .refreshExpiringTokens()
       .catch((error: unknown) => logger.error('token refresh failed', { error: String(error) }));
     recorderRun = recorder
-      .drainParked()
-      .catch((error: unknown) => logger.error('parked drain failed', { error: String(error) }))
-      .then(() => sweepPending({ sinceMs: Date.now() - SCHEDULED_SWEEP_WINDOW_MS }));
+      .runScheduled()
+      .then(() => {})
+      .catch((error: unknown) => logger.error('scheduled recorder run failed', { error: String(error) }));
   }, SCHEDULE_INTERVAL_MS).unref();
   installAwsLambdaShim();
   // middy reads the global `awslambda` when the handler is created, so import after the shim.

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { GatewayRequest, GatewayResponse } from '#shared/gateway/http.ts';
+import { deadlineFrom } from '#shared/runtime/deadline.ts';
 
 export interface StreamingResult {
   statusCode: number;
@@ -29,7 +30,7 @@ export function toGatewayRequest(event: APIGatewayProxyEventV2, context: Gateway
     body: Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8'),
     requestId: `req_${randomUUID().replaceAll('-', '')}`,
     receivedAt,
-    deadlineAt: receivedAt + context.getRemainingTimeInMillis(),
+    deadlineAt: deadlineFrom(context, 0, receivedAt),
     sourceIp: event.requestContext.http.sourceIp,
     ...(context.clientGone ? { clientGone: context.clientGone } : {}),
   };

@@ -16,8 +16,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
-import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { deadlineFrom } from '#shared/runtime/deadline.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { documentClient } from '#shared/store/dynamo/client.ts';
 
@@ -42,13 +42,8 @@ function recorder(): RecorderRuntime {
 export const handler = middy<EventBridgeEvent<string, unknown>, unknown, Error, Context>()
   .use(injectLambdaContext(logger))
   .handler(async (event, context) => {
-    const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
-    if (event['detail-type'] === 'Scheduled Event') {
-      // Parked events first: recording them may finish records the sweep would otherwise take.
-      const drained = await recorder().drainParked(deadlineMs);
-      await recorder().sweepPending({ deadlineMs, sinceMs: Date.now() - SCHEDULED_SWEEP_WINDOW_MS });
-      return drained;
-    }
+    const deadlineMs = deadlineFrom(context, SAFETY_MS);
+    if (event['detail-type'] === 'Scheduled Event') return recorder().runScheduled(deadlineMs);
     const { outcome, record } = await recorder().record(event, deadlineMs);
     logger.info('Usage recorded', { requestId: record.requestId, outcome, billedNano: record.billedNano });
     return { outcome, requestId: record.requestId };

@@ -11,6 +11,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createTokenRefresh, type TokenRefresh } from '#shared/oauth/create-token-refresh.ts';
 import type { ScheduledRefreshSummary } from '#shared/oauth/expiring-tokens.ts';
+import { deadlineFrom } from '#shared/runtime/deadline.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { documentClient } from '#shared/store/dynamo/client.ts';
 
@@ -31,7 +32,7 @@ function tokenRefresh(): TokenRefresh {
 export const handler = middy<ScheduledEvent, ScheduledRefreshSummary, Error, Context>()
   .use(injectLambdaContext(logger))
   .handler(async (_event, context) => {
-    const deadlineMs = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
+    const deadlineMs = deadlineFrom(context, SAFETY_MS);
     const summary = await tokenRefresh().refreshExpiringTokens({ deadlineMs });
     logger.info('Token refresh pass done', { ...summary });
     if (summary.errors > 0)

@@ -18,7 +18,10 @@ export interface GatewayRequest {
   requestId: string;
   /** Epoch ms of arrival. */
   receivedAt: number;
-  /** Epoch ms by which the response must have ended (Lambda's own deadline, less a margin). */
+  /**
+   * Epoch ms at which Lambda ends the invocation (its own deadline, no margin taken). The core keeps
+   * `DEADLINE_MARGIN_MS` back from it to end the stream and do the bookkeeping.
+   */
   deadlineAt: number;
   sourceIp?: string;
   /**

@@ -20,6 +20,7 @@ import { DynamoParkedUsageEvents } from '../store/dynamo/usage-parked-events.ts'
 import type { TableNames } from '../tables/definitions.ts';
 import { type DrainSummary, drainParkedEvents, type ParkedUsageEvents } from './parked-events.ts';
 import {
+  SCHEDULED_SWEEP_WINDOW_MS,
   type StrandedUsageRecords,
   type SweepOptions,
   type SweepSummary,
@@ -51,6 +52,12 @@ export interface RecorderRuntime {
    * record a live delivery holds; `deadlineMs` bounds the sweep and each record's writes.
    */
   sweepPending(options?: Pick<SweepOptions, 'days' | 'sinceMs' | 'deadlineMs'>): Promise<SweepSummary>;
+  /**
+   * The scheduled run, the same on Lambda and in the local stack: parked events first (recording
+   * them may finish records the sweep would otherwise take), then the sweep of the last
+   * `SCHEDULED_SWEEP_WINDOW_MS`. Returns the drain's summary; the sweep logs its own.
+   */
+  runScheduled(deadlineMs?: number): Promise<DrainSummary>;
 }
 
 export function createRecorderRuntime(options: RecorderRuntimeOptions): RecorderRuntime {
@@ -72,25 +79,35 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
     options.onRecorded?.(result);
     return result;
   };
+  const drainParked = (deadlineMs?: number) =>
+    drainParkedEvents(parked, (detail) => record(detail, deadlineMs), options.logger, {
+      ...(deadlineMs === undefined ? {} : { deadlineMs }),
+      now,
+    });
+  const sweepPending: RecorderRuntime['sweepPending'] = (sweep = {}) =>
+    // maxWaitMs 0: a record held by a live delivery is that delivery's to finish.
+    sweepPendingRecords(
+      stranded,
+      (detail) => record(detail, sweep.deadlineMs, { maxWaitMs: 0 }),
+      options.logger,
+      {
+        ...sweep,
+        now,
+      },
+    );
   return {
     deps,
     parked,
     record,
-    drainParked: (deadlineMs?: number) =>
-      drainParkedEvents(parked, (detail) => record(detail, deadlineMs), options.logger, {
+    drainParked,
+    sweepPending,
+    async runScheduled(deadlineMs) {
+      const drained = await drainParked(deadlineMs);
+      await sweepPending({
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
-        now,
-      }),
-    sweepPending: (sweep = {}) =>
-      // maxWaitMs 0: a record held by a live delivery is that delivery's to finish.
-      sweepPendingRecords(
-        stranded,
-        (detail) => record(detail, sweep.deadlineMs, { maxWaitMs: 0 }),
-        options.logger,
-        {
-          ...sweep,
-          now,
-        },
-      ),
+        sinceMs: now() - SCHEDULED_SWEEP_WINDOW_MS,
+      });
+      return drained;
+    },
   };
 }
