@@ -25,18 +25,22 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly type: ErrorType;
   readonly code: string | undefined;
+  /** The request field at fault, when there is one (OpenAI's `error.param`). */
+  readonly param: string | undefined;
 
-  constructor(status: number, type: ErrorType, message: string, code?: string) {
+  constructor(status: number, type: ErrorType, message: string, code?: string, param?: string) {
     super(message);
     this.name = 'GatewayError';
     this.status = status;
     this.type = type;
     this.code = code;
+    this.param = param;
   }
 
   toBody(): OpenAIErrorBody {
     const error: OpenAIErrorBody['error'] = { type: this.type, message: this.message };
     if (this.code) error.code = this.code;
+    if (this.param) error.param = this.param;
     return { error };
   }
 
