@@ -7,7 +7,8 @@
  *
  * Environment: `BENCH_DYNAMO_ENDPOINT`, the QG_* settings, `POWERTOOLS_LOG_LEVEL` (default WARN).
  * Calls: `reset` (forget traces and published events), `traces` (take the DynamoDB summary),
- * `heapAfterGc`.
+ * `heapAfterGc`, `coldConfig` (on: every request finds the config cache expired, as on Lambda),
+ * `recordEvents` (run the recorder over the phase's usage events and count its DynamoDB writes).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -20,8 +21,10 @@ import { BusUsagePublisher } from '#local/bus-publisher.ts';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { startFunctionUrlServer } from '#local/function-url-server.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
+import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
+import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { answerParent } from './ipc.ts';
 import { RequestTraces } from './request-trace.ts';
@@ -45,17 +48,28 @@ const deps = createGatewayDeps({
   }),
 });
 const traces = new RequestTraces(settings.tables);
+const directory = deps.directory;
+if (!(directory instanceof CachedConfigDirectory)) throw new Error('the gateway no longer caches config');
+let coldConfig = false;
+const WRITES = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
 
 installAwsLambdaShim();
 // middy reads the global `awslambda` when the handler is created, so import after the shim.
 const { createGatewayHandler } = await import('../functions/gateway/create-handler.ts');
 const gateway = createGatewayHandler(() => deps) as unknown as StreamifiedHandler;
 // middy sets no highWaterMark on its handler, so the wrapper needs none either.
-const traced = awslambda.streamifyResponse((event: APIGatewayProxyEventV2, responseStream, context) =>
-  traces.run(event.headers['x-client-request-id'], () =>
+const traced = awslambda.streamifyResponse((event: APIGatewayProxyEventV2, responseStream, context) => {
+  if (coldConfig) directory.clear();
+  return traces.run(event.headers['x-client-request-id'], () =>
     gateway(event, responseStream as unknown as LambdaResponseStream, context),
-  ),
-);
+  );
+});
 
 const server = await startFunctionUrlServer({
   handler: traced,
@@ -75,6 +89,32 @@ answerParent(
       bus.events.splice(0);
     },
     traces: () => traces.take(),
+    coldConfig(on: unknown) {
+      coldConfig = on === true;
+    },
+    /**
+     * Records up to `limit` of the usage events published since `reset`, one at a time as the
+     * recorder Lambda would, and answers its DynamoDB requests per event (writes, reads).
+     */
+    async recordEvents(limit: unknown) {
+      const runtime = createRecorderRuntime({ tables: settings.tables, client, logger });
+      const events = bus.events.slice(0, Number(limit));
+      const before = new Map(dynamoRequestCounter.byCommand);
+      for (const envelope of events) await runtime.record(envelope);
+      let writes = 0;
+      let reads = 0;
+      for (const [command, count] of dynamoRequestCounter.byCommand) {
+        const sent = count - (before.get(command) ?? 0);
+        if (WRITES.has(command)) writes += sent;
+        else reads += sent;
+      }
+      traces.take();
+      return {
+        events: events.length,
+        writesPerEvent: writes / Math.max(1, events.length),
+        readsPerEvent: reads / Math.max(1, events.length),
+      };
+    },
     /** Live heap after a full collection (needs --expose-gc): growth across phases means a leak. */
     heapAfterGc() {
       globalThis.gc?.();

@@ -3,7 +3,7 @@
  * the gateway's cost per request (CPU, memory, DynamoDB), per-event delay of streams, the most
  * frequent DynamoDB sequences, and the budget check.
  */
-import type { BudgetCheck, PhaseResult, Scenario } from './phase-result.ts';
+import { BUDGETS, type BudgetCheck, type PhaseResult, type Scenario } from './phase-result.ts';
 import type { Distribution } from './stats.ts';
 
 const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
@@ -11,7 +11,10 @@ const signed = (value: number) =>
   Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : '—';
 
 function label(result: Scenario): string {
-  const target = result.target === 'direct' ? 'direct (mock)' : `gateway ${result.user}`;
+  const target =
+    result.target === 'direct'
+      ? 'direct (mock)'
+      : `gateway ${result.user}${result.cache ? ` ${result.cache}` : ''}`;
   return `${result.mode} c=${result.concurrency} ${target}`;
 }
 
@@ -162,7 +165,9 @@ export function formatReport(results: readonly PhaseResult[], budget: BudgetChec
     'DynamoDB sequences per request (before upstream, waves joined by →; | after: the rest), most frequent first',
     patternLines(results),
     '',
-    `Budget (warm, uncontended: ≤ 3 round trips before upstream, ≤ 8 DynamoDB requests in all): ${budget.pass ? 'PASS' : 'FAIL'}`,
+    `Budget (c=1, user with slots; cold config cache: ≤ ${BUDGETS.cold.roundTripsBeforeUpstream} round trips before upstream, ` +
+      `≤ ${BUDGETS.cold.requestsInAll} DynamoDB requests in all; warm: ≤ ${BUDGETS.warm.roundTripsBeforeUpstream} / ≤ ${BUDGETS.warm.requestsInAll}): ` +
+      `cold ${budget.cold.pass ? 'PASS' : 'FAIL'}, warm ${budget.warm.pass ? 'PASS' : 'FAIL'}`,
     ...budget.lines.map((line) => `  ${line}`),
     '',
     `The gateway logged ${gatewayLogs} lines (WARN or above) during the phases, and wrote ` +

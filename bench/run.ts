@@ -22,6 +22,9 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
+import { GATEWAY_MEMORY_MB, RECORDER_MEMORY_MB } from '../infra/function-memory.ts';
+import { measureGatewayBundle } from './bundle.ts';
+import { costPerMillion, PRICES } from './cost.ts';
 import { type BenchChild, forkBenchChild, type ProcessUsage } from './ipc.ts';
 import { type LoadPlan, type RequestSample, runLoad } from './load.ts';
 import { type BenchUser, checkBudget, type Mode, type PhaseResult, type Scenario } from './phase-result.ts';
@@ -45,8 +48,15 @@ const { values: options } = parseArgs({
 });
 
 const SIZES = options.quick
-  ? { warmup: 40, phaseWarmup: 10, requests: { 1: 40, 32: 200 }, maxMs: 2_000 }
-  : { warmup: 200, phaseWarmup: 50, requests: { 1: 500, 32: 2_000 }, maxMs: 15_000 };
+  ? { warmup: 40, phaseWarmup: 10, requests: { 1: 40, 32: 200 }, maxMs: 2_000, imports: 5, recorded: 40 }
+  : {
+      warmup: 200,
+      phaseWarmup: 50,
+      requests: { 1: 500, 32: 2_000 },
+      maxMs: 15_000,
+      imports: 9,
+      recorded: 200,
+    };
 const CONCURRENCIES = [1, 32] as const;
 const MODES: Mode[] = ['non-stream', 'stream'];
 const USERS: BenchUser[] = ['slots', 'unlimited'];
@@ -138,7 +148,8 @@ async function main(): Promise<void> {
   }
 
   async function runPhase(scenario: Scenario): Promise<PhaseResult> {
-    const name = `${scenario.mode}-c${scenario.concurrency}-${scenario.user ?? 'direct'}`;
+    const name = `${scenario.mode}-c${scenario.concurrency}-${scenario.user ?? 'direct'}${scenario.cache ? `-${scenario.cache}` : ''}`;
+    await gateway.call('coldConfig', scenario.cache === 'cold');
     await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup), agent);
     await Promise.all([mock.call('reset'), gateway.call('reset')]);
     const outputBefore = gateway.output();
@@ -155,6 +166,7 @@ async function main(): Promise<void> {
     const cpuPerRequest = (index: number) =>
       ((after[index]?.cpuMs ?? 0) - (before[index]?.cpuMs ?? 0)) / Math.max(1, n);
     const gatewayUsage = after[0] as ProcessUsage;
+    if (scenario.cache === 'cold') await gateway.call('coldConfig', false);
     return {
       ...scenario,
       requests: n,
@@ -171,6 +183,7 @@ async function main(): Promise<void> {
       mockCpuMsPerRequest: cpuPerRequest(2),
       ...(dynamoSummary
         ? {
+            gatewayCpuMsPerRequest: cpuPerRequest(0),
             gateway: {
               cpuMsPerRequest: cpuPerRequest(0),
               rssMb: gatewayUsage.rssBytes / MIB,
@@ -187,12 +200,23 @@ async function main(): Promise<void> {
   }
 
   const results: PhaseResult[] = [];
+  let recorder: RecorderFigures | undefined;
   for (const concurrency of CONCURRENCIES) {
     for (const mode of MODES) {
       results.push(await runPhase({ mode, concurrency, target: 'direct' }));
-      for (const user of USERS) results.push(await runPhase({ mode, concurrency, target: 'gateway', user }));
+      for (const user of USERS) {
+        results.push(await runPhase({ mode, concurrency, target: 'gateway', user }));
+        // The recorder runs after the measured phase, over its events, so its CPU is not the gateway's.
+        if (mode === 'stream' && concurrency === 1 && user === 'slots')
+          recorder = await gateway.call<RecorderFigures>('recordEvents', SIZES.recorded);
+      }
+      // As on Lambda: every request finds the config cache expired.
+      if (concurrency === 1)
+        results.push(await runPhase({ mode, concurrency, target: 'gateway', user: 'slots', cache: 'cold' }));
     }
   }
+  const bundle = await measureGatewayBundle(SIZES.imports);
+  const costs = costFigures(results, recorder);
 
   const budget = checkBudget(results);
   const load = { before: loadBefore, after: loadavg() };
@@ -206,6 +230,19 @@ async function main(): Promise<void> {
       `gateway at start (idle, loaded): RSS ${idle.rssMb.toFixed(0)} MB, heap ${idle.heapAfterGcMb.toFixed(1)} MB after GC`,
   ].join('\n');
   console.log(formatReport(results, budget, heading));
+  console.log(
+    `\nRecorder: ${fixed(recorder?.writesPerEvent)} DynamoDB writes and ${fixed(recorder?.readsPerEvent)} reads per request ` +
+      `(${recorder?.events ?? 0} usage events of the stream c=1 phase recorded after it, one at a time)`,
+  );
+  console.log(
+    `Gateway bundle (the stack's esbuild settings): ${(bundle.gatewayBytes / 1024).toFixed(0)} KB ` +
+      `(+ ${(bundle.sourceMapBytes / 1024).toFixed(0)} KB source map); import in a fresh process, median of ` +
+      `${bundle.importMs.length}: ${bundle.importMsMedian.toFixed(1)} ms (${bundle.importMs.map((ms) => ms.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `Cost per million requests at ${costs.memoryMb} MB (docs/deploy.md, prices of ${PRICES.asOf}): ` +
+      `$${costs.stream2sUsd.toFixed(2)} for 2 s streams, $${costs.stream20sUsd.toFixed(2)} for 20 s streams`,
+  );
   const failed = results.filter((result) => result.failures > 0);
   for (const result of failed) {
     console.log(
@@ -231,6 +268,15 @@ async function main(): Promise<void> {
     revision,
     options: { quick: options.quick, accounts, chunkDelayMs, sessions, inputKb, gatewayHeapMb, sizes: SIZES },
     budget,
+    bundle: {
+      gatewayBytes: bundle.gatewayBytes,
+      importMsMedian: bundle.importMsMedian,
+      sourceMapBytes: bundle.sourceMapBytes,
+      importMs: bundle.importMs,
+    },
+    costPerMillion: costs,
+    recorderWritesPerRequest: recorder?.writesPerEvent ?? null,
+    recorder,
     results,
   };
   await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
@@ -238,6 +284,46 @@ async function main(): Promise<void> {
     `\nFigures written to ${options.out} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s).`,
   );
   if (failed.length > 0) process.exitCode = 1;
+}
+
+interface RecorderFigures {
+  events: number;
+  writesPerEvent: number;
+  readsPerEvent: number;
+}
+
+const fixed = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
+
+/**
+ * Cost per million at the stack's memory size: the stream c=1 phase of the user with slots gives
+ * the gateway's added time and DynamoDB requests (warm, so its reads are few), the recorder's
+ * figures are added.
+ */
+function costFigures(results: readonly PhaseResult[], recorder: RecorderFigures | undefined) {
+  const find = (target: PhaseResult['target']) =>
+    results.find(
+      (result) =>
+        result.target === target &&
+        result.mode === 'stream' &&
+        result.concurrency === 1 &&
+        !result.cache &&
+        (target === 'direct' || result.user === 'slots'),
+    );
+  const gateway = find('gateway');
+  const direct = find('direct');
+  const dynamo = gateway?.gateway?.dynamo;
+  const input = {
+    gatewayMemoryMb: GATEWAY_MEMORY_MB,
+    recorderMemoryMb: RECORDER_MEMORY_MB,
+    gatewayOverheadMs: Math.max(0, (gateway?.totalMs.p50 ?? 0) - (direct?.totalMs.p50 ?? 0)),
+    writes: (dynamo?.writesPerRequest ?? 0) + (recorder?.writesPerEvent ?? 0),
+    reads: (dynamo?.readsPerRequest ?? 0) + (recorder?.readsPerEvent ?? 0),
+  };
+  return {
+    memoryMb: GATEWAY_MEMORY_MB,
+    stream2sUsd: costPerMillion({ ...input, streamSeconds: 2 }),
+    stream20sUsd: costPerMillion({ ...input, streamSeconds: 20 }),
+  };
 }
 
 /** The commit measured, marked `+changes` when the gateway's code differs from it. */

@@ -15,20 +15,12 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
+import { GATEWAY_MEMORY_MB } from '../function-memory.ts';
 import { GATEWAY_TABLE_ACCESS, grantTableAccess } from '../table-access.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 
-/*
- * Memory: 512 MB, from the bench (docs/benchmarks.md, 2026-11-27). The gateway is I/O bound: it
- * spent 4.5–8 ms of CPU per request and held a 25–45 MB heap at 32 requests in flight; capping
- * V8's old space at 128 MB cost no CPU, at 64 MB the collector thrashed. Duration is billed for
- * the whole upstream stream, so memory multiplies the cost of every second spent waiting: 512 MB
- * (about 0.3 vCPU on ARM) keeps 4× headroom over that heap plus room for a body at the 6 MB
- * Function URL limit held twice (raw and parsed), and 1024 MB would double the bill of every
- * multi-minute stream to save a few milliseconds of CPU.
- */
-const GATEWAY_MEMORY_MB = 512;
+// Memory: see function-memory.ts, which the bench's cost figures read too.
 // Timeout: the Function URL maximum. A Codex turn with long reasoning streams for minutes; the
 // gateway bounds itself earlier with the upstream idle timeout and getRemainingTimeInMillis().
 const GATEWAY_TIMEOUT = Duration.minutes(15);

@@ -29,6 +29,7 @@ import {
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLE_BANNER, BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.ts';
 import type { LogLevel } from '../stack-config.ts';
 
 /** The project root: entries, package.json and the lockfile are resolved against it. */
@@ -108,20 +109,17 @@ export class QuotagateFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Kept equal to the Lambda application log level, which Powertools obeys first anyway.
         POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {
-        // package.json says "type": "module": bundle ESM, and give CommonJS dependencies the
-        // `require` that ESM lacks (the alias avoids clashing with a bundled `createRequire`).
         format: OutputFormat.ESM,
-        banner:
-          "import { createRequire as quotagateCreateRequire } from 'node:module'; const require = quotagateCreateRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        banner: BUNDLE_BANNER,
+        mainFields: [...BUNDLING.mainFields],
+        target: BUNDLING.target,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
         // Bundle the SDK at the lockfile's version rather than the runtime's: what the tests ran
         // against is what runs, and tree-shaking keeps cold starts short.
         bundleAwsSDK: true,

@@ -21,6 +21,7 @@ import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
+import { RECORDER_MEMORY_MB } from '../function-memory.ts';
 import { grantTableAccess, RECORDER_TABLE_ACCESS } from '../table-access.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
@@ -43,8 +44,6 @@ export const RECORDER_MAX_EVENT_AGE = Duration.hours(6);
  */
 export const PARKED_DRAIN_INTERVAL = Duration.minutes(5);
 
-// The recorder makes a handful of single-item conditional writes: little CPU, little memory.
-const RECORDER_MEMORY_MB = 256;
 const RECORDER_TIMEOUT = Duration.seconds(30);
 
 export interface UsagePipelineProps {

@@ -1,0 +1,41 @@
+/**
+ * How every function is bundled, in one place: the stack's NodejsFunction bundling
+ * (`quotagate-function.ts`) and the bench's bundle-size and import-time figures
+ * (`bench/bundle.ts`) read these, so the bench measures exactly what Lambda loads.
+ *
+ * @example
+ * ```ts
+ * await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', ...ESBUILD_OPTIONS });
+ * ```
+ */
+
+/**
+ * package.json says "type": "module": bundle ESM, and give CommonJS dependencies the `require`
+ * that ESM lacks (the alias avoids clashing with a bundled `createRequire`).
+ */
+export const BUNDLE_BANNER =
+  "import { createRequire as quotagateCreateRequire } from 'node:module'; const require = quotagateCreateRequire(import.meta.url);";
+
+export const BUNDLING = {
+  mainFields: ['module', 'main'],
+  target: 'node24',
+  minify: true,
+  // An external .map file without sources: Lambda loads only the code; with
+  // `--enable-source-maps` Node reads the map lazily, when a stack trace is first formatted.
+  sourceMap: true,
+  sourcesContent: false,
+} as const;
+
+/** The same settings in esbuild's own option names, for bundling outside CDK. */
+export const ESBUILD_OPTIONS = {
+  format: 'esm',
+  banner: { js: BUNDLE_BANNER },
+  mainFields: [...BUNDLING.mainFields],
+  target: BUNDLING.target,
+  minify: BUNDLING.minify,
+  sourcemap: BUNDLING.sourceMap,
+  sourcesContent: BUNDLING.sourcesContent,
+} as const;
+
+/** What the stack sets as NODE_OPTIONS on every function. */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
