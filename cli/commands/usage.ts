@@ -22,27 +22,22 @@
  * ```
  */
 
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_SWEEP_DAYS, type SweepSummary } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
-import { csvHeader, csvRow, exportUsageRecords, jsonlLine } from '#shared/usage/export.ts';
+import { exportUsageRecords } from '#shared/usage/export.ts';
 import { UsageError } from '../command.ts';
 import { describeFailure } from '../failure.ts';
 import { createTargetClient, resolveTarget, type Target } from '../target.ts';
-
-interface Stream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-}
+import { type TextStream, writeUsageRecords } from '../usage-writer.ts';
 
 export interface UsageCommandIo {
-  stdout: Stream;
-  stderr: Stream;
+  stdout: TextStream;
+  stderr: TextStream;
   env?: Record<string, string | undefined>;
 }
 
@@ -66,7 +61,6 @@ const TARGET_OPTIONS = {
 } as const;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const PROGRESS_EVERY = 500;
 
 /** `--from`/`--to` as epoch ms; a bare day in `--to` means the end of that day. */
 export function parseBound(text: string, flag: 'from' | 'to'): number {
@@ -75,11 +69,6 @@ export function parseBound(text: string, flag: 'from' | 'to'): number {
   if (Number.isNaN(ms))
     throw new UsageError(`--${flag} must be a day (2026-11-01) or an ISO time, got "${text}".`);
   return isDay && flag === 'to' ? ms + 86_400_000 : ms;
-}
-
-async function write(stream: Stream | Writable, text: string): Promise<void> {
-  // Respect backpressure when the destination is a real stream, so memory stays flat.
-  if (stream.write(text) === false && 'once' in stream) await once(stream, 'drain');
 }
 
 /** Where the command went, for error messages ("cannot reach the local stack at …"). */
@@ -113,29 +102,25 @@ async function exportCommand(args: string[], io: UsageCommandIo, context: RunCon
   const target = resolveTarget(values, context.env);
   context.target = target;
   const client = createTargetClient(target);
-  const out: Stream | Writable = values.out ? createWriteStream(values.out) : io.stdout;
-  const showProgress = io.stderr.isTTY === true && (values.out !== undefined || io.stdout.isTTY !== true);
-  const format = values.format;
-  let count = 0;
   try {
-    if (format === 'csv') await write(out, csvHeader());
     const reader = new DynamoUsageReader(client, target.tables.usage);
     const range = { from, to, userId: values.user, apiKeyId: values.key, accountId: values.account };
-    for await (const record of exportUsageRecords(range, reader)) {
-      await write(out, format === 'csv' ? csvRow(record) : jsonlLine(record));
-      count += 1;
-      if (showProgress && count % PROGRESS_EVERY === 0) {
-        io.stderr.write(`\rExported ${count.toLocaleString('en-US')} records (at ${record.day})`);
-      }
-    }
-    if (showProgress) io.stderr.write(`\rExported ${count.toLocaleString('en-US')} records.          \n`);
+    await writeUsageRecords(exportUsageRecords(range, reader), {
+      format: values.format,
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      io,
+      emailOf: userEmails(client, target),
+      requested: `--from ${values.from} --to ${values.to}`,
+    });
   } finally {
     client.destroy();
-    if (out !== io.stdout && 'end' in out) {
-      out.end();
-      await once(out, 'close');
-    }
   }
+}
+
+/** The user's email as the Config table holds it now; empty for a user since deleted. */
+export function userEmails(client: DynamoDBDocumentClient, target: Target) {
+  const directory = new DynamoConfigDirectory(client, target.tables.config);
+  return async (userId: string) => (await directory.getUser(userId))?.email;
 }
 
 async function replayParkedCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {

@@ -13,7 +13,9 @@
  * }
  * ```
  */
+import { formatNanoAsUsd } from '../admin/money.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
+import { fieldSpec, USAGE_RECORD_FIELD_NAMES, type UsageRecordField } from './record-fields.ts';
 
 export interface RecordFilter {
   userId?: string;
@@ -71,53 +73,41 @@ export async function* exportUsageRecords(
   }
 }
 
-/** The CSV columns, in order; a record field each (docs/finance.md). */
-export const CSV_COLUMNS = [
-  'requestId',
-  'startedAt',
-  'endedAt',
-  'day',
-  'state',
-  'userId',
-  'apiKeyId',
-  'groupId',
-  'accountId',
-  'billingMode',
-  'modelRequested',
-  'modelSent',
-  'pricedModel',
-  'priceSource',
-  'inputTokens',
-  'cachedInputTokens',
-  'outputTokens',
-  'reasoningTokens',
-  'inputPicoPerToken',
-  'cachedInputPicoPerToken',
-  'outputPicoPerToken',
-  'inputCostPico',
-  'cachedInputCostPico',
-  'outputCostPico',
-  'totalCostPico',
-  'costNano',
-  'rateMultiplier',
-  'multiplierPpm',
-  'chargeNano',
-  'billedNano',
-  'stream',
-  'status',
-  'upstreamStatus',
-  'durationMs',
-  'firstTokenMs',
-  'failovers',
-  'cutShort',
-  'cutShortReason',
-  'recordedAt',
-  'appliedAt',
-] as const satisfies readonly (keyof UsageRecord)[];
+/** One CSV column: a record field, the USD text of a nano-USD field, or the user's email. */
+type CsvColumn =
+  | { header: string; field: UsageRecordField }
+  | { header: string; usdOf: UsageRecordField }
+  | { header: string; email: true };
 
-function csvCell(value: unknown): string {
+const COLUMNS: readonly CsvColumn[] = USAGE_RECORD_FIELD_NAMES.flatMap((field) => {
+  const spec = fieldSpec(field);
+  if (!spec.csv) return [];
+  const columns: CsvColumn[] = [{ header: field, field }];
+  if (spec.usd) columns.push({ header: spec.usd, usdOf: field });
+  if (spec.email) columns.push({ header: spec.email, email: true });
+  return columns;
+});
+
+/**
+ * The CSV header, in order (docs/finance.md explains each column): the record fields marked for
+ * the CSV in `record-fields.ts`, each nano-USD amount followed by its USD text and the user's id
+ * by their email.
+ */
+export const CSV_COLUMNS: readonly string[] = COLUMNS.map((column) => column.header);
+
+// A spreadsheet runs a cell that starts with one of these as a formula (or strips the
+// character and then does); a client chooses the text of `model`, so it could plant one.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell: numbers and booleans as they are; text neutralised with a leading `'` when a
+ * spreadsheet would run it as a formula, then quoted when it holds a comma, quote or line break.
+ */
+export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const raw = String(value);
+  const text = FORMULA_START.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -125,8 +115,17 @@ export function csvHeader(): string {
   return `${CSV_COLUMNS.join(',')}\n`;
 }
 
-export function csvRow(record: UsageRecord): string {
-  return `${CSV_COLUMNS.map((column) => csvCell(record[column])).join(',')}\n`;
+/** The record's CSV line; `userEmail` is the user's email as the Config table holds it now. */
+export function csvRow(record: UsageRecord, userEmail?: string): string {
+  const cells = COLUMNS.map((column) => {
+    if ('field' in column) return csvCell(record[column.field]);
+    if ('usdOf' in column) {
+      const nano = record[column.usdOf];
+      return typeof nano === 'number' ? formatNanoAsUsd(nano) : '';
+    }
+    return csvCell(userEmail);
+  });
+  return `${cells.join(',')}\n`;
 }
 
 export function jsonlLine(record: UsageRecord): string {

