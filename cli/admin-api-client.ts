@@ -27,6 +27,8 @@ export interface ApiCallOptions {
   body?: unknown;
   /** Pins the change to this version (sent as `If-Match`). */
   ifVersion?: number;
+  /** More request headers, names lower-cased (e.g. `idempotency-key`). */
+  headers?: Record<string, string>;
 }
 
 export interface AdminApiTransport {
@@ -82,7 +84,10 @@ export function inProcessTransport(client: DynamoDBDocumentClient, tables: Table
           method,
           path,
           query: { ...options.query },
-          headers: options.ifVersion === undefined ? {} : { 'if-match': String(options.ifVersion) },
+          headers: {
+            ...options.headers,
+            ...(options.ifVersion === undefined ? {} : { 'if-match': String(options.ifVersion) }),
+          },
           body: options.body === undefined ? '' : JSON.stringify(options.body),
           requestId: randomUUID(),
           caller: 'cli',
@@ -172,6 +177,7 @@ export function httpTransport(target: ApiTarget): AdminApiTransport {
       const url = new URL(`${base}${withQuery(path, options.query)}`);
       const body = options.body === undefined ? undefined : JSON.stringify(options.body);
       let headers: Record<string, string> = {
+        ...options.headers,
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(options.ifVersion === undefined ? {} : { 'if-match': `"${options.ifVersion}"` }),

@@ -82,6 +82,7 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
     method: 'POST',
     path: `/admin/v1/users/${seg(input.text('user'))}/balance`,
     body: { amountUsd: input.text('amount') },
+    headers: fields({ 'idempotency-key': input.optionalText('idempotency-key') }) as Record<string, string>,
   }),
   'users disable': status('users', 'user', 'disabled'),
   'users enable': status('users', 'user', 'active'),

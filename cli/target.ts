@@ -13,6 +13,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DOCUMENT_TRANSLATION } from '#shared/store/dynamo/client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { UsageError } from './command.ts';
 import type { FlagValues } from './flags.ts';
@@ -80,7 +81,7 @@ export function createTargetClient(target: Target): DynamoDBDocumentClient {
         maxAttempts: 2,
       })
     : new DynamoDBClient({ region: target.region });
-  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION);
 }
 
 /**

@@ -171,12 +171,27 @@ export const usersCommands: CommandGroup = {
           value: 'usd',
           description: 'USD to add, e.g. 5; to deduct write --amount=-5',
         },
+        'idempotency-key': {
+          type: 'string',
+          value: 'key',
+          description: 'Apply at most once for this key (e.g. a UUID): a retry with it adds nothing again',
+        },
       },
       positional: 'user',
-      examples: ['quotagate users add-balance --user usr_8k2m4q9z1x0c --amount 5'],
+      examples: [
+        'quotagate users add-balance --user usr_8k2m4q9z1x0c --amount 5',
+        'quotagate users add-balance --user usr_8k2m4q9z1x0c --amount 5 --idempotency-key topup-2026-12-03-ada',
+      ],
       async run(input) {
-        const user = await addToUserBalance(await input.store(), input.text('user'), input.text('amount'));
-        return { json: user, text: userSummary('Updated', user) };
+        const idempotencyKey = input.optionalText('idempotency-key');
+        const { user, replayed } = await addToUserBalance(
+          await input.store(),
+          input.text('user'),
+          input.text('amount'),
+          { idempotencyKey },
+        );
+        const verb = replayed ? `Already applied (idempotency key ${idempotencyKey}):` : 'Updated';
+        return { json: user, text: userSummary(verb, user) };
       },
     },
     statusCommand('disable'),

@@ -4,7 +4,9 @@
  * - `GET /admin/v1/users`, `POST /admin/v1/users` `{email, concurrency?, balanceUsd?}`
  * - `GET /admin/v1/users/{id}` (with keys and subscriptions), `PATCH /admin/v1/users/{id}`
  *   `{balanceUsd?, concurrency?}` or `{status}` (If-Match / `version` pins the change)
- * - `POST /admin/v1/users/{id}/balance` `{amountUsd}`: an atomic addition (negative deducts)
+ * - `POST /admin/v1/users/{id}/balance` `{amountUsd}`: an atomic addition (negative deducts);
+ *   with an `Idempotency-Key` header it applies once, and a retry gets the same answer with
+ *   `idempotent-replayed: true`
  * - `GET /admin/v1/users/{id}/keys`, `POST /admin/v1/keys` `{userId, groupId?, name?, expiresAt?,
  *   quotaUsd?, allowedModels?}` (the secret is in this response and nowhere else, ever),
  *   `POST /admin/v1/keys/{id}/revoke`
@@ -68,7 +70,12 @@ export const userRoutes: AdminRoute[] = [
       refuseVersion(context.request, body, 'adding to a balance is atomic and never overwrites a change.');
       const amount = scalar(body, 'amountUsd');
       if (amount === undefined) throw AdminError.invalid('Field "amountUsd" is required.');
-      return item(await addToUserBalance(context.deps.store, param(context, 'id'), amount));
+      const idempotencyKey = context.request.headers['idempotency-key'];
+      const { user, replayed } = await addToUserBalance(context.deps.store, param(context, 'id'), amount, {
+        idempotencyKey,
+      });
+      const result = item(user);
+      return replayed ? { ...result, headers: { ...result.headers, 'idempotent-replayed': 'true' } } : result;
     },
   },
   {

@@ -73,9 +73,19 @@ export interface ConfigAdmin {
   ): Promise<Stored<ConfigEntities[K]>>;
   /**
    * Adds a (possibly negative) amount to a user's balance atomically, so a top-up never races
-   * with the charges the recorder applies at the same time.
+   * with the charges the recorder applies at the same time. `invalid` when the stored balance
+   * would pass ±MAX_MONEY_NANO (nothing is changed), `not_found` when there is no such user.
    */
   addToBalance(userId: string, deltaNano: number): Promise<Stored<User>>;
+  /**
+   * {@link addToBalance} at most once per `idempotencyKey`: a retry gets the first call's answer
+   * (`replayed`), a key reused for another user or amount is a `conflict`.
+   */
+  addToBalanceOnce(
+    userId: string,
+    deltaNano: number,
+    idempotencyKey: string,
+  ): Promise<{ user: Stored<User>; replayed: boolean }>;
   listUsers(): Promise<Stored<User>[]>;
   listGroups(): Promise<Stored<Group>[]>;
   listAccounts(): Promise<Stored<Account>[]>;

@@ -13,6 +13,12 @@ import { AdminError } from './admin-error.ts';
 
 export const NANO_PER_USD = 1_000_000_000n;
 
+/**
+ * The largest amount any stored money value may reach, either sign: beyond 2^53 − 1 a DynamoDB
+ * number no longer reads back exactly as a JavaScript number (about 9 million USD).
+ */
+export const MAX_MONEY_NANO = Number.MAX_SAFE_INTEGER;
+
 const USD_PATTERN = /^(-)?(\d+)(?:\.(\d*))?$|^(-)?\.(\d+)$/;
 
 export interface UsdParseOptions {
@@ -38,7 +44,7 @@ export function parseUsdToNano(value: string | number, field: string, options: U
     throw AdminError.invalid(`${field} has more than 9 decimals (the smallest unit is 0.000000001 USD).`);
   }
   const magnitude = BigInt(whole) * NANO_PER_USD + BigInt(fraction.padEnd(9, '0') || '0');
-  if (magnitude > BigInt(Number.MAX_SAFE_INTEGER)) {
+  if (magnitude > BigInt(MAX_MONEY_NANO)) {
     throw AdminError.invalid(`${field} is too large, got "${text}".`);
   }
   if (negative && magnitude > 0n && !options.allowNegative) {
@@ -47,12 +53,32 @@ export function parseUsdToNano(value: string | number, field: string, options: U
   return negative && magnitude > 0n ? -Number(magnitude) : Number(magnitude);
 }
 
-/** Nano-USD as a decimal USD string: at least two decimals, no trailing zeros beyond them. */
+/**
+ * Nano-USD as a decimal USD string: at least two decimals, no trailing zeros beyond them. A
+ * stored value that is not a whole number (written by hand) is shown rounded, never refused, so
+ * one bad item cannot break a listing.
+ */
 export function formatNanoAsUsd(nano: number): string {
-  const value = BigInt(nano);
+  if (!Number.isFinite(nano)) return String(nano);
+  const value = BigInt(Math.round(nano));
   const sign = value < 0n ? '-' : '';
   const magnitude = value < 0n ? -value : value;
   const whole = magnitude / NANO_PER_USD;
   const fraction = (magnitude % NANO_PER_USD).toString().padStart(9, '0').replace(/0+$/, '').padEnd(2, '0');
   return `${sign}${whole}.${fraction}`;
+}
+
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * An idempotency key as a client sends it (`--idempotency-key`, the `Idempotency-Key` header):
+ * 1 to 255 visible ASCII characters, such as a UUID or `topup-2026-12-03-ada`.
+ */
+export function parseIdempotencyKey(value: string): string {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
+    throw AdminError.invalid(
+      'The idempotency key must be 1 to 255 visible ASCII characters (no spaces), such as a UUID.',
+    );
+  }
+  return value;
 }

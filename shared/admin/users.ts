@@ -15,7 +15,7 @@ import { type ApiKeyView, toApiKeyView } from './api-keys.ts';
 import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import { parseCount, parseEmail, requireText } from './fields.ts';
 import { newId } from './ids.ts';
-import { parseUsdToNano } from './money.ts';
+import { parseIdempotencyKey, parseUsdToNano } from './money.ts';
 
 export const DEFAULT_USER_CONCURRENCY = 5;
 
@@ -105,19 +105,32 @@ export async function updateUser(
   return store.update('user', id, changes, { ifVersion: input.ifVersion });
 }
 
+export interface AddBalanceOptions {
+  /**
+   * Applies the addition at most once for this key (`--idempotency-key`, `Idempotency-Key`): a
+   * retry after a lost answer gets the first call's answer instead of a second credit.
+   */
+  idempotencyKey?: string | undefined;
+}
+
 /**
  * Adds a USD amount (negative to deduct) to the balance atomically; unlike {@link updateUser} it
- * cannot lose a charge the recorder applies at the same moment.
+ * cannot lose a charge the recorder applies at the same moment. The balance stays within
+ * ±MAX_MONEY_NANO whatever it held before (a refusal changes nothing). `replayed` tells a retry
+ * that an earlier call with the same idempotency key already applied it.
  */
 export async function addToUserBalance(
   store: ConfigAdmin,
   userId: string,
   amountUsd: string | number,
-): Promise<Stored<User>> {
+  options: AddBalanceOptions = {},
+): Promise<{ user: Stored<User>; replayed: boolean }> {
   const id = requireText(userId, 'User id');
   const deltaNano = parseUsdToNano(amountUsd, 'Amount', { allowNegative: true });
   if (deltaNano === 0) throw AdminError.invalid('Amount must not be 0.');
-  return store.addToBalance(id, deltaNano);
+  if (options.idempotencyKey === undefined)
+    return { user: await store.addToBalance(id, deltaNano), replayed: false };
+  return store.addToBalanceOnce(id, deltaNano, parseIdempotencyKey(options.idempotencyKey));
 }
 
 /**

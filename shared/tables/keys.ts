@@ -3,7 +3,8 @@
  * format can change in one place and a grep for `SLOT#` finds exactly one definition.
  *
  * Config table: `USER#<id>`, `KEY#<sha256>`, `GROUP#<id>`, `ACCOUNT#<id>`, subscriptions under
- * the user (`USER#<id>` / `SUB#<groupId>`), prices (`PRICE#<model>`) and settings (`SETTINGS`).
+ * the user (`USER#<id>` / `SUB#<groupId>`), prices (`PRICE#<model>`), settings (`SETTINGS`) and
+ * admin money operations by their idempotency key (`MONEYOP#<key>` / `MONEYOP`).
  * `gsi1` lists an entity kind (`gsi1pk` = `USERS`, `GROUPS`, `ACCOUNTS`, `KEYS#<userId>`).
  *
  * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
@@ -68,6 +69,8 @@ export const keys = {
   /** The price an unknown model falls back to, when an admin set one. */
   defaultPrice: (): ItemKey => ({ pk: 'PRICE#*', sk: 'PRICE' }),
   settings: (): ItemKey => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
+  /** An admin money operation (a top-up), kept under the idempotency key its caller chose. */
+  moneyOperation: (idempotencyKey: string): ItemKey => ({ pk: `MONEYOP#${idempotencyKey}`, sk: 'MONEYOP' }),
 
   slotPartition: (scope: SlotScope, id: string) => `SLOT#${scope}#${id}`,
   slot: (scope: SlotScope, id: string, index: number): ItemKey => ({

@@ -27,6 +27,23 @@ export const dynamoRequestCounter = {
 
 let client: DynamoDBDocumentClient | undefined;
 
+/**
+ * Reads every DynamoDB number as a JavaScript number. The SDK's default turns a number past
+ * 2^53 into a BigInt, which JSON cannot serialise: one such stored value (a balance pushed past
+ * the limit by an old write or by hand) would make every listing that holds it fail. Writers keep
+ * money within Number.MAX_SAFE_INTEGER (conditions on the stored value); a reader shows an
+ * out-of-range value as the nearest number rather than crash.
+ */
+export function readNumber(text: string): number {
+  return Number(text);
+}
+
+/** How every document client of quotagate translates items, the CLI's included. */
+export const DOCUMENT_TRANSLATION = {
+  marshallOptions: { removeUndefinedValues: true },
+  unmarshallOptions: { wrapNumbers: readNumber },
+} as const;
+
 export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDBDocumentClient {
   const base = new DynamoDBClient({
     ...(endpoint
@@ -53,7 +70,7 @@ export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): 
     },
     { step: 'initialize', name: 'quotagateRequestCounter' },
   );
-  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION);
 }
 
 /** The process-wide client. */

@@ -36,6 +36,7 @@ import type {
 } from '../../admin/config-admin.ts';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { type BalanceChange, DynamoBalanceOperations } from './balance-operations.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { configItems, entityOf, type Item } from './config-items.ts';
 import { queryAll, scanAll } from './query-pages.ts';
@@ -95,10 +96,12 @@ function itemOf<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Item 
 export class DynamoConfigAdmin implements ConfigAdmin {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
+  readonly #balances: DynamoBalanceOperations;
 
   constructor(client: DynamoDBDocumentClient, configTableName: string) {
     this.#client = client;
     this.#tableName = configTableName;
+    this.#balances = new DynamoBalanceOperations(client, configTableName);
   }
 
   async insert<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Promise<Stored<ConfigEntities[K]>> {
@@ -168,22 +171,11 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   }
 
   addToBalance(userId: string, deltaNano: number): Promise<Stored<User>> {
-    return this.#conditionalUpdate('user', userId, {
-      UpdateExpression:
-        'ADD #balance :delta SET #version = if_not_exists(#version, :zero) + :one, #updatedAt = :now',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: {
-        '#balance': 'balanceNano',
-        '#version': 'version',
-        '#updatedAt': 'updatedAt',
-      },
-      ExpressionAttributeValues: {
-        ':delta': deltaNano,
-        ':zero': 0,
-        ':one': 1,
-        ':now': new Date().toISOString(),
-      },
-    });
+    return this.#balances.add(userId, deltaNano);
+  }
+
+  addToBalanceOnce(userId: string, deltaNano: number, idempotencyKey: string): Promise<BalanceChange> {
+    return this.#balances.addOnce(userId, deltaNano, idempotencyKey);
   }
 
   listUsers(): Promise<Stored<User>[]> {

@@ -8,8 +8,9 @@ import { keys, LIST } from '../../tables/keys.ts';
 
 export type Item = Record<string, unknown>;
 
-// `usageMarks` is the recorder's per-request marker set on charged items (see usage-ledger.ts).
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind', 'usageMarks'] as const;
+// `usageMarks` is the recorder's per-request marker set on charged items (see usage-ledger.ts),
+// `moneyMarks` the same for admin top-ups given an idempotency key (balance-operations.ts).
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind', 'usageMarks', 'moneyMarks'] as const;
 
 /** Removes the storage attributes, leaving the entity. */
 export function entityOf<T>(item: Item | undefined): T | undefined {
