@@ -74,6 +74,7 @@ export const RUNTIME_CONTEXT_KEYS = {
   idleTimeoutMs: 'QG_IDLE_TIMEOUT_MS',
   rateLimitCooldownSeconds: 'QG_RATE_LIMIT_COOLDOWN_SECONDS',
   overloadCooldownSeconds: 'QG_OVERLOAD_COOLDOWN_SECONDS',
+  accountErrorRecheckSeconds: 'QG_ACCOUNT_ERROR_RECHECK_SECONDS',
   configCacheSeconds: 'QG_CONFIG_CACHE_SECONDS',
   chatgptBaseUrl: 'QG_CHATGPT_BASE_URL',
   // Also handed to the token-refresh function.

@@ -46,6 +46,8 @@ export interface GatewaySettings extends OAuthRefreshSettings {
   rateLimitCooldownSeconds: number;
   /** Cooldown after a 529. */
   overloadCooldownSeconds: number;
+  /** How long an account-level upstream error (revoked key, no quota) keeps the account out before a request re-checks it. */
+  accountErrorRecheckSeconds: number;
   /** Seconds config items may be served from memory. */
   configCacheSeconds: number;
   /** ChatGPT Codex backend used by OAuth accounts without a base URL of their own. */
@@ -81,6 +83,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
     idleTimeoutMs: int(env, 'QG_IDLE_TIMEOUT_MS', 120_000),
     rateLimitCooldownSeconds: int(env, 'QG_RATE_LIMIT_COOLDOWN_SECONDS', 300),
     overloadCooldownSeconds: int(env, 'QG_OVERLOAD_COOLDOWN_SECONDS', 600),
+    accountErrorRecheckSeconds: int(env, 'QG_ACCOUNT_ERROR_RECHECK_SECONDS', 600),
     configCacheSeconds: int(env, 'QG_CONFIG_CACHE_SECONDS', 5),
     chatgptBaseUrl: env.QG_CHATGPT_BASE_URL ?? 'https://chatgpt.com/backend-api/codex',
     eventBusName: env.QG_EVENT_BUS_NAME ?? `quotagate-${stage}`,

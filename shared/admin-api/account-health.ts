@@ -11,7 +11,9 @@
  * report.inFlight; // 2 of report.concurrency
  * ```
  */
+
 import { getAccount } from '../admin/accounts.ts';
+import { healthHolds } from '../domain/account-health.ts';
 import type { CodexUsageWindow } from '../domain/types.ts';
 import type { AdminApiDeps } from './routes.ts';
 
@@ -68,8 +70,8 @@ export async function accountHealthReport(
     deps.slots.live({ kind: 'wait', scope: 'acct', id: account.id }, nowSeconds),
   ]);
   const { health } = account;
-  const coolingDown =
-    (health.state === 'rate_limited' || health.state === 'overloaded') && (health.until ?? 0) > now;
+  const holds = healthHolds(health, now);
+  const coolingDown = (health.state === 'rate_limited' || health.state === 'overloaded') && holds;
   const usage = account.codexUsage;
   return {
     accountId: account.id,
@@ -79,7 +81,7 @@ export async function accountHealthReport(
     reason: health.reason ?? null,
     until: iso(health.until),
     coolingDown,
-    schedulable: account.status === 'active' && health.state !== 'error' && !coolingDown,
+    schedulable: account.status === 'active' && !holds,
     healthUpdatedAt: health.updatedAt ?? null,
     codexUsage: usage
       ? {

@@ -13,6 +13,7 @@
  * const tiers = priorityTiers(candidates, Math.random); // [[best tier, LRU first], [next tier], …]
  * ```
  */
+import { healthHolds } from '../domain/account-health.ts';
 import type { Account } from '../domain/types.ts';
 
 export interface CandidateFilter {
@@ -24,10 +25,7 @@ export interface CandidateFilter {
 /** Active, healthy (or past its cooldown) and able to hold at least one request at `nowMs`. */
 export function isSchedulable(account: Account, nowMs: number): boolean {
   if (account.status !== 'active' || !(account.concurrency >= 1)) return false;
-  const { state, until } = account.health;
-  if (state === 'ok') return true;
-  if (state === 'error') return false;
-  return until !== undefined && until <= nowMs;
+  return !healthHolds(account.health, nowMs);
 }
 
 /** An empty mapping serves every model; otherwise the requested model must be one of its keys. */

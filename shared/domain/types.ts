@@ -91,10 +91,10 @@ export interface OAuthCredentials {
 
 /** Why an account is not being scheduled right now; cleared by an admin or by time. */
 export interface AccountHealth {
-  /** `error` stays until an admin clears it; the others end at `until`. */
+  /** Every state ends at `until`; an `error` without `until` stays until an admin clears it. */
   state: 'ok' | 'error' | 'rate_limited' | 'overloaded';
   reason?: string;
-  /** Epoch ms the cooldown ends (rate_limited, overloaded). */
+  /** Epoch ms the state ends and the next request re-checks the account. */
   until?: number;
   updatedAt?: string;
 }
@@ -114,7 +114,7 @@ export interface Account {
   /** Requested model → upstream model. When non-empty, only these models are supported. */
   modelMapping: Record<string, string>;
   groupIds: string[];
-  /** Upstream statuses that mark the account; empty means the default set. */
+  /** Upstream statuses that mark the account (and only these); empty means by the error's meaning. */
   customErrorCodes?: number[];
   health: AccountHealth;
   /** Epoch ms of the last request served. */

@@ -4,7 +4,7 @@
  * Nothing reaches the client before the upstream answered 2xx, which is what makes failover
  * invisible to it.
  */
-import type { Account } from '../domain/types.ts';
+import type { Account, AccountHealth } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
 import { redactAndCap } from '../ops/redact.ts';
@@ -19,6 +19,7 @@ import {
   type UpstreamResponse,
   UpstreamUnavailableError,
 } from './upstream-client.ts';
+import { parseUpstreamError } from './upstream-error-meaning.ts';
 import { judgeUpstreamFailure } from './upstream-failure.ts';
 import type { UpstreamTarget } from './upstream-request.ts';
 
@@ -33,10 +34,19 @@ export interface AttemptContext {
   deadlineSignal: AbortSignal;
   /** Notes the upstream's status and latency for the request's metrics and ops record. */
   outcome: RequestOutcome;
+  /** Fingerprint of an ambiguous refusal an earlier account of this request gave. */
+  priorRefusal: string | undefined;
+}
+
+/** An ambiguous refusal, held by the failover loop until it knows whose fault it was. */
+export interface PendingRefusal {
+  fingerprint: string;
+  /** Written for the refusing account once another account served the request. */
+  health: AccountHealth;
 }
 
 export type AttemptOutcome =
-  | { kind: 'failover'; upstreamStatus: number }
+  | { kind: 'failover'; upstreamStatus: number; refusal?: PendingRefusal }
   | { kind: 'rejected'; upstreamStatus: number }
   | {
       kind: 'served';
@@ -61,16 +71,6 @@ async function readText(body: UpstreamResponse['body'], limit = Number.POSITIVE_
     size += (chunk as Buffer).length;
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function errorMessageOf(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return parsed.error.message;
-  } catch {
-    // Not JSON: the raw text is the message.
-  }
-  return text;
 }
 
 function codexHeadersOf(headers: Record<string, string>): Record<string, string> {
@@ -138,6 +138,17 @@ export async function attemptAccount(
   return relayStream(context, upstream, rewrite, codexHeaders);
 }
 
+/** Writes an account's health; a failed write is logged, never a failure of the request. */
+export async function writeHealth(
+  deps: GatewayDeps,
+  accountId: string,
+  health: AccountHealth,
+): Promise<void> {
+  await deps.accountHealth.setHealth(accountId, health).catch((error: unknown) => {
+    deps.logger.error('could not record account health', { accountId, error: String(error) });
+  });
+}
+
 async function rejectOrFailover(
   context: AttemptContext,
   account: Account,
@@ -145,31 +156,39 @@ async function rejectOrFailover(
 ): Promise<AttemptOutcome> {
   const { deps, channel } = context;
   const text = await readText(upstream.body, ERROR_BODY_LIMIT).catch(() => '');
-  const verdict = judgeUpstreamFailure(
-    account,
-    upstream.status,
-    upstream.headers,
-    errorMessageOf(text),
-    deps.settings,
-    deps.now(),
-  );
+  const info = parseUpstreamError(upstream.status, text, deps.now());
+  const verdict = judgeUpstreamFailure(account, info, upstream.headers, deps.settings, deps.now());
+  const upstreamMessage = redactAndCap(info.message, ERROR_MESSAGE_MAX_LENGTH);
+  // A second account refusing this request the same way: the request caused it, not the accounts.
+  const sameRefusal = verdict.meaning === 'ambiguous' && context.priorRefusal === verdict.fingerprint;
+  const failover = verdict.failover && !sameRefusal;
   deps.logger.warn('upstream error', {
     accountId: account.id,
     upstreamStatus: upstream.status,
-    failover: verdict.failover,
-    upstreamMessage: redactAndCap(errorMessageOf(text), ERROR_MESSAGE_MAX_LENGTH),
+    upstreamCode: info.code,
+    meaning: verdict.meaning,
+    failover,
+    upstreamMessage,
   });
-  if (verdict.health) {
-    await deps.accountHealth.setHealth(account.id, verdict.health).catch((error: unknown) => {
-      deps.logger.error('could not record account health', { accountId: account.id, error: String(error) });
-    });
+  if (verdict.health) await writeHealth(deps, account.id, verdict.health);
+  if (failover) {
+    return {
+      kind: 'failover',
+      upstreamStatus: upstream.status,
+      ...(verdict.deferredHealth
+        ? { refusal: { fingerprint: verdict.fingerprint, health: verdict.deferredHealth } }
+        : {}),
+    };
   }
-  if (verdict.failover) return { kind: 'failover', upstreamStatus: upstream.status };
   if (upstream.status >= 500) throw mapUpstreamError(upstream.status);
-  // A 4xx the account does not fail over on is the client's own mistake: OpenAI's body goes back.
+  // The client's own mistake (or a refusal every account gives it): OpenAI's answer goes back.
+  const message = upstreamMessage || 'Upstream rejected the request';
+  Object.assign(context.outcome, {
+    status: channel.isOpen ? 200 : upstream.status,
+    errorType: info.type || 'invalid_request_error',
+    message,
+  });
   if (channel.isOpen) {
-    const message =
-      redactAndCap(errorMessageOf(text), ERROR_MESSAGE_MAX_LENGTH) || 'Upstream rejected the request';
     await channel.write(sseErrorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)));
   } else {
     channel.open(upstream.status, {

@@ -3,6 +3,10 @@
  * (waiting with pings if the client streams), re-check billing, pick an account and hold one of
  * its slots, forward, fail over on account errors (at most three switches), and in `finally`
  * release every slot and emit the one usage event, before the body ends.
+ *
+ * One request takes at most one account out of rotation for a refusal it may have caused
+ * itself (an ambiguous 403): that account is marked only once another account served the
+ * request, and a second account giving the same refusal ends failover with that refusal.
  */
 import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
 import type { Settings } from '../domain/types.ts';
@@ -12,7 +16,7 @@ import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { Caller } from './authenticate.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
-import { attemptAccount } from './forward-attempt.ts';
+import { attemptAccount, type PendingRefusal, writeHealth } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
@@ -135,6 +139,8 @@ async function failoverLoop(
   const codex = isCodexClient(request.headers);
   const settings = await hooks.settingsRead;
   let lastStatus = 0;
+  // One ambiguous refusal per request, unmarked until another account serves the request.
+  let pending: (PendingRefusal & { accountId: string }) | undefined;
   for (let switches = 0; ; switches++) {
     let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;
     try {
@@ -192,6 +198,7 @@ async function failoverLoop(
         signal: hooks.signal,
         deadlineSignal: hooks.deadlineSignal,
         outcome: hooks.outcome,
+        priorRefusal: pending?.fingerprint,
       },
       account,
       target,
@@ -200,6 +207,7 @@ async function failoverLoop(
       hooks.outcome.failovers = switches + 1;
       excluded.add(account.id);
       lastStatus = outcome.upstreamStatus;
+      if (outcome.refusal && !pending) pending = { ...outcome.refusal, accountId: account.id };
       // The failed account's slot is not needed while the next one is tried.
       hooks.slots.pop();
       await selected.slot.release();
@@ -212,6 +220,8 @@ async function failoverLoop(
       continue;
     }
     if (outcome.kind === 'rejected') return undefined;
+    // Another account served what the pending one refused: the refusal was that account's.
+    if (pending) await writeHealth(deps, pending.accountId, pending.health);
     return { ...outcome, accountId: account.id, modelSent: target.modelSent, failovers: switches };
   }
 }

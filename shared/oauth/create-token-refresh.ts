@@ -18,10 +18,12 @@
  * const account = await tokens.ensureFreshToken(selected.account); // throws TokenRefreshError
  * ```
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../concurrency/clock.ts';
+import { inErrorState } from '../domain/account-health.ts';
 import type { Account, OAuthCredentials } from '../domain/types.ts';
 import type { OAuthRefreshSettings } from '../settings.ts';
 import { DynamoOAuthAccountStore } from '../store/dynamo/oauth-account-store.ts';
@@ -91,7 +93,7 @@ export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
       if (!current) break;
       const credentials = current.credentials as OAuthCredentials;
       if (!isExpiredForRequest(credentials, deps.clock.now())) return withCredentials(account, credentials);
-      if (current.health?.state === 'error')
+      if (inErrorState(current.health, deps.clock.now()))
         throw new TokenRefreshError(
           account.id,
           'rejected',

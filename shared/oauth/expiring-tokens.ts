@@ -46,7 +46,7 @@ export async function refreshExpiringTokens(
   options: ScheduledRefreshOptions = {},
 ): Promise<ScheduledRefreshSummary> {
   const now = deps.clock.now();
-  const refreshable = (await deps.accounts.listAccounts()).filter(isRefreshable);
+  const refreshable = (await deps.accounts.listAccounts()).filter((account) => isRefreshable(account, now));
   const due = refreshable.filter((account) =>
     isDueForScheduledRefresh(account, now, deps.refreshBeforeSeconds),
   );

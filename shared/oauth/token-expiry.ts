@@ -17,6 +17,7 @@
  * isDueForScheduledRefresh(account, Date.now(), 1800); // true: expires within 30 minutes
  * ```
  */
+import { inErrorState } from '../domain/account-health.ts';
 import type { Account, OAuthCredentials } from '../domain/types.ts';
 import { jwtExpiresAtMs } from './jwt-claims.ts';
 
@@ -48,13 +49,14 @@ export function isExpiredForRequest(credentials: OAuthCredentials, nowMs: number
 /**
  * Whether the schedule should look at this account at all: an active OAuth account that is not in
  * error state and has a refresh token to spend. An account in error stays out until an admin
- * clears it, so a revoked refresh token is not sent again every five minutes.
+ * clears it (or, for an error the gateway set with an expiry, until its re-check time), so a
+ * revoked refresh token is not sent again every five minutes.
  */
-export function isRefreshable(account: Account): boolean {
+export function isRefreshable(account: Account, nowMs: number): boolean {
   return (
     account.type === 'oauth' &&
     account.status === 'active' &&
-    account.health?.state !== 'error' &&
+    !inErrorState(account.health, nowMs) &&
     Boolean((account.credentials as OAuthCredentials).refreshToken)
   );
 }

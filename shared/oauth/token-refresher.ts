@@ -22,9 +22,11 @@
  * if (result.outcome === 'refreshed') result.account?.credentials;
  * ```
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clock, epochSeconds } from '../concurrency/clock.ts';
+import { inErrorState } from '../domain/account-health.ts';
 import type { Account, OAuthCredentials } from '../domain/types.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshLeases } from './contracts.ts';
 import { chatgptAccountIdOf, jwtExpiresAtMs } from './jwt-claims.ts';
@@ -114,7 +116,7 @@ async function refreshUnderLease(
       failure: { reason: 'account no longer exists', permanent: true, errorState: false },
     };
   }
-  if (current.health?.state === 'error' || current.status !== 'active') {
+  if (inErrorState(current.health, deps.clock.now()) || current.status !== 'active') {
     const reason = current.health?.reason ?? `account is ${current.status}`;
     return { outcome: 'failed', account: current, failure: { reason, permanent: true, errorState: true } };
   }

@@ -1,7 +1,8 @@
 /**
  * Scrubs what looks like a secret out of text that is about to be stored or logged: OpenAI-style
  * keys (`sk-…`, our own `sk-qg-…`), bearer credentials, JWTs (OAuth access tokens are JWTs),
- * and `key=value` / `"key": "value"` pairs whose name says secret. Ops records come from error
+ * masked or cut forms of these (`sk-proj-****Z789`, `eyJhbGci****…`, `rt_…`, anything with a run
+ * of `****`), and `key=value` / `"key": "value"` pairs whose name says secret. Ops records come from error
  * messages, and an upstream error message can echo a header or a key back at us.
  *
  * Redaction is by shape, so it errs on the side of removing too much: a redacted record loses a
@@ -17,6 +18,10 @@ const PATTERNS: readonly [RegExp, string][] = [
   // JWTs first: their base64url parts would otherwise be half-eaten by the rules below.
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted-jwt]'],
   [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, '$1 [redacted]'],
+  // Masked or cut credentials as upstreams echo them (`sk-proj-****Z789`, `eyJhbGci****…`,
+  // `rt_…`): the visible ends still narrow a key down, so the whole fragment goes.
+  [/\b(sk-|eyJ|rt_)[A-Za-z0-9_.-]*(?:\*{2,}|…|\.{3})[A-Za-z0-9_.*…-]*/g, '$1[redacted]'],
+  [/[A-Za-z0-9_.-]*\*{4,}[A-Za-z0-9_.*…-]*/g, '[redacted]'],
   [/\bsk-[A-Za-z0-9_-]{6,}/g, 'sk-[redacted]'],
   // OAuth refresh tokens as the ChatGPT backend issues them.
   [/\brt_[A-Za-z0-9_.-]{8,}/g, 'rt_[redacted]'],

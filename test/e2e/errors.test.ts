@@ -117,10 +117,16 @@ describe('upstream errors on the only account', () => {
     [500, 502, 'upstream_error', 'Upstream service temporarily unavailable'],
     [503, 502, 'upstream_error', 'Upstream service temporarily unavailable'],
   ];
+  // A 403 that names no cause; OpenAI's own 403 for a model or region goes to the client as it is.
+  const unexplained = { error: { message: 'Forbidden', type: 'permission_error', param: null, code: null } };
   for (const [upstream, status, type, message] of mapped) {
     it(`maps an upstream ${upstream} to ${status} ${type}`, async () => {
       const { secret } = await e2e.seed();
-      e2e.mock.setDefault({ kind: 'error', status: upstream });
+      e2e.mock.setDefault({
+        kind: 'error',
+        status: upstream,
+        ...(upstream === 403 ? { body: unexplained } : {}),
+      });
       const result = await post(secret, '{"model":"gpt-5.1","input":"hi"}');
       assert.equal(result.status, status);
       assert.deepEqual(result.json(), { error: { type, message } });

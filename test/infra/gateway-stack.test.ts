@@ -73,6 +73,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
             QG_IDLE_TIMEOUT_MS: Match.anyValue(),
             QG_RATE_LIMIT_COOLDOWN_SECONDS: Match.anyValue(),
             QG_OVERLOAD_COOLDOWN_SECONDS: Match.anyValue(),
+            QG_ACCOUNT_ERROR_RECHECK_SECONDS: Match.anyValue(),
             QG_CONFIG_CACHE_SECONDS: Match.anyValue(),
             QG_CHATGPT_BASE_URL: Match.anyValue(),
             QG_OAUTH_TOKEN_URL: Match.anyValue(),

@@ -103,14 +103,17 @@ describe('token expiry decisions', () => {
 
   it('considers only active OAuth accounts out of error state that have a refresh token', () => {
     const credentials = { accessToken: 'a', refreshToken: 'r' };
-    assert.equal(isRefreshable(oauthAccount(credentials)), true);
+    assert.equal(isRefreshable(oauthAccount(credentials), NOW), true);
     assert.equal(
-      isRefreshable(oauthAccount(credentials, { health: { state: 'rate_limited', until: NOW } })),
+      isRefreshable(oauthAccount(credentials, { health: { state: 'rate_limited', until: NOW } }), NOW),
       true,
     );
-    assert.equal(isRefreshable(oauthAccount(credentials, { health: { state: 'error' } })), false);
-    assert.equal(isRefreshable(oauthAccount(credentials, { status: 'disabled' })), false);
-    assert.equal(isRefreshable(oauthAccount({ accessToken: 'a' })), false);
-    assert.equal(isRefreshable(oauthAccount(credentials, { type: 'apikey' })), false);
+    assert.equal(isRefreshable(oauthAccount(credentials, { health: { state: 'error' } }), NOW), false);
+    const rechecked = { state: 'error', until: NOW } as const;
+    assert.equal(isRefreshable(oauthAccount(credentials, { health: rechecked }), NOW), true);
+    assert.equal(isRefreshable(oauthAccount(credentials, { health: rechecked }), NOW - 1), false);
+    assert.equal(isRefreshable(oauthAccount(credentials, { status: 'disabled' }), NOW), false);
+    assert.equal(isRefreshable(oauthAccount({ accessToken: 'a' }), NOW), false);
+    assert.equal(isRefreshable(oauthAccount(credentials, { type: 'apikey' }), NOW), false);
   });
 });

@@ -20,6 +20,15 @@ describe('redactSecrets', () => {
     ['an api_key pair', 'GET /x?api_key=hunter2hunter2&x=1', 'hunter2hunter2'],
     ['a JSON secret field', '{"access_token": "opaque-value-42", "ok": true}', 'opaque-value-42'],
     ['an x-api-key header', 'x-api-key: plain-secret-value', 'plain-secret-value'],
+    [
+      'a key masked by the upstream',
+      'Incorrect API key provided: sk-upst************************Z789. You can find your API key at …',
+      'Z789',
+    ],
+    ['a masked key cut with an ellipsis', 'key sk-upst****…Z789 refused', 'Z789'],
+    ['a masked JWT', 'token eyJhbGci****…Qx7w is invalid', 'Qx7w'],
+    ['a cut refresh token', 'refresh token rt_…9f8e was revoked', '9f8e'],
+    ['a masked value of unknown kind', 'Incorrect API key provided: abcd****************wxyz.', 'wxyz'],
   ] as const) {
     it(`removes ${name}`, () => {
       // Act

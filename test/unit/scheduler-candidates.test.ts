@@ -41,6 +41,8 @@ describe('candidatesFor', () => {
       account('cooling', { health: { state: 'rate_limited', until: NOW + 1 } }),
       account('cooled', { health: { state: 'overloaded', until: NOW } }),
       account('no-until', { health: { state: 'rate_limited' } }),
+      account('erroring', { health: { state: 'error', reason: '401', until: NOW + 1 } }),
+      account('rechecked', { health: { state: 'error', reason: '401', until: NOW } }),
       account('other-group', { groupIds: ['g_2'] }),
       account('mapped', { modelMapping: { 'gpt-5': 'gpt-5-2025-08-07' } }),
       account('other-model', { modelMapping: { 'gpt-4.1': 'gpt-4.1' } }),
@@ -52,7 +54,7 @@ describe('candidatesFor', () => {
     const candidates = candidatesFor(accounts, { ...filter, excluded: new Set(['failed']) }, NOW);
 
     // Assess
-    assert.deepEqual(ids(candidates), ['ok', 'cooled', 'mapped']);
+    assert.deepEqual(ids(candidates), ['ok', 'cooled', 'rechecked', 'mapped']);
   });
 
   it('treats an empty model mapping as every model and a non-empty one as a whitelist', () => {

@@ -1,0 +1,162 @@
+/**
+ * What an upstream error does, through the running gateway and the official `openai` SDK: an
+ * account-level error marks the account for a while and is re-checked after; a refusal the
+ * request causes goes back to the client and marks nothing; an unexplained 403 takes at most one
+ * account out of rotation, and only once another account served the request, so no key holder
+ * can empty the pool by sending a request every account refuses.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import OpenAI from 'openai';
+import { getAccount } from '#shared/admin/accounts.ts';
+import { createApiKey } from '#shared/admin/api-keys.ts';
+import { createUser } from '#shared/admin/users.ts';
+import { seedAccountPool } from '../support/account-pool.ts';
+import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { call, isCleanStream } from '../support/gateway-calls.ts';
+
+const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
+const RECHECK_SECONDS = 2;
+/** A 403 that says nothing about its cause: a proxy's page, an unknown code. */
+const UNEXPLAINED_403 = {
+  kind: 'error',
+  status: 403,
+  body: { error: { message: 'Forbidden', type: 'permission_error', param: null, code: null } },
+} as const;
+const DEACTIVATED_403 = {
+  kind: 'error',
+  status: 403,
+  body: {
+    error: {
+      message: 'This key is associated with a deactivated account.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'account_deactivated',
+    },
+  },
+} as const;
+
+let e2e: E2E;
+before(async () => {
+  e2e = await startE2E({ QG_ACCOUNT_ERROR_RECHECK_SECONDS: String(RECHECK_SECONDS) });
+});
+after(async () => {
+  await e2e.close();
+});
+beforeEach(() => {
+  e2e.mock.reset();
+});
+
+const healthOf = async (accountIds: string[]) =>
+  Promise.all(accountIds.map(async (id) => (await getAccount(e2e.admin, id)).health.state));
+
+describe('a refusal the request itself causes', () => {
+  it('returns OpenAI’s own 403 for a model the project may not use, without failover or mark', async () => {
+    const { secret, accountIds, attempts } = await seedAccountPool(e2e, 2);
+    e2e.mock.setDefault({ kind: 'error', status: 403 });
+
+    const error = await e2e
+      .client(secret)
+      .responses.create({ model: 'gpt-5.1', input: 'hi' })
+      .catch((caught: unknown) => caught);
+
+    assert.ok(error instanceof OpenAI.PermissionDeniedError, String(error));
+    assert.equal(error.code, 'model_not_found');
+    assert.match(error.message, /does not have access to model `gpt-5.1`/);
+    assert.deepEqual(attempts(), [0]);
+    assert.deepEqual(await healthOf(accountIds), ['ok', 'ok']);
+  });
+
+  it('stops at the second identical unexplained 403, returns it, and leaves every account in rotation', async () => {
+    const { secret, accountIds, attempts, groupId } = await seedAccountPool(e2e, 3);
+    e2e.mock.setDefault(UNEXPLAINED_403);
+
+    const refused = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(refused.status, 403);
+    assert.deepEqual(JSON.parse(refused.text), UNEXPLAINED_403.body);
+    assert.deepEqual(attempts(), [0, 1]);
+    assert.deepEqual(await healthOf(accountIds), ['ok', 'ok', 'ok']);
+
+    // Another user of the same group is served as before.
+    e2e.mock.reset();
+    const other = await createUser(e2e.admin, { email: `other-${groupId}@example.com`, balanceUsd: '1' });
+    const { secret: otherSecret } = await createApiKey(e2e.admin, { userId: other.id, groupId });
+    const served = await call(e2e.stack.url, otherSecret, STREAM);
+    assert.ok(isCleanStream(served.text), served.text);
+    assert.deepEqual(attempts(), [0]);
+  });
+
+  it('never empties the pool, however often a key holder repeats the request', async () => {
+    const { secret, accountIds } = await seedAccountPool(e2e, 3);
+    e2e.mock.setDefault(UNEXPLAINED_403);
+
+    for (let i = 0; i < 4; i++) assert.equal((await call(e2e.stack.url, secret, STREAM)).status, 403);
+
+    assert.deepEqual(await healthOf(accountIds), ['ok', 'ok', 'ok']);
+  });
+});
+
+describe('an account that is the problem', () => {
+  it('marks an unexplained 403 once another account served the request, until the re-check', async () => {
+    const { secret, accountIds, attempts } = await seedAccountPool(e2e, 2);
+    e2e.mock.enqueue(UNEXPLAINED_403);
+
+    const startedAt = Date.now();
+    const served = await call(e2e.stack.url, secret, STREAM);
+
+    assert.ok(isCleanStream(served.text));
+    assert.deepEqual(attempts(), [0, 1]);
+    const health = (await getAccount(e2e.admin, accountIds[0] as string)).health;
+    assert.equal(health.state, 'error');
+    assert.match(health.reason ?? '', /^upstream 403: Forbidden/);
+    assert.ok((health.until ?? 0) >= startedAt + RECHECK_SECONDS * 1000, `until ${health.until}`);
+    assert.equal((await getAccount(e2e.admin, accountIds[1] as string)).health.state, 'ok');
+  });
+
+  const accountErrors = [
+    ['an invalid key (401)', { kind: 'error', status: 401 }, /^upstream 401: Incorrect API key provided: /],
+    ['a deactivated account (403)', DEACTIVATED_403, /^upstream 403: This key is associated/],
+    ['a payment required (402)', { kind: 'error', status: 402 }, /^upstream 402: /],
+  ] as const;
+  for (const [what, behaviour, reason] of accountErrors) {
+    it(`marks ${what} at once, fails over, and re-checks the account after ${RECHECK_SECONDS} s`, async () => {
+      const { secret, accountIds, attempts, keys } = await seedAccountPool(e2e, 2);
+      e2e.mock.enqueue(behaviour);
+
+      const first = await call(e2e.stack.url, secret, STREAM);
+      const health = (await getAccount(e2e.admin, accountIds[0] as string)).health;
+      const skipped = await call(e2e.stack.url, secret, STREAM);
+      await sleep(Math.max(0, (health.until ?? 0) - Date.now() + 50));
+      const rechecked = await call(e2e.stack.url, secret, STREAM);
+
+      assert.ok(isCleanStream(first.text) && isCleanStream(skipped.text) && isCleanStream(rechecked.text));
+      assert.equal(health.state, 'error');
+      assert.match(health.reason ?? '', reason);
+      // The upstream's masked echo of the key (its last four characters) is not kept either.
+      assert.ok(!(health.reason ?? '').includes((keys[0] as string).slice(-4)), health.reason);
+      assert.deepEqual(attempts(), [0, 1, 1, 0]);
+    });
+  }
+});
+
+describe('custom error codes', () => {
+  it('decide what marks the account, never what fails over', async () => {
+    const { secret, accountIds, attempts } = await seedAccountPool(e2e, 2);
+    await e2e.admin.update('account', accountIds[0] as string, { customErrorCodes: [429] });
+
+    // An unlisted 401 still fails over (the user's key is fine) but leaves the account alone.
+    e2e.mock.enqueue({ kind: 'error', status: 401 });
+    const unlisted = await call(e2e.stack.url, secret, STREAM);
+    assert.ok(isCleanStream(unlisted.text));
+    assert.deepEqual(attempts(), [0, 1]);
+    assert.equal((await getAccount(e2e.admin, accountIds[0] as string)).health.state, 'ok');
+
+    e2e.mock.enqueue({ kind: 'error', status: 429 });
+    const listed = await call(e2e.stack.url, secret, STREAM);
+    assert.ok(isCleanStream(listed.text));
+    assert.deepEqual(attempts(), [0, 1, 0, 1]);
+    assert.equal((await getAccount(e2e.admin, accountIds[0] as string)).health.state, 'rate_limited');
+  });
+});
