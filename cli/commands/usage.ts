@@ -30,7 +30,10 @@ import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { exportUsageRecords } from '#shared/usage/export.ts';
+import { UsageExportFold } from '#shared/usage/export-fold.ts';
+import { openTableExport } from '#shared/usage/table-export.ts';
 import { UsageError } from '../command.ts';
+import { exportFilesAt } from '../export-locations.ts';
 import { describeFailure } from '../failure.ts';
 import { createTargetClient, resolveTarget, type Target } from '../target.ts';
 import { type TextStream, writeUsageRecords } from '../usage-writer.ts';
@@ -44,10 +47,15 @@ export interface UsageCommandIo {
 const HELP = `Usage:
   quotagate usage export --from <day|iso> --to <day|iso> [--format csv|jsonl]
                          [--user <id>] [--key <id>] [--account <id>] [--out <file>]
+  quotagate usage from-export <dir|s3://prefix>… [--from <day|iso>] [--to <day|iso>]
+                         [--format csv|jsonl] [--out <file>] [--s3-endpoint <url>]
   quotagate usage replay-parked [--limit <n>]
   quotagate usage sweep-pending [--days <n>]
 
 Days are UTC (yyyy-mm-dd). A day given to --to is included; an ISO time is not.
+from-export reads one full DynamoDB export and the incremental exports after it (each given as
+the folder or s3:// prefix holding its manifest-summary.json) and writes the applied records as
+export does; emails are read from the Config table of the target.
 Target: --endpoint <url> | --region <region> --stage <stage> | --config-table/--usage-table <name>`;
 
 const TARGET_OPTIONS = {
@@ -123,6 +131,83 @@ export function userEmails(client: DynamoDBDocumentClient, target: Target) {
   return async (userId: string) => (await directory.getUser(userId))?.email;
 }
 
+/**
+ * `from-export`: the applied records of one full export folded with any incremental exports
+ * (shared/usage/export-fold.ts), written exactly as `export` writes the same records.
+ */
+async function fromExportCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...TARGET_OPTIONS,
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string', default: 'csv' },
+      out: { type: 'string' },
+      's3-endpoint': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0)
+    throw new UsageError('from-export needs the folder (or s3:// prefix) of at least one full export.');
+  if (values.format !== 'csv' && values.format !== 'jsonl')
+    throw new UsageError('--format must be csv or jsonl.');
+  const from = values.from === undefined ? undefined : parseBound(values.from, 'from');
+  const to = values.to === undefined ? undefined : parseBound(values.to, 'to');
+  if (from !== undefined && to !== undefined && to <= from)
+    throw new UsageError('--to must come after --from.');
+  const s3 = {
+    ...(values.region
+      ? { region: values.region }
+      : context.env.AWS_REGION
+        ? { region: context.env.AWS_REGION }
+        : {}),
+    ...(values['s3-endpoint'] ? { endpoint: values['s3-endpoint'] } : {}),
+  };
+  const fold = new UsageExportFold();
+  let fullExports = 0;
+  for (const location of positionals) {
+    const files = exportFilesAt(location, s3);
+    try {
+      const table = await openTableExport(files);
+      if (table.type === 'full') fullExports += 1;
+      for await (const line of table.lines()) fold.add(table, line);
+    } finally {
+      files.close?.();
+    }
+  }
+  if (fullExports !== 1) {
+    throw new UsageError(
+      `from-export needs exactly one full export (the incremental ones only hold changes), got ${fullExports}.`,
+    );
+  }
+  const target = resolveTarget(values, context.env);
+  context.target = target;
+  const client = createTargetClient(target);
+  const requested = [
+    values.from === undefined ? 'from the start' : `--from ${values.from}`,
+    values.to === undefined ? 'to the end' : `--to ${values.to}`,
+  ].join(' ');
+  try {
+    async function* records() {
+      yield* fold.appliedRecords({
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+      });
+    }
+    await writeUsageRecords(records(), {
+      format: values.format,
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      io,
+      emailOf: userEmails(client, target),
+      requested: `${requested}, ${positionals.length} export(s)`,
+    });
+  } finally {
+    client.destroy();
+  }
+}
+
 async function replayParkedCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -191,6 +276,7 @@ export async function runUsageCommand(argv: string[], io: UsageCommandIo): Promi
       return command === undefined ? 2 : 0;
     }
     if (command === 'export') await exportCommand(args, io, context);
+    else if (command === 'from-export') await fromExportCommand(args, io, context);
     else if (command === 'replay-parked') await replayParkedCommand(args, io, context);
     else if (command === 'sweep-pending') await sweepPendingCommand(args, io, context);
     else

@@ -15,7 +15,12 @@
  */
 import { formatNanoAsUsd } from '../admin/money.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
-import { fieldSpec, USAGE_RECORD_FIELD_NAMES, type UsageRecordField } from './record-fields.ts';
+import {
+  fieldSpec,
+  USAGE_RECORD_FIELD_NAMES,
+  USAGE_RECORD_FIELDS,
+  type UsageRecordField,
+} from './record-fields.ts';
 
 export interface RecordFilter {
   userId?: string;
@@ -128,6 +133,24 @@ export function csvRow(record: UsageRecord, userEmail?: string): string {
   return `${cells.join(',')}\n`;
 }
 
+/** A map's entries by key (a map such as `effects` has no order of its own). */
+function sortedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * The record as one JSON line, its fields in definition order (then any others, sorted), so the
+ * line does not depend on the order storage returned the attributes in: the table and an S3
+ * export of it give the same bytes.
+ */
 export function jsonlLine(record: UsageRecord): string {
-  return `${JSON.stringify(record)}\n`;
+  const fields = record as unknown as Record<string, unknown>;
+  const others = Object.keys(record).filter((key) => !(key in USAGE_RECORD_FIELDS));
+  const ordered: Record<string, unknown> = {};
+  for (const key of [...USAGE_RECORD_FIELD_NAMES, ...others.sort()]) {
+    const value = fields[key];
+    if (value !== undefined) ordered[key] = sortedKeys(value);
+  }
+  return `${JSON.stringify(ordered)}\n`;
 }
