@@ -8,6 +8,7 @@
  * completion.choices[0].message.content; // the output text
  * ```
  */
+import type { TokenUsage } from '../events/usage-event.ts';
 import { isObject, type Json } from './chat-values.ts';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -124,4 +125,17 @@ export function failureMessageOf(response: Json | undefined): string {
   return typeof error?.message === 'string' && error.message !== ''
     ? error.message
     : 'Upstream response failed';
+}
+
+/** Chat Completions' usage object as the gateway bills it; `undefined` when there is none. */
+export function tokenUsageOfChat(usage: unknown): TokenUsage | undefined {
+  if (!isObject(usage)) return undefined;
+  const prompt = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const completion = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
+  return {
+    inputTokens: count(usage.prompt_tokens),
+    cachedInputTokens: count(prompt.cached_tokens),
+    outputTokens: count(usage.completion_tokens),
+    reasoningTokens: count(completion.reasoning_tokens),
+  };
 }

@@ -5,13 +5,13 @@
  * invisible to it.
  */
 import type { Account, AccountHealth } from '../domain/types.ts';
-import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
+import { GatewayError, mapUpstreamError } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
 import { redactAndCap } from '../ops/redact.ts';
+import type { ClientApi } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
-import { rewriteModel, SseRelay, tokenUsageOf } from './sse-relay.ts';
 import { sseHeaders } from './stream-frames.ts';
 import {
   isIdleTimeout,
@@ -25,6 +25,8 @@ import type { UpstreamTarget } from './upstream-request.ts';
 
 export interface AttemptContext {
   deps: GatewayDeps;
+  /** The API the client speaks: what the upstream's answer becomes for it. */
+  api: ClientApi;
   channel: ResponseChannel;
   requestId: string;
   modelRequested: string;
@@ -113,13 +115,7 @@ export async function attemptAccount(
       : { from: target.modelSent, to: context.modelRequested };
   const codexHeaders = codexHeadersOf(upstream.headers);
   if (!target.upstreamStreams) {
-    const text = rewriteModel(await readText(upstream.body), rewrite);
-    let usage: TokenUsage | undefined;
-    try {
-      usage = tokenUsageOf((JSON.parse(text) as { usage?: unknown }).usage);
-    } catch {
-      // Passed on as it came; nothing to bill from a body we cannot read.
-    }
+    const { text, usage } = context.api.jsonAnswer(await readText(upstream.body), rewrite);
     channel.open(upstream.status, {
       'content-type': upstream.headers['content-type'] ?? 'application/json',
       'x-request-id': context.requestId,
@@ -135,7 +131,7 @@ export async function attemptAccount(
       codexHeaders,
     };
   }
-  return relayStream(context, upstream, rewrite, codexHeaders);
+  return relayStream(context, account, upstream, rewrite, codexHeaders);
 }
 
 /** Writes an account's health; a failed write is logged, never a failure of the request. */
@@ -189,7 +185,9 @@ async function rejectOrFailover(
     message,
   });
   if (channel.isOpen) {
-    await channel.write(sseErrorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)));
+    await channel.write(
+      context.api.errorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)),
+    );
   } else {
     channel.open(upstream.status, {
       'content-type': upstream.headers['content-type'] ?? 'application/json',
@@ -208,12 +206,14 @@ function cutShortReasonOf(error: unknown, context: AttemptContext): CutShortReas
 
 async function relayStream(
   context: AttemptContext,
+  account: Account,
   upstream: UpstreamResponse,
   rewrite: { from: string; to: string } | undefined,
   codexHeaders: Record<string, string>,
 ): Promise<AttemptOutcome> {
   const { deps, channel } = context;
-  const relay = new SseRelay(rewrite, deps.now);
+  const relay = context.api.streamRelay(account, rewrite, deps.now);
+  let finalStatus = 200;
   let firstByteAt: number | undefined;
   let cutShortReason: CutShortReason | undefined;
   if (context.clientStreams) channel.open(200, sseHeaders(context.requestId));
@@ -236,21 +236,25 @@ async function relayStream(
   }
   if (cutShortReason && cutShortReason !== 'client_disconnect') {
     const error = new GatewayError(502, 'upstream_error', `Upstream stream ended early (${cutShortReason})`);
-    if (context.clientStreams) await channel.write(sseErrorFrame(error));
+    if (context.clientStreams) await channel.write(context.api.errorFrame(error));
     else {
       channel.open(error.status, { 'content-type': 'application/json', 'x-request-id': context.requestId });
       await channel.write(JSON.stringify(error.toBody()));
     }
-  } else if (!context.clientStreams && relay.finalResponse) {
-    // The ChatGPT backend only streams; a client that asked for JSON gets the final response.
-    channel.open(200, { 'content-type': 'application/json', 'x-request-id': context.requestId });
-    await channel.write(JSON.stringify(relay.finalResponse));
+  } else if (!context.clientStreams) {
+    // The ChatGPT backend only streams; a client that asked for JSON gets the final answer.
+    const final = relay.finalBody();
+    if (final) {
+      finalStatus = final.status;
+      channel.open(final.status, { 'content-type': 'application/json', 'x-request-id': context.requestId });
+      await channel.write(JSON.stringify(final.body));
+    }
   }
   const failedJson =
     !context.clientStreams && cutShortReason !== undefined && cutShortReason !== 'client_disconnect';
   return {
     kind: 'served',
-    clientStatus: failedJson ? 502 : 200,
+    clientStatus: failedJson ? 502 : finalStatus,
     upstreamStatus: upstream.status,
     usage: relay.usage ?? EMPTY_USAGE,
     firstTokenAt: relay.firstDeltaAt ?? firstByteAt,

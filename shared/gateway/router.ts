@@ -8,11 +8,13 @@
 import { GatewayError } from '../errors.ts';
 import { usageReport } from '../usage/report.ts';
 import { authenticate, type Caller } from './authenticate.ts';
+import { chatCompletionsApi, checkChatBody } from './chat-api.ts';
+import { type ClientApi, RESPONSES_API } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import { errorResponse, type GatewayRequest, type GatewayResponse, jsonResponse } from './http.ts';
 import { listModels } from './list-models.ts';
 import { ResponseChannel } from './response-channel.ts';
-import { parseResponsesBody } from './responses-body.ts';
+import { parseResponsesBody, type ResponsesBody } from './responses-body.ts';
 import { serveResponses } from './serve-responses.ts';
 
 /** What the router reports at the request's end. */
@@ -37,12 +39,28 @@ interface Route {
   handle: RouteHandler;
 }
 
-const responses: RouteHandler = async (request, deps, caller, state) => {
-  const body = parseResponsesBody(request.body, deps.settings.bodyLimitBytes);
-  deps.checkEligibility(caller, body.model, deps.now());
+/** The model routes: the same flow for both APIs, from the body's checks to the finished stream. */
+const modelRoute =
+  (api: 'responses' | 'chat'): RouteHandler =>
+  async (request, deps, caller, state) => {
+    const body = parseResponsesBody(request.body, deps.settings.bodyLimitBytes);
+    if (api === 'chat') checkChatBody(body.json);
+    deps.checkEligibility(caller, body.model, deps.now());
+    const clientApi = api === 'chat' ? chatCompletionsApi(body.json) : RESPONSES_API;
+    return serveModelRequest(request, caller, body, deps, state, clientApi);
+  };
+
+function serveModelRequest(
+  request: GatewayRequest,
+  caller: Caller,
+  body: ResponsesBody,
+  deps: GatewayDeps,
+  state: RouteState,
+  api: ClientApi,
+): Promise<GatewayResponse> {
   const channel = new ResponseChannel();
   state.observed = true;
-  serveResponses(request, caller, body, channel, deps, state.route)
+  serveResponses(request, caller, body, channel, deps, state.route, api)
     .catch((error: unknown) => {
       deps.logger.error('request flow failed', { error: String(error) });
     })
@@ -56,7 +74,7 @@ const responses: RouteHandler = async (request, deps, caller, state) => {
       channel.end();
     });
   return channel.response;
-};
+}
 
 const models: RouteHandler = async (request, deps, caller) =>
   jsonResponse(200, await listModels(caller, deps), request.requestId);
@@ -67,8 +85,10 @@ const usage: RouteHandler = async (request, deps, caller) =>
 const health: RouteHandler = async (request) => jsonResponse(200, { status: 'ok' }, request.requestId);
 
 const ROUTES: Readonly<Record<string, Route>> = {
-  '/v1/responses': { method: 'POST', handle: responses },
-  '/openai/v1/responses': { method: 'POST', handle: responses },
+  '/v1/responses': { method: 'POST', handle: modelRoute('responses') },
+  '/openai/v1/responses': { method: 'POST', handle: modelRoute('responses') },
+  '/v1/chat/completions': { method: 'POST', handle: modelRoute('chat') },
+  '/openai/v1/chat/completions': { method: 'POST', handle: modelRoute('chat') },
   '/v1/models': { method: 'GET', handle: models },
   '/openai/v1/models': { method: 'GET', handle: models },
   '/v1/usage': { method: 'GET', handle: usage },

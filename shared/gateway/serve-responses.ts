@@ -1,5 +1,6 @@
 /**
- * Steps 4–12 of POST /v1/responses once the caller and the body are known: hold a user slot
+ * Steps 4–12 of POST /v1/responses and /v1/chat/completions once the caller and the body are
+ * known (the {@link ClientApi} says what differs between the two): hold a user slot
  * (waiting with pings if the client streams), re-check billing, pick an account and hold one of
  * its slots, forward, fail over on account errors (at most three switches), and in `finally`
  * release every slot and emit the one usage event, before the body ends.
@@ -10,10 +11,11 @@
  */
 import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
 import type { Settings } from '../domain/types.ts';
-import { GatewayError, mapUpstreamError, sseErrorFrame } from '../errors.ts';
+import { GatewayError, mapUpstreamError } from '../errors.ts';
 import type { UsageEventDetail } from '../events/usage-event.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { Caller } from './authenticate.ts';
+import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
 import { attemptAccount, type PendingRefusal, writeHealth } from './forward-attempt.ts';
@@ -22,7 +24,6 @@ import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import { SSE_PING, sseHeaders } from './stream-frames.ts';
-import { buildUpstreamRequest } from './upstream-request.ts';
 import { type Served, usageDetailOf } from './usage-detail.ts';
 
 export const MAX_ACCOUNT_SWITCHES = 3;
@@ -36,6 +37,7 @@ export async function serveResponses(
   channel: ResponseChannel,
   deps: GatewayDeps,
   route: string,
+  api: ClientApi,
 ): Promise<void> {
   const outcome: RequestOutcome = { route, status: 200, failovers: 0 };
   // A timer cleared in `finally`: AbortSignal.timeout would keep every request's signal alive
@@ -88,9 +90,10 @@ export async function serveResponses(
       sticky,
       outcome,
       settingsRead,
+      api,
     });
   } catch (error) {
-    const reported = await reportError(error, request, channel, deps);
+    const reported = await reportError(error, request, channel, deps, api);
     if (reported) Object.assign(outcome, reported);
   } finally {
     const endedAt = deps.now();
@@ -125,6 +128,7 @@ interface LoopHooks {
   /** What the request did so far, for its metrics and ops record. */
   outcome: RequestOutcome;
   settingsRead: Promise<Settings>;
+  api: ClientApi;
 }
 
 async function failoverLoop(
@@ -178,7 +182,7 @@ async function failoverLoop(
         continue;
       }
     }
-    const target = buildUpstreamRequest({
+    const target = hooks.api.target({
       account,
       clientHeaders: request.headers,
       body: body.json,
@@ -191,6 +195,7 @@ async function failoverLoop(
     const outcome = await attemptAccount(
       {
         deps,
+        api: hooks.api,
         channel,
         requestId: request.requestId,
         modelRequested: body.model,
@@ -232,6 +237,7 @@ async function reportError(
   request: GatewayRequest,
   channel: ResponseChannel,
   deps: GatewayDeps,
+  api: ClientApi,
 ): Promise<Pick<RequestOutcome, 'status' | 'errorType' | 'message'> | undefined> {
   if (channel.isClosed || request.clientGone?.aborted) {
     return { status: 499, errorType: 'client_closed', message: 'client went away' };
@@ -244,7 +250,7 @@ async function reportError(
   }
   const reported = { errorType: gatewayError.type, message: gatewayError.message };
   if (channel.isOpen) {
-    await channel.write(sseErrorFrame(gatewayError));
+    await channel.write(api.errorFrame(gatewayError));
     return { status: 200, ...reported };
   }
   channel.open(gatewayError.status, {

@@ -40,6 +40,12 @@ export interface UpstreamRequestInput {
   isCodexClient: boolean;
   defaultInstructions: string;
   chatgptBaseUrl: string;
+  /**
+   * The platform endpoint under `/v1`: `chat/completions` for a Chat Completions client on an
+   * API-key account, which gets its body as it came (Chat Completions has no `instructions`).
+   * ChatGPT accounts always get `responses`.
+   */
+  platformEndpoint?: 'responses' | 'chat/completions';
 }
 
 /** The upstream model for a requested one; accounts without a mapping take any model as is. */
@@ -65,8 +71,10 @@ export function buildUpstreamRequest(input: UpstreamRequestInput): UpstreamTarge
   const { account } = input;
   const oauth = account.type === 'oauth';
   const modelSent = mappedModel(account, input.model);
+  const endpoint = oauth ? 'responses' : (input.platformEndpoint ?? 'responses');
   let body: Record<string, unknown> = { ...input.body, model: modelSent };
-  if (!input.isCodexClient) body = applyDefaultInstructions(body, input.defaultInstructions, oauth);
+  if (!input.isCodexClient && endpoint === 'responses')
+    body = applyDefaultInstructions(body, input.defaultInstructions, oauth);
   const headers = forwardedHeaders(input.clientHeaders);
   let url: string;
   if (oauth) {
@@ -82,7 +90,7 @@ export function buildUpstreamRequest(input: UpstreamRequestInput): UpstreamTarge
     const credentials = account.credentials as ApiKeyCredentials;
     // Both `https://host` and `https://host/v1` are common ways to write a base URL.
     const base = trimSlash(account.baseUrl ?? 'https://api.openai.com');
-    url = base.endsWith('/v1') ? `${base}/responses` : `${base}/v1/responses`;
+    url = base.endsWith('/v1') ? `${base}/${endpoint}` : `${base}/v1/${endpoint}`;
     headers.authorization = `Bearer ${credentials.apiKey}`;
   }
   const upstreamStreams = body.stream === true;

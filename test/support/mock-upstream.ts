@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BEHAVIOUR_HEADER, type MockBehaviour, requestedBehaviour } from './mock-upstream/behaviour.ts';
+import { buildChatCompletion, chatFrame } from './mock-upstream/chat-completions.ts';
 import {
   defaultErrorBody,
   invalidApiKeyError,
@@ -30,7 +31,7 @@ import {
   type ResponsesRequestBody,
 } from './mock-upstream/response-events.ts';
 
-export type { MockBehaviour, MockUsage } from './mock-upstream/behaviour.ts';
+export type { MockBehaviour, MockToolCall, MockUsage } from './mock-upstream/behaviour.ts';
 
 /** One request as the mock received it. */
 export interface RecordedRequest {
@@ -81,6 +82,8 @@ export interface MockUpstreamOptions {
 }
 
 const RESPONSES_PATHS = new Set(['/v1/responses', '/backend-api/codex/responses']);
+/** Served for API-key accounts only, as on the real platform; the Codex backend speaks only Responses. */
+const CHAT_PATH = '/v1/chat/completions';
 const MODELS = ['gpt-5', 'gpt-5-codex', 'gpt-4.1-mini'];
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const DEFAULT_BEHAVIOUR: MockBehaviour = { kind: 'ok' };
@@ -147,7 +150,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       sendJson(res, status, body, { 'x-request-id': requestId, ...headers });
 
     const path = record.path.split('?')[0] ?? '';
-    const isResponses = req.method === 'POST' && RESPONSES_PATHS.has(path);
+    const isChat = req.method === 'POST' && path === CHAT_PATH;
+    const isResponses = (req.method === 'POST' && RESPONSES_PATHS.has(path)) || isChat;
     const isModels = req.method === 'GET' && path === '/v1/models';
     if (!isResponses && !isModels) {
       return reply(404, openAIError(`Invalid URL (${req.method} ${path})`, 'invalid_request_error'));
@@ -184,7 +188,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         behaviour.body ?? defaultErrorBody(behaviour.status, { model: body.model, token, requestId });
       return reply(behaviour.status, errorBody, behaviour.headers);
     }
-    await answer(res, body, behaviour, requestId, gone);
+    await answer(res, body, behaviour, requestId, gone, isChat);
   }
 
   server.listen(options.port ?? 0, host);
@@ -227,7 +231,8 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
 /**
  * Sends the successful answer for `ok`, or its beginning for `stall` / `drop`: JSON when the request
- * did not ask for a stream, else the SSE event sequence, one `write` per frame.
+ * did not ask for a stream, else the SSE event sequence (Responses events, or chat chunks for `chat`),
+ * one `write` per frame.
  */
 async function answer(
   res: ServerResponse,
@@ -235,11 +240,20 @@ async function answer(
   behaviour: Exclude<MockBehaviour, { kind: 'error' }>,
   requestId: string,
   gone: AbortSignal,
+  chat: boolean,
 ): Promise<void> {
   const ok = behaviour.kind === 'ok' ? behaviour : undefined;
   const stream = body.stream === true;
   const usage = { ...DEFAULT_USAGE, ...ok?.usage };
-  const completion = buildCompletion(body, ok?.text ?? DEFAULT_TEXT, usage);
+  const text = ok?.text ?? DEFAULT_TEXT;
+  let completion: { response: unknown; frames: string[] };
+  if (chat) {
+    const built = buildChatCompletion(body, text, usage, ok?.toolCalls);
+    completion = { response: built.completion, frames: built.chunks.map(chatFrame) };
+  } else {
+    const built = buildCompletion(body, text, usage, ok?.toolCalls);
+    completion = { response: built.response, frames: built.events.map(sseFrame) };
+  }
   const headers = {
     'x-request-id': requestId,
     'openai-version': '2020-10-01',
@@ -255,11 +269,11 @@ async function answer(
   });
   await write(res, '', gone);
   const afterEvents = behaviour.kind === 'ok' || !stream ? 0 : (behaviour.afterEvents ?? 0);
-  const events = ok ? completion.events : completion.events.slice(0, afterEvents);
-  for (const [index, event] of events.entries()) {
+  const frames = ok ? completion.frames : completion.frames.slice(0, afterEvents);
+  for (const [index, frame] of frames.entries()) {
     if (index > 0 && ok?.chunkDelayMs && !(await wait(ok.chunkDelayMs, gone))) return;
     if (gone.aborted) return;
-    await write(res, sseFrame(event), gone);
+    await write(res, frame, gone);
   }
   if (ok) res.end();
   else if (behaviour.kind === 'drop') res.socket?.destroy();

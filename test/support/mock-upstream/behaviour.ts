@@ -15,10 +15,17 @@ export interface MockUsage {
   reasoning_tokens: number;
 }
 
+/** A function call the answer makes instead of text (`arguments` is the JSON text of its arguments). */
+export interface MockToolCall {
+  name: string;
+  arguments: string;
+}
+
 /**
  * One scripted upstream reaction.
  *
- * - `ok`: a normal completion (SSE event sequence when the request has `stream: true`, else JSON).
+ * - `ok`: a normal completion (SSE event sequence when the request has `stream: true`, else JSON);
+ *   with `toolCalls`, the answer calls those functions instead of answering with text.
  *   `firstByteDelayMs` delays the status line, `chunkDelayMs` is waited between SSE frames.
  * - `error`: an HTTP error with an OpenAI-shaped body (`body` replaces the default one).
  * - `stall`: sends the 200 headers (and, when streaming, the first `afterEvents` SSE frames, default 0),
@@ -30,6 +37,7 @@ export type MockBehaviour =
   | {
       kind: 'ok';
       text?: string;
+      toolCalls?: MockToolCall[];
       usage?: Partial<MockUsage>;
       firstByteDelayMs?: number;
       chunkDelayMs?: number;
@@ -137,7 +145,9 @@ function promptTexts(input: unknown): string[] {
  */
 export function requestedBehaviour(headerValue: string | undefined, body: unknown): RequestedBehaviour {
   if (headerValue !== undefined) return decode(`${BEHAVIOUR_HEADER} header`, headerValue);
-  const input = (body as { input?: unknown } | null)?.input;
+  // Responses requests carry the prompt in `input`, Chat Completions requests in `messages`.
+  const request = body as { input?: unknown; messages?: unknown } | null;
+  const input = request?.input ?? request?.messages;
   const markers = promptTexts(input).flatMap(markersIn);
   return markers.at(-1) ?? { found: false };
 }

@@ -4,7 +4,7 @@
  * api.openai.com streams.
  */
 import { randomBytes } from 'node:crypto';
-import type { MockUsage } from './behaviour.ts';
+import type { MockToolCall, MockUsage } from './behaviour.ts';
 
 /** Text of the answer when an `ok` behaviour gives none. */
 export const DEFAULT_TEXT = 'Hello from the mock upstream.';
@@ -70,7 +70,7 @@ export function newId(prefix: string): string {
  * Splits text into about four deltas at whitespace, the way real deltas carry whole tokens with their
  * leading space (`"Hello"`, `" from"`, …). The deltas concatenate back to exactly `text`.
  */
-function splitIntoDeltas(text: string, count = 4): string[] {
+export function splitIntoDeltas(text: string, count = 4): string[] {
   const words = text.split(/(?=\s)/).filter((word) => word !== '');
   const groups = Math.min(count, words.length);
   const deltas: string[] = [];
@@ -144,9 +144,16 @@ function initialResponse(body: ResponsesRequestBody, id: string, createdAt: numb
 /**
  * Builds the answer `text` to the request `body` (already-parsed JSON): the final response object and the
  * SSE sequence created → in_progress → output_item.added → content_part.added → output_text.delta… →
- * output_text.done → content_part.done → output_item.done → completed.
+ * output_text.done → content_part.done → output_item.done → completed. With `toolCalls` the answer is
+ * those function calls instead of text ({@link toolCallEvents}).
  */
-export function buildCompletion(body: ResponsesRequestBody, text: string, usage: MockUsage): MockCompletion {
+export function buildCompletion(
+  body: ResponsesRequestBody,
+  text: string,
+  usage: MockUsage,
+  toolCalls?: readonly MockToolCall[],
+): MockCompletion {
+  if (toolCalls && toolCalls.length > 0) return toolCallCompletion(body, toolCalls, usage);
   const createdAt = Math.floor(Date.now() / 1000);
   const initial = initialResponse(body, newId('resp'), createdAt);
   const itemId = newId('msg');
@@ -192,6 +199,58 @@ export function buildCompletion(body: ResponsesRequestBody, text: string, usage:
       sequence_number: index,
       ...fields,
     }),
+  );
+  return { response, events };
+}
+
+/**
+ * The answer that calls `toolCalls`: one `function_call` item each, announced with empty arguments,
+ * the arguments streamed in two deltas, then done; the response completes with all of them.
+ */
+function toolCallCompletion(
+  body: ResponsesRequestBody,
+  toolCalls: readonly MockToolCall[],
+  usage: MockUsage,
+): MockCompletion {
+  const createdAt = Math.floor(Date.now() / 1000);
+  const initial = initialResponse(body, newId('resp'), createdAt);
+  const items = toolCalls.map((call) => ({
+    id: newId('fc'),
+    type: 'function_call',
+    status: 'completed',
+    arguments: call.arguments,
+    call_id: newId('call'),
+    name: call.name,
+  }));
+  const response = {
+    ...initial,
+    status: 'completed',
+    completed_at: createdAt,
+    output: items,
+    usage: fullUsage(usage),
+  };
+  const payloads: { type: string; [field: string]: unknown }[] = [
+    { type: 'response.created', response: initial },
+    { type: 'response.in_progress', response: initial },
+  ];
+  for (const [outputIndex, item] of items.entries()) {
+    const at = { item_id: item.id, output_index: outputIndex };
+    const half = Math.ceil(item.arguments.length / 2);
+    payloads.push(
+      {
+        type: 'response.output_item.added',
+        output_index: outputIndex,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      },
+      { type: 'response.function_call_arguments.delta', ...at, delta: item.arguments.slice(0, half) },
+      { type: 'response.function_call_arguments.delta', ...at, delta: item.arguments.slice(half) },
+      { type: 'response.function_call_arguments.done', ...at, arguments: item.arguments },
+      { type: 'response.output_item.done', output_index: outputIndex, item },
+    );
+  }
+  payloads.push({ type: 'response.completed', response });
+  const events = payloads.map(
+    ({ type, ...fields }, index): ResponseEvent => ({ type, sequence_number: index, ...fields }),
   );
   return { response, events };
 }

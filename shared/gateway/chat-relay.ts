@@ -1,0 +1,178 @@
+/**
+ * The two stream relays of `POST /v1/chat/completions`:
+ *
+ * - {@link ChatChunkRelay}, for API-key accounts: `chat.completion.chunk` frames pass through as
+ *   they came (model name written back where it was mapped); usage is read from the last chunk,
+ *   which the gateway always asks for (`stream_options.include_usage`) so every stream can be
+ *   billed, and which it strips again, with the `"usage":null` it adds to every chunk, when the
+ *   client did not ask for it. `data: [DONE]` is the stream's end.
+ * - {@link ChatOverResponsesRelay}, for ChatGPT accounts: the Responses stream is read by the
+ *   Responses relay (usage, terminal event, final response) and each of its events is
+ *   translated into chunks by {@link ChatChunkStream}.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import { chatCompletionOf, failureMessageOf, tokenUsageOfChat } from '../chat/chat-response.ts';
+import { ChatChunkStream } from '../chat/chat-stream.ts';
+import { isObject, type Json } from '../chat/chat-values.ts';
+import { GatewayError } from '../errors.ts';
+import type { TokenUsage } from '../events/usage-event.ts';
+import type { StreamRelay } from './client-api.ts';
+import { type ModelRewrite, rewriteModel, SseRelay } from './sse-relay.ts';
+
+/** Splits SSE text into complete frames (each with its blank line); rescans only new text. */
+class SseFrameReader {
+  private pending = '';
+  private scanFrom = 0;
+
+  push(text: string): string[] {
+    this.pending += text;
+    const frames: string[] = [];
+    const separator = /\r?\n\r?\n/g;
+    separator.lastIndex = this.scanFrom;
+    let start = 0;
+    for (let match = separator.exec(this.pending); match; match = separator.exec(this.pending)) {
+      const end = match.index + match[0].length;
+      frames.push(this.pending.slice(start, end));
+      start = end;
+    }
+    this.pending = this.pending.slice(start);
+    // A separator can straddle two pushes: look again at the last three characters next time.
+    this.scanFrom = Math.max(0, this.pending.length - 3);
+    return frames;
+  }
+
+  /** A last frame without its blank line still counts. */
+  flush(): string[] {
+    const rest = this.pending;
+    this.pending = '';
+    this.scanFrom = 0;
+    return rest.trim() === '' ? [] : [rest];
+  }
+}
+
+/** The `data:` payload of one frame ('' when it has none). */
+function dataOf(frame: string): string {
+  return frame
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(5).trimStart())
+    .join('\n');
+}
+
+function parsed(data: string): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True for a chunk that carries generated text, a refusal or a tool call. */
+function carriesOutput(chunk: Json): boolean {
+  if (!Array.isArray(chunk.choices)) return false;
+  return chunk.choices.some((choice) => {
+    const delta = isObject(choice) && isObject(choice.delta) ? choice.delta : {};
+    return Boolean(delta.content) || Boolean(delta.refusal) || Array.isArray(delta.tool_calls);
+  });
+}
+
+export class ChatChunkRelay implements StreamRelay {
+  usage: TokenUsage | undefined;
+  terminalEvent: string | undefined;
+  firstDeltaAt: number | undefined;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly frames = new SseFrameReader();
+
+  constructor(
+    private readonly rewrite: ModelRewrite | undefined,
+    private readonly now: () => number,
+    /** The client asked for the usage chunk itself. */
+    private readonly clientWantsUsage: boolean,
+  ) {}
+
+  push(chunk: Buffer): string {
+    return this.frames
+      .push(this.decoder.write(chunk))
+      .map((frame) => this.frame(frame))
+      .join('');
+  }
+
+  flush(): string {
+    const rest = this.frames.push(this.decoder.end());
+    return [...rest, ...this.frames.flush()].map((frame) => this.frame(frame)).join('');
+  }
+
+  finalBody(): undefined {
+    // API-key accounts answer a JSON client with JSON; nothing is assembled from a stream.
+    return undefined;
+  }
+
+  private frame(raw: string): string {
+    const text = rewriteModel(raw, this.rewrite);
+    const data = dataOf(text);
+    if (data === '[DONE]') {
+      this.terminalEvent = '[DONE]';
+      return text;
+    }
+    const chunk = parsed(data);
+    if (!chunk) return text;
+    const usage = tokenUsageOfChat(chunk.usage);
+    if (usage) this.usage = usage;
+    if (this.firstDeltaAt === undefined && carriesOutput(chunk)) this.firstDeltaAt = this.now();
+    if (this.clientWantsUsage) return text;
+    if (usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
+    // An unescaped `,"` only occurs between JSON members, never inside a string value.
+    return text.replace(/,\s*"usage"\s*:\s*null/g, '');
+  }
+}
+
+export class ChatOverResponsesRelay implements StreamRelay {
+  private readonly responses: SseRelay;
+  private readonly frames = new SseFrameReader();
+  private readonly chunks: ChatChunkStream;
+
+  constructor(rewrite: ModelRewrite | undefined, now: () => number, includeUsage: boolean) {
+    this.responses = new SseRelay(rewrite, now);
+    this.chunks = new ChatChunkStream({ includeUsage });
+  }
+
+  get usage(): TokenUsage | undefined {
+    return this.responses.usage;
+  }
+
+  get terminalEvent(): string | undefined {
+    return this.responses.terminalEvent;
+  }
+
+  get firstDeltaAt(): number | undefined {
+    return this.responses.firstDeltaAt;
+  }
+
+  push(chunk: Buffer): string {
+    return this.translate(this.frames.push(this.responses.push(chunk)));
+  }
+
+  flush(): string {
+    return this.translate([...this.frames.push(this.responses.flush()), ...this.frames.flush()]);
+  }
+
+  /** The chat.completion for a finished response; a failed one is the upstream's error. */
+  finalBody(): { status: number; body: unknown } | undefined {
+    const final = this.responses.finalResponse;
+    if (!final) return undefined;
+    if (final.status === 'failed') {
+      return { status: 502, body: new GatewayError(502, 'upstream_error', failureMessageOf(final)).toBody() };
+    }
+    return { status: 200, body: chatCompletionOf(final) };
+  }
+
+  private translate(frames: string[]): string {
+    let out = '';
+    for (const frame of frames) {
+      const event = parsed(dataOf(frame));
+      if (event) out += this.chunks.event(event);
+    }
+    return out;
+  }
+}

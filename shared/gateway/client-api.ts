@@ -1,0 +1,75 @@
+/**
+ * The API a client speaks (Responses or Chat Completions), as the one request flow needs it:
+ * what to send an account, how to relay its stream or its JSON back, and how an error reads
+ * once a stream started. Keys, slots, waits, stickiness, failover and billing do not depend on
+ * it, so `serveResponses` runs unchanged for both; only these few steps differ.
+ *
+ * @example
+ * ```ts
+ * serveResponses(request, caller, body, channel, deps, '/v1/chat/completions', CHAT_COMPLETIONS_API);
+ * ```
+ */
+import type { Account } from '../domain/types.ts';
+import { type GatewayError, sseErrorFrame } from '../errors.ts';
+import type { TokenUsage } from '../events/usage-event.ts';
+import { type ModelRewrite, rewriteModel, SseRelay, tokenUsageOf } from './sse-relay.ts';
+import { buildUpstreamRequest, type UpstreamRequestInput, type UpstreamTarget } from './upstream-request.ts';
+
+/** What the flow reads from any upstream stream while it passes it on. */
+export interface StreamRelay {
+  /** Feeds upstream bytes; returns what to send a streaming client now (possibly empty). */
+  push(chunk: Buffer): string;
+  /** What is left once the upstream ended. */
+  flush(): string;
+  /** Usage as observed so far. */
+  readonly usage: TokenUsage | undefined;
+  /** Set once the stream's own end arrived; a stream without one was cut short. */
+  readonly terminalEvent: string | undefined;
+  readonly firstDeltaAt: number | undefined;
+  /** The whole answer as one JSON body, for a client that asked for JSON from an upstream that only streams. */
+  finalBody(): { status: number; body: unknown } | undefined;
+}
+
+/** What a non-streamed upstream JSON answer becomes for the client. */
+export interface JsonAnswer {
+  text: string;
+  usage: TokenUsage | undefined;
+}
+
+export interface ClientApi {
+  /** The upstream request for this account; throws a 400 GatewayError for what it cannot serve. */
+  target(input: UpstreamRequestInput): UpstreamTarget;
+  streamRelay(account: Account, rewrite: ModelRewrite | undefined, now: () => number): StreamRelay;
+  jsonAnswer(text: string, rewrite: ModelRewrite | undefined): JsonAnswer;
+  /** The frame reporting an error once status 200 and the stream's headers have left. */
+  errorFrame(error: GatewayError): string;
+}
+
+/** A Responses relay seen through {@link StreamRelay}: its final response is the JSON answer. */
+export class ResponsesStreamRelay extends SseRelay implements StreamRelay {
+  finalBody(): { status: number; body: unknown } | undefined {
+    return this.finalResponse ? { status: 200, body: this.finalResponse } : undefined;
+  }
+}
+
+/** A JSON answer with the model written back and usage read by `usageOf` from its `usage`. */
+export function jsonAnswerOf(usageOf: (usage: unknown) => TokenUsage | undefined): ClientApi['jsonAnswer'] {
+  return (text, rewrite) => {
+    const rewritten = rewriteModel(text, rewrite);
+    let usage: TokenUsage | undefined;
+    try {
+      usage = usageOf((JSON.parse(rewritten) as { usage?: unknown }).usage);
+    } catch {
+      // Passed on as it came; nothing to bill from a body we cannot read.
+    }
+    return { text: rewritten, usage };
+  };
+}
+
+/** `POST /v1/responses`: forwarded as it came to both kinds of account. */
+export const RESPONSES_API: ClientApi = {
+  target: buildUpstreamRequest,
+  streamRelay: (_account, rewrite, now) => new ResponsesStreamRelay(rewrite, now),
+  jsonAnswer: jsonAnswerOf(tokenUsageOf),
+  errorFrame: sseErrorFrame,
+};
