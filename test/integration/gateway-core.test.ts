@@ -1,0 +1,112 @@
+/**
+ * The gateway core through its own seam: `handleGatewayRequest` called directly with a
+ * GatewayRequest built here, on dynalite and the mock upstream, with no Function URL emulator in
+ * between. What the core decides (statuses, failover, waits, the deadline, error frames, slot
+ * release, the usage event) is visible here without HTTP framing.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { GatewayRequest, GatewayResponse } from '#shared/gateway/http.ts';
+import { handleGatewayRequest } from '#shared/gateway/router.ts';
+import { DEADLINE_MARGIN_MS } from '#shared/gateway/serve-responses.ts';
+import { seedAccountPool } from '../support/account-pool.ts';
+import { type E2E, startE2E } from '../support/e2e-stack.ts';
+
+let e2e: E2E;
+before(async () => {
+  e2e = await startE2E({ QG_IDLE_TIMEOUT_MS: '60000', QG_USER_WAIT_SECONDS: '1' });
+});
+after(async () => {
+  await e2e.close();
+});
+
+function request(
+  secret: string,
+  body: unknown,
+  options: { path?: string; method?: string; deadlineInMs?: number } = {},
+): GatewayRequest {
+  const receivedAt = Date.now();
+  return {
+    method: options.method ?? 'POST',
+    path: options.path ?? '/v1/responses',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    requestId: `req_${randomUUID().replaceAll('-', '')}`,
+    receivedAt,
+    deadlineAt: receivedAt + (options.deadlineInMs ?? 900_000),
+  };
+}
+
+async function bodyText(response: GatewayResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const serve = (req: GatewayRequest) => handleGatewayRequest(req, e2e.stack.deps);
+
+describe('the gateway core, called directly', { timeout: 60_000 }, () => {
+  it('answers an unknown route with an OpenAI-shaped 404 and a wrong method with 405 and allow', async () => {
+    const notFound = await serve(request('none', '', { path: '/v1/nowhere', method: 'GET' }));
+    assert.equal(notFound.status, 404);
+    assert.deepEqual(JSON.parse(await bodyText(notFound)).error.type, 'invalid_request_error');
+
+    const wrongMethod = await serve(request('none', '', { path: '/v1/responses', method: 'GET' }));
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.allow, 'POST');
+    assert.equal(wrongMethod.headers['x-request-id']?.startsWith('req_'), true);
+  });
+
+  it('fails over to the next account when the first answers 500, and bills the one that served', async () => {
+    const pool = await seedAccountPool(e2e, 2);
+    const seen = e2e.mock.requests.length;
+    e2e.mock.enqueue({ kind: 'error', status: 500 });
+    const eventsBefore = e2e.usageEvents().length;
+
+    const response = await serve(request(pool.secret, { model: 'gpt-5.1', input: 'hi' }));
+    const body = JSON.parse(await bodyText(response));
+
+    assert.equal(response.status, 200);
+    assert.equal(body.status, 'completed');
+    assert.deepEqual(pool.attempts().slice(seen), [0, 1]);
+    await e2e.stack.bus.drain();
+    const event = e2e.usageEvents().slice(eventsBefore)[0];
+    assert.equal(event?.detail.accountId, pool.accountIds[1]);
+  });
+
+  it('ends a stream the function deadline would cut with exactly one SSE error and frees the slot', async () => {
+    const { secret } = await e2e.seed({ user: { concurrency: 1 } });
+    e2e.mock.enqueue({ kind: 'stall', afterEvents: 3 });
+    const stream = { model: 'gpt-5.1', input: 'hi', stream: true };
+
+    const response = await serve(request(secret, stream, { deadlineInMs: DEADLINE_MARGIN_MS + 1_000 }));
+    const text = await bodyText(response);
+
+    assert.equal(response.status, 200);
+    assert.match(response.headers['content-type'] ?? '', /^text\/event-stream/);
+    assert.match(text, /event: response\.created/);
+    assert.equal(text.match(/event: error\n/g)?.length, 1, text);
+    // The only slot was released: the next request of this concurrency-1 user is served at once.
+    const next = await serve(request(secret, { model: 'gpt-5.1', input: 'hi' }));
+    assert.equal(next.status, 200);
+    await bodyText(next);
+  });
+
+  it('lets a second request wait for the user slot, then refuses it with a status once the wait is over', async () => {
+    const { secret } = await e2e.seed({ user: { concurrency: 1 } });
+    e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 2_500 });
+
+    const holder = serve(request(secret, { model: 'gpt-5.1', input: 'first' }));
+    // Give the holder time to take the only slot before the second request asks for it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const waiter = await serve(request(secret, { model: 'gpt-5.1', input: 'second' }));
+    const refusal = JSON.parse(await bodyText(waiter));
+
+    assert.equal(waiter.status, 429);
+    assert.equal(refusal.error.type, 'rate_limit_error');
+    const held = await holder;
+    assert.equal(held.status, 200);
+    assert.equal(JSON.parse(await bodyText(held)).status, 'completed');
+  });
+});
