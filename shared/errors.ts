@@ -21,12 +21,17 @@ export interface OpenAIErrorBody {
   error: { type: string; message: string; code?: string | null; param?: string | null };
 }
 
+/** `Retry-After` of a 429 or 503 that knows no better time: a slot or an account may free by then. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
 export class GatewayError extends Error {
   readonly status: number;
   readonly type: ErrorType;
   readonly code: string | undefined;
   /** The request field at fault, when there is one (OpenAI's `error.param`). */
   readonly param: string | undefined;
+  /** Whole seconds until a retry may succeed; sent as `Retry-After` on a 429 or 503. */
+  retryAfterSeconds: number | undefined;
 
   constructor(status: number, type: ErrorType, message: string, code?: string, param?: string) {
     super(message);
@@ -35,6 +40,19 @@ export class GatewayError extends Error {
     this.type = type;
     this.code = code;
     this.param = param;
+  }
+
+  /** Names when a retry may succeed (rounded up to whole seconds, at least 1); ignores undefined. */
+  retryAfter(seconds: number | undefined): this {
+    if (seconds !== undefined && Number.isFinite(seconds))
+      this.retryAfterSeconds = Math.max(1, Math.ceil(seconds));
+    return this;
+  }
+
+  /** Headers the answer carries besides the body: `Retry-After` on every 429 and 503. */
+  responseHeaders(): Record<string, string> {
+    if (this.status !== 429 && this.status !== 503) return {};
+    return { 'retry-after': String(this.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) };
   }
 
   toBody(): OpenAIErrorBody {

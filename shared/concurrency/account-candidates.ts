@@ -48,6 +48,39 @@ export function candidatesFor(
   );
 }
 
+/** Why no account can take a request: the message of the 503, and when one is back if known. */
+export interface NoCandidateReason {
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The 503 says which of the filters emptied the list, so an admin (and the user) can tell a
+ * missing account from a model nobody maps from a pool that is only cooling down. It names
+ * neither accounts nor their errors.
+ */
+export function noCandidateReason(
+  accounts: readonly Account[],
+  filter: Omit<CandidateFilter, 'excluded'>,
+  nowMs: number,
+): NoCandidateReason {
+  const inGroup = accounts.filter((account) => account.groupIds.includes(filter.groupId));
+  if (inGroup.length === 0) return { message: 'No available accounts: no account serves this group' };
+  const forModel = inGroup.filter((account) => supportsModel(account, filter.model));
+  if (forModel.length === 0) return { message: `No available accounts: none serves model ${filter.model}` };
+  const active = forModel.filter((account) => account.status === 'active' && account.concurrency >= 1);
+  if (active.length === 0)
+    return { message: 'No available accounts: every account for this model is disabled' };
+  const untils = active.map((account) => account.health.until ?? Number.POSITIVE_INFINITY);
+  const soonest = Math.min(...untils);
+  if (!Number.isFinite(soonest))
+    return { message: 'No available accounts: every account for this model is in error state' };
+  return {
+    message: `No available accounts: all cooling down until ${new Date(soonest).toISOString()}`,
+    retryAfterSeconds: Math.max(0, soonest - nowMs) / 1000,
+  };
+}
+
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {

@@ -21,7 +21,7 @@
 import type { Account } from '../domain/types.ts';
 import { GatewayError } from '../errors.ts';
 import type { StickyStore } from '../store/dynamo/sticky-store.ts';
-import { candidatesFor, priorityTiers, rankProbed } from './account-candidates.ts';
+import { candidatesFor, noCandidateReason, priorityTiers, rankProbed } from './account-candidates.ts';
 import { type Clock, epochSeconds } from './clock.ts';
 import type {
   AccountSelectionRequest,
@@ -150,12 +150,13 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
 
   const selectAccount: SelectAccount = async (request) => {
     request.signal?.throwIfAborted();
-    const candidates = candidatesFor(
-      await deps.listAccounts(),
-      { ...request, groupId: request.group.id },
-      clock.now(),
-    );
-    if (candidates.length === 0) throw new GatewayError(503, 'api_error', 'No available accounts');
+    const accounts = await deps.listAccounts();
+    const filter = { ...request, groupId: request.group.id };
+    const candidates = candidatesFor(accounts, filter, clock.now());
+    if (candidates.length === 0) {
+      const reason = noCandidateReason(accounts, filter, clock.now());
+      throw new GatewayError(503, 'api_error', reason.message).retryAfter(reason.retryAfterSeconds);
+    }
 
     const hash = request.sessionHash;
     const sticky = hash ? await (request.sticky ?? lookupSticky(request.group.id, hash)) : undefined;

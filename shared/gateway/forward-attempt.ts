@@ -48,7 +48,13 @@ export interface PendingRefusal {
 }
 
 export type AttemptOutcome =
-  | { kind: 'failover'; upstreamStatus: number; refusal?: PendingRefusal }
+  | {
+      kind: 'failover';
+      upstreamStatus: number;
+      refusal?: PendingRefusal;
+      /** Epoch ms the account is back, when the error cooled it down. */
+      until?: number;
+    }
   | { kind: 'rejected'; upstreamStatus: number }
   | {
       kind: 'served';
@@ -171,6 +177,7 @@ async function rejectOrFailover(
     return {
       kind: 'failover',
       upstreamStatus: upstream.status,
+      ...(verdict.health?.until !== undefined ? { until: verdict.health.until } : {}),
       ...(verdict.deferredHealth
         ? { refusal: { fingerprint: verdict.fingerprint, health: verdict.deferredHealth } }
         : {}),

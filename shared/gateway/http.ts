@@ -57,5 +57,5 @@ export function errorResponse(
   requestId: string,
   extra: Record<string, string> = {},
 ): GatewayResponse {
-  return jsonResponse(error.status, error.toBody(), requestId, extra);
+  return jsonResponse(error.status, error.toBody(), requestId, { ...error.responseHeaders(), ...extra });
 }

@@ -145,6 +145,12 @@ async function failoverLoop(
   let lastStatus = 0;
   // One ambiguous refusal per request, unmarked until another account serves the request.
   let pending: (PendingRefusal & { accountId: string }) | undefined;
+  // The soonest a failed account is back: the client's Retry-After once every account failed.
+  let soonestBack: number | undefined;
+  const exhausted = () =>
+    mapUpstreamError(lastStatus).retryAfter(
+      soonestBack === undefined ? undefined : (soonestBack - deps.now()) / 1000,
+    );
   for (let switches = 0; ; switches++) {
     let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;
     try {
@@ -160,8 +166,7 @@ async function failoverLoop(
       });
     } catch (error) {
       // Accounts ran out because they failed: the client learns why the last one failed.
-      if (excluded.size > 0 && error instanceof GatewayError && error.status === 503)
-        throw mapUpstreamError(lastStatus);
+      if (excluded.size > 0 && error instanceof GatewayError && error.status === 503) throw exhausted();
       throw error;
     }
     hooks.slots.push(selected.slot);
@@ -178,7 +183,7 @@ async function failoverLoop(
         lastStatus = error.upstreamStatus;
         hooks.slots.pop();
         await selected.slot.release();
-        if (switches >= MAX_ACCOUNT_SWITCHES) throw mapUpstreamError(lastStatus);
+        if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
         continue;
       }
     }
@@ -213,10 +218,11 @@ async function failoverLoop(
       excluded.add(account.id);
       lastStatus = outcome.upstreamStatus;
       if (outcome.refusal && !pending) pending = { ...outcome.refusal, accountId: account.id };
+      if (outcome.until !== undefined) soonestBack = Math.min(soonestBack ?? outcome.until, outcome.until);
       // The failed account's slot is not needed while the next one is tried.
       hooks.slots.pop();
       await selected.slot.release();
-      if (switches >= MAX_ACCOUNT_SWITCHES) throw mapUpstreamError(lastStatus);
+      if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
       deps.logger.info('failing over', {
         accountId: account.id,
         upstreamStatus: lastStatus,
@@ -256,6 +262,7 @@ async function reportError(
   channel.open(gatewayError.status, {
     'content-type': 'application/json',
     'x-request-id': request.requestId,
+    ...gatewayError.responseHeaders(),
   });
   await channel.write(JSON.stringify(gatewayError.toBody()));
   return { status: gatewayError.status, ...reported };

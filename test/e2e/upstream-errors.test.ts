@@ -160,3 +160,38 @@ describe('custom error codes', () => {
     assert.equal((await getAccount(e2e.admin, accountIds[0] as string)).health.state, 'rate_limited');
   });
 });
+
+describe('the gateway’s own 429 and 503', () => {
+  it('tells the client when the soonest rate-limited account is back, then why none is available', async () => {
+    const { secret, attempts } = await seedAccountPool(e2e, 2);
+    e2e.mock.enqueue(
+      { kind: 'error', status: 429, headers: { 'retry-after': '30' } },
+      { kind: 'error', status: 429, headers: { 'retry-after': '3' } },
+    );
+
+    const limited = await call(e2e.stack.url, secret, STREAM);
+    const unavailable = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '3');
+    assert.equal(unavailable.status, 503);
+    const { error } = JSON.parse(unavailable.text) as { error: { type: string; message: string } };
+    assert.equal(error.type, 'api_error');
+    assert.match(error.message, /^No available accounts: all cooling down until \d{4}-\d\d-\d\dT/);
+    assert.ok(
+      Number(unavailable.headers.get('retry-after')) <= 3,
+      unavailable.headers.get('retry-after') ?? '',
+    );
+    assert.deepEqual(attempts(), [0, 1]);
+  });
+
+  it('says a group has no account for the model, with a Retry-After', async () => {
+    const { secret } = await e2e.seed({ account: { modelMapping: ['gpt-4.1=gpt-4.1'] } });
+
+    const result = await call(e2e.stack.url, secret, STREAM);
+
+    assert.equal(result.status, 503);
+    assert.equal(JSON.parse(result.text).error.message, 'No available accounts: none serves model gpt-5.1');
+    assert.equal(result.headers.get('retry-after'), '5');
+  });
+});

@@ -236,7 +236,10 @@ describe('load-aware selection', () => {
     const error = await rejectionOf(concurrency.selectAccount(request()));
 
     // Assess
-    assert.deepEqual([error.status, error.type, error.message], [503, 'api_error', 'No available accounts']);
+    assert.deepEqual(
+      [error.status, error.type, error.message],
+      [503, 'api_error', 'No available accounts: none serves model gpt-5'],
+    );
   });
 });
 

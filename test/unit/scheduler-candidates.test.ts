@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   candidatesFor,
   isSchedulable,
+  noCandidateReason,
   priorityTiers,
   rankProbed,
   supportsModel,
@@ -79,6 +80,36 @@ describe('candidatesFor', () => {
 
     // Assess
     assert.deepEqual([before, after], [false, true]);
+  });
+});
+
+describe('noCandidateReason', () => {
+  const reason = (accounts: Account[]) => noCandidateReason(accounts, filter, NOW);
+
+  it('says which filter emptied the list, and when a cooling pool is back', () => {
+    // Prepare
+    const cooling = (id: string, until: number) => account(id, { health: { state: 'rate_limited', until } });
+
+    // Act
+    const answers = [
+      reason([account('elsewhere', { groupIds: ['g_2'] })]),
+      reason([account('mapped', { modelMapping: { 'gpt-4.1': 'gpt-4.1' } })]),
+      reason([account('off', { status: 'disabled' })]),
+      reason([account('broken', { health: { state: 'error' } })]),
+      reason([cooling('a', NOW + 90_000), cooling('b', NOW + 30_500)]),
+    ];
+
+    // Assess
+    assert.deepEqual(answers, [
+      { message: 'No available accounts: no account serves this group' },
+      { message: 'No available accounts: none serves model gpt-5' },
+      { message: 'No available accounts: every account for this model is disabled' },
+      { message: 'No available accounts: every account for this model is in error state' },
+      {
+        message: `No available accounts: all cooling down until ${new Date(NOW + 30_500).toISOString()}`,
+        retryAfterSeconds: 30.5,
+      },
+    ]);
   });
 });
 
