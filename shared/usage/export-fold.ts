@@ -19,6 +19,7 @@
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { UsageRecord } from '../recorder/usage-record.ts';
+import { DOCUMENT_TRANSLATION } from '../store/dynamo/client.ts';
 import { usageRecordOf } from '../store/dynamo/usage-ledger.ts';
 import type { DynamoItem, ExportLine, TableExport } from './table-export.ts';
 
@@ -34,6 +35,10 @@ export interface StartedRange {
   from?: number;
   to?: number;
 }
+
+// Numbers read as every document client of quotagate reads them, so both give the same bytes.
+// A copy: a document client writes `convertWithoutMapWrapper` into the options it is given.
+const UNMARSHALL = { wrapNumbers: DOCUMENT_TRANSLATION.unmarshallOptions.wrapNumbers };
 
 function usageKey(item: DynamoItem): string | undefined {
   return item.kind?.S === 'usage' ? item.pk?.S : undefined;
@@ -75,7 +80,7 @@ export class UsageExportFold {
       const startedAt = item.startedAt?.S ?? '';
       if (startedAt < fromKey || (toKey !== undefined && startedAt >= toKey)) continue;
       const sortKey = item.gsi1sk?.S ?? `${startedAt}#${item.requestId?.S ?? ''}`;
-      kept.push({ sortKey, record: usageRecordOf(unmarshall(item)) });
+      kept.push({ sortKey, record: usageRecordOf(unmarshall(item, UNMARSHALL)) });
     }
     kept.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     return kept.map(({ record }) => record);
