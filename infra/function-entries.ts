@@ -7,4 +7,5 @@ export const FUNCTION_ENTRIES = {
   recorder: 'functions/recorder/handler.ts',
   tokenRefresh: 'functions/token-refresh/handler.ts',
   admin: 'functions/admin/handler.ts',
+  usageExport: 'functions/usage-export/handler.ts',
 } as const;
