@@ -129,12 +129,17 @@ function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
   return Buffer.from(data);
 }
 
-async function sigV4Headers(
+/**
+ * The headers of a request signed with SigV4 by the default AWS credential chain: for the admin
+ * Function URL (`lambda`, the default) or another AWS API (`cloudformation`).
+ */
+export async function sigV4Headers(
   url: URL,
   method: string,
   headers: Record<string, string>,
   body: string | undefined,
   regionHint: string | undefined,
+  service = 'lambda',
 ): Promise<Record<string, string>> {
   const region = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname)?.[1] ?? regionHint;
   if (!region) {
@@ -148,7 +153,7 @@ async function sigV4Headers(
     import('@aws-sdk/credential-provider-node'),
   ]);
   const signer = new SignatureV4({
-    service: 'lambda',
+    service,
     region,
     credentials: defaultProvider(),
     sha256: NodeSha256,

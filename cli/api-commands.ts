@@ -94,9 +94,12 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   }),
   'keys list': (input) => ({
     method: 'GET',
-    path: `/admin/v1/users/${seg(input.text('user'))}/keys`,
+    path: '/admin/v1/keys',
+    query: { user: input.optionalText('user') },
     json: data,
   }),
+  'keys disable': status('keys', 'key', 'disabled'),
+  'keys enable': status('keys', 'key', 'active'),
   'keys revoke': (input) => ({ method: 'POST', path: `/admin/v1/keys/${seg(input.text('key'))}/revoke` }),
   'groups create': (input) => ({
     method: 'POST',

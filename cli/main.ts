@@ -12,12 +12,15 @@
  * const code = await runCli(['users', 'list', '--json'], { stdout: process.stdout, stderr: process.stderr });
  * ```
  */
+
+import { readFileSync } from 'node:fs';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type AdminApiTransport, httpTransport, inProcessTransport } from './admin-api-client.ts';
 import { runViaAdminApi } from './api-commands.ts';
 import type { Command, CommandGroup, CommandInput } from './command.ts';
 import { UsageError } from './command.ts';
 import { accountsCommands } from './commands/accounts.ts';
+import { runConsole } from './commands/console.ts';
 import { groupsCommands } from './commands/groups.ts';
 import { keysCommands } from './commands/keys.ts';
 import { opsCommands } from './commands/ops.ts';
@@ -47,6 +50,18 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   opsCommands,
 ];
 
+/** `console` serves until stopped, so it runs on its own (see cli/commands/console.ts). */
+const CONSOLE_GROUP = {
+  name: 'console',
+  summary: 'Serve the web console of a deployed stack on 127.0.0.1 (npm start serves the local one)',
+};
+
+/** The package's version, for `quotagate --version`. */
+export function packageVersion(): string {
+  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 /** `usage` streams, so it parses and prints on its own (see cli/commands/usage.ts). */
 const USAGE_GROUP = {
   name: 'usage',
@@ -69,7 +84,7 @@ function findGroup(name: string): CommandGroup {
 /** Help for `help`, `help <group>`, `help <group> <command>`. */
 function helpFor(words: string[]): string {
   const [groupName, commandName] = words;
-  if (groupName === undefined) return renderOverview([...COMMAND_GROUPS, USAGE_GROUP]);
+  if (groupName === undefined) return renderOverview([...COMMAND_GROUPS, USAGE_GROUP, CONSOLE_GROUP]);
   const group = findGroup(groupName);
   if (commandName === undefined) return renderGroupHelp(group);
   const command = group.commands.find((candidate) => candidate.name === commandName);
@@ -145,10 +160,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const [first, second, ...rest] = argv;
     if (first === undefined) {
-      io.stderr.write(`${renderOverview([...COMMAND_GROUPS, USAGE_GROUP])}\n`);
+      io.stderr.write(`${renderOverview([...COMMAND_GROUPS, USAGE_GROUP, CONSOLE_GROUP])}\n`);
       return 2;
     }
+    if (first === '--version' || first === 'version') {
+      io.stdout.write(
+        `${argv.includes('--json') ? JSON.stringify({ version: packageVersion() }) : `quotagate ${packageVersion()}`}\n`,
+      );
+      return 0;
+    }
     if (first === USAGE_GROUP.name) return await runUsageCommand(argv.slice(1), io);
+    if (first === CONSOLE_GROUP.name) return await runConsole(argv.slice(1), { stdout: io.stdout, env });
+    if (HELP_WORDS.has(first) && second === CONSOLE_GROUP.name)
+      return await runConsole(['--help'], { stdout: io.stdout, env });
     if (HELP_WORDS.has(first) && second === USAGE_GROUP.name) return await runUsageCommand(['--help'], io);
     if (HELP_WORDS.has(first)) {
       io.stdout.write(`${helpFor(argv.slice(1))}\n`);

@@ -24,10 +24,7 @@ export interface QuotagateStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
-/** The stack's construct id (and CloudFormation stack name) for a stage. */
-export function stackNameForStage(stage: string): string {
-  return `Quotagate-${stage}`;
-}
+export { stackNameForStage } from '../shared/tables/definitions.ts';
 
 export class QuotagateStack extends Stack {
   readonly tables: QuotagateTables;

@@ -118,6 +118,8 @@ export const ADMIN_TABLE_ACCESS = {
   usage: {
     // Daily aggregates (AGG#<dimension>#<id>) for usage reports.
     actions: ['dynamodb:Query'],
+    // The records of a day (`REQS#<day>`) for the usage summary and the record listing.
+    indexes: { gsi1: ['dynamodb:Query'] },
   },
 } as const satisfies TableAccess;
 

@@ -3,7 +3,9 @@
  * handler (the very one deployed) on a Function URL payload-v2 event. On AWS the URL's AWS_IAM
  * auth type authenticates callers; here a bearer token does: `Authorization: Bearer <token>`,
  * compared in constant time, with the token from `QG_ADMIN_TOKEN` or generated at start (and
- * printed by `npm start`). Everything else is refused with 401 before the handler runs.
+ * printed by `npm start`). Everything else is refused with 401 before the handler runs, except
+ * the console's static files (`/`, `/console/…`), which hold no data: the console signs in with
+ * the same token and calls the API from the browser.
  *
  * @example
  * ```ts
@@ -21,6 +23,7 @@ import { ADMIN_BODY_LIMIT_BYTES } from '#shared/admin-api/router.ts';
 import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { createAdminHandler } from '../functions/admin/create-handler.ts';
+import { serveConsole } from './console-assets.ts';
 import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event.ts';
 import { type ListeningServer, listen } from './listen.ts';
 
@@ -91,6 +94,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
   const handler = createAdminHandler(() => deps);
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (await serveConsole(request, response)) return;
     if (!bearerMatches(request.headers.authorization, token)) {
       request.resume();
       return refuse(

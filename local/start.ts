@@ -34,6 +34,7 @@ console.log(`quotagate is running on the embedded local stack
   Gateway (Function URL):  ${stack.url}
   OpenAI base URL:         ${stack.url}/v1   (or ${stack.url}/openai/v1)
   DynamoDB (dynalite):     ${stack.dynamo.endpoint}   data in ${dataDir}
+  Console:                 ${stack.admin?.url}/   (sign in with the admin token)
   Admin API:               ${stack.admin?.url}/admin/v1   ${
     stack.admin?.generatedToken
       ? `token ${stack.admin.token} (set QG_ADMIN_TOKEN to choose one)`

@@ -1,7 +1,15 @@
 /**
- * `quotagate keys …`: create (the secret is printed once), list, revoke.
+ * `quotagate keys …`: create (the secret is printed once), list (one user's or everyone's),
+ * disable and enable (for a while), revoke (for good).
  */
-import { type ApiKeyView, createApiKey, listApiKeys, revokeApiKey } from '#shared/admin/api-keys.ts';
+import {
+  type ApiKeyView,
+  createApiKey,
+  listAllApiKeys,
+  listApiKeys,
+  revokeApiKey,
+  setApiKeyStatus,
+} from '#shared/admin/api-keys.ts';
 import type { CommandGroup, CommandInput } from '../command.ts';
 import { renderTable, time, usd } from '../output.ts';
 
@@ -10,14 +18,18 @@ export function renderKeysTable(keys: ApiKeyView[]): string {
     key.id,
     `${key.prefix}…`,
     key.name || '-',
+    key.userId,
     key.groupId,
-    key.status === 'disabled' ? 'revoked' : key.status,
+    key.revokedAt ? 'revoked' : key.status,
     key.expiresAt ? time(key.expiresAt) : 'never',
     usd(key.usedNano ?? 0),
     key.quotaNano === undefined ? 'none' : usd(key.quotaNano),
     key.allowedModels?.join(',') ?? 'any',
   ]);
-  return renderTable(['ID', 'PREFIX', 'NAME', 'GROUP', 'STATUS', 'EXPIRES', 'USED', 'QUOTA', 'MODELS'], rows);
+  return renderTable(
+    ['ID', 'PREFIX', 'NAME', 'USER', 'GROUP', 'STATUS', 'EXPIRES', 'USED', 'QUOTA', 'MODELS'],
+    rows,
+  );
 }
 
 /** `keys create`'s flags as the operation's input; `--api` sends the same fields. */
@@ -34,7 +46,7 @@ export function keyCreateInput(input: CommandInput) {
 
 export const keysCommands: CommandGroup = {
   name: 'keys',
-  summary: 'Client API keys (sk-qg-…): create, list, revoke',
+  summary: 'Client API keys (sk-qg-…): create, list, disable, enable, revoke',
   commands: [
     {
       name: 'create',
@@ -65,15 +77,32 @@ export const keysCommands: CommandGroup = {
     },
     {
       name: 'list',
-      summary: "List a user's API keys (never the secrets)",
-      flags: { user: { type: 'string', required: true, value: 'id', description: 'Owner (usr_…)' } },
+      summary: "List API keys (never the secrets): a user's, or every user's",
+      flags: { user: { type: 'string', value: 'id', description: 'Owner (usr_…); default: every user' } },
       positional: 'user',
-      examples: ['quotagate keys list --user usr_8k2m4q9z1x0c'],
+      examples: ['quotagate keys list', 'quotagate keys list --user usr_8k2m4q9z1x0c'],
       async run(input) {
-        const keys = await listApiKeys(await input.store(), input.text('user'));
+        const user = input.optionalText('user');
+        const store = await input.store();
+        const keys = user === undefined ? await listAllApiKeys(store) : await listApiKeys(store, user);
         return { json: keys, text: renderKeysTable(keys) };
       },
     },
+    ...(['disable', 'enable'] as const).map((verb) => ({
+      name: verb,
+      summary:
+        verb === 'disable'
+          ? 'Disable an API key until it is enabled again (the gateway answers 401 meanwhile)'
+          : 'Enable a disabled API key again (a revoked key stays revoked)',
+      flags: { key: { type: 'string', required: true, value: 'id', description: 'Key id (key_…)' } } as const,
+      positional: 'key',
+      examples: [`quotagate keys ${verb} key_3n5p7r9t1v2w`],
+      async run(input: CommandInput) {
+        const status = verb === 'disable' ? 'disabled' : 'active';
+        const key = await setApiKeyStatus(await input.store(), input.text('key'), status);
+        return { json: key, text: `API key ${key.id} (${key.prefix}…) is ${verb}d.` };
+      },
+    })),
     {
       name: 'revoke',
       summary: 'Revoke an API key for good (the gateway answers 401)',

@@ -26,6 +26,7 @@ import {
   jsonResponse,
   refusalOf,
 } from './http.ts';
+import { keyRoutes } from './key-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 import type { AdminApiDeps, AdminRoute } from './routes.ts';
 import { userRoutes } from './user-routes.ts';
@@ -35,6 +36,7 @@ export const ADMIN_BODY_LIMIT_BYTES = 256 * 1024;
 
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...userRoutes,
+  ...keyRoutes,
   ...accountRoutes,
   ...catalogRoutes,
   ...reportRoutes,
@@ -44,6 +46,9 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
 const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   '/admin/v1/subscriptions': ['user'],
   '/admin/v1/usage': ['by', 'id', 'from', 'to'],
+  '/admin/v1/usage/summary': ['from', 'to', 'bucket', 'user', 'key', 'account', 'model', 'top'],
+  '/admin/v1/usage/records': ['from', 'to', 'user', 'key', 'account', 'model', 'limit', 'cursor'],
+  '/admin/v1/keys': ['user'],
   '/admin/v1/ops': ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'],
 };
 

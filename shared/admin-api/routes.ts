@@ -16,6 +16,7 @@ import type { ModelPrice } from '../billing/price-table.ts';
 import type { OpsErrorLog } from '../ops/ops-log.ts';
 import type { PriceExpectation, PriceOverride } from '../store/dynamo/billing-prices.ts';
 import type { SlotStore } from '../store/dynamo/slot-store.ts';
+import type { UsageRecordSource } from '../usage/export.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { AdminRequest } from './http.ts';
 import { expectedVersion, type JsonObject, readBody, statusChange } from './input.ts';
@@ -34,7 +35,8 @@ export interface AdminPriceStore {
 export interface AdminApiDeps {
   store: ConfigAdmin;
   prices: AdminPriceStore;
-  usage: UsageAggregateReader;
+  /** Daily aggregates, and the records themselves for summaries and listings. */
+  usage: UsageAggregateReader & UsageRecordSource;
   /** Live slot leases and wait tickets, for an account's in-flight count. */
   slots: Pick<SlotStore, 'live'>;
   ops: Pick<OpsErrorLog, 'query'>;

@@ -85,6 +85,46 @@ export async function listApiKeys(store: ConfigAdmin, userId: string): Promise<A
   return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(toApiKeyView);
 }
 
+/** Every key of every user, oldest first: one listing of users, then one of each user's keys. */
+export async function listAllApiKeys(store: ConfigAdmin): Promise<ApiKeyView[]> {
+  const users = await store.listUsers();
+  const perUser = await Promise.all(users.map((user) => store.listApiKeys(user.id)));
+  return perUser
+    .flat()
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+    .map(toApiKeyView);
+}
+
+/**
+ * Disables a key until it is enabled again (the gateway answers 401 meanwhile), or enables it.
+ * A revoked key stays disabled: enabling it is refused. Setting the status it already has
+ * changes nothing, so scripts can retry.
+ */
+export async function setApiKeyStatus(
+  store: ConfigAdmin,
+  keyId: string,
+  status: 'active' | 'disabled',
+  options: { ifVersion?: number | undefined } = {},
+): Promise<ApiKeyView> {
+  const id = requireText(keyId, 'Key id');
+  const key = await store.findApiKeyById(id);
+  if (!key) throw AdminError.notFound(`API key ${id} does not exist.`);
+  if (status === 'active' && key.revokedAt !== undefined) {
+    throw AdminError.conflict(`API key ${id} was revoked at ${key.revokedAt}; create a new key instead.`);
+  }
+  if (options.ifVersion !== undefined && options.ifVersion !== (key.version ?? 0)) {
+    throw AdminError.conflict(`API key ${id} changed since version ${options.ifVersion}; read it again.`);
+  }
+  if (key.status === status) return toApiKeyView(key);
+  const changed = await store.update(
+    'apiKey',
+    { hash: key.hash, id: key.id },
+    { status },
+    { ifVersion: key.version ?? 0 },
+  );
+  return toApiKeyView(changed);
+}
+
 /**
  * Disables a key for good; the gateway answers 401 from then on. Revoking a revoked key changes
  * nothing and is not an error, so scripts can retry.
@@ -93,11 +133,11 @@ export async function revokeApiKey(store: ConfigAdmin, keyId: string): Promise<A
   const id = requireText(keyId, 'Key id');
   const key = await store.findApiKeyById(id);
   if (!key) throw AdminError.notFound(`API key ${id} does not exist.`);
-  if (key.status === 'disabled') return toApiKeyView(key);
+  if (key.revokedAt !== undefined) return toApiKeyView(key);
   const revoked = await store.update(
     'apiKey',
     { hash: key.hash, id: key.id },
-    { status: 'disabled' },
+    { status: 'disabled', revokedAt: new Date().toISOString() },
     { ifVersion: key.version ?? 0 },
   );
   return toApiKeyView(revoked);

@@ -36,6 +36,8 @@ export interface ApiKey {
   allowedModels?: string[];
   /** Nano-USD this key has spent so far (kept by the recorder), counted against `quotaNano`. */
   usedNano?: number;
+  /** ISO time the key was revoked: disabled for good (a disabled key without it can be enabled). */
+  revokedAt?: string;
 }
 
 export type BillingMode = 'balance' | 'subscription';

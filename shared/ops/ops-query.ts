@@ -36,7 +36,11 @@ const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[\w.-]{1,200}$/;
 /** Writers' clocks may run a little ahead of the reader's: the default end leaves a minute. */
 const CLOCK_SKEW_MS = 60_000;
 
-function bound(text: string, name: 'from' | 'to'): number {
+/**
+ * A range bound as epoch ms: a UTC day (its start for `from`, its end for `to`) or an ISO time
+ * with a zone. The usage summary reads its range the same way.
+ */
+export function parseTimeBound(text: string, name: 'from' | 'to'): number {
   const value = text.trim();
   const isDay = DAY.test(value);
   const ms = isDay
@@ -81,8 +85,8 @@ function limitOf(text: string | undefined): number {
 }
 
 export function parseOpsQuery(params: OpsQueryParams, now: number): OpsQuery {
-  const toMs = params.to === undefined ? now + CLOCK_SKEW_MS : bound(params.to, 'to');
-  const fromMs = params.from === undefined ? toMs - DAY_MS : bound(params.from, 'from');
+  const toMs = params.to === undefined ? now + CLOCK_SKEW_MS : parseTimeBound(params.to, 'to');
+  const fromMs = params.from === undefined ? toMs - DAY_MS : parseTimeBound(params.from, 'from');
   if (fromMs >= toMs) throw AdminError.invalid('"from" must be before "to".');
   if (toMs - fromMs > OPS_QUERY_MAX_DAYS * DAY_MS) {
     throw AdminError.invalid(

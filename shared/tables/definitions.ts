@@ -73,6 +73,11 @@ export interface TableNames {
   readonly usage: string;
 }
 
+/** The CloudFormation stack name of a stage (CDK's construct id too); the CLI finds its outputs by it. */
+export function stackNameForStage(stage: string): string {
+  return `Quotagate-${stage}`;
+}
+
 /** The physical name a stage gives each table, e.g. `quotagate-dev-config`. */
 export function tableNamesForStage(stage: string): TableNames {
   return {

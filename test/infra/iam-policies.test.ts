@@ -147,7 +147,7 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
-  it('lets the admin API change config and read usage aggregates, slot leases and ops records, nothing else', () => {
+  it('lets the admin API change config and read usage aggregates and records, slot leases and ops records, nothing else', () => {
     assert.deepEqual(grantsOfRole(template, 'AdminApi/FunctionRole'), [
       'dynamodb:DeleteItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
@@ -156,6 +156,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:Query on Tables/Config.Arn/index/gsi1',
       'dynamodb:Query on Tables/State.Arn',
       'dynamodb:Query on Tables/Usage.Arn',
+      'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
       'dynamodb:Scan on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'logs:CreateLogStream on AdminApi/FunctionLogs.Arn',

@@ -115,7 +115,10 @@ describe('quotagate keys', () => {
     assert.equal(listed?.key, undefined);
     assert.equal(listed?.hash, undefined);
     assert.ok(!JSON.stringify(keys).includes(created.key));
-    assert.match(table.stdout, /^ID\s+PREFIX\s+NAME\s+GROUP\s+STATUS\s+EXPIRES\s+USED\s+QUOTA\s+MODELS$/m);
+    assert.match(
+      table.stdout,
+      /^ID\s+PREFIX\s+NAME\s+USER\s+GROUP\s+STATUS\s+EXPIRES\s+USED\s+QUOTA\s+MODELS$/m,
+    );
     assert.ok(!table.stdout.includes(created.key));
   });
 

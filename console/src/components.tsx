@@ -1,0 +1,176 @@
+/** The few building blocks every page uses: loading data, showing an outcome, a table, a field. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs `load` now and whenever `deps` change or `reload` is called; the newest answer wins. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setState((previous) => ({ ...previous, loading: true }));
+    load().then(
+      (data) => current && setState({ data, loading: false }),
+      (error: unknown) => current && setState({ error: messageOf(error), loading: false }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, round]);
+  const reload = useCallback(() => setRound((value) => value + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The outcome of the last action: an error is announced at once, a success politely. */
+export function Outcome({ error, done }: { error?: string | undefined; done?: string | undefined }) {
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
+  return (
+    <p class="done" role="status">
+      {done ?? ''}
+    </p>
+  );
+}
+
+/** An action's error and success message, and a runner that sets them. */
+export function useAction(after?: () => void) {
+  const [outcome, setOutcome] = useState<{ error?: string; done?: string }>({});
+  const run = useCallback(
+    async (action: () => Promise<unknown>, done: string) => {
+      setOutcome({});
+      try {
+        await action();
+        setOutcome({ done });
+        after?.();
+      } catch (error) {
+        setOutcome({ error: messageOf(error) });
+      }
+    },
+    [after],
+  );
+  return { outcome, run };
+}
+
+export interface Column<T> {
+  label: string;
+  cell: (row: T) => ComponentChildren;
+  /** Numbers align right. */
+  numeric?: boolean;
+}
+
+export function DataTable<T>(props: {
+  caption: string;
+  columns: Column<T>[];
+  rows: T[] | undefined;
+  rowKey: (row: T) => string;
+  empty?: string;
+}) {
+  const { caption, columns, rows, rowKey } = props;
+  return (
+    <div class="table-box">
+      <table>
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th scope="col" class={column.numeric ? 'num' : undefined} key={column.label}>
+                {column.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows?.length === 0 ? (
+            <tr>
+              <td colSpan={columns.length}>{props.empty ?? 'Nothing yet.'}</td>
+            </tr>
+          ) : (
+            rows?.map((row) => (
+              <tr key={rowKey(row)}>
+                {columns.map((column) => (
+                  <td class={column.numeric ? 'num' : undefined} key={column.label}>
+                    {column.cell(row)}
+                  </td>
+                ))}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Field(props: {
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  type?: 'text' | 'email' | 'search' | 'password' | 'date';
+  placeholder?: string;
+  required?: boolean;
+  name?: string;
+  autoComplete?: string;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        // Preact types each input type apart; all of these take the same attributes used here.
+        type={(props.type ?? 'text') as 'text'}
+        value={props.value}
+        name={props.name}
+        placeholder={props.placeholder}
+        required={props.required}
+        autoComplete={props.autoComplete ?? 'off'}
+        onInput={(event) => props.onInput((event.target as HTMLInputElement).value)}
+      />
+    </label>
+  );
+}
+
+export function Select(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: { value: string; label: string }[];
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <select
+        value={props.value}
+        onChange={(event) => props.onChange((event.target as HTMLSelectElement).value)}
+      >
+        {props.options.map((option) => (
+          <option value={option.value} key={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function Section(props: { title: string; children: ComponentChildren }) {
+  return (
+    <section aria-label={props.title}>
+      <h2>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}

@@ -1,0 +1,305 @@
+/**
+ * Accounts: health at a glance (state and why, cooldown, Codex 5 h / 7 d windows, in-flight
+ * slots) and the account's settings: create, priority, concurrency, model mapping, groups,
+ * disable/enable, clear an error.
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import {
+  type Column,
+  DataTable,
+  Field,
+  Outcome,
+  Section,
+  Select,
+  useAction,
+  useLoad,
+} from '../components.tsx';
+import { short, time } from '../format.ts';
+import type { Account, AccountHealth, CodexWindow, List } from '../types.ts';
+
+interface Row {
+  account: Account;
+  health: AccountHealth | undefined;
+}
+
+const path = (id: string) => `/accounts/${encodeURIComponent(id)}`;
+
+function codex(window: CodexWindow | null | undefined): string {
+  if (!window || window.usedPercent === null) return '—';
+  return `${window.usedPercent}%${window.resetsAt ? ` until ${time(window.resetsAt)}` : ''}`;
+}
+
+function mappingText(mapping: Record<string, string>): string {
+  return Object.entries(mapping)
+    .map(([from, to]) => `${from}=${to}`)
+    .join(', ');
+}
+
+function mappingOf(text: string): Record<string, string> {
+  const mapping: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const [from, to] = pair.split('=').map((part) => part.trim());
+    if (from) mapping[from] = to || from;
+  }
+  return mapping;
+}
+
+function EditAccount({ account, onChanged }: { account: Account; onChanged: () => void }) {
+  const { outcome, run } = useAction(onChanged);
+  const [priority, setPriority] = useState(String(account.priority));
+  const [concurrency, setConcurrency] = useState(String(account.concurrency));
+  const [mapping, setMapping] = useState(mappingText(account.modelMapping));
+  const [group, setGroup] = useState('');
+  return (
+    <section class="details" aria-label={`Account ${account.name}`}>
+      <h3>{account.name}</h3>
+      <p>
+        {account.id} · {account.type} · {account.status} · groups {account.groupIds.join(', ') || 'none'}
+      </p>
+      <form
+        class="inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          run(
+            () =>
+              api('PATCH', path(account.id), {
+                body: {
+                  priority,
+                  concurrency,
+                  modelMapping: mappingOf(mapping),
+                  version: account.version ?? 0,
+                },
+              }),
+            `${account.name} saved.`,
+          );
+        }}
+      >
+        <Field label="Priority (lower first)" value={priority} onInput={setPriority} />
+        <Field label="Concurrency" value={concurrency} onInput={setConcurrency} />
+        <Field
+          label="Model mapping (from=to, …)"
+          value={mapping}
+          onInput={setMapping}
+          placeholder="gpt-5=gpt-5.1"
+        />
+        <button type="submit">Save account</button>
+      </form>
+      <form
+        class="inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          run(
+            () => api('POST', `${path(account.id)}/groups`, { body: { groupId: group.trim() } }),
+            `${account.name} joined ${group}.`,
+          );
+        }}
+      >
+        <Field label="Add to group" value={group} onInput={setGroup} placeholder="group id" required />
+        <button type="submit">Add group</button>
+      </form>
+      <div class="inline">
+        {account.groupIds.map((id) => (
+          <button
+            type="button"
+            key={id}
+            onClick={() =>
+              run(
+                () => api('DELETE', `${path(account.id)}/groups/${encodeURIComponent(id)}`),
+                `${account.name} left ${id}.`,
+              )
+            }
+          >
+            Remove from {id}
+          </button>
+        ))}
+        <button
+          type="button"
+          onClick={() =>
+            run(
+              () =>
+                api('PATCH', path(account.id), {
+                  body: { status: account.status === 'active' ? 'disabled' : 'active' },
+                }),
+              `${account.name} ${account.status === 'active' ? 'disabled' : 'enabled'}.`,
+            )
+          }
+        >
+          {account.status === 'active' ? 'Disable account' : 'Enable account'}
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            run(() => api('POST', `${path(account.id)}/clear`, { body: {} }), `${account.name} back to ok.`)
+          }
+        >
+          Clear health
+        </button>
+      </div>
+      <Outcome {...outcome} />
+    </section>
+  );
+}
+
+function CreateAccount({ onCreated }: { onCreated: () => void }) {
+  const { outcome, run } = useAction(onCreated);
+  const [form, setForm] = useState({
+    type: 'apikey',
+    name: '',
+    baseUrl: '',
+    apiKey: '',
+    accessToken: '',
+    refreshToken: '',
+    chatgptAccountId: '',
+    groupIds: '',
+  });
+  const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
+  return (
+    <Section title="New account">
+      <form
+        class="inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const fields =
+            form.type === 'apikey'
+              ? ['name', 'baseUrl', 'apiKey']
+              : ['name', 'accessToken', 'refreshToken', 'chatgptAccountId'];
+          const body: Record<string, unknown> = { type: form.type };
+          for (const field of fields) {
+            const value = form[field as keyof typeof form].trim();
+            if (value !== '') body[field] = value;
+          }
+          if (form.groupIds.trim())
+            body.groupIds = form.groupIds
+              .split(',')
+              .map((id) => id.trim())
+              .filter(Boolean);
+          run(() => api('POST', '/accounts', { body }), `Account ${form.name} created.`);
+        }}
+      >
+        <Select
+          label="Type"
+          value={form.type}
+          onChange={set('type')}
+          options={[
+            { value: 'apikey', label: 'API key' },
+            { value: 'oauth', label: 'ChatGPT/Codex OAuth' },
+          ]}
+        />
+        <Field label="Account name" value={form.name} onInput={set('name')} required />
+        {form.type === 'apikey' ? (
+          <>
+            <Field
+              label="Base URL (optional)"
+              value={form.baseUrl}
+              onInput={set('baseUrl')}
+              placeholder="https://api.openai.com"
+            />
+            <Field
+              label="Platform API key"
+              type="password"
+              value={form.apiKey}
+              onInput={set('apiKey')}
+              required
+            />
+          </>
+        ) : (
+          <>
+            <Field
+              label="Access token"
+              type="password"
+              value={form.accessToken}
+              onInput={set('accessToken')}
+              required
+            />
+            <Field
+              label="Refresh token"
+              type="password"
+              value={form.refreshToken}
+              onInput={set('refreshToken')}
+              required
+            />
+            <Field
+              label="ChatGPT account id"
+              value={form.chatgptAccountId}
+              onInput={set('chatgptAccountId')}
+              required
+            />
+          </>
+        )}
+        <Field
+          label="Groups (comma-separated)"
+          value={form.groupIds}
+          onInput={set('groupIds')}
+          placeholder="default"
+        />
+        <button type="submit">Create account</button>
+      </form>
+      <Outcome {...outcome} />
+    </Section>
+  );
+}
+
+export function AccountsPage() {
+  const rows = useLoad(async (): Promise<Row[]> => {
+    const { data } = await api<List<Account>>('GET', '/accounts');
+    const health = await Promise.all(
+      data.map((account) => api<AccountHealth>('GET', `${path(account.id)}/health`).catch(() => undefined)),
+    );
+    return data.map((account, index) => ({ account, health: health[index] }));
+  }, []);
+  const [selected, setSelected] = useState<string | undefined>();
+  const chosen = rows.data?.find((row) => row.account.id === selected)?.account;
+  const columns: Column<Row>[] = [
+    { label: 'Account', cell: ({ account }) => `${account.name} (${account.type})` },
+    { label: 'Status', cell: ({ account }) => account.status },
+    {
+      label: 'State',
+      cell: ({ health }) => (health ? `${health.state}${health.schedulable ? '' : ' · not scheduled'}` : '—'),
+    },
+    {
+      label: 'Why',
+      cell: ({ health }) => <span title={health?.reason ?? ''}>{short(health?.reason ?? '', 60)}</span>,
+    },
+    {
+      label: 'Cooldown until',
+      cell: ({ health }) => (health?.coolingDown ? time(health.until ?? undefined) : '—'),
+    },
+    { label: 'Codex 5 h', cell: ({ health }) => codex(health?.codexUsage?.fiveHour) },
+    { label: 'Codex 7 d', cell: ({ health }) => codex(health?.codexUsage?.sevenDay) },
+    {
+      label: 'In flight',
+      cell: ({ health }) =>
+        health ? `${health.inFlight}/${health.concurrency} (+${health.waiting} waiting)` : '—',
+      numeric: true,
+    },
+    { label: 'Priority', cell: ({ account }) => account.priority, numeric: true },
+    {
+      label: 'Manage',
+      cell: ({ account }) => (
+        <button
+          type="button"
+          class="quiet"
+          onClick={() => setSelected(account.id)}
+          aria-label={`Manage ${account.name}`}
+        >
+          Manage
+        </button>
+      ),
+    },
+  ];
+  return (
+    <>
+      <h1>Accounts</h1>
+      <Outcome error={rows.error} />
+      <DataTable
+        caption="Upstream accounts"
+        columns={columns}
+        rows={rows.data}
+        rowKey={({ account }) => account.id}
+      />
+      {chosen && <EditAccount account={chosen} onChanged={rows.reload} />}
+      <CreateAccount onCreated={rows.reload} />
+    </>
+  );
+}

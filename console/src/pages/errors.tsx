@@ -1,0 +1,84 @@
+/** Errors: the ops error log (refused and failed requests of known callers), newest first, filtered. */
+import { useState } from 'preact/hooks';
+import { api } from '../api.ts';
+import { DataTable, Field, Outcome, useLoad } from '../components.tsx';
+import { short, time } from '../format.ts';
+import type { List, OpsRecord } from '../types.ts';
+
+const EMPTY = { from: '', to: '', status: '', type: '', user: '', key: '', account: '' };
+
+export function ErrorsPage() {
+  const [draft, setDraft] = useState(EMPTY);
+  const [filters, setFilters] = useState(EMPTY);
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const page = useLoad(
+    () => api<List<OpsRecord>>('GET', '/ops', { query: { ...filters, limit: '100', cursor } }),
+    [filters, cursor],
+  );
+  const set = (field: keyof typeof EMPTY) => (value: string) => setDraft({ ...draft, [field]: value });
+  return (
+    <>
+      <h1>Errors</h1>
+      <form
+        class="inline filters"
+        aria-label="Error filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setCursors([undefined]);
+          setFilters(draft);
+        }}
+      >
+        <Field
+          label="From (day or ISO time)"
+          value={draft.from}
+          onInput={set('from')}
+          placeholder="last 24 hours"
+        />
+        <Field label="To (day or ISO time)" value={draft.to} onInput={set('to')} placeholder="now" />
+        <Field label="Status (429 or 5xx)" value={draft.status} onInput={set('status')} />
+        <Field label="Error type" value={draft.type} onInput={set('type')} />
+        <Field label="User id" value={draft.user} onInput={set('user')} />
+        <Field label="Key id" value={draft.key} onInput={set('key')} />
+        <Field label="Account id" value={draft.account} onInput={set('account')} />
+        <button type="submit">Apply filters</button>
+      </form>
+      <Outcome error={page.error} />
+      <DataTable
+        caption="Ops error log"
+        rows={page.data?.data}
+        rowKey={(record) => record.requestId}
+        empty="No errors in this range."
+        columns={[
+          { label: 'Time', cell: (record) => time(record.time) },
+          { label: 'Status', cell: (record) => record.status, numeric: true },
+          { label: 'Type', cell: (record) => record.errorType },
+          {
+            label: 'Message',
+            cell: (record) => <span title={record.message}>{short(record.message, 100)}</span>,
+          },
+          { label: 'User', cell: (record) => record.userId ?? '' },
+          { label: 'Key', cell: (record) => record.apiKeyId ?? '' },
+          { label: 'Account', cell: (record) => record.accountId ?? '' },
+          { label: 'Request id', cell: (record) => <code>{record.requestId}</code> },
+        ]}
+      />
+      <div class="inline">
+        <button
+          type="button"
+          disabled={cursors.length === 1}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
+          Previous page
+        </button>
+        <button
+          type="button"
+          disabled={!page.data?.nextCursor}
+          onClick={() => setCursors([...cursors, page.data?.nextCursor])}
+        >
+          Next page
+        </button>
+      </div>
+    </>
+  );
+}

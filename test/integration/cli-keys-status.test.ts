@@ -1,0 +1,86 @@
+/**
+ * `quotagate keys list` across users, `keys disable` / `keys enable` on the tables and through
+ * `--api` (the same JSON either way), and `quotagate --version`.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
+import { createTargetClient } from '../../cli/target.ts';
+import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
+
+const TOKEN = 'cli-keys-status-token-0123456789';
+
+describe('quotagate keys across users, disable and enable', { timeout: 60_000 }, () => {
+  let world: CliWorld;
+  let admin: RunningAdminServer;
+  let client: ReturnType<typeof createTargetClient>;
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    world = await startCliWorld();
+    client = createTargetClient({ endpoint: world.db.endpoint, region: 'local', tables: world.tables });
+    admin = await startAdminServer({
+      client,
+      tables: world.tables,
+      token: TOKEN,
+      port: 0,
+      logger: { info() {}, error() {} } as never,
+    });
+    for (const name of ['ada', 'bob']) {
+      const user = await world.ok<{ id: string }>('users', 'create', '--email', `${name}@example.com`);
+      ids[name] = user.id;
+      ids[`${name}Key`] = (
+        await world.ok<{ id: string }>('keys', 'create', '--user', user.id, '--name', name)
+      ).id;
+    }
+  });
+  after(async () => {
+    await admin?.close();
+    client?.destroy();
+    await world?.close();
+  });
+
+  const api = (...args: string[]) =>
+    runCliCaptured([...args, '--api', admin.url, '--admin-token', TOKEN, '--json'], {});
+
+  it("lists every user's keys without --user, on the tables and through --api alike", async () => {
+    const direct = await world.ok<{ id: string; userId: string }[]>('keys', 'list');
+    assert.deepEqual(direct.map((key) => key.id).sort(), [ids.adaKey, ids.bobKey].sort());
+    const viaApi = await api('keys', 'list');
+    assert.equal(viaApi.code, 0, viaApi.stderr);
+    assert.deepEqual(viaApi.json(), direct);
+    const table = await world.run('keys', 'list');
+    assert.match(table.stdout, /USER/);
+    assert.match(table.stdout, new RegExp(ids.bob as string));
+  });
+
+  it('disables a key and enables it again, and keeps a revoked key revoked', async () => {
+    const disabled = await world.ok<{ status: string }>('keys', 'disable', ids.adaKey as string);
+    assert.equal(disabled.status, 'disabled');
+    const enabledViaApi = await api('keys', 'enable', ids.adaKey as string);
+    assert.equal(enabledViaApi.code, 0, enabledViaApi.stderr);
+    assert.equal(enabledViaApi.json<{ status: string }>().status, 'active');
+
+    await world.ok('keys', 'revoke', ids.bobKey as string);
+    const before = await world.snapshot();
+    const refused = await world.run('keys', 'enable', ids.bobKey as string);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /was revoked at .*create a new key instead/);
+    const refusedViaApi = await api('keys', 'enable', ids.bobKey as string);
+    assert.equal(refusedViaApi.code, 1);
+    assert.equal(refusedViaApi.stderr, refused.stderr);
+    assert.equal(await world.snapshot(), before);
+    const listed = await world.run('keys', 'list', '--user', ids.bob as string);
+    assert.match(listed.stdout, /revoked/);
+  });
+
+  it('prints its version, from package.json', async () => {
+    const expected = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    const text = await runCliCaptured(['--version'], {});
+    assert.equal(text.code, 0);
+    assert.equal(text.stdout, `quotagate ${expected}\n`);
+    const json = await runCliCaptured(['--version', '--json'], {});
+    assert.deepEqual(json.json(), { version: expected });
+  });
+});
