@@ -48,6 +48,8 @@ export interface UsageEventDetail {
   /** The model sent upstream after mapping. */
   modelSent: string;
   stream: boolean;
+  /** The route the client called (`/v1/responses`, `/v1/chat/completions`, …); absent in older events. */
+  route?: string;
   /** HTTP status the client received. */
   status: number;
   /** Status of the upstream response that was served. */

@@ -100,7 +100,7 @@ export async function serveResponses(
     const bookkeeping: Promise<unknown>[] = slots.map((slot) => slot.release());
     if (served) {
       noteServed(outcome, served, request);
-      bookkeeping.push(publishUsage(usageDetailOf(request, caller, body, served, endedAt), deps));
+      bookkeeping.push(publishUsage(usageDetailOf(request, caller, body, served, endedAt, route), deps));
     }
     bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));
     await Promise.allSettled(bookkeeping);

@@ -17,6 +17,7 @@ export function usageDetailOf(
   body: ResponsesBody,
   served: Served,
   endedAt: number,
+  route: string,
 ): UsageEventDetail {
   return {
     version: 1,
@@ -33,6 +34,7 @@ export function usageDetailOf(
     modelRequested: body.model,
     modelSent: served.modelSent,
     stream: body.stream,
+    route,
     status: served.clientStatus,
     upstreamStatus: served.upstreamStatus,
     usage: served.usage,

@@ -110,6 +110,7 @@ export function usageDetailOfRecord(record: UsageRecord, context: PendingContext
   };
   if (record.cutShortReason !== undefined) detail.cutShortReason = record.cutShortReason;
   if (record.firstTokenMs !== undefined) detail.firstTokenMs = record.firstTokenMs;
+  if (record.route !== undefined) detail.route = record.route;
   if (context.codexHeaders !== undefined) detail.codexHeaders = context.codexHeaders;
   return detail;
 }

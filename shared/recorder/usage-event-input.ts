@@ -79,6 +79,11 @@ export function validateUsageDetail(value: unknown): UsageEventDetail {
   for (const field of COUNT_FIELDS)
     if (!isCount(value[field])) fail(id, `${field} must be a non-negative integer`);
   if (value.firstTokenMs !== undefined && !isCount(value.firstTokenMs)) fail(id, 'firstTokenMs is invalid');
+  if (
+    value.route !== undefined &&
+    (typeof value.route !== 'string' || !/^\/[\w./-]{0,99}$/.test(value.route))
+  )
+    fail(id, 'route is invalid');
   if (typeof value.stream !== 'boolean' || typeof value.cutShort !== 'boolean') {
     fail(id, 'stream and cutShort must be booleans');
   }

@@ -82,6 +82,8 @@ export interface UsageRecord {
    */
   billedNano: number;
   stream: boolean;
+  /** The route the client called; absent on records of events from before it was carried. */
+  route?: string;
   status: number;
   upstreamStatus: number;
   durationMs: number;
@@ -174,6 +176,7 @@ export function buildUsageRecord(
     recordedAt: new Date(now).toISOString(),
   };
   if (detail.firstTokenMs !== undefined) record.firstTokenMs = detail.firstTokenMs;
+  if (detail.route !== undefined) record.route = detail.route;
   if (detail.cutShortReason !== undefined) record.cutShortReason = detail.cutShortReason;
   return record;
 }

@@ -68,6 +68,7 @@ export const USAGE_RECORD_FIELDS = {
   chargeNano: { ...integer, usd: 'chargeUsd' },
   billedNano: { ...integer, usd: 'billedUsd' },
   stream: flag,
+  route: text,
   status: integer,
   upstreamStatus: integer,
   durationMs: integer,

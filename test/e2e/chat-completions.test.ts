@@ -108,6 +108,7 @@ for (const [kind, account] of Object.entries(ACCOUNTS)) {
       assert.equal(detail.modelRequested, 'gpt-5');
       assert.equal(detail.modelSent, 'gpt-5.1-codex');
       assert.equal(detail.stream, false);
+      assert.equal(detail.route, '/v1/chat/completions');
     });
 
     it('streams chunks with the usage chunk the client asked for', async () => {
@@ -138,6 +139,7 @@ for (const [kind, account] of Object.entries(ACCOUNTS)) {
       assert.deepEqual(detail.usage, MOCK_USAGE);
       assert.equal(detail.stream, true);
       assert.equal(detail.cutShort, false);
+      assert.equal(detail.route, '/openai/v1/chat/completions');
     });
 
     it('bills a stream whose client did not ask for usage, without showing it the usage chunk', async () => {

@@ -71,6 +71,9 @@ describe('usageDetailOf', () => {
       { ...detail, usage: { ...detail.usage, inputTokens: 1.5 } },
       { ...detail, cutShortReason: 'bored' },
       { ...detail, codexHeaders: { 'x-codex-primary-used-percent': 5 } },
+      { ...detail, route: 'v1/responses' },
+      { ...detail, route: '/v1/chat/completions?x=<script>' },
+      { ...detail, route: 42 },
       'not an object',
     ];
     for (const candidate of broken) assert.throws(() => usageDetailOf(candidate), InvalidUsageEventError);
@@ -101,6 +104,11 @@ describe('buildUsageRecord', () => {
     assert.equal(record.state, 'pending');
     assert.equal(record.pricedModel, 'gpt-5.1-codex');
     assert.equal(record.priceSource, 'builtin');
+    assert.equal(record.route, undefined);
+    assert.equal(
+      buildUsageRecord({ ...detail, route: '/v1/chat/completions' }, price, 0).route,
+      '/v1/chat/completions',
+    );
   });
 
   it('bills a subscription the cost before the multiplier', () => {
