@@ -121,7 +121,13 @@ export async function attemptAccount(
       : { from: target.modelSent, to: context.modelRequested };
   const codexHeaders = codexHeadersOf(upstream.headers);
   if (!target.upstreamStreams) {
-    const { text, usage } = context.api.jsonAnswer(await readText(upstream.body), rewrite);
+    let raw: string;
+    try {
+      raw = await readText(upstream.body);
+    } catch (error) {
+      return jsonCutShort(context, account, error);
+    }
+    const { text, usage } = context.api.jsonAnswer(raw, rewrite);
     channel.open(upstream.status, {
       'content-type': upstream.headers['content-type'] ?? 'application/json',
       'x-request-id': context.requestId,
@@ -138,6 +144,24 @@ export async function attemptAccount(
     };
   }
   return relayStream(context, account, upstream, rewrite, codexHeaders);
+}
+
+/**
+ * A JSON answer that broke off after its 200 headers: nothing reached the client yet, so it is the
+ * upstream's failure (502 `upstream_error` once every account failed) and another account may try.
+ * A client that left, or a deadline that came, is no account's fault and ends the request.
+ */
+function jsonCutShort(context: AttemptContext, account: Account, error: unknown): AttemptOutcome {
+  const reason = cutShortReasonOf(error, context);
+  if (reason === 'client_disconnect') throw error;
+  if (reason === 'deadline')
+    throw new GatewayError(502, 'upstream_error', 'Upstream answer did not finish before the deadline');
+  context.deps.logger.warn('upstream answer ended early', {
+    accountId: account.id,
+    reason,
+    error: String(error),
+  });
+  return { kind: 'failover', upstreamStatus: 502 };
 }
 
 /** Writes an account's health; a failed write is logged, never a failure of the request. */
@@ -241,6 +265,9 @@ async function relayStream(
   } finally {
     upstream.body.destroy();
   }
+  // A JSON client has seen nothing yet: another account may answer it whole.
+  if (!context.clientStreams && (cutShortReason === 'upstream_error' || cutShortReason === 'idle_timeout'))
+    return { kind: 'failover', upstreamStatus: 502 };
   if (cutShortReason && cutShortReason !== 'client_disconnect') {
     const error = new GatewayError(502, 'upstream_error', `Upstream stream ended early (${cutShortReason})`);
     if (context.clientStreams) await channel.write(context.api.errorFrame(error));

@@ -12,6 +12,7 @@ import OpenAI from 'openai';
 import { getAccount } from '#shared/admin/accounts.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createUser } from '#shared/admin/users.ts';
+import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 import { call, isCleanStream } from '../support/gateway-calls.ts';
@@ -38,8 +39,13 @@ const DEACTIVATED_403 = {
 } as const;
 
 let e2e: E2E;
+let opsLog: DynamoOpsErrorLog;
 before(async () => {
-  e2e = await startE2E({ QG_ACCOUNT_ERROR_RECHECK_SECONDS: String(RECHECK_SECONDS) });
+  e2e = await startE2E({
+    QG_ACCOUNT_ERROR_RECHECK_SECONDS: String(RECHECK_SECONDS),
+    QG_IDLE_TIMEOUT_MS: '500',
+  });
+  opsLog = new DynamoOpsErrorLog(e2e.stack.client, e2e.stack.settings.tables.state);
 });
 after(async () => {
   await e2e.close();
@@ -194,4 +200,83 @@ describe('the gateway’s own 429 and 503', () => {
     assert.equal(JSON.parse(result.text).error.message, 'No available accounts: none serves model gpt-5.1');
     assert.equal(result.headers.get('retry-after'), '5');
   });
+});
+
+async function opsRecordOf(requestId: string | null) {
+  const { records } = await opsLog.query({
+    fromMs: Date.now() - 60_000,
+    toMs: Date.now() + 1000,
+    limit: 1000,
+  });
+  return records.find((record) => record.requestId === requestId);
+}
+
+describe('a JSON answer that breaks off after its 200 headers', () => {
+  for (const kind of ['drop', 'stall'] as const) {
+    it(`is answered by the next account when the first ${kind}s`, async () => {
+      const { secret, userId, accountIds, attempts } = await seedAccountPool(e2e, 2);
+      e2e.mock.enqueue({ kind });
+
+      const response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'hi' });
+
+      assert.equal(response.status, 'completed');
+      assert.deepEqual(attempts(), [0, 1]);
+      await e2e.stack.bus.drain();
+      const usage = e2e.usageEvents().filter((event) => event.detail.userId === userId);
+      assert.deepEqual(
+        usage.map((event) => [event.detail.accountId, event.detail.status, event.detail.failovers]),
+        [[accountIds[1], 200, 1]],
+      );
+    });
+  }
+
+  it('is a 502 upstream_error, not a gateway failure, when no account is left', async () => {
+    const { secret } = await e2e.seed();
+    e2e.mock.enqueue({ kind: 'drop' });
+    const before = e2e.stack.metrics.length;
+
+    const result = await call(e2e.stack.url, secret, { model: 'gpt-5.1', input: 'hi' });
+
+    assert.equal(result.status, 502);
+    assert.deepEqual(JSON.parse(result.text), {
+      error: { type: 'upstream_error', message: 'Upstream service temporarily unavailable' },
+    });
+    const record = await opsRecordOf(result.headers.get('x-request-id'));
+    assert.deepEqual([record?.status, record?.errorType], [502, 'upstream_error']);
+    const metrics = e2e.stack.metrics.slice(before).map((document) => JSON.stringify(document));
+    assert.ok(
+      metrics.some((document) => document.includes('"errorType":"upstream_error"')),
+      metrics.join(),
+    );
+    assert.ok(!metrics.some((document) => document.includes('"errorType":"api_error"')));
+  });
+});
+
+describe('an upstream 4xx passed through', () => {
+  for (const status of [400, 404, 422]) {
+    it(`is recorded with its real status ${status}, type and message`, async () => {
+      const { secret } = await e2e.seed();
+      const body = {
+        error: { message: `bad input ${status}`, type: 'invalid_request_error', param: 'input', code: null },
+      };
+      e2e.mock.enqueue({ kind: 'error', status, body });
+      const before = e2e.stack.metrics.length;
+
+      const result = await call(e2e.stack.url, secret, { model: 'gpt-5.1', input: 'hi' });
+
+      assert.equal(result.status, status);
+      const record = await opsRecordOf(result.headers.get('x-request-id'));
+      assert.deepEqual(
+        [record?.status, record?.upstreamStatus, record?.errorType, record?.message],
+        [status, status, 'invalid_request_error', `bad input ${status}`],
+      );
+      const metrics = e2e.stack.metrics.slice(before).map((document) => JSON.stringify(document));
+      assert.ok(
+        metrics.some(
+          (document) => document.includes(`"status":"${status}"`) && document.includes(`"Errors":1`),
+        ),
+        metrics.join(),
+      );
+    });
+  }
 });
