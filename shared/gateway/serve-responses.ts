@@ -29,6 +29,8 @@ import { type Served, usageDetailOf } from './usage-detail.ts';
 export const MAX_ACCOUNT_SWITCHES = 3;
 /** Time kept back from Lambda's deadline to end the stream and do the bookkeeping. */
 export const DEADLINE_MARGIN_MS = 5_000;
+/** Timers may fire a little before the wall clock says their delay passed. */
+const TIMER_SLACK_MS = 50;
 
 export async function serveResponses(
   request: GatewayRequest,
@@ -53,8 +55,13 @@ export async function serveResponses(
     deadlineSignal,
     ...(request.clientGone ? [request.clientGone] : []),
   ]);
+  // A wait reports itself when it starts and then every ping interval. The first ping fixes status
+  // 200, so it goes out only once the request has waited a whole interval: a short wait keeps the
+  // real status of a refusal that follows (429, 402/403, 503), which the SDKs act on.
+  const firstPingAt = request.receivedAt + deps.settings.pingIntervalSeconds * 1000 - TIMER_SLACK_MS;
   const onWaiting = body.stream
     ? async () => {
+        if (!channel.isOpen && deps.now() < firstPingAt) return;
         channel.open(200, sseHeaders(request.requestId));
         await channel.write(SSE_PING);
       }

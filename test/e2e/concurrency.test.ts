@@ -80,10 +80,15 @@ describe('with patient waiters (30 s user wait, 1 s pings)', () => {
     const { secret, userId } = await e2e.seed({ user: { concurrency: 1 } });
     const holder = await startHolder(e2e, secret);
     const waiters: RunningCall[] = [];
+    const tickets = () =>
+      liveLeases(e2e.stack.client, e2e.stack.settings.tables.state, {
+        kind: 'wait',
+        scope: 'user',
+        id: userId,
+      });
     for (let i = 0; i < 21; i++) {
-      const waiter = startCall(e2e.stack.url, secret, STREAM);
-      await waiter.until((text) => text.startsWith(PING));
-      waiters.push(waiter);
+      waiters.push(startCall(e2e.stack.url, secret, STREAM));
+      await eventually(async () => (await tickets()).length === i + 1);
     }
 
     const streamed = await call(e2e.stack.url, secret, STREAM);
@@ -116,7 +121,9 @@ describe('with patient waiters (30 s user wait, 1 s pings)', () => {
     assert.equal(waiter.status, 200);
     const pings = waiter.chunks.filter((chunk) => chunk.text === PING);
     const firstEvent = waiter.chunks.findIndex((chunk) => chunk.text !== PING);
-    assert.ok(pings.length >= 2, `pings: ${pings.length}`);
+    assert.ok(pings.length >= 1, `pings: ${pings.length}`);
+    const firstPingMs = (pings[0]?.at ?? 0) - startedAt;
+    assert.ok(firstPingMs >= 950, `the first ping came ${firstPingMs} ms in, before the 1 s interval`);
     assert.equal(firstEvent, pings.length, 'every ping comes before the first event');
     assert.ok(waiter.text.startsWith(PING.repeat(pings.length)));
     assert.ok(isCleanStream(waiter.text));
@@ -183,6 +190,59 @@ describe('with patient waiters (30 s user wait, 1 s pings)', () => {
     assert.equal(next.status, 200);
     assert.ok(!next.text.startsWith(PING), 'the next request did not wait');
     assert.ok(isCleanStream(next.text));
+  });
+});
+
+describe('with waits shorter than the ping interval (0.6 s waits, 5 s pings)', () => {
+  let e2e: E2E;
+  before(async () => {
+    e2e = await startE2E({
+      QG_USER_WAIT_SECONDS: '0.6',
+      QG_ACCOUNT_WAIT_SECONDS: '0.6',
+      QG_PING_INTERVAL_SECONDS: '5',
+    });
+  });
+  after(async () => {
+    await e2e.close();
+  });
+  beforeEach(() => {
+    e2e.mock.reset();
+  });
+
+  for (const [scope, seed] of [
+    ['user', { user: { concurrency: 1 } }],
+    ['account', { user: { concurrency: 5 }, account: { concurrency: 1 } }],
+  ] as const) {
+    it(`gives a stream whose ${scope} wait timed out before any ping a real HTTP 429`, async () => {
+      const { secret, userId } = await e2e.seed(seed);
+      const holder = await startHolder(e2e, secret);
+
+      const waiter = await call(e2e.stack.url, secret, STREAM);
+      holder.abort();
+
+      assert.equal(waiter.status, 429);
+      assert.match(waiter.headers.get('content-type') ?? '', /application\/json/);
+      assert.deepEqual(errorOf(waiter), {
+        type: 'rate_limit_error',
+        message: `Concurrency limit exceeded for ${scope}, please retry later`,
+      });
+      await usageSettled(e2e, userId, 1);
+    });
+  }
+
+  it('serves a stream that waited a moment without a single ping', async () => {
+    const { secret, userId } = await e2e.seed({ user: { concurrency: 1 } });
+    e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 200 });
+    const holder = startCall(e2e.stack.url, secret, STREAM);
+    await eventually(() => e2e.mock.requests.length === 1);
+
+    const waiter = await call(e2e.stack.url, secret, STREAM);
+    await holder.finished;
+
+    assert.equal(waiter.status, 200);
+    assert.ok(!waiter.text.includes(PING), 'no ping before the interval');
+    assert.ok(isCleanStream(waiter.text));
+    await usageSettled(e2e, userId, 2);
   });
 });
 
