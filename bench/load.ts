@@ -30,6 +30,8 @@ export interface LoadPlan {
   maxMs: number;
   idPrefix: string;
   sessions: boolean;
+  /** Session ids are `<sessionPrefix>-w<worker>` (default: idPrefix); a phase's warm-up and its run share them. */
+  sessionPrefix?: string;
   /** Pads the prompt to about this many bytes (a Codex turn resends its conversation); 0 = a short prompt. */
   inputBytes?: number;
 }
@@ -67,7 +69,7 @@ export async function runLoad(plan: LoadPlan, agent: Agent): Promise<LoadResult>
         authorization: `Bearer ${plan.apiKey}`,
         'content-type': 'application/json',
         'x-client-request-id': id,
-        ...(plan.sessions ? { 'session-id': `${plan.idPrefix}-w${index}` } : {}),
+        ...(plan.sessions ? { 'session-id': `${plan.sessionPrefix ?? plan.idPrefix}-w${index}` } : {}),
       };
       try {
         const sample = await timedRequest(`${plan.url}/v1/responses`, headers, body, plan.stream, agent);

@@ -124,7 +124,12 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const revision = codeRevision();
 
-  const plan = (scenario: Scenario, idPrefix: string, requests: number): LoadPlan => ({
+  const plan = (
+    scenario: Scenario,
+    idPrefix: string,
+    requests: number,
+    sessionPrefix?: string,
+  ): LoadPlan => ({
     url: scenario.target === 'gateway' ? gatewayUrl : mockUrl,
     apiKey: scenario.user ? keys[scenario.user] : 'sk-bench-direct',
     stream: scenario.mode === 'stream',
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
     requests,
     maxMs: SIZES.maxMs,
     idPrefix,
+    ...(sessionPrefix ? { sessionPrefix } : {}),
     sessions,
     inputBytes: inputKb * 1024,
   });
@@ -150,13 +156,17 @@ async function main(): Promise<void> {
   async function runPhase(scenario: Scenario): Promise<PhaseResult> {
     const name = `${scenario.mode}-c${scenario.concurrency}-${scenario.user ?? 'direct'}${scenario.cache ? `-${scenario.cache}` : ''}`;
     await gateway.call('coldConfig', scenario.cache === 'cold');
-    await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup), agent);
+    // The warm-up opens the phase's conversations; the measured requests are their later turns.
+    await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup, name), agent);
     await Promise.all([mock.call('reset'), gateway.call('reset')]);
     const outputBefore = gateway.output();
     const usage = () =>
       Promise.all([gateway, dynamo, mock].map((child) => child.call<ProcessUsage>('usage')));
     const before = await usage();
-    const load = await runLoad(plan(scenario, name, SIZES.requests[scenario.concurrency as 1 | 32]), agent);
+    const load = await runLoad(
+      plan(scenario, name, SIZES.requests[scenario.concurrency as 1 | 32], name),
+      agent,
+    );
     const after = await usage();
     const dynamoSummary =
       scenario.target === 'gateway' ? await gateway.call<DynamoSummary>('traces') : undefined;

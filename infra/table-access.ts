@@ -16,6 +16,7 @@ import type { QuotagateTables } from './constructs/quotagate-tables.ts';
 
 export type DynamoAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
@@ -35,8 +36,9 @@ export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
 /** The gateway: reads config (keys, users, groups, accounts), marks account health, holds leases. */
 export const GATEWAY_TABLE_ACCESS = {
   config: {
+    // BatchGetItem: a caller's user, group, subscription and the settings in one read.
     // UpdateItem: account health (rate-limited/overloaded/error); gsi1 lists the accounts.
-    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
     indexes: { gsi1: ['dynamodb:Query'] },
   },
   state: {

@@ -58,6 +58,15 @@ export interface UserSlotRequest extends WaitHooks {
  */
 export type AcquireUserSlot = (request: UserSlotRequest) => Promise<HeldSlot>;
 
+/**
+ * One attempt at a user slot without reading or waiting (a single conditional Put on a random
+ * index): undefined when it lost. Lets the gateway take the user's slot in the same round trip
+ * as the account's, and fall back to {@link AcquireUserSlot} when the user is busy.
+ */
+export type TryUserSlot = (
+  request: Pick<UserSlotRequest, 'user' | 'requestId' | 'signal'>,
+) => Promise<HeldSlot | undefined>;
+
 export interface AccountSelectionRequest extends WaitHooks {
   group: Group;
   /** The model the client asked for; accounts with a mapping must list it. */

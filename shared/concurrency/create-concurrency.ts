@@ -22,10 +22,10 @@ import { DynamoStickyStore } from '../store/dynamo/sticky-store.ts';
 import type { TableNames } from '../tables/definitions.ts';
 import { type AccountSelector, createAccountSelector } from './account-selector.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { AcquireUserSlot } from './contracts.ts';
+import type { AcquireUserSlot, TryUserSlot } from './contracts.ts';
 import type { ErrorReporter } from './lease.ts';
 import { LeasePools } from './lease-pools.ts';
-import { createUserSlotAcquirer } from './user-slots.ts';
+import { createUserSlotAcquirer, createUserSlotTrier } from './user-slots.ts';
 
 export type ConcurrencySettings = Pick<
   GatewaySettings,
@@ -47,6 +47,7 @@ export interface ConcurrencyOptions {
 
 export interface Concurrency extends AccountSelector {
   acquireUserSlot: AcquireUserSlot;
+  tryUserSlot: TryUserSlot;
 }
 
 const logToStderr: ErrorReporter = (error, context) => {
@@ -75,5 +76,9 @@ export function createConcurrency(options: ConcurrencyOptions): Concurrency {
     random,
     report,
   });
-  return { ...selector, acquireUserSlot: createUserSlotAcquirer(pools, settings) };
+  return {
+    ...selector,
+    acquireUserSlot: createUserSlotAcquirer(pools, settings),
+    tryUserSlot: createUserSlotTrier(pools),
+  };
 }

@@ -12,7 +12,7 @@
  * ```
  */
 import { GatewayError } from '../errors.ts';
-import type { AcquireUserSlot } from './contracts.ts';
+import type { AcquireUserSlot, TryUserSlot } from './contracts.ts';
 import { UNLIMITED_SLOT } from './lease.ts';
 import type { LeasePools } from './lease-pools.ts';
 
@@ -22,6 +22,16 @@ export const USER_EXTRA_WAITING = 20;
 export interface UserSlotSettings {
   userWaitSeconds: number;
   pingIntervalSeconds: number;
+}
+
+/** {@link TryUserSlot}: one blind Put, which is all an uncontended user's slot costs anyway. */
+export function createUserSlotTrier(pools: LeasePools): TryUserSlot {
+  return async ({ user, requestId, signal }) => {
+    signal?.throwIfAborted();
+    if (!(user.concurrency > 0)) return UNLIMITED_SLOT;
+    const pool = { kind: 'slot', scope: 'user', id: user.id } as const;
+    return pools.acquire(pool, user.concurrency, requestId, { blind: true, reads: 0, signal });
+  };
 }
 
 export function createUserSlotAcquirer(pools: LeasePools, settings: UserSlotSettings): AcquireUserSlot {

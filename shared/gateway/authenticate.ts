@@ -29,9 +29,15 @@ export function presentedApiKey(headers: Record<string, string | undefined>): st
   return apiKey === undefined ? undefined : apiKey;
 }
 
+/**
+ * `onKey` runs once the key is known to be active, before its user and group are read: the
+ * streaming route starts the reads that need only the key's group there (the sticky session),
+ * so they share a round trip with the caller's records.
+ */
 export async function authenticate(
   headers: Record<string, string | undefined>,
   directory: ConfigDirectory,
+  onKey?: (key: ApiKey) => void,
 ): Promise<Caller> {
   const secret = presentedApiKey(headers);
   if (secret === undefined) {
@@ -43,11 +49,8 @@ export async function authenticate(
   const key = await directory.findApiKey(hashApiKey(secret));
   if (!key) throw GatewayError.unauthorized();
   if (key.status !== 'active') throw GatewayError.unauthorized('API key is disabled');
-  const [user, group, subscription] = await Promise.all([
-    directory.getUser(key.userId),
-    directory.getGroup(key.groupId),
-    directory.getSubscription(key.userId, key.groupId),
-  ]);
+  onKey?.(key);
+  const { user, group, subscription } = await directory.getCallerRecords(key.userId, key.groupId);
   if (user?.status !== 'active' || !user) throw GatewayError.unauthorized('User account is not active');
   if (!group) throw GatewayError.forbidden('The group of this API key no longer exists');
   return { key, user, group, subscription };

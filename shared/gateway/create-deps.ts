@@ -59,6 +59,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
       },
     },
     acquireUserSlot: concurrency.acquireUserSlot,
+    tryUserSlot: concurrency.tryUserSlot,
     selectAccount: concurrency.selectAccount,
     lookupSticky: concurrency.lookupSticky,
     sessionHashOf,

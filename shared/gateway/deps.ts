@@ -4,7 +4,12 @@
  * dynalite and the mock upstream.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AcquireUserSlot, LookupStickySession, SelectAccount } from '../concurrency/contracts.ts';
+import type {
+  AcquireUserSlot,
+  LookupStickySession,
+  SelectAccount,
+  TryUserSlot,
+} from '../concurrency/contracts.ts';
 import type { Account } from '../domain/types.ts';
 import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { GatewaySettings } from '../settings.ts';
@@ -19,6 +24,7 @@ export interface GatewayDeps {
   directory: ConfigDirectory;
   accountHealth: AccountHealthWriter;
   acquireUserSlot: AcquireUserSlot;
+  tryUserSlot: TryUserSlot;
   /** Also binds the session to the account it chose, once that account's slot is won. */
   selectAccount: SelectAccount;
   lookupSticky: LookupStickySession;

@@ -13,6 +13,7 @@ import { type ClientApi, RESPONSES_API } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import { errorResponse, type GatewayRequest, type GatewayResponse, jsonResponse } from './http.ts';
 import { listModels } from './list-models.ts';
+import { prefetchForResponses, type ResponsesPrefetch } from './request-prefetch.ts';
 import { ResponseChannel } from './response-channel.ts';
 import { parseResponsesBody, type ResponsesBody } from './responses-body.ts';
 import { serveResponses } from './serve-responses.ts';
@@ -23,6 +24,8 @@ interface RouteState {
   caller?: Caller;
   /** Set by routes that observe the request themselves (the streaming one, at its very end). */
   observed?: boolean;
+  /** Reads the streaming route started before authentication finished. */
+  prefetch?: ResponsesPrefetch;
 }
 
 type RouteHandler = (
@@ -36,6 +39,8 @@ interface Route {
   method: string;
   /** Routes open to anyone (health); every other route authenticates the key first. */
   public?: boolean;
+  /** Starts reads that overlap authentication (see request-prefetch.ts). */
+  prefetch?: typeof prefetchForResponses;
   handle: RouteHandler;
 }
 
@@ -60,7 +65,7 @@ function serveModelRequest(
 ): Promise<GatewayResponse> {
   const channel = new ResponseChannel();
   state.observed = true;
-  serveResponses(request, caller, body, channel, deps, state.route, api)
+  serveResponses(request, caller, body, channel, deps, state.route, api, state.prefetch)
     .catch((error: unknown) => {
       deps.logger.error('request flow failed', { error: String(error) });
     })
@@ -85,10 +90,14 @@ const usage: RouteHandler = async (request, deps, caller) =>
 const health: RouteHandler = async (request) => jsonResponse(200, { status: 'ok' }, request.requestId);
 
 const ROUTES: Readonly<Record<string, Route>> = {
-  '/v1/responses': { method: 'POST', handle: modelRoute('responses') },
-  '/openai/v1/responses': { method: 'POST', handle: modelRoute('responses') },
-  '/v1/chat/completions': { method: 'POST', handle: modelRoute('chat') },
-  '/openai/v1/chat/completions': { method: 'POST', handle: modelRoute('chat') },
+  '/v1/responses': { method: 'POST', prefetch: prefetchForResponses, handle: modelRoute('responses') },
+  '/openai/v1/responses': { method: 'POST', prefetch: prefetchForResponses, handle: modelRoute('responses') },
+  '/v1/chat/completions': { method: 'POST', prefetch: prefetchForResponses, handle: modelRoute('chat') },
+  '/openai/v1/chat/completions': {
+    method: 'POST',
+    prefetch: prefetchForResponses,
+    handle: modelRoute('chat'),
+  },
   '/v1/models': { method: 'GET', handle: models },
   '/openai/v1/models': { method: 'GET', handle: models },
   '/v1/usage': { method: 'GET', handle: usage },
@@ -117,7 +126,9 @@ export async function handleGatewayRequest(
       failure = new GatewayError(405, 'invalid_request_error', message);
       response = errorResponse(failure, request.requestId, { allow: route.method });
     } else {
-      if (!route.public) state.caller = await authenticate(request.headers, deps.directory);
+      state.prefetch = route.prefetch?.(request, deps);
+      if (!route.public)
+        state.caller = await authenticate(request.headers, deps.directory, state.prefetch?.onKey);
       response = await route.handle(request, deps, state.caller as Caller, state);
     }
   } catch (error) {

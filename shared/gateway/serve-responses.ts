@@ -9,7 +9,7 @@
  * itself (an ambiguous 403): that account is marked only once another account served the
  * request, and a second account giving the same refusal ends failover with that refusal.
  */
-import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
+import type { AccountSelectionRequest, HeldSlot, StickySession } from '../concurrency/contracts.ts';
 import type { Settings } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError } from '../errors.ts';
 import type { UsageEventDetail } from '../events/usage-event.ts';
@@ -21,9 +21,11 @@ import type { GatewayDeps } from './deps.ts';
 import { attemptAccount, type PendingRefusal, writeHealth } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import type { RequestOutcome } from './request-observer.ts';
+import type { ResponsesPrefetch } from './request-prefetch.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import { SSE_PING, sseHeaders } from './stream-frames.ts';
+import { type FirstSelection, takeSlots } from './take-slots.ts';
 import { type Served, usageDetailOf } from './usage-detail.ts';
 
 export const MAX_ACCOUNT_SWITCHES = 3;
@@ -40,6 +42,7 @@ export async function serveResponses(
   deps: GatewayDeps,
   route: string,
   api: ClientApi,
+  prefetch?: ResponsesPrefetch,
 ): Promise<void> {
   const outcome: RequestOutcome = { route, status: 200, failovers: 0 };
   // A timer cleared in `finally`: AbortSignal.timeout would keep every request's signal alive
@@ -69,18 +72,36 @@ export async function serveResponses(
   const slots: HeldSlot[] = [];
   let served: Served | undefined;
   const sessionHash = deps.sessionHashOf(request.headers, body.json);
-  // Read while the user slot is taken, so neither stickiness nor a config refresh costs a round
-  // trip of its own (the account list and settings come from the cache when it is warm).
-  const sticky = sessionHash ? deps.lookupSticky(caller.group.id, sessionHash) : undefined;
+  // Started with the caller's records (request-prefetch.ts), so stickiness costs no round trip of
+  // its own; the account list and settings come from the cache, or from that prefetch when cold.
+  const sticky = prefetch
+    ? prefetch.sticky(caller.group.id, sessionHash)
+    : sessionHash
+      ? deps.lookupSticky(caller.group.id, sessionHash)
+      : undefined;
   const settingsRead = deps.directory.getSettings();
   const accountsRead = deps.directory.listAccounts();
   // Either may go unawaited when the request ends early; a failure surfaces where it is used.
   for (const read of [settingsRead, accountsRead]) read.catch(() => {});
   try {
     const waitStartedAt = deps.now();
-    slots.push(
-      await deps.acquireUserSlot({ user: caller.user, requestId: request.requestId, signal, onWaiting }),
+    const selection = (): AccountSelectionRequest => ({
+      group: caller.group,
+      model: body.model,
+      sessionHash,
+      sticky,
+      excluded: new Set(),
+      requestId: request.requestId,
+      signal,
+      onWaiting,
+    });
+    const { user: userSlot, first } = await takeSlots(
+      deps,
+      { user: caller.user, requestId: request.requestId, signal, onWaiting },
+      () => deps.selectAccount(selection()),
     );
+    slots.push(userSlot);
+    if (first?.ok) slots.push(first.selected.slot);
     outcome.slotWaitMs = deps.now() - waitStartedAt;
     // Balance or subscription may have changed while the request waited (reads are cached).
     const [user, subscription] = await Promise.all([
@@ -98,6 +119,7 @@ export async function serveResponses(
       outcome,
       settingsRead,
       api,
+      first,
     });
   } catch (error) {
     const reported = await reportError(error, request, channel, deps, api);
@@ -136,6 +158,8 @@ interface LoopHooks {
   outcome: RequestOutcome;
   settingsRead: Promise<Settings>;
   api: ClientApi;
+  /** The account selection made alongside the user slot, used by the first attempt. */
+  first: FirstSelection | undefined;
 }
 
 async function failoverLoop(
@@ -160,23 +184,27 @@ async function failoverLoop(
     );
   for (let switches = 0; ; switches++) {
     let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;
+    const first = switches === 0 ? hooks.first : undefined;
     try {
-      selected = await deps.selectAccount({
-        group: caller.group,
-        model: body.model,
-        sessionHash: hooks.sessionHash,
-        sticky: hooks.sticky,
-        excluded,
-        requestId: request.requestId,
-        signal: hooks.signal,
-        onWaiting: hooks.onWaiting,
-      });
+      if (first && !first.ok) throw first.error;
+      selected = first?.ok
+        ? first.selected
+        : await deps.selectAccount({
+            group: caller.group,
+            model: body.model,
+            sessionHash: hooks.sessionHash,
+            sticky: hooks.sticky,
+            excluded,
+            requestId: request.requestId,
+            signal: hooks.signal,
+            onWaiting: hooks.onWaiting,
+          });
     } catch (error) {
       // Accounts ran out because they failed: the client learns why the last one failed.
       if (excluded.size > 0 && error instanceof GatewayError && error.status === 503) throw exhausted();
       throw error;
     }
-    hooks.slots.push(selected.slot);
+    if (!first?.ok) hooks.slots.push(selected.slot);
     hooks.outcome.accountId = selected.account.id;
     let account = selected.account;
     if (account.type === 'oauth') {

@@ -5,7 +5,7 @@
  * costs one read per key per period. Concurrent misses for one item share one read.
  */
 import type { Account, ApiKey, Group, Settings, Subscription, User } from '../domain/types.ts';
-import type { ConfigDirectory } from './config-store.ts';
+import type { CallerRecords, ConfigDirectory } from './config-store.ts';
 
 interface Entry<T> {
   value: Promise<T>;
@@ -24,10 +24,15 @@ export class CachedConfigDirectory implements ConfigDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
+  private fresh<T>(key: string, now: number): Promise<T> | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expiresAt > now ? (hit.value as Promise<T>) : undefined;
+  }
+
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const now = this.now();
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value as Promise<T>;
+    const hit = this.fresh<T>(key, now);
+    if (hit) return hit;
     if (this.entries.size >= MAX_ENTRIES) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -70,5 +75,32 @@ export class CachedConfigDirectory implements ConfigDirectory {
   }
   getSettings(): Promise<Settings> {
     return this.cached('settings', () => this.inner.getSettings());
+  }
+
+  /** From the cache when all four are fresh; otherwise one batch read that refreshes all four. */
+  async getCallerRecords(userId: string, groupId: string): Promise<CallerRecords> {
+    const names = {
+      user: `user:${userId}`,
+      group: `group:${groupId}`,
+      subscription: `sub:${userId}:${groupId}`,
+      settings: 'settings',
+    };
+    const now = this.now();
+    const hits = Object.values(names).map((name) => this.fresh(name, now));
+    if (hits.every((hit) => hit !== undefined)) {
+      const [user, group, subscription, settings] = (await Promise.all(hits)) as [
+        CallerRecords['user'],
+        CallerRecords['group'],
+        CallerRecords['subscription'],
+        Settings,
+      ];
+      return { user, group, subscription, settings };
+    }
+    const batch = this.inner.getCallerRecords(userId, groupId);
+    this.cached(names.user, async () => (await batch).user);
+    this.cached(names.group, async () => (await batch).group);
+    this.cached(names.subscription, async () => (await batch).subscription);
+    this.cached(names.settings, async () => (await batch).settings);
+    return batch;
   }
 }

@@ -9,6 +9,14 @@
  */
 import type { Account, AccountHealth, ApiKey, Group, Settings, Subscription, User } from '../domain/types.ts';
 
+/** What a request needs to know about its caller once the key is found, read together. */
+export interface CallerRecords {
+  user: User | undefined;
+  group: Group | undefined;
+  subscription: Subscription | undefined;
+  settings: Settings;
+}
+
 export interface ConfigDirectory {
   findApiKey(hash: string): Promise<ApiKey | undefined>;
   getUser(id: string): Promise<User | undefined>;
@@ -17,6 +25,12 @@ export interface ConfigDirectory {
   /** Every account, credentials included; the scheduler filters by group and model. */
   listAccounts(): Promise<Account[]>;
   getSettings(): Promise<Settings>;
+  /**
+   * The key's user, group and subscription and the settings in one round trip (a BatchGetItem):
+   * on Lambda the config cache has usually expired, and four reads in one request keep the
+   * request's critical path short.
+   */
+  getCallerRecords(userId: string, groupId: string): Promise<CallerRecords>;
 }
 
 /** Writes the gateway makes to accounts while serving requests. */

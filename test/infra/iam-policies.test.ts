@@ -102,6 +102,7 @@ describe('IAM: least privilege', () => {
 
   it('lets the gateway use only its config reads and health updates, its leases, the bus, parking and usage reads', () => {
     assert.deepEqual(grantsOfRole(template, 'Gateway/FunctionRole'), [
+      'dynamodb:BatchGetItem on Tables/Config.Arn',
       'dynamodb:DeleteItem on Tables/State.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/State.Arn',

@@ -60,7 +60,9 @@ export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): 
       dynamoRequestCounter.total += 1;
       const name = context.commandName ?? 'unknown';
       dynamoRequestCounter.byCommand.set(name, (dynamoRequestCounter.byCommand.get(name) ?? 0) + 1);
-      const settled = dynamoRequestCounter.observer?.(name, (args.input as { TableName?: string }).TableName);
+      const input = args.input as { TableName?: string; RequestItems?: Record<string, unknown> };
+      const table = input.TableName ?? Object.keys(input.RequestItems ?? {})[0];
+      const settled = dynamoRequestCounter.observer?.(name, table);
       if (!settled) return next(args);
       try {
         return await next(args);

@@ -13,7 +13,8 @@ import type {
   User,
 } from '../../domain/types.ts';
 import { keys, LIST } from '../../tables/keys.ts';
-import type { AccountHealthWriter, ConfigDirectory } from '../config-store.ts';
+import type { AccountHealthWriter, CallerRecords, ConfigDirectory } from '../config-store.ts';
+import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { entityOf } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 
@@ -46,6 +47,23 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
 
   async getSettings(): Promise<Settings> {
     return (await this.get<Settings>(keys.settings())) ?? {};
+  }
+
+  async getCallerRecords(userId: string, groupId: string): Promise<CallerRecords> {
+    const wanted = {
+      user: keys.user(userId),
+      group: keys.group(groupId),
+      subscription: keys.subscription(userId, groupId),
+      settings: keys.settings(),
+    };
+    const found = await batchGetItems(this.client, this.tableName, Object.values(wanted));
+    const of = <T>(key: { pk: string; sk: string }) => entityOf<T>(found.get(itemKeyId(key)));
+    return {
+      user: of<User>(wanted.user),
+      group: of<Group>(wanted.group),
+      subscription: of<Subscription>(wanted.subscription),
+      settings: of<Settings>(wanted.settings) ?? {},
+    };
   }
 
   async listAccounts(): Promise<Account[]> {

@@ -1,0 +1,192 @@
+/**
+ * The reads and slot takes that keep a request's critical path short when the config cache has
+ * expired (docs/architecture.md, request steps): the caller's records in one batch read, and the
+ * user's and account's slots taken together — with the account slot given back while a busy user
+ * waits for its own.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { createApiKey } from '#shared/admin/api-keys.ts';
+import { createGroup } from '#shared/admin/groups.ts';
+import { assignSubscription } from '#shared/admin/subscriptions.ts';
+import { createUser } from '#shared/admin/users.ts';
+import { createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import type { Account, User } from '#shared/domain/types.ts';
+import { takeSlots } from '#shared/gateway/take-slots.ts';
+import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
+import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
+import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
+import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { keys } from '#shared/tables/keys.ts';
+
+const tables = tableNamesForStage('request-reads');
+let db: RunningDynalite;
+let client: DynamoDBDocumentClient;
+
+before(async () => {
+  db = await startDynalite({ port: 0 });
+  await ensureTables(db.endpoint, tables);
+  client = createDocumentClient(db.endpoint);
+});
+
+after(async () => {
+  client.destroy();
+  await db.close();
+});
+
+async function leasesIn(pk: string) {
+  const { Items = [] } = await client.send(
+    new QueryCommand({
+      TableName: tables.state,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    }),
+  );
+  return Items;
+}
+
+describe('caller records', () => {
+  it('reads user, group, subscription and settings in one request, then serves them from the cache', async () => {
+    // Prepare
+    const admin = new DynamoConfigAdmin(client, tables.config);
+    const group = await createGroup(admin, { name: 'Pro', billingMode: 'subscription', dailyLimitUsd: '5' });
+    const user = await createUser(admin, { email: 'batch@example.test', concurrency: 2 });
+    await createApiKey(admin, { userId: user.id, groupId: group.id });
+    await assignSubscription(admin, { userId: user.id, groupId: group.id, until: '2099-01-01' });
+    await client.send(
+      new PutCommand({
+        TableName: tables.config,
+        Item: { ...keys.settings(), defaultInstructions: 'Be brief.' },
+      }),
+    );
+    const directory = new CachedConfigDirectory(new DynamoConfigDirectory(client, tables.config), 60_000);
+    const sent = dynamoRequestCounter.total;
+    const batches = dynamoRequestCounter.byCommand.get('BatchGetItemCommand') ?? 0;
+
+    // Act
+    const records = await directory.getCallerRecords(user.id, group.id);
+    const again = await Promise.all([
+      directory.getUser(user.id),
+      directory.getGroup(group.id),
+      directory.getSubscription(user.id, group.id),
+      directory.getSettings(),
+      directory.getCallerRecords(user.id, group.id),
+    ]);
+
+    // Assess
+    assert.equal(dynamoRequestCounter.total - sent, 1);
+    assert.equal((dynamoRequestCounter.byCommand.get('BatchGetItemCommand') ?? 0) - batches, 1);
+    assert.deepEqual(
+      [records.user?.email, records.group?.name, records.subscription?.groupId, records.settings],
+      ['batch@example.test', 'Pro', group.id, { defaultInstructions: 'Be brief.' }],
+    );
+    assert.deepEqual(again.slice(0, 4), [
+      records.user,
+      records.group,
+      records.subscription,
+      records.settings,
+    ]);
+  });
+
+  it('answers absent items as undefined', async () => {
+    const records = await new DynamoConfigDirectory(client, tables.config).getCallerRecords(
+      'u_missing',
+      'g_missing',
+    );
+    assert.deepEqual(records, {
+      user: undefined,
+      group: undefined,
+      subscription: undefined,
+      settings: { defaultInstructions: 'Be brief.' },
+    });
+  });
+});
+
+describe('taking the user and account slots together', () => {
+  const account: Account = {
+    id: 'acct_together',
+    name: 'together',
+    type: 'apikey',
+    credentials: { apiKey: 'sk-test' } as Account['credentials'],
+    status: 'active',
+    priority: 1,
+    concurrency: 4,
+    modelMapping: {},
+    groupIds: ['g_together'],
+    health: { state: 'ok' },
+    createdAt: '',
+  };
+  const user = (concurrency: number): User => ({
+    id: `u_together_${concurrency}`,
+    email: 'together@example.test',
+    status: 'active',
+    concurrency,
+    balanceNano: 0,
+    createdAt: '',
+  });
+  const concurrency = () =>
+    createConcurrency({
+      client,
+      tables,
+      settings: {
+        leaseSeconds: 90,
+        userWaitSeconds: 10,
+        accountWaitSeconds: 10,
+        accountMaxWaiting: 20,
+        pingIntervalSeconds: 0,
+      },
+      listAccounts: async () => [account],
+    });
+  const select = (deps: ReturnType<typeof concurrency>, requestId: string) => () =>
+    deps.selectAccount({
+      group: { id: 'g_together' } as never,
+      model: 'gpt-5',
+      excluded: new Set(),
+      requestId,
+    });
+
+  it('holds both slots after one attempt each when neither is busy', async () => {
+    const deps = concurrency();
+    const { user: userSlot, first } = await takeSlots(
+      deps,
+      { user: user(2), requestId: 'r_free' },
+      select(deps, 'r_free'),
+    );
+    assert.ok(first?.ok);
+    assert.deepEqual(
+      [
+        (await leasesIn(keys.slotPartition('user', 'u_together_2'))).map((lease) => lease.holder),
+        (await leasesIn(keys.slotPartition('acct', account.id))).map((lease) => lease.holder),
+      ],
+      [['r_free'], ['r_free']],
+    );
+    await Promise.all([userSlot.release(), first.selected.slot.release()]);
+  });
+
+  it('gives the account slot back while a user at its limit waits, then lets the caller select again', async () => {
+    // Prepare: the user's only slot is held by another request.
+    const deps = concurrency();
+    const busy = await deps.acquireUserSlot({ user: user(1), requestId: 'r_holder' });
+
+    // Act
+    const taking = takeSlots(deps, { user: user(1), requestId: 'r_waiter' }, select(deps, 'r_waiter'));
+    await sleep(300);
+    const accountLeasesWhileWaiting = await leasesIn(keys.slotPartition('acct', account.id));
+    await busy.release();
+    const { user: userSlot, first } = await taking;
+
+    // Assess
+    assert.deepEqual(accountLeasesWhileWaiting, []);
+    assert.equal(first, undefined);
+    assert.deepEqual(
+      (await leasesIn(keys.slotPartition('user', 'u_together_1'))).map((lease) => lease.holder),
+      ['r_waiter'],
+    );
+    await userSlot.release();
+  });
+});
