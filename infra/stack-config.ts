@@ -69,6 +69,8 @@ export const RUNTIME_CONTEXT_KEYS = {
   userWaitSeconds: 'QG_USER_WAIT_SECONDS',
   accountWaitSeconds: 'QG_ACCOUNT_WAIT_SECONDS',
   accountMaxWaiting: 'QG_ACCOUNT_MAX_WAITING',
+  stickyWaitSeconds: 'QG_STICKY_WAIT_SECONDS',
+  stickyMaxWaiting: 'QG_STICKY_MAX_WAITING',
   pingIntervalSeconds: 'QG_PING_INTERVAL_SECONDS',
   firstByteTimeoutMs: 'QG_FIRST_BYTE_TIMEOUT_MS',
   idleTimeoutMs: 'QG_IDLE_TIMEOUT_MS',

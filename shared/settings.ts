@@ -36,6 +36,13 @@ export interface GatewaySettings extends OAuthRefreshSettings {
   accountWaitSeconds: number;
   /** Requests that may wait for a full account at once. */
   accountMaxWaiting: number;
+  /**
+   * How long a request waits for its session's sticky account when that account is full, before
+   * the session moves (losing the account's prompt cache); 0 moves at once.
+   */
+  stickyWaitSeconds: number;
+  /** A full sticky account is waited for only while fewer than this many requests wait for it. */
+  stickyMaxWaiting: number;
   /** SSE comment ping interval while a streaming request waits; 0 disables pings. */
   pingIntervalSeconds: number;
   /** Upstream: time allowed until response headers arrive. */
@@ -78,6 +85,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
     userWaitSeconds: int(env, 'QG_USER_WAIT_SECONDS', 30),
     accountWaitSeconds: int(env, 'QG_ACCOUNT_WAIT_SECONDS', 30),
     accountMaxWaiting: int(env, 'QG_ACCOUNT_MAX_WAITING', 20),
+    stickyWaitSeconds: int(env, 'QG_STICKY_WAIT_SECONDS', 45),
+    stickyMaxWaiting: int(env, 'QG_STICKY_MAX_WAITING', 3),
     pingIntervalSeconds: int(env, 'QG_PING_INTERVAL_SECONDS', 10),
     firstByteTimeoutMs: int(env, 'QG_FIRST_BYTE_TIMEOUT_MS', 120_000),
     idleTimeoutMs: int(env, 'QG_IDLE_TIMEOUT_MS', 120_000),

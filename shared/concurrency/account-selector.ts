@@ -4,6 +4,7 @@
  * DynamoDB requests, warm and uncontended (the budget is 3 sequential round trips before the
  * upstream starts and 8 in all per gateway request, user slot and releases included):
  * - sticky hit with room: one blind Put on the sticky account — no load read at all;
+ * - sticky account full: a wait for it (a ticket, then polls) while few enough wait, then the rest;
  * - a single candidate: one blind Put;
  * - otherwise: parallel consistent Queries of the best priority tier's slot partitions (at most
  *   {@link LOAD_PROBES_WITH_SESSION} or {@link LOAD_PROBES_WITHOUT_SESSION} of them, least recently
@@ -48,6 +49,8 @@ export const LOAD_PROBES_WITHOUT_SESSION = 4;
 export interface AccountSelectorSettings {
   accountWaitSeconds: number;
   accountMaxWaiting: number;
+  stickyWaitSeconds: number;
+  stickyMaxWaiting: number;
   pingIntervalSeconds: number;
 }
 
@@ -148,6 +151,34 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     return { lease: undefined, account: undefined, best: ranked[0]?.account };
   }
 
+  /**
+   * Moving a session loses its account's prompt cache (a slower first token, more quota spent), so
+   * a full sticky account is waited for first — while fewer than `stickyMaxWaiting` requests
+   * already wait for it, up to `stickyWaitSeconds`. Undefined when that is over budget: the
+   * session moves.
+   */
+  async function waitForSticky(account: Account, request: AccountSelectionRequest) {
+    if (settings.stickyWaitSeconds <= 0 || settings.stickyMaxWaiting <= 0) return undefined;
+    const overBudget = new Error('sticky wait over budget');
+    try {
+      return await pools.wait({
+        pool: slotPoolOf(account),
+        limit: account.concurrency,
+        holder: request.requestId,
+        maxWaiting: settings.stickyMaxWaiting,
+        waitSeconds: settings.stickyWaitSeconds,
+        pingIntervalSeconds: settings.pingIntervalSeconds,
+        signal: request.signal,
+        onWaiting: request.onWaiting,
+        queueFull: () => overBudget,
+        timedOut: () => overBudget,
+      });
+    } catch (error) {
+      if (error === overBudget) return undefined;
+      throw error;
+    }
+  }
+
   const selectAccount: SelectAccount = async (request) => {
     request.signal?.throwIfAborted();
     const accounts = await deps.listAccounts();
@@ -169,6 +200,8 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
         signal: request.signal,
       });
       if (lease) return won(request, sticky, stickyAccount, lease);
+      const waited = await waitForSticky(stickyAccount, request);
+      if (waited) return won(request, sticky, stickyAccount, waited);
     }
 
     const others = candidates.filter((account) => account !== stickyAccount);

@@ -29,7 +29,13 @@ import { createUserSlotAcquirer, createUserSlotTrier } from './user-slots.ts';
 
 export type ConcurrencySettings = Pick<
   GatewaySettings,
-  'leaseSeconds' | 'userWaitSeconds' | 'accountWaitSeconds' | 'accountMaxWaiting' | 'pingIntervalSeconds'
+  | 'leaseSeconds'
+  | 'userWaitSeconds'
+  | 'accountWaitSeconds'
+  | 'accountMaxWaiting'
+  | 'stickyWaitSeconds'
+  | 'stickyMaxWaiting'
+  | 'pingIntervalSeconds'
 >;
 
 export interface ConcurrencyOptions {

@@ -59,6 +59,8 @@ async function serve(pool: Account[], sessionHash?: string) {
       userWaitSeconds: 30,
       accountWaitSeconds: 30,
       accountMaxWaiting: 20,
+      stickyWaitSeconds: 0,
+      stickyMaxWaiting: 3,
       pingIntervalSeconds: 0,
     },
     listAccounts: async () => pool,

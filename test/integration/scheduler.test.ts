@@ -17,6 +17,8 @@ const SETTINGS: ConcurrencySettings = {
   userWaitSeconds: 30,
   accountWaitSeconds: 5,
   accountMaxWaiting: 20,
+  stickyWaitSeconds: 0.3,
+  stickyMaxWaiting: 3,
   pingIntervalSeconds: 0,
 };
 let db: RunningDynalite;
@@ -122,20 +124,72 @@ describe('sticky sessions', () => {
     assert.equal(await stickyAccountOf(group.id, 'conversation-1'), used[0]);
   });
 
-  it('moves a session off its sticky account when that account is full, and rebinds it', async () => {
+  it('moves a session off its sticky account when that account stays full past the sticky wait, and rebinds it', async () => {
     // Prepare
     const { concurrency, request, group, id, occupy } = scenario({ a: { concurrency: 1 }, b: {} });
     await concurrency.bindSticky(group.id, 'busy-session', id('a'));
     const free = await occupy('a', 1);
+    const startedAt = Date.now();
 
     // Act
     const { account, slot } = await concurrency.selectAccount(request({ sessionHash: 'busy-session' }));
+    const waitedMs = Date.now() - startedAt;
     await slot.release();
 
     // Assess
     assert.equal(account.id, id('b'));
+    assert.ok(waitedMs >= 300, `moved after ${waitedMs} ms, before the 0.3 s sticky wait was over`);
     assert.equal(await stickyAccountOf(group.id, 'busy-session'), id('b'));
     await free();
+  });
+
+  it('waits for a full sticky account and keeps the session there when a slot frees in time', async () => {
+    // Prepare
+    const { concurrency, request, group, id, occupy } = scenario(
+      { a: { concurrency: 1 }, b: {} },
+      { stickyWaitSeconds: 5 },
+    );
+    await concurrency.bindSticky(group.id, 'patient-session', id('a'));
+    const free = await occupy('a', 1);
+    setTimeout(() => void free(), 300);
+
+    // Act
+    const { account, slot } = await concurrency.selectAccount(request({ sessionHash: 'patient-session' }));
+    await slot.release();
+
+    // Assess
+    assert.equal(account.id, id('a'));
+    assert.equal(await stickyAccountOf(group.id, 'patient-session'), id('a'));
+  });
+
+  it('moves a session at once when enough requests already wait for its sticky account', async () => {
+    // Prepare
+    const { concurrency, request, group, id, occupy } = scenario(
+      { a: { concurrency: 1 }, b: {} },
+      { stickyWaitSeconds: 5, stickyMaxWaiting: 1 },
+    );
+    await concurrency.bindSticky(group.id, 'crowded-session', id('a'));
+    const free = await occupy('a', 1);
+    const first = concurrency.selectAccount(request({ sessionHash: 'crowded-session' }));
+    const tickets = new DynamoSlotStore(client, tables.state);
+    const waitPool = { kind: 'wait', scope: 'acct', id: id('a') } as const;
+    for (let tries = 0; (await tickets.live(waitPool, Math.floor(Date.now() / 1000))).length === 0; tries++) {
+      assert.ok(tries < 100, 'the first request never queued for the sticky account');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const startedAt = Date.now();
+
+    // Act
+    const second = await concurrency.selectAccount(request({ sessionHash: 'crowded-session' }));
+    const secondMs = Date.now() - startedAt;
+    await free();
+    const firstSelected = await first;
+
+    // Assess
+    assert.equal(second.account.id, id('b'));
+    assert.ok(secondMs < 2_000, `the second request waited ${secondMs} ms`);
+    assert.equal(firstSelected.account.id, id('a'));
+    await Promise.all([second.slot.release(), firstSelected.slot.release()]);
   });
 
   it('moves a session off a sticky account that failed earlier in the request', async () => {

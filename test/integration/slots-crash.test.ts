@@ -58,6 +58,8 @@ function concurrencyFor(client: DynamoDBDocumentClient, waitSeconds: number): Co
       userWaitSeconds: waitSeconds,
       accountWaitSeconds: waitSeconds,
       accountMaxWaiting: 5,
+      stickyWaitSeconds: 0,
+      stickyMaxWaiting: 3,
       pingIntervalSeconds: 0,
     },
     listAccounts: async () => [ACCOUNT],

@@ -17,6 +17,8 @@ const SETTINGS: ConcurrencySettings = {
   userWaitSeconds: 30,
   accountWaitSeconds: 30,
   accountMaxWaiting: 20,
+  stickyWaitSeconds: 0,
+  stickyMaxWaiting: 3,
   pingIntervalSeconds: 0,
 };
 let db: RunningDynalite;
