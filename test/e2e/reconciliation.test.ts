@@ -45,7 +45,12 @@ const REQUESTS = 1500;
 const CONCURRENCY = 16;
 const SEED = 20_261_201;
 
-describe('reconciliation of thousands of mixed requests through the gateway, with faults injected', () => {
+/** 1,500 requests took 5 minutes on a busy 2-core machine: far beyond the test command's default timeout. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
+describe('reconciliation of thousands of mixed requests through the gateway, with faults injected', {
+  timeout: RUN_TIMEOUT_MS,
+}, () => {
   const publisher = publisherFaults(seededRandom(SEED + 1));
   const recorder = recorderFaults(seededRandom(SEED + 2), () => ({
     endpoint: e2e.stack.dynamo.endpoint,
@@ -63,51 +68,54 @@ describe('reconciliation of thousands of mixed requests through the gateway, wit
   let served: CallOutcome[];
   let upstreamAttempts: Map<string, RecordedRequest[]> | undefined;
 
-  before(async () => {
-    // Prepare
-    e2e = await startE2E(
-      {},
-      {
-        busOptions: {
-          duplicateEvery: 7,
-          maxAttempts: 3,
-          retryDelayMs: 100,
-          failEntry: publisher.failEntry,
-          logger: busLogger,
+  before(
+    async () => {
+      // Prepare
+      e2e = await startE2E(
+        {},
+        {
+          busOptions: {
+            duplicateEvery: 7,
+            maxAttempts: 3,
+            retryDelayMs: 100,
+            failEntry: publisher.failEntry,
+            logger: busLogger,
+          },
+          wrapRecorder: recorder.wrap,
         },
-        wrapRecorder: recorder.wrap,
-      },
-    );
-    e2e.stack.bus.on('delivered', ({ envelope }) => {
-      deliveries.set(envelope.id, (deliveries.get(envelope.id) ?? 0) + 1);
-    });
-    front = await startFailingFront(e2e.mock.url);
-    world = await seedReconciliationWorld(e2e, front.url);
-    const plan = planRequests(seededRandom(SEED), REQUESTS, world.refusingCaller, world.refusingCaller);
+      );
+      e2e.stack.bus.on('delivered', ({ envelope }) => {
+        deliveries.set(envelope.id, (deliveries.get(envelope.id) ?? 0) + 1);
+      });
+      front = await startFailingFront(e2e.mock.url);
+      world = await seedReconciliationWorld(e2e, front.url);
+      const plan = planRequests(seededRandom(SEED), REQUESTS, world.refusingCaller, world.refusingCaller);
 
-    // Act
-    outcomes = [];
-    await runPool(plan, CONCURRENCY, async (request) => {
-      const caller = world.callers[request.caller];
-      assert.ok(caller);
-      outcomes.push(await perform(e2e.stack.url, caller, request));
-    });
-    // Let the pipeline settle as it would on AWS: the bus's retries run out, what they could not
-    // record is retried after the leases ended (EventBridge's 24 h of retries, or a DLQ redrive),
-    // and the events the publisher parked are drained (the recorder's schedule).
-    await e2e.stack.bus.drain();
-    const { client, settings } = e2e.stack;
-    replayed = await replayDeadLetters(e2e.stack.bus, { client, tables: settings.tables });
-    const drain = createRecorderRuntime({ tables: settings.tables, client, logger: silentLogger });
-    for (let more = true; more; ) {
-      const summary = await drain.drainParked();
-      assert.equal(summary.failed, 0);
-      drainedParked += summary.recorded;
-      more = summary.more;
-    }
-    served = outcomes.filter((outcome) => SERVED_KINDS.has(outcome.request.kind));
-    books = await readBooks(e2e, world);
-  });
+      // Act
+      outcomes = [];
+      await runPool(plan, CONCURRENCY, async (request) => {
+        const caller = world.callers[request.caller];
+        assert.ok(caller);
+        outcomes.push(await perform(e2e.stack.url, caller, request));
+      });
+      // Let the pipeline settle as it would on AWS: the bus's retries run out, what they could not
+      // record is retried after the leases ended (EventBridge's 24 h of retries, or a DLQ redrive),
+      // and the events the publisher parked are drained (the recorder's schedule).
+      await e2e.stack.bus.drain();
+      const { client, settings } = e2e.stack;
+      replayed = await replayDeadLetters(e2e.stack.bus, { client, tables: settings.tables });
+      const drain = createRecorderRuntime({ tables: settings.tables, client, logger: silentLogger });
+      for (let more = true; more; ) {
+        const summary = await drain.drainParked();
+        assert.equal(summary.failed, 0);
+        drainedParked += summary.recorded;
+        more = summary.more;
+      }
+      served = outcomes.filter((outcome) => SERVED_KINDS.has(outcome.request.kind));
+      books = await readBooks(e2e, world);
+    },
+    { timeout: RUN_TIMEOUT_MS },
+  );
   after(async () => {
     await front?.close();
     await e2e?.close();

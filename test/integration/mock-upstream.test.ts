@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI, { APIError } from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { eventually } from '../support/gateway-calls.ts';
 import type { OpenAIErrorBody } from '../support/mock-upstream/errors.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
 
@@ -305,7 +306,7 @@ describe('mock upstream: broken connections', () => {
       sdk.responses.create({ model: 'gpt-5', input: 'x', stream: true }).then(collect),
       sdk.responses.create({ model: 'gpt-5', input: 'x' }),
     ];
-    while (own.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => own.requests.length >= 2);
     const started = Date.now();
     await own.close();
     assert.ok(Date.now() - started < 1000);
@@ -408,7 +409,7 @@ describe('mock upstream: scripting and measurement', () => {
     mock.setDefault({ kind: 'ok', firstByteDelayMs: 150 });
     const sdk = client();
     const calls = [0, 1, 2].map(() => sdk.responses.create({ model: 'gpt-5', input: 'x' }));
-    while (mock.requests.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => mock.requests.length >= 3);
     assert.equal(mock.inFlight, 3);
     await Promise.all(calls);
     await settled();

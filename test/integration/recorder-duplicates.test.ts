@@ -15,13 +15,16 @@ import {
   usageEvent,
 } from './recorder-harness.ts';
 
+/** How often a delivery refused as busy is tried before the test gives up on the event. */
+const MAX_DELIVERIES = 100;
+
 /** Delivers like the bus: a delivery refused as busy is delivered again a moment later. */
 async function deliver(world: RecorderWorld, event: UsageEventDetail): Promise<RecordOutcome> {
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await world.runtime().record(event);
     } catch (error) {
-      if (!(error instanceof RecordBusyError)) throw error;
+      if (!(error instanceof RecordBusyError) || attempt >= MAX_DELIVERIES) throw error;
     }
   }
 }

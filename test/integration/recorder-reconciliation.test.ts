@@ -136,7 +136,12 @@ function sumOf(
   return records.filter(filter).reduce((sum, record) => sum + record[field], 0);
 }
 
-describe('reconciliation over thousands of mixed, duplicated and crashed deliveries', () => {
+/** The deliveries took 3.5 minutes on a busy 2-core machine: far beyond the test command's default timeout. */
+const RUN_TIMEOUT_MS = 15 * 60_000;
+
+describe('reconciliation over thousands of mixed, duplicated and crashed deliveries', {
+  timeout: RUN_TIMEOUT_MS,
+}, () => {
   let world: RecorderWorld;
   let events: UsageEventDetail[];
   let records: UsageRecord[];
@@ -144,37 +149,42 @@ describe('reconciliation over thousands of mixed, duplicated and crashed deliver
   let closing: Awaited<ReturnType<typeof storedTotals>>;
   let crashes = 0;
 
-  before(async () => {
-    // Prepare
-    world = await startRecorderWorld(new TestClock(true), { dynaliteProcess: true });
-    const rand = random(20261127);
-    events = generateEvents(rand);
-    let pending = planDeliveries(events, rand);
-    opening = await storedTotals(world);
+  before(
+    async () => {
+      // Prepare
+      world = await startRecorderWorld(new TestClock(true), { dynaliteProcess: true });
+      const rand = random(20261127);
+      events = generateEvents(rand);
+      let pending = planDeliveries(events, rand);
+      opening = await storedTotals(world);
 
-    // Act: deliver; whatever failed is delivered again (healthy) once the failed leases ended.
-    for (let pass = 1; pending.length > 0; pass += 1) {
-      const again: Delivery[] = [];
-      let lastError: unknown;
-      await runPool(pending, CONCURRENCY, async ({ event, crashAfter }) => {
-        const client = crashAfter === undefined ? world.client : world.crashAfterWrites(crashAfter);
-        try {
-          await world.runtime(client).record(event);
-        } catch (error) {
-          if (error instanceof SimulatedCrash) crashes += 1;
-          else lastError = error;
-          again.push({ event });
+      // Act: deliver; whatever failed is delivered again (healthy) once the failed leases ended.
+      for (let pass = 1; pending.length > 0; pass += 1) {
+        const again: Delivery[] = [];
+        let lastError: unknown;
+        await runPool(pending, CONCURRENCY, async ({ event, crashAfter }) => {
+          const client = crashAfter === undefined ? world.client : world.crashAfterWrites(crashAfter);
+          try {
+            await world.runtime(client).record(event);
+          } catch (error) {
+            if (error instanceof SimulatedCrash) crashes += 1;
+            else lastError = error;
+            again.push({ event });
+          }
+        });
+        if (pass >= MAX_PASSES && again.length > 0) {
+          throw new Error(`${again.length} events still unrecorded after ${pass} passes`, {
+            cause: lastError,
+          });
         }
-      });
-      if (pass >= MAX_PASSES && again.length > 0) {
-        throw new Error(`${again.length} events still unrecorded after ${pass} passes`, { cause: lastError });
+        world.clock.advance(60_000);
+        pending = again;
       }
-      world.clock.advance(60_000);
-      pending = again;
-    }
-    records = await world.records();
-    closing = await storedTotals(world);
-  });
+      records = await world.records();
+      closing = await storedTotals(world);
+    },
+    { timeout: RUN_TIMEOUT_MS },
+  );
   after(() => world.close());
 
   it('holds one applied record per event, priced as its event', () => {

@@ -95,13 +95,22 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
     return { holder: Items[0]?.holder, expiresAt: Number(Items[0]?.expiresAt) };
   };
 
-  /** Tries every 50 ms without waiting in the queue; returns the slot and when it was won. */
+  /**
+   * Tries every 50 ms without waiting in the queue; returns the slot and when it was won. Gives up
+   * after three lease periods, so a slot that never frees fails the test instead of hanging it.
+   */
   const firstSuccess = async (attempt: () => Promise<HeldSlot>) => {
-    for (;;) {
-      const slot = await attempt().catch(() => undefined);
+    const giveUpAt = Date.now() + 3 * LEASE_SECONDS * 1000;
+    let lastError: unknown;
+    while (Date.now() < giveUpAt) {
+      const slot = await attempt().catch((error: unknown) => {
+        lastError = error;
+        return undefined;
+      });
       if (slot) return { slot, at: Date.now() };
       await sleep(50);
     }
+    throw new Error(`slot still taken ${3 * LEASE_SECONDS} s after the kill: ${String(lastError)}`);
   };
 
   before(async () => {
