@@ -55,6 +55,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Powertools log level of the gateway (DEBUG, INFO, WARN, ERROR, SILENT); default INFO. */
   logLevel?: string;
+  /** The stack's logger (gateway, recorder, admin API), instead of one at `logLevel` on stdout. */
+  logger?: Logger;
   /** The gateway function's timeout, as the stack sets it; default 900 s (the Function URL maximum). */
   functionTimeoutMs?: number;
   /**
@@ -96,8 +98,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
   const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT, ...options.busOptions });
-  const logLevel = (options.logLevel ?? 'INFO') as 'INFO';
-  const logger = new Logger({ serviceName: 'quotagate-gateway', logLevel });
+  const logger =
+    options.logger ??
+    new Logger({ serviceName: 'quotagate-gateway', logLevel: (options.logLevel ?? 'INFO') as 'INFO' });
   const metrics: EmfOutput[] = [];
   // EMF lines only make sense to CloudWatch; locally they are kept for whoever asks.
   const keepMetric = (emf: EmfOutput) => {
@@ -167,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         tables: settings.tables,
         port: options.admin.port ?? 0,
         ...(options.admin.token ? { token: options.admin.token } : {}),
-        logger: new Logger({ serviceName: 'quotagate-admin', logLevel }),
+        logger: logger.createChild({ serviceName: 'quotagate-admin' }),
       })
     : undefined;
   return {

@@ -30,6 +30,7 @@ import {
   startCall,
 } from '../support/gateway-calls.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
+import { testLogger } from '../support/test-logs.ts';
 
 const ENV = {
   QG_STAGE: 'crash',
@@ -106,7 +107,7 @@ describe('a gateway process killed mid-stream', () => {
       dynamoEndpoint: dynamo.endpoint,
       dataDir: null,
       env: ENV,
-      logLevel: 'ERROR',
+      logger: testLogger('quotagate-gateway'),
     });
     mock.enqueue({ kind: 'stall', afterEvents: 2 });
     const doomed: RunningCall = startCall(spawned.url, secret, {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
 import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { keptLogLines } from '../support/test-logs.ts';
 
 let e2e: E2E;
 let log: DynamoOpsErrorLog;
@@ -88,18 +89,8 @@ describe('request ids, ops records and metrics', () => {
   it('stamps the request id on every log line of the request', async () => {
     const { secret } = await e2e.seed();
     e2e.mock.enqueue({ kind: 'error', status: 503 }, { kind: 'error', status: 503 });
-    const lines: string[] = [];
-    // Powertools writes INFO to stdout and WARN/ERROR to stderr.
-    const streams = [process.stdout, process.stderr] as const;
-    const writes = streams.map((stream) => stream.write.bind(stream));
     const previousLevel = e2e.stack.deps.logger.getLevelName();
     e2e.stack.deps.logger.setLogLevel('INFO');
-    streams.forEach((stream, index) => {
-      stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-        lines.push(String(chunk));
-        return (writes[index] as (...args: unknown[]) => boolean)(chunk, ...rest);
-      }) as typeof stream.write;
-    });
     let requestId: string | null = null;
     try {
       const response = await fetch(`${e2e.stack.url}/v1/responses`, {
@@ -110,11 +101,10 @@ describe('request ids, ops records and metrics', () => {
       await response.text();
       requestId = response.headers.get('x-request-id');
     } finally {
-      streams.forEach((stream, index) => {
-        stream.write = writes[index] as typeof stream.write;
-      });
       e2e.stack.deps.logger.setLogLevel(previousLevel);
     }
+    // The stack logs into the test log, which holds only this test's lines (tests run in turn).
+    const lines = keptLogLines();
     const gatewayLines = lines.filter((line) => line.includes('"service":"quotagate-gateway"'));
     assert.ok(gatewayLines.length >= 2, 'the failover left log lines');
     for (const line of gatewayLines) assert.ok(line.includes(`"requestId":"${requestId}"`), line);

@@ -12,6 +12,7 @@ import { createUser } from '#shared/admin/users.ts';
 import type { UsageEventEnvelope } from '#shared/events/usage-event.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type MockUpstream, startMockUpstream } from './mock-upstream.ts';
+import { testLogger } from './test-logs.ts';
 
 export const UPSTREAM_KEY = 'sk-upstream-platform-secret-0001';
 
@@ -39,7 +40,7 @@ export async function startE2E(
   const stack = await startLocalStack({
     port: 0,
     dataDir: null,
-    logLevel: process.env.QG_TEST_LOG_LEVEL ?? 'ERROR',
+    logger: testLogger('quotagate-gateway'),
     env: { QG_STAGE: 'e2e', QG_CONFIG_CACHE_SECONDS: '0', ...env },
     ...options,
   });
