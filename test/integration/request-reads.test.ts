@@ -138,6 +138,8 @@ describe('taking the user and account slots together', () => {
         userWaitSeconds: 10,
         accountWaitSeconds: 10,
         accountMaxWaiting: 20,
+        stickyWaitSeconds: 0,
+        stickyMaxWaiting: 3,
         pingIntervalSeconds: 0,
       },
       listAccounts: async () => [account],
