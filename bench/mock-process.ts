@@ -14,7 +14,10 @@ import type { MockBehaviour } from '../test/support/mock-upstream.ts';
 import { startMockUpstream } from '../test/support/mock-upstream.ts';
 import { answerParent } from './ipc.ts';
 
-const behaviour: MockBehaviour = { kind: 'ok', chunkDelayMs: Number(process.env.BENCH_CHUNK_DELAY_MS ?? 0) };
+const defaultBehaviour: MockBehaviour = {
+  kind: 'ok',
+  chunkDelayMs: Number(process.env.BENCH_CHUNK_DELAY_MS ?? 0),
+};
 let frameTimes = new Map<string, number[]>();
 
 // The mock writes one SSE frame per `write` (and an empty write to send the headers); wrapping the
@@ -36,14 +39,18 @@ ServerResponse.prototype.write = function timedWrite(this: ServerResponse, ...ar
 } as typeof ServerResponse.prototype.write;
 
 const mock = await startMockUpstream({ port: 0 });
-mock.setDefault(behaviour);
+mock.setDefault(defaultBehaviour);
 
 answerParent(
   {
     reset() {
       mock.reset();
-      mock.setDefault(behaviour);
+      mock.setDefault(defaultBehaviour);
       frameTimes = new Map();
+    },
+    /** Answers every later request with `payload` (the large-transfer phase); `reset` restores. */
+    setBehaviour(payload) {
+      mock.setDefault(payload as MockBehaviour);
     },
     frameTimes() {
       const taken = Object.fromEntries(frameTimes);

@@ -26,6 +26,7 @@ import { GATEWAY_MEMORY_MB, RECORDER_MEMORY_MB } from '../infra/function-memory.
 import { measureGatewayBundle } from './bundle.ts';
 import { costPerMillion, PRICES } from './cost.ts';
 import { type BenchChild, forkBenchChild, type ProcessUsage } from './ipc.ts';
+import { formatTransfers, measureTransfer, type TransferResult } from './large-transfer.ts';
 import { type LoadPlan, type RequestSample, runLoad } from './load.ts';
 import { type BenchUser, checkBudget, type Mode, type PhaseResult, type Scenario } from './phase-result.ts';
 import { summariseProfile } from './profile-summary.ts';
@@ -43,6 +44,8 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     'input-kb': { type: 'string', default: '0' },
     'gateway-heap-mb': { type: 'string', default: '0' },
+    'large-text-mb': { type: 'string', default: '20' },
+    'large-only': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
 });
@@ -71,6 +74,7 @@ const chunkDelayMs = Number(options['chunk-delay-ms']);
 const sessions = !options['no-sessions'];
 const inputKb = Number(options['input-kb']);
 const gatewayHeapMb = Number(options['gateway-heap-mb']);
+const largeTextMb = Number(options['large-text-mb']);
 const settings = loadSettings({ QG_STAGE: 'bench' });
 const children: BenchChild[] = [];
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
@@ -141,6 +145,38 @@ async function main(): Promise<void> {
     sessions,
     inputBytes: inputKb * 1024,
   });
+
+  // Large answers first when alone, else last: either way no other phase's garbage is in the figures.
+  async function runLargeTransfers(): Promise<TransferResult[]> {
+    if (largeTextMb <= 0) return [];
+    const behaviour = { kind: 'ok', textBytes: largeTextMb * MIB, deltaBytes: 16 * 1024 };
+    await mock.call('setBehaviour', behaviour);
+    const results: TransferResult[] = [];
+    for (const stream of [true, false]) {
+      results.push(await measureTransfer({ url: mockUrl, apiKey: 'sk-bench-direct', stream, agent }));
+      await gateway.call<number>('heapAfterGc');
+      results.push(
+        await measureTransfer({
+          url: gatewayUrl,
+          apiKey: keys.unlimited,
+          stream,
+          agent,
+          sampleRss: () => gateway.call<ProcessUsage>('usage'),
+        }),
+      );
+    }
+    await mock.call('reset');
+    return results;
+  }
+  if (options['large-only']) {
+    const transfers = await runLargeTransfers();
+    console.log(
+      `quotagate bench — large answers only — code ${codeRevision()}, load ${loadavg()[0]?.toFixed(1)}`,
+    );
+    console.log(formatTransfers(transfers, largeTextMb));
+    if (transfers.some((transfer) => !transfer.complete)) process.exitCode = 1;
+    return;
+  }
 
   // JIT and caches warm before anything is measured. One request at a time, as a Lambda instance
   // serves them, so the memory figures of the c=1 phases (run first) are a Lambda's; each phase
@@ -228,6 +264,7 @@ async function main(): Promise<void> {
   const bundle = await measureGatewayBundle(SIZES.imports);
   const costs = costFigures(results, recorder);
 
+  const transfers = await runLargeTransfers();
   const budget = checkBudget(results);
   const load = { before: loadBefore, after: loadavg() };
   const heading = [
@@ -253,6 +290,7 @@ async function main(): Promise<void> {
     `Cost per million requests at ${costs.memoryMb} MB (docs/deploy.md, prices of ${PRICES.asOf}): ` +
       `$${costs.stream2sUsd.toFixed(2)} for 2 s streams, $${costs.stream20sUsd.toFixed(2)} for 20 s streams`,
   );
+  if (transfers.length > 0) console.log(`\n${formatTransfers(transfers, largeTextMb)}`);
   const failed = results.filter((result) => result.failures > 0);
   for (const result of failed) {
     console.log(
@@ -276,7 +314,16 @@ async function main(): Promise<void> {
     },
     gatewayAtStart: idle,
     revision,
-    options: { quick: options.quick, accounts, chunkDelayMs, sessions, inputKb, gatewayHeapMb, sizes: SIZES },
+    options: {
+      quick: options.quick,
+      accounts,
+      chunkDelayMs,
+      sessions,
+      inputKb,
+      gatewayHeapMb,
+      largeTextMb,
+      sizes: SIZES,
+    },
     budget,
     bundle: {
       gatewayBytes: bundle.gatewayBytes,
@@ -288,12 +335,13 @@ async function main(): Promise<void> {
     recorderWritesPerRequest: recorder?.writesPerEvent ?? null,
     recorder,
     results,
+    largeTransfers: transfers,
   };
   await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(
     `\nFigures written to ${options.out} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s).`,
   );
-  if (failed.length > 0) process.exitCode = 1;
+  if (failed.length > 0 || transfers.some((transfer) => !transfer.complete)) process.exitCode = 1;
 }
 
 interface RecorderFigures {

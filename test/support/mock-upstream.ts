@@ -23,6 +23,7 @@ import {
   missingParameterError,
   openAIError,
 } from './mock-upstream/errors.ts';
+import { fillerText } from './mock-upstream/large-text.ts';
 import {
   buildCompletion,
   DEFAULT_TEXT,
@@ -245,13 +246,13 @@ async function answer(
   const ok = behaviour.kind === 'ok' ? behaviour : undefined;
   const stream = body.stream === true;
   const usage = { ...DEFAULT_USAGE, ...ok?.usage };
-  const text = ok?.text ?? DEFAULT_TEXT;
+  const text = ok?.textBytes ? fillerText(ok.textBytes) : (ok?.text ?? DEFAULT_TEXT);
   let completion: { response: unknown; frames: string[] };
   if (chat) {
     const built = buildChatCompletion(body, text, usage, ok?.toolCalls);
     completion = { response: built.completion, frames: built.chunks.map(chatFrame) };
   } else {
-    const built = buildCompletion(body, text, usage, ok?.toolCalls);
+    const built = buildCompletion(body, text, usage, ok?.toolCalls, ok?.deltaBytes);
     completion = { response: built.response, frames: built.events.map(sseFrame) };
   }
   const headers = {

@@ -26,7 +26,8 @@ export interface MockToolCall {
  *
  * - `ok`: a normal completion (SSE event sequence when the request has `stream: true`, else JSON);
  *   with `toolCalls`, the answer calls those functions instead of answering with text.
- *   `firstByteDelayMs` delays the status line, `chunkDelayMs` is waited between SSE frames.
+ *   `firstByteDelayMs` delays the status line, `chunkDelayMs` is waited between SSE frames;
+ *   `textBytes`/`deltaBytes` make an answer of any size.
  * - `error`: an HTTP error with an OpenAI-shaped body (`body` replaces the default one).
  * - `stall`: sends the 200 headers (and, when streaming, the first `afterEvents` SSE frames, default 0),
  *   then nothing more until the client goes away or the mock is closed. Models a hung upstream.
@@ -38,6 +39,10 @@ export type MockBehaviour =
       kind: 'ok';
       text?: string;
       toolCalls?: MockToolCall[];
+      /** Answer with a text of this many bytes instead of `text` (see large-text.ts). */
+      textBytes?: number;
+      /** Split the answer into deltas of this many characters instead of about four. */
+      deltaBytes?: number;
       usage?: Partial<MockUsage>;
       firstByteDelayMs?: number;
       chunkDelayMs?: number;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MockToolCall, MockUsage } from './behaviour.ts';
+import { splitBySize } from './large-text.ts';
 
 /** Text of the answer when an `ok` behaviour gives none. */
 export const DEFAULT_TEXT = 'Hello from the mock upstream.';
@@ -152,6 +153,7 @@ export function buildCompletion(
   text: string,
   usage: MockUsage,
   toolCalls?: readonly MockToolCall[],
+  deltaBytes?: number,
 ): MockCompletion {
   if (toolCalls && toolCalls.length > 0) return toolCallCompletion(body, toolCalls, usage);
   const createdAt = Math.floor(Date.now() / 1000);
@@ -181,7 +183,7 @@ export function buildCompletion(
       item: { ...item, status: 'in_progress', content: [] },
     },
     { type: 'response.content_part.added', ...at, part: emptyPart },
-    ...splitIntoDeltas(text).map((delta) => ({
+    ...(deltaBytes ? splitBySize(text, deltaBytes) : splitIntoDeltas(text)).map((delta) => ({
       type: 'response.output_text.delta',
       ...at,
       delta,

@@ -1,0 +1,122 @@
+/**
+ * The large-transfer phase of the bench: one answer far larger than any normal one (by default a
+ * 100 MB stream whose closing frames each carry a 20 MB text, and the same answer as one JSON
+ * body), fetched directly from the mock and through the gateway, one at a time. It shows whether
+ * forwarding stays linear in the bytes (MB/s through the gateway against direct) and whether the
+ * gateway's memory is bounded by what it must inspect rather than by the size of a frame (its RSS
+ * before and at its peak, sampled every 25 ms while the answer passes).
+ *
+ * @example
+ * ```ts
+ * const row = await measureTransfer({ url, apiKey, stream: true, agent, sampleRss });
+ * ```
+ */
+import { type Agent, request } from 'undici';
+import type { ProcessUsage } from './ipc.ts';
+
+const MIB = 1024 * 1024;
+const RSS_SAMPLE_MS = 25;
+
+export interface TransferPlan {
+  /** Base URL; the request goes to `${url}/v1/responses`. */
+  url: string;
+  apiKey: string;
+  stream: boolean;
+  agent: Agent;
+  /** The gateway's process usage, sampled while the answer passes; absent for direct rows. */
+  sampleRss?: () => Promise<ProcessUsage>;
+}
+
+export interface TransferResult {
+  stream: boolean;
+  target: 'direct' | 'gateway';
+  bytes: number;
+  ms: number;
+  mbPerSecond: number;
+  /** Gateway rows: RSS before the request and the highest sample while it ran, in MB. */
+  rssBeforeMb?: number;
+  rssPeakMb?: number;
+  /** True when the answer ended with its terminal event (stream) or completed status (JSON). */
+  complete: boolean;
+}
+
+/** What the client needs to know the answer is whole, looked for in the last bytes only. */
+const TAIL_BYTES = 64 * 1024;
+
+export async function measureTransfer(plan: TransferPlan): Promise<TransferResult> {
+  const before = plan.sampleRss ? (await plan.sampleRss()).rssBytes : 0;
+  let peak = before;
+  let sampling = plan.sampleRss !== undefined;
+  const sampler = (async () => {
+    while (sampling && plan.sampleRss) {
+      peak = Math.max(peak, (await plan.sampleRss()).rssBytes);
+      await new Promise((resolve) => setTimeout(resolve, RSS_SAMPLE_MS));
+    }
+  })();
+  const started = performance.now();
+  const response = await request(`${plan.url}/v1/responses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${plan.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', input: 'Write a very long answer.', stream: plan.stream }),
+    dispatcher: plan.agent,
+  });
+  let bytes = 0;
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
+  for await (const chunk of response.body) {
+    const data = chunk as Buffer;
+    bytes += data.length;
+    if (head.length < TAIL_BYTES) head = Buffer.concat([head, data]).subarray(0, TAIL_BYTES);
+    tail = Buffer.concat([tail, data]);
+    if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
+  }
+  const ms = performance.now() - started;
+  sampling = false;
+  await sampler;
+  const end = tail.toString('utf8');
+  const complete =
+    response.statusCode === 200 &&
+    (plan.stream
+      ? head.includes('event: response.created') && !end.includes('event: error')
+      : end.includes('"total_tokens"'));
+  return {
+    stream: plan.stream,
+    target: plan.sampleRss ? 'gateway' : 'direct',
+    bytes,
+    ms,
+    mbPerSecond: bytes / MIB / (ms / 1000),
+    ...(plan.sampleRss ? { rssBeforeMb: before / MIB, rssPeakMb: peak / MIB } : {}),
+    complete,
+  };
+}
+
+/** The printed table: one row per transfer, gateway rows with their time over direct. */
+export function formatTransfers(results: readonly TransferResult[], textMb: number): string {
+  const header = `Large answers (text ${textMb} MB; a stream carries it 5 times: deltas and 4 closing frames)`;
+  const rows = results.map((result) => {
+    const direct = results.find((other) => other.target === 'direct' && other.stream === result.stream);
+    const ratio =
+      result.target === 'gateway' && direct ? ` (${(result.ms / direct.ms).toFixed(1)}× direct)` : '';
+    const memory =
+      result.rssBeforeMb !== undefined && result.rssPeakMb !== undefined
+        ? `${result.rssBeforeMb.toFixed(0)} → ${result.rssPeakMb.toFixed(0)} (+${(result.rssPeakMb - result.rssBeforeMb).toFixed(0)})`
+        : '';
+    return [
+      `${result.stream ? 'stream' : 'json'} ${result.target}`.padEnd(16),
+      (result.bytes / MIB).toFixed(1).padStart(8),
+      `${(result.ms / 1000).toFixed(2)} s${ratio}`.padStart(22),
+      result.mbPerSecond.toFixed(1).padStart(7),
+      memory.padStart(20),
+      result.complete ? 'yes' : 'NO',
+    ].join('  ');
+  });
+  const columns = [
+    'answer'.padEnd(16),
+    'MB'.padStart(8),
+    'time'.padStart(22),
+    'MB/s'.padStart(7),
+    'gateway RSS MB'.padStart(20),
+    'whole',
+  ];
+  return [header, columns.join('  '), ...rows].join('\n');
+}
