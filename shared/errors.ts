@@ -114,7 +114,20 @@ export function mapUpstreamError(upstreamStatus: number): GatewayError {
   }
 }
 
-/** The SSE frame that reports an error once status 200 has already left. */
-export function sseErrorFrame(error: GatewayError): string {
-  return `event: error\ndata: ${JSON.stringify(error.toBody())}\n\n`;
+/**
+ * The SSE frame that reports an error once status 200 has already left, in the shape of the
+ * Responses API's own `error` event (`type`, `code`, `message`, `param`, `sequence_number`), which
+ * the official SDKs turn into an `APIError` with that code and message. `code` is the error's code,
+ * else its type (`upstream_error`, `rate_limit_error`, …); `sequenceNumber` follows the last event
+ * the client received.
+ */
+export function sseErrorFrame(error: GatewayError, sequenceNumber = 0): string {
+  const event = {
+    type: 'error',
+    code: error.code ?? error.type,
+    message: error.message,
+    param: null,
+    sequence_number: sequenceNumber,
+  };
+  return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
 }

@@ -17,6 +17,7 @@ import { isObject, type Json } from '../chat/chat-values.ts';
 import { GatewayError } from '../errors.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
 import type { StreamRelay } from './client-api.ts';
+import type { ObservedOutput } from './observed-usage.ts';
 import { type ModelRewrite, rewriteModel, SseRelay } from './sse-relay.ts';
 
 /** Splits SSE text into complete frames (each with its blank line); rescans only new text. */
@@ -129,11 +130,13 @@ export class ChatChunkRelay implements StreamRelay {
 
 export class ChatOverResponsesRelay implements StreamRelay {
   private readonly responses: SseRelay;
+  private readonly decoder = new StringDecoder('utf8');
   private readonly frames = new SseFrameReader();
   private readonly chunks: ChatChunkStream;
 
   constructor(rewrite: ModelRewrite | undefined, now: () => number, includeUsage: boolean) {
-    this.responses = new SseRelay(rewrite, now);
+    // Chunks are translated from whole events, the final one included.
+    this.responses = new SseRelay({ rewrite, now, keepFinalResponse: true });
     this.chunks = new ChatChunkStream({ includeUsage });
   }
 
@@ -149,12 +152,18 @@ export class ChatOverResponsesRelay implements StreamRelay {
     return this.responses.firstDeltaAt;
   }
 
+  /** The text of the Responses deltas, each of which became a chunk for the client. */
+  get observed(): ObservedOutput {
+    return this.responses.observed;
+  }
+
   push(chunk: Buffer): string {
-    return this.translate(this.frames.push(this.responses.push(chunk)));
+    return this.translate(this.frames.push(this.decoder.write(this.responses.push(chunk))));
   }
 
   flush(): string {
-    return this.translate([...this.frames.push(this.responses.flush()), ...this.frames.flush()]);
+    const rest = this.decoder.write(this.responses.flush()) + this.decoder.end();
+    return this.translate([...this.frames.push(rest), ...this.frames.flush()]);
   }
 
   /** The chat.completion for a finished response; a failed one is the upstream's error. */

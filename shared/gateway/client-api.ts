@@ -12,37 +12,54 @@
 import type { Account } from '../domain/types.ts';
 import { type GatewayError, sseErrorFrame } from '../errors.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
-import { type ModelRewrite, rewriteModel, SseRelay, tokenUsageOf } from './sse-relay.ts';
+import { readJsonBody } from './json-body.ts';
+import type { ObservedOutput } from './observed-usage.ts';
+import { type ModelRewrite, SseRelay, tokenUsageOf } from './sse-relay.ts';
 import { buildUpstreamRequest, type UpstreamRequestInput, type UpstreamTarget } from './upstream-request.ts';
 
 /** What the flow reads from any upstream stream while it passes it on. */
 export interface StreamRelay {
   /** Feeds upstream bytes; returns what to send a streaming client now (possibly empty). */
-  push(chunk: Buffer): string;
+  push(chunk: Buffer): Buffer | string;
   /** What is left once the upstream ended. */
-  flush(): string;
+  flush(): Buffer | string;
   /** Usage as observed so far. */
   readonly usage: TokenUsage | undefined;
   /** Set once the stream's own end arrived; a stream without one was cut short. */
   readonly terminalEvent: string | undefined;
   readonly firstDeltaAt: number | undefined;
+  /** The upstream ended the stream with its own error event, which the client already got. */
+  readonly upstreamError?: boolean;
+  /** The stream ended inside a frame part of which was already forwarded. */
+  readonly midFrame?: boolean;
+  /** The sequence number an event the gateway adds must carry. */
+  readonly nextSequenceNumber?: number;
+  /** The output text that passed, for billing a stream cut short. */
+  readonly observed?: ObservedOutput;
   /** The whole answer as one JSON body, for a client that asked for JSON from an upstream that only streams. */
   finalBody(): { status: number; body: unknown } | undefined;
 }
 
-/** What a non-streamed upstream JSON answer becomes for the client. */
+/** What a non-streamed upstream JSON answer becomes for the client: its chunks, model written back. */
 export interface JsonAnswer {
-  text: string;
+  chunks: Buffer[];
   usage: TokenUsage | undefined;
 }
 
 export interface ClientApi {
   /** The upstream request for this account; throws a 400 GatewayError for what it cannot serve. */
   target(input: UpstreamRequestInput): UpstreamTarget;
-  streamRelay(account: Account, rewrite: ModelRewrite | undefined, now: () => number): StreamRelay;
-  jsonAnswer(text: string, rewrite: ModelRewrite | undefined): JsonAnswer;
+  /** `clientStreams` false: the final answer is kept for a JSON client. */
+  streamRelay(
+    account: Account,
+    rewrite: ModelRewrite | undefined,
+    now: () => number,
+    clientStreams: boolean,
+  ): StreamRelay;
+  /** Reads a (possibly large) upstream JSON body in one pass. */
+  jsonAnswer(body: AsyncIterable<unknown>, rewrite: ModelRewrite | undefined): Promise<JsonAnswer>;
   /** The frame reporting an error once status 200 and the stream's headers have left. */
-  errorFrame(error: GatewayError): string;
+  errorFrame(error: GatewayError, sequenceNumber?: number): string;
 }
 
 /** A Responses relay seen through {@link StreamRelay}: its final response is the JSON answer. */
@@ -54,22 +71,14 @@ export class ResponsesStreamRelay extends SseRelay implements StreamRelay {
 
 /** A JSON answer with the model written back and usage read by `usageOf` from its `usage`. */
 export function jsonAnswerOf(usageOf: (usage: unknown) => TokenUsage | undefined): ClientApi['jsonAnswer'] {
-  return (text, rewrite) => {
-    const rewritten = rewriteModel(text, rewrite);
-    let usage: TokenUsage | undefined;
-    try {
-      usage = usageOf((JSON.parse(rewritten) as { usage?: unknown }).usage);
-    } catch {
-      // Passed on as it came; nothing to bill from a body we cannot read.
-    }
-    return { text: rewritten, usage };
-  };
+  return (body, rewrite) => readJsonBody(body, rewrite, usageOf);
 }
 
 /** `POST /v1/responses`: forwarded as it came to both kinds of account. */
 export const RESPONSES_API: ClientApi = {
   target: buildUpstreamRequest,
-  streamRelay: (_account, rewrite, now) => new ResponsesStreamRelay(rewrite, now),
+  streamRelay: (_account, rewrite, now, clientStreams) =>
+    new ResponsesStreamRelay({ rewrite, now, keepFinalResponse: !clientStreams }),
   jsonAnswer: jsonAnswerOf(tokenUsageOf),
   errorFrame: sseErrorFrame,
 };

@@ -8,8 +8,9 @@ import type { Account, AccountHealth } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
 import { redactAndCap } from '../ops/redact.ts';
-import type { ClientApi } from './client-api.ts';
+import type { ClientApi, JsonAnswer } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
+import type { ModelRewrite } from './model-rewrite.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import { sseHeaders } from './stream-frames.ts';
@@ -115,28 +116,29 @@ export async function attemptAccount(
   context.outcome.upstreamLatencyMs = deps.now() - sentAt;
   if (upstream.status >= 400) return rejectOrFailover(context, account, upstream);
 
-  const rewrite =
+  const rewrite: ModelRewrite | undefined =
     target.modelSent === context.modelRequested
       ? undefined
       : { from: target.modelSent, to: context.modelRequested };
   const codexHeaders = codexHeadersOf(upstream.headers);
   if (!target.upstreamStreams) {
-    let raw: string;
+    let answer: JsonAnswer;
     try {
-      raw = await readText(upstream.body);
+      answer = await context.api.jsonAnswer(upstream.body, rewrite);
     } catch (error) {
       return jsonCutShort(context, account, error);
     }
-    const { text, usage } = context.api.jsonAnswer(raw, rewrite);
+    const { chunks, usage } = answer;
     channel.open(upstream.status, {
       'content-type': upstream.headers['content-type'] ?? 'application/json',
       'x-request-id': context.requestId,
     });
-    await channel.write(text);
+    for (const chunk of chunks) await channel.write(chunk);
     return {
       kind: 'served',
       clientStatus: upstream.status,
       upstreamStatus: upstream.status,
+      // Passed on as it came when unreadable; nothing to bill from a body we cannot read.
       usage: usage ?? EMPTY_USAGE,
       firstTokenAt: undefined,
       cutShortReason: undefined,
@@ -239,24 +241,26 @@ async function relayStream(
   context: AttemptContext,
   account: Account,
   upstream: UpstreamResponse,
-  rewrite: { from: string; to: string } | undefined,
+  rewrite: ModelRewrite | undefined,
   codexHeaders: Record<string, string>,
 ): Promise<AttemptOutcome> {
   const { deps, channel } = context;
-  const relay = context.api.streamRelay(account, rewrite, deps.now);
+  const relay = context.api.streamRelay(account, rewrite, deps.now, context.clientStreams);
   let finalStatus = 200;
   let firstByteAt: number | undefined;
   let cutShortReason: CutShortReason | undefined;
   if (context.clientStreams) channel.open(200, sseHeaders(context.requestId));
   try {
     for await (const chunk of upstream.body) {
+      // Checked before reading the chunk: text that never reached the client is not billed.
+      if (channel.isClosed) break;
       firstByteAt ??= deps.now();
       const frames = relay.push(chunk as Buffer);
-      if (frames && context.clientStreams) await channel.write(frames);
-      if (channel.isClosed) break;
+      if (frames.length > 0 && context.clientStreams) await channel.write(frames);
+      if (relay.observed?.full) await relay.observed.drain();
     }
     const rest = relay.flush();
-    if (rest && context.clientStreams) await channel.write(rest);
+    if (rest.length > 0 && context.clientStreams) await channel.write(rest);
     // Codex closes its connection as soon as it read `response.completed`: that is not a cut.
     if (!relay.terminalEvent) cutShortReason = channel.isClosed ? 'client_disconnect' : 'upstream_error';
   } catch (error) {
@@ -268,10 +272,14 @@ async function relayStream(
   // A JSON client has seen nothing yet: another account may answer it whole.
   if (!context.clientStreams && (cutShortReason === 'upstream_error' || cutShortReason === 'idle_timeout'))
     return { kind: 'failover', upstreamStatus: 502 };
-  if (cutShortReason && cutShortReason !== 'client_disconnect') {
+  // An upstream `error` event already told the client; a second error frame would only confuse it.
+  if (cutShortReason && cutShortReason !== 'client_disconnect' && !relay.upstreamError) {
     const error = new GatewayError(502, 'upstream_error', `Upstream stream ended early (${cutShortReason})`);
-    if (context.clientStreams) await channel.write(context.api.errorFrame(error));
-    else {
+    if (context.clientStreams) {
+      // A large frame cut in the middle is closed first, so the error frame stands on its own.
+      const frame = context.api.errorFrame(error, relay.nextSequenceNumber);
+      await channel.write(relay.midFrame ? `\n\n${frame}` : frame);
+    } else {
       channel.open(error.status, { 'content-type': 'application/json', 'x-request-id': context.requestId });
       await channel.write(JSON.stringify(error.toBody()));
     }

@@ -1,19 +1,27 @@
 /**
- * Step 11: reads an upstream SSE stream frame by frame while passing it on. Frames are forwarded
- * as soon as they are complete (a client cannot use half a frame), byte for byte unless the model
- * was mapped, in which case the upstream model name is written back to the one the client asked
- * for. On the way it notes the usage in `response.completed`, the final response object (for a
- * client that asked for JSON from an upstream that only streams) and when the first delta came.
+ * Step 11: passes an upstream SSE stream on while reading from it what the gateway needs: the
+ * event type of each frame, when the first delta came, the terminal event's usage, the text that
+ * reached the client (for a stream cut short) and, for a client that asked for JSON from an
+ * upstream that only streams, the final response.
+ *
+ * Linear in the bytes and bounded in memory, whatever the size of a frame (OpenAI's closing events
+ * repeat the whole answer, so one frame can be many MB): each byte is looked at once. A frame up to
+ * {@link HOLD_LIMIT} is held until it is complete and then forwarded whole, so that the gateway's
+ * own error frame can always follow a complete frame; a larger one is forwarded as its bytes
+ * arrive, its head telling its type, and only the parts that must be read are scanned as they
+ * pass ({@link JsonScanner}). The terminal frame is kept whole only when the final response is
+ * needed. The model-name rewrite runs over the byte stream first ({@link ModelRewriter}), so it
+ * holds across chunk boundaries.
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { TokenUsage } from '../events/usage-event.ts';
+import { JsonScanner } from './json-scanner.ts';
+import { type ModelRewrite, ModelRewriter } from './model-rewrite.ts';
+import { ObservedOutput } from './observed-usage.ts';
 
-export interface ModelRewrite {
-  /** The upstream model name. */
-  from: string;
-  /** The name the client asked for. */
-  to: string;
-}
+export { type ModelRewrite, rewriteModel } from './model-rewrite.ts';
+
+/** Frames up to this size are forwarded whole; every delta and small event is far below it. */
+export const HOLD_LIMIT = 64 * 1024;
 
 const TERMINAL_EVENTS = new Set([
   'response.completed',
@@ -21,6 +29,10 @@ const TERMINAL_EVENTS = new Set([
   'response.failed',
   'response.done',
 ]);
+/** Deltas that carry no text a tokenizer could count. */
+const NON_TEXT_DELTAS = new Set(['response.audio.delta']);
+const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /** Converts OpenAI's usage object to ours; missing fields count as zero. */
 export function tokenUsageOf(usage: unknown): TokenUsage | undefined {
@@ -38,70 +50,269 @@ export function tokenUsageOf(usage: unknown): TokenUsage | undefined {
   };
 }
 
-/** Rewrites `"model":"<from>"` occurrences; JSON from OpenAI is compact, but spaces are allowed. */
-export function rewriteModel(text: string, rewrite: ModelRewrite | undefined): string {
-  if (!rewrite || rewrite.from === rewrite.to) return text;
-  const from = JSON.stringify(rewrite.from).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return text.replace(new RegExp(`"model"\\s*:\\s*${from}`, 'g'), `"model":${JSON.stringify(rewrite.to)}`);
+function isTextDelta(type: string | undefined): type is string {
+  return type?.endsWith('.delta') === true && !NON_TEXT_DELTAS.has(type);
+}
+
+/** The event type from a frame's head: its `event:` line, else the `type` its JSON starts with. */
+function eventTypeOf(head: string): string | undefined {
+  const event = /^event:[ \t]*(.*?)\r?$/m.exec(head)?.[1];
+  if (event) return event;
+  return /^data:.*?"type"\s*:\s*"([^"]+)"/m.exec(head)?.[1];
+}
+
+export interface SseRelayOptions {
+  rewrite?: ModelRewrite | undefined;
+  /** Keep the terminal event's `response` (a JSON client served from a stream). */
+  keepFinalResponse?: boolean;
+  now?: () => number;
+}
+
+/**
+ * The `data:` lines of one large frame, fed in byte pieces, handed to a scanner as one JSON text
+ * (several data lines are joined with a newline, as an SSE client joins them).
+ */
+class DataLines {
+  private lineStart = true;
+  private prefix: number[] = [];
+  private inData = false;
+  private dataLines = 0;
+
+  constructor(private readonly scanner: JsonScanner) {}
+
+  push(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.lineStart) {
+        // Up to `data: `, byte by byte: the field name decides what the line is.
+        const byte = bytes[at++] as number;
+        if (byte === NEWLINE) {
+          this.prefix = [];
+          continue;
+        }
+        this.prefix.push(byte);
+        const prefix = Buffer.from(this.prefix).toString('latin1');
+        if (prefix === 'data:' || prefix.length >= 5) {
+          this.lineStart = false;
+          this.inData = prefix === 'data:';
+          if (this.inData && this.dataLines++ > 0) this.scanner.push(Buffer.from('\n'));
+          if (this.inData && bytes[at] === 0x20) at++;
+          this.prefix = [];
+        }
+        continue;
+      }
+      const end = bytes.indexOf(NEWLINE, at);
+      const stop = end === -1 ? bytes.length : end;
+      if (this.inData) this.scanner.push(bytes.subarray(at, stop));
+      if (end === -1) return;
+      this.lineStart = true;
+      at = end + 1;
+    }
+  }
+}
+
+/** How a large frame is read while it passes. */
+interface Passing {
+  /** Its data lines, to a scanner. */
+  data: DataLines | undefined;
+  /** Its bytes, when it must be read whole after all (the final response of a JSON client). */
+  kept: Buffer[] | undefined;
+  onEnd: (() => void) | undefined;
 }
 
 export class SseRelay {
   usage: TokenUsage | undefined;
-  /** The `response` object of the terminal event, model already rewritten. */
+  /** The `response` object of the terminal event (only with `keepFinalResponse`). */
   finalResponse: Record<string, unknown> | undefined;
-  /** Type of the terminal event seen, if any. */
+  /** Type of the terminal `response.*` event seen, if any. */
   terminalEvent: string | undefined;
+  /** The upstream ended the stream with a top-level `error` event, which the client already got. */
+  upstreamError = false;
   firstDeltaAt: number | undefined;
-  private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
+  /** Text the frames passed on carried, for billing a stream cut short. */
+  readonly observed = new ObservedOutput();
+  /** Bytes of a partial frame already forwarded (a large frame cut by the end of the stream). */
+  midFrame = false;
+  private lastSequenceNumber = -1;
+  private readonly rewriter: ModelRewriter | undefined;
+  private readonly keepFinalResponse: boolean;
+  private readonly now: () => number;
+  /** The frame being read while it is held (≤ HOLD_LIMIT). */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Set while a large frame passes through. */
+  private passing: Passing | undefined;
+  private lineHasContent = false;
 
-  constructor(
-    private readonly rewrite: ModelRewrite | undefined,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(options: SseRelayOptions = {}) {
+    this.rewriter =
+      options.rewrite && options.rewrite.from !== options.rewrite.to
+        ? new ModelRewriter(options.rewrite)
+        : undefined;
+    this.keepFinalResponse = options.keepFinalResponse ?? false;
+    this.now = options.now ?? Date.now;
+  }
 
-  /** Feeds upstream bytes; returns the complete frames to forward (possibly empty). */
-  push(chunk: Buffer): string {
-    this.pending += this.decoder.write(chunk);
-    let out = '';
-    for (;;) {
-      const match = /\r?\n\r?\n/.exec(this.pending);
-      if (!match) break;
-      const end = match.index + match[0].length;
-      out += this.frame(this.pending.slice(0, end));
-      this.pending = this.pending.slice(end);
-    }
-    return out;
+  /** The `sequence_number` an event the gateway adds after the upstream's must carry. */
+  get nextSequenceNumber(): number {
+    return this.lastSequenceNumber + 1;
+  }
+
+  /** Feeds upstream bytes; returns what can be forwarded now (possibly empty). */
+  push(chunk: Buffer): Buffer {
+    return this.frames(this.rewriter ? this.rewriter.push(chunk) : chunk);
   }
 
   /** What is left when the upstream ended; a final frame without its blank line still counts. */
-  flush(): string {
-    const rest = this.pending + this.decoder.end();
-    this.pending = '';
-    return rest.trim() === '' ? rest : this.frame(rest);
+  flush(): Buffer {
+    const out = this.frames(this.rewriter ? this.rewriter.flush() : Buffer.alloc(0));
+    if (this.passing) {
+      this.midFrame = true;
+      this.endPassing();
+      return out;
+    }
+    if (this.heldBytes === 0) return out;
+    const frame = Buffer.concat(this.held);
+    this.held = [];
+    this.heldBytes = 0;
+    if (frame.toString('utf8').trim() !== '') this.inspect(frame.toString('utf8'));
+    return Buffer.concat([out, frame]);
   }
 
-  private frame(raw: string): string {
-    const text = rewriteModel(raw, this.rewrite);
+  /** Splits bytes at frame ends (a blank line), forwarding held frames whole and large ones as they come. */
+  private frames(data: Buffer): Buffer {
+    const out: Buffer[] = [];
+    let frameFrom = 0;
+    let at = 0;
+    for (;;) {
+      const newline = data.indexOf(NEWLINE, at);
+      if (newline === -1) {
+        if (at < data.length && !(data.length - at === 1 && data[at] === CR)) this.lineHasContent = true;
+        break;
+      }
+      const lineBytes = newline - at;
+      if (lineBytes > 1 || (lineBytes === 1 && data[at] !== CR)) this.lineHasContent = true;
+      if (!this.lineHasContent) {
+        this.frameEnded(data.subarray(frameFrom, newline + 1), out);
+        frameFrom = newline + 1;
+      }
+      this.lineHasContent = false;
+      at = newline + 1;
+    }
+    if (frameFrom < data.length) this.frameContinues(data.subarray(frameFrom), out);
+    return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+  }
+
+  private frameContinues(piece: Buffer, out: Buffer[]): void {
+    if (this.passing) {
+      this.pass(piece, out);
+      return;
+    }
+    this.held.push(piece);
+    this.heldBytes += piece.length;
+    if (this.heldBytes <= HOLD_LIMIT) return;
+    // Too large to hold: its head says what it is, and from now on its bytes pass as they come.
+    const head = Buffer.concat(this.held);
+    this.held = [];
+    this.heldBytes = 0;
+    const headText = head.toString('utf8', 0, HOLD_LIMIT);
+    this.noteSequenceNumber(headText);
+    const type = eventTypeOf(headText);
+    this.passing = this.readersFor(type);
+    this.pass(head, out);
+  }
+
+  private frameEnded(last: Buffer, out: Buffer[]): void {
+    if (this.passing) {
+      this.pass(last, out);
+      this.endPassing();
+      return;
+    }
+    const frame = this.heldBytes > 0 ? Buffer.concat([...this.held, last]) : last;
+    this.held = [];
+    this.heldBytes = 0;
+    this.inspect(frame.toString('utf8'));
+    out.push(frame);
+  }
+
+  private pass(piece: Buffer, out: Buffer[]): void {
+    const passing = this.passing;
+    if (!passing) return;
+    passing.data?.push(piece);
+    passing.kept?.push(piece);
+    out.push(piece);
+  }
+
+  /** What reads a large frame of this type as it passes: its usage, its text, or all of it. */
+  private readersFor(type: string | undefined): Passing {
+    if (type !== undefined && TERMINAL_EVENTS.has(type)) {
+      if (this.keepFinalResponse) return { data: undefined, kept: [], onEnd: undefined };
+      const scanner = new JsonScanner({ capture: ['response', 'usage'] });
+      const onEnd = () => {
+        if (!scanner.closed) return;
+        this.terminalEvent = type;
+        if (scanner.captured !== undefined)
+          this.usage = tokenUsageOf(JSON.parse(scanner.captured)) ?? this.usage;
+      };
+      return { data: new DataLines(scanner), kept: undefined, onEnd };
+    }
+    if (isTextDelta(type)) {
+      this.firstDeltaAt ??= this.now();
+      const scanner = new JsonScanner({ text: ['delta'], onText: (text) => this.observed.add(text) });
+      return { data: new DataLines(scanner), kept: undefined, onEnd: undefined };
+    }
+    if (type === 'error') this.upstreamError = true;
+    return { data: undefined, kept: undefined, onEnd: undefined };
+  }
+
+  private endPassing(): void {
+    const passing = this.passing;
+    this.passing = undefined;
+    try {
+      if (passing?.kept) this.inspect(Buffer.concat(passing.kept).toString('utf8'));
+      passing?.onEnd?.();
+    } catch {
+      // A malformed large frame was passed on as it came; usage stays as observed.
+    }
+  }
+
+  /** Reads one whole frame: its type, and what the gateway needs from it. */
+  private inspect(text: string): void {
     let event: string | undefined;
     let data = '';
     for (const line of text.split(/\r?\n/)) {
       if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data += line.slice(5).trimStart();
+      else if (line.startsWith('data:')) data += (data === '' ? '' : '\n') + line.slice(5).replace(/^ /, '');
     }
-    if (data === '' || data === '[DONE]') return text;
+    if (data === '' || data === '[DONE]') return;
+    this.noteSequenceNumber(data);
     const type = event ?? /"type"\s*:\s*"([^"]+)"/.exec(data)?.[1];
-    if (type?.endsWith('.delta') && this.firstDeltaAt === undefined) this.firstDeltaAt = this.now();
-    if (type && TERMINAL_EVENTS.has(type)) {
-      try {
-        const parsed = JSON.parse(data) as { response?: Record<string, unknown> };
-        this.terminalEvent = type;
-        this.finalResponse = parsed.response;
-        this.usage = tokenUsageOf(parsed.response?.usage) ?? this.usage;
-      } catch {
-        // A malformed terminal frame is passed on as it came; usage stays as observed.
-      }
+    if (isTextDelta(type)) {
+      this.firstDeltaAt ??= this.now();
+      const delta = this.parse(data)?.delta;
+      if (typeof delta === 'string') this.observed.add(delta);
+    } else if (type === 'error') {
+      this.upstreamError = true;
+    } else if (type && TERMINAL_EVENTS.has(type)) {
+      const parsed = this.parse(data) as { response?: Record<string, unknown> } | undefined;
+      if (!parsed) return;
+      this.terminalEvent = type;
+      if (this.keepFinalResponse) this.finalResponse = parsed.response;
+      this.usage = tokenUsageOf(parsed.response?.usage) ?? this.usage;
     }
-    return text;
+  }
+
+  private noteSequenceNumber(text: string): void {
+    const found = /"sequence_number"\s*:\s*(\d+)/.exec(text)?.[1];
+    if (found !== undefined) this.lastSequenceNumber = Math.max(this.lastSequenceNumber, Number(found));
+  }
+
+  private parse(data: string): Record<string, unknown> | undefined {
+    try {
+      return JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      // A malformed frame is passed on as it came.
+      return undefined;
+    }
   }
 }

@@ -36,7 +36,7 @@ describe('the function deadline', () => {
     assert.match(text, /event: response\.created/);
     assert.match(
       text,
-      /event: error\ndata: \{"error":\{"type":"upstream_error","message":"Upstream stream ended early \(deadline\)"/,
+      /event: error\ndata: \{"type":"error","code":"upstream_error","message":"Upstream stream ended early \(deadline\)"/,
     );
     assert.ok(elapsed < FUNCTION_TIMEOUT_MS, `the gateway ended the stream itself (${elapsed} ms)`);
     await e2e.stack.bus.drain();

@@ -200,7 +200,7 @@ describe('failures after the stream started', () => {
     const result = await post(secret, '{"model":"gpt-5.1","input":"hi","stream":true}');
     assert.equal(result.status, 200);
     assert.match(result.text, /event: response\.created/);
-    assert.match(result.text, /event: error\ndata: \{"error":\{"type":"upstream_error"/);
+    assert.match(result.text, /event: error\ndata: \{"type":"error","code":"upstream_error"/);
     await e2e.stack.bus.drain();
     const event = e2e.usageEvents().slice(before)[0];
     assert.equal(event?.detail.cutShort, true);
@@ -215,15 +215,31 @@ describe('failures after the stream started', () => {
     assert.match(result.text, /event: error\ndata: .*idle_timeout/);
   });
 
-  it('makes the SDK throw when the stream reports an error', async () => {
+  it("makes the SDK throw an APIError with the gateway's code and message, after the events before it", async () => {
     const { secret } = await e2e.seed();
     e2e.mock.enqueue({ kind: 'drop', afterEvents: 2 });
     const stream = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'hi', stream: true });
-    await assert.rejects(async () => {
-      for await (const _event of stream) {
-        // drain until the error
-      }
-    });
+    const received: number[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const event of stream) received.push(event.sequence_number);
+      },
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError, String(error));
+        assert.equal(error.code, 'upstream_error');
+        assert.equal(error.message, 'Upstream stream ended early (upstream_error)');
+        assert.deepEqual(error.error, {
+          type: 'error',
+          code: 'upstream_error',
+          message: 'Upstream stream ended early (upstream_error)',
+          param: null,
+          // The event follows the two the upstream sent (0 and 1).
+          sequence_number: 2,
+        });
+        return true;
+      },
+    );
+    assert.deepEqual(received, [0, 1]);
   });
 });
 

@@ -7,12 +7,25 @@ let serial = 0;
 
 function full(status: ExportInfo['status'], exportTime: string): ExportInfo {
   serial += 1;
-  return { arn: `e${serial}`, status, type: 'FULL_EXPORT', startTime: at(exportTime), exportTime: at(exportTime) };
+  return {
+    arn: `e${serial}`,
+    status,
+    type: 'FULL_EXPORT',
+    startTime: at(exportTime),
+    exportTime: at(exportTime),
+  };
 }
 
 function incremental(status: ExportInfo['status'], from: string, to: string): ExportInfo {
   serial += 1;
-  return { arn: `e${serial}`, status, type: 'INCREMENTAL_EXPORT', startTime: at(to), from: at(from), to: at(to) };
+  return {
+    arn: `e${serial}`,
+    status,
+    type: 'INCREMENTAL_EXPORT',
+    startTime: at(to),
+    from: at(from),
+    to: at(to),
+  };
 }
 
 describe('planning the Usage table exports', () => {

@@ -1,0 +1,106 @@
+/**
+ * Usage counted by the gateway itself, for a stream that ended without the upstream's usage (the
+ * client left, the upstream dropped or stalled, the deadline came): input tokens from the request
+ * body, output tokens from the text that reached the client (answer text, refusals, reasoning
+ * summaries, tool-call arguments and inputs). Hidden reasoning is not observable and is not
+ * counted; docs/finance.md explains the estimate and its limits.
+ *
+ * The output text is never held whole: it waits in {@link ObservedOutput} up to
+ * {@link PENDING_TEXT_LIMIT} characters, and beyond that is counted as it passes, in pieces cut at
+ * whitespace. An answer shorter than the limit (every answer within OpenAI's output-token caps)
+ * is counted only if its stream is cut short, so a request that completes never loads the
+ * tokenizer.
+ *
+ * @example
+ * ```ts
+ * const observed = new ObservedOutput();
+ * observed.add('Hello');
+ * const usage = await observedUsage(body.json, observed); // { inputTokens, outputTokens, … }
+ * ```
+ */
+import type { TokenUsage } from '../events/usage-event.ts';
+import { countTokens } from './token-count.ts';
+
+/** Characters of observed text kept before counting starts (about 2 MB of memory at most). */
+export const PENDING_TEXT_LIMIT = 1024 * 1024;
+
+export class ObservedOutput {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private counted = 0;
+  /** Characters of text observed in all. */
+  chars = 0;
+
+  add(text: string): void {
+    if (text === '') return;
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    this.chars += text.length;
+  }
+
+  /** True once enough text waits that it should be counted now (see {@link drain}). */
+  get full(): boolean {
+    return this.pendingChars > PENDING_TEXT_LIMIT;
+  }
+
+  /** Counts the waiting text up to its last whitespace; the rest waits for the next word's end. */
+  async drain(): Promise<void> {
+    const text = this.pending.join('');
+    let cut = text.length;
+    while (cut > 0 && !/\s/.test(text[cut - 1] as string)) cut--;
+    // No whitespace in a whole megabyte: cut anyway, the estimate differs by a token at most.
+    if (cut === 0) cut = text.length;
+    this.pending = cut < text.length ? [text.slice(cut)] : [];
+    this.pendingChars = text.length - cut;
+    this.counted += await countTokens(text.slice(0, cut));
+  }
+
+  /** Tokens of everything observed. */
+  async tokens(): Promise<number> {
+    const rest = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.counted += await countTokens(rest);
+    return this.counted;
+  }
+}
+
+/** Keys of input items whose string values are text the model reads. */
+const TEXT_KEYS = new Set(['text', 'content', 'arguments', 'output', 'input', 'refusal']);
+
+/** The texts of a request body the upstream turns into input tokens (images and files excluded). */
+export function requestTexts(body: Record<string, unknown>): string[] {
+  const texts: string[] = [];
+  const walk = (value: unknown, key: string | undefined): void => {
+    if (typeof value === 'string') {
+      if (key === undefined || TEXT_KEYS.has(key)) texts.push(value);
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [name, inner] of Object.entries(value)) walk(inner, name);
+    }
+  };
+  if (typeof body.instructions === 'string') texts.push(body.instructions);
+  walk(body.input, undefined);
+  if (Array.isArray(body.tools) && body.tools.length > 0) texts.push(JSON.stringify(body.tools));
+  return texts;
+}
+
+/**
+ * The usage to bill for a stream that ended without the upstream's: what was observed, and never
+ * less than any count the upstream did report.
+ */
+export async function observedUsage(
+  body: Record<string, unknown>,
+  output: ObservedOutput,
+  reported: TokenUsage | undefined,
+): Promise<TokenUsage> {
+  const inputTokens = await countTokens(...requestTexts(body));
+  const outputTokens = await output.tokens();
+  return {
+    inputTokens: Math.max(inputTokens, reported?.inputTokens ?? 0),
+    cachedInputTokens: reported?.cachedInputTokens ?? 0,
+    outputTokens: Math.max(outputTokens, reported?.outputTokens ?? 0),
+    reasoningTokens: reported?.reasoningTokens ?? 0,
+  };
+}
