@@ -276,7 +276,11 @@ describe('with impatient waiters (2 s waits, 0.5 s pings, 2 account waiters)', (
     assert.equal(events.length, 1);
     assert.equal(events[0]?.event, 'error');
     assert.deepEqual(JSON.parse(events[0]?.data ?? ''), {
-      error: { type: 'rate_limit_error', message: USER_WAIT_TIMEOUT },
+      type: 'error',
+      code: 'rate_limit_error',
+      message: USER_WAIT_TIMEOUT,
+      param: null,
+      sequence_number: 0,
     });
     assert.equal(e2e.mock.requests.length, 1, 'the waiter never reached the upstream');
     await usageSettled(e2e, userId, 1);

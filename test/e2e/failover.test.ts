@@ -157,10 +157,11 @@ describe('failover before the first byte', () => {
       {
         event: 'error',
         data: JSON.stringify({
-          error: {
-            type: 'upstream_error',
-            message: 'Upstream authentication failed, please contact administrator',
-          },
+          type: 'error',
+          code: 'upstream_error',
+          message: 'Upstream authentication failed, please contact administrator',
+          param: null,
+          sequence_number: 0,
         }),
       },
     ]);
