@@ -1,8 +1,9 @@
 /**
  * The whole deployment in one stack: the three tables, the gateway behind its streaming Function
  * URL, the usage pipeline (bus, rule, recorder, dead-letter queue), the OAuth token-refresh
- * schedule and the monitoring. The stack is environment-agnostic (no account or region, no
- * lookups), so `cdk synth` runs offline; the CLI's profile picks where `cdk deploy` goes.
+ * schedule, the Usage table's exports to S3 with the SQL finance runs over them, and the
+ * monitoring. The stack is environment-agnostic (no account or region, no lookups), so
+ * `cdk synth` runs offline; the CLI's profile picks where `cdk deploy` goes.
  *
  * @example
  * ```ts
@@ -12,11 +13,13 @@
 import { CfnOutput, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './constructs/admin-api.ts';
+import { FinanceSql } from './constructs/finance-sql.ts';
 import { Gateway } from './constructs/gateway.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import type { FunctionObservability } from './constructs/quotagate-function.ts';
 import { QuotagateTables } from './constructs/quotagate-tables.ts';
 import { TokenRefresh } from './constructs/token-refresh.ts';
+import { UsageExports } from './constructs/usage-exports.ts';
 import { UsagePipeline } from './constructs/usage-pipeline.ts';
 import type { StackConfig } from './stack-config.ts';
 
@@ -33,6 +36,8 @@ export class QuotagateStack extends Stack {
   readonly monitoring: Monitoring;
   readonly tokenRefresh: TokenRefresh;
   readonly admin: AdminApi;
+  readonly usageExports: UsageExports;
+  readonly financeSql: FinanceSql;
 
   constructor(scope: Construct, id: string, props: QuotagateStackProps) {
     const { config } = props;
@@ -63,6 +68,16 @@ export class QuotagateStack extends Stack {
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
     this.admin = new AdminApi(this, 'AdminApi', { observability, tables: this.tables });
+    this.usageExports = new UsageExports(this, 'UsageExports', {
+      observability,
+      tables: this.tables,
+      ...config.usageExports,
+      ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
+    });
+    this.financeSql = new FinanceSql(this, 'FinanceSql', {
+      stage: config.stage,
+      bucket: this.usageExports.bucket,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: config.stage,
       gateway: this.gateway,
@@ -92,6 +107,19 @@ export class QuotagateStack extends Stack {
     new CfnOutput(this, 'AdminApiUrl', {
       description: 'Function URL of the admin API (AWS_IAM: SigV4-signed requests only)',
       value: this.admin.url.url,
+    });
+    new CfnOutput(this, 'UsageExportBucket', {
+      description: "Where the Usage table's exports (usage/) and Athena's results (athena-results/) land",
+      value: this.usageExports.bucket.bucketName,
+    });
+    new CfnOutput(this, 'FinanceWorkGroup', {
+      description: 'Athena workgroup holding the saved usage and billing queries',
+      value: this.financeSql.workGroup.ref,
+    });
+    new CfnOutput(this, 'FinanceDatabase', { value: this.financeSql.database.ref });
+    new CfnOutput(this, 'FinanceQueryPolicyArn', {
+      description: 'Managed policy that lets a finance role run the saved queries',
+      value: this.financeSql.queryPolicy.managedPolicyArn,
     });
     new CfnOutput(this, 'AdminApiInvokePolicyArn', {
       description: 'Managed policy that lets an IAM role or group call the admin API',

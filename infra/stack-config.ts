@@ -34,7 +34,25 @@ export interface StackConfig {
   readonly gatewayEnvironment: Readonly<Record<string, string>>;
   /** Where the alarms on the gateway's and recorder's own metrics fire. */
   readonly alarmThresholds: AlarmThresholds;
+  /** The Usage table's exports to S3 and the SQL over them (docs/finance.md, docs/deploy.md). */
+  readonly usageExports: UsageExportConfig;
 }
+
+export interface UsageExportConfig {
+  /** Days after which export files move to S3 Standard-IA. Context `usageExportInfrequentAccessDays`. */
+  readonly infrequentAccessAfterDays: number;
+  /** Hours the completed exports may lag before an alarm. Context `usageExportLagAlarmHours`. */
+  readonly lagAlarmHours: number;
+}
+
+/** The export settings when the context sets none. */
+export const DEFAULT_USAGE_EXPORTS: UsageExportConfig = {
+  // S3 refuses a Standard-IA transition before 30 days.
+  infrequentAccessAfterDays: 30,
+  // The previous day's export starts at 00:30 UTC; its data then ends 24.5 h ago and usually
+  // completes within the hour. 30 h leaves several hours for a slow export before waking anyone.
+  lagAlarmHours: 30,
+};
 
 /** Thresholds of the alarms on the EMF metrics (see infra/constructs/monitoring.ts). */
 export interface AlarmThresholds {
@@ -127,6 +145,7 @@ export function readStackConfig(node: Node): StackConfig {
   loadSettings({ ...gatewayEnvironment });
 
   const alarmThresholds = readAlarmThresholds(node);
+  const usageExports = readUsageExports(node);
 
   return {
     stage,
@@ -136,6 +155,26 @@ export function readStackConfig(node: Node): StackConfig {
     alarmTopicArn: readString(node, 'alarmTopicArn'),
     gatewayEnvironment,
     alarmThresholds,
+    usageExports,
+  };
+}
+
+function readUsageExports(node: Node): UsageExportConfig {
+  const days = readInteger(node, 'usageExportInfrequentAccessDays');
+  if (days !== undefined && days < 30) {
+    throw new Error(
+      `context "usageExportInfrequentAccessDays" must be at least 30 (S3's minimum), got ${days}`,
+    );
+  }
+  const hours = readInteger(node, 'usageExportLagAlarmHours');
+  if (hours !== undefined && hours < 25) {
+    throw new Error(
+      `context "usageExportLagAlarmHours" must be at least 25 (a day's export ends 24 h ago), got ${hours}`,
+    );
+  }
+  return {
+    infrequentAccessAfterDays: days ?? DEFAULT_USAGE_EXPORTS.infrequentAccessAfterDays,
+    lagAlarmHours: hours ?? DEFAULT_USAGE_EXPORTS.lagAlarmHours,
   };
 }
 

@@ -60,6 +60,10 @@ describe('cdk-nag', () => {
       [
         'AdminApi/Function Serverless-LambdaDLQ',
         'AdminApi/Function Serverless-LambdaTracing',
+        'FinanceSql/QueryPolicy AwsSolutions-IAM5[Resource::*]',
+        'FinanceSql/QueryPolicy AwsSolutions-IAM5[Resource::<UsageExportsBucketDF2C699D.Arn>/athena-results/*]',
+        'FinanceSql/QueryPolicy AwsSolutions-IAM5[Resource::<UsageExportsBucketDF2C699D.Arn>/usage/*]',
+        'FinanceSql/QueryPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/quotagate_test_usage/*]',
         'Gateway/Function Serverless-LambdaDLQ',
         'Gateway/Function Serverless-LambdaTracing',
         'Tables/State AwsSolutions-DDB3',
@@ -71,6 +75,14 @@ describe('cdk-nag', () => {
         'Usage/DeadLetterQueue Serverless-SQSRedrivePolicy',
         'Usage/Recorder Serverless-LambdaDLQ',
         'Usage/Recorder Serverless-LambdaTracing',
+        'UsageExports/Bucket AwsSolutions-S1',
+        'UsageExports/Function Serverless-LambdaAsyncFailureDestination',
+        'UsageExports/Function Serverless-LambdaDLQ',
+        'UsageExports/Function Serverless-LambdaTracing',
+        'UsageExports/FunctionRole AwsSolutions-IAM5[Resource::*]',
+        'UsageExports/FunctionRole AwsSolutions-IAM5[Resource::<TablesUsageA60E9525.Arn>/export/*]',
+        'UsageExports/FunctionRole AwsSolutions-IAM5[Resource::<UsageExportsBucketDF2C699D.Arn>/usage/*]',
+        'UsageExports/SchedulerRole AwsSolutions-IAM5[Resource::<UsageExportsFunction67B205DF.Arn>:*]',
       ],
     );
   });

@@ -56,11 +56,17 @@ describe('npx cdk synth', () => {
     const manifest = JSON.parse(
       readFileSync(join(outdir, 'Quotagate-dev.assets.json'), 'utf8'),
     ) as AssetManifest;
-    assert.equal(Object.values(manifest.files).filter((file) => file.source.packaging === 'zip').length, 4);
+    assert.equal(Object.values(manifest.files).filter((file) => file.source.packaging === 'zip').length, 5);
   });
 
   it('bundles each function as ESM with a require for CommonJS dependencies, and a source map', () => {
-    for (const path of ['Gateway/Function', 'Usage/Recorder', 'TokenRefresh/Function', 'AdminApi/Function']) {
+    for (const path of [
+      'Gateway/Function',
+      'Usage/Recorder',
+      'TokenRefresh/Function',
+      'AdminApi/Function',
+      'UsageExports/Function',
+    ]) {
       const code = readFileSync(join(bundleOf(path), 'index.mjs'), 'utf8');
       assert.ok(
         code.startsWith("import { createRequire as quotagateCreateRequire } from 'node:module';"),
@@ -87,6 +93,9 @@ describe('npx cdk synth', () => {
     const admin = (await import(pathToFileURL(join(bundleOf('AdminApi/Function'), 'index.mjs')).href)) as {
       handler?: unknown;
     };
+    const usageExport = (await import(
+      pathToFileURL(join(bundleOf('UsageExports/Function'), 'index.mjs')).href
+    )) as { handler?: unknown };
 
     // Assess
     assert.equal(typeof gateway.handler, 'function');
@@ -94,6 +103,7 @@ describe('npx cdk synth', () => {
     assert.equal(typeof recorder.handler, 'function');
     assert.equal(typeof tokenRefresh.handler, 'function');
     assert.equal(typeof admin.handler, 'function');
+    assert.equal(typeof usageExport.handler, 'function');
     assert.ok(!isStreamifiedHandler(admin.handler), 'the admin API answers buffered JSON');
   });
 });

@@ -28,21 +28,28 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
 
     // Assess
     assert.deepEqual(Object.fromEntries([...counts].sort()), {
-      'AWS::CloudWatch::Alarm': 7,
+      'AWS::Athena::NamedQuery': 11,
+      'AWS::Athena::WorkGroup': 1,
+      'AWS::CloudWatch::Alarm': 10,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 3,
       'AWS::Events::EventBus': 1,
       'AWS::Events::Rule': 3,
-      'AWS::IAM::ManagedPolicy': 1,
-      'AWS::IAM::Policy': 4,
-      'AWS::IAM::Role': 4,
-      'AWS::Lambda::EventInvokeConfig': 2,
-      'AWS::Lambda::Function': 4,
+      'AWS::Glue::Database': 1,
+      'AWS::Glue::Table': 2,
+      'AWS::IAM::ManagedPolicy': 2,
+      'AWS::IAM::Policy': 6,
+      'AWS::IAM::Role': 6,
+      'AWS::Lambda::EventInvokeConfig': 3,
+      'AWS::Lambda::Function': 5,
       'AWS::Lambda::Permission': 5,
       'AWS::Lambda::Url': 2,
-      'AWS::Logs::LogGroup': 4,
+      'AWS::Logs::LogGroup': 5,
+      'AWS::S3::Bucket': 1,
+      'AWS::S3::BucketPolicy': 1,
       'AWS::SQS::Queue': 1,
       'AWS::SQS::QueuePolicy': 1,
+      'AWS::Scheduler::Schedule': 1,
     });
   });
 

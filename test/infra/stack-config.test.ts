@@ -20,6 +20,22 @@ describe('stack configuration from CDK context', () => {
     assert.equal(config.gatewayReservedConcurrency, undefined);
     assert.equal(config.alarmTopicArn, undefined);
     assert.deepEqual(config.gatewayEnvironment, {});
+    assert.deepEqual(config.usageExports, { infrequentAccessAfterDays: 30, lagAlarmHours: 30 });
+  });
+
+  it('reads the usage export settings and rejects ones S3 or the daily schedule cannot honour', () => {
+    assert.deepEqual(
+      configFrom({ usageExportInfrequentAccessDays: '60', usageExportLagAlarmHours: 48 }).usageExports,
+      { infrequentAccessAfterDays: 60, lagAlarmHours: 48 },
+    );
+    assert.throws(
+      () => configFrom({ usageExportInfrequentAccessDays: 29 }),
+      /usageExportInfrequentAccessDays.*at least 30/,
+    );
+    assert.throws(
+      () => configFrom({ usageExportLagAlarmHours: 24 }),
+      /usageExportLagAlarmHours.*at least 25/,
+    );
   });
 
   it('hands runtime tunables to the gateway as the QG_ variables shared/settings.ts reads', () => {
