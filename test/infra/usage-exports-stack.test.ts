@@ -106,11 +106,11 @@ describe('QuotagateStack: usage exports and the SQL over them', () => {
     const roleId = logicalIdByPath(synth.template, 'AWS::IAM::Role', 'UsageExports/SchedulerRole/Resource');
     assert.equal(render(target.RoleArn), `<${roleId}.Arn>`);
     const usageTable = logicalIdByPath(synth.template, 'AWS::DynamoDB::Table', 'Tables/Usage/Resource');
-    const variables = (
-      resourcesOfType(synth.template, 'AWS::Lambda::Function')[functionId]?.Properties.Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
+    const exporter = resourcesOfType(synth.template, 'AWS::Lambda::Function')[functionId];
+    assert.ok(exporter);
+    const { Variables: variables } = exporter.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
     assert.equal(render(variables.QG_USAGE_TABLE_ARN), `<${usageTable}.Arn>`);
     assert.equal(render(variables.QG_EXPORT_BUCKET), `<${bucket}>`);
     assert.equal(variables.QG_EXPORT_PREFIX, 'usage');
