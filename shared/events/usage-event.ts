@@ -65,6 +65,8 @@ export interface UsageEventDetail {
   failovers: number;
   /** The upstream's `x-codex-*` usage headers, as received. */
   codexHeaders?: Record<string, string>;
+  /** The upstream's id of its answer (OpenAI's `x-request-id`), to match a user's report with OpenAI's. */
+  upstreamRequestId?: string;
 }
 
 /** The EventBridge envelope, as a rule target (and the local bus) delivers it. */

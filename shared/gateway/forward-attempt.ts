@@ -4,10 +4,9 @@
  * Nothing reaches the client before the upstream answered 2xx, which is what makes failover
  * invisible to it.
  */
-import type { Account, AccountHealth } from '../domain/types.ts';
-import { GatewayError, mapUpstreamError } from '../errors.ts';
+import type { Account } from '../domain/types.ts';
+import { GatewayError } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
-import { redactAndCap } from '../ops/redact.ts';
 import type { ClientApi, JsonAnswer } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { ModelRewrite } from './model-rewrite.ts';
@@ -20,8 +19,12 @@ import {
   type UpstreamResponse,
   UpstreamUnavailableError,
 } from './upstream-client.ts';
-import { parseUpstreamError } from './upstream-error-meaning.ts';
-import { judgeUpstreamFailure } from './upstream-failure.ts';
+import {
+  type PendingRefusal,
+  rejectOrFailover,
+  upstreamIdHeader,
+  upstreamRequestIdOf,
+} from './upstream-rejection.ts';
 import type { UpstreamTarget } from './upstream-request.ts';
 
 export interface AttemptContext {
@@ -39,13 +42,6 @@ export interface AttemptContext {
   outcome: RequestOutcome;
   /** Fingerprint of an ambiguous refusal an earlier account of this request gave. */
   priorRefusal: string | undefined;
-}
-
-/** An ambiguous refusal, held by the failover loop until it knows whose fault it was. */
-export interface PendingRefusal {
-  fingerprint: string;
-  /** Written for the refusing account once another account served the request. */
-  health: AccountHealth;
 }
 
 export type AttemptOutcome =
@@ -66,21 +62,11 @@ export type AttemptOutcome =
       firstTokenAt: number | undefined;
       cutShortReason: CutShortReason | undefined;
       codexHeaders: Record<string, string>;
+      /** The upstream's id of the answer served, when it gave one. */
+      upstreamRequestId?: string;
     };
 
-const ERROR_BODY_LIMIT = 64 * 1024;
-const ERROR_MESSAGE_MAX_LENGTH = 1000;
 const EMPTY_USAGE: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
-
-async function readText(body: UpstreamResponse['body'], limit = Number.POSITIVE_INFINITY): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function codexHeadersOf(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-codex-')));
@@ -114,6 +100,9 @@ export async function attemptAccount(
 
   context.outcome.upstreamStatus = upstream.status;
   context.outcome.upstreamLatencyMs = deps.now() - sentAt;
+  const upstreamRequestId = upstreamRequestIdOf(upstream.headers);
+  if (upstreamRequestId) context.outcome.upstreamRequestId = upstreamRequestId;
+  else delete context.outcome.upstreamRequestId;
   if (upstream.status >= 400) return rejectOrFailover(context, account, upstream);
 
   const rewrite: ModelRewrite | undefined =
@@ -132,6 +121,7 @@ export async function attemptAccount(
     channel.open(upstream.status, {
       'content-type': upstream.headers['content-type'] ?? 'application/json',
       'x-request-id': context.requestId,
+      ...upstreamIdHeader(context),
     });
     for (const chunk of chunks) await channel.write(chunk);
     return {
@@ -143,6 +133,7 @@ export async function attemptAccount(
       firstTokenAt: undefined,
       cutShortReason: undefined,
       codexHeaders,
+      ...(upstreamRequestId ? { upstreamRequestId } : {}),
     };
   }
   return relayStream(context, account, upstream, rewrite, codexHeaders);
@@ -166,71 +157,6 @@ function jsonCutShort(context: AttemptContext, account: Account, error: unknown)
   return { kind: 'failover', upstreamStatus: 502 };
 }
 
-/** Writes an account's health; a failed write is logged, never a failure of the request. */
-export async function writeHealth(
-  deps: GatewayDeps,
-  accountId: string,
-  health: AccountHealth,
-): Promise<void> {
-  await deps.accountHealth.setHealth(accountId, health).catch((error: unknown) => {
-    deps.logger.error('could not record account health', { accountId, error: String(error) });
-  });
-}
-
-async function rejectOrFailover(
-  context: AttemptContext,
-  account: Account,
-  upstream: UpstreamResponse,
-): Promise<AttemptOutcome> {
-  const { deps, channel } = context;
-  const text = await readText(upstream.body, ERROR_BODY_LIMIT).catch(() => '');
-  const info = parseUpstreamError(upstream.status, text, deps.now());
-  const verdict = judgeUpstreamFailure(account, info, upstream.headers, deps.settings, deps.now());
-  const upstreamMessage = redactAndCap(info.message, ERROR_MESSAGE_MAX_LENGTH);
-  // A second account refusing this request the same way: the request caused it, not the accounts.
-  const sameRefusal = verdict.meaning === 'ambiguous' && context.priorRefusal === verdict.fingerprint;
-  const failover = verdict.failover && !sameRefusal;
-  deps.logger.warn('upstream error', {
-    accountId: account.id,
-    upstreamStatus: upstream.status,
-    upstreamCode: info.code,
-    meaning: verdict.meaning,
-    failover,
-    upstreamMessage,
-  });
-  if (verdict.health) await writeHealth(deps, account.id, verdict.health);
-  if (failover) {
-    return {
-      kind: 'failover',
-      upstreamStatus: upstream.status,
-      ...(verdict.health?.until !== undefined ? { until: verdict.health.until } : {}),
-      ...(verdict.deferredHealth
-        ? { refusal: { fingerprint: verdict.fingerprint, health: verdict.deferredHealth } }
-        : {}),
-    };
-  }
-  if (upstream.status >= 500) throw mapUpstreamError(upstream.status);
-  // The client's own mistake (or a refusal every account gives it): OpenAI's answer goes back.
-  const message = upstreamMessage || 'Upstream rejected the request';
-  Object.assign(context.outcome, {
-    status: channel.isOpen ? 200 : upstream.status,
-    errorType: info.type || 'invalid_request_error',
-    message,
-  });
-  if (channel.isOpen) {
-    await channel.write(
-      context.api.errorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)),
-    );
-  } else {
-    channel.open(upstream.status, {
-      'content-type': upstream.headers['content-type'] ?? 'application/json',
-      'x-request-id': context.requestId,
-    });
-    await channel.write(text);
-  }
-  return { kind: 'rejected', upstreamStatus: upstream.status };
-}
-
 function cutShortReasonOf(error: unknown, context: AttemptContext): CutShortReason {
   if (context.deadlineSignal.aborted) return 'deadline';
   if (context.channel.isClosed || context.signal.aborted) return 'client_disconnect';
@@ -249,7 +175,8 @@ async function relayStream(
   let finalStatus = 200;
   let firstByteAt: number | undefined;
   let cutShortReason: CutShortReason | undefined;
-  if (context.clientStreams) channel.open(200, sseHeaders(context.requestId));
+  if (context.clientStreams)
+    channel.open(200, { ...sseHeaders(context.requestId), ...upstreamIdHeader(context) });
   try {
     for await (const chunk of upstream.body) {
       // Checked before reading the chunk: text that never reached the client is not billed.
@@ -288,7 +215,11 @@ async function relayStream(
     const final = relay.finalBody();
     if (final) {
       finalStatus = final.status;
-      channel.open(final.status, { 'content-type': 'application/json', 'x-request-id': context.requestId });
+      channel.open(final.status, {
+        'content-type': 'application/json',
+        'x-request-id': context.requestId,
+        ...upstreamIdHeader(context),
+      });
       await channel.write(JSON.stringify(final.body));
     }
   }
@@ -302,5 +233,6 @@ async function relayStream(
     firstTokenAt: relay.firstDeltaAt ?? firstByteAt,
     cutShortReason,
     codexHeaders,
+    ...(context.outcome.upstreamRequestId ? { upstreamRequestId: context.outcome.upstreamRequestId } : {}),
   };
 }

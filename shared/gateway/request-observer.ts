@@ -18,7 +18,14 @@ export interface RequestOutcome {
   errorType?: string;
   message?: string;
   accountId?: string;
+  /** The model the client asked for and whether it streams, once the body was read. */
+  model?: string;
+  stream?: boolean;
   upstreamStatus?: number;
+  /** The upstream's own error message (redacted when stored), when its answer was an error. */
+  upstreamMessage?: string;
+  /** The upstream's id of its answer (OpenAI's `x-request-id`), to match a report with OpenAI's. */
+  upstreamRequestId?: string;
   upstreamLatencyMs?: number;
   ttftMs?: number;
   slotWaitMs?: number;
@@ -57,8 +64,15 @@ export function createRequestObserver(
         message: outcome.message ?? '',
         userId: caller.user.id,
         apiKeyId: caller.key.id,
+        groupId: caller.group.id,
         ...(outcome.accountId ? { accountId: outcome.accountId } : {}),
+        ...(outcome.model !== undefined ? { model: outcome.model } : {}),
+        ...(outcome.stream !== undefined ? { stream: outcome.stream } : {}),
+        ...(request.sourceIp ? { clientIp: request.sourceIp } : {}),
+        ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
         ...(outcome.upstreamStatus !== undefined ? { upstreamStatus: outcome.upstreamStatus } : {}),
+        ...(outcome.upstreamMessage ? { upstreamMessage: outcome.upstreamMessage } : {}),
+        ...(outcome.upstreamRequestId ? { upstreamRequestId: outcome.upstreamRequestId } : {}),
         latencyMs: now() - request.receivedAt,
       });
     },

@@ -18,7 +18,7 @@ import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
-import { attemptAccount, type PendingRefusal, writeHealth } from './forward-attempt.ts';
+import { attemptAccount } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponsesPrefetch } from './request-prefetch.ts';
@@ -26,6 +26,7 @@ import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import { SSE_PING, sseHeaders } from './stream-frames.ts';
 import { type FirstSelection, takeSlots } from './take-slots.ts';
+import { type PendingRefusal, writeHealth } from './upstream-rejection.ts';
 import { type Served, usageDetailOf } from './usage-detail.ts';
 
 export const MAX_ACCOUNT_SWITCHES = 3;
@@ -44,7 +45,13 @@ export async function serveResponses(
   api: ClientApi,
   prefetch?: ResponsesPrefetch,
 ): Promise<void> {
-  const outcome: RequestOutcome = { route, status: 200, failovers: 0 };
+  const outcome: RequestOutcome = {
+    route,
+    status: 200,
+    failovers: 0,
+    model: body.model,
+    stream: body.stream,
+  };
   // A timer cleared in `finally`: AbortSignal.timeout would keep every request's signal alive
   // until its (15-minute) deadline, which a long-running local server cannot afford.
   const deadline = new AbortController();

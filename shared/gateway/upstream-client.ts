@@ -65,3 +65,17 @@ export async function sendUpstream(
 export function isIdleTimeout(error: unknown): boolean {
   return error instanceof errors.BodyTimeoutError;
 }
+
+/** The whole body as text; past `limit` bytes the rest is read and dropped, so the connection can be reused. */
+export async function readBodyText(
+  body: UpstreamResponse['body'],
+  limit = Number.POSITIVE_INFINITY,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < limit) chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

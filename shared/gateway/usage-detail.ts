@@ -44,5 +44,6 @@ export function usageDetailOf(
     ...(served.firstTokenAt !== undefined ? { firstTokenMs: served.firstTokenAt - request.receivedAt } : {}),
     failovers: served.failovers,
     ...(Object.keys(served.codexHeaders).length > 0 ? { codexHeaders: served.codexHeaders } : {}),
+    ...(served.upstreamRequestId ? { upstreamRequestId: served.upstreamRequestId } : {}),
   };
 }

@@ -35,9 +35,20 @@ export interface OpsRecord {
   message: string;
   userId?: string;
   apiKeyId?: string;
+  groupId?: string;
   accountId?: string;
+  /** The model the client asked for, and whether it asked for a stream. */
+  model?: string;
+  stream?: boolean;
+  /** The caller's address as the edge saw it, and its `User-Agent`. */
+  clientIp?: string;
+  userAgent?: string;
   /** Status of the last upstream response, when the request got that far. */
   upstreamStatus?: number;
+  /** The last upstream error's own message; redacted and capped when stored. */
+  upstreamMessage?: string;
+  /** The upstream's id of its answer (OpenAI's `x-request-id`). */
+  upstreamRequestId?: string;
   /** Time from arrival to the end of the response, in ms. */
   latencyMs: number;
 }
@@ -53,6 +64,17 @@ export interface StoredOpsRecord extends OpsRecord {
 }
 
 const DAY_SECONDS = 86_400;
+/** Optional text fields stored redacted and cut to 200 characters. */
+const SHORT_FIELDS = [
+  'userId',
+  'apiKeyId',
+  'groupId',
+  'accountId',
+  'model',
+  'clientIp',
+  'userAgent',
+  'upstreamRequestId',
+] as const;
 
 function short(value: string | undefined): string | undefined {
   return value === undefined ? undefined : redactAndCap(value, SHORT_FIELD_MAX_LENGTH);
@@ -79,12 +101,13 @@ export function toStoredOpsRecord(record: OpsRecord): StoredOpsRecord {
     latencyMs: wholeNumber(record.latencyMs, 0),
     expiresAt: Math.floor(at / 1000) + OPS_RETENTION_DAYS * DAY_SECONDS,
   };
-  const userId = short(record.userId);
-  const apiKeyId = short(record.apiKeyId);
-  const accountId = short(record.accountId);
-  if (userId) stored.userId = userId;
-  if (apiKeyId) stored.apiKeyId = apiKeyId;
-  if (accountId) stored.accountId = accountId;
+  for (const field of SHORT_FIELDS) {
+    const value = short(record[field]);
+    if (value) stored[field] = value;
+  }
+  if (typeof record.stream === 'boolean') stored.stream = record.stream;
+  const upstreamMessage = redactAndCap(record.upstreamMessage ?? '', OPS_MESSAGE_MAX_LENGTH);
+  if (upstreamMessage) stored.upstreamMessage = upstreamMessage;
   if (record.upstreamStatus !== undefined && Number.isFinite(record.upstreamStatus)) {
     stored.upstreamStatus = wholeNumber(record.upstreamStatus, 0);
   }

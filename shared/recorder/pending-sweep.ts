@@ -111,6 +111,7 @@ export function usageDetailOfRecord(record: UsageRecord, context: PendingContext
   if (record.cutShortReason !== undefined) detail.cutShortReason = record.cutShortReason;
   if (record.firstTokenMs !== undefined) detail.firstTokenMs = record.firstTokenMs;
   if (record.route !== undefined) detail.route = record.route;
+  if (record.upstreamRequestId !== undefined) detail.upstreamRequestId = record.upstreamRequestId;
   if (context.codexHeaders !== undefined) detail.codexHeaders = context.codexHeaders;
   return detail;
 }

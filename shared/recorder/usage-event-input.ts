@@ -84,6 +84,11 @@ export function validateUsageDetail(value: unknown): UsageEventDetail {
     (typeof value.route !== 'string' || !/^\/[\w./-]{0,99}$/.test(value.route))
   )
     fail(id, 'route is invalid');
+  if (
+    value.upstreamRequestId !== undefined &&
+    (typeof value.upstreamRequestId !== 'string' || !/^[\w.:-]{1,200}$/.test(value.upstreamRequestId))
+  )
+    fail(id, 'upstreamRequestId is invalid');
   if (typeof value.stream !== 'boolean' || typeof value.cutShort !== 'boolean') {
     fail(id, 'stream and cutShort must be booleans');
   }

@@ -86,6 +86,8 @@ export interface UsageRecord {
   route?: string;
   status: number;
   upstreamStatus: number;
+  /** The upstream's id of the answer (OpenAI's `x-request-id`), when it gave one. */
+  upstreamRequestId?: string;
   durationMs: number;
   firstTokenMs?: number;
   failovers: number;
@@ -177,6 +179,7 @@ export function buildUsageRecord(
   };
   if (detail.firstTokenMs !== undefined) record.firstTokenMs = detail.firstTokenMs;
   if (detail.route !== undefined) record.route = detail.route;
+  if (detail.upstreamRequestId !== undefined) record.upstreamRequestId = detail.upstreamRequestId;
   if (detail.cutShortReason !== undefined) record.cutShortReason = detail.cutShortReason;
   return record;
 }

@@ -71,6 +71,7 @@ export const USAGE_RECORD_FIELDS = {
   route: text,
   status: integer,
   upstreamStatus: integer,
+  upstreamRequestId: text,
   durationMs: integer,
   firstTokenMs: integer,
   failovers: integer,

@@ -280,3 +280,44 @@ describe('an upstream 4xx passed through', () => {
     });
   }
 });
+
+describe('what the client and the records learn of the upstream', () => {
+  it('passes the upstream request id back and into the usage record, and streams unbuffered', async () => {
+    const { secret, userId } = await e2e.seed();
+
+    const streamed = await call(e2e.stack.url, secret, STREAM);
+    const json = await call(e2e.stack.url, secret, { model: 'gpt-5.1', input: 'hi' });
+
+    const ids = [streamed, json].map((result) => result.headers.get('x-upstream-request-id'));
+    for (const [i, id] of ids.entries()) {
+      assert.match(id ?? '', /^req_[0-9a-f]{32}$/);
+      assert.notEqual(id, [streamed, json][i]?.headers.get('x-request-id'));
+    }
+    assert.equal(streamed.headers.get('x-accel-buffering'), 'no');
+    await e2e.stack.bus.drain();
+    const recorded = e2e
+      .usageEvents()
+      .filter((event) => event.detail.userId === userId)
+      .map((event) => event.detail.upstreamRequestId)
+      .sort();
+    assert.deepEqual(recorded, [...ids].sort());
+  });
+
+  it('writes an ops record that says what happened: model, stream, client, group and the upstream’s redacted message', async () => {
+    const { secret, groupId, keys } = await seedAccountPool(e2e, 1);
+    e2e.mock.enqueue({ kind: 'error', status: 401 });
+
+    const result = await call(e2e.stack.url, secret, STREAM, { 'user-agent': 'upstream-errors-test/1.0' });
+
+    assert.equal(result.status, 502);
+    const record = await opsRecordOf(result.headers.get('x-request-id'));
+    assert.ok(record);
+    assert.deepEqual(
+      [record.model, record.stream, record.clientIp, record.userAgent, record.groupId, record.upstreamStatus],
+      ['gpt-5.1', true, '127.0.0.1', 'upstream-errors-test/1.0', groupId, 401],
+    );
+    assert.match(record.upstreamMessage ?? '', /^Incorrect API key provided: sk-\[redacted\]/);
+    assert.match(record.upstreamRequestId ?? '', /^req_[0-9a-f]{32}$/);
+    assert.ok(!JSON.stringify(record).includes((keys[0] as string).slice(-4)), JSON.stringify(record));
+  });
+});
