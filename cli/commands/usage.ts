@@ -9,6 +9,7 @@
  * - `replay-parked` records the usage events the gateway had to park because EventBridge
  *   refused them, then removes them from the parking.
  * - `sweep-pending [--days n]` finishes the usage records left `pending` whose event was lost
+ *   and records as `lost` the requests a dead gateway left `started`
  *   (today and the `n` days before it, default 2), as the recorder's schedule does; a record a
  *   live delivery still holds is left to it.
  *
@@ -259,7 +260,8 @@ async function sweepPendingCommand(args: string[], io: UsageCommandIo, context: 
     client.destroy();
   }
   io.stdout.write(
-    `Finished ${summary.completed} stranded usage record(s); ${summary.skipped} left to a live delivery; ` +
+    `Finished ${summary.completed} stranded usage record(s); recorded ${summary.lost} request(s) ` +
+      `the gateway never finished as lost; ${summary.skipped} left to a live delivery; ` +
       `${summary.failed} could not be finished.\n`,
   );
   if (summary.failed > 0)

@@ -15,6 +15,7 @@ import { createOpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
+import { DynamoRequestStarts } from '../store/dynamo/usage-ledger-started.ts';
 import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
 import type { GatewayDeps } from './deps.ts';
 import { createRequestObserver } from './request-observer.ts';
@@ -52,6 +53,8 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
   return {
     settings,
     directory,
+    billingState: dynamo,
+    requestStarts: new DynamoRequestStarts(client, settings.tables.usage),
     accountHealth: {
       async setHealth(accountId, health) {
         await dynamo.setHealth(accountId, health);

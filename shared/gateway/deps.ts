@@ -12,8 +12,9 @@ import type {
 } from '../concurrency/contracts.ts';
 import type { Account } from '../domain/types.ts';
 import type { UsageEventPublisher } from '../events/usage-event.ts';
+import type { RequestStarts } from '../recorder/request-start.ts';
 import type { GatewaySettings } from '../settings.ts';
-import type { AccountHealthWriter, ConfigDirectory } from '../store/config-store.ts';
+import type { AccountHealthWriter, BillingStateReader, ConfigDirectory } from '../store/config-store.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { Caller } from './authenticate.ts';
 import type { RequestObserver } from './request-observer.ts';
@@ -22,6 +23,10 @@ export interface GatewayDeps {
   settings: GatewaySettings;
   /** Config reads, cached for `settings.configCacheSeconds`. */
   directory: ConfigDirectory;
+  /** Strongly consistent, uncached reads of what limits a request, taken with the user slot. */
+  billingState: BillingStateReader;
+  /** The `started` usage record of each request, so one the gateway never finishes is not lost. */
+  requestStarts: RequestStarts;
   accountHealth: AccountHealthWriter;
   acquireUserSlot: AcquireUserSlot;
   tryUserSlot: TryUserSlot;

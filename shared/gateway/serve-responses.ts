@@ -1,8 +1,10 @@
 /**
  * Steps 4–12 of POST /v1/responses and /v1/chat/completions once the caller and the body are
  * known (the {@link ClientApi} says what differs between the two): hold a user slot
- * (waiting with pings if the client streams), re-check billing, pick an account and hold one of
- * its slots, forward, fail over on account errors (at most three switches), and in `finally`
+ * (waiting with pings if the client streams) while reading the billing state fresh and writing
+ * the request's `started` usage record (request-admission.ts), re-check billing on those fresh
+ * values, pick an account and hold one of its slots, forward, fail over on account errors (at
+ * most three switches), and in `finally`
  * release every slot and emit the one usage event, before the body ends.
  *
  * One request takes at most one account out of rotation for a refusal it may have caused
@@ -20,6 +22,7 @@ import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
 import { attemptAccount } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
+import { beginAdmission } from './request-admission.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponsesPrefetch } from './request-prefetch.ts';
 import type { ResponseChannel } from './response-channel.ts';
@@ -90,6 +93,8 @@ export async function serveResponses(
   const accountsRead = deps.directory.listAccounts();
   // Either may go unawaited when the request ends early; a failure surfaces where it is used.
   for (const read of [settingsRead, accountsRead]) read.catch(() => {});
+  // In the slot's wave: the fresh billing state and the `started` usage record.
+  const admission = beginAdmission(request, caller, body, deps);
   try {
     const waitStartedAt = deps.now();
     const selection = (): AccountSelectionRequest => ({
@@ -110,12 +115,9 @@ export async function serveResponses(
     slots.push(userSlot);
     if (first?.ok) slots.push(first.selected.slot);
     outcome.slotWaitMs = deps.now() - waitStartedAt;
-    // Balance or subscription may have changed while the request waited (reads are cached).
-    const [user, subscription] = await Promise.all([
-      deps.directory.getUser(caller.user.id),
-      deps.directory.getSubscription(caller.user.id, caller.group.id),
-    ]);
-    deps.checkEligibility({ ...caller, user: user ?? caller.user, subscription }, body.model, deps.now());
+    // Limits are checked on values read with the slot, not the cache: overshoot is bounded by
+    // what is in flight.
+    deps.checkEligibility(await admission.billingCaller(userSlot), body.model, deps.now());
     served = await failoverLoop(request, caller, body, channel, deps, {
       signal,
       deadlineSignal,
@@ -137,6 +139,8 @@ export async function serveResponses(
     if (served) {
       noteServed(outcome, served, request);
       bookkeeping.push(publishUsage(usageDetailOf(request, caller, body, served, endedAt, route), deps));
+    } else {
+      bookkeeping.push(admission.forgetStart());
     }
     bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));
     await Promise.allSettled(bookkeeping);

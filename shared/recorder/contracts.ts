@@ -63,7 +63,9 @@ export interface EffectContext {
 export interface UsageLedger {
   /**
    * Writes the record as pending, held by `lease`, with the `context` a sweep needs to finish it;
-   * false when a record with its id exists. The context is dropped once the record is applied.
+   * false when a record with its id exists, unless that one is only the gateway's `started` or
+   * the sweep's `lost` record of the request (it holds no charge and is replaced). The context
+   * is dropped once the record is applied.
    */
   createPending(record: UsageRecord, lease: Lease, context?: PendingContext): Promise<boolean>;
   /** A strongly consistent read of the record. */

@@ -1,5 +1,6 @@
 /**
- * The sweep: finishes usage records left `pending` whose event is gone. A record normally
+ * The sweep: finishes usage records left `pending` whose event is gone, and closes as `lost`
+ * the `started` records of requests the gateway never finished (see `request-start.ts`). A record normally
  * reaches `applied` through its own event or a redelivery of it; but when the event itself is
  * lost (the local bus died with its process, or on AWS it went to the dead-letter queue and was
  * never redriven) the record would stay pending, its request served and never charged.
@@ -31,13 +32,18 @@ import {
 } from './record-usage.ts';
 import type { UsageRecord } from './usage-record.ts';
 
-/** Where the sweep finds records a lost event left pending. */
+/** Where the sweep finds records a lost event left pending, and requests that never ended. */
 export interface StrandedUsageRecords {
   /**
-   * Pending records started on `day` (at or after `sinceIso`, when given) whose lease ended by
-   * `nowMs` (or that hold none), by page.
+   * Pending and `started` records started on `day` (at or after `sinceIso`, when given) whose
+   * lease ended by `nowMs` (or that hold none), by page.
    */
   strandedOn(day: string, nowMs: number, sinceIso?: string): AsyncIterable<StoredUsageRecord[]>;
+  /**
+   * Closes a `started` record as `lost` (see `request-start.ts`), if it is still the one listed
+   * (state `started`, lease `expectedUntil`); false when its event replaced it meanwhile.
+   */
+  markLost(requestId: string, expectedUntil: number, nowMs: number): Promise<boolean>;
 }
 
 export interface SweepSummary {
@@ -49,6 +55,8 @@ export interface SweepSummary {
   skipped: number;
   /** Could not be finished (logged); the next sweep tries again. */
   failed: number;
+  /** `started` records whose request never ended (the gateway died), closed as `lost`. */
+  lost: number;
   /** True when the deadline stopped the sweep before it went through every day. */
   more: boolean;
 }
@@ -137,7 +145,7 @@ export async function sweepPendingRecords(
   options: SweepOptions = {},
 ): Promise<SweepSummary> {
   const now = options.now ?? Date.now;
-  const summary: SweepSummary = { found: 0, completed: 0, skipped: 0, failed: 0, more: false };
+  const summary: SweepSummary = { found: 0, completed: 0, skipped: 0, failed: 0, lost: 0, more: false };
   const pastDeadline = () => options.deadlineMs !== undefined && now() >= options.deadlineMs;
   const startedAt = now();
   const sinceIso = options.sinceMs === undefined ? undefined : new Date(options.sinceMs).toISOString();
@@ -153,7 +161,10 @@ export async function sweepPendingRecords(
           break sweep;
         }
         summary.found += 1;
-        const outcome = await finish(stored, record, logger);
+        const outcome =
+          stored.record.state === 'started'
+            ? await close(stored, stranded, now(), logger)
+            : await finish(stored, record, logger);
         if (outcome === 'deadline') {
           summary.more = true;
           break sweep;
@@ -164,6 +175,33 @@ export async function sweepPendingRecords(
   }
   if (summary.found > 0) logger.info('Swept stranded usage records', { ...summary });
   return summary;
+}
+
+/** A request the gateway never finished: recorded as `lost`, with what its start told. */
+async function close(
+  stored: StoredUsageRecord,
+  stranded: StrandedUsageRecords,
+  nowMs: number,
+  logger: RecorderLogger,
+): Promise<'lost' | 'skipped' | 'failed'> {
+  const { requestId, userId, apiKeyId, startedAt, modelRequested } = stored.record;
+  try {
+    if (!(await stranded.markLost(requestId, stored.lease?.until ?? 0, nowMs))) return 'skipped';
+    logger.warn('Recorded a lost request: the gateway stopped before it ended, nothing billed', {
+      requestId,
+      userId,
+      apiKeyId,
+      modelRequested,
+      startedAt,
+    });
+    return 'lost';
+  } catch (error) {
+    logger.error('A lost request could not be recorded', {
+      requestId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return 'failed';
+  }
 }
 
 async function finish(

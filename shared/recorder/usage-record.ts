@@ -17,7 +17,14 @@ import type { PriceSource, ResolvedPrice } from '../billing/price-book.ts';
 import type { BillingMode } from '../domain/types.ts';
 import type { CutShortReason, UsageEventDetail } from '../events/usage-event.ts';
 
-export type RecordState = 'pending' | 'applied';
+/**
+ * `started`: the gateway took the request's user slot and the request has not ended yet (no
+ * event so far); `pending`: its event is being recorded; `applied`: every charge is in place;
+ * `lost`: the gateway stopped before the request ended and no event ever came, so the sweep
+ * closed it with what was known at the start and nothing billed. Only `applied` records are
+ * billed; an event that arrives for a `started` or `lost` item replaces it.
+ */
+export type RecordState = 'started' | 'pending' | 'applied' | 'lost';
 
 /** The writes one record causes besides itself, each applied exactly once. */
 export type EffectName =
@@ -98,6 +105,8 @@ export interface UsageRecord {
   recordedAt: string;
   /** ISO time every effect was in place. */
   appliedAt?: string;
+  /** ISO time the sweep closed a `started` record whose request never ended as `lost`. */
+  lostAt?: string;
   effects?: Partial<Record<EffectName, EffectResult>>;
 }
 

@@ -38,3 +38,20 @@ export interface AccountHealthWriter {
   /** Records why an account should not be scheduled (error state, cooldown). */
   setHealth(accountId: string, health: AccountHealth): Promise<void>;
 }
+
+/** The items a request's billing check reads, as they stand now. */
+export interface BillingState {
+  key: ApiKey | undefined;
+  user: User | undefined;
+  /** Read only when asked for (subscription groups). */
+  subscription: Subscription | undefined;
+}
+
+/**
+ * Strongly consistent reads of what limits a request (key spend, balance, subscription windows),
+ * bypassing the config cache: the gateway re-checks billing against them when the request takes
+ * its user slot, so a cached value can never let a limit run past the requests in flight.
+ */
+export interface BillingStateReader {
+  readBillingState(keyHash: string, userId: string, subscriptionGroupId?: string): Promise<BillingState>;
+}

@@ -3,8 +3,9 @@
  * by page, so an export of a year holds one page in memory at a time. Formats: CSV with a fixed
  * column order (docs/finance.md documents each column) and JSON Lines with every field.
  *
- * Records still `pending` (charged in part, being finished by a redelivery) are included with
- * their `state`, so a reconciliation can tell them apart.
+ * Records still `pending` (charged in part, being finished by a redelivery), `started` (in
+ * flight) and `lost` (the gateway died mid-request; nothing billed) are included with their
+ * `state`, so a reconciliation can tell them apart: only `applied` records are billed.
  *
  * @example
  * ```ts

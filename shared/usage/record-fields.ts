@@ -79,6 +79,7 @@ export const USAGE_RECORD_FIELDS = {
   cutShortReason: text,
   recordedAt: text,
   appliedAt: text,
+  lostAt: text,
   kind: { type: 'string', csv: false },
   eventVersion: { type: 'integer', csv: false },
   effects: { type: 'map', csv: false },

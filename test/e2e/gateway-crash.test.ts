@@ -5,12 +5,10 @@
  * without anyone cleaning up. Leases are 3 s here, renewed every second by the live process.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
@@ -29,6 +27,7 @@ import {
   type RunningCall,
   startCall,
 } from '../support/gateway-calls.ts';
+import { spawnGatewayProcess } from '../support/gateway-process.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
 import { testLogger } from '../support/test-logs.ts';
 
@@ -39,9 +38,6 @@ const ENV = {
   QG_ACCOUNT_WAIT_SECONDS: '5',
   QG_CONFIG_CACHE_SECONDS: '0',
 };
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
-const MAIN = fileURLToPath(new URL('../support/gateway-process-main.ts', import.meta.url));
 const settings = loadSettings(ENV);
 
 let dynamo: RunningDynalite;
@@ -49,21 +45,6 @@ let client: DynamoDBDocumentClient;
 let mock: MockUpstream;
 let child: ChildProcess | undefined;
 let survivor: LocalStack | undefined;
-
-/** Starts the gateway process and resolves with its URL once it listens. */
-async function spawnGateway(): Promise<{ process: ChildProcess; url: string }> {
-  const gateway = spawn(NODE, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: { ...process.env, ...ENV, QG_DYNAMO_ENDPOINT: dynamo.endpoint },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: gateway.stdout as NodeJS.ReadableStream });
-  const exited = once(gateway, 'exit').then(([code]) => {
-    throw new Error(`gateway process exited with ${code} before listening`);
-  });
-  const [line] = (await Promise.race([once(lines, 'line'), exited])) as [string];
-  return { process: gateway, url: (JSON.parse(line) as { url: string }).url };
-}
 
 async function seed() {
   const admin = new DynamoConfigAdmin(client, settings.tables.config);
@@ -100,7 +81,7 @@ describe('a gateway process killed mid-stream', () => {
     const { userId, accountId, secret } = await seed();
     const userSlots = () => liveLeases(client, settings.tables.state, { scope: 'user', id: userId });
     const accountSlots = () => liveLeases(client, settings.tables.state, { scope: 'acct', id: accountId });
-    const spawned = await spawnGateway();
+    const spawned = await spawnGatewayProcess(dynamo.endpoint, ENV);
     child = spawned.process;
     survivor = await startLocalStack({
       port: 0,

@@ -78,12 +78,13 @@ describe('the sweep of records a lost event left pending', () => {
       const marked = await markedRequests(world);
 
       // Assess
-      assert.deepEqual(early, { found: 0, completed: 0, skipped: 0, failed: 0, more: false });
+      assert.deepEqual(early, { found: 0, completed: 0, skipped: 0, failed: 0, lost: 0, more: false });
       assert.deepEqual(swept, {
         found: stranded.length,
         completed: stranded.length,
         skipped: 0,
         failed: 0,
+        lost: 0,
         more: false,
       });
       assert.equal(again.found, 0);

@@ -21,11 +21,16 @@ export function itemKeyId(key: ItemKey): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
-/** Eventually consistent reads (as the single-item Config reads) of up to 100 keys; the answer maps {@link itemKeyId} to each item found. */
+/**
+ * Reads of up to 100 keys, eventually consistent (as the single-item Config reads) unless
+ * `consistentRead` asks for strongly consistent ones; the answer maps {@link itemKeyId} to each
+ * item found.
+ */
 export async function batchGetItems(
   client: DynamoDBDocumentClient,
   tableName: string,
   itemKeys: readonly ItemKey[],
+  options: { consistentRead?: boolean } = {},
 ): Promise<Map<string, StoredItem>> {
   const found = new Map<string, StoredItem>();
   let pending: Record<string, unknown>[] = itemKeys.map((key) => ({ pk: key.pk, sk: key.sk }));
@@ -33,7 +38,11 @@ export async function batchGetItems(
     if (attempt >= ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_PAUSE_MS * 2 ** (attempt - 1)));
     const output = await client.send(
-      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
+      new BatchGetCommand({
+        RequestItems: {
+          [tableName]: { Keys: pending, ...(options.consistentRead ? { ConsistentRead: true } : {}) },
+        },
+      }),
     );
     for (const item of output.Responses?.[tableName] ?? [])
       found.set(itemKeyId({ pk: String(item.pk), sk: String(item.sk) }), item);

@@ -1,5 +1,6 @@
 /**
- * The Config table read by the gateway and the recorder ({@link ConfigDirectory}), and the
+ * The Config table read by the gateway and the recorder ({@link ConfigDirectory}), the fresh
+ * billing reads of the gateway ({@link BillingStateReader}: one consistent BatchGetItem), and the
  * account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,12 +14,18 @@ import type {
   User,
 } from '../../domain/types.ts';
 import { keys, LIST } from '../../tables/keys.ts';
-import type { AccountHealthWriter, CallerRecords, ConfigDirectory } from '../config-store.ts';
+import type {
+  AccountHealthWriter,
+  BillingState,
+  BillingStateReader,
+  CallerRecords,
+  ConfigDirectory,
+} from '../config-store.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { entityOf } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 
-export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWriter {
+export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWriter, BillingStateReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -43,6 +50,35 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
 
   getSubscription(userId: string, groupId: string): Promise<Subscription | undefined> {
     return this.get<Subscription>(keys.subscription(userId, groupId));
+  }
+
+  /**
+   * Key, user and (when a group is given) subscription in one strongly consistent BatchGetItem.
+   * Keys DynamoDB still leaves unprocessed after the batch's retries make it throw, and the
+   * caller falls back to what it has.
+   */
+  async readBillingState(
+    keyHash: string,
+    userId: string,
+    subscriptionGroupId?: string,
+  ): Promise<BillingState> {
+    const wanted = {
+      key: keys.apiKey(keyHash),
+      user: keys.user(userId),
+      ...(subscriptionGroupId === undefined
+        ? {}
+        : { subscription: keys.subscription(userId, subscriptionGroupId) }),
+    };
+    const found = await batchGetItems(this.client, this.tableName, Object.values(wanted), {
+      consistentRead: true,
+    });
+    const itemOf = <T>(key: { pk: string; sk: string } | undefined) =>
+      key ? entityOf<T>(found.get(itemKeyId(key))) : undefined;
+    return {
+      key: itemOf<ApiKey>(wanted.key),
+      user: itemOf<User>(wanted.user),
+      subscription: itemOf<Subscription>(wanted.subscription),
+    };
   }
 
   async getSettings(): Promise<Settings> {

@@ -126,7 +126,11 @@ export class DynamoUsageLedger implements UsageLedger {
             leaseUntil: lease.until,
             ...(Object.keys(context).length > 0 ? { pendingContext: context } : {}),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // The gateway's `started` record (or the sweep's `lost` one) of the same request holds
+          // no charge: the event's record replaces it. Anything further along is this record.
+          ConditionExpression: 'attribute_not_exists(pk) OR #state IN (:started, :lost)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':started': 'started', ':lost': 'lost' },
         }),
       );
       return true;

@@ -1,0 +1,101 @@
+/**
+ * What runs beside the user-slot take, in the same wave of DynamoDB requests, so that none of it
+ * adds a sequential round trip before the upstream request:
+ *
+ * - **the fresh billing state** (key spend, balance, subscription windows) read strongly
+ *   consistently, bypassing the config cache. The billing check runs again on it once the slot is
+ *   held, so a limit is checked against every charge recorded before the request was admitted;
+ *   what can still overshoot is only what is in flight (docs/finance.md gives the bound). A slot
+ *   won after waiting in the queue reads it once more, since the wait may have been long.
+ * - **the `started` usage record** (`shared/recorder/request-start.ts`), so a request the gateway
+ *   never finishes (killed process, crashed runtime) still leaves a record: the sweep closes it
+ *   as `lost`. A request that ends unserved removes it again.
+ *
+ * Neither promise rejects: a failed fresh read falls back to what authentication loaded (logged),
+ * and a failed `started` write only loses that safety net (logged).
+ *
+ * @example
+ * ```ts
+ * const side = beginAdmission(request, caller, body, deps);
+ * const slot = await deps.acquireUserSlot({ … });
+ * deps.checkEligibility(await side.billingCaller(slot), body.model, deps.now());
+ * ```
+ */
+import type { HeldSlot } from '../concurrency/contracts.ts';
+import { STARTED_GRACE_MS, startedRecordOf } from '../recorder/request-start.ts';
+import type { BillingState } from '../store/config-store.ts';
+import type { Caller } from './authenticate.ts';
+import type { GatewayDeps } from './deps.ts';
+import type { GatewayRequest } from './http.ts';
+import type { ResponsesBody } from './responses-body.ts';
+
+export interface Admission {
+  /** The caller with the billing state as fresh as the slot: read again if the slot was waited for. */
+  billingCaller(slot: HeldSlot): Promise<Caller>;
+  /** Removes the `started` record (the request ends unserved); awaits its write first. */
+  forgetStart(): Promise<void>;
+}
+
+export function beginAdmission(
+  request: GatewayRequest,
+  caller: Caller,
+  body: ResponsesBody,
+  deps: GatewayDeps,
+): Admission {
+  const readFresh = (): Promise<BillingState | undefined> =>
+    deps.billingState
+      .readBillingState(
+        caller.key.hash,
+        caller.user.id,
+        caller.group.billingMode === 'subscription' ? caller.group.id : undefined,
+      )
+      .catch((error: unknown) => {
+        deps.logger.warn('fresh billing read failed; checking the cached values', { error: String(error) });
+        return undefined;
+      });
+  const fresh = readFresh();
+  const started = deps.requestStarts
+    .markStarted(
+      startedRecordOf(
+        {
+          requestId: request.requestId,
+          receivedAt: request.receivedAt,
+          userId: caller.user.id,
+          apiKeyId: caller.key.id,
+          groupId: caller.group.id,
+          billingMode: caller.group.billingMode,
+          rateMultiplier: caller.group.rateMultiplier,
+          modelRequested: body.model,
+          stream: body.stream,
+        },
+        deps.now(),
+      ),
+      request.deadlineAt + STARTED_GRACE_MS,
+    )
+    .then(
+      () => true,
+      (error: unknown) => {
+        deps.logger.warn('started usage record not written', { error: String(error) });
+        return false;
+      },
+    );
+  return {
+    async billingCaller(slot) {
+      const state = slot.waited ? await readFresh() : await fresh;
+      if (!state) return caller;
+      return {
+        ...caller,
+        key: state.key ?? caller.key,
+        user: state.user ?? caller.user,
+        subscription: caller.group.billingMode === 'subscription' ? state.subscription : caller.subscription,
+      };
+    },
+    async forgetStart() {
+      if (!(await started)) return;
+      await deps.requestStarts.forget(request.requestId).catch((error: unknown) => {
+        // The sweep will call it lost; an unserved request is then listed with nothing billed.
+        deps.logger.warn('started usage record not removed', { error: String(error) });
+      });
+    },
+  };
+}

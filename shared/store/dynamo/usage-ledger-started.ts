@@ -1,0 +1,68 @@
+/**
+ * {@link RequestStarts} on the Usage table: the `started` record is an ordinary usage record item
+ * (`REQ#<id>`, listed under its day in `gsi1`) in state `started`, with `leaseUntil` saying when
+ * the sweep may call it lost. Both writes are conditional, so neither can touch a record the
+ * recorder already wrote from the request's event.
+ *
+ * @example
+ * ```ts
+ * const starts = new DynamoRequestStarts(documentClient(), settings.tables.usage);
+ * await starts.markStarted(startedRecordOf(start, Date.now()), request.deadlineAt + STARTED_GRACE_MS);
+ * ```
+ */
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { RequestStarts, StartedRecord } from '../../recorder/request-start.ts';
+import { keys, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
+
+/** The lease owner a `started` record names: the gateway, not a recorder delivery. */
+export const STARTED_LEASE_OWNER = 'gateway';
+
+export class DynamoRequestStarts implements RequestStarts {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(client: DynamoDBDocumentClient, usageTableName: string) {
+    this.#client = client;
+    this.#tableName = usageTableName;
+  }
+
+  async markStarted(record: StartedRecord, leaseUntil: number): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...keys.usageRecord(record.requestId),
+            gsi1pk: USAGE_LIST.recordsOfDay(record.day),
+            gsi1sk: usageRecordSortKey(record.startedAt, record.requestId),
+            ...record,
+            // The lease is the request's, held by the gateway serving it until its deadline.
+            leaseOwner: STARTED_LEASE_OWNER,
+            leaseUntil,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // The event was recorded first (a request id is never reused): the record says it all.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async forget(requestId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: keys.usageRecord(requestId),
+          ConditionExpression: '#state = :started',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':started': 'started' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
