@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * const side = beginAdmission(request, caller, body, deps);
+ * const side = beginAdmission(request, caller, body, deps, route);
  * const slot = await deps.acquireUserSlot({ … });
  * deps.checkEligibility(await side.billingCaller(slot), body.model, deps.now());
  * ```
@@ -41,6 +41,7 @@ export function beginAdmission(
   caller: Caller,
   body: ResponsesBody,
   deps: GatewayDeps,
+  route: string,
 ): Admission {
   const readFresh = (): Promise<BillingState | undefined> =>
     deps.billingState
@@ -67,6 +68,7 @@ export function beginAdmission(
           rateMultiplier: caller.group.rateMultiplier,
           modelRequested: body.model,
           stream: body.stream,
+          route,
         },
         deps.now(),
       ),

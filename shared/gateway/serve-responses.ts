@@ -94,7 +94,7 @@ export async function serveResponses(
   // Either may go unawaited when the request ends early; a failure surfaces where it is used.
   for (const read of [settingsRead, accountsRead]) read.catch(() => {});
   // In the slot's wave: the fresh billing state and the `started` usage record.
-  const admission = beginAdmission(request, caller, body, deps);
+  const admission = beginAdmission(request, caller, body, deps, route);
   try {
     const waitStartedAt = deps.now();
     const selection = (): AccountSelectionRequest => ({

@@ -11,7 +11,7 @@
  * - when the gateway dies, nobody does either: once its lease (`leaseUntil`, the request's own
  *   deadline plus {@link STARTED_GRACE_MS}) has passed, the pending sweep closes it as `lost`,
  *   billed 0, with what was known when it started (user, key, group, billing mode, model,
- *   stream, start time). The account is not known then: it is chosen after the slot is taken.
+ *   stream, route, start time). The account is not known then: it is chosen after the slot is taken.
  *
  * @example
  * ```ts
@@ -40,6 +40,8 @@ export interface RequestStart {
   rateMultiplier: number;
   modelRequested: string;
   stream: boolean;
+  /** The route the client called. */
+  route: string;
 }
 
 /** The part of a usage record a `started` item holds. */
@@ -57,6 +59,7 @@ export type StartedRecord = Pick<
   | 'rateMultiplier'
   | 'modelRequested'
   | 'stream'
+  | 'route'
   | 'state'
   | 'recordedAt'
 >;
@@ -84,6 +87,7 @@ export function startedRecordOf(start: RequestStart, nowMs: number): StartedReco
     rateMultiplier: start.rateMultiplier,
     modelRequested: start.modelRequested,
     stream: start.stream,
+    route: start.route,
     state: 'started',
     recordedAt: new Date(nowMs).toISOString(),
   };
