@@ -12,11 +12,6 @@ import type { Account, Group, User } from '../domain/types.ts';
  */
 export interface HeldSlot {
   release(): Promise<void>;
-  /**
-   * True when the slot was won after waiting in the queue: anything read when the request asked
-   * for it may be stale by now (the gateway reads the billing state again).
-   */
-  readonly waited?: boolean;
 }
 
 export interface WaitHooks {

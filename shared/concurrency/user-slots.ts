@@ -3,8 +3,7 @@
  * place in the user's wait queue of `concurrency + 20` tickets for up to `userWaitSeconds`.
  *
  * Warm and uncontended this is one DynamoDB request (a blind Put on a random index) and one more
- * at release; a user with concurrency 0 (unlimited) costs none. A slot won after waiting says so
- * (`waited`), since what the request read when it arrived may have changed while it waited.
+ * at release; a user with concurrency 0 (unlimited) costs none.
  *
  * @example
  * ```ts
@@ -42,7 +41,7 @@ export function createUserSlotAcquirer(pools: LeasePools, settings: UserSlotSett
     const pool = { kind: 'slot', scope: 'user', id: user.id } as const;
     const held = await pools.acquire(pool, user.concurrency, requestId, { blind: true, signal });
     if (held) return held;
-    const waited = await pools.wait({
+    return pools.wait({
       pool,
       limit: user.concurrency,
       holder: requestId,
@@ -54,6 +53,5 @@ export function createUserSlotAcquirer(pools: LeasePools, settings: UserSlotSett
       queueFull: () => GatewayError.rateLimited('Too many pending requests, please retry later'),
       timedOut: () => GatewayError.rateLimited('Concurrency limit exceeded for user, please retry later'),
     });
-    return { release: () => waited.release(), waited: true };
   };
 }

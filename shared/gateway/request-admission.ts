@@ -6,7 +6,7 @@
  *   consistently, bypassing the config cache. The billing check runs again on it once the slot is
  *   held, so a limit is checked against every charge recorded before the request was admitted;
  *   what can still overshoot is only what is in flight (docs/finance.md gives the bound). A slot
- *   won after waiting in the queue reads it once more, since the wait may have been long.
+ *   not won in that wave (the user was at its limit and queued) reads it once more.
  * - **the `started` usage record** (`shared/recorder/request-start.ts`), so a request the gateway
  *   never finishes (killed process, crashed runtime) still leaves a record: the sweep closes it
  *   as `lost`. A request that ends unserved removes it again.
@@ -17,11 +17,10 @@
  * @example
  * ```ts
  * const side = beginAdmission(request, caller, body, deps, route);
- * const slot = await deps.acquireUserSlot({ … });
- * deps.checkEligibility(await side.billingCaller(slot), body.model, deps.now());
+ * const { user, first } = await takeSlots(…);
+ * deps.checkEligibility(await side.billingCaller(first === undefined), body.model, deps.now());
  * ```
  */
-import type { HeldSlot } from '../concurrency/contracts.ts';
 import { STARTED_GRACE_MS, startedRecordOf } from '../recorder/request-start.ts';
 import type { BillingState } from '../store/config-store.ts';
 import type { Caller } from './authenticate.ts';
@@ -30,8 +29,11 @@ import type { GatewayRequest } from './http.ts';
 import type { ResponsesBody } from './responses-body.ts';
 
 export interface Admission {
-  /** The caller with the billing state as fresh as the slot: read again if the slot was waited for. */
-  billingCaller(slot: HeldSlot): Promise<Caller>;
+  /**
+   * The caller with the billing state as fresh as the slot: the read of the slot's wave, or a new
+   * one when `readAgain` (the slot was not won in that wave: the request queued or retried).
+   */
+  billingCaller(readAgain: boolean): Promise<Caller>;
   /** Removes the `started` record (the request ends unserved); awaits its write first. */
   forgetStart(): Promise<void>;
 }
@@ -82,8 +84,8 @@ export function beginAdmission(
       },
     );
   return {
-    async billingCaller(slot) {
-      const state = slot.waited ? await readFresh() : await fresh;
+    async billingCaller(readAgain) {
+      const state = readAgain ? await readFresh() : await fresh;
       if (!state) return caller;
       return {
         ...caller,

@@ -115,9 +115,9 @@ export async function serveResponses(
     slots.push(userSlot);
     if (first?.ok) slots.push(first.selected.slot);
     outcome.slotWaitMs = deps.now() - waitStartedAt;
-    // Limits are checked on values read with the slot, not the cache: overshoot is bounded by
-    // what is in flight.
-    deps.checkEligibility(await admission.billingCaller(userSlot), body.model, deps.now());
+    // Limits are checked on values read with the slot, not the cache, so overshoot is bounded by
+    // what is in flight; a user that queued for its slot (no first selection) is read again.
+    deps.checkEligibility(await admission.billingCaller(first === undefined), body.model, deps.now());
     served = await failoverLoop(request, caller, body, channel, deps, {
       signal,
       deadlineSignal,
