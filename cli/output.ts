@@ -11,8 +11,21 @@
  */
 import { formatNanoAsUsd } from '#shared/admin/money.ts';
 
-export function renderTable(headers: string[], rows: string[][]): string {
-  if (rows.length === 0) return '(none)';
+/**
+ * Widest cell of a table column but the last: longer texts (an upstream's whole error message in
+ * a health reason) end in `…` so a row stays one line; `show` and `--json` give the full text.
+ * The last column needs no room after it and is left whole (help texts end there).
+ */
+export const MAX_CELL_LENGTH = 64;
+
+function cellText(text: string, last: boolean): string {
+  const oneLine = text.replace(/[\r\n\t]+/g, ' ');
+  return !last && oneLine.length > MAX_CELL_LENGTH ? `${oneLine.slice(0, MAX_CELL_LENGTH - 1)}…` : oneLine;
+}
+
+export function renderTable(headers: string[], allRows: string[][]): string {
+  if (allRows.length === 0) return '(none)';
+  const rows = allRows.map((row) => row.map((cell, column) => cellText(cell, column === row.length - 1)));
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

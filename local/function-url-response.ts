@@ -12,6 +12,7 @@
  * sink.attach(stream);
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import {
   HTTP_INTEGRATION_CONTENT_TYPE,
@@ -211,6 +212,7 @@ export function sendJson(response: ServerResponse, status: number, type: string,
   response.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),
+    'x-request-id': randomUUID(),
   });
   response.end(payload);
 }

@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { FUNCTION_URL_PAYLOAD_LIMIT_BYTES } from '#shared/settings.ts';
 import { isStreamifiedHandler, LambdaResponseStream, streamingHighWaterMark } from './awslambda-shim.ts';
 import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event.ts';
 import { FunctionUrlResponse, sendJson } from './function-url-response.ts';
@@ -45,6 +46,9 @@ export interface FunctionUrlServerOptions {
   /** The URL id placed in `requestContext.apiId` / `domainPrefix`. */
   apiId?: string;
   logger?: FunctionUrlLogger;
+  /** Time allowed for the headers, and for the whole request (see `listen.ts`). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface RunningFunctionUrlServer {
@@ -81,7 +85,7 @@ export async function startFunctionUrlServer(
   }
   const settings: Settings = {
     handler,
-    maxRequestBytes: options.maxRequestBytes ?? 6 * MIB,
+    maxRequestBytes: options.maxRequestBytes ?? FUNCTION_URL_PAYLOAD_LIMIT_BYTES,
     functionTimeoutMs: options.functionTimeoutMs ?? 900_000,
     functionName: options.functionName ?? 'local-function',
     apiId: options.apiId ?? 'local',
@@ -102,12 +106,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, setting
   const limitMessage = `Request body too large for a Function URL (limit ${formatBytes(settings.maxRequestBytes)})`;
   const body = await readCapped(request, settings.maxRequestBytes);
   if (body === 'aborted') return;
-  if (body === 'too-large') return refuseTooLarge(request, response, limitMessage);
+  if (body === 'too-large') return await refuseTooLarge(request, response, limitMessage);
   const requestId = randomUUID();
   const event = buildFunctionUrlEvent({ request, body, requestId, apiId: settings.apiId });
   // Lambda limits the invoke payload (the event), which base64 makes larger than the body.
   if (Buffer.byteLength(JSON.stringify(event)) > settings.maxRequestBytes) {
-    return refuseTooLarge(request, response, limitMessage);
+    return await refuseTooLarge(request, response, limitMessage);
   }
   const clientGone = new AbortController();
   response.on('close', () => {
@@ -206,11 +210,44 @@ function readCapped(request: IncomingMessage, limit: number): Promise<CappedBody
   });
 }
 
-function refuseTooLarge(request: IncomingMessage, response: ServerResponse, message: string): void {
+/**
+ * A refused body is read to its end and dropped (never buffered) before the 413 goes out with
+ * `connection: close`: a client still uploading would otherwise have its socket closed under it
+ * and see a reset instead of the answer. Past {@link DRAIN_LIMIT_BYTES} the client gets the 413
+ * at once; the request timeout bounds how long draining may take.
+ */
+async function refuseTooLarge(
+  request: IncomingMessage,
+  response: ServerResponse,
+  message: string,
+): Promise<void> {
+  if ((await discardRest(request, DRAIN_LIMIT_BYTES)) === 'aborted') return;
   response.shouldKeepAlive = false;
   sendJson(response, 413, 'invalid_request_error', message);
-  // Discard (never buffer) whatever the client still sends so it can read the answer.
-  request.resume();
+}
+
+/** Bodies a refused client may still send before the 413 is answered regardless. */
+const DRAIN_LIMIT_BYTES = 64 * MIB;
+
+function discardRest(request: IncomingMessage, budget: number): Promise<'ended' | 'too-much' | 'aborted'> {
+  if (request.complete) return Promise.resolve('ended');
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > budget) return Promise.resolve('too-much');
+  return new Promise((resolve) => {
+    let seen = 0;
+    const settle = (result: 'ended' | 'too-much' | 'aborted') => {
+      request.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > budget) settle('too-much');
+    };
+    const onEnd = () => settle('ended');
+    const onClose = () => settle(request.complete ? 'ended' : 'aborted');
+    request.on('data', onData).on('end', onEnd).on('close', onClose).on('error', onClose);
+    request.resume();
+  });
 }
 
 function formatBytes(bytes: number): string {

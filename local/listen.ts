@@ -10,6 +10,7 @@
  * await close();
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,25 +24,51 @@ export interface ListeningServer {
 }
 
 /**
+ * How long a client may take to send its headers, and its whole request. Node's defaults (60 s
+ * and 300 s) would let a client that stalls mid-body hold a connection for five minutes; a 6 MiB
+ * body at 100 KB/s still arrives within the minute. Timeouts are checked every second.
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const PARSER_REFUSALS: Record<string, readonly [string, string]> = {
+  HPE_HEADER_OVERFLOW: ['431 Request Header Fields Too Large', 'Request headers too large'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['408 Request Timeout', 'The request was not received in time'],
+};
+
+/**
  * Requests Node's HTTP parser refuses (headers past its 16 KiB limit, broken framing, bad
- * characters) get an OpenAI-shaped error like every other refusal, not a bare status line.
+ * characters) or that arrive too slowly get an OpenAI-shaped error with an `x-request-id`, like
+ * every other answer, not a bare status line.
  */
 function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex): void {
   if (!socket.writable) return;
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  const message = tooLarge ? 'Request headers too large' : 'Malformed HTTP request';
+  const [status, message] = PARSER_REFUSALS[error.code ?? ''] ?? [
+    '400 Bad Request',
+    'Malformed HTTP request',
+  ];
   const body = JSON.stringify({ error: { type: 'invalid_request_error', message } });
   socket.end(
-    `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 
-export async function listen(
-  server: Server,
-  options: { port?: number; host?: string },
-): Promise<ListeningServer> {
+export async function listen(server: Server, options: ListenOptions): Promise<ListeningServer> {
   server.on('clientError', answerMalformedRequest);
+  server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // How often the two timeouts are enforced; Node reads it when the server starts listening and
+  // only types it as a createServer option.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    TIMEOUT_CHECK_INTERVAL_MS;
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;

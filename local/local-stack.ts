@@ -23,6 +23,7 @@ import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
+import { withAccessLog } from './access-log.ts';
 import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
 import { installAwsLambdaShim } from './awslambda-shim.ts';
 import { BusUsagePublisher } from './bus-publisher.ts';
@@ -71,6 +72,8 @@ export interface LocalStackOptions {
    * or after recording, or record through a failing DynamoDB client); default: the target as is.
    */
   wrapRecorder?: (target: BusTarget) => BusTarget;
+  /** Receives one access-log line per gateway request (`npm start` prints them). */
+  accessLog?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -107,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     metrics.push(emf);
     if (metrics.length > HISTORY_LIMIT) metrics.shift();
   };
-  const deps = createGatewayDeps({
+  const gatewayDeps = createGatewayDeps({
     settings,
     client,
     logger,
@@ -117,6 +120,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }),
     metricsSink: keepMetric,
   });
+  const deps: GatewayDeps = options.accessLog
+    ? { ...gatewayDeps, observer: withAccessLog(gatewayDeps.observer, options.accessLog) }
+    : gatewayDeps;
   const recorder = createRecorderRuntime({
     tables: settings.tables,
     client,

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startLocalStack } from './local-stack.ts';
+import { DEFAULT_MOCK_UPSTREAM_PORT, startBanner } from './start-banner.ts';
 
 const port = Number(process.env.PORT ?? 8787);
 const dynamoPort = Number(process.env.QG_DYNALITE_PORT ?? 8788);
@@ -18,6 +19,7 @@ const stack = await startLocalStack({
   dataDir,
   logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   admin: { port: adminPort, ...(process.env.QG_ADMIN_TOKEN ? { token: process.env.QG_ADMIN_TOKEN } : {}) },
+  accessLog: (line) => console.log(line),
 });
 
 stack.bus.on(
@@ -29,29 +31,18 @@ stack.bus.on(
   },
 );
 
-console.log(`quotagate is running on the embedded local stack
-
-  Gateway (Function URL):  ${stack.url}
-  OpenAI base URL:         ${stack.url}/v1   (or ${stack.url}/openai/v1)
-  DynamoDB (dynalite):     ${stack.dynamo.endpoint}   data in ${dataDir}
-  Console:                 ${stack.admin?.url}/   (sign in with the admin token)
-  Admin API:               ${stack.admin?.url}/admin/v1   ${
-    stack.admin?.generatedToken
-      ? `token ${stack.admin.token} (set QG_ADMIN_TOKEN to choose one)`
-      : 'token from QG_ADMIN_TOKEN'
-  }
-
-Next, in another terminal:
-  1. Add an upstream account (any Responses-compatible server; try the mock: npm run mock-upstream):
-       npx quotagate accounts create --type apikey --name main --base-url http://127.0.0.1:8790 --api-key sk-anything
-  2. Create a user and a key:
-       npx quotagate users create --email you@example.com --concurrency 5 --balance 10
-       npx quotagate keys create --user <user id>
-  3. Call it:
-       curl ${stack.url}/v1/responses -H "Authorization: Bearer <key>" -H 'content-type: application/json' \\
-         -d '{"model":"gpt-5.1","input":"Say hello"}'
-
-Press Ctrl-C to stop.`);
+console.log(
+  startBanner({
+    gatewayUrl: stack.url,
+    dynamoEndpoint: stack.dynamo.endpoint,
+    dynamoPort: stack.dynamo.port,
+    dataDir,
+    adminUrl: stack.admin?.url ?? '',
+    adminToken: stack.admin?.token ?? '',
+    generatedToken: stack.admin?.generatedToken ?? false,
+    mockUpstreamPort: Number(process.env.QG_MOCK_UPSTREAM_PORT || DEFAULT_MOCK_UPSTREAM_PORT),
+  }),
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

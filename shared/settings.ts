@@ -5,12 +5,19 @@
  *
  * @example
  * ```ts
- * const settings = loadSettings(); settings.bodyLimitBytes; // 10 MiB unless QG_BODY_LIMIT_BYTES
+ * const settings = loadSettings(); settings.bodyLimitBytes; // 6 MiB unless QG_BODY_LIMIT_BYTES
  * ```
  */
 import type { TableNames } from './tables/definitions.ts';
 
 /** How OAuth (ChatGPT) account tokens are refreshed; read by the gateway and the token-refresh function. */
+/**
+ * The largest invocation payload a Lambda Function URL delivers (the event: body, headers and
+ * request context); AWS refuses a larger one before the function runs. The default body limit,
+ * since a larger one could never apply; the local Function URL server enforces it on the event.
+ */
+export const FUNCTION_URL_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+
 export interface OAuthRefreshSettings {
   /** OAuth token endpoint (Codex CLI's: https://auth.openai.com/oauth/token). */
   oauthTokenUrl: string;
@@ -80,7 +87,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
       state: env.QG_STATE_TABLE ?? `quotagate-${stage}-state`,
       usage: env.QG_USAGE_TABLE ?? `quotagate-${stage}-usage`,
     },
-    bodyLimitBytes: int(env, 'QG_BODY_LIMIT_BYTES', 10 * 1024 * 1024),
+    bodyLimitBytes: int(env, 'QG_BODY_LIMIT_BYTES', FUNCTION_URL_PAYLOAD_LIMIT_BYTES),
     leaseSeconds: int(env, 'QG_LEASE_SECONDS', 90),
     userWaitSeconds: int(env, 'QG_USER_WAIT_SECONDS', 30),
     accountWaitSeconds: int(env, 'QG_ACCOUNT_WAIT_SECONDS', 30),

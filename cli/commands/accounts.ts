@@ -32,9 +32,12 @@ const mappingFlags: Record<string, FlagSpec> = {
   'map-json': { type: 'string', value: 'json', description: 'Model mapping as a JSON object' },
 };
 
-function health(state: AccountHealth): string {
+/** `reasonLength` shortens the reason (a table row) so the state and its end stay visible. */
+function health(state: AccountHealth, reasonLength = Number.POSITIVE_INFINITY): string {
   const parts: string[] = [state.state];
-  if (state.reason) parts.push(`(${state.reason})`);
+  const reason = state.reason?.replace(/\s+/g, ' ');
+  if (reason)
+    parts.push(`(${reason.length > reasonLength ? `${reason.slice(0, reasonLength - 1)}…` : reason})`);
   if (state.until !== undefined) parts.push(`until ${time(state.until)}`);
   return parts.join(' ');
 }
@@ -210,7 +213,7 @@ export const accountsCommands: CommandGroup = {
           String(account.concurrency),
           account.groupIds.join(',') || '-',
           mapping(account.modelMapping),
-          health(account.health),
+          health(account.health, 20),
           time(account.lastUsedAt),
         ]);
         const headers = [

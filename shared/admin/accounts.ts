@@ -14,7 +14,14 @@
 import type { Account, AccountHealth, Status } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
 import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
-import { parseCount, parseHttpUrl, parseIsoTime, parseModelMapping, requireText } from './fields.ts';
+import {
+  parseCount,
+  parseHttpUrl,
+  parseIsoTime,
+  parseModelMapping,
+  requireCredential,
+  requireText,
+} from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';
 
@@ -237,19 +244,19 @@ function apiKeyCredentials(input: CreateAccountInput): Account['credentials'] {
   }
   if (input.expiresAt !== undefined)
     throw AdminError.invalid('A token expiry applies only to accounts of type "oauth".');
-  return { apiKey: requireText(input.apiKey, 'The upstream API key', 4096) };
+  return { apiKey: requireCredential(input.apiKey, 'The upstream API key', 4096) };
 }
 
 function oauthCredentials(input: CreateAccountInput): Account['credentials'] {
   if (input.apiKey !== undefined)
     throw AdminError.invalid('An upstream API key applies only to accounts of type "apikey".');
   const credentials: Account['credentials'] = {
-    accessToken: requireText(input.accessToken, 'The access token', 8192),
+    accessToken: requireCredential(input.accessToken, 'The access token', 8192),
   };
   if (input.refreshToken !== undefined)
-    credentials.refreshToken = requireText(input.refreshToken, 'The refresh token', 8192);
+    credentials.refreshToken = requireCredential(input.refreshToken, 'The refresh token', 8192);
   if (input.chatgptAccountId !== undefined) {
-    credentials.chatgptAccountId = requireText(input.chatgptAccountId, 'The ChatGPT account id', 200);
+    credentials.chatgptAccountId = requireCredential(input.chatgptAccountId, 'The ChatGPT account id', 200);
   }
   if (input.expiresAt !== undefined) credentials.expiresAt = parseIsoTime(input.expiresAt, 'Token expiry');
   return credentials;

@@ -23,6 +23,27 @@ export function requireText(value: string | undefined, field: string, maxLength 
   return text;
 }
 
+/**
+ * Documentation stand-ins an admin may paste by mistake: an ellipsis, `<…>` brackets, or words
+ * like "your-key", "replace-me", "changeme", "placeholder". No real credential contains them.
+ */
+const PLACEHOLDER_PATTERN = /…|\.\.\.|[<>]|\byour[-_ ]|replace[-_ ]?me|changeme|placeholder/i;
+
+/**
+ * {@link requireText} for a credential that must not be a documentation placeholder: pasting an
+ * example literally would otherwise create an account that fails every request. The message
+ * names the field, never the value.
+ */
+export function requireCredential(value: string | undefined, field: string, maxLength: number): string {
+  const text = requireText(value, field, maxLength);
+  if (PLACEHOLDER_PATTERN.test(text)) {
+    throw AdminError.invalid(
+      `${field} looks like a placeholder from an example (…, <…>, "your-…"); give the real value.`,
+    );
+  }
+  return text;
+}
+
 /** A lower-cased email address. */
 export function parseEmail(value: string | undefined): string {
   const email = requireText(value, 'Email', 254).toLowerCase();

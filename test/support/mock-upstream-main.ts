@@ -4,13 +4,17 @@
  *
  *   node --import tsx test/support/mock-upstream-main.ts [--port 8790]
  *
+ * The port is `--port`, else QG_MOCK_UPSTREAM_PORT, else 8790 (what `npm start` suggests).
+ *
  * Any bearer token is accepted. Requests choose their behaviour with the `x-mock-behaviour` header or
  * a `[[mock:{…}]]` marker in the prompt (see startMockUpstream). Stop it with Ctrl-C.
  */
 import { parseArgs } from 'node:util';
 import { startMockUpstream } from './mock-upstream.ts';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: process.env.QG_MOCK_UPSTREAM_PORT || '8790' } },
+});
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a TCP port number, got ${values.port}`);
