@@ -2,7 +2,8 @@
  * Sticky sessions through the running gateway: a conversation, identified by whichever of Codex's
  * session identities the client sends (`session-id`, `session_id`, `thread-id` headers or
  * `prompt_cache_key`), stays on the account that served it even when another is preferred, and
- * moves when that account becomes unschedulable (disabled, or failed over from).
+ * moves when that account becomes unschedulable (disabled, or failed over from). A busy sticky
+ * account is waited for first; the session moves only when that wait runs out.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -10,13 +11,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getAccount, setAccountStatus } from '#shared/admin/accounts.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
-import { call } from '../support/gateway-calls.ts';
+import { call, startCall } from '../support/gateway-calls.ts';
 
 const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
 
 let e2e: E2E;
 before(async () => {
-  e2e = await startE2E({ QG_RATE_LIMIT_COOLDOWN_SECONDS: '2' });
+  e2e = await startE2E({ QG_RATE_LIMIT_COOLDOWN_SECONDS: '2', QG_STICKY_WAIT_SECONDS: '1' });
 });
 after(async () => {
   await e2e.close();
@@ -95,5 +96,40 @@ describe('sticky sessions', () => {
     await call(e2e.stack.url, secret, STREAM);
 
     assert.deepEqual(attempts(), [0, 0, 1, 1, 0]);
+  });
+
+  describe('when the sticky account is busy (1 s sticky wait)', () => {
+    const headers = { 'session-id': 'c0ffee00-0000-4000-8000-000000000008' };
+
+    it('waits for it and serves the conversation there once it frees', async () => {
+      const { secret, attempts } = await seedAccountPool(e2e, 2, { firstConcurrency: 1 });
+      await call(e2e.stack.url, secret, STREAM, headers);
+      e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 400 });
+      const holder = startCall(e2e.stack.url, secret, STREAM);
+      await holder.until(() => e2e.mock.requests.length === 2);
+
+      const turn = await call(e2e.stack.url, secret, STREAM, headers);
+      await holder.finished;
+
+      assert.equal(turn.status, 200);
+      assert.deepEqual(attempts(), [0, 0, 0]);
+    });
+
+    it('moves the conversation when the account stays busy past the wait, and keeps it moved', async () => {
+      const { secret, attempts } = await seedAccountPool(e2e, 2, { firstConcurrency: 1 });
+      await call(e2e.stack.url, secret, STREAM, headers);
+      e2e.mock.enqueue({ kind: 'stall', afterEvents: 1 });
+      const holder = startCall(e2e.stack.url, secret, STREAM);
+      await holder.until((text) => text.includes('response.created'));
+      const startedAt = Date.now();
+
+      await call(e2e.stack.url, secret, STREAM, headers);
+      const movedAfterMs = Date.now() - startedAt;
+      holder.abort();
+      await call(e2e.stack.url, secret, STREAM, headers);
+
+      assert.ok(movedAfterMs >= 1_000, `moved after ${movedAfterMs} ms, before the 1 s sticky wait`);
+      assert.deepEqual(attempts(), [0, 0, 1, 1]);
+    });
   });
 });

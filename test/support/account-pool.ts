@@ -37,6 +37,8 @@ export interface AccountPoolOptions {
   userConcurrency?: number;
   /** Base URL of the most preferred account; default the mock. */
   firstBaseUrl?: string;
+  /** Concurrency of the most preferred account; default that of a new account. */
+  firstConcurrency?: number;
 }
 
 /**
@@ -49,7 +51,12 @@ export async function seedAccountPool(e2e: E2E, count: number, options: AccountP
   const keys = Array.from({ length: count }, (_, i) => `sk-pool-${tag}-account-${i}`);
   const seeded = await e2e.seed({
     user: { concurrency: options.userConcurrency ?? 5 },
-    account: { priority: 1, apiKey: keys[0], baseUrl: options.firstBaseUrl ?? e2e.mock.url },
+    account: {
+      priority: 1,
+      apiKey: keys[0],
+      baseUrl: options.firstBaseUrl ?? e2e.mock.url,
+      ...(options.firstConcurrency ? { concurrency: options.firstConcurrency } : {}),
+    },
   });
   const accountIds = [seeded.accountId];
   for (const [i, apiKey] of keys.entries()) {
