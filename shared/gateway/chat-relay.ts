@@ -17,7 +17,7 @@ import { isObject, type Json } from '../chat/chat-values.ts';
 import { GatewayError } from '../errors.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
 import type { StreamRelay } from './client-api.ts';
-import type { ObservedOutput } from './observed-usage.ts';
+import { ObservedOutput } from './observed-usage.ts';
 import { type ModelRewrite, rewriteModel, SseRelay } from './sse-relay.ts';
 
 /** Splits SSE text into complete frames (each with its blank line); rescans only new text. */
@@ -69,19 +69,39 @@ function parsed(data: string): Json | undefined {
   }
 }
 
+/** The deltas of a chunk's choices. */
+function deltasOf(chunk: Json): Json[] {
+  if (!Array.isArray(chunk.choices)) return [];
+  return chunk.choices.map((choice) => (isObject(choice) && isObject(choice.delta) ? choice.delta : {}));
+}
+
 /** True for a chunk that carries generated text, a refusal or a tool call. */
-function carriesOutput(chunk: Json): boolean {
-  if (!Array.isArray(chunk.choices)) return false;
-  return chunk.choices.some((choice) => {
-    const delta = isObject(choice) && isObject(choice.delta) ? choice.delta : {};
-    return Boolean(delta.content) || Boolean(delta.refusal) || Array.isArray(delta.tool_calls);
-  });
+function carriesOutput(deltas: Json[]): boolean {
+  return deltas.some(
+    (delta) => Boolean(delta.content) || Boolean(delta.refusal) || Array.isArray(delta.tool_calls),
+  );
+}
+
+/** The text a chunk gave the client: content, refusal and tool-call arguments. */
+function outputTextOf(deltas: Json[]): string {
+  let text = '';
+  for (const delta of deltas) {
+    if (typeof delta.content === 'string') text += delta.content;
+    if (typeof delta.refusal === 'string') text += delta.refusal;
+    for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) {
+      const fn = isObject(call) && isObject(call.function) ? call.function : {};
+      if (typeof fn.arguments === 'string') text += fn.arguments;
+    }
+  }
+  return text;
 }
 
 export class ChatChunkRelay implements StreamRelay {
   usage: TokenUsage | undefined;
   terminalEvent: string | undefined;
   firstDeltaAt: number | undefined;
+  /** The output text of the chunks passed on, for billing a stream cut short. */
+  readonly observed = new ObservedOutput();
   private readonly decoder = new StringDecoder('utf8');
   private readonly frames = new SseFrameReader();
 
@@ -120,7 +140,9 @@ export class ChatChunkRelay implements StreamRelay {
     if (!chunk) return text;
     const usage = tokenUsageOfChat(chunk.usage);
     if (usage) this.usage = usage;
-    if (this.firstDeltaAt === undefined && carriesOutput(chunk)) this.firstDeltaAt = this.now();
+    const deltas = deltasOf(chunk);
+    if (this.firstDeltaAt === undefined && carriesOutput(deltas)) this.firstDeltaAt = this.now();
+    this.observed.add(outputTextOf(deltas));
     if (this.clientWantsUsage) return text;
     if (usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
     // An unescaped `,"` only occurs between JSON members, never inside a string value.
