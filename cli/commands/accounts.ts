@@ -27,6 +27,14 @@ const accountFlag: FlagSpec = {
 };
 const groupFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Group id' };
 
+const errorCodesFlag: Record<string, FlagSpec> = {
+  'error-codes': {
+    type: 'string',
+    value: '401,403',
+    description: 'Upstream statuses that mark this account (only these); failover is unchanged',
+  },
+};
+
 const mappingFlags: Record<string, FlagSpec> = {
   map: { type: 'string', multiple: true, value: 'from=to', description: 'Model mapping entry (repeatable)' },
   'map-json': { type: 'string', value: 'json', description: 'Model mapping as a JSON object' },
@@ -71,6 +79,10 @@ function accountFields(account: AccountView): string {
     ['Concurrency', String(account.concurrency)],
     ['Groups', account.groupIds.join(', ') || 'none (never scheduled)'],
     ['Models', mapping(account.modelMapping)],
+    [
+      'Error codes',
+      account.customErrorCodes?.length ? account.customErrorCodes.join(', ') : 'by the error’s meaning',
+    ],
     ['Health', health(account.health)],
     ['Codex usage', codexUsage(account)],
     ['Token expires', account.tokenExpiresAt ? time(account.tokenExpiresAt) : undefined],
@@ -110,6 +122,7 @@ export function accountCreateInput(input: CommandInput) {
     concurrency: input.optionalText('concurrency'),
     groupIds: input.optionalText('groups'),
     modelMapping: mappingInput(input),
+    customErrorCodes: input.optionalText('error-codes'),
   };
 }
 
@@ -119,7 +132,16 @@ export function accountChangeInput(input: CommandInput) {
     priority: input.optionalText('priority'),
     concurrency: input.optionalText('concurrency'),
     modelMapping: mappingInput(input),
+    customErrorCodes: errorCodesInput(input),
   };
+}
+
+/** `--error-codes` or `--clear-error-codes` (an empty list), not both. */
+function errorCodesInput(input: CommandInput): string | undefined {
+  const codes = input.optionalText('error-codes');
+  if (!input.flag('clear-error-codes')) return codes;
+  if (codes !== undefined) throw new UsageError('Give --error-codes or --clear-error-codes, not both.');
+  return '';
 }
 
 const accountCommand = (
@@ -187,6 +209,7 @@ export const accountsCommands: CommandGroup = {
         concurrency: { type: 'string', value: 'n', description: 'Requests in flight at once (default 10)' },
         groups: { type: 'string', value: 'a,b', description: 'Groups served (default: default)' },
         ...mappingFlags,
+        ...errorCodesFlag,
       },
       examples: [
         'quotagate accounts create --type apikey --name platform --base-url https://api.openai.com --api-key sk-…',
@@ -254,19 +277,25 @@ export const accountsCommands: CommandGroup = {
     ),
     {
       name: 'set',
-      summary: 'Change priority, concurrency and/or model mapping',
+      summary: 'Change priority, concurrency, model mapping and/or custom error codes',
       flags: {
         account: accountFlag,
         priority: { type: 'string', value: 'n', description: 'Lower is preferred' },
         concurrency: { type: 'string', value: 'n', description: 'Requests in flight at once (at least 1)' },
         ...mappingFlags,
         'clear-map': { type: 'boolean', description: 'Remove the model mapping (serve any model unmapped)' },
+        ...errorCodesFlag,
+        'clear-error-codes': {
+          type: 'boolean',
+          description: 'Remove the custom error codes (the error’s meaning decides again)',
+        },
         ...ifVersionFlag,
       },
       positional: 'account',
       examples: [
         'quotagate accounts set --account acc_5h7j9k1m3n4p --priority 1 --concurrency 3',
         'quotagate accounts set --account acc_5h7j9k1m3n4p --map gpt-5=gpt-5.1-codex --map gpt-5-mini=gpt-5.1-codex-mini',
+        'quotagate accounts set --account acc_5h7j9k1m3n4p --error-codes 401,402',
       ],
       async run(input) {
         const account = await updateAccount(await input.store(), input.text('account'), {

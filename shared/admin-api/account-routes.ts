@@ -3,9 +3,9 @@
  *
  * - `GET /admin/v1/accounts`, `POST /admin/v1/accounts` `{type, name, baseUrl?, apiKey? |
  *   accessToken?, refreshToken?, chatgptAccountId?, expiresAt?, priority?, concurrency?, groupIds?,
- *   modelMapping?}`
+ *   modelMapping?, customErrorCodes?}`
  * - `GET /admin/v1/accounts/{id}`, `PATCH /admin/v1/accounts/{id}` `{priority?, concurrency?,
- *   modelMapping?}` or `{status}` (If-Match / `version` pins the change)
+ *   modelMapping?, customErrorCodes?}` or `{status}` (If-Match / `version` pins the change)
  * - `POST /admin/v1/accounts/{id}/groups` `{groupId}`, `DELETE /admin/v1/accounts/{id}/groups/{groupId}`
  * - `GET /admin/v1/accounts/{id}/health`: state, reason, cooldown, Codex usage, in-flight slots
  * - `POST /admin/v1/accounts/{id}/clear`: health back to ok (If-Match optional)
@@ -21,6 +21,7 @@ import {
   setAccountStatus,
   updateAccount,
 } from '../admin/accounts.ts';
+import { AdminError } from '../admin/admin-error.ts';
 import { accountHealthReport } from './account-health.ts';
 import {
   expectedVersion,
@@ -39,6 +40,16 @@ function modelMapping(body: JsonObject): string[] | string | Record<string, unkn
   const value = body.modelMapping;
   if (Array.isArray(value)) return stringList(body, 'modelMapping') as string[];
   return stringMap(body, 'modelMapping');
+}
+
+/** `[401, 429]`, `["401"]` or `"401,429"`; `[]` removes the custom codes. */
+function errorCodes(body: JsonObject): string | (string | number)[] | undefined {
+  const value = body.customErrorCodes;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((code) => typeof code === 'number' || typeof code === 'string'))
+    return value as (string | number)[];
+  throw AdminError.invalid('Field "customErrorCodes" must be a list of HTTP statuses such as [401, 429].');
 }
 
 export const accountRoutes: AdminRoute[] = [
@@ -64,6 +75,7 @@ export const accountRoutes: AdminRoute[] = [
         'concurrency',
         'groupIds',
         'modelMapping',
+        'customErrorCodes',
       ]);
       const account = await createAccount(deps.store, {
         type: requiredText(body, 'type'),
@@ -78,6 +90,7 @@ export const accountRoutes: AdminRoute[] = [
         concurrency: scalar(body, 'concurrency'),
         groupIds: stringList(body, 'groupIds'),
         modelMapping: modelMapping(body),
+        customErrorCodes: errorCodes(body),
       });
       return item(account, 201);
     },
@@ -89,13 +102,14 @@ export const accountRoutes: AdminRoute[] = [
   },
   statusPatchRoute(
     '/admin/v1/accounts/{id}',
-    ['priority', 'concurrency', 'modelMapping'],
+    ['priority', 'concurrency', 'modelMapping', 'customErrorCodes'],
     setAccountStatus,
     (store, id, body, ifVersion) =>
       updateAccount(store, id, {
         priority: scalar(body, 'priority'),
         concurrency: scalar(body, 'concurrency'),
         modelMapping: modelMapping(body),
+        customErrorCodes: errorCodes(body),
         ifVersion,
       }),
   ),

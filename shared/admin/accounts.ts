@@ -34,6 +34,8 @@ export const DEFAULT_PLATFORM_BASE_URL = 'https://api.openai.com';
 export type AccountView = Omit<Stored<Account>, 'credentials'> & { tokenExpiresAt?: string };
 
 type ModelMappingInput = readonly string[] | string | Record<string, unknown>;
+/** `401,403,429` or a list; an empty one removes the custom codes (the error's meaning decides). */
+type ErrorCodesInput = string | readonly (string | number)[];
 
 export interface CreateAccountInput {
   type: string;
@@ -53,6 +55,8 @@ export interface CreateAccountInput {
   /** Groups served; defaults to the `default` group, created if needed. */
   groupIds?: string | readonly string[];
   modelMapping?: ModelMappingInput;
+  /** Upstream statuses that mark this account (and only these); never what fails over. */
+  customErrorCodes?: ErrorCodesInput;
 }
 
 export interface UpdateAccountInput {
@@ -60,6 +64,8 @@ export interface UpdateAccountInput {
   concurrency?: string | number;
   /** Replaces the whole mapping; an empty one means every model, unmapped. */
   modelMapping?: ModelMappingInput;
+  /** Replaces the custom error codes; an empty list removes them. */
+  customErrorCodes?: ErrorCodesInput;
   ifVersion?: number;
 }
 
@@ -98,6 +104,9 @@ export async function createAccount(store: ConfigAdmin, input: CreateAccountInpu
     health: { state: 'ok' },
     createdAt: new Date().toISOString(),
   };
+  const customErrorCodes =
+    input.customErrorCodes === undefined ? [] : parseErrorCodes(input.customErrorCodes);
+  if (customErrorCodes.length > 0) account.customErrorCodes = customErrorCodes;
   if (type === 'apikey')
     account.baseUrl = parseHttpUrl(input.baseUrl ?? DEFAULT_PLATFORM_BASE_URL, 'Base URL');
   else if (input.baseUrl !== undefined) account.baseUrl = parseHttpUrl(input.baseUrl, 'Base URL');
@@ -127,13 +136,19 @@ export async function updateAccount(
   input: UpdateAccountInput,
 ): Promise<AccountView> {
   const id = requireText(accountId, 'Account id');
-  const changes: Partial<Pick<Account, 'priority' | 'concurrency' | 'modelMapping'>> = {};
+  const changes: Partial<Pick<Account, 'priority' | 'concurrency' | 'modelMapping' | 'customErrorCodes'>> =
+    {};
   if (input.priority !== undefined)
     changes.priority = parseCount(input.priority, 'Priority', ' (lower is preferred)');
   if (input.concurrency !== undefined) changes.concurrency = parseAccountConcurrency(input.concurrency);
   if (input.modelMapping !== undefined) changes.modelMapping = parseModelMapping(input.modelMapping);
+  // An empty list is stored as such: the gateway treats it as "no custom codes".
+  if (input.customErrorCodes !== undefined)
+    changes.customErrorCodes = parseErrorCodes(input.customErrorCodes);
   if (Object.keys(changes).length === 0) {
-    throw AdminError.invalid('Nothing to change: give a priority, a concurrency or a model mapping.');
+    throw AdminError.invalid(
+      'Nothing to change: give a priority, a concurrency, a model mapping or custom error codes.',
+    );
   }
   return toAccountView(await store.update('account', id, changes, { ifVersion: input.ifVersion }));
 }
@@ -223,6 +238,18 @@ function parseAccountConcurrency(value: string | number): number {
   const concurrency = parseCount(value, 'Account concurrency');
   if (concurrency < 1) throw AdminError.invalid('Account concurrency must be at least 1.');
   return concurrency;
+}
+
+/** HTTP error statuses (400–599), each once, in order; an empty text or list means none. */
+export function parseErrorCodes(value: ErrorCodesInput): number[] {
+  const items = typeof value === 'string' ? value.split(',') : [...value];
+  const texts = items.map((item) => String(item).trim()).filter((item) => item !== '');
+  const codes = texts.map((item) => (/^\d{3}$/.test(item) ? Number(item) : Number.NaN));
+  const bad = texts.find((_, i) => !((codes[i] as number) >= 400 && (codes[i] as number) <= 599));
+  if (bad !== undefined) {
+    throw AdminError.invalid(`Custom error codes must be HTTP error statuses (400–599), got "${bad}".`);
+  }
+  return [...new Set(codes)].sort((a, b) => a - b);
 }
 
 function parseGroupIds(value: string | readonly string[]): string[] {

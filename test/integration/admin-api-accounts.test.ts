@@ -74,6 +74,32 @@ describe('admin API: accounts', () => {
     assert.equal((await world.ok('GET', `/admin/v1/accounts/${platform.id}`)).priority, 1);
   });
 
+  it('takes custom error codes on create and PATCH, and refuses anything but 4xx/5xx statuses', async () => {
+    // Act
+    const created = await world.call('POST', '/admin/v1/accounts', {
+      type: 'apikey',
+      name: 'with-codes',
+      apiKey: PLATFORM_KEY,
+      customErrorCodes: [403, 401],
+    });
+    const patched = await world.call('PATCH', `/admin/v1/accounts/${created.json.id}`, {
+      customErrorCodes: '429',
+    });
+    const refused = await world.call('PATCH', `/admin/v1/accounts/${created.json.id}`, {
+      customErrorCodes: [true],
+    });
+    const outOfRange = await world.call('PATCH', `/admin/v1/accounts/${created.json.id}`, {
+      customErrorCodes: [302],
+    });
+    const after = await world.call('GET', `/admin/v1/accounts/${created.json.id}`);
+
+    // Assess
+    assert.deepEqual([created.status, created.json.customErrorCodes], [201, [401, 403]]);
+    assert.deepEqual(patched.json.customErrorCodes, [429]);
+    assert.deepEqual([refused.status, outOfRange.status], [400, 400]);
+    assert.deepEqual(after.json.customErrorCodes, [429]);
+  });
+
   it('adds the account to a group and removes it again', async () => {
     // Prepare
     await world.ok('POST', '/admin/v1/groups', { id: 'team', name: 'Team' });

@@ -27,6 +27,32 @@ describe('quotagate CLI over the admin API (--api)', () => {
     await world.close();
   });
 
+  it('sets and clears custom error codes through the API as on the tables', async () => {
+    // Act
+    const created = await viaApi(
+      'accounts',
+      'create',
+      '--type',
+      'apikey',
+      '--name',
+      'codes',
+      '--api-key',
+      'sk-codes-0123456789',
+      '--error-codes',
+      '402,401',
+      '--json',
+    );
+    const id = JSON.parse(created.stdout).id as string;
+    const cleared = await viaApi('accounts', 'set', id, '--clear-error-codes', '--json');
+    const shown = await direct('accounts', 'show', id, '--json');
+
+    // Assess
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(JSON.parse(created.stdout).customErrorCodes, [401, 402]);
+    assert.deepEqual(JSON.parse(cleared.stdout).customErrorCodes, []);
+    assert.deepEqual(JSON.parse(shown.stdout).customErrorCodes, []);
+  });
+
   it('prints the same JSON through the API as on the tables', async () => {
     // Act
     const created = await viaApi('users', 'create', '--email', 'cli@example.com', '--balance', '2', '--json');

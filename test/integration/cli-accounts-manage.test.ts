@@ -47,6 +47,36 @@ describe('quotagate accounts: changing them', () => {
     assert.equal(cleared.priority, 1);
   });
 
+  it('sets custom error codes, clears them, and refuses what is not an HTTP error status', async () => {
+    // Act
+    const set = await world.ok<AccountJson>(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--error-codes',
+      '429, 401,429',
+    );
+    const shown = await world.run('accounts', 'show', apikeyAccount.id);
+    const cleared = await world.ok<AccountJson>('accounts', 'set', apikeyAccount.id, '--clear-error-codes');
+    const refused = await world.run('accounts', 'set', apikeyAccount.id, '--error-codes', '401,200');
+    const both = await world.run(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--error-codes',
+      '401',
+      '--clear-error-codes',
+    );
+
+    // Assess
+    assert.deepEqual(set.customErrorCodes, [401, 429]);
+    assert.match(shown.stdout, /Error codes:\s+401, 429/);
+    assert.deepEqual(cleared.customErrorCodes, []);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /HTTP error statuses \(400–599\), got "200"/);
+    assert.notEqual(both.code, 0);
+  });
+
   it('disables and enables an account', async () => {
     // Act
     const disabled = await world.ok<AccountJson>('accounts', 'disable', oauthAccount.id);

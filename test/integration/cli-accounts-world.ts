@@ -21,6 +21,7 @@ export interface AccountJson {
   concurrency: number;
   groupIds: string[];
   modelMapping: Record<string, string>;
+  customErrorCodes?: number[];
   health: { state: string; reason?: string; until?: number };
   tokenExpiresAt?: string;
   version: number;
