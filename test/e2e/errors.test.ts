@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { getAccount } from '#shared/admin/accounts.ts';
 import { revokeApiKey } from '#shared/admin/api-keys.ts';
 import { setUserStatus } from '#shared/admin/users.ts';
+import { keys } from '#shared/tables/keys.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 
 const BODY_LIMIT = 64 * 1024;
@@ -70,6 +72,25 @@ describe('authentication', () => {
     const disabled = await e2e.seed();
     await setUserStatus(e2e.admin, disabled.userId, 'disabled');
     assert.equal((await post(disabled.secret, '{"model":"gpt-5.1"}')).status, 401);
+    assert.equal(e2e.mock.requests.length, 0);
+  });
+
+  it('refuses a key whose group was deleted with 403, forwarding nothing', async () => {
+    // Prepare: the admin API never deletes a group; one removed from the table behind its back
+    const { secret, groupId } = await e2e.seed();
+    await e2e.stack.client.send(
+      new DeleteCommand({ TableName: e2e.stack.settings.tables.config, Key: keys.group(groupId) }),
+    );
+
+    // Act
+    const result = await post(secret, '{"model":"gpt-5.1","input":"hi"}');
+
+    // Assess
+    assert.equal(result.status, 403);
+    assert.deepEqual(
+      [result.json().error.type, result.json().error.message],
+      ['permission_error', 'The group of this API key no longer exists'],
+    );
     assert.equal(e2e.mock.requests.length, 0);
   });
 

@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import type OpenAI from 'openai';
+import { createAccount, getAccount } from '#shared/admin/accounts.ts';
+import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { eventually } from '../support/gateway-calls.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
 
 let e2e: E2E;
@@ -57,5 +60,71 @@ describe('OAuth (ChatGPT) accounts', () => {
     assert.equal(tokens.issued.length, 1);
     assert.equal(sent, `Bearer ${tokens.issued[0]?.accessToken}`);
     assert.deepEqual(tokens.spentTwice(), []);
+  });
+
+  it('fails over to the next account when an OAuth token cannot be refreshed', async () => {
+    // Prepare: the expired OAuth account comes first (priority 1); its refresh is refused
+    const { secret, groupId } = await e2e.seed({
+      account: { ...oauthAccount('at-expired-token', '2020-01-01T00:00:00Z'), priority: 1 },
+    });
+    await createAccount(e2e.admin, {
+      type: 'apikey',
+      name: 'platform fallback',
+      baseUrl: e2e.mock.url,
+      apiKey: UPSTREAM_KEY,
+      groupIds: [groupId],
+      priority: 5,
+    });
+    tokens.mode = 'invalid_grant';
+    const refreshesBefore = tokens.requests.length;
+
+    // Act
+    let response: Awaited<ReturnType<OpenAI['responses']['create']>>;
+    try {
+      response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+    } finally {
+      tokens.mode = 'success';
+    }
+
+    // Assess
+    assert.equal(response.status, 'completed');
+    assert.equal(tokens.requests.length, refreshesBefore + 1, 'the OAuth account was tried first');
+    assert.deepEqual(
+      e2e.mock.requests.map((received) => [received.path, received.headers.authorization]),
+      [['/v1/responses', `Bearer ${UPSTREAM_KEY}`]],
+    );
+  });
+
+  it("hands the Codex backend's x-codex-* usage headers to the recorder, which keeps them on the account", async () => {
+    // Prepare
+    const { secret, accountId } = await e2e.seed({
+      account: oauthAccount('at-valid-token', '2099-01-01T00:00:00Z'),
+    });
+    const codexHeaders = {
+      'x-codex-primary-used-percent': '12',
+      'x-codex-primary-window-minutes': '300',
+      'x-codex-secondary-used-percent': '40',
+      'x-codex-secondary-window-minutes': '10080',
+    };
+    e2e.mock.enqueue({ kind: 'ok', headers: { ...codexHeaders, 'x-other': 'not usage' } });
+
+    // Act
+    await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+
+    // Assess
+    const events = e2e.usageEvents().filter((event) => event.detail.accountId === accountId);
+    assert.deepEqual(
+      events.map((event) => event.detail.codexHeaders),
+      [codexHeaders],
+    );
+    let account = await getAccount(e2e.admin, accountId);
+    await eventually(async () => {
+      account = await getAccount(e2e.admin, accountId);
+      return account.codexUsage !== undefined;
+    });
+    assert.deepEqual(
+      [account.codexUsage?.fiveHour?.usedPercent, account.codexUsage?.sevenDay?.usedPercent],
+      [12, 40],
+    );
   });
 });
