@@ -9,9 +9,8 @@ import OpenAI from 'openai';
 import { listApiKeys } from '#shared/admin/api-keys.ts';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';
 import { getUser } from '#shared/admin/users.ts';
-import { computeCost, multiplierToPpm } from '#shared/billing/cost.ts';
-import { BUILTIN_PRICES } from '#shared/billing/price-table.ts';
 import { hashApiKey } from '#shared/domain/api-key-hash.ts';
+import { DynamoPriceOverrides } from '#shared/store/dynamo/billing-prices.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 
 let e2e: E2E;
@@ -22,49 +21,72 @@ after(async () => {
   await e2e.close();
 });
 
+/** A model only an admin price knows, priced finer than a nano-dollar per token. */
+const FINE_MODEL = 'qg-fine-priced';
+
+/**
+ * Charges worked out by hand from the price and the token counts, in a group with a 1.5×
+ * multiplier. The second is one where rounding the list cost first and then multiplying would
+ * charge one nano-dollar more than rounding once.
+ */
+const CHARGES = [
+  {
+    what: 'a built-in price',
+    model: 'gpt-5.1', // $1.25 / $0.125 / $10 per 1M tokens: 1_250, 125 and 10_000 nano-USD a token
+    usage: { input_tokens: 12_345, cached_tokens: 2_000, output_tokens: 6_789, reasoning_tokens: 1_000 },
+    // 10_345 × 1_250 + 2_000 × 125 + 6_789 × 10_000 = 81_071_250 nano-USD; × 1.5
+    chargeNano: 121_606_875,
+  },
+  {
+    what: 'an admin price finer than a nano-dollar a token, rounded once',
+    model: FINE_MODEL, // $0.0375 / $0.00375 / $0.1125 per 1M tokens: 37.5, 3.75 and 112.5 nano-USD a token
+    usage: { input_tokens: 1_200, cached_tokens: 200, output_tokens: 301, reasoning_tokens: 0 },
+    // 1_000 × 37.5 + 200 × 3.75 + 301 × 112.5 = 72_112.5 nano-USD; × 1.5 = 108_168.75 → 108_169
+    // (the list cost rounded first, 72_113 × 1.5 = 108_169.5, would be 108_170)
+    chargeNano: 108_169,
+  },
+];
+
 describe('billing through the gateway', () => {
-  it('charges the balance exactly once for a streamed request, at the group multiplier', async () => {
-    const { secret, userId } = await e2e.seed({
-      user: { balanceUsd: '5' },
-      group: { rateMultiplier: '1.5' },
+  before(async () => {
+    await new DynamoPriceOverrides(e2e.stack.client, e2e.stack.settings.tables.config).setPrice(FINE_MODEL, {
+      inputPicoPerToken: 37_500,
+      cachedInputPicoPerToken: 3_750,
+      outputPicoPerToken: 112_500,
     });
-    const usage = {
-      input_tokens: 12_345,
-      cached_tokens: 2_000,
-      output_tokens: 6_789,
-      reasoning_tokens: 1_000,
-    };
-    e2e.mock.enqueue({ kind: 'ok', usage });
-
-    const stream = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'hi', stream: true });
-    for await (const _event of stream) {
-      // drain
-    }
-    await e2e.stack.bus.drain();
-
-    const price = BUILTIN_PRICES['gpt-5.1'];
-    assert.ok(price);
-    const expected = computeCost(
-      { inputTokens: 12_345, cachedInputTokens: 2_000, outputTokens: 6_789, reasoningTokens: 1_000 },
-      price,
-      multiplierToPpm(1.5),
-    );
-    const user = await getUser(e2e.admin, userId);
-    assert.ok(expected.chargeNano > 0);
-    assert.equal(user.balanceNano, 5_000_000_000 - expected.chargeNano);
-    const [key] = await listApiKeys(e2e.admin, userId);
-    assert.equal(key?.usedNano, expected.chargeNano, 'the key is charged too, found by its hash');
-
-    const report = (await fetch(`${e2e.stack.url}/v1/usage`, {
-      headers: { authorization: `Bearer ${secret}` },
-    }).then((response) => response.json())) as {
-      balance: { usd: string };
-      usage: { today: { requests: number; input_tokens: number; billed_usd: string } };
-    };
-    assert.equal(report.usage.today.requests, 1);
-    assert.equal(report.usage.today.input_tokens, 12_345);
-    assert.equal(Number(report.usage.today.billed_usd), expected.chargeNano / 1e9);
   });
+
+  for (const { what, model, usage, chargeNano } of CHARGES) {
+    it(`charges the balance exactly once for a streamed request at the group multiplier: ${what}`, async () => {
+      // Prepare
+      const { secret, userId } = await e2e.seed({
+        user: { balanceUsd: '5' },
+        group: { rateMultiplier: '1.5' },
+      });
+      e2e.mock.enqueue({ kind: 'ok', usage });
+
+      // Act
+      const stream = await e2e.client(secret).responses.create({ model, input: 'hi', stream: true });
+      for await (const _event of stream) {
+        // drain
+      }
+      await e2e.stack.bus.drain();
+
+      // Assess
+      const user = await getUser(e2e.admin, userId);
+      assert.equal(user.balanceNano, 5_000_000_000 - chargeNano);
+      const [key] = await listApiKeys(e2e.admin, userId);
+      assert.equal(key?.usedNano, chargeNano, 'the key is charged too, found by its hash');
+      const report = (await fetch(`${e2e.stack.url}/v1/usage`, {
+        headers: { authorization: `Bearer ${secret}` },
+      }).then((response) => response.json())) as {
+        usage: { today: { requests: number; input_tokens: number; billed_usd: string } };
+      };
+      assert.equal(report.usage.today.requests, 1);
+      assert.equal(report.usage.today.input_tokens, usage.input_tokens);
+      assert.equal(Number(report.usage.today.billed_usd), chargeNano / 1e9);
+    });
+  }
 
   it('refuses a user whose balance is spent before calling any upstream', async () => {
     const { secret } = await e2e.seed({ user: { balanceUsd: '0' } });

@@ -10,11 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { computeCost, multiplierToPpm } from '#shared/billing/cost.ts';
-import { BUILTIN_DEFAULT_PRICE, BUILTIN_PRICES } from '#shared/billing/price-table.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { AGGREGATE_COUNTERS, aggregateCountersOf, type UsageRecord } from '#shared/recorder/usage-record.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { expectedNano, PUBLISHED_DEFAULT_PRICE, PUBLISHED_PRICES } from '../support/expected-charge.ts';
 import { type FailingFront, startFailingFront } from '../support/failing-front.ts';
 import type { RecordedRequest } from '../support/mock-upstream.ts';
 import { type CallOutcome, perform } from '../support/reconciliation-calls.ts';
@@ -202,9 +201,9 @@ describe('reconciliation of thousands of mixed requests through the gateway, wit
             outputTokens: usage.output_tokens,
             reasoningTokens: usage.reasoning_tokens,
           };
-      const price = model === UNKNOWN_MODEL ? BUILTIN_DEFAULT_PRICE : BUILTIN_PRICES[model];
-      assert.ok(price);
-      const cost = computeCost(tokens, price, multiplierToPpm(caller?.rateMultiplier ?? 0));
+      const price = model === UNKNOWN_MODEL ? PUBLISHED_DEFAULT_PRICE : PUBLISHED_PRICES[model];
+      assert.ok(price, `the test knows the published price of ${model}`);
+      const cost = expectedNano(tokens, price, String(caller?.rateMultiplier));
       assert.equal(record.priceSource, model === UNKNOWN_MODEL ? 'default' : 'builtin');
       assert.deepEqual(
         [record.inputTokens, record.cachedInputTokens, record.outputTokens, record.reasoningTokens],

@@ -7,6 +7,7 @@ import { DynamoPriceOverrides } from '#shared/store/dynamo/billing-prices.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
+  DEFAULT_EVENT_BILLED_NANO,
   KEYS,
   type RecorderWorld,
   SimulatedCrash,
@@ -46,6 +47,7 @@ describe('subscription windows as the recorder keeps them', () => {
     // Assess: the daily window restarted at the third request; the weekly and monthly kept all three.
     const subscription = await world.getItem('config', keys.subscription('u_3', 'g_sub'));
     const all = a.record.billedNano + b.record.billedNano + c.record.billedNano;
+    assert.equal(all, 3 * (DEFAULT_EVENT_BILLED_NANO.g_sub ?? 0));
     assert.equal(subscription?.dailyWindowStartMs, Date.parse(third.startedAt));
     assert.equal(subscription?.dailyUsedNano, c.record.billedNano);
     assert.equal(subscription?.weeklyWindowStartMs, Date.parse(first.startedAt));
@@ -81,6 +83,7 @@ describe('subscription windows as the recorder keeps them', () => {
     // Assess
     const subscription = await world.getItem('config', keys.subscription('u_4', 'g_sub'));
     const total = outcomes.reduce((sum, outcome) => sum + outcome.record.billedNano, 0);
+    assert.equal(total, events.length * (DEFAULT_EVENT_BILLED_NANO.g_sub ?? 0));
     assert.equal(subscription?.dailyUsedNano, total);
     assert.equal(subscription?.weeklyUsedNano, total);
     assert.equal(subscription?.monthlyUsedNano, total);

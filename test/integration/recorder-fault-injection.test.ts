@@ -5,6 +5,7 @@ import { RecordBusyError } from '#shared/recorder/record-usage.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
+  DEFAULT_EVENT_BILLED_NANO,
   isWrite,
   KEYS,
   type RecorderWorld,
@@ -50,6 +51,7 @@ describe('the recorder stopped after each of its writes, then redelivered', () =
       // Assess: every redelivery finished or found the record done, and each charge landed once.
       const after = await storedTotals(world);
       const charge = reference.record.billedNano;
+      assert.equal(charge, DEFAULT_EVENT_BILLED_NANO[key.groupId]);
       assert.ok(outcomes.every((outcome) => outcome === 'completed' || outcome === 'duplicate'));
       assert.ok(outcomes.includes('completed') && outcomes.includes('duplicate'));
       const spent = (after.keySpend.get(key.id) ?? 0) - (before.keySpend.get(key.id) ?? 0);

@@ -77,6 +77,18 @@ export function groupOf(key: ApiKey): Group {
 }
 
 /** A usage event of `key`, overridable field by field. */
+/**
+ * What the default usage of {@link usageEvent} bills, worked out by hand for each group:
+ * gpt-5.1-codex at $1.25 / $0.125 / $10 per 1M tokens, 8_000 uncached + 4_000 cached input and
+ * 900 output tokens = 10_000_000 + 500_000 + 9_000_000 = 19_500_000 nano-USD list cost; a
+ * balance pays it × 1.5 (g_bal) or × 0.8 (g_cheap), a subscription window takes the list cost.
+ */
+export const DEFAULT_EVENT_BILLED_NANO: Readonly<Record<string, number>> = {
+  g_bal: 29_250_000,
+  g_cheap: 15_600_000,
+  g_sub: 19_500_000,
+};
+
 export function usageEvent(
   requestId: string,
   key: ApiKey,

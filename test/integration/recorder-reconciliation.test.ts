@@ -11,6 +11,12 @@ import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { AGGREGATE_COUNTERS, aggregateCountersOf } from '#shared/recorder/usage-record.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
+  expectedNano,
+  PUBLISHED_DEFAULT_PRICE,
+  PUBLISHED_PRICES,
+  type PublishedPrice,
+} from '../support/expected-charge.ts';
+import {
   ACCOUNTS,
   KEYS,
   type RecorderWorld,
@@ -37,6 +43,18 @@ const MODELS = [
   'gpt-5.2',
   'gpt-9-preview',
 ];
+/**
+ * The published price each model above is billed at: a reasoning-effort suffix names the same
+ * model, and a model no table knows pays the default price.
+ */
+const PRICE_OF: Record<string, PublishedPrice | undefined> = {
+  'gpt-5.1-codex': PUBLISHED_PRICES['gpt-5.1-codex'],
+  'gpt-5.1-codex-max': PUBLISHED_PRICES['gpt-5.1-codex-max'],
+  'gpt-5.2-codex-high': PUBLISHED_PRICES['gpt-5.2-codex'],
+  'gpt-5-mini': PUBLISHED_PRICES['gpt-5-mini'],
+  'gpt-5.2': PUBLISHED_PRICES['gpt-5.2'],
+  'gpt-9-preview': undefined,
+};
 const CUT_SHORT: CutShortReason[] = ['client_disconnect', 'upstream_error', 'idle_timeout', 'deadline'];
 
 /** mulberry32: a small seeded generator, so a failure can be replayed. */
@@ -195,10 +213,24 @@ describe('reconciliation over thousands of mixed, duplicated and crashed deliver
     for (const record of records) {
       const event = byId.get(record.requestId) as UsageEventDetail;
       assert.equal(record.outputTokens, event.usage.outputTokens);
-      assert.equal(record.billedNano, record.billingMode === 'balance' ? record.chargeNano : record.costNano);
+      const price = PRICE_OF[event.modelRequested] ?? PRICE_OF[event.modelSent] ?? PUBLISHED_DEFAULT_PRICE;
+      const expected = expectedNano(event.usage, price, String(event.rateMultiplier));
+      assert.deepEqual(
+        [record.costNano, record.chargeNano],
+        [expected.costNano, expected.chargeNano],
+        record.requestId,
+      );
+      assert.equal(
+        record.billedNano,
+        record.billingMode === 'balance' ? expected.chargeNano : expected.costNano,
+      );
       assert.equal(record.cutShort, event.cutShort);
     }
     assert.ok(records.some((record) => record.priceSource === 'default'));
+    assert.ok(
+      records.filter((record) => record.billedNano > 0).length > EVENTS / 2,
+      'most records bill something',
+    );
   });
 
   it('moves each balance by exactly the sum of its balance-mode records', () => {

@@ -11,6 +11,7 @@ import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { RecordBusyError } from '#shared/recorder/record-usage.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
+  DEFAULT_EVENT_BILLED_NANO,
   isWrite,
   KEYS,
   type RecorderWorld,
@@ -58,6 +59,7 @@ describe('the sweep of records a lost event left pending', () => {
       const reference = await world.runtime(counting.client).record(usageEvent(`sweep-${mode}-ref`, key));
       const writes = counting.writes();
       const charge = reference.record.billedNano;
+      assert.equal(charge, DEFAULT_EVENT_BILLED_NANO[key.groupId]);
       const before = await storedTotals(world);
       const events = Array.from({ length: writes }, (_, index) =>
         usageEvent(`sweep-${mode}-${index + 1}`, key),

@@ -53,6 +53,29 @@ describe('computeCost', () => {
     assert.equal(computeCost(usage(2_499, 0, 0), { ...price, inputPicoPerToken: 1 }, 800_000).chargeNano, 2);
   });
 
+  it('rounds the charge once, from the exact list cost, not from the rounded one', () => {
+    // 37.5 / 3.75 / 112.5 nano-USD a token ($0.0375 / $0.00375 / $0.1125 per 1M tokens)
+    const fine: ModelPrice = {
+      inputPicoPerToken: 37_500,
+      cachedInputPicoPerToken: 3_750,
+      outputPicoPerToken: 112_500,
+    };
+    const cases = [
+      // [input, cached, output], multiplier ppm, costNano, chargeNano, chargeNano if rounded twice
+      // 3 × 37.5 = 112.5 → 113; × 1.5 = 168.75 → 169 (113 × 1.5 = 169.5 → 170)
+      [[3, 0, 0], 1_500_000, 113, 169, 170],
+      // 1_000 × 37.5 + 200 × 3.75 + 301 × 112.5 = 72_112.5 → 72_113; × 1.5 = 108_168.75 → 108_169
+      [[1_200, 200, 301], 1_500_000, 72_113, 108_169, 108_170],
+      // 1_000 × 37.5 + 71 × 112.5 = 45_487.5 → 45_488; × 1.1 = 50_036.25 → 50_036 (50_036.8 → 50_037)
+      [[1_000, 0, 71], 1_100_000, 45_488, 50_036, 50_037],
+    ] as const;
+    for (const [[input, cached, output], ppm, costNano, chargeNano, roundedTwice] of cases) {
+      const cost = computeCost(usage(input, cached, output), fine, ppm);
+      assert.deepEqual([cost.costNano, cost.chargeNano], [costNano, chargeNano]);
+      assert.notEqual(cost.chargeNano, roundedTwice);
+    }
+  });
+
   it('rounds the charge from the exact total, not from the rounded parts', () => {
     // Each part alone is 0.4 nano (rounds to 0); together 1.2 nano → 1.
     const price: ModelPrice = {
