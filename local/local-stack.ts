@@ -61,6 +61,11 @@ export interface LocalStackOptions {
   /** The gateway function's timeout, as the stack sets it; default 900 s (the Function URL maximum). */
   functionTimeoutMs?: number;
   /**
+   * Period of the stack's schedules (token refresh, parked drain, pending sweep); default 5 minutes,
+   * as on AWS. A test that drains and counts parked events itself passes 0 to turn them off.
+   */
+  scheduleIntervalMs?: number;
+  /**
    * Also serve the admin API on its own port behind a bearer token (QG_ADMIN_TOKEN, else a
    * generated one: print `stack.admin.token` when `stack.admin.generatedToken`).
    */
@@ -148,6 +153,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .then(() => {})
       .catch((error: unknown) => logger.error('pending sweep failed', { error: String(error) }));
   let recorderRun = sweepPending();
+  const scheduleIntervalMs = options.scheduleIntervalMs ?? SCHEDULE_INTERVAL_MS;
   const schedules = setInterval(() => {
     tokens
       .refreshExpiringTokens()
@@ -156,7 +162,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .runScheduled()
       .then(() => {})
       .catch((error: unknown) => logger.error('scheduled recorder run failed', { error: String(error) }));
-  }, SCHEDULE_INTERVAL_MS).unref();
+  }, scheduleIntervalMs || SCHEDULE_INTERVAL_MS).unref();
+  if (scheduleIntervalMs === 0) clearInterval(schedules);
   installAwsLambdaShim();
   // middy reads the global `awslambda` when the handler is created, so import after the shim.
   const { createGatewayHandler } = await import('../functions/gateway/create-handler.ts');

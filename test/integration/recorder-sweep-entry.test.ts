@@ -21,7 +21,8 @@ import {
 } from './recorder-harness.ts';
 import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } from './recorder-lambda.ts';
 
-const LEASE_MS = 100;
+// Long enough for three dynalite writes on a loaded machine before the delivery "dies".
+const LEASE_MS = 1_500;
 
 /** A record whose delivery died after `writes` writes and whose lease is over. */
 async function strand(world: RecorderWorld, requestId: string, writes: number): Promise<void> {
