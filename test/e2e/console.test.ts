@@ -134,6 +134,8 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
     const today = page.locator('section[aria-label="Last 24 hours, by hour"] .charts');
     await today.waitFor();
     assert.equal(await today.getAttribute('data-records'), '1');
+    // The charts are drawn after their section appears: wait for the eighth canvas, bounded.
+    await page.locator('canvas').nth(7).waitFor({ timeout: 15_000 });
     assert.equal((await page.locator('canvas').count()) >= 8, true, 'eight charts drawn');
     await page.getByRole('table', { name: 'Top models' }).getByText('gpt-5.1').waitFor();
     await page.getByRole('table', { name: 'Top users' }).getByText(userEmail).waitFor();
