@@ -51,7 +51,13 @@ export class QuotagateStack extends Stack {
       logRetention: config.logRetention,
     };
     this.tables = new QuotagateTables(this, 'Tables', { stage: config.stage });
-    this.usage = new UsagePipeline(this, 'Usage', { observability, tables: this.tables });
+    this.usage = new UsagePipeline(this, 'Usage', {
+      observability,
+      tables: this.tables,
+      ...(config.usageExports.recordTtlDays !== undefined
+        ? { usageRecordTtlDays: config.usageExports.recordTtlDays }
+        : {}),
+    });
     this.gateway = new Gateway(this, 'Gateway', {
       observability,
       tables: this.tables,
@@ -71,7 +77,8 @@ export class QuotagateStack extends Stack {
     this.usageExports = new UsageExports(this, 'UsageExports', {
       observability,
       tables: this.tables,
-      ...config.usageExports,
+      infrequentAccessAfterDays: config.usageExports.infrequentAccessAfterDays,
+      lagAlarmHours: config.usageExports.lagAlarmHours,
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
     this.financeSql = new FinanceSql(this, 'FinanceSql', {

@@ -13,7 +13,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { loadSettings } from '#shared/settings.ts';
+import { loadSettings, loadUsageRecordTtlDays, MIN_USAGE_RECORD_TTL_DAYS } from '#shared/settings.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -43,12 +43,18 @@ export interface UsageExportConfig {
   readonly infrequentAccessAfterDays: number;
   /** Hours the completed exports may lag before an alarm. Context `usageExportLagAlarmHours`. */
   readonly lagAlarmHours: number;
+  /**
+   * Days after which applied usage records expire from the Usage table (the exports keep them);
+   * `undefined`, the default, keeps them. Context `usageRecordTtlDays`.
+   */
+  readonly recordTtlDays: number | undefined;
 }
 
 /** The export settings when the context sets none. */
 export const DEFAULT_USAGE_EXPORTS: UsageExportConfig = {
   // S3 refuses a Standard-IA transition before 30 days.
   infrequentAccessAfterDays: 30,
+  recordTtlDays: undefined,
   // The previous day's export starts at 00:30 UTC; its data then ends 24.5 h ago and usually
   // completes within the hour. 30 h leaves several hours for a slow export before waking anyone.
   lagAlarmHours: 30,
@@ -172,9 +178,20 @@ function readUsageExports(node: Node): UsageExportConfig {
       `context "usageExportLagAlarmHours" must be at least 25 (a day's export ends 24 h ago), got ${hours}`,
     );
   }
+  const ttl = readString(node, 'usageRecordTtlDays');
+  let recordTtlDays: number | undefined;
+  try {
+    // The recorder reads the variable with this same function at cold start.
+    recordTtlDays = loadUsageRecordTtlDays({ QG_USAGE_RECORD_TTL_DAYS: ttl });
+  } catch {
+    throw new Error(
+      `context "usageRecordTtlDays" must be a whole number of days, at least ${MIN_USAGE_RECORD_TTL_DAYS}, or null, got "${ttl}"`,
+    );
+  }
   return {
     infrequentAccessAfterDays: days ?? DEFAULT_USAGE_EXPORTS.infrequentAccessAfterDays,
     lagAlarmHours: hours ?? DEFAULT_USAGE_EXPORTS.lagAlarmHours,
+    recordTtlDays,
   };
 }
 

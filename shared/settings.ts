@@ -111,6 +111,25 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
   };
 }
 
+/**
+ * Days after which an applied usage record expires from the Usage table (`QG_USAGE_RECORD_TTL_DAYS`,
+ * the stack's `usageRecordTtlDays`); `undefined`, the default, keeps records for ever. The S3
+ * exports keep expired records. Never below {@link MIN_USAGE_RECORD_TTL_DAYS}: a redelivered event
+ * of a record already deleted would be charged again, and the dead-letter queue keeps events 14 days.
+ */
+export function loadUsageRecordTtlDays(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.QG_USAGE_RECORD_TTL_DAYS;
+  if (raw === undefined || raw === '') return undefined;
+  const days = Number(raw);
+  if (!Number.isSafeInteger(days) || days < MIN_USAGE_RECORD_TTL_DAYS) {
+    throw new Error(`QG_USAGE_RECORD_TTL_DAYS must be a whole number of days, at least ${MIN_USAGE_RECORD_TTL_DAYS}, got "${raw}"`);
+  }
+  return days;
+}
+
+/** Longer than the dead-letter queue's 14 days and the table's 35-day point-in-time window. */
+export const MIN_USAGE_RECORD_TTL_DAYS = 35;
+
 function atLeastOne(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = int(env, name, fallback);
   if (value < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);

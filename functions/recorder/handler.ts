@@ -18,7 +18,7 @@ import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { deadlineFrom } from '#shared/runtime/deadline.ts';
-import { loadSettings } from '#shared/settings.ts';
+import { loadSettings, loadUsageRecordTtlDays } from '#shared/settings.ts';
 import { documentClient } from '#shared/store/dynamo/client.ts';
 
 const logger = new Logger({ serviceName: 'recorder' });
@@ -32,6 +32,7 @@ const SAFETY_MS = 3000;
 function recorder(): RecorderRuntime {
   runtime ??= createRecorderRuntime({
     tables: loadSettings().tables,
+    usageRecordTtlDays: loadUsageRecordTtlDays(),
     client: documentClient(),
     logger,
     onRecorded: metrics.recorded,

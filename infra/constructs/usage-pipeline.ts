@@ -49,6 +49,8 @@ const RECORDER_TIMEOUT = Duration.seconds(30);
 export interface UsagePipelineProps {
   readonly observability: FunctionObservability;
   readonly tables: QuotagateTables;
+  /** Days after which applied usage records expire from the table; unset keeps them. */
+  readonly usageRecordTtlDays?: number;
 }
 
 export class UsagePipeline extends Construct {
@@ -105,6 +107,9 @@ export class UsagePipeline extends Construct {
       environment: {
         QG_CONFIG_TABLE: props.tables.byId.config.tableName,
         QG_USAGE_TABLE: props.tables.byId.usage.tableName,
+        ...(props.usageRecordTtlDays !== undefined
+          ? { QG_USAGE_RECORD_TTL_DAYS: String(props.usageRecordTtlDays) }
+          : {}),
       },
     });
     Validations.of(this.recorder).acknowledge({

@@ -38,6 +38,8 @@ export interface RecorderRuntimeOptions {
    * Must not throw: the record is already written when it runs.
    */
   onRecorded?: (result: RecordOutcome) => void;
+  /** Days after which applied records expire from the table; `undefined` keeps them. */
+  usageRecordTtlDays?: number;
 }
 
 export interface RecorderRuntime {
@@ -63,7 +65,9 @@ export interface RecorderRuntime {
 export function createRecorderRuntime(options: RecorderRuntimeOptions): RecorderRuntime {
   const now = options.now ?? Date.now;
   const deps: RecorderDeps = {
-    ledger: new DynamoUsageLedger(options.client, options.tables),
+    ledger: new DynamoUsageLedger(options.client, options.tables, {
+      ...(options.usageRecordTtlDays !== undefined ? { recordTtlDays: options.usageRecordTtlDays } : {}),
+    }),
     prices: new PriceBook(new DynamoPriceOverrides(options.client, options.tables.config), { now }),
     logger: options.logger,
     now,

@@ -53,12 +53,17 @@ export const TABLES = {
     retain: false,
     pointInTimeRecovery: false,
   },
-  /** One record per served request plus typed daily aggregates: the finance ledger. */
+  /**
+   * One record per served request plus typed daily aggregates: the finance ledger. Only applied
+   * records ever carry `expiresAt`, and only when the optional record TTL is set (docs/deploy.md);
+   * aggregates and parked events never expire.
+   */
   usage: {
     id: 'usage',
     partitionKey: PK,
     sortKey: SK,
     indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+    ttlAttribute: 'expiresAt',
     retain: true,
     pointInTimeRecovery: true,
   },

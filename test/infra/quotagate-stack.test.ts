@@ -85,17 +85,17 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
       });
     }
 
-    it('expires State items on expiresAt and no other table', () => {
-      synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
-        TableName: names.state,
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      });
-      for (const table of [names.config, names.usage]) {
+    it('expires State items and (when the record TTL is set) usage records on expiresAt, never Config', () => {
+      for (const table of [names.state, names.usage]) {
         synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
           TableName: table,
-          TimeToLiveSpecification: Match.absent(),
+          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         });
       }
+      synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: names.config,
+        TimeToLiveSpecification: Match.absent(),
+      });
     });
 
     it('keeps point-in-time recovery on Usage (for exports) and Config, off on State', () => {

@@ -20,14 +20,21 @@ describe('stack configuration from CDK context', () => {
     assert.equal(config.gatewayReservedConcurrency, undefined);
     assert.equal(config.alarmTopicArn, undefined);
     assert.deepEqual(config.gatewayEnvironment, {});
-    assert.deepEqual(config.usageExports, { infrequentAccessAfterDays: 30, lagAlarmHours: 30 });
+    assert.deepEqual(config.usageExports, {
+      infrequentAccessAfterDays: 30,
+      lagAlarmHours: 30,
+      recordTtlDays: undefined,
+    });
   });
 
   it('reads the usage export settings and rejects ones S3 or the daily schedule cannot honour', () => {
     assert.deepEqual(
       configFrom({ usageExportInfrequentAccessDays: '60', usageExportLagAlarmHours: 48 }).usageExports,
-      { infrequentAccessAfterDays: 60, lagAlarmHours: 48 },
+      { infrequentAccessAfterDays: 60, lagAlarmHours: 48, recordTtlDays: undefined },
     );
+    assert.equal(configFrom({ usageRecordTtlDays: 400 }).usageExports.recordTtlDays, 400);
+    assert.throws(() => configFrom({ usageRecordTtlDays: 14 }), /usageRecordTtlDays.*at least 35/);
+    assert.throws(() => configFrom({ usageRecordTtlDays: '1.5' }), /usageRecordTtlDays.*at least 35/);
     assert.throws(
       () => configFrom({ usageExportInfrequentAccessDays: 29 }),
       /usageExportInfrequentAccessDays.*at least 30/,

@@ -48,6 +48,7 @@ describe('QuotagateStack: usage exports and the SQL over them', () => {
       alarmTopicArn: TOPIC,
       usageExportInfrequentAccessDays: 45,
       usageExportLagAlarmHours: 36,
+      usageRecordTtlDays: 400,
     });
     bucket = logicalIdByPath(synth.template, 'AWS::S3::Bucket', 'UsageExports/Bucket/Resource');
   });
@@ -139,6 +140,14 @@ describe('QuotagateStack: usage exports and the SQL over them', () => {
       ],
     ]);
     for (const alarm of alarms) assert.deepEqual(alarm.AlarmActions, [TOPIC]);
+  });
+
+  it('has the recorder expire applied records after the configured days (off unless set)', () => {
+    const recorderId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Usage/Recorder/Resource');
+    const recorder = resourcesOfType(synth.template, 'AWS::Lambda::Function')[recorderId];
+    assert.ok(recorder);
+    const { Variables: variables } = recorder.Properties.Environment as { Variables: Record<string, unknown> };
+    assert.equal(variables.QG_USAGE_RECORD_TTL_DAYS, '400');
   });
 
   it('catalogs every usage record field in the Glue tables, as DynamoDB JSON', () => {

@@ -37,7 +37,9 @@ import {
   type EffectResult,
   type UsageRecord,
 } from '../../recorder/usage-record.ts';
-import type { TableNames } from '../../tables/definitions.ts';
+import { type TableNames, TABLES } from '../../tables/definitions.ts';
+
+const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
 import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { accountEffect } from './usage-ledger-account.ts';
@@ -58,6 +60,8 @@ const STORAGE_ATTRIBUTES = [
   'leaseOwner',
   'leaseUntil',
   'pendingContext',
+  // The optional TTL (docs/deploy.md): storage, not a record field.
+  'expiresAt',
 ] as const;
 
 /** The record as stored, without keys and lease. */
@@ -107,9 +111,17 @@ export class DynamoUsageLedger implements UsageLedger {
   readonly #tables: Pick<TableNames, 'config' | 'usage'>;
   readonly #keyItems = new Map<string, ItemKey>();
 
-  constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'usage'>) {
+  readonly #recordTtlDays: number | undefined;
+
+  /** `recordTtlDays`: applied records get `expiresAt` that many days on (the Usage table's TTL). */
+  constructor(
+    client: DynamoDBDocumentClient,
+    tables: Pick<TableNames, 'config' | 'usage'>,
+    options: { recordTtlDays?: number } = {},
+  ) {
     this.#client = client;
     this.#tables = tables;
+    this.#recordTtlDays = options.recordTtlDays;
   }
 
   async createPending(record: UsageRecord, lease: Lease, context: PendingContext = {}): Promise<boolean> {
@@ -185,9 +197,13 @@ export class DynamoUsageLedger implements UsageLedger {
     effects: Partial<Record<EffectName, EffectResult>>,
     appliedAt: string,
   ): Promise<boolean> {
+    // Only an applied record ever expires: a pending one must stay for the sweep to finish it.
+    const expiry =
+      this.#recordTtlDays === undefined
+        ? undefined
+        : Math.floor(Date.parse(appliedAt) / 1000) + this.#recordTtlDays * 86_400;
     const done = await this.#conditionalRecordUpdate(requestId, {
-      UpdateExpression:
-        'SET #state = :applied, #appliedAt = :at, #effects = :effects REMOVE #owner, #until, #context',
+      UpdateExpression: `SET #state = :applied, #appliedAt = :at, #effects = :effects${expiry === undefined ? '' : ', #expiresAt = :expiresAt'} REMOVE #owner, #until, #context`,
       ConditionExpression: '#state = :pending AND #owner = :owner',
       ExpressionAttributeNames: {
         '#state': 'state',
@@ -196,6 +212,7 @@ export class DynamoUsageLedger implements UsageLedger {
         '#owner': 'leaseOwner',
         '#until': 'leaseUntil',
         '#context': 'pendingContext',
+        ...(expiry === undefined ? {} : { '#expiresAt': USAGE_RECORD_TTL_ATTRIBUTE }),
       },
       ExpressionAttributeValues: {
         ':applied': 'applied',
@@ -203,6 +220,7 @@ export class DynamoUsageLedger implements UsageLedger {
         ':at': appliedAt,
         ':effects': effects,
         ':owner': owner,
+        ...(expiry === undefined ? {} : { ':expiresAt': expiry }),
       },
     });
     return done || (await this.read(requestId))?.record.state === 'applied';
