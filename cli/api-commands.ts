@@ -17,7 +17,7 @@ import { parseModelMapping } from '#shared/admin/fields.ts';
 import type { AdminApiTransport, ApiCallOptions } from './admin-api-client.ts';
 import type { Command, CommandInput, CommandOutput } from './command.ts';
 import { accountChangeInput, accountCreateInput } from './commands/accounts.ts';
-import { groupCreateInput } from './commands/groups.ts';
+import { groupChangeInput, groupCreateInput } from './commands/groups.ts';
 import { keyCreateInput } from './commands/keys.ts';
 import { ifVersionOf } from './commands/shared-flags.ts';
 import { periodInput } from './commands/subscriptions.ts';
@@ -108,6 +108,12 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   }),
   'groups list': () => ({ method: 'GET', path: '/admin/v1/groups', json: data }),
   'groups show': (input) => ({ method: 'GET', path: `/admin/v1/groups/${seg(input.text('group'))}` }),
+  'groups set': (input) => ({
+    method: 'PATCH',
+    path: `/admin/v1/groups/${seg(input.text('group'))}`,
+    body: fields(groupChangeInput(input)),
+    ...versioned(input),
+  }),
   'accounts create': (input) => ({
     method: 'POST',
     path: '/admin/v1/accounts',

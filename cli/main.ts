@@ -24,6 +24,7 @@ import { runConsole } from './commands/console.ts';
 import { groupsCommands } from './commands/groups.ts';
 import { keysCommands } from './commands/keys.ts';
 import { opsCommands } from './commands/ops.ts';
+import { pricesCommands } from './commands/prices.ts';
 import { subscriptionsCommands } from './commands/subscriptions.ts';
 import { runUsageCommand } from './commands/usage.ts';
 import { usersCommands } from './commands/users.ts';
@@ -47,6 +48,7 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   groupsCommands,
   accountsCommands,
   subscriptionsCommands,
+  pricesCommands,
   opsCommands,
 ];
 

@@ -1,11 +1,12 @@
 /**
- * `quotagate groups …`: create, list, show.
+ * `quotagate groups …`: create, list, show, set.
  */
 import type { Stored } from '#shared/admin/config-admin.ts';
-import { createGroup, listGroups, showGroup } from '#shared/admin/groups.ts';
+import { createGroup, listGroups, showGroup, updateGroup } from '#shared/admin/groups.ts';
 import type { Group } from '#shared/domain/types.ts';
 import type { CommandGroup, CommandInput } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
+import { ifVersionFlag, ifVersionOf } from './shared-flags.ts';
 
 function limit(nano: number | undefined): string {
   return nano === undefined ? 'none' : usd(nano);
@@ -31,6 +32,18 @@ export function groupCreateInput(input: CommandInput) {
   return {
     id: input.optionalText('id'),
     name: input.text('name'),
+    rateMultiplier: input.optionalText('multiplier'),
+    billingMode: input.optionalText('billing'),
+    dailyLimitUsd: input.optionalText('daily-limit'),
+    weeklyLimitUsd: input.optionalText('weekly-limit'),
+    monthlyLimitUsd: input.optionalText('monthly-limit'),
+  };
+}
+
+/** `groups set`'s flags as the operation's input; `--api` sends the same fields. */
+export function groupChangeInput(input: CommandInput) {
+  return {
+    name: input.optionalText('name'),
     rateMultiplier: input.optionalText('multiplier'),
     billingMode: input.optionalText('billing'),
     dailyLimitUsd: input.optionalText('daily-limit'),
@@ -106,6 +119,32 @@ export const groupsCommands: CommandGroup = {
           details.accounts.map((account) => [account.id, account.name, account.type, account.status]),
         );
         return { json: details, text: `${groupFields(details.group)}\n\nAccounts:\n${accounts}` };
+      },
+    },
+    {
+      name: 'set',
+      summary: "Change a group's name, multiplier, billing mode or limits (none removes a limit)",
+      flags: {
+        group: { type: 'string', required: true, value: 'id', description: 'Group id' },
+        name: { type: 'string', value: 'text', description: 'Display name' },
+        multiplier: { type: 'string', value: 'x', description: 'Rate multiplier, greater than 0' },
+        billing: { type: 'string', value: 'mode', description: 'balance or subscription' },
+        'daily-limit': { type: 'string', value: 'usd|none', description: 'Subscription limit per day' },
+        'weekly-limit': { type: 'string', value: 'usd|none', description: 'Subscription limit per week' },
+        'monthly-limit': { type: 'string', value: 'usd|none', description: 'Subscription limit per month' },
+        ...ifVersionFlag,
+      },
+      positional: 'group',
+      examples: [
+        'quotagate groups set pro --multiplier 1.2 --daily-limit 10',
+        'quotagate groups set pro --daily-limit none',
+      ],
+      async run(input) {
+        const group = await updateGroup(await input.store(), input.text('group'), {
+          ...groupChangeInput(input),
+          ifVersion: ifVersionOf(input),
+        });
+        return { json: group, text: `Updated group ${group.id}.\n\n${groupFields(group)}` };
       },
     },
   ],

@@ -3,14 +3,17 @@
  * admin API (in-process on the tables, or over HTTP with `--api`), so both give the same answer:
  *
  * - `errors`: ops error records (refused and failed requests), newest first, with filters;
- * - `usage`: daily usage of a user, key, account or model from the aggregates;
+ * - `usage`: daily usage of a user, key, account or model from the aggregates, or without `--id`
+ *   the totals and top N users, keys, models and accounts of a range from the records;
  * - `health`: an account's state, cooldown, Codex 5 h / 7 d usage and in-flight slots.
  */
 
 import type { AccountHealthReport } from '#shared/admin-api/account-health.ts';
 import type { UsageByDay } from '#shared/admin-api/usage-query.ts';
 import type { StoredOpsRecord } from '#shared/ops/ops-record.ts';
+import type { TopDimension, UsageSummary } from '#shared/usage/usage-summary.ts';
 import type { CommandGroup, FlagSpec } from '../command.ts';
+import { UsageError } from '../command.ts';
 import { orDash, renderFields, renderTable, time } from '../output.ts';
 
 const text = (value: string, description: string): FlagSpec => ({ type: 'string', value, description });
@@ -54,6 +57,39 @@ function usageTable(report: UsageByDay): string {
   ].join('\n');
 }
 
+const TOP_TITLES: Record<TopDimension, string> = {
+  user: 'Top users',
+  key: 'Top keys',
+  model: 'Top models',
+  account: 'Top accounts',
+};
+
+function topTables(summary: UsageSummary, dimensions: TopDimension[]): string {
+  const { total } = summary;
+  const lines = [
+    `Usage from ${summary.from} to ${summary.to}: ${total.requests} requests, ${total.inputTokens} input and ${total.outputTokens} output tokens, ${total.costUsd} USD list cost, ${total.billedUsd} USD billed, ${total.errors} errors${summary.truncated ? ' (more records than one summary reads: narrow the range)' : ''}.`,
+  ];
+  for (const dimension of dimensions) {
+    lines.push(
+      '',
+      `${TOP_TITLES[dimension]}:`,
+      renderTable(
+        [dimension.toUpperCase(), 'REQUESTS', 'INPUT', 'OUTPUT', 'COST', 'BILLED', 'FAILED'],
+        summary.top[dimension].map((entry) => [
+          entry.id,
+          String(entry.requests),
+          String(entry.inputTokens),
+          String(entry.outputTokens),
+          `${entry.costUsd} USD`,
+          `${entry.billedUsd} USD`,
+          String(entry.failedRequests),
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
 function percent(window: { usedPercent: number | null; resetsAt: string | null } | null): string | undefined {
   if (!window || window.usedPercent === null) return undefined;
   return `${window.usedPercent}%${window.resetsAt ? ` (resets ${time(window.resetsAt)})` : ''}`;
@@ -78,7 +114,7 @@ function healthFields(report: AccountHealthReport): string {
 
 export const opsCommands: CommandGroup = {
   name: 'ops',
-  summary: 'Operations: error log, usage by day, account health',
+  summary: 'Operations: error log, usage by day and top users/keys/models, account health',
   commands: [
     {
       name: 'errors',
@@ -116,27 +152,56 @@ export const opsCommands: CommandGroup = {
     },
     {
       name: 'usage',
-      summary: 'Daily usage of a user, key, account or model (default: this UTC month)',
+      summary:
+        'Daily usage of one user, key, account or model; without --id, the top N of each (default: this UTC month)',
       flags: {
-        by: { ...text('user|key|account|model', 'What to report on'), required: true },
-        id: { ...text('id', 'Its id (a model name for --by model)'), required: true },
+        by: text('user|key|account|model', 'What to report on (without --id: which top list; default all)'),
+        id: text('id', 'Its id (a model name for --by model); leave out for the top N across all'),
         from: text('day', 'First UTC day'),
         to: text('day', 'Last UTC day (included)'),
+        top: text('n', 'How many of each top list (default 10, at most 100; without --id)'),
       },
       examples: [
         'quotagate ops usage --by user --id usr_8k2m4q9z1x0c',
         'quotagate ops usage --by model --id gpt-5.1 --from 2026-11-01 --to 2026-11-30',
+        'quotagate ops usage --top 5',
+        'quotagate ops usage --by key --from 2026-11-01 --to 2026-11-30',
       ],
       async run(input) {
-        const report = await (await input.adminApi()).call<UsageByDay>('GET', '/admin/v1/usage', {
+        const api = await input.adminApi();
+        const by = input.optionalText('by');
+        const id = input.optionalText('id');
+        const range = { from: input.optionalText('from'), to: input.optionalText('to') };
+        if (id !== undefined) {
+          if (by === undefined)
+            throw new UsageError(
+              '--id needs --by (user, key, account or model).',
+              'quotagate ops usage --help',
+            );
+          if (input.optionalText('top') !== undefined)
+            throw new UsageError('--top lists across all; leave out --id.', 'quotagate ops usage --help');
+          const report = await api.call<UsageByDay>('GET', '/admin/v1/usage', {
+            query: { by, id, ...range },
+          });
+          return { json: report, text: usageTable(report) };
+        }
+        const dimensions = ['user', 'key', 'model', 'account'] as TopDimension[];
+        if (by !== undefined && !dimensions.includes(by as TopDimension)) {
+          throw new UsageError(
+            `--by must be one of ${dimensions.join(', ')}, got "${by}".`,
+            'quotagate ops usage --help',
+          );
+        }
+        const summary = await api.call<UsageSummary>('GET', '/admin/v1/usage/summary', {
           query: {
-            by: input.text('by'),
-            id: input.text('id'),
-            from: input.optionalText('from'),
-            to: input.optionalText('to'),
+            bucket: 'day',
+            from: range.from,
+            to: range.to,
+            top: input.optionalText('top'),
           },
         });
-        return { json: report, text: usageTable(report) };
+        const shown = by === undefined ? dimensions : [by as TopDimension];
+        return { json: summary, text: topTables(summary, shown) };
       },
     },
     {

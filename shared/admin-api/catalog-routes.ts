@@ -2,7 +2,9 @@
  * Groups, subscriptions and price overrides.
  *
  * - `GET /admin/v1/groups`, `POST /admin/v1/groups` `{id?, name, rateMultiplier?, billingMode?,
- *   dailyLimitUsd?, weeklyLimitUsd?, monthlyLimitUsd?}`, `GET /admin/v1/groups/{id}`
+ *   dailyLimitUsd?, weeklyLimitUsd?, monthlyLimitUsd?}`, `GET /admin/v1/groups/{id}`,
+ *   `PATCH /admin/v1/groups/{id}` (the same fields but `id`, a limit `none` removes it; If-Match
+ *   or `version` pins the change)
  * - `GET /admin/v1/subscriptions?user=`, `POST /admin/v1/subscriptions` `{userId, groupId, until}`,
  *   `PATCH /admin/v1/subscriptions/{userId}/{groupId}` `{until}` (If-Match optional),
  *   `POST /admin/v1/subscriptions/{userId}/{groupId}/cancel`
@@ -10,7 +12,7 @@
  *   1M tokens; `*` is the default price), `PATCH /admin/v1/prices/{model}` `{input, cachedInput,
  *   output}` (If-Match optional), `DELETE /admin/v1/prices/{model}` (If-Match optional)
  */
-import { createGroup, listGroups, showGroup } from '../admin/groups.ts';
+import { createGroup, listGroups, showGroup, updateGroup } from '../admin/groups.ts';
 import {
   assignSubscription,
   cancelSubscription,
@@ -58,6 +60,31 @@ const groupRoutes: AdminRoute[] = [
     async handle(context) {
       const details = await showGroup(context.deps.store, param(context, 'id'));
       return { ...item(details.group), body: details };
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: '/admin/v1/groups/{id}',
+    async handle(context) {
+      const fields = [
+        'name',
+        'rateMultiplier',
+        'billingMode',
+        'dailyLimitUsd',
+        'weeklyLimitUsd',
+        'monthlyLimitUsd',
+      ];
+      const body = readBody(context.request, [...fields, 'version']);
+      const group = await updateGroup(context.deps.store, param(context, 'id'), {
+        name: text(body, 'name'),
+        rateMultiplier: scalar(body, 'rateMultiplier'),
+        billingMode: text(body, 'billingMode'),
+        dailyLimitUsd: scalar(body, 'dailyLimitUsd'),
+        weeklyLimitUsd: scalar(body, 'weeklyLimitUsd'),
+        monthlyLimitUsd: scalar(body, 'monthlyLimitUsd'),
+        ifVersion: expectedVersion(context.request, body),
+      });
+      return item(group);
     },
   },
 ];

@@ -29,6 +29,18 @@ export interface CreateGroupInput {
   monthlyLimitUsd?: string | number;
 }
 
+export interface UpdateGroupInput {
+  name?: string;
+  rateMultiplier?: string | number;
+  billingMode?: string;
+  /** USD per window; `none` removes the limit. */
+  dailyLimitUsd?: string | number;
+  weeklyLimitUsd?: string | number;
+  monthlyLimitUsd?: string | number;
+  /** Succeed only if the group is still at this version. */
+  ifVersion?: number | undefined;
+}
+
 export interface GroupDetails {
   group: Stored<Group>;
   /** The accounts serving this group, without credentials. */
@@ -57,6 +69,49 @@ export async function createGroup(store: ConfigAdmin, input: CreateGroupInput): 
     if (limit !== undefined) Object.assign(group, { [field]: limit });
   }
   return store.insert('group', group);
+}
+
+const LIMITS = [
+  ['dailyLimitUsd', 'dailyLimitNano', 'Daily limit'],
+  ['weeklyLimitUsd', 'weeklyLimitNano', 'Weekly limit'],
+  ['monthlyLimitUsd', 'monthlyLimitNano', 'Monthly limit'],
+] as const;
+
+/**
+ * Changes a group's name, multiplier, billing mode or limits (`none` removes a limit). The
+ * result must still make sense: limits only on a subscription group. A changed multiplier or
+ * mode applies to requests admitted from then on; recorded charges never change.
+ */
+export async function updateGroup(
+  store: ConfigAdmin,
+  groupId: string,
+  input: UpdateGroupInput,
+): Promise<Stored<Group>> {
+  const group = await getGroup(store, groupId);
+  const changes: Partial<Group> = {};
+  if (input.name !== undefined) changes.name = requireText(input.name, 'Group name');
+  if (input.rateMultiplier !== undefined) {
+    changes.rateMultiplier = parsePositiveNumber(input.rateMultiplier, 'Rate multiplier');
+  }
+  if (input.billingMode !== undefined) changes.billingMode = parseBillingMode(input.billingMode);
+  for (const [field, stored, label] of LIMITS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    Object.assign(changes, {
+      [stored]: String(value).trim().toLowerCase() === 'none' ? undefined : parseUsdToNano(value, label),
+    });
+  }
+  if (Object.keys(changes).length === 0) {
+    throw AdminError.invalid('Nothing to change: give a name, multiplier, billing mode or limit.');
+  }
+  const after = { ...group, ...changes };
+  const hasLimits = LIMITS.some(([, stored]) => after[stored] !== undefined);
+  if (hasLimits && after.billingMode !== 'subscription') {
+    throw AdminError.invalid(
+      'Daily, weekly and monthly limits apply only to groups with billing mode "subscription"; remove them (none) first.',
+    );
+  }
+  return store.update('group', group.id, changes, { ifVersion: input.ifVersion ?? group.version ?? 0 });
 }
 
 /** The `default` group, created (balance billing, multiplier 1) if it does not exist yet. */
