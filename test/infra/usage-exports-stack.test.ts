@@ -146,7 +146,9 @@ describe('QuotagateStack: usage exports and the SQL over them', () => {
     const recorderId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Usage/Recorder/Resource');
     const recorder = resourcesOfType(synth.template, 'AWS::Lambda::Function')[recorderId];
     assert.ok(recorder);
-    const { Variables: variables } = recorder.Properties.Environment as { Variables: Record<string, unknown> };
+    const { Variables: variables } = recorder.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
     assert.equal(variables.QG_USAGE_RECORD_TTL_DAYS, '400');
   });
 

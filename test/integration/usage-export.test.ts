@@ -190,6 +190,13 @@ describe('quotagate usage export', () => {
 });
 
 describe('export formatting', () => {
+  it('documents every CSV column, in order, in docs/finance.md', async () => {
+    const doc = await readFile(new URL('../../docs/finance.md', import.meta.url), 'utf8');
+    const section = doc.split('## The CSV, column by column')[1]?.split('\n## ')[0] ?? '';
+    const documented = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1]);
+    assert.deepEqual(documented, [...CSV_COLUMNS]);
+  });
+
   it('lists every UTC day a range touches', () => {
     const day = (text: string) => Date.parse(text);
     assert.deepEqual(daysBetween(day('2026-11-29T23:00:00Z'), day('2026-12-01T00:00:00Z')), [

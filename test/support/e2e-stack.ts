@@ -34,7 +34,10 @@ export interface E2E {
 
 export async function startE2E(
   env: Record<string, string> = {},
-  options: Pick<LocalStackOptions, 'functionTimeoutMs' | 'busOptions' | 'wrapRecorder' | 'accessLog' | 'scheduleIntervalMs'> = {},
+  options: Pick<
+    LocalStackOptions,
+    'functionTimeoutMs' | 'busOptions' | 'wrapRecorder' | 'accessLog' | 'scheduleIntervalMs'
+  > = {},
 ): Promise<E2E> {
   const mock = await startMockUpstream();
   const stack = await startLocalStack({
