@@ -216,6 +216,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const resolved = resolveTarget(parsed.values, env);
     target = resolved;
+    // Credentials written to AWS are sealed with the stage's KMS key (see shared/secrets/).
+    if (resolved.secretsKeyId) {
+      process.env.QG_SECRETS_KEY_ID = resolved.secretsKeyId;
+      process.env.AWS_REGION ??= resolved.region;
+    }
     const store = async () => {
       client ??= createTargetClient(resolved);
       return new DynamoConfigAdmin(client, resolved.tables.config);

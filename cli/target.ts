@@ -11,8 +11,10 @@
  * | `--stage` / `QG_STAGE`                  | tables `quotagate-<stage>-*`                  |
  * | `--config-table` / `QG_CONFIG_TABLE` …  | that table name, overriding the stage's       |
  */
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { secretsKeyAlias } from '#shared/secrets/default-sealer.ts';
 import { DOCUMENT_TRANSLATION } from '#shared/store/dynamo/client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { UsageError } from './command.ts';
@@ -25,6 +27,11 @@ export interface Target {
   endpoint: string | undefined;
   region: string;
   tables: TableNames;
+  /**
+   * AWS targets: the KMS key that seals account credentials on write (`QG_SECRETS_KEY_ID`, else
+   * the stage's alias); absent when neither says. Local targets use the local key file.
+   */
+  secretsKeyId?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,7 +64,10 @@ export function resolveTarget(values: FlagValues, env: Env): Target {
   const endpoint = flagText(values, 'endpoint') ?? (env.DYNAMODB_ENDPOINT || undefined);
   const region = regionFlag ?? (env.AWS_REGION || undefined);
   if (endpoint) return { endpoint, region: region ?? 'local', tables };
-  if (region && namesTables && stage !== 'local') return { endpoint: undefined, region, tables };
+  if (region && namesTables && stage !== 'local') {
+    const secretsKeyId = env.QG_SECRETS_KEY_ID || (stage ? secretsKeyAlias(stage) : undefined);
+    return { endpoint: undefined, region, tables, ...(secretsKeyId ? { secretsKeyId } : {}) };
+  }
   const port = env.QG_DYNALITE_PORT || String(DEFAULT_LOCAL_PORT);
   if (!/^\d{1,5}$/.test(port)) throw new UsageError(`QG_DYNALITE_PORT must be a port number, got "${port}".`);
   return { endpoint: `http://127.0.0.1:${port}`, region: 'local', tables };

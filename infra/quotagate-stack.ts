@@ -18,6 +18,7 @@ import { Gateway } from './constructs/gateway.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import type { FunctionObservability } from './constructs/quotagate-function.ts';
 import { QuotagateTables } from './constructs/quotagate-tables.ts';
+import { SecretsKey } from './constructs/secrets-key.ts';
 import { TokenRefresh } from './constructs/token-refresh.ts';
 import { UsageExports } from './constructs/usage-exports.ts';
 import { UsagePipeline } from './constructs/usage-pipeline.ts';
@@ -38,6 +39,7 @@ export class QuotagateStack extends Stack {
   readonly admin: AdminApi;
   readonly usageExports: UsageExports;
   readonly financeSql: FinanceSql;
+  readonly secrets: SecretsKey;
 
   constructor(scope: Construct, id: string, props: QuotagateStackProps) {
     const { config } = props;
@@ -85,6 +87,10 @@ export class QuotagateStack extends Stack {
       stage: config.stage,
       bucket: this.usageExports.bucket,
     });
+    this.secrets = new SecretsKey(this, 'Secrets', { stage: config.stage });
+    this.secrets.grantOpen(this.gateway.function);
+    this.secrets.grantOpenAndSeal(this.tokenRefresh.function);
+    this.secrets.grantSeal(this.admin.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: config.stage,
       gateway: this.gateway,
@@ -106,6 +112,10 @@ export class QuotagateStack extends Stack {
     new CfnOutput(this, 'StateTableName', { value: this.tables.byId.state.tableName });
     new CfnOutput(this, 'UsageTableName', { value: this.tables.byId.usage.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.usage.bus.eventBusName });
+    new CfnOutput(this, 'SecretsKeyArn', {
+      description: 'KMS key sealing upstream credentials (the CLI names it by its alias)',
+      value: this.secrets.key.keyArn,
+    });
     new CfnOutput(this, 'UsageDeadLetterQueueUrl', {
       description: 'Usage events that could not be recorded; redrive them once the cause is fixed',
       value: this.usage.deadLetterQueue.queueUrl,

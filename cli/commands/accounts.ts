@@ -11,6 +11,7 @@ import {
   getAccountHealth,
   listAccounts,
   removeAccountFromGroup,
+  resealAccounts,
   setAccountStatus,
   updateAccount,
 } from '#shared/admin/accounts.ts';
@@ -323,6 +324,21 @@ export const accountsCommands: CommandGroup = {
             ['Until', state.until === undefined ? undefined : time(state.until)],
             ['Updated', state.updatedAt === undefined ? undefined : time(state.updatedAt)],
           ]),
+        };
+      },
+    },
+    {
+      name: 'reseal',
+      summary: 'Seal the credentials of accounts stored before sealing (KMS key; safe to repeat)',
+      flags: {},
+      examples: ['quotagate accounts reseal --region eu-west-1 --stage prod'],
+      async run(input) {
+        const result = await resealAccounts(await input.store());
+        return {
+          json: result,
+          text: `Sealed the credentials of ${result.sealed.length} of ${result.accounts} accounts${
+            result.sealed.length > 0 ? ` (${result.sealed.join(', ')})` : ''
+          }.`,
         };
       },
     },

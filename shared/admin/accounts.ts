@@ -129,6 +129,17 @@ export async function listAccounts(store: ConfigAdmin): Promise<AccountView[]> {
     .map(toAccountView);
 }
 
+/**
+ * Seals the credentials of every account stored before sealing existed, one conditional write
+ * each; accounts already sealed are left alone, so running it again changes nothing.
+ */
+export async function resealAccounts(store: ConfigAdmin): Promise<{ accounts: number; sealed: string[] }> {
+  const accounts = await store.listAccounts();
+  const sealed: string[] = [];
+  for (const account of accounts) if (await store.sealAccountCredentials(account.id)) sealed.push(account.id);
+  return { accounts: accounts.length, sealed };
+}
+
 /** Changes priority, concurrency and/or the model mapping in one conditional write. */
 export async function updateAccount(
   store: ConfigAdmin,

@@ -94,4 +94,9 @@ export interface ConfigAdmin {
   findApiKeyById(id: string): Promise<Stored<ApiKey> | undefined>;
   /** The subscriptions of one user, or of everyone when no user is given. */
   listSubscriptions(userId?: string): Promise<Stored<Subscription>[]>;
+  /**
+   * Seals the credentials of an account written before sealing existed (see
+   * `secrets/account-credentials.ts`); true when it changed anything. Never needs to decrypt.
+   */
+  sealAccountCredentials(accountId: string): Promise<boolean>;
 }

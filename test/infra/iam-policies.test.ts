@@ -116,6 +116,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/State.Arn',
       'events:PutEvents on Usage/Bus.Arn',
+      'kms:Decrypt on Secrets/Key.Arn',
       'logs:CreateLogStream on Gateway/FunctionLogs.Arn',
       'logs:PutLogEvents on Gateway/FunctionLogs.Arn',
     ]);
@@ -145,6 +146,8 @@ describe('IAM: least privilege', () => {
       'dynamodb:PutItem on Tables/State.Arn',
       'dynamodb:Query on Tables/Config.Arn/index/gsi1',
       'dynamodb:UpdateItem on Tables/Config.Arn',
+      'kms:Decrypt on Secrets/Key.Arn',
+      'kms:GenerateDataKey on Secrets/Key.Arn',
       'logs:CreateLogStream on TokenRefresh/FunctionLogs.Arn',
       'logs:PutLogEvents on TokenRefresh/FunctionLogs.Arn',
     ]);
@@ -162,6 +165,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
       'dynamodb:Scan on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/Config.Arn',
+      'kms:GenerateDataKey on Secrets/Key.Arn',
       'logs:CreateLogStream on AdminApi/FunctionLogs.Arn',
       'logs:PutLogEvents on AdminApi/FunctionLogs.Arn',
     ]);

@@ -40,6 +40,8 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
       'AWS::IAM::ManagedPolicy': 2,
       'AWS::IAM::Policy': 6,
       'AWS::IAM::Role': 6,
+      'AWS::KMS::Alias': 1,
+      'AWS::KMS::Key': 1,
       'AWS::Lambda::EventInvokeConfig': 3,
       'AWS::Lambda::Function': 5,
       'AWS::Lambda::Permission': 5,

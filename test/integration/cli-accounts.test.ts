@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Account } from '#shared/domain/types.ts';
+import { openAccount } from '#shared/secrets/account-credentials.ts';
+import { secretSealer } from '#shared/secrets/default-sealer.ts';
 import {
   ACCESS_TOKEN,
   type AccountJson,
@@ -52,9 +55,11 @@ describe('quotagate accounts', () => {
     const stored = await world.store.get('account', oauthAccount.id);
 
     // Assess
-    for (const secret of [UPSTREAM_KEY, ACCESS_TOKEN, REFRESH_TOKEN])
+    for (const secret of [UPSTREAM_KEY, ACCESS_TOKEN, REFRESH_TOKEN]) {
       assert.ok(!outputs.includes(secret), secret);
-    assert.deepEqual(stored?.credentials, {
+      assert.ok(!JSON.stringify(stored).includes(secret), `${secret} stored in plain text`);
+    }
+    assert.deepEqual((await openAccount(secretSealer(), stored as Account)).credentials, {
       accessToken: ACCESS_TOKEN,
       refreshToken: REFRESH_TOKEN,
       chatgptAccountId: 'chatgpt-acc-1',
@@ -80,7 +85,9 @@ describe('quotagate accounts', () => {
     // Assess
     assert.equal(result.code, 0);
     const stored = await world.store.get('account', result.json<AccountJson>().id);
-    assert.deepEqual(stored?.credentials, { apiKey: 'sk-from-stdin-5555' });
+    assert.deepEqual((await openAccount(secretSealer(), stored as Account)).credentials, {
+      apiKey: 'sk-from-stdin-5555',
+    });
     assert.equal(stored?.baseUrl, 'https://api.openai.com');
   });
 

@@ -18,6 +18,7 @@ import {
 import { loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-store.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
 
@@ -98,7 +99,8 @@ export async function startOAuthWorld(): Promise<OAuthWorld> {
       });
     },
     async read(accountId) {
-      const account = await admin.get('account', accountId);
+      // Through the refresher's own store, which opens the sealed tokens (a consistent read).
+      const account = await new DynamoOAuthAccountStore(client, tables.config).getAccount(accountId);
       if (!account) throw new Error(`account ${accountId} is gone`);
       return account;
     },

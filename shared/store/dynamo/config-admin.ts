@@ -15,6 +15,7 @@
  * await store.insert('group', { id: 'team', name: 'Team', rateMultiplier: 1, billingMode: 'balance', createdAt });
  * ```
  */
+
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -35,6 +36,9 @@ import type {
   UpdateOptions,
 } from '../../admin/config-admin.ts';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
+import { SECRET_CREDENTIAL_FIELDS, sealCredentials } from '../../secrets/account-credentials.ts';
+import { secretSealer } from '../../secrets/default-sealer.ts';
+import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import { type BalanceChange, DynamoBalanceOperations } from './balance-operations.ts';
 import { isConditionFailure } from './condition-failure.ts';
@@ -98,19 +102,33 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   readonly #tableName: string;
   readonly #balances: DynamoBalanceOperations;
 
-  constructor(client: DynamoDBDocumentClient, configTableName: string) {
+  readonly #sealer: () => SecretSealer;
+
+  /** `sealer`: what seals account credentials on write (default: the process's, from its environment). */
+  constructor(
+    client: DynamoDBDocumentClient,
+    configTableName: string,
+    sealer: () => SecretSealer = secretSealer,
+  ) {
     this.#client = client;
     this.#tableName = configTableName;
     this.#balances = new DynamoBalanceOperations(client, configTableName);
+    this.#sealer = () => sealer();
   }
 
   async insert<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Promise<Stored<ConfigEntities[K]>> {
     const stored = { ...entity, version: 1, updatedAt: new Date().toISOString() };
+    const item = itemOf(kind, stored);
+    // Upstream credentials never reach the table in plain text (see account-credentials.ts).
+    if (kind === 'account') {
+      const account = stored as unknown as Account;
+      item.credentials = await sealCredentials(this.#sealer(), account.id, account.credentials);
+    }
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: itemOf(kind, stored),
+          Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -168,6 +186,41 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });
+  }
+
+  async sealAccountCredentials(accountId: string): Promise<boolean> {
+    const account = await this.get('account', accountId);
+    if (!account) throw AdminError.notFound(`${describe('account', accountId)} does not exist.`);
+    const stored = account.credentials as unknown as Record<string, unknown>;
+    const plain = SECRET_CREDENTIAL_FIELDS.filter(
+      (field) => typeof stored[field] === 'string' && !isSealed(stored[field]),
+    );
+    if (plain.length === 0) return false;
+    const sealed = await sealCredentials(this.#sealer(), accountId, account.credentials);
+    const names: Record<string, string> = { '#credentials': 'credentials' };
+    const values: Record<string, unknown> = { ':sealed': sealed };
+    // Only if each plain value read is still the stored one: a refresh meanwhile wrote sealed tokens.
+    const condition = plain.map((field, index) => {
+      names[`#f${index}`] = field;
+      values[`:p${index}`] = stored[field];
+      return `#credentials.#f${index} = :p${index}`;
+    });
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: keys.account(accountId),
+          UpdateExpression: 'SET #credentials = :sealed',
+          ConditionExpression: ['attribute_exists(pk)', ...condition].join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   addToBalance(userId: string, deltaNano: number): Promise<Stored<User>> {

@@ -13,6 +13,9 @@ import type {
   Subscription,
   User,
 } from '../../domain/types.ts';
+import { openAccount } from '../../secrets/account-credentials.ts';
+import { secretSealer } from '../../secrets/default-sealer.ts';
+import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type {
   AccountHealthWriter,
@@ -26,9 +29,11 @@ import { entityOf } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 
 export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWriter, BillingStateReader {
+  /** `sealer` opens the sealed credentials of listed accounts (default: the process's). */
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly sealer: () => SecretSealer = secretSealer,
   ) {}
 
   private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
@@ -109,12 +114,13 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
       KeyConditionExpression: 'gsi1pk = :kind',
       ExpressionAttributeValues: { ':kind': LIST.accounts },
     });
-    const accounts: Account[] = [];
+    const accounts: Promise<Account>[] = [];
     for (const item of items) {
       const account = entityOf<Account>(item);
-      if (account) accounts.push({ ...account, health: account.health ?? { state: 'ok' } });
+      if (account)
+        accounts.push(openAccount(this.sealer(), { ...account, health: account.health ?? { state: 'ok' } }));
     }
-    return accounts;
+    return Promise.all(accounts);
   }
 
   async setHealth(accountId: string, health: AccountHealth): Promise<void> {

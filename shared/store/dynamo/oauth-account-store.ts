@@ -7,7 +7,9 @@
  *
  * Every write is conditioned on the refresh token that was spent still being the stored one. That
  * is what keeps a slow or superseded refresher from overwriting newer credentials (an admin's, or
- * another refresher's after a lease expired), and from counting its failure against them.
+ * another refresher's after a lease expired), and from counting its failure against them. Tokens
+ * are stored sealed (`secrets/account-credentials.ts`), so the condition compares the refresh
+ * token's fingerprint — or, for an item written before sealing, the plain token.
  *
  * @example
  * ```ts
@@ -18,6 +20,14 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../domain/types.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../../oauth/contracts.ts';
+import {
+  openAccount,
+  REFRESH_TOKEN_FINGERPRINT,
+  refreshTokenFingerprint,
+  sealCredentials,
+} from '../../secrets/account-credentials.ts';
+import { secretSealer } from '../../secrets/default-sealer.ts';
+import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys } from '../../tables/keys.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
@@ -30,15 +40,26 @@ const NAMES = {
   '#error': 'refreshError',
 } as const;
 
+/** The refresh token spent is still the stored one: by fingerprint, or plain on an item not yet sealed. */
+const SPENT_IS_STORED =
+  '(#credentials.#fingerprint = :spentFingerprint OR #credentials.#refreshToken = :spent)';
+
 export class DynamoOAuthAccountStore implements OAuthAccountStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #directory: DynamoConfigDirectory;
 
-  constructor(client: DynamoDBDocumentClient, configTableName: string) {
+  readonly #sealer: () => SecretSealer;
+
+  constructor(
+    client: DynamoDBDocumentClient,
+    configTableName: string,
+    sealer: () => SecretSealer = secretSealer,
+  ) {
     this.#client = client;
     this.#tableName = configTableName;
-    this.#directory = new DynamoConfigDirectory(client, configTableName);
+    this.#sealer = sealer;
+    this.#directory = new DynamoConfigDirectory(client, configTableName, sealer);
   }
 
   async getAccount(accountId: string): Promise<Account | undefined> {
@@ -46,7 +67,7 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       new GetCommand({ TableName: this.#tableName, Key: keys.account(accountId), ConsistentRead: true }),
     );
     const account = entityOf<Account>(Item);
-    return account && { ...account, health: account.health ?? { state: 'ok' } };
+    return account && openAccount(this.#sealer(), { ...account, health: account.health ?? { state: 'ok' } });
   }
 
   listAccounts(): Promise<Account[]> {
@@ -63,16 +84,24 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       '#accessToken': 'accessToken',
       '#expiresAt': 'expiresAt',
       '#refreshedAt': 'tokenRefreshedAt',
+      '#fingerprint': REFRESH_TOKEN_FINGERPRINT,
     };
+    const sealed = await sealCredentials(this.#sealer(), accountId, {
+      accessToken: credentials.accessToken,
+      refreshToken: credentials.refreshToken,
+    });
     const values: Record<string, unknown> = {
-      ':accessToken': credentials.accessToken,
-      ':refreshToken': credentials.refreshToken,
+      ':accessToken': sealed.accessToken,
+      ':refreshToken': sealed.refreshToken,
+      ':newFingerprint': sealed[REFRESH_TOKEN_FINGERPRINT],
       ':spent': spentRefreshToken,
+      ':spentFingerprint': refreshTokenFingerprint(spentRefreshToken),
       ':refreshedAt': credentials.refreshedAt,
     };
     const sets = [
       '#credentials.#accessToken = :accessToken',
       '#credentials.#refreshToken = :refreshToken',
+      '#credentials.#fingerprint = :newFingerprint',
       '#refreshedAt = :refreshedAt',
     ];
     const removes = ['#failures', '#error'];
@@ -92,13 +121,14 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
           TableName: this.#tableName,
           Key: keys.account(accountId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND #credentials.#refreshToken = :spent',
+          ConditionExpression: `attribute_exists(pk) AND ${SPENT_IS_STORED}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return entityOf<Account>(Attributes);
+      const saved = entityOf<Account>(Attributes);
+      return saved && openAccount(this.#sealer(), saved);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -120,10 +150,13 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       update = 'SET #failures = :failures, #error = :reason';
     }
     let condition = 'attribute_exists(pk)';
+    const names: Record<string, string> = { ...NAMES };
     if (spentRefreshToken === undefined) condition += ' AND attribute_not_exists(#credentials.#refreshToken)';
     else {
-      condition += ' AND #credentials.#refreshToken = :spent';
+      condition += ` AND ${SPENT_IS_STORED}`;
+      names['#fingerprint'] = REFRESH_TOKEN_FINGERPRINT;
       values[':spent'] = spentRefreshToken;
+      values[':spentFingerprint'] = refreshTokenFingerprint(spentRefreshToken);
     }
     // The count read before must still be the count: two refreshers never add up one failure twice.
     if (failure.previousFailures === 0) condition += ' AND attribute_not_exists(#failures)';
@@ -138,7 +171,7 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
           Key: keys.account(accountId),
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );

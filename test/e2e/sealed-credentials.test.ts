@@ -1,0 +1,82 @@
+/**
+ * Upstream credentials are sealed at rest (shared/secrets/): after API-key and OAuth accounts are
+ * created and an OAuth token is refreshed, no table of the local stack — nor any index — holds an
+ * API key or a token in plain text, yet the gateway still sends each upstream its credential.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLES } from '#shared/tables/definitions.ts';
+import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
+
+const ACCESS_TOKEN = 'at-sealed-expired-access-token-0001';
+const REFRESH_TOKEN = 'rt-sealed-initial-refresh-token-0001';
+
+let e2e: E2E;
+let tokens: MockTokenEndpoint;
+before(async () => {
+  tokens = await startMockTokenEndpoint();
+  e2e = await startE2E({ QG_OAUTH_TOKEN_URL: tokens.url });
+});
+after(async () => {
+  await e2e.close();
+  await tokens.close();
+});
+
+/** Every item of every table and every index, as text. */
+async function everythingStored(): Promise<string> {
+  const texts: string[] = [];
+  const names = e2e.stack.settings.tables;
+  for (const definition of Object.values(TABLES)) {
+    const TableName = names[definition.id];
+    for (const IndexName of [undefined, ...definition.indexes.map((index) => index.name)]) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await e2e.stack.client.send(
+          new ScanCommand({ TableName, ...(IndexName ? { IndexName } : {}), ExclusiveStartKey }),
+        );
+        texts.push(JSON.stringify(page.Items ?? []));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+  }
+  return texts.join('\n');
+}
+
+describe('sealed upstream credentials', () => {
+  it('stores no API key or OAuth token in plain text, before or after a refresh, and still serves with them', async () => {
+    // Prepare: an API-key account and an OAuth account whose access token has expired.
+    const platform = await e2e.seed();
+    const oauth = await e2e.seed({
+      account: {
+        type: 'oauth',
+        baseUrl: `${e2e.mock.url}/backend-api/codex`,
+        apiKey: undefined,
+        accessToken: ACCESS_TOKEN,
+        refreshToken: REFRESH_TOKEN,
+        chatgptAccountId: 'chatgpt-sealed-1',
+        expiresAt: '2020-01-01T00:00:00Z',
+      },
+    });
+    const beforeRefresh = await everythingStored();
+
+    // Act
+    await e2e.client(platform.secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+    await e2e.client(oauth.secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+    const afterRefresh = await everythingStored();
+
+    // Assess
+    const issued = tokens.issued[0];
+    assert.ok(issued, 'the expired token was refreshed');
+    assert.deepEqual(
+      e2e.mock.requests.map((request) => request.headers.authorization),
+      [`Bearer ${UPSTREAM_KEY}`, `Bearer ${issued.accessToken}`],
+    );
+    for (const secret of [UPSTREAM_KEY, ACCESS_TOKEN, REFRESH_TOKEN])
+      assert.ok(!beforeRefresh.includes(secret), `${secret} stored in plain text`);
+    for (const secret of [UPSTREAM_KEY, ACCESS_TOKEN, REFRESH_TOKEN, issued.accessToken, issued.refreshToken])
+      assert.ok(!afterRefresh.includes(secret), `${secret} stored in plain text after the refresh`);
+    assert.match(afterRefresh, /qgs1\./);
+  });
+});
