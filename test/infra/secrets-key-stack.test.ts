@@ -28,7 +28,7 @@ function kmsGrants(template: Template, rolePath: string): { actions: string[]; r
 function environmentOf(template: Template, functionPath: string): Record<string, unknown> {
   const id = logicalIdByPath(template, 'AWS::Lambda::Function', `${functionPath}/Resource`);
   const fn = resourcesOfType(template, 'AWS::Lambda::Function')[id];
-  return ((fn?.Properties.Environment as { Variables?: Record<string, unknown> }) ?? {}).Variables ?? {};
+  return (fn?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
 }
 
 describe('QuotagateStack: the key that seals upstream credentials', () => {
