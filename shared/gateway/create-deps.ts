@@ -70,6 +70,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     publisher: input.publisher,
     usageReader: new DynamoUsageReader(client, settings.tables.usage),
     ensureFreshToken: (account) => tokens.ensureFreshToken(account),
+    forceTokenRefresh: (account) => tokens.forceRefresh(account),
     observer,
     modelCatalog: () => catalog,
     logger,

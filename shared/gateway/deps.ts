@@ -43,6 +43,8 @@ export interface GatewayDeps {
   publisher: UsageEventPublisher;
   /** An OAuth account with a token valid for the request; throws TokenRefreshError otherwise. */
   ensureFreshToken: (account: Account) => Promise<Account>;
+  /** An OAuth account with a new token after the upstream refused its token (401); throws TokenRefreshError. */
+  forceTokenRefresh: (account: Account) => Promise<Account>;
   /** Metrics for every request, an ops record for every failure of an authenticated caller. */
   observer: RequestObserver;
   /** The caller's own daily aggregates, for GET /v1/usage. */

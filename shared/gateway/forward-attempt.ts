@@ -4,7 +4,7 @@
  * Nothing reaches the client before the upstream answered 2xx, which is what makes failover
  * invisible to it.
  */
-import type { Account } from '../domain/types.ts';
+import type { Account, AccountHealth } from '../domain/types.ts';
 import { GatewayError } from '../errors.ts';
 import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
 import type { ClientApi, JsonAnswer } from './client-api.ts';
@@ -42,6 +42,8 @@ export interface AttemptContext {
   outcome: RequestOutcome;
   /** Fingerprint of an ambiguous refusal an earlier account of this request gave. */
   priorRefusal: string | undefined;
+  /** An OAuth account not yet retried with a forced token refresh: a 401 asks for one. */
+  canReauth?: boolean;
 }
 
 export type AttemptOutcome =
@@ -53,6 +55,8 @@ export type AttemptOutcome =
       until?: number;
     }
   | { kind: 'rejected'; upstreamStatus: number }
+  /** 401 from an OAuth account: refresh its token and try it once more before marking it. */
+  | { kind: 'reauth'; upstreamStatus: 401; health?: AccountHealth }
   | {
       kind: 'served';
       /** What the client got: 200, or the error status of a JSON response cut short. */

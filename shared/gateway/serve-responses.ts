@@ -12,7 +12,7 @@
  * request, and a second account giving the same refusal ends failover with that refusal.
  */
 import type { AccountSelectionRequest, HeldSlot, StickySession } from '../concurrency/contracts.ts';
-import type { Settings } from '../domain/types.ts';
+import type { Account, Settings } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError } from '../errors.ts';
 import type { UsageEventDetail } from '../events/usage-event.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
@@ -20,8 +20,8 @@ import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
-import { attemptAccount } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
+import { attemptWithReauth } from './reauth-attempt.ts';
 import { beginAdmission } from './request-admission.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponsesPrefetch } from './request-prefetch.ts';
@@ -233,17 +233,18 @@ async function failoverLoop(
         continue;
       }
     }
-    const target = hooks.api.target({
-      account,
-      clientHeaders: request.headers,
-      body: body.json,
-      model: body.model,
-      stream: body.stream,
-      isCodexClient: codex,
-      defaultInstructions: settings.defaultInstructions ?? BUILT_IN_INSTRUCTIONS,
-      chatgptBaseUrl: deps.settings.chatgptBaseUrl,
-    });
-    const outcome = await attemptAccount(
+    const targetFor = (forAccount: Account) =>
+      hooks.api.target({
+        account: forAccount,
+        clientHeaders: request.headers,
+        body: body.json,
+        model: body.model,
+        stream: body.stream,
+        isCodexClient: codex,
+        defaultInstructions: settings.defaultInstructions ?? BUILT_IN_INSTRUCTIONS,
+        chatgptBaseUrl: deps.settings.chatgptBaseUrl,
+      });
+    const { outcome, target } = await attemptWithReauth(
       {
         deps,
         api: hooks.api,
@@ -257,7 +258,7 @@ async function failoverLoop(
         priorRefusal: pending?.fingerprint,
       },
       account,
-      target,
+      targetFor,
     );
     if (outcome.kind === 'failover') {
       hooks.outcome.failovers = switches + 1;

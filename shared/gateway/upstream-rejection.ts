@@ -68,6 +68,8 @@ export async function rejectOrFailover(
     failover,
     upstreamMessage,
   });
+  if (context.canReauth && upstream.status === 401)
+    return { kind: 'reauth', upstreamStatus: 401, ...(verdict.health ? { health: verdict.health } : {}) };
   if (verdict.health) await writeHealth(deps, account.id, verdict.health);
   if (failover) {
     return {

@@ -7,6 +7,8 @@
  *   An expired one is refreshed now; if another refresher holds the lease, this waits (polling
  *   the account) up to `waitForRefresherMs` for the new token. It throws
  *   {@link TokenRefreshError} when no fresh token could be had: fail over to another account.
+ * - `forceRefresh(account)`: after an upstream 401, a new token now (one spend of the refresh token,
+ *   under the same lease), so the request can try the same account once more.
  * - `refreshExpiringTokens()`: the schedule's pass (see `expiring-tokens.ts`).
  *
  * A token refreshed here is remembered in memory, so the gateway's config cache (which still holds
@@ -55,6 +57,11 @@ export interface TokenRefreshInput {
 export interface TokenRefresh {
   /** The account with a token valid for at least a minute; throws {@link TokenRefreshError}. */
   ensureFreshToken(account: Account): Promise<Account>;
+  /**
+   * The account with a new access token whatever the old one's expiry, for an upstream that
+   * refused the old one with 401 (revoked or rotated early). Throws {@link TokenRefreshError}.
+   */
+  forceRefresh(account: Account): Promise<Account>;
   refreshExpiringTokens(options?: ScheduledRefreshOptions): Promise<ScheduledRefreshSummary>;
   /** The dependencies, for callers that drive `refreshAccountToken` themselves (tests, tools). */
   readonly deps: TokenRefresherDeps;
@@ -85,14 +92,18 @@ export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
     return { ...account, credentials };
   };
 
-  async function waitForOtherRefresher(account: Account): Promise<Account> {
+  /** Polls the account until `done` says another refresher's token is there, up to `waitMs`. */
+  async function waitForOtherRefresher(
+    account: Account,
+    done = (credentials: OAuthCredentials) => !isExpiredForRequest(credentials, deps.clock.now()),
+  ): Promise<Account> {
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
       await sleep(POLL_INTERVAL_MS);
       const current = await deps.accounts.getAccount(account.id);
       if (!current) break;
       const credentials = current.credentials as OAuthCredentials;
-      if (!isExpiredForRequest(credentials, deps.clock.now())) return withCredentials(account, credentials);
+      if (done(credentials)) return withCredentials(account, credentials);
       if (inErrorState(current.health, deps.clock.now()))
         throw new TokenRefreshError(
           account.id,
@@ -134,6 +145,26 @@ export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
         current = result.account;
       }
       throw new TokenRefreshError(account.id, 'unavailable', 'the refreshed token is already expiring');
+    },
+    async forceRefresh(account) {
+      if (account.type !== 'oauth') return account;
+      const rejected = (account.credentials as OAuthCredentials).accessToken;
+      const replaced = (credentials: OAuthCredentials) => credentials.accessToken !== rejected;
+      // Due whatever its stated expiry: the upstream just refused this access token.
+      const result = await refreshAccountToken(account, deps, { dueWithinSeconds: Number.MAX_SAFE_INTEGER });
+      if (result.outcome === 'skipped-lease-held') return waitForOtherRefresher(account, replaced);
+      if (result.outcome === 'failed' || !result.account) {
+        const failure = result.failure;
+        throw new TokenRefreshError(
+          account.id,
+          failure?.permanent || failure?.errorState ? 'rejected' : 'unavailable',
+          failure?.reason ?? 'refresh failed',
+        );
+      }
+      const credentials = result.account.credentials as OAuthCredentials;
+      if (!replaced(credentials))
+        throw new TokenRefreshError(account.id, 'unavailable', 'the refresh left the refused token in place');
+      return withCredentials(account, credentials);
     },
     refreshExpiringTokens: (options) => refreshExpiringTokens(deps, options),
   };

@@ -127,4 +127,53 @@ describe('OAuth (ChatGPT) accounts', () => {
       [12, 40],
     );
   });
+
+  it('answers an upstream 401 with one forced token refresh and a retry on the same account', async () => {
+    const account = {
+      ...oauthAccount('at-revoked-early', '2099-01-01T00:00:00Z'),
+      refreshToken: 'rt_forced_0001',
+    };
+    const { secret, accountId } = await e2e.seed({ account });
+    e2e.mock.enqueue({ kind: 'error', status: 401 });
+    const issuedBefore = tokens.issued.length;
+
+    const response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
+
+    assert.equal(response.status, 'completed');
+    const issued = tokens.issued.slice(issuedBefore);
+    assert.deepEqual(
+      issued.map((grant) => grant.spent),
+      ['rt_forced_0001'],
+    );
+    assert.deepEqual(
+      e2e.mock.requests.map((request) => request.headers.authorization),
+      ['Bearer at-revoked-early', `Bearer ${issued[0]?.accessToken}`],
+    );
+    assert.equal((await getAccount(e2e.admin, accountId)).health.state, 'ok');
+    assert.deepEqual(tokens.spentTwice(), []);
+  });
+
+  it('marks the account and fails over when the forced refresh is refused too', async () => {
+    const account = {
+      ...oauthAccount('at-revoked-for-good', '2099-01-01T00:00:00Z'),
+      refreshToken: 'rt_dead_0001',
+    };
+    const { secret, accountId } = await e2e.seed({ account });
+    e2e.mock.enqueue({ kind: 'error', status: 401 });
+    tokens.mode = 'invalid_grant';
+    try {
+      const result = await fetch(`${e2e.stack.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: '{"model":"gpt-5.1","input":"hi"}',
+      });
+
+      assert.equal(result.status, 502);
+      assert.equal(((await result.json()) as { error: { type: string } }).error.type, 'upstream_error');
+    } finally {
+      tokens.mode = 'success';
+    }
+    assert.equal(e2e.mock.requests.length, 1);
+    assert.equal((await getAccount(e2e.admin, accountId)).health.state, 'error');
+  });
 });
