@@ -43,7 +43,11 @@ export interface DynamoSummary {
   criticalPath: Distribution;
   roundTripsBeforeUpstream: Distribution;
   total: Distribution;
-  /** Requests that read no Config item (their cache was warm), and the worst case among them. */
+  /**
+   * Requests whose key and account list came from the cache (no GetItem or Query of the Config
+   * table; the fresh billing BatchGetItem every warm request makes does not count), and the worst
+   * case among them.
+   */
   warm: { requests: number; criticalPathMax: number; roundTripsMax: number; totalMax: number };
   /** Time from invocation to the upstream request starting, in ms. */
   beforeUpstreamMs: Distribution;
@@ -219,7 +223,9 @@ function analyse(trace: Trace) {
     critical: critical.length,
     waves,
     total: calls.length,
-    readConfig: calls.some((call) => call.table === 'config'),
+    // The key's GetItem and the account list's Query mean an expired cache; the BatchGetItem of
+    // the billing state taken with the user slot is made warm or cold (request-admission.ts).
+    readConfig: calls.some((call) => call.table === 'config' && call.name !== 'BatchGetItem'),
     beforeUpstreamMs: upstreamAt - trace.start,
     upstreamSendMs: (trace.upstreamSentAt ?? Number.NaN) - upstreamAt,
     pattern,

@@ -53,7 +53,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
   return {
     settings,
     directory,
-    billingState: dynamo,
+    billingState: directory,
     requestStarts: new DynamoRequestStarts(client, settings.tables.usage),
     accountHealth: {
       async setHealth(accountId, health) {

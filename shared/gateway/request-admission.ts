@@ -34,8 +34,12 @@ export interface Admission {
    * one when `readAgain` (the slot was not won in that wave: the request queued or retried).
    */
   billingCaller(readAgain: boolean): Promise<Caller>;
-  /** Removes the `started` record (the request ends unserved); awaits its write first. */
-  forgetStart(): Promise<void>;
+  /**
+   * Settles the `started` record at the request's end: a served request's event replaces it, so
+   * only its write is awaited (nothing may be left running when a Lambda invocation ends); an
+   * unserved one removes it.
+   */
+  finish(served: boolean): Promise<void>;
 }
 
 export function beginAdmission(
@@ -45,18 +49,20 @@ export function beginAdmission(
   deps: GatewayDeps,
   route: string,
 ): Admission {
-  const readFresh = (): Promise<BillingState | undefined> =>
+  const readFresh = (loadedSince?: number): Promise<BillingState | undefined> =>
     deps.billingState
       .readBillingState(
         caller.key.hash,
         caller.user.id,
         caller.group.billingMode === 'subscription' ? caller.group.id : undefined,
+        loadedSince,
       )
       .catch((error: unknown) => {
         deps.logger.warn('fresh billing read failed; checking the cached values', { error: String(error) });
         return undefined;
       });
-  const fresh = readFresh();
+  // What this request's own (cold-cache) reads loaded is fresh already: no second read then.
+  const fresh = readFresh(request.receivedAt);
   const started = deps.requestStarts
     .markStarted(
       startedRecordOf(
@@ -94,8 +100,8 @@ export function beginAdmission(
         subscription: caller.group.billingMode === 'subscription' ? state.subscription : caller.subscription,
       };
     },
-    async forgetStart() {
-      if (!(await started)) return;
+    async finish(served) {
+      if (!(await started) || served) return;
       await deps.requestStarts.forget(request.requestId).catch((error: unknown) => {
         // The sweep will call it lost; an unserved request is then listed with nothing billed.
         deps.logger.warn('started usage record not removed', { error: String(error) });

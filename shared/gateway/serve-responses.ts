@@ -139,9 +139,8 @@ export async function serveResponses(
     if (served) {
       noteServed(outcome, served, request);
       bookkeeping.push(publishUsage(usageDetailOf(request, caller, body, served, endedAt, route), deps));
-    } else {
-      bookkeeping.push(admission.forgetStart());
     }
+    bookkeeping.push(admission.finish(served !== undefined));
     bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));
     await Promise.allSettled(bookkeeping);
     clearTimeout(deadlineTimer);

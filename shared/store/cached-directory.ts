@@ -5,21 +5,23 @@
  * costs one read per key per period. Concurrent misses for one item share one read.
  */
 import type { Account, ApiKey, Group, Settings, Subscription, User } from '../domain/types.ts';
-import type { CallerRecords, ConfigDirectory } from './config-store.ts';
+import type { BillingState, BillingStateReader, CallerRecords, ConfigDirectory } from './config-store.ts';
 
 interface Entry<T> {
   value: Promise<T>;
+  /** When its read started: a read started after a request arrived saw every earlier write. */
+  loadedAt: number;
   expiresAt: number;
 }
 
 /** Entries kept at most; the oldest go first. Bounds memory under a flood of distinct keys. */
 const MAX_ENTRIES = 10_000;
 
-export class CachedConfigDirectory implements ConfigDirectory {
+export class CachedConfigDirectory implements ConfigDirectory, BillingStateReader {
   private readonly entries = new Map<string, Entry<unknown>>();
 
   constructor(
-    private readonly inner: ConfigDirectory,
+    private readonly inner: ConfigDirectory & BillingStateReader,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -39,7 +41,7 @@ export class CachedConfigDirectory implements ConfigDirectory {
     }
     const value = load();
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    this.entries.set(key, { value, loadedAt: now, expiresAt: now + this.ttlMs });
     // A failed read is not remembered: the next request tries again.
     value.catch(() => this.entries.delete(key));
     return value;
@@ -102,5 +104,53 @@ export class CachedConfigDirectory implements ConfigDirectory {
     this.cached(names.subscription, async () => (await batch).subscription);
     this.cached(names.settings, async () => (await batch).settings);
     return batch;
+  }
+
+  /**
+   * The billing state as DynamoDB holds it now: the entries themselves when this request's own
+   * reads loaded them (all three read at or after `loadedSince`, which the directory does with
+   * strongly consistent reads: a cold cache costs no second read), else one strongly consistent
+   * batch read of the inner directory, whose values then refresh the entries.
+   */
+  async readBillingState(
+    keyHash: string,
+    userId: string,
+    subscriptionGroupId?: string,
+    loadedSince?: number,
+  ): Promise<BillingState> {
+    const names = {
+      key: `key:${keyHash}`,
+      user: `user:${userId}`,
+      ...(subscriptionGroupId === undefined ? {} : { subscription: `sub:${userId}:${subscriptionGroupId}` }),
+    };
+    const now = this.now();
+    const recent = Object.values(names).map((name) => {
+      const entry = this.entries.get(name);
+      return entry && entry.expiresAt > now && loadedSince !== undefined && entry.loadedAt >= loadedSince
+        ? entry.value
+        : undefined;
+    });
+    if (recent.every((value) => value !== undefined)) {
+      const [key, user, subscription] = (await Promise.all(recent)) as [
+        BillingState['key'],
+        BillingState['user'],
+        BillingState['subscription'],
+      ];
+      return { key, user, subscription };
+    }
+    const state = await this.inner.readBillingState(keyHash, userId, subscriptionGroupId);
+    const refreshed = this.now();
+    const keep = (name: string, value: unknown) => {
+      this.entries.delete(name);
+      this.entries.set(name, {
+        value: Promise.resolve(value),
+        loadedAt: refreshed,
+        expiresAt: refreshed + this.ttlMs,
+      });
+    };
+    keep(names.key, state.key);
+    keep(names.user, state.user);
+    if (names.subscription !== undefined) keep(names.subscription, state.subscription);
+    return state;
   }
 }

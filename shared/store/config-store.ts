@@ -53,5 +53,14 @@ export interface BillingState {
  * its user slot, so a cached value can never let a limit run past the requests in flight.
  */
 export interface BillingStateReader {
-  readBillingState(keyHash: string, userId: string, subscriptionGroupId?: string): Promise<BillingState>;
+  /**
+   * `loadedSince` (epoch ms): values read from DynamoDB, strongly consistently, at or after it
+   * (by this request, on a cold cache) are fresh enough and need no second read.
+   */
+  readBillingState(
+    keyHash: string,
+    userId: string,
+    subscriptionGroupId?: string,
+    loadedSince?: number,
+  ): Promise<BillingState>;
 }

@@ -4,7 +4,7 @@ import { presentedApiKey } from '#shared/gateway/authenticate.ts';
 import { ResponseChannel } from '#shared/gateway/response-channel.ts';
 import { describeBytes, parseResponsesBody } from '#shared/gateway/responses-body.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
-import type { ConfigDirectory } from '#shared/store/config-store.ts';
+import type { BillingStateReader, ConfigDirectory } from '#shared/store/config-store.ts';
 
 describe('presentedApiKey', () => {
   it('reads Bearer (any case) first, then x-api-key', () => {
@@ -87,7 +87,7 @@ describe('CachedConfigDirectory', () => {
         reads++;
         return undefined;
       },
-    } as unknown as ConfigDirectory;
+    } as unknown as ConfigDirectory & BillingStateReader;
     let now = 0;
     const cached = new CachedConfigDirectory(inner, 1000, () => now);
     await Promise.all([cached.findApiKey('h'), cached.findApiKey('h')]);
@@ -106,9 +106,45 @@ describe('CachedConfigDirectory', () => {
         if (calls === 1) throw new Error('boom');
         return { id: 'u' };
       },
-    } as unknown as ConfigDirectory;
+    } as unknown as ConfigDirectory & BillingStateReader;
     const cached = new CachedConfigDirectory(inner, 60_000);
     await assert.rejects(cached.getUser('u'));
     assert.deepEqual(await cached.getUser('u'), { id: 'u' });
+  });
+
+  it('checks limits on what this request loaded when its cache was cold, and reads strongly otherwise', async () => {
+    // Prepare
+    const loads: string[] = [];
+    const inner = {
+      findApiKey: async () => {
+        loads.push('key');
+        return { id: 'k', usedNano: 1 };
+      },
+      getUser: async () => {
+        loads.push('user');
+        return { id: 'u', balanceNano: 5 };
+      },
+      readBillingState: async () => {
+        loads.push('fresh');
+        return { key: { id: 'k', usedNano: 2 }, user: { id: 'u', balanceNano: 4 }, subscription: undefined };
+      },
+    } as unknown as ConfigDirectory & BillingStateReader;
+    let now = 100;
+    const cached = new CachedConfigDirectory(inner, 5_000, () => now);
+    await cached.findApiKey('h');
+    await cached.getUser('u');
+
+    // Act: a request that arrived before those loads, one that arrived after, then the cache again.
+    const loadedByIt = await cached.readBillingState('h', 'u', undefined, 100);
+    now = 2_000;
+    const later = await cached.readBillingState('h', 'u', undefined, 1_500);
+    const cachedKey = await cached.findApiKey('h');
+
+    // Assess
+    assert.equal(loadedByIt.key?.usedNano, 1);
+    assert.equal(later.key?.usedNano, 2);
+    assert.equal(later.user?.balanceNano, 4);
+    assert.deepEqual(loads, ['key', 'user', 'fresh']);
+    assert.equal(cachedKey?.usedNano, 2, 'the fresh read refreshed the cache');
   });
 });

@@ -36,13 +36,20 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
     private readonly sealer: () => SecretSealer = secretSealer,
   ) {}
 
-  private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key }));
+  private async get<T>(key: { pk: string; sk: string }, consistent = false): Promise<T | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: key,
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
+    );
     return entityOf<T>(Item);
   }
 
+  /** Strongly consistent, like {@link getCallerRecords}: a cold read is also the fresh billing read. */
   findApiKey(hash: string): Promise<ApiKey | undefined> {
-    return this.get<ApiKey>(keys.apiKey(hash));
+    return this.get<ApiKey>(keys.apiKey(hash), true);
   }
 
   getUser(id: string): Promise<User | undefined> {
@@ -97,7 +104,11 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
       subscription: keys.subscription(userId, groupId),
       settings: keys.settings(),
     };
-    const found = await batchGetItems(this.client, this.tableName, Object.values(wanted));
+    // Strongly consistent: the gateway checks limits on these when its cache was cold, with no
+    // second read (see readBillingState).
+    const found = await batchGetItems(this.client, this.tableName, Object.values(wanted), {
+      consistentRead: true,
+    });
     const of = <T>(key: { pk: string; sk: string }) => entityOf<T>(found.get(itemKeyId(key)));
     return {
       user: of<User>(wanted.user),
