@@ -3,6 +3,8 @@
  * produce the same bytes for the same records: CSV (header, one row per record with the user's
  * email looked up once per user) or JSON Lines, to stdout or to `--out`, with backpressure, a
  * progress line while a person watches, and, for `--out`, a closing line saying what was written.
+ * The two commands also share their output options (`--from`, `--to`, `--format`, `--out`) and
+ * how they are checked, here.
  *
  * @example
  * ```ts
@@ -12,8 +14,13 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
+import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { csvHeader, csvRow, jsonlLine } from '#shared/usage/export.ts';
+import { UsageError } from './command.ts';
+import type { FlagValues } from './flags.ts';
+import { createTargetClient, resolveTarget, type Target } from './target.ts';
 
 export interface TextStream {
   write(text: string): unknown;
@@ -90,4 +97,94 @@ export async function writeUsageRecords(
     );
   }
   return count;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `--from`/`--to` as epoch ms; a bare day in `--to` means the end of that day. */
+export function parseBound(text: string, flag: 'from' | 'to'): number {
+  const isDay = DAY.test(text);
+  const ms = Date.parse(isDay ? `${text}T00:00:00.000Z` : text);
+  if (Number.isNaN(ms))
+    throw new UsageError(`--${flag} must be a day (2026-11-01) or an ISO time, got "${text}".`);
+  return isDay && flag === 'to' ? ms + 86_400_000 : ms;
+}
+
+/** Where the command went, for error messages ("cannot reach the local stack at …"). */
+export interface OutputContext {
+  env: Record<string, string | undefined>;
+  target?: Target;
+}
+
+/** The options of the two commands that write records. */
+export const OUTPUT_OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string', default: 'csv' },
+  out: { type: 'string' },
+} as const;
+
+interface OutputValues {
+  from?: string | undefined;
+  to?: string | undefined;
+  format?: string | undefined;
+  out?: string | undefined;
+}
+
+interface Output {
+  range: { from?: number; to?: number };
+  format: 'csv' | 'jsonl';
+  /** The range in the command line's words, for the closing line. */
+  requested: string;
+}
+
+/** `--from`, `--to` and `--format`, checked the same way for both commands. */
+export function outputOf(values: OutputValues, rangeRequired: boolean): Output {
+  if (rangeRequired && (values.from === undefined || values.to === undefined))
+    throw new UsageError('--from and --to are required.');
+  if (values.format !== 'csv' && values.format !== 'jsonl')
+    throw new UsageError('--format must be csv or jsonl.');
+  const from = values.from === undefined ? undefined : parseBound(values.from, 'from');
+  const to = values.to === undefined ? undefined : parseBound(values.to, 'to');
+  if (from !== undefined && to !== undefined && to <= from)
+    throw new UsageError('--to must come after --from.');
+  return {
+    range: { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) },
+    format: values.format,
+    requested: [
+      values.from === undefined ? 'from the start' : `--from ${values.from}`,
+      values.to === undefined ? 'to the end' : `--to ${values.to}`,
+    ].join(' '),
+  };
+}
+
+/** Writes the records with users' emails from the target's Config table, then frees the client. */
+export async function writeRecords(
+  values: OutputValues & FlagValues,
+  output: Output,
+  io: { stdout: TextStream; stderr: TextStream },
+  context: OutputContext,
+  records: (client: DynamoDBDocumentClient, target: Target) => AsyncIterable<UsageRecord>,
+  requestedSuffix = '',
+): Promise<void> {
+  const target = resolveTarget(values, context.env);
+  context.target = target;
+  const client = createTargetClient(target);
+  try {
+    await writeUsageRecords(records(client, target), {
+      format: output.format,
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      io,
+      emailOf: userEmails(client, target),
+      requested: `${output.requested}${requestedSuffix}`,
+    });
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The user's email as the Config table holds it now; empty for a user since deleted. */
+export function userEmails(client: DynamoDBDocumentClient, target: Target) {
+  const directory = new DynamoConfigDirectory(client, target.tables.config);
+  return async (userId: string) => (await directory.getUser(userId))?.email;
 }

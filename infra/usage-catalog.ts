@@ -98,25 +98,31 @@ export const CATALOG_TABLES = {
 } as const;
 
 /**
- * `usage_records`: the latest image of every usage record across the full export and the
- * incremental ones (a change is newer than the full export; between changes, the later write
- * wins), keeping only `applied` records. Deletions (the optional TTL) are not changes here: the
- * record keeps its last image.
+ * The newest image of every item of one `kind` across the full export and the incremental ones,
+ * as a `latest` CTE with columns `image` and `position` (1 = newest): a change is newer than the
+ * full export, and between changes the later write wins. Deletions (the optional TTL) are not
+ * changes here: the item keeps its last image.
  */
+function latestImagesSql(kind: string, partitionBy: string): string {
+  return `WITH images AS (
+  SELECT item AS image, CAST(-1 AS BIGINT) AS written_micros FROM ${CATALOG_TABLES.full} WHERE item.kind.s = '${kind}'
+  UNION ALL
+  SELECT newimage, CAST(metadata.writetimestampmicros.n AS BIGINT) FROM ${CATALOG_TABLES.incremental}
+  WHERE newimage.kind.s = '${kind}'
+),
+latest AS (
+  SELECT image, row_number() OVER (PARTITION BY ${partitionBy} ORDER BY written_micros DESC) AS position
+  FROM images
+)`;
+}
+
+/** `usage_records`: the latest image of every usage record, applied records only. */
 export function usageRecordsViewSql(): string {
   const columns = viewColumns('image')
     .map((column) => `  ${column.expression} AS ${column.name}`)
     .join(',\n');
   return `CREATE OR REPLACE VIEW ${CATALOG_TABLES.view} AS
-WITH images AS (
-  SELECT item AS image, CAST(-1 AS BIGINT) AS written_micros FROM ${CATALOG_TABLES.full} WHERE item.kind.s = 'usage'
-  UNION ALL
-  SELECT newimage, CAST(metadata.writetimestampmicros.n AS BIGINT) FROM ${CATALOG_TABLES.incremental}
-  WHERE newimage.kind.s = 'usage'
-),
-latest AS (
-  SELECT image, row_number() OVER (PARTITION BY image.pk.s ORDER BY written_micros DESC) AS position FROM images
-)
+${latestImagesSql('usage', 'image.pk.s')}
 SELECT
 ${columns}
 FROM latest
@@ -129,16 +135,7 @@ export function dailyAggregatesViewSql(): string {
     (counter) => `  CAST(image.${counter.toLowerCase()}.n AS BIGINT) AS ${sqlName(counter)}`,
   ).join(',\n');
   return `CREATE OR REPLACE VIEW ${CATALOG_TABLES.aggregates} AS
-WITH images AS (
-  SELECT item AS image, CAST(-1 AS BIGINT) AS written_micros FROM ${CATALOG_TABLES.full} WHERE item.kind.s = 'aggregate'
-  UNION ALL
-  SELECT newimage, CAST(metadata.writetimestampmicros.n AS BIGINT) FROM ${CATALOG_TABLES.incremental}
-  WHERE newimage.kind.s = 'aggregate'
-),
-latest AS (
-  SELECT image, row_number() OVER (PARTITION BY image.pk.s, image.sk.s ORDER BY written_micros DESC) AS position
-  FROM images
-)
+${latestImagesSql('aggregate', 'image.pk.s, image.sk.s')}
 SELECT
   image.dimension.s AS dimension,
   image.subjectid.s AS subject_id,

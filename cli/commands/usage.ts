@@ -25,19 +25,23 @@
 
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_SWEEP_DAYS, type SweepSummary } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
-import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { exportUsageRecords } from '#shared/usage/export.ts';
 import { UsageExportFold } from '#shared/usage/export-fold.ts';
 import { openTableExport } from '#shared/usage/table-export.ts';
 import { UsageError } from '../command.ts';
-import { exportFilesAt } from '../export-locations.ts';
+import { exportFilesAt, type S3Options } from '../export-locations.ts';
 import { describeFailure } from '../failure.ts';
-import { createTargetClient, resolveTarget, type Target } from '../target.ts';
-import { type TextStream, writeUsageRecords } from '../usage-writer.ts';
+import { createTargetClient, resolveTarget } from '../target.ts';
+import {
+  OUTPUT_OPTIONS,
+  type OutputContext,
+  outputOf,
+  type TextStream,
+  writeRecords,
+} from '../usage-writer.ts';
 
 export interface UsageCommandIo {
   stdout: TextStream;
@@ -69,106 +73,33 @@ const TARGET_OPTIONS = {
   help: { type: 'boolean' },
 } as const;
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** `--from`/`--to` as epoch ms; a bare day in `--to` means the end of that day. */
-export function parseBound(text: string, flag: 'from' | 'to'): number {
-  const isDay = DAY.test(text);
-  const ms = Date.parse(isDay ? `${text}T00:00:00.000Z` : text);
-  if (Number.isNaN(ms))
-    throw new UsageError(`--${flag} must be a day (2026-11-01) or an ISO time, got "${text}".`);
-  return isDay && flag === 'to' ? ms + 86_400_000 : ms;
-}
-
-/** Where the command went, for error messages ("cannot reach the local stack at …"). */
-interface RunContext {
-  env: Record<string, string | undefined>;
-  target?: Target;
-}
+type RunContext = OutputContext;
 
 async function exportCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       ...TARGET_OPTIONS,
-      from: { type: 'string' },
-      to: { type: 'string' },
-      format: { type: 'string', default: 'csv' },
+      ...OUTPUT_OPTIONS,
       user: { type: 'string' },
       key: { type: 'string' },
       account: { type: 'string' },
-      out: { type: 'string' },
     },
     strict: true,
   });
-  if (values.from === undefined || values.to === undefined)
-    throw new UsageError('--from and --to are required.');
-  if (values.format !== 'csv' && values.format !== 'jsonl')
-    throw new UsageError('--format must be csv or jsonl.');
-  const from = parseBound(values.from, 'from');
-  const to = parseBound(values.to, 'to');
-  if (to <= from) throw new UsageError('--to must come after --from.');
-  const target = resolveTarget(values, context.env);
-  context.target = target;
-  const client = createTargetClient(target);
-  try {
-    const reader = new DynamoUsageReader(client, target.tables.usage);
-    const range = { from, to, userId: values.user, apiKeyId: values.key, accountId: values.account };
-    await writeUsageRecords(exportUsageRecords(range, reader), {
-      format: values.format,
-      ...(values.out !== undefined ? { out: values.out } : {}),
-      io,
-      emailOf: userEmails(client, target),
-      requested: `--from ${values.from} --to ${values.to}`,
-    });
-  } finally {
-    client.destroy();
-  }
+  const output = outputOf(values, true);
+  const { from = 0, to = 0 } = output.range;
+  const filter = { userId: values.user, apiKeyId: values.key, accountId: values.account };
+  await writeRecords(values, output, io, context, (client, target) =>
+    exportUsageRecords({ from, to, ...filter }, new DynamoUsageReader(client, target.tables.usage)),
+  );
 }
 
-/** The user's email as the Config table holds it now; empty for a user since deleted. */
-export function userEmails(client: DynamoDBDocumentClient, target: Target) {
-  const directory = new DynamoConfigDirectory(client, target.tables.config);
-  return async (userId: string) => (await directory.getUser(userId))?.email;
-}
-
-/**
- * `from-export`: the applied records of one full export folded with any incremental exports
- * (shared/usage/export-fold.ts), written exactly as `export` writes the same records.
- */
-async function fromExportCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...TARGET_OPTIONS,
-      from: { type: 'string' },
-      to: { type: 'string' },
-      format: { type: 'string', default: 'csv' },
-      out: { type: 'string' },
-      's3-endpoint': { type: 'string' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length === 0)
-    throw new UsageError('from-export needs the folder (or s3:// prefix) of at least one full export.');
-  if (values.format !== 'csv' && values.format !== 'jsonl')
-    throw new UsageError('--format must be csv or jsonl.');
-  const from = values.from === undefined ? undefined : parseBound(values.from, 'from');
-  const to = values.to === undefined ? undefined : parseBound(values.to, 'to');
-  if (from !== undefined && to !== undefined && to <= from)
-    throw new UsageError('--to must come after --from.');
-  const s3 = {
-    ...(values.region
-      ? { region: values.region }
-      : context.env.AWS_REGION
-        ? { region: context.env.AWS_REGION }
-        : {}),
-    ...(values['s3-endpoint'] ? { endpoint: values['s3-endpoint'] } : {}),
-  };
+/** One full export folded with any incremental ones; refuses none or two full exports. */
+async function foldExports(locations: string[], s3: S3Options): Promise<UsageExportFold> {
   const fold = new UsageExportFold();
   let fullExports = 0;
-  for (const location of positionals) {
+  for (const location of locations) {
     const files = exportFilesAt(location, s3);
     try {
       const table = await openTableExport(files);
@@ -183,30 +114,38 @@ async function fromExportCommand(args: string[], io: UsageCommandIo, context: Ru
       `from-export needs exactly one full export (the incremental ones only hold changes), got ${fullExports}.`,
     );
   }
-  const target = resolveTarget(values, context.env);
-  context.target = target;
-  const client = createTargetClient(target);
-  const requested = [
-    values.from === undefined ? 'from the start' : `--from ${values.from}`,
-    values.to === undefined ? 'to the end' : `--to ${values.to}`,
-  ].join(' ');
-  try {
-    async function* records() {
-      yield* fold.appliedRecords({
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-      });
-    }
-    await writeUsageRecords(records(), {
-      format: values.format,
-      ...(values.out !== undefined ? { out: values.out } : {}),
-      io,
-      emailOf: userEmails(client, target),
-      requested: `${requested}, ${positionals.length} export(s)`,
-    });
-  } finally {
-    client.destroy();
-  }
+  return fold;
+}
+
+/**
+ * `from-export`: the applied records of one full export folded with any incremental exports
+ * (shared/usage/export-fold.ts), written exactly as `export` writes the same records.
+ */
+async function fromExportCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...TARGET_OPTIONS, ...OUTPUT_OPTIONS, 's3-endpoint': { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length === 0)
+    throw new UsageError('from-export needs the folder (or s3:// prefix) of at least one full export.');
+  const output = outputOf(values, false);
+  const region = values.region ?? context.env.AWS_REGION;
+  const fold = await foldExports(positionals, {
+    ...(region ? { region } : {}),
+    ...(values['s3-endpoint'] ? { endpoint: values['s3-endpoint'] } : {}),
+  });
+  await writeRecords(
+    values,
+    output,
+    io,
+    context,
+    async function* () {
+      yield* fold.appliedRecords(output.range);
+    },
+    `, ${positionals.length} export(s)`,
+  );
 }
 
 async function replayParkedCommand(args: string[], io: UsageCommandIo, context: RunContext): Promise<void> {

@@ -61,7 +61,6 @@ export interface UsageExportsProps {
   /** Hours the completed exports may lag behind now before the behind alarm fires. */
   readonly lagAlarmHours: number;
   readonly alarmTopicArn?: string;
-
 }
 
 export class UsageExports extends Construct {

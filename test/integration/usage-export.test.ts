@@ -6,41 +6,17 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { CSV_COLUMNS, csvRow, daysBetween } from '#shared/usage/export.ts';
-import { runUsageCommand } from '../../cli/commands/usage.ts';
 import { KEYS, type RecorderWorld, startRecorderWorld, T0, usageEvent } from './recorder-harness.ts';
+import { runUsage } from './usage-cli.ts';
 
 const HOUR = 3_600_000;
 
-class Capture {
-  text = '';
-  constructor(readonly isTTY = false) {}
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
 describe('quotagate usage export', () => {
   let world: RecorderWorld;
-  let target: string[];
-
-  async function run(args: string[], stderrIsTTY = false) {
-    const stdout = new Capture();
-    const stderr = new Capture(stderrIsTTY);
-    const code = await runUsageCommand([...args, ...target], { stdout, stderr, env: {} });
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  }
+  const run = (args: string[], stderrIsTTY = false) => runUsage(world, args, stderrIsTTY);
 
   before(async () => {
     world = await startRecorderWorld();
-    target = [
-      '--endpoint',
-      world.db.endpoint,
-      '--usage-table',
-      world.tables.usage,
-      '--config-table',
-      world.tables.config,
-    ];
     const recorder = world.runtime();
     // Records every 4 hours from 25 November 12:00 to 27 November 08:00 UTC, over several users,
     // keys and accounts.

@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
-import { runUsageCommand } from '../../cli/commands/usage.ts';
 import {
   type ExportTarget,
   snapshotTable,
@@ -21,14 +20,7 @@ import {
   startRecorderWorld,
   usageEvent,
 } from './recorder-harness.ts';
-
-class Capture {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
+import { runUsage } from './usage-cli.ts';
 
 const BUCKET = 'acme-finance-exports';
 const RANGE = ['--from', '2026-11-20', '--to', '2026-11-22'];
@@ -39,7 +31,6 @@ describe('quotagate usage from-export', () => {
   let world: RecorderWorld;
   let raw: DynamoDBClient;
   let root: string;
-  let target: string[];
   let exportTarget: ExportTarget;
   let full: string;
   let incremental1: string;
@@ -47,12 +38,7 @@ describe('quotagate usage from-export', () => {
   /** `usage export` of the range before the incrementals' changes, and the pending ids then. */
   let before1: { csv: string; jsonl: string };
 
-  async function run(args: string[]) {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await runUsageCommand([...args, ...target], { stdout, stderr, env: {} });
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  }
+  const run = (args: string[]) => runUsage(world, args);
 
   async function ok(args: string[]): Promise<string> {
     const { code, stdout, stderr } = await run(args);
@@ -87,14 +73,6 @@ describe('quotagate usage from-export', () => {
       prefix: 'quotagate/usage',
       tableArn: `arn:aws:dynamodb:eu-west-1:123456789012:table/${world.tables.usage}`,
     };
-    target = [
-      '--endpoint',
-      world.db.endpoint,
-      '--usage-table',
-      world.tables.usage,
-      '--config-table',
-      world.tables.config,
-    ];
 
     // Six applied records over three days and three keys; two left pending (one before any
     // charge, one after some), as crashed deliveries leave them.

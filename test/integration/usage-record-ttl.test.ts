@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadUsageRecordTtlDays } from '#shared/settings.ts';
-import { runUsageCommand } from '../../cli/commands/usage.ts';
 import {
   KEYS,
   type RecorderWorld,
@@ -12,6 +11,7 @@ import {
   startRecorderWorld,
   usageEvent,
 } from './recorder-harness.ts';
+import { runUsage } from './usage-cli.ts';
 
 const TTL_DAYS = 400;
 
@@ -63,22 +63,17 @@ describe('the optional usage record TTL', () => {
   });
 
   it('keeps expiresAt out of the exported record', async () => {
-    const stdout = { text: '', write: (chunk: string) => ((stdout.text += chunk), true) };
-    const stderr = { text: '', write: (chunk: string) => ((stderr.text += chunk), true) };
-    const target = [
-      '--endpoint',
-      world.db.endpoint,
-      '--usage-table',
-      world.tables.usage,
-      '--config-table',
-      world.tables.config,
-    ];
-    const code = await runUsageCommand(
-      ['export', '--from', '2026-11-27', '--to', '2026-11-27', '--format', 'jsonl', ...target],
-      { stdout, stderr, env: {} },
-    );
-    assert.equal(code, 0, stderr.text);
-    const exported = stdout.text
+    const { code, stdout, stderr } = await runUsage(world, [
+      'export',
+      '--from',
+      '2026-11-27',
+      '--to',
+      '2026-11-27',
+      '--format',
+      'jsonl',
+    ]);
+    assert.equal(code, 0, stderr);
+    const exported = stdout
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
