@@ -52,9 +52,11 @@ export const GATEWAY_TABLE_ACCESS = {
     ],
   },
   usage: {
-    // PutItem: a usage event EventBridge would not take is parked as a PARKED# item.
+    // PutItem: a usage event EventBridge would not take is parked as a PARKED# item, and every
+    // request's `started` record (REQ#<id>) is written with its user slot; DeleteItem removes
+    // that record again when the request ends unserved (request-admission.ts).
     // Query: GET /v1/usage reads the caller's key aggregates (AGG#key#<id>).
-    actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+    actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
   },
 } as const satisfies TableAccess;
 
@@ -99,8 +101,9 @@ export const TOKEN_REFRESH_TABLE_ACCESS = {
  */
 export const ADMIN_TABLE_ACCESS = {
   config: {
-    // PutItem: conditional creates; UpdateItem: versioned changes, balance additions, prices;
-    // DeleteItem: a price override; Query: a user's subscriptions (`USER#<id>` / `SUB#…`);
+    // PutItem: conditional creates and top-ups' MONEYOP#<idempotency key> items; UpdateItem:
+    // versioned changes, balance additions, prices; DeleteItem: a price override, a refused top-up's
+    // pending MONEYOP# item; Query: a user's subscriptions (`USER#<id>` / `SUB#…`);
     // Scan: a key by its public id and everyone's subscriptions (rare, by hand).
     actions: [
       'dynamodb:GetItem',
