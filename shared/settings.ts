@@ -122,7 +122,9 @@ export function loadUsageRecordTtlDays(env: NodeJS.ProcessEnv = process.env): nu
   if (raw === undefined || raw === '') return undefined;
   const days = Number(raw);
   if (!Number.isSafeInteger(days) || days < MIN_USAGE_RECORD_TTL_DAYS) {
-    throw new Error(`QG_USAGE_RECORD_TTL_DAYS must be a whole number of days, at least ${MIN_USAGE_RECORD_TTL_DAYS}, got "${raw}"`);
+    throw new Error(
+      `QG_USAGE_RECORD_TTL_DAYS must be a whole number of days, at least ${MIN_USAGE_RECORD_TTL_DAYS}, got "${raw}"`,
+    );
   }
   return days;
 }

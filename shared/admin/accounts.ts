@@ -70,9 +70,21 @@ export interface UpdateAccountInput {
 }
 
 export function toAccountView(account: Stored<Account>): AccountView {
-  const { credentials, ...view } = account;
+  const { credentials, proxyUrl, ...rest } = account;
+  const view: AccountView = proxyUrl === undefined ? rest : { ...rest, proxyUrl: maskProxyUrl(proxyUrl) };
   const expiresAt = 'expiresAt' in credentials ? credentials.expiresAt : undefined;
   return expiresAt === undefined ? view : { ...view, tokenExpiresAt: expiresAt };
+}
+
+/** A proxy URL as admins see it: scheme, host and port; a user name and password become `***`. */
+export function maskProxyUrl(proxyUrl: string): string {
+  try {
+    const url = new URL(proxyUrl);
+    const credentials = url.username || url.password ? '***:***@' : '';
+    return `${url.protocol}//${credentials}${url.host}`;
+  } catch {
+    return '***';
+  }
 }
 
 export async function createAccount(store: ConfigAdmin, input: CreateAccountInput): Promise<AccountView> {

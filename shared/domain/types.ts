@@ -116,6 +116,13 @@ export interface Account {
   /** Requested model → upstream model. When non-empty, only these models are supported. */
   modelMapping: Record<string, string>;
   groupIds: string[];
+  /** User-Agent sent upstream for this account instead of the client's. */
+  userAgent?: string;
+  /**
+   * HTTP(S) proxy the account's upstream traffic goes through, so it keeps its own egress
+   * address; may carry credentials (`http://user:pass@host:port`), so it is a secret like them.
+   */
+  proxyUrl?: string;
   /** Upstream statuses that mark the account (and only these); empty means by the error's meaning. */
   customErrorCodes?: number[];
   health: AccountHealth;

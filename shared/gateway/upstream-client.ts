@@ -1,19 +1,44 @@
 /**
  * The HTTP client to the upstreams: one keep-alive pool per process (undici), a first-byte
  * timeout (until the response headers) and an idle timeout (between two body chunks). Lambda
- * cannot see a client that went away, so these two bound every upstream call.
+ * cannot see a client that went away, so these two bound every upstream call. An account with an
+ * outbound proxy goes through its own undici ProxyAgent, one per proxy URL for the process.
  */
-import { Agent, type Dispatcher, errors, request } from 'undici';
+import { Agent, type Dispatcher, errors, ProxyAgent, request } from 'undici';
 import type { UpstreamTarget } from './upstream-request.ts';
 
 // Keep-alive needs pipelining ≥ 1 in undici (0 closes every connection after its request);
 // 1 means one request at a time per connection, which is all a streaming proxy wants.
 const pool = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+const proxies = new Map<string, ProxyAgent>();
+
+/**
+ * The dispatcher for a target: the shared pool, or the ProxyAgent of its account's proxy. The
+ * proxy is always asked to tunnel (CONNECT), for http upstreams too, so the upstream sees one
+ * egress address whatever its scheme and the proxy never reads the traffic.
+ */
+function dispatcherFor(target: UpstreamTarget): Dispatcher {
+  if (!target.proxyUrl) return pool;
+  let agent = proxies.get(target.proxyUrl);
+  if (!agent) {
+    agent = new ProxyAgent({ uri: target.proxyUrl, proxyTunnel: true });
+    proxies.set(target.proxyUrl, agent);
+  }
+  return agent;
+}
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
   body: Dispatcher.ResponseData['body'];
+}
+
+/** The text with the proxy URL and its user info replaced: both may carry the proxy's password. */
+function withoutProxy(text: string, proxyUrl: string | undefined): string {
+  if (!proxyUrl) return text;
+  const userInfo = /^[a-z]+:\/\/([^@/]*)@/i.exec(proxyUrl)?.[1];
+  const scrubbed = text.replaceAll(proxyUrl, '[proxy]');
+  return userInfo ? scrubbed.replaceAll(userInfo, '[proxy credentials]') : scrubbed;
 }
 
 /** Why no upstream response arrived; `aborted` means our side gave up (client gone, deadline). */
@@ -23,9 +48,13 @@ export class UpstreamUnavailableError extends Error {
   constructor(
     readonly kind: UpstreamFailureKind,
     cause: unknown,
+    proxyUrl?: string,
   ) {
-    // The cause's message can name the host; never the credential, which travels in a header.
-    super(`upstream ${kind}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    // The cause's message can name the host; never the credential, which travels in a header,
+    // nor the proxy's, which is taken out of it.
+    super(
+      `upstream ${kind}: ${withoutProxy(cause instanceof Error ? cause.message : String(cause), proxyUrl)}`,
+    );
     this.name = 'UpstreamUnavailableError';
   }
 }
@@ -48,16 +77,16 @@ export async function sendUpstream(
       headers: target.headers,
       body: target.body,
       signal: options.signal,
-      dispatcher: pool,
+      dispatcher: dispatcherFor(target),
       headersTimeout: options.firstByteTimeoutMs,
       bodyTimeout: options.idleTimeoutMs,
     });
     return { status: response.statusCode, headers: flatHeaders(response.headers), body: response.body };
   } catch (error) {
-    if (options.signal.aborted) throw new UpstreamUnavailableError('aborted', error);
+    if (options.signal.aborted) throw new UpstreamUnavailableError('aborted', error, target.proxyUrl);
     if (error instanceof errors.HeadersTimeoutError)
-      throw new UpstreamUnavailableError('first_byte_timeout', error);
-    throw new UpstreamUnavailableError('connect', error);
+      throw new UpstreamUnavailableError('first_byte_timeout', error, target.proxyUrl);
+    throw new UpstreamUnavailableError('connect', error, target.proxyUrl);
   }
 }
 

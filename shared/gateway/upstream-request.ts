@@ -29,6 +29,8 @@ export interface UpstreamTarget {
   modelSent: string;
   /** True when the upstream streams although the client asked for one JSON response. */
   upstreamStreams: boolean;
+  /** The account's outbound proxy, if it has one (a secret: it may carry credentials). */
+  proxyUrl?: string;
 }
 
 export interface UpstreamRequestInput {
@@ -76,6 +78,7 @@ export function buildUpstreamRequest(input: UpstreamRequestInput): UpstreamTarge
   if (!input.isCodexClient && endpoint === 'responses')
     body = applyDefaultInstructions(body, input.defaultInstructions, oauth);
   const headers = forwardedHeaders(input.clientHeaders);
+  if (account.userAgent) headers['user-agent'] = account.userAgent;
   let url: string;
   if (oauth) {
     const credentials = account.credentials as OAuthCredentials;
@@ -95,7 +98,14 @@ export function buildUpstreamRequest(input: UpstreamRequestInput): UpstreamTarge
   }
   const upstreamStreams = body.stream === true;
   headers.accept = upstreamStreams ? 'text/event-stream' : 'application/json';
-  return { url, headers, body: serialise(body), modelSent, upstreamStreams };
+  return {
+    url,
+    headers,
+    body: serialise(body),
+    modelSent,
+    upstreamStreams,
+    ...(account.proxyUrl ? { proxyUrl: account.proxyUrl } : {}),
+  };
 }
 
 /**

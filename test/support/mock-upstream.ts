@@ -47,6 +47,8 @@ export interface RecordedRequest {
   body: any;
   /** `Date.now()` when the request body had been fully received. */
   receivedAt: number;
+  /** The client's port, which tells a request that came through a test proxy's tunnel. */
+  remotePort: number | undefined;
 }
 
 /** A running mock upstream. Obtain one with {@link startMockUpstream}; always `close()` it. */
@@ -144,6 +146,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       rawBody,
       body: parseJson(rawBody),
       receivedAt: Date.now(),
+      remotePort: req.socket.remotePort,
     };
     requests.push(record);
     const requestId = `req_${randomBytes(16).toString('hex')}`;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Account } from '#shared/domain/types.ts';
 import { applyDefaultInstructions, isCodexClient } from '#shared/gateway/codex-client.ts';
+import { UpstreamUnavailableError } from '#shared/gateway/upstream-client.ts';
 import { buildUpstreamRequest, forwardedHeaders } from '#shared/gateway/upstream-request.ts';
 
 const base: Omit<Account, 'type' | 'credentials'> = {
@@ -71,6 +72,32 @@ describe('buildUpstreamRequest', () => {
     assert.equal(target.headers.authorization, 'Bearer at-1');
     assert.equal(target.headers.accept, 'text/event-stream');
   });
+
+  it('sends the account’s own User-Agent instead of the client’s, and names its proxy', () => {
+    const account = {
+      ...apiKeyAccount('http://h'),
+      userAgent: 'team-egress/1.0',
+      proxyUrl: 'http://u:p@proxy:3128',
+    };
+    const target = buildUpstreamRequest({ ...input, account });
+    assert.equal(target.headers['user-agent'], 'team-egress/1.0');
+    assert.equal(target.proxyUrl, 'http://u:p@proxy:3128');
+    const plain = buildUpstreamRequest({ ...input, account: apiKeyAccount('http://h') });
+    assert.equal(plain.headers['user-agent'], 'sdk');
+    assert.equal(plain.proxyUrl, undefined);
+  });
+
+  it('sends a Chat Completions client on an API-key account to {base}/v1/chat/completions, body as it came', () => {
+    const body = { model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] };
+    const target = buildUpstreamRequest({
+      ...input,
+      body,
+      account: apiKeyAccount('http://h/v1'),
+      platformEndpoint: 'chat/completions',
+    });
+    assert.equal(target.url, 'http://h/v1/chat/completions');
+    assert.deepEqual(JSON.parse(target.body.toString()), { ...body, model: 'gpt-5.1-codex' });
+  });
 });
 
 describe('forwardedHeaders', () => {
@@ -114,5 +141,15 @@ describe('instructions', () => {
       role: 'developer',
       content: [{ type: 'input_text', text: 'mine' }],
     });
+  });
+});
+
+describe('UpstreamUnavailableError', () => {
+  it('keeps the proxy URL and its credentials out of its message', () => {
+    const proxyUrl = 'http://acct1:s3cret-pass@10.0.0.7:3128';
+    const cause = new Error(`connect ECONNREFUSED via ${proxyUrl} (acct1:s3cret-pass)`);
+    const error = new UpstreamUnavailableError('connect', cause, proxyUrl);
+    assert.ok(!error.message.includes('s3cret-pass'), error.message);
+    assert.match(error.message, /^upstream connect: connect ECONNREFUSED via \[proxy\]/);
   });
 });

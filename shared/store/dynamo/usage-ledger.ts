@@ -37,9 +37,10 @@ import {
   type EffectResult,
   type UsageRecord,
 } from '../../recorder/usage-record.ts';
-import { type TableNames, TABLES } from '../../tables/definitions.ts';
+import { TABLES, type TableNames } from '../../tables/definitions.ts';
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
+
 import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { accountEffect } from './usage-ledger-account.ts';
