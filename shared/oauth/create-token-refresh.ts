@@ -38,7 +38,12 @@ import {
 } from './expiring-tokens.ts';
 import { isExpiredForRequest, REQUEST_EXPIRY_MARGIN_SECONDS } from './token-expiry.ts';
 import { TokenRefreshError } from './token-refresh-error.ts';
-import { type RefreshLogger, refreshAccountToken, type TokenRefresherDeps } from './token-refresher.ts';
+import {
+  type RefreshLogger,
+  type RefreshResult,
+  refreshAccountToken,
+  type TokenRefresherDeps,
+} from './token-refresher.ts';
 
 /** How long a request waits for another refresher's new token before failing over. */
 export const WAIT_FOR_REFRESHER_MS = 5_000;
@@ -65,6 +70,13 @@ export interface TokenRefresh {
   refreshExpiringTokens(options?: ScheduledRefreshOptions): Promise<ScheduledRefreshSummary>;
   /** The dependencies, for callers that drive `refreshAccountToken` themselves (tests, tools). */
   readonly deps: TokenRefresherDeps;
+}
+
+/** A refresh that brought no token, as the error the gateway fails over on. */
+function refreshFailed(account: Account, result: RefreshResult): TokenRefreshError {
+  const failure = result.failure;
+  const kind = failure?.permanent || failure?.errorState ? 'rejected' : 'unavailable';
+  return new TokenRefreshError(account.id, kind, failure?.reason ?? 'refresh failed');
 }
 
 export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
@@ -130,14 +142,7 @@ export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
           dueWithinSeconds: REQUEST_EXPIRY_MARGIN_SECONDS,
         });
         if (result.outcome === 'skipped-lease-held') return waitForOtherRefresher(account);
-        if (result.outcome === 'failed' || !result.account) {
-          const failure = result.failure;
-          throw new TokenRefreshError(
-            account.id,
-            failure?.permanent || failure?.errorState ? 'rejected' : 'unavailable',
-            failure?.reason ?? 'refresh failed',
-          );
-        }
+        if (result.outcome === 'failed' || !result.account) throw refreshFailed(account, result);
         const credentials = result.account.credentials as OAuthCredentials;
         // A token just issued is used even if short-lived: spending another would not do better.
         if (result.outcome === 'refreshed' || !isExpiredForRequest(credentials, deps.clock.now()))
@@ -153,14 +158,7 @@ export function createTokenRefresh(input: TokenRefreshInput): TokenRefresh {
       // Due whatever its stated expiry: the upstream just refused this access token.
       const result = await refreshAccountToken(account, deps, { dueWithinSeconds: Number.MAX_SAFE_INTEGER });
       if (result.outcome === 'skipped-lease-held') return waitForOtherRefresher(account, replaced);
-      if (result.outcome === 'failed' || !result.account) {
-        const failure = result.failure;
-        throw new TokenRefreshError(
-          account.id,
-          failure?.permanent || failure?.errorState ? 'rejected' : 'unavailable',
-          failure?.reason ?? 'refresh failed',
-        );
-      }
+      if (result.outcome === 'failed' || !result.account) throw refreshFailed(account, result);
       const credentials = result.account.credentials as OAuthCredentials;
       if (!replaced(credentials))
         throw new TokenRefreshError(account.id, 'unavailable', 'the refresh left the refused token in place');
