@@ -211,6 +211,8 @@ export async function* matchingRecords(
     ...(accountId ? { accountId } : {}),
   };
   for await (const record of exportUsageRecords({ from, to, ...filter }, source)) {
+    // In flight (`started`) or never finished (`lost`): no usage to count, and no account yet.
+    if (record.state === 'started' || record.state === 'lost') continue;
     if (model === undefined || record.modelRequested === model) yield record;
   }
 }

@@ -21,9 +21,11 @@ import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { USAGE_LIST } from '#shared/tables/keys.ts';
 import { csvRow, exportUsageRecords } from '#shared/usage/export.ts';
+import { summarizeUsage } from '#shared/usage/usage-summary.ts';
 import { call, eventually, type RunningCall, startCall } from '../support/gateway-calls.ts';
 import { spawnGatewayProcess } from '../support/gateway-process.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
@@ -161,6 +163,22 @@ describe('a gateway killed with live streams', { timeout: 120_000 }, () => {
       exported.push(record);
     }
     assert.equal(exported.length, STREAMS + 1);
+    const hour = 3_600_000;
+    const usageSummary = await summarizeUsage(
+      {
+        from: Math.floor(Date.now() / hour) * hour - hour,
+        to: Math.floor(Date.now() / hour) * hour + hour,
+        bucket: 'hour',
+        top: 5,
+        userId: user.id,
+      },
+      { records: reader, ops: new DynamoOpsErrorLog(client, settings.tables.state) },
+    );
+    assert.equal(usageSummary.total.requests, 1, 'the usage summary counts the served request only');
+    assert.equal(
+      usageSummary.total.billedNano,
+      exported.find((record) => record.state === 'applied')?.billedNano,
+    );
     assert.match(csvRow(lost[0] as UsageRecord), new RegExp(`^${lost[0]?.requestId},[^,]+,,[^,]+,lost,`));
   });
 
