@@ -40,7 +40,7 @@ export const handler = middy<unknown, unknown, Error, Context>()
       prefix: required('QG_EXPORT_PREFIX'),
     });
     const run = await runScheduledExport(exports, Date.now());
-    metrics.addMetric(USAGE_EXPORT_METRICS.lagHours, MetricUnit.Count, Number(run.lagHours.toFixed(2)));
+    metrics.addMetric(USAGE_EXPORT_METRICS.lagHours, MetricUnit.NoUnit, Number(run.lagHours.toFixed(2)));
     metrics.addMetric(USAGE_EXPORT_METRICS.failures, MetricUnit.Count, run.unresolvedFailures);
     const summary = {
       started: run.start?.type,
