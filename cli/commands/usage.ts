@@ -2,8 +2,8 @@
  * `quotagate usage …` for finance and operators:
  *
  * - `export --from <day|iso> --to <day|iso> [--format csv|jsonl] [--user id] [--key id]
- *   [--account id] [--out file]` streams usage records out of the Usage table, day by day, page
- *   by page. A bare day in `--to` is inclusive (`--to 2026-11-30` covers the 30th); an ISO time
+ *   [--account id] [--out file] [--api url [--admin-token t]]` streams usage records out of the
+ *   Usage table, day by day, page by page (with `--api`, through the admin API instead). A bare day in `--to` is inclusive (`--to 2026-11-30` covers the 30th); an ISO time
  *   is exclusive. While a person watches (stderr is a terminal that is not also receiving the
  *   records) a progress line is kept up to date.
  * - `replay-parked` records the usage events the gateway had to park because EventBridge
@@ -31,16 +31,19 @@ import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { exportUsageRecords } from '#shared/usage/export.ts';
 import { UsageExportFold } from '#shared/usage/export-fold.ts';
 import { openTableExport } from '#shared/usage/table-export.ts';
+import { httpTransport } from '../admin-api-client.ts';
 import { UsageError } from '../command.ts';
 import { exportFilesAt, type S3Options } from '../export-locations.ts';
 import { describeFailure } from '../failure.ts';
-import { createTargetClient, resolveTarget } from '../target.ts';
+import { createTargetClient, resolveApiTarget, resolveTarget } from '../target.ts';
+import { emailsOverApi, recordsOverApi } from '../usage-over-api.ts';
 import {
   OUTPUT_OPTIONS,
   type OutputContext,
   outputOf,
   type TextStream,
   writeRecords,
+  writeUsageRecords,
 } from '../usage-writer.ts';
 
 export interface UsageCommandIo {
@@ -52,6 +55,7 @@ export interface UsageCommandIo {
 const HELP = `Usage:
   quotagate usage export --from <day|iso> --to <day|iso> [--format csv|jsonl]
                          [--user <id>] [--key <id>] [--account <id>] [--out <file>]
+                         [--api <url> [--admin-token <token>]]
   quotagate usage from-export <dir|s3://prefix>… [--from <day|iso>] [--to <day|iso>]
                          [--format csv|jsonl] [--out <file>] [--s3-endpoint <url>]
   quotagate usage replay-parked [--limit <n>]
@@ -84,12 +88,26 @@ async function exportCommand(args: string[], io: UsageCommandIo, context: RunCon
       user: { type: 'string' },
       key: { type: 'string' },
       account: { type: 'string' },
+      api: { type: 'string' },
+      'admin-token': { type: 'string' },
     },
     strict: true,
   });
   const output = outputOf(values, true);
   const { from = 0, to = 0 } = output.range;
   const filter = { userId: values.user, apiKeyId: values.key, accountId: values.account };
+  const api = resolveApiTarget(values, context.env);
+  if (api) {
+    const transport = httpTransport(api);
+    await writeUsageRecords(recordsOverApi(transport, { from, to, ...filter }), {
+      format: output.format,
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      io,
+      emailOf: emailsOverApi(transport),
+      requested: output.requested,
+    });
+    return;
+  }
   await writeRecords(values, output, io, context, (client, target) =>
     exportUsageRecords({ from, to, ...filter }, new DynamoUsageReader(client, target.tables.usage)),
   );

@@ -175,6 +175,16 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
     assert.equal(body.error.message, 'API key is disabled');
   });
 
+  it("changes a group's multiplier", async () => {
+    await open('Groups');
+    await page.getByRole('button', { name: 'Edit group Default' }).click();
+    const form = page.getByRole('region', { name: 'Group Default' });
+    await form.getByLabel('Rate multiplier').fill('2');
+    await form.getByRole('button', { name: 'Save group' }).click();
+    await form.getByRole('status').getByText('Group Default saved.').waitFor();
+    await page.getByRole('table', { name: 'Groups' }).getByRole('cell', { name: '2', exact: true }).waitFor();
+  });
+
   it('opens every page without a console error and keeps a screenshot of each', async () => {
     for (const name of PAGES) {
       await open(name);

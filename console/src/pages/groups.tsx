@@ -5,10 +5,81 @@ import { DataTable, Field, Outcome, Section, Select, useAction, useLoad } from '
 import { time, usd } from '../format.ts';
 import type { Group, List, Subscription } from '../types.ts';
 
+const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));
+
+function EditGroup({ group, onChanged }: { group: Group & { version?: number }; onChanged: () => void }) {
+  const { outcome, run } = useAction(onChanged);
+  const [form, setForm] = useState({
+    rateMultiplier: String(group.rateMultiplier),
+    billingMode: group.billingMode,
+    dailyLimitUsd: usdOf(group.dailyLimitNano),
+    weeklyLimitUsd: usdOf(group.weeklyLimitNano),
+    monthlyLimitUsd: usdOf(group.monthlyLimitNano),
+  });
+  const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
+  return (
+    <section class="details" aria-label={`Group ${group.name}`}>
+      <h3>
+        {group.name} ({group.id})
+      </h3>
+      <form
+        class="inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          // An emptied limit field removes the limit.
+          const body = Object.fromEntries(
+            Object.entries(form).map(([field, value]) => [
+              field,
+              value.trim() === '' ? 'none' : value.trim(),
+            ]),
+          );
+          run(
+            () =>
+              api('PATCH', `/groups/${encodeURIComponent(group.id)}`, {
+                body: { ...body, version: group.version ?? 0 },
+              }),
+            `Group ${group.name} saved.`,
+          );
+        }}
+      >
+        <Field label="Rate multiplier" value={form.rateMultiplier} onInput={set('rateMultiplier')} />
+        <Select
+          label="Billing mode"
+          value={form.billingMode}
+          onChange={set('billingMode')}
+          options={[
+            { value: 'balance', label: 'balance' },
+            { value: 'subscription', label: 'subscription' },
+          ]}
+        />
+        <Field
+          label="Daily limit (USD, empty: none)"
+          value={form.dailyLimitUsd}
+          onInput={set('dailyLimitUsd')}
+        />
+        <Field
+          label="Weekly limit (USD, empty: none)"
+          value={form.weeklyLimitUsd}
+          onInput={set('weeklyLimitUsd')}
+        />
+        <Field
+          label="Monthly limit (USD, empty: none)"
+          value={form.monthlyLimitUsd}
+          onInput={set('monthlyLimitUsd')}
+        />
+        <button type="submit">Save group</button>
+      </form>
+      <Outcome {...outcome} />
+    </section>
+  );
+}
+
 export function GroupsPage() {
   const groups = useLoad(() => api<List<Group>>('GET', '/groups'), []);
   const subscriptions = useLoad(() => api<List<Subscription>>('GET', '/subscriptions'), []);
   const { outcome, run } = useAction(groups.reload);
+  const [selected, setSelected] = useState<string | undefined>();
+  const chosen = groups.data?.data.find((group) => group.id === selected);
   const [form, setForm] = useState({
     name: '',
     rateMultiplier: '1',
@@ -61,8 +132,28 @@ export function GroupsPage() {
           { label: 'Daily limit', cell: (group) => limit(group.dailyLimitNano), numeric: true },
           { label: 'Weekly limit', cell: (group) => limit(group.weeklyLimitNano), numeric: true },
           { label: 'Monthly limit', cell: (group) => limit(group.monthlyLimitNano), numeric: true },
+          {
+            label: 'Edit',
+            cell: (group) => (
+              <button
+                type="button"
+                class="quiet"
+                onClick={() => setSelected(group.id)}
+                aria-label={`Edit group ${group.name}`}
+              >
+                Edit
+              </button>
+            ),
+          },
         ]}
       />
+      {chosen && (
+        <EditGroup
+          key={`${chosen.id}:${(chosen as { version?: number }).version ?? 0}`}
+          group={chosen}
+          onChanged={groups.reload}
+        />
+      )}
       <DataTable
         caption="Subscriptions"
         rows={subscriptions.data?.data}

@@ -9,7 +9,7 @@ import { csvHeader, csvRow } from '../../../shared/usage/export.ts';
 import { api } from '../api.ts';
 import { DataTable, Field, Outcome, Section, Select, useAction, useLoad } from '../components.tsx';
 import { count, dayString, time, usd } from '../format.ts';
-import type { List, UsageRecord, UsageSummary } from '../types.ts';
+import type { List, UsageRecord, UsageSummary, User } from '../types.ts';
 import { UsageCharts } from '../usage-charts.tsx';
 
 interface Filters {
@@ -41,13 +41,15 @@ function query(filters: Filters) {
 }
 
 async function downloadCsv(filters: Filters): Promise<number> {
+  const { data: users } = await api<List<User>>('GET', '/users');
+  const emails = new Map(users.map((user) => [user.id, user.email]));
   const lines = [csvHeader()];
   let cursor: string | undefined;
   do {
     const page = await api<List<FullRecord>>('GET', '/usage/records', {
       query: { ...query(filters), limit: '1000', cursor },
     });
-    for (const record of page.data) lines.push(csvRow(record));
+    for (const record of page.data) lines.push(csvRow(record, emails.get(record.userId)));
     cursor = page.nextCursor;
   } while (cursor);
   const link = document.createElement('a');

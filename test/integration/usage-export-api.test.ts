@@ -1,0 +1,102 @@
+/**
+ * `quotagate usage export --api`: the same bytes as the export from the tables, CSV (with the
+ * users' emails) and JSON Lines, filters included, read page by page through the admin API.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
+import type { UsageEventDetail } from '#shared/events/usage-event.ts';
+import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { createTargetClient } from '../../cli/target.ts';
+import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
+
+const TOKEN = 'usage-export-api-token-0123456789';
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+describe('quotagate usage export --api', { timeout: 60_000 }, () => {
+  let world: CliWorld;
+  let admin: RunningAdminServer;
+  let client: ReturnType<typeof createTargetClient>;
+  let ada = '';
+  const day = new Date().toISOString().slice(0, 10);
+
+  before(async () => {
+    world = await startCliWorld();
+    client = createTargetClient({ endpoint: world.db.endpoint, region: 'local', tables: world.tables });
+    admin = await startAdminServer({
+      client,
+      tables: world.tables,
+      token: TOKEN,
+      port: 0,
+      logger: silent as never,
+    });
+    ada = (await world.ok<{ id: string }>('users', 'create', '--email', 'ada@example.com')).id;
+    const recorder = createRecorderRuntime({ tables: world.tables, client, logger: silent });
+    // 1,001 records: more than one page of the listing (1,000).
+    const start = Date.parse(`${day}T00:00:00.000Z`);
+    for (let index = 0; index < 1001; index += 1) {
+      const at = new Date(Math.min(start + index * 1000, Date.now() - 1000)).toISOString();
+      const detail: UsageEventDetail = {
+        version: 1,
+        requestId: `req_x${String(index).padStart(4, '0')}`,
+        startedAt: at,
+        endedAt: at,
+        userId: index % 2 === 0 ? ada : 'usr_other',
+        apiKeyId: 'key_1',
+        groupId: 'default',
+        accountId: 'acc_1',
+        billingMode: 'balance',
+        rateMultiplier: 1,
+        modelRequested: 'gpt-5.1',
+        modelSent: 'gpt-5.1',
+        stream: false,
+        status: 200,
+        upstreamStatus: 200,
+        usage: { inputTokens: 10 + index, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0 },
+        cutShort: false,
+        durationMs: 10,
+        failovers: 0,
+      };
+      await recorder.record(detail);
+    }
+  });
+  after(async () => {
+    await admin?.close();
+    client?.destroy();
+    await world?.close();
+  });
+
+  const viaApi = (...args: string[]) =>
+    runCliCaptured(['usage', 'export', ...args, '--api', admin.url, '--admin-token', TOKEN], {});
+  const viaTables = (...args: string[]) => runCliCaptured(['usage', 'export', ...args], world.env);
+
+  it('writes the same CSV and JSON Lines as the export from the tables', async () => {
+    for (const format of ['csv', 'jsonl']) {
+      const tables = await viaTables('--from', day, '--to', day, '--format', format);
+      const api = await viaApi('--from', day, '--to', day, '--format', format);
+      assert.equal(tables.code, 0, tables.stderr);
+      assert.equal(api.code, 0, api.stderr);
+      assert.equal(api.stdout, tables.stdout);
+      const lines = api.stdout.trim().split('\n');
+      assert.equal(lines.length, format === 'csv' ? 1002 : 1001);
+    }
+    const csv = (await viaApi('--from', day, '--to', day)).stdout;
+    assert.match(csv, /ada@example\.com/);
+  });
+
+  it('applies the filters the same way', async () => {
+    const tables = await viaTables('--from', day, '--to', day, '--user', ada, '--format', 'jsonl');
+    const api = await viaApi('--from', day, '--to', day, '--user', ada, '--format', 'jsonl');
+    assert.equal(api.stdout, tables.stdout);
+    assert.equal(api.stdout.trim().split('\n').length, 501);
+  });
+
+  it('refuses --api together with table flags', async () => {
+    const both = await runCliCaptured(
+      ['usage', 'export', '--from', day, '--to', day, '--api', admin.url, '--endpoint', world.db.endpoint],
+      {},
+    );
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--api calls the admin API; it cannot be combined with --endpoint/);
+  });
+});
