@@ -16,6 +16,7 @@ import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 import { call, isCleanStream } from '../support/gateway-calls.ts';
+import { keptLogLines } from '../support/test-logs.ts';
 
 const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
 const RECHECK_SECONDS = 2;
@@ -319,5 +320,12 @@ describe('what the client and the records learn of the upstream', () => {
     assert.match(record.upstreamMessage ?? '', /^Incorrect API key provided: sk-\[redacted\]/);
     assert.match(record.upstreamRequestId ?? '', /^req_[0-9a-f]{32}$/);
     assert.ok(!JSON.stringify(record).includes((keys[0] as string).slice(-4)), JSON.stringify(record));
+    // The WARN line of the upstream error keeps the masked key out too (the test log holds this test's lines).
+    const warned = keptLogLines().filter((line) => line.includes('"message":"upstream error"'));
+    assert.ok(
+      warned.some((line) => line.includes('Incorrect API key provided: sk-[redacted]')),
+      warned.join('\n'),
+    );
+    for (const line of keptLogLines()) assert.ok(!line.includes((keys[0] as string).slice(-4)), line);
   });
 });
