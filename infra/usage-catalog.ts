@@ -101,17 +101,21 @@ export const CATALOG_TABLES = {
  * The newest image of every item of one `kind` across the full export and the incremental ones,
  * as a `latest` CTE with columns `image` and `position` (1 = newest): a change is newer than the
  * full export, and between changes the later write wins. Deletions (the optional TTL) are not
- * changes here: the item keeps its last image.
+ * changes here: the item keeps its last image. Should two full exports sit in the bucket (a failed
+ * one's partial files beside its retry), the later export folder wins (in practice
+ * export ids begin with their creation time in ms; not a documented promise, so deleting the
+ * failed one's folder is the clean way, docs/finance.md).
  */
 function latestImagesSql(kind: string, partitionBy: string): string {
   return `WITH images AS (
-  SELECT item AS image, CAST(-1 AS BIGINT) AS written_micros FROM ${CATALOG_TABLES.full} WHERE item.kind.s = '${kind}'
+  SELECT item AS image, CAST(-1 AS BIGINT) AS written_micros, "$path" AS file FROM ${CATALOG_TABLES.full}
+  WHERE item.kind.s = '${kind}'
   UNION ALL
-  SELECT newimage, CAST(metadata.writetimestampmicros.n AS BIGINT) FROM ${CATALOG_TABLES.incremental}
+  SELECT newimage, CAST(metadata.writetimestampmicros.n AS BIGINT), "$path" FROM ${CATALOG_TABLES.incremental}
   WHERE newimage.kind.s = '${kind}'
 ),
 latest AS (
-  SELECT image, row_number() OVER (PARTITION BY ${partitionBy} ORDER BY written_micros DESC) AS position
+  SELECT image, row_number() OVER (PARTITION BY ${partitionBy} ORDER BY written_micros DESC, file DESC) AS position
   FROM images
 )`;
 }
