@@ -24,6 +24,7 @@ import {
   openAIError,
 } from './mock-upstream/errors.ts';
 import { fillerText } from './mock-upstream/large-text.ts';
+import { buildItemsCompletion } from './mock-upstream/output-items.ts';
 import {
   buildCompletion,
   DEFAULT_TEXT,
@@ -33,6 +34,7 @@ import {
 } from './mock-upstream/response-events.ts';
 
 export type { MockBehaviour, MockToolCall, MockUsage } from './mock-upstream/behaviour.ts';
+export type { MockEnding, MockOutputItem } from './mock-upstream/output-items.ts';
 
 /** One request as the mock received it. */
 export interface RecordedRequest {
@@ -49,6 +51,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The client's port, which tells a request that came through a test proxy's tunnel. */
   remotePort: number | undefined;
+  /** Everything the mock wrote in the body of its answer so far (SSE frames or JSON). */
+  sent: string;
 }
 
 /** A running mock upstream. Obtain one with {@link startMockUpstream}; always `close()` it. */
@@ -147,6 +151,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       body: parseJson(rawBody),
       receivedAt: Date.now(),
       remotePort: req.socket.remotePort,
+      sent: '',
     };
     requests.push(record);
     const requestId = `req_${randomBytes(16).toString('hex')}`;
@@ -192,7 +197,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
         behaviour.body ?? defaultErrorBody(behaviour.status, { model: body.model, token, requestId });
       return reply(behaviour.status, errorBody, behaviour.headers);
     }
-    await answer(res, body, behaviour, requestId, gone, isChat);
+    await answer(res, body, behaviour, { requestId, gone, chat: isChat, record });
   }
 
   server.listen(options.port ?? 0, host);
@@ -242,9 +247,12 @@ async function answer(
   res: ServerResponse,
   body: ResponsesRequestBody & { stream?: unknown },
   behaviour: Exclude<MockBehaviour, { kind: 'error' }>,
-  requestId: string,
-  gone: AbortSignal,
-  chat: boolean,
+  {
+    requestId,
+    gone,
+    chat,
+    record,
+  }: { requestId: string; gone: AbortSignal; chat: boolean; record: RecordedRequest },
 ): Promise<void> {
   const ok = behaviour.kind === 'ok' ? behaviour : undefined;
   const stream = body.stream === true;
@@ -254,17 +262,33 @@ async function answer(
   if (chat) {
     const built = buildChatCompletion(body, text, usage, ok?.toolCalls);
     completion = { response: built.completion, frames: built.chunks.map(chatFrame) };
+  } else if (ok?.output || ok?.ending) {
+    const items = ok.output ?? [{ type: 'message', text }];
+    const built = buildItemsCompletion(body, items, usage, ok.ending);
+    completion = { response: built.response, frames: built.events.map(sseFrame) };
   } else {
     const built = buildCompletion(body, text, usage, ok?.toolCalls, ok?.deltaBytes);
     completion = { response: built.response, frames: built.events.map(sseFrame) };
   }
+  const send = (data: string) => {
+    record.sent += data;
+    return write(res, data, gone);
+  };
   const headers = {
     'x-request-id': requestId,
     'openai-version': '2020-10-01',
     'openai-processing-ms': '1',
     ...ok?.headers,
   };
-  if (ok && !stream) return sendJson(res, 200, completion.response, headers);
+  if (ok?.ending?.status === 'error' && !stream) {
+    const errorBody = openAIError(ok.ending.message, 'server_error', ok.ending.code);
+    record.sent = JSON.stringify(errorBody);
+    return sendJson(res, 500, errorBody, headers);
+  }
+  if (ok && !stream) {
+    record.sent = JSON.stringify(completion.response);
+    return sendJson(res, 200, completion.response, headers);
+  }
 
   res.writeHead(200, {
     'content-type': stream ? 'text/event-stream; charset=utf-8' : 'application/json',
@@ -277,7 +301,7 @@ async function answer(
   for (const [index, frame] of frames.entries()) {
     if (index > 0 && ok?.chunkDelayMs && !(await wait(ok.chunkDelayMs, gone))) return;
     if (gone.aborted) return;
-    await write(res, frame, gone);
+    await send(frame);
   }
   if (ok) res.end();
   else if (behaviour.kind === 'drop') res.socket?.destroy();

@@ -8,6 +8,8 @@
  * Token counts reported in the `usage` object of a completed response.
  * The mock reports them in the real API's nested shape (`input_tokens_details.cached_tokens`, …).
  */
+import type { MockEnding, MockOutputItem } from './output-items.ts';
+
 export interface MockUsage {
   input_tokens: number;
   cached_tokens: number;
@@ -39,6 +41,13 @@ export type MockBehaviour =
       kind: 'ok';
       text?: string;
       toolCalls?: MockToolCall[];
+      /**
+       * The answer's output items in order (reasoning, messages, refusals, function and custom
+       * tool calls), instead of `text` / `toolCalls`; see output-items.ts.
+       */
+      output?: MockOutputItem[];
+      /** How the answer ends (default `completed`): incomplete, failed, or an `error` event and a close. */
+      ending?: MockEnding;
       /** Answer with a text of this many bytes instead of `text` (see large-text.ts). */
       textBytes?: number;
       /** Split the answer into deltas of this many characters instead of about four. */

@@ -116,3 +116,32 @@ export function defaultErrorBody(status: number, { model, token, requestId }: Er
         : openAIError(`Request failed with status ${status} (mock upstream).`, 'invalid_request_error');
   }
 }
+
+/** The 429 api.openai.com sends when the organisation's credit is spent: not a rate limit. */
+export function insufficientQuotaError(): OpenAIErrorBody {
+  return openAIError(
+    'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+    'insufficient_quota',
+    'insufficient_quota',
+  );
+}
+
+/**
+ * The ChatGPT Codex backend's 429 when the plan's usage limit is reached: its own shape, with
+ * the seconds until the limit resets.
+ */
+export function chatgptUsageLimitError(resetsInSeconds: number) {
+  return {
+    error: {
+      type: 'usage_limit_reached',
+      message: 'The usage limit has been reached',
+      plan_type: 'plus',
+      resets_in_seconds: resetsInSeconds,
+    },
+  };
+}
+
+/** The ChatGPT backend's bare `{"detail": …}` errors (e.g. a 401 for a token it cannot parse). */
+export function chatgptDetailError(detail: string) {
+  return { detail };
+}

@@ -93,7 +93,7 @@ function obfuscationFor(delta: string): string {
   return randomBytes(length).toString('base64url').slice(0, length);
 }
 
-function fullUsage(usage: MockUsage) {
+export function fullUsage(usage: MockUsage) {
   return {
     input_tokens: usage.input_tokens,
     input_tokens_details: { cached_tokens: usage.cached_tokens },
@@ -107,7 +107,11 @@ function fullUsage(usage: MockUsage) {
  * The response object in the state `response.created` carries it: `in_progress`, no output, no usage.
  * Request parameters are echoed back with the defaults the real API fills in.
  */
-function initialResponse(body: ResponsesRequestBody, id: string, createdAt: number): Record<string, unknown> {
+export function initialResponse(
+  body: ResponsesRequestBody,
+  id: string,
+  createdAt: number,
+): Record<string, unknown> {
   return {
     id,
     object: 'response',
