@@ -278,7 +278,10 @@ async function failoverLoop(
     }
     if (outcome.kind === 'rejected') return undefined;
     // Another account served what the pending one refused: the refusal was that account's.
-    if (pending) await writeHealth(deps, pending.accountId, pending.health);
+    if (pending) {
+      const reason = `${pending.health.reason ?? ''} (another account served the same request)`;
+      await writeHealth(deps, pending.accountId, { ...pending.health, reason });
+    }
     return { ...outcome, accountId: account.id, modelSent: target.modelSent, failovers: switches };
   }
 }
