@@ -42,9 +42,10 @@ export const GATEWAY_TABLE_ACCESS = {
     indexes: { gsi1: ['dynamodb:Query'] },
   },
   state: {
-    // Slot leases, wait tickets and sticky sessions: conditional put/update/delete plus queries.
+    // Slot leases, wait tickets and sticky sessions: conditional put/update/delete plus queries;
+    // BatchGetItem: the sticky session, read together with the caller's Config records.
     actions: [
-      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',

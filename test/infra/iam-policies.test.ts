@@ -105,10 +105,10 @@ describe('IAM: least privilege', () => {
   it('lets the gateway use only its config reads and health updates, its leases, the bus, parking, started records and usage reads', () => {
     assert.deepEqual(grantsOfRole(template, 'Gateway/FunctionRole'), [
       'dynamodb:BatchGetItem on Tables/Config.Arn',
+      'dynamodb:BatchGetItem on Tables/State.Arn',
       'dynamodb:DeleteItem on Tables/State.Arn',
       'dynamodb:DeleteItem on Tables/Usage.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
-      'dynamodb:GetItem on Tables/State.Arn',
       'dynamodb:PutItem on Tables/State.Arn',
       'dynamodb:PutItem on Tables/Usage.Arn',
       'dynamodb:Query on Tables/Config.Arn/index/gsi1',

@@ -20,6 +20,7 @@ import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
 import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
+import { DynamoStickyStore } from '#shared/store/dynamo/sticky-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 
@@ -91,6 +92,25 @@ describe('caller records', () => {
       records.subscription,
       records.settings,
     ]);
+  });
+
+  it('reads a sticky session asked for in the same run in the same request, on the other table', async () => {
+    // Prepare
+    const sticky = new DynamoStickyStore(client, tables.state);
+    await sticky.bind('g_same_run', 'hash-1', 'acct_sticky', 4_000_000_000);
+    const directory = new DynamoConfigDirectory(client, tables.config);
+    const sent = dynamoRequestCounter.total;
+
+    // Act
+    const [binding, records] = await Promise.all([
+      sticky.find('g_same_run', 'hash-1', 1_000),
+      directory.getCallerRecords('u_missing', 'g_same_run'),
+    ]);
+
+    // Assess
+    assert.equal(dynamoRequestCounter.total - sent, 1);
+    assert.deepEqual(binding, { accountId: 'acct_sticky', expiresAt: 4_000_000_000 });
+    assert.equal(records.user, undefined);
   });
 
   it('answers absent items as undefined', async () => {

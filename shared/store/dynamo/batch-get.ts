@@ -1,6 +1,9 @@
 /**
- * Reading a few items of one table in one request (BatchGetItem), retrying the keys DynamoDB
- * leaves unprocessed (it may, under throttling or past 16 MB) a bounded number of times.
+ * Reading items by key in as few requests as possible (BatchGetItem). Reads asked for in the same
+ * synchronous run — on any table of the same client — leave together in one request: on a cold
+ * config cache the gateway's caller records (Config) and its sticky session (State) are one
+ * round trip and one request. Keys DynamoDB leaves unprocessed (throttling, past 16 MB) are
+ * retried a bounded number of times.
  *
  * @example
  * ```ts
@@ -8,45 +11,151 @@
  * found.get(itemKeyId(keys.user('u_1'))); // the item, or undefined when it does not exist
  * ```
  */
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../../tables/keys.ts';
 import type { StoredItem } from './query-pages.ts';
 
 /** Attempts for keys left unprocessed, with a short doubling pause between them. */
 const ATTEMPTS = 4;
 const FIRST_PAUSE_MS = 10;
+/** DynamoDB's limit of keys per BatchGetItem. */
+const MAX_KEYS = 100;
 
 /** The map key of an item in {@link batchGetItems}' answer. */
 export function itemKeyId(key: ItemKey): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
+export interface BatchReadOptions {
+  /** Strongly consistent reads; eventually consistent (half the price) by default. */
+  consistentRead?: boolean;
+  /** Attributes to return; `pk` and `sk` are always added, the answer is matched on them. */
+  attributes?: readonly string[];
+}
+
+interface Pending {
+  table: string;
+  options: BatchReadOptions;
+  keys: ItemKey[];
+  resolve: (found: Map<string, StoredItem>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One table's part of a request: its options and keys. */
+interface TableRead {
+  table: string;
+  options: BatchReadOptions;
+  keys: Map<string, ItemKey>;
+  waiting: Pending[];
+}
+
+const queues = new WeakMap<DynamoDBDocumentClient, Pending[]>();
+
 /**
- * Reads of up to 100 keys, eventually consistent (as the single-item Config reads) unless
- * `consistentRead` asks for strongly consistent ones; the answer maps {@link itemKeyId} to each
- * item found.
+ * Reads of up to 100 keys of one table; the answer maps {@link itemKeyId} to each item found.
+ * Joins the other reads of the same client asked for before the current synchronous run ends.
  */
-export async function batchGetItems(
+export function batchGetItems(
   client: DynamoDBDocumentClient,
   tableName: string,
   itemKeys: readonly ItemKey[],
-  options: { consistentRead?: boolean } = {},
+  options: BatchReadOptions = {},
 ): Promise<Map<string, StoredItem>> {
-  const found = new Map<string, StoredItem>();
-  let pending: Record<string, unknown>[] = itemKeys.map((key) => ({ pk: key.pk, sk: key.sk }));
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt >= ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_PAUSE_MS * 2 ** (attempt - 1)));
-    const output = await client.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [tableName]: { Keys: pending, ...(options.consistentRead ? { ConsistentRead: true } : {}) },
-        },
-      }),
+  return new Promise((resolve, reject) => {
+    let queue = queues.get(client);
+    if (!queue) {
+      const fresh: Pending[] = [];
+      queue = fresh;
+      queues.set(client, fresh);
+      queueMicrotask(() => {
+        queues.delete(client);
+        void flush(client, fresh);
+      });
+    }
+    queue.push({ table: tableName, options, keys: [...itemKeys], resolve, reject });
+  });
+}
+
+/** Groups the waiting reads by table and options, packs them into as few requests as allowed. */
+async function flush(client: DynamoDBDocumentClient, waiting: Pending[]): Promise<void> {
+  const groups = new Map<string, TableRead>();
+  for (const read of waiting) {
+    const id = `${read.table}\u0000${read.options.consistentRead === true}\u0000${(read.options.attributes ?? []).join(',')}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = { table: read.table, options: read.options, keys: new Map(), waiting: [] };
+      groups.set(id, group);
+    }
+    for (const key of read.keys) group.keys.set(itemKeyId(key), key);
+    group.waiting.push(read);
+  }
+  // A request holds each table once (one set of options) and at most 100 keys.
+  const requests: TableRead[][] = [];
+  for (const group of groups.values()) {
+    const fits = requests.find(
+      (request) =>
+        !request.some((part) => part.table === group.table) &&
+        request.reduce((sum, part) => sum + part.keys.size, 0) + group.keys.size <= MAX_KEYS,
     );
-    for (const item of output.Responses?.[tableName] ?? [])
-      found.set(itemKeyId({ pk: String(item.pk), sk: String(item.sk) }), item);
-    pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    if (fits && group.keys.size <= MAX_KEYS) fits.push(group);
+    else requests.push([group]);
+  }
+  await Promise.all(
+    requests.map(async (parts) => {
+      try {
+        const found = await send(client, parts);
+        for (const part of parts)
+          for (const read of part.waiting) read.resolve(found.get(part.table) ?? new Map());
+      } catch (error) {
+        for (const part of parts) for (const read of part.waiting) read.reject(error);
+      }
+    }),
+  );
+}
+
+async function send(
+  client: DynamoDBDocumentClient,
+  parts: TableRead[],
+): Promise<Map<string, Map<string, StoredItem>>> {
+  const found = new Map(parts.map((part) => [part.table, new Map<string, StoredItem>()]));
+  const byTable = new Map(parts.map((part) => [part.table, part]));
+  let pending = new Map(
+    parts.map((part) => [part.table, [...part.keys.values()].map(({ pk, sk }) => ({ pk, sk }))]),
+  );
+  for (let attempt = 0; [...pending.values()].some((keys) => keys.length > 0); attempt++) {
+    if (attempt >= ATTEMPTS) throw new Error('BatchGetItem left keys unprocessed');
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, FIRST_PAUSE_MS * 2 ** (attempt - 1)));
+    const requestItems: NonNullable<BatchGetCommandInput['RequestItems']> = {};
+    for (const [table, keys] of pending) {
+      if (keys.length === 0) continue;
+      const options = byTable.get(table)?.options ?? {};
+      requestItems[table] = {
+        Keys: keys,
+        ...(options.consistentRead ? { ConsistentRead: true } : {}),
+        ...(options.attributes
+          ? {
+              ProjectionExpression: ['pk', 'sk', ...options.attributes].map((_, i) => `#a${i}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(
+                ['pk', 'sk', ...options.attributes].map((name, i) => [`#a${i}`, name]),
+              ),
+            }
+          : {}),
+      };
+    }
+    const output = await client.send(new BatchGetCommand({ RequestItems: requestItems }));
+    for (const [table, items] of Object.entries(output.Responses ?? {}))
+      for (const item of items)
+        found.get(table)?.set(itemKeyId({ pk: String(item.pk), sk: String(item.sk) }), item);
+    pending = new Map(
+      [...pending.keys()].map((table) => [
+        table,
+        (output.UnprocessedKeys?.[table]?.Keys ?? []) as { pk: string; sk: string }[],
+      ]),
+    );
   }
   return found;
 }

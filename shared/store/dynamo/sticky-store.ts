@@ -13,9 +13,10 @@
  * (await store.find('g_1', hash, nowSeconds))?.accountId; // 'acct_1'
  * ```
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StickySession } from '../../concurrency/contracts.ts';
 import { keys } from '../../tables/keys.ts';
+import { batchGetItems, itemKeyId } from './batch-get.ts';
 
 export interface StickyStore {
   /** The session's binding, or undefined when there is none or it expired before `nowSeconds`. */
@@ -34,13 +35,12 @@ export class DynamoStickyStore implements StickyStore {
   }
 
   async find(groupId: string, sessionHash: string, nowSeconds: number) {
-    const { Item } = await this.#client.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: keys.sticky(groupId, sessionHash),
-        ProjectionExpression: 'accountId, expiresAt',
-      }),
-    );
+    // A batch read, so that it joins the caller's records read in the same run (batch-get.ts).
+    const key = keys.sticky(groupId, sessionHash);
+    const found = await batchGetItems(this.#client, this.#table, [key], {
+      attributes: ['accountId', 'expiresAt'],
+    });
+    const Item = found.get(itemKeyId(key));
     if (!Item || typeof Item.accountId !== 'string') return undefined;
     const expiresAt = Number(Item.expiresAt);
     return expiresAt >= nowSeconds ? { accountId: Item.accountId, expiresAt } : undefined;
