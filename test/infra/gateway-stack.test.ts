@@ -68,6 +68,8 @@ describe('QuotagateStack: the gateway function and logging', () => {
             QG_USER_WAIT_SECONDS: Match.anyValue(),
             QG_ACCOUNT_WAIT_SECONDS: Match.anyValue(),
             QG_ACCOUNT_MAX_WAITING: Match.anyValue(),
+            QG_STICKY_WAIT_SECONDS: Match.anyValue(),
+            QG_STICKY_MAX_WAITING: Match.anyValue(),
             QG_PING_INTERVAL_SECONDS: Match.anyValue(),
             QG_FIRST_BYTE_TIMEOUT_MS: Match.anyValue(),
             QG_IDLE_TIMEOUT_MS: Match.anyValue(),
@@ -81,6 +83,9 @@ describe('QuotagateStack: the gateway function and logging', () => {
             QG_OAUTH_REFRESH_BEFORE_SECONDS: Match.anyValue(),
             QG_OAUTH_MAX_FAILURES: Match.anyValue(),
             QG_OAUTH_TIMEOUT_MS: Match.anyValue(),
+            QG_SECRETS_KEY_ID: {
+              'Fn::GetAtt': [logicalIdByPath(synth.template, 'AWS::KMS::Key', 'Secrets/Key/Resource'), 'Arn'],
+            },
             POWERTOOLS_SERVICE_NAME: 'gateway',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
