@@ -38,12 +38,13 @@ export function parseUsdToNano(value: string | number, field: string, options: U
     throw AdminError.invalid(`${field} must be a USD amount such as 10 or 0.25, got "${text}".`);
   }
   const negative = (match[1] ?? match[4]) === '-';
+  // Stryker disable next-line StringLiteral: BigInt('') is 0n too; '0' only says what an absent whole part means.
   const whole = match[2] ?? '0';
   const fraction = match[3] ?? match[5] ?? '';
   if (fraction.length > 9) {
     throw AdminError.invalid(`${field} has more than 9 decimals (the smallest unit is 0.000000001 USD).`);
   }
-  const magnitude = BigInt(whole) * NANO_PER_USD + BigInt(fraction.padEnd(9, '0') || '0');
+  const magnitude = BigInt(whole) * NANO_PER_USD + BigInt(fraction.padEnd(9, '0'));
   if (magnitude > BigInt(MAX_MONEY_NANO)) {
     throw AdminError.invalid(`${field} is too large, got "${text}".`);
   }
@@ -62,6 +63,7 @@ export function formatNanoAsUsd(nano: number): string {
   if (!Number.isFinite(nano)) return String(nano);
   const value = BigInt(Math.round(nano));
   const sign = value < 0n ? '-' : '';
+  // Stryker disable next-line EqualityOperator: `<=` is the same, -0n is 0n.
   const magnitude = value < 0n ? -value : value;
   const whole = magnitude / NANO_PER_USD;
   const fraction = (magnitude % NANO_PER_USD).toString().padStart(9, '0').replace(/0+$/, '').padEnd(2, '0');

@@ -69,6 +69,7 @@ export function computeCost(usage: TokenUsage, price: ModelPrice, multiplierPpm:
   const output = tokenCount(usage.outputTokens, 'outputTokens');
   const ppm = tokenCount(multiplierPpm, 'multiplierPpm');
   // A cached count above the input count is an upstream oddity; never bill more tokens than came in.
+  // Stryker disable next-line EqualityOperator: `>=` is the same, both sides are equal then.
   // biome-ignore lint/complexity/useMathMinMax: Math.min does not accept bigint
   const cached = reportedCached > input ? input : reportedCached;
   const uncached = input - cached;

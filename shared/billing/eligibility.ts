@@ -42,6 +42,7 @@ function checkKey(key: ApiKey, model: string, now: number): void {
   if (key.allowedModels && key.allowedModels.length > 0 && !key.allowedModels.includes(model)) {
     throw GatewayError.forbidden(`Model ${model} is not allowed for this API key`, 'MODEL_NOT_ALLOWED');
   }
+  // Stryker disable next-line ConditionalExpression: without a quota the comparison with undefined is false anyway.
   if (key.quotaNano !== undefined && (key.usedNano ?? 0) >= key.quotaNano) {
     throw GatewayError.rateLimited('API key quota exhausted', 'API_KEY_QUOTA_EXHAUSTED');
   }
@@ -56,6 +57,7 @@ function checkSubscription(group: Group, subscription: Subscription | undefined,
   }
   for (const window of WINDOWS) {
     const usage = windowUsage(subscription, window, now, group);
+    // Stryker disable next-line ConditionalExpression: without a limit the comparison with undefined is false anyway.
     if (usage.limitNano !== undefined && usage.usedNano >= usage.limitNano) {
       throw GatewayError.rateLimited(`${window.name} usage limit exceeded`, 'USAGE_LIMIT_EXCEEDED');
     }

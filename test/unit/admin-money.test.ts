@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AdminError } from '#shared/admin/admin-error.ts';
-import { formatNanoAsUsd, parseUsdToNano } from '#shared/admin/money.ts';
+import { formatNanoAsUsd, parseIdempotencyKey, parseUsdToNano } from '#shared/admin/money.ts';
 
 describe('parseUsdToNano', () => {
   for (const [text, nano] of [
@@ -67,6 +67,49 @@ describe('formatNanoAsUsd', () => {
   it('round-trips with parseUsdToNano', () => {
     for (const nano of [1, 99_999_999, 5_000_000_000, 123_456_789_012]) {
       assert.equal(parseUsdToNano(formatNanoAsUsd(nano), 'Amount'), nano);
+    }
+  });
+});
+
+describe('money text at its edges', () => {
+  it('refuses text around an amount, whichever form it takes', () => {
+    for (const text of ['x.5', '.5x', '.55x', '1.5x', 'x1']) {
+      assert.throws(() => parseUsdToNano(text, 'Amount'), AdminError, text);
+    }
+    assert.equal(parseUsdToNano('.25', 'Amount'), 250_000_000);
+  });
+
+  it('shows a value that is not a number as it is, and zero without a sign', () => {
+    assert.equal(formatNanoAsUsd(Number.NaN), 'NaN');
+    assert.equal(formatNanoAsUsd(Number.POSITIVE_INFINITY), 'Infinity');
+    assert.equal(formatNanoAsUsd(0), '0.00');
+    assert.equal(formatNanoAsUsd(-1), '-0.000000001');
+  });
+});
+
+describe('parseIdempotencyKey', () => {
+  it('takes 1 to 255 visible ASCII characters', () => {
+    for (const key of [
+      'a',
+      'topup-2026-12-03-ada',
+      '0199a7c3-5b1e-7f00-9a2b-3c4d5e6f7a8b',
+      '~'.repeat(255),
+    ]) {
+      assert.equal(parseIdempotencyKey(key), key);
+    }
+  });
+
+  it('refuses an empty key, spaces, control or non-ASCII characters, and more than 255 characters', () => {
+    for (const key of ['', 'a b', ' a', 'a ', 'a\n', 'é', 'x'.repeat(256), `a${'\u0000'}`]) {
+      assert.throws(
+        () => parseIdempotencyKey(key),
+        (error: unknown) => {
+          assert.ok(error instanceof AdminError);
+          assert.match(error.message, /^The idempotency key must be 1 to 255 visible ASCII characters/);
+          return true;
+        },
+        JSON.stringify(key),
+      );
     }
   });
 });

@@ -53,6 +53,33 @@ describe('computeCost', () => {
     assert.equal(computeCost(usage(2_499, 0, 0), { ...price, inputPicoPerToken: 1 }, 800_000).chargeNano, 2);
   });
 
+  it('takes a multiplier of 0 (a free group) and refuses a negative or non-finite one', () => {
+    assert.equal(multiplierToPpm(0), 0);
+    assert.equal(computeCost(usage(1_000, 0, 1_000), codex, 0).chargeNano, 0);
+    assert.throws(
+      () => multiplierToPpm(-0.1),
+      /rate multiplier must be a finite non-negative number, got -0.1/,
+    );
+    assert.throws(() => multiplierToPpm(Number.POSITIVE_INFINITY), /got Infinity/);
+  });
+
+  it('names the token count it refuses', () => {
+    for (const [bad, field] of [
+      [usage(-1, 0, 0), 'inputTokens'],
+      [usage(1, 0.5, 0), 'cachedInputTokens'],
+      [usage(1, 0, Number.NaN), 'outputTokens'],
+    ] as const) {
+      assert.throws(
+        () => computeCost(bad, codex, 1_000_000),
+        new RegExp(`^RangeError: ${field} must be a non-negative integer, got`),
+      );
+    }
+    assert.throws(
+      () => computeCost(usage(1, 0, 0), codex, 1.5),
+      /^RangeError: multiplierPpm must be a non-negative integer, got 1.5/,
+    );
+  });
+
   it('rounds the charge once, from the exact list cost, not from the rounded one', () => {
     // 37.5 / 3.75 / 112.5 nano-USD a token ($0.0375 / $0.00375 / $0.1125 per 1M tokens)
     const fine: ModelPrice = {

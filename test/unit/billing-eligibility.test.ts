@@ -111,6 +111,22 @@ describe('checkBillingEligibility for key options', () => {
     );
   });
 
+  it('says why an expired key is refused, from the instant it expires', () => {
+    const expiring = { ...key, expiresAt: new Date(NOW).toISOString() };
+    assert.deepEqual(refusal(input({ key: expiring })), {
+      status: 403,
+      code: 'API_KEY_EXPIRED',
+      message: 'API key has expired',
+    });
+    assert.doesNotThrow(() =>
+      checkBillingEligibility(input({ key: { ...key, expiresAt: new Date(NOW + 1).toISOString() } })),
+    );
+  });
+
+  it('lets any model through a key whose allowed list is empty', () => {
+    assert.doesNotThrow(() => checkBillingEligibility(input({ key: { ...key, allowedModels: [] } })));
+  });
+
   it('returns 403 for a model outside the key allowed list', () => {
     const limited = { ...key, allowedModels: ['gpt-5.1-codex-mini'] };
     assert.deepEqual(refusal(input({ key: limited })), {
@@ -135,7 +151,12 @@ describe('checkBillingEligibility in subscription mode', () => {
   });
 
   it('returns 403 without a subscription, and for a disabled or expired one', () => {
-    assert.equal(refusal(input({ group: subscriptionGroup })).code, 'SUBSCRIPTION_NOT_FOUND');
+    assert.deepEqual(refusal(input({ group: subscriptionGroup })), {
+      status: 403,
+      code: 'SUBSCRIPTION_NOT_FOUND',
+      message: 'No active subscription found for this group',
+    });
+    assert.equal(refusal(sub({ expiresAt: new Date(NOW).toISOString() })).code, 'SUBSCRIPTION_INVALID');
     assert.equal(refusal(sub({ status: 'disabled' })).code, 'SUBSCRIPTION_INVALID');
     assert.deepEqual(refusal(sub({ expiresAt: '2026-11-27T11:59:59.000Z' })), {
       status: 403,

@@ -65,6 +65,20 @@ describe('sessionHashOf', () => {
     assert.equal(fromHeaders, sha256(SESSION));
   });
 
+  it('reads the first value of a repeated header, and the first present one among equal names', () => {
+    assert.equal(sessionHashOf({ 'session-id': [SESSION, 'other'] }, undefined), sha256(SESSION));
+    assert.equal(
+      sessionHashOf({ 'session-id': undefined, 'Session-Id': SESSION }, undefined),
+      sha256(SESSION),
+    );
+  });
+
+  it('trims the identity before hashing it, and a header beats the body', () => {
+    assert.equal(sessionHashOf({ 'session-id': `  ${SESSION} ` }, undefined), sha256(SESSION));
+    assert.equal(sessionHashOf({}, { prompt_cache_key: ` ${SESSION}\t` }), sha256(SESSION));
+    assert.equal(sessionHashOf({ 'thread-id': SESSION }, { prompt_cache_key: 'cache-key' }), sha256(SESSION));
+  });
+
   it('skips blank values and returns undefined without any identity', () => {
     // Prepare
     const headers = { 'session-id': '  ', session_id: ['', 'x'] };
