@@ -1,0 +1,157 @@
+/**
+ * Steps 8–9 of a request: pick an account (the first one comes with the user slot), give its
+ * token a refresh if due, forward, and fail over on account errors, at most
+ * {@link MAX_ACCOUNT_SWITCHES} times; then the last status is mapped for the client, with a
+ * `Retry-After` when a cooled-down account is due back.
+ *
+ * One request takes at most one account out of rotation for a refusal it may have caused
+ * itself (an ambiguous 403): that account is marked only once another account served the
+ * request, and a second account giving the same refusal ends failover with that refusal.
+ */
+import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
+import type { Account, Settings } from '../domain/types.ts';
+import { GatewayError, mapUpstreamError } from '../errors.ts';
+import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
+import type { Caller } from './authenticate.ts';
+import type { ClientApi } from './client-api.ts';
+import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
+import type { GatewayDeps } from './deps.ts';
+import type { GatewayRequest } from './http.ts';
+import { attemptWithReauth } from './reauth-attempt.ts';
+import type { RequestOutcome } from './request-observer.ts';
+import type { ResponseChannel } from './response-channel.ts';
+import type { ResponsesBody } from './responses-body.ts';
+import type { FirstSelection } from './take-slots.ts';
+import { type PendingRefusal, writeHealth } from './upstream-rejection.ts';
+import type { Served } from './usage-detail.ts';
+
+export const MAX_ACCOUNT_SWITCHES = 3;
+
+export interface LoopHooks {
+  signal: AbortSignal;
+  deadlineSignal: AbortSignal;
+  onWaiting: (() => Promise<void>) | undefined;
+  slots: HeldSlot[];
+  sessionHash: string | undefined;
+  sticky: Promise<StickySession | undefined> | undefined;
+  /** What the request did so far, for its metrics and ops record. */
+  outcome: RequestOutcome;
+  settingsRead: Promise<Settings>;
+  api: ClientApi;
+  /** The account selection made alongside the user slot, used by the first attempt. */
+  first: FirstSelection | undefined;
+}
+
+export async function failoverLoop(
+  request: GatewayRequest,
+  caller: Caller,
+  body: ResponsesBody,
+  channel: ResponseChannel,
+  deps: GatewayDeps,
+  hooks: LoopHooks,
+): Promise<Served | undefined> {
+  const excluded = new Set<string>();
+  const codex = isCodexClient(request.headers);
+  const settings = await hooks.settingsRead;
+  let lastStatus = 0;
+  // One ambiguous refusal per request, unmarked until another account serves the request.
+  let pending: (PendingRefusal & { accountId: string }) | undefined;
+  // The soonest a failed account is back: the client's Retry-After once every account failed.
+  let soonestBack: number | undefined;
+  const exhausted = () =>
+    mapUpstreamError(lastStatus).retryAfter(
+      soonestBack === undefined ? undefined : (soonestBack - deps.now()) / 1000,
+    );
+  for (let switches = 0; ; switches++) {
+    let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;
+    const first = switches === 0 ? hooks.first : undefined;
+    try {
+      if (first && !first.ok) throw first.error;
+      selected = first?.ok
+        ? first.selected
+        : await deps.selectAccount({
+            group: caller.group,
+            model: body.model,
+            sessionHash: hooks.sessionHash,
+            sticky: hooks.sticky,
+            excluded,
+            requestId: request.requestId,
+            signal: hooks.signal,
+            onWaiting: hooks.onWaiting,
+          });
+    } catch (error) {
+      // Accounts ran out because they failed: the client learns why the last one failed.
+      if (excluded.size > 0 && error instanceof GatewayError && error.status === 503) throw exhausted();
+      throw error;
+    }
+    if (!first?.ok) hooks.slots.push(selected.slot);
+    hooks.outcome.accountId = selected.account.id;
+    let account = selected.account;
+    if (account.type === 'oauth') {
+      try {
+        account = await deps.ensureFreshToken(account);
+      } catch (error) {
+        if (!(error instanceof TokenRefreshError)) throw error;
+        // An account whose token cannot be refreshed now is as good as one that answered 401/503.
+        deps.logger.warn('failing over: token not refreshed', { accountId: account.id, kind: error.kind });
+        excluded.add(account.id);
+        lastStatus = error.upstreamStatus;
+        hooks.slots.pop();
+        await selected.slot.release();
+        if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
+        continue;
+      }
+    }
+    const targetFor = (forAccount: Account) =>
+      hooks.api.target({
+        account: forAccount,
+        clientHeaders: request.headers,
+        body: body.json,
+        model: body.model,
+        stream: body.stream,
+        isCodexClient: codex,
+        defaultInstructions: settings.defaultInstructions ?? BUILT_IN_INSTRUCTIONS,
+        chatgptBaseUrl: deps.settings.chatgptBaseUrl,
+      });
+    const { outcome, target } = await attemptWithReauth(
+      {
+        deps,
+        api: hooks.api,
+        channel,
+        requestId: request.requestId,
+        modelRequested: body.model,
+        clientStreams: body.stream,
+        signal: hooks.signal,
+        deadlineSignal: hooks.deadlineSignal,
+        outcome: hooks.outcome,
+        priorRefusal: pending?.fingerprint,
+      },
+      account,
+      targetFor,
+    );
+    if (outcome.kind === 'failover') {
+      hooks.outcome.failovers = switches + 1;
+      excluded.add(account.id);
+      lastStatus = outcome.upstreamStatus;
+      if (outcome.refusal && !pending) pending = { ...outcome.refusal, accountId: account.id };
+      if (outcome.until !== undefined) soonestBack = Math.min(soonestBack ?? outcome.until, outcome.until);
+      // The failed account's slot is not needed while the next one is tried.
+      hooks.slots.pop();
+      await selected.slot.release();
+      if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
+      deps.logger.info('failing over', {
+        accountId: account.id,
+        upstreamStatus: lastStatus,
+        switch: switches + 1,
+      });
+      continue;
+    }
+    if (outcome.kind === 'rejected') return undefined;
+    // Another account served what the pending one refused: the refusal was that account's.
+    if (pending) {
+      const reason = `${pending.health.reason ?? ''} (another account served the same request)`;
+      await writeHealth(deps, pending.accountId, { ...pending.health, reason });
+    }
+    return { ...outcome, accountId: account.id, modelSent: target.modelSent, failovers: switches };
+  }
+}
