@@ -28,6 +28,21 @@ const accountFlag: FlagSpec = {
 };
 const groupFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Group id' };
 
+const egressFlags: Record<string, FlagSpec> = {
+  'user-agent': {
+    type: 'string',
+    value: 'text',
+    description: 'User-Agent sent upstream instead of the client’s',
+  },
+  'proxy-url': {
+    type: 'string',
+    value: 'url|-',
+    secret: true,
+    description:
+      'HTTP(S) proxy for this account’s upstream traffic, e.g. http://user:pass@host:3128 (- reads stdin)',
+  },
+};
+
 const errorCodesFlag: Record<string, FlagSpec> = {
   'error-codes': {
     type: 'string',
@@ -84,6 +99,8 @@ function accountFields(account: AccountView): string {
       'Error codes',
       account.customErrorCodes?.length ? account.customErrorCodes.join(', ') : 'by the error’s meaning',
     ],
+    ['User-Agent', account.userAgent ?? 'the client’s'],
+    ['Proxy', account.proxyEndpoint ?? 'none (direct)'],
     ['Health', health(account.health)],
     ['Codex usage', codexUsage(account)],
     ['Token expires', account.tokenExpiresAt ? time(account.tokenExpiresAt) : undefined],
@@ -124,6 +141,8 @@ export function accountCreateInput(input: CommandInput) {
     groupIds: input.optionalText('groups'),
     modelMapping: mappingInput(input),
     customErrorCodes: input.optionalText('error-codes'),
+    userAgent: input.optionalText('user-agent'),
+    proxyUrl: input.optionalText('proxy-url'),
   };
 }
 
@@ -134,7 +153,17 @@ export function accountChangeInput(input: CommandInput) {
     concurrency: input.optionalText('concurrency'),
     modelMapping: mappingInput(input),
     customErrorCodes: errorCodesInput(input),
+    userAgent: clearable(input, 'user-agent', 'clear-user-agent'),
+    proxyUrl: clearable(input, 'proxy-url', 'clear-proxy'),
   };
+}
+
+/** A value flag or its clearing flag (an empty value), not both. */
+function clearable(input: CommandInput, flag: string, clearFlag: string): string | undefined {
+  const value = input.optionalText(flag);
+  if (!input.flag(clearFlag)) return value;
+  if (value !== undefined) throw new UsageError(`Give --${flag} or --${clearFlag}, not both.`);
+  return '';
 }
 
 /** `--error-codes` or `--clear-error-codes` (an empty list), not both. */
@@ -211,6 +240,7 @@ export const accountsCommands: CommandGroup = {
         groups: { type: 'string', value: 'a,b', description: 'Groups served (default: default)' },
         ...mappingFlags,
         ...errorCodesFlag,
+        ...egressFlags,
       },
       examples: [
         'quotagate accounts create --type apikey --name platform --base-url https://api.openai.com --api-key sk-…',
@@ -278,7 +308,7 @@ export const accountsCommands: CommandGroup = {
     ),
     {
       name: 'set',
-      summary: 'Change priority, concurrency, model mapping and/or custom error codes',
+      summary: 'Change priority, concurrency, model mapping, custom error codes, User-Agent and/or proxy',
       flags: {
         account: accountFlag,
         priority: { type: 'string', value: 'n', description: 'Lower is preferred' },
@@ -290,6 +320,9 @@ export const accountsCommands: CommandGroup = {
           type: 'boolean',
           description: 'Remove the custom error codes (the error’s meaning decides again)',
         },
+        ...egressFlags,
+        'clear-user-agent': { type: 'boolean', description: 'Send the client’s User-Agent again' },
+        'clear-proxy': { type: 'boolean', description: 'Send this account’s traffic direct again' },
         ...ifVersionFlag,
       },
       positional: 'account',
@@ -297,6 +330,7 @@ export const accountsCommands: CommandGroup = {
         'quotagate accounts set --account acc_5h7j9k1m3n4p --priority 1 --concurrency 3',
         'quotagate accounts set --account acc_5h7j9k1m3n4p --map gpt-5=gpt-5.1-codex --map gpt-5-mini=gpt-5.1-codex-mini',
         'quotagate accounts set --account acc_5h7j9k1m3n4p --error-codes 401,402',
+        'quotagate accounts set --account acc_5h7j9k1m3n4p --user-agent team-egress/1.0 --proxy-url - < proxy.txt',
       ],
       async run(input) {
         const account = await updateAccount(await input.store(), input.text('account'), {

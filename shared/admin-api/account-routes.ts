@@ -3,9 +3,10 @@
  *
  * - `GET /admin/v1/accounts`, `POST /admin/v1/accounts` `{type, name, baseUrl?, apiKey? |
  *   accessToken?, refreshToken?, chatgptAccountId?, expiresAt?, priority?, concurrency?, groupIds?,
- *   modelMapping?, customErrorCodes?}`
+ *   modelMapping?, customErrorCodes?, userAgent?, proxyUrl?}` (`proxyUrl` is sealed, never returned:
+ *   the account shows `proxyEndpoint`)
  * - `GET /admin/v1/accounts/{id}`, `PATCH /admin/v1/accounts/{id}` `{priority?, concurrency?,
- *   modelMapping?, customErrorCodes?}` or `{status}` (If-Match / `version` pins the change)
+ *   modelMapping?, customErrorCodes?, userAgent?, proxyUrl?}` (`null` or `""` clears the last two) or `{status}` (If-Match / `version` pins the change)
  * - `POST /admin/v1/accounts/{id}/groups` `{groupId}`, `DELETE /admin/v1/accounts/{id}/groups/{groupId}`
  * - `GET /admin/v1/accounts/{id}/health`: state, reason, cooldown, Codex usage, in-flight slots
  * - `POST /admin/v1/accounts/{id}/clear`: health back to ok (If-Match optional)
@@ -52,6 +53,11 @@ function errorCodes(body: JsonObject): string | (string | number)[] | undefined 
   throw AdminError.invalid('Field "customErrorCodes" must be a list of HTTP statuses such as [401, 429].');
 }
 
+/** A text field where `null` (or `""`) clears the value: the account's default comes back. */
+function clearableText(body: JsonObject, field: string): string | undefined {
+  return body[field] === null ? '' : text(body, field);
+}
+
 export const accountRoutes: AdminRoute[] = [
   {
     method: 'GET',
@@ -76,6 +82,8 @@ export const accountRoutes: AdminRoute[] = [
         'groupIds',
         'modelMapping',
         'customErrorCodes',
+        'userAgent',
+        'proxyUrl',
       ]);
       const account = await createAccount(deps.store, {
         type: requiredText(body, 'type'),
@@ -91,6 +99,8 @@ export const accountRoutes: AdminRoute[] = [
         groupIds: stringList(body, 'groupIds'),
         modelMapping: modelMapping(body),
         customErrorCodes: errorCodes(body),
+        userAgent: text(body, 'userAgent'),
+        proxyUrl: text(body, 'proxyUrl'),
       });
       return item(account, 201);
     },
@@ -102,7 +112,7 @@ export const accountRoutes: AdminRoute[] = [
   },
   statusPatchRoute(
     '/admin/v1/accounts/{id}',
-    ['priority', 'concurrency', 'modelMapping', 'customErrorCodes'],
+    ['priority', 'concurrency', 'modelMapping', 'customErrorCodes', 'userAgent', 'proxyUrl'],
     setAccountStatus,
     (store, id, body, ifVersion) =>
       updateAccount(store, id, {
@@ -110,6 +120,8 @@ export const accountRoutes: AdminRoute[] = [
         concurrency: scalar(body, 'concurrency'),
         modelMapping: modelMapping(body),
         customErrorCodes: errorCodes(body),
+        userAgent: clearableText(body, 'userAgent'),
+        proxyUrl: clearableText(body, 'proxyUrl'),
         ifVersion,
       }),
   ),

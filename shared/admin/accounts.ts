@@ -12,6 +12,7 @@
  * ```
  */
 import type { Account, AccountHealth, Status } from '../domain/types.ts';
+import { parseProxyUrl, parseUserAgent, proxyEndpointOf } from './account-egress.ts';
 import { AdminError } from './admin-error.ts';
 import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import {
@@ -57,6 +58,10 @@ export interface CreateAccountInput {
   modelMapping?: ModelMappingInput;
   /** Upstream statuses that mark this account (and only these); never what fails over. */
   customErrorCodes?: ErrorCodesInput;
+  /** User-Agent sent upstream instead of the client's. */
+  userAgent?: string;
+  /** HTTP(S) proxy for the account's upstream traffic; may carry credentials (a secret). */
+  proxyUrl?: string;
 }
 
 export interface UpdateAccountInput {
@@ -66,25 +71,17 @@ export interface UpdateAccountInput {
   modelMapping?: ModelMappingInput;
   /** Replaces the custom error codes; an empty list removes them. */
   customErrorCodes?: ErrorCodesInput;
+  /** Replaces the User-Agent; an empty one sends the client's again. */
+  userAgent?: string;
+  /** Replaces the proxy; an empty one sends the account's traffic direct again. */
+  proxyUrl?: string;
   ifVersion?: number;
 }
 
 export function toAccountView(account: Stored<Account>): AccountView {
-  const { credentials, proxyUrl, ...rest } = account;
-  const view: AccountView = proxyUrl === undefined ? rest : { ...rest, proxyUrl: maskProxyUrl(proxyUrl) };
+  const { credentials, ...view } = account;
   const expiresAt = 'expiresAt' in credentials ? credentials.expiresAt : undefined;
   return expiresAt === undefined ? view : { ...view, tokenExpiresAt: expiresAt };
-}
-
-/** A proxy URL as admins see it: scheme, host and port; a user name and password become `***`. */
-export function maskProxyUrl(proxyUrl: string): string {
-  try {
-    const url = new URL(proxyUrl);
-    const credentials = url.username || url.password ? '***:***@' : '';
-    return `${url.protocol}//${credentials}${url.host}`;
-  } catch {
-    return '***';
-  }
 }
 
 export async function createAccount(store: ConfigAdmin, input: CreateAccountInput): Promise<AccountView> {
@@ -119,6 +116,11 @@ export async function createAccount(store: ConfigAdmin, input: CreateAccountInpu
   const customErrorCodes =
     input.customErrorCodes === undefined ? [] : parseErrorCodes(input.customErrorCodes);
   if (customErrorCodes.length > 0) account.customErrorCodes = customErrorCodes;
+  if (input.userAgent !== undefined) account.userAgent = parseUserAgent(input.userAgent);
+  if (input.proxyUrl !== undefined) {
+    account.credentials.proxyUrl = parseProxyUrl(input.proxyUrl);
+    account.proxyEndpoint = proxyEndpointOf(account.credentials.proxyUrl);
+  }
   if (type === 'apikey')
     account.baseUrl = parseHttpUrl(input.baseUrl ?? DEFAULT_PLATFORM_BASE_URL, 'Base URL');
   else if (input.baseUrl !== undefined) account.baseUrl = parseHttpUrl(input.baseUrl, 'Base URL');
@@ -159,8 +161,9 @@ export async function updateAccount(
   input: UpdateAccountInput,
 ): Promise<AccountView> {
   const id = requireText(accountId, 'Account id');
-  const changes: Partial<Pick<Account, 'priority' | 'concurrency' | 'modelMapping' | 'customErrorCodes'>> =
-    {};
+  const changes: Partial<
+    Pick<Account, 'priority' | 'concurrency' | 'modelMapping' | 'customErrorCodes' | 'userAgent'>
+  > = {};
   if (input.priority !== undefined)
     changes.priority = parseCount(input.priority, 'Priority', ' (lower is preferred)');
   if (input.concurrency !== undefined) changes.concurrency = parseAccountConcurrency(input.concurrency);
@@ -168,12 +171,26 @@ export async function updateAccount(
   // An empty list is stored as such: the gateway treats it as "no custom codes".
   if (input.customErrorCodes !== undefined)
     changes.customErrorCodes = parseErrorCodes(input.customErrorCodes);
-  if (Object.keys(changes).length === 0) {
+  // Present but undefined: the attribute is removed.
+  if (input.userAgent !== undefined)
+    changes.userAgent = input.userAgent === '' ? undefined : parseUserAgent(input.userAgent);
+  const proxy =
+    input.proxyUrl === undefined
+      ? undefined
+      : { url: input.proxyUrl === '' ? undefined : parseProxyUrl(input.proxyUrl) };
+  if (Object.keys(changes).length === 0 && !proxy) {
     throw AdminError.invalid(
-      'Nothing to change: give a priority, a concurrency, a model mapping or custom error codes.',
+      'Nothing to change: give a priority, a concurrency, a model mapping, custom error codes, a User-Agent or a proxy.',
     );
   }
-  return toAccountView(await store.update('account', id, changes, { ifVersion: input.ifVersion }));
+  let updated =
+    Object.keys(changes).length > 0
+      ? await store.update('account', id, changes, { ifVersion: input.ifVersion })
+      : undefined;
+  // The proxy is sealed into the credentials by its own write, pinned to the version just written.
+  if (proxy)
+    updated = await store.setAccountProxy(id, proxy.url, { ifVersion: updated?.version ?? input.ifVersion });
+  return toAccountView(updated as Stored<Account>);
 }
 
 /** Disables or re-enables an account; the gateway never schedules a disabled one. */

@@ -99,4 +99,13 @@ export interface ConfigAdmin {
    * `secrets/account-credentials.ts`); true when it changed anything. Never needs to decrypt.
    */
   sealAccountCredentials(accountId: string): Promise<boolean>;
+  /**
+   * Sets the account's outbound proxy (sealed into its credentials, its `scheme://host:port` as
+   * `proxyEndpoint`), or removes both when `proxyUrl` is undefined.
+   */
+  setAccountProxy(
+    accountId: string,
+    proxyUrl: string | undefined,
+    options?: UpdateOptions,
+  ): Promise<Stored<Account>>;
 }

@@ -79,11 +79,20 @@ export interface Subscription {
 
 export type AccountType = 'apikey' | 'oauth';
 
-export interface ApiKeyCredentials {
+/** What either kind of account's credentials may add: how its traffic leaves. */
+export interface EgressCredentials {
+  /**
+   * HTTP(S) proxy the account's upstream traffic goes through, so it keeps its own egress
+   * address; may carry credentials (`http://user:pass@host:port`), so it is sealed like a key.
+   */
+  proxyUrl?: string;
+}
+
+export interface ApiKeyCredentials extends EgressCredentials {
   apiKey: string;
 }
 
-export interface OAuthCredentials {
+export interface OAuthCredentials extends EgressCredentials {
   accessToken: string;
   refreshToken?: string;
   chatgptAccountId?: string;
@@ -118,11 +127,8 @@ export interface Account {
   groupIds: string[];
   /** User-Agent sent upstream for this account instead of the client's. */
   userAgent?: string;
-  /**
-   * HTTP(S) proxy the account's upstream traffic goes through, so it keeps its own egress
-   * address; may carry credentials (`http://user:pass@host:port`), so it is a secret like them.
-   */
-  proxyUrl?: string;
+  /** The proxy's `scheme://host:port`, readable for admins; the full URL is `credentials.proxyUrl`. */
+  proxyEndpoint?: string;
   /** Upstream statuses that mark the account (and only these); empty means by the error's meaning. */
   customErrorCodes?: number[];
   health: AccountHealth;

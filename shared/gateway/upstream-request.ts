@@ -104,7 +104,7 @@ export function buildUpstreamRequest(input: UpstreamRequestInput): UpstreamTarge
     body: serialise(body),
     modelSent,
     upstreamStreams,
-    ...(account.proxyUrl ? { proxyUrl: account.proxyUrl } : {}),
+    ...(account.credentials.proxyUrl ? { proxyUrl: account.credentials.proxyUrl } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Which parts of an account's credentials are secret, and how they are sealed at rest: the
- * platform API key and the OAuth access and refresh tokens are stored sealed
+ * platform API key, the OAuth access and refresh tokens and the outbound proxy URL (which may
+ * carry the proxy's password) are stored sealed
  * (`secret-sealer.ts`); the ChatGPT account id and the token's expiry stay readable, so admins
  * see them without the power to decrypt. The refresh token also gets a SHA-256 fingerprint,
  * which the token refresher's conditional writes compare (a sealed value differs at every seal).
@@ -18,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { Account } from '../domain/types.ts';
 import { isSealed, type SecretSealer } from './secret-sealer.ts';
 
-export const SECRET_CREDENTIAL_FIELDS = ['apiKey', 'accessToken', 'refreshToken'] as const;
+export const SECRET_CREDENTIAL_FIELDS = ['apiKey', 'accessToken', 'refreshToken', 'proxyUrl'] as const;
 type SecretField = (typeof SECRET_CREDENTIAL_FIELDS)[number];
 
 /** The attribute under `credentials` holding {@link refreshTokenFingerprint}. */

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { getAccount, listAccounts } from '#shared/admin/accounts.ts';
+import { createAccount, getAccount, listAccounts, updateAccount } from '#shared/admin/accounts.ts';
+import { isSealed } from '#shared/secrets/secret-sealer.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
 import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
@@ -33,7 +34,7 @@ const cameThroughProxy = (remotePort: number | undefined) =>
   proxy.tunnels.some((tunnel) => tunnel.egressPort !== undefined && tunnel.egressPort === remotePort);
 
 async function setEgress(accountId: string, fields: { userAgent?: string; proxyUrl?: string }) {
-  await e2e.admin.update('account', accountId, fields);
+  await updateAccount(e2e.admin, accountId, fields);
 }
 
 describe('per-account User-Agent and outbound proxy', () => {
@@ -55,13 +56,26 @@ describe('per-account User-Agent and outbound proxy', () => {
     );
     assert.ok(cameThroughProxy(received?.remotePort), 'the mock saw the proxy’s connection');
     const shown = await getAccount(e2e.admin, accountId);
-    assert.equal(shown.proxyUrl, `http://***:***@${new URL(proxy.url).host}`);
+    assert.equal(shown.proxyEndpoint, proxy.url);
+    assert.equal(shown.userAgent, 'team-egress/2.0');
     assert.ok(!JSON.stringify(await listAccounts(e2e.admin)).includes(PASSWORD));
+    const stored = await e2e.admin.get('account', accountId);
+    assert.ok(isSealed(stored?.credentials.proxyUrl), 'the proxy URL is sealed at rest');
+    assert.ok(!JSON.stringify(stored).includes(PASSWORD));
   });
 
-  it('streams chat completions through the proxy too', async () => {
-    const { secret, accountId } = await e2e.seed();
-    await setEgress(accountId, { proxyUrl: proxy.urlWithCredentials });
+  it('streams chat completions through the proxy of an account created with one', async () => {
+    const { secret, groupId, accountId } = await e2e.seed();
+    await updateAccount(e2e.admin, accountId, { priority: 99 });
+    await createAccount(e2e.admin, {
+      type: 'apikey',
+      name: 'proxied',
+      baseUrl: e2e.mock.url,
+      apiKey: 'sk-proxied-account-0001',
+      groupIds: [groupId],
+      priority: 1,
+      proxyUrl: proxy.urlWithCredentials,
+    });
 
     const stream = await e2e.client(secret).chat.completions.create({
       model: 'gpt-5.1',
@@ -72,11 +86,14 @@ describe('per-account User-Agent and outbound proxy', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
 
     assert.equal(text, 'Hello from the mock upstream.');
+    assert.equal(e2e.mock.requests[0]?.headers.authorization, 'Bearer sk-proxied-account-0001');
     assert.ok(cameThroughProxy(e2e.mock.requests[0]?.remotePort));
   });
 
-  it('goes direct for an account without a proxy, with the client’s User-Agent', async () => {
-    const { secret } = await e2e.seed();
+  it('goes direct again once the proxy and User-Agent are cleared', async () => {
+    const { secret, accountId } = await e2e.seed();
+    await setEgress(accountId, { userAgent: 'team-egress/2.0', proxyUrl: proxy.urlWithCredentials });
+    await setEgress(accountId, { userAgent: '', proxyUrl: '' });
 
     await e2e
       .client(secret, { headers: { 'user-agent': 'client-agent/1.0' } })
@@ -84,6 +101,9 @@ describe('per-account User-Agent and outbound proxy', () => {
 
     assert.equal(e2e.mock.requests[0]?.headers['user-agent'], 'client-agent/1.0');
     assert.ok(!cameThroughProxy(e2e.mock.requests[0]?.remotePort));
+    const shown = await getAccount(e2e.admin, accountId);
+    assert.equal(shown.proxyEndpoint, undefined);
+    assert.equal(shown.userAgent, undefined);
   });
 
   it('fails over from an account its proxy refuses, and says nothing of the proxy password', async () => {

@@ -77,6 +77,49 @@ describe('quotagate accounts: changing them', () => {
     assert.notEqual(both.code, 0);
   });
 
+  it('sets a User-Agent and a proxy whose password it never shows, clears them, and refuses a bad proxy', async () => {
+    // Prepare
+    const password = 'cli-pr0xy-password';
+
+    // Act
+    const set = await world.ok<AccountJson>(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--user-agent',
+      'team-egress/1.0',
+      '--proxy-url',
+      `http://acct:${password}@10.0.0.7:3128`,
+    );
+    const shown = await world.run('accounts', 'show', apikeyAccount.id);
+    const listed = await world.run('accounts', 'list', '--json');
+    const cleared = await world.ok<AccountJson>(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--clear-proxy',
+      '--clear-user-agent',
+    );
+    const refused = await world.run(
+      'accounts',
+      'set',
+      apikeyAccount.id,
+      '--proxy-url',
+      `socks5://acct:${password}@h:1`,
+    );
+
+    // Assess
+    assert.equal(set.userAgent, 'team-egress/1.0');
+    assert.equal(set.proxyEndpoint, 'http://10.0.0.7:3128');
+    assert.match(shown.stdout, /Proxy:\s+http:\/\/10\.0\.0\.7:3128/);
+    for (const output of [JSON.stringify(set), shown.stdout, listed.stdout, refused.stderr])
+      assert.ok(!output.includes(password), 'the proxy password was shown');
+    assert.equal(cleared.proxyEndpoint, undefined);
+    assert.equal(cleared.userAgent, undefined);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Proxy URL must start with http:\/\/ or https:\/\//);
+  });
+
   it('disables and enables an account', async () => {
     // Act
     const disabled = await world.ok<AccountJson>('accounts', 'disable', oauthAccount.id);

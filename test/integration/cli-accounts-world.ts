@@ -22,6 +22,8 @@ export interface AccountJson {
   groupIds: string[];
   modelMapping: Record<string, string>;
   customErrorCodes?: number[];
+  userAgent?: string;
+  proxyEndpoint?: string;
   health: { state: string; reason?: string; until?: number };
   tokenExpiresAt?: string;
   version: number;

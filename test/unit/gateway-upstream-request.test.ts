@@ -74,10 +74,10 @@ describe('buildUpstreamRequest', () => {
   });
 
   it('sends the account’s own User-Agent instead of the client’s, and names its proxy', () => {
-    const account = {
+    const account: Account = {
       ...apiKeyAccount('http://h'),
       userAgent: 'team-egress/1.0',
-      proxyUrl: 'http://u:p@proxy:3128',
+      credentials: { apiKey: 'sk-platform', proxyUrl: 'http://u:p@proxy:3128' },
     };
     const target = buildUpstreamRequest({ ...input, account });
     assert.equal(target.headers['user-agent'], 'team-egress/1.0');

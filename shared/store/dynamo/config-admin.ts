@@ -25,6 +25,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { proxyEndpointOf } from '../../admin/account-egress.ts';
 import { AdminError } from '../../admin/admin-error.ts';
 import type {
   Changes,
@@ -36,7 +37,11 @@ import type {
   UpdateOptions,
 } from '../../admin/config-admin.ts';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
-import { SECRET_CREDENTIAL_FIELDS, sealCredentials } from '../../secrets/account-credentials.ts';
+import {
+  accountSecretContext,
+  SECRET_CREDENTIAL_FIELDS,
+  sealCredentials,
+} from '../../secrets/account-credentials.ts';
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
@@ -221,6 +226,40 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async setAccountProxy(
+    accountId: string,
+    proxyUrl: string | undefined,
+    options: UpdateOptions = {},
+  ): Promise<Stored<Account>> {
+    const names: Record<string, string> = {
+      '#version': 'version',
+      '#updatedAt': 'updatedAt',
+      '#credentials': 'credentials',
+      '#proxyUrl': 'proxyUrl',
+      '#endpoint': 'proxyEndpoint',
+    };
+    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':now': new Date().toISOString() };
+    const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
+    let update: string;
+    if (proxyUrl === undefined) update = `SET ${sets.join(', ')} REMOVE #credentials.#proxyUrl, #endpoint`;
+    else {
+      values[':proxyUrl'] = await this.#sealer().seal(proxyUrl, accountSecretContext(accountId, 'proxyUrl'));
+      values[':endpoint'] = proxyEndpointOf(proxyUrl);
+      update = `SET ${[...sets, '#credentials.#proxyUrl = :proxyUrl', '#endpoint = :endpoint'].join(', ')}`;
+    }
+    let condition = 'attribute_exists(pk)';
+    if (options.ifVersion !== undefined) {
+      condition += ' AND #version = :expected';
+      values[':expected'] = options.ifVersion;
+    }
+    return this.#conditionalUpdate('account', accountId, {
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   addToBalance(userId: string, deltaNano: number): Promise<Stored<User>> {
