@@ -174,3 +174,48 @@ export function Section(props: { title: string; children: ComponentChildren }) {
     </section>
   );
 }
+
+/**
+ * A column with one button that picks its row (opens the row's details below the table).
+ * `label` is the button's accessible name, e.g. `Manage ada@example.com`.
+ */
+export function pickColumn<T>(heading: string, label: (row: T) => string, pick: (row: T) => void): Column<T> {
+  return {
+    label: heading,
+    cell: (row) => (
+      <button type="button" class="quiet" onClick={() => pick(row)} aria-label={label(row)}>
+        {heading}
+      </button>
+    ),
+  };
+}
+
+/** Cursor paging: the cursor of the page shown, and a step back or forward. */
+export function useCursors() {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  return {
+    cursor: cursors[cursors.length - 1],
+    reset: () => setCursors([undefined]),
+    back: cursors.length > 1 ? () => setCursors(cursors.slice(0, -1)) : undefined,
+    forward: (next: string | undefined) => (next ? () => setCursors([...cursors, next]) : undefined),
+  };
+}
+
+export function Pager({
+  back,
+  forward,
+}: {
+  back: (() => void) | undefined;
+  forward: (() => void) | undefined;
+}) {
+  return (
+    <div class="inline">
+      <button type="button" disabled={!back} onClick={back}>
+        Previous page
+      </button>
+      <button type="button" disabled={!forward} onClick={forward}>
+        Next page
+      </button>
+    </div>
+  );
+}

@@ -1,34 +1,11 @@
 /** The admin API's answers, as far as the console reads them. */
-export interface Counters {
-  requests: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  costNano: number;
-  billedNano: number;
-  failedRequests: number;
-}
-
-export interface SeriesPoint extends Counters {
-  start: string;
-  errors: number;
-}
-
-export interface TopEntry extends Counters {
-  id: string;
-}
-
-export interface UsageSummary {
-  from: string;
-  to: string;
-  bucket: 'hour' | 'day';
-  series: SeriesPoint[];
-  total: Counters & { errors: number };
-  top: Record<'user' | 'key' | 'model' | 'account', TopEntry[]>;
-  recordsRead: number;
-  truncated: boolean;
-}
+/** The usage summary's shapes, as the admin API defines them. */
+export type {
+  SeriesPoint,
+  TopEntry,
+  UsageCounters as Counters,
+  UsageSummary,
+} from '../../shared/usage/usage-summary.ts';
 
 export interface User {
   id: string;

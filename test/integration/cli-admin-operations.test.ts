@@ -5,39 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
-import { createTargetClient } from '../../cli/target.ts';
 import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
 
-const TOKEN = 'cli-admin-operations-token-0123456789';
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('quotagate groups set, prices and ops usage --top', { timeout: 60_000 }, () => {
   let world: CliWorld;
-  let admin: RunningAdminServer;
-  let client: ReturnType<typeof createTargetClient>;
 
   before(async () => {
     world = await startCliWorld();
-    client = createTargetClient({ endpoint: world.db.endpoint, region: 'local', tables: world.tables });
-    admin = await startAdminServer({
-      client,
-      tables: world.tables,
-      token: TOKEN,
-      port: 0,
-      logger: silent as never,
-    });
+    await world.startAdminApi();
   });
   after(async () => {
-    await admin?.close();
-    client?.destroy();
     await world?.close();
   });
 
-  const api = (...args: string[]) =>
-    runCliCaptured([...args, '--api', admin.url, '--admin-token', TOKEN, '--json'], {});
+  const api = (...args: string[]) => world.viaApi(...args, '--json');
 
   it('changes a group and removes a limit, refusing limits on a balance group', async () => {
     await world.ok(
@@ -138,7 +123,7 @@ describe('quotagate groups set, prices and ops usage --top', { timeout: 60_000 }
   });
 
   it('lists the top users, keys and models of a range, the same through --api', async () => {
-    const recorder = createRecorderRuntime({ tables: world.tables, client, logger: silent });
+    const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
     const now = new Date().toISOString();
     const event = (
       requestId: string,

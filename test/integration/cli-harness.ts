@@ -3,6 +3,7 @@
  * the `cli-*.test.ts` files. Output is captured per run; `snapshot()` reads every item of every
  * table, so a test can assert that a refused command changed nothing.
  */
+import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
@@ -31,8 +32,18 @@ export interface CliWorld {
   store: DynamoConfigAdmin;
   /** Every item of the three tables, one JSON object per line, sorted. */
   snapshot(): Promise<string>;
+  /** The document client on the tables, for arranging records through the real recorder. */
+  client: ReturnType<typeof createTargetClient>;
+  /**
+   * Starts the local admin server on the same tables (once), so `viaApi(…)` runs the CLI with
+   * `--api <its URL> --admin-token … --json`; closed with the world.
+   */
+  startAdminApi(): Promise<RunningAdminServer>;
+  viaApi(...args: string[]): Promise<CliRun>;
   close(): Promise<void>;
 }
+
+const ADMIN_TOKEN = 'cli-world-admin-token-0123456789';
 
 /** Runs the CLI in-process as `quotagate <args>` with `env`, `input` on stdin, capturing its output. */
 export async function runCliCaptured(
@@ -62,6 +73,8 @@ export async function startCliWorld(): Promise<CliWorld> {
 
   const runWithStdin = (input: string, ...args: string[]) => runCliCaptured(args, env, input);
   const run = (...args: string[]) => runWithStdin('', ...args);
+  let admin: RunningAdminServer | undefined;
+  const silent = { info: () => {}, error: () => {} } as never;
 
   return {
     db,
@@ -77,7 +90,17 @@ export async function startCliWorld(): Promise<CliWorld> {
     },
     store: new DynamoConfigAdmin(client, tables.config),
     snapshot: () => snapshotTables(client, tables),
+    client,
+    async startAdminApi() {
+      admin ??= await startAdminServer({ client, tables, token: ADMIN_TOKEN, port: 0, logger: silent });
+      return admin;
+    },
+    viaApi: async (...args: string[]) => {
+      const { url } = await (admin ?? Promise.reject(new Error('call startAdminApi() first')));
+      return runCliCaptured([...args, '--api', url, '--admin-token', ADMIN_TOKEN], {});
+    },
     async close() {
+      await admin?.close();
       client.destroy();
       await db.close();
     },

@@ -5,28 +5,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
-import { createTargetClient } from '../../cli/target.ts';
 import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
-
-const TOKEN = 'cli-keys-status-token-0123456789';
 
 describe('quotagate keys across users, disable and enable', { timeout: 60_000 }, () => {
   let world: CliWorld;
-  let admin: RunningAdminServer;
-  let client: ReturnType<typeof createTargetClient>;
   const ids: Record<string, string> = {};
 
   before(async () => {
     world = await startCliWorld();
-    client = createTargetClient({ endpoint: world.db.endpoint, region: 'local', tables: world.tables });
-    admin = await startAdminServer({
-      client,
-      tables: world.tables,
-      token: TOKEN,
-      port: 0,
-      logger: { info() {}, error() {} } as never,
-    });
+    await world.startAdminApi();
     for (const name of ['ada', 'bob']) {
       const user = await world.ok<{ id: string }>('users', 'create', '--email', `${name}@example.com`);
       ids[name] = user.id;
@@ -36,13 +23,10 @@ describe('quotagate keys across users, disable and enable', { timeout: 60_000 },
     }
   });
   after(async () => {
-    await admin?.close();
-    client?.destroy();
     await world?.close();
   });
 
-  const api = (...args: string[]) =>
-    runCliCaptured([...args, '--api', admin.url, '--admin-token', TOKEN, '--json'], {});
+  const api = (...args: string[]) => world.viaApi(...args, '--json');
 
   it("lists every user's keys without --user, on the tables and through --api alike", async () => {
     const direct = await world.ok<{ id: string; userId: string }[]>('keys', 'list');

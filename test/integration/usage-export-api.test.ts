@@ -4,34 +4,24 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
-import { createTargetClient } from '../../cli/target.ts';
 import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
 
-const TOKEN = 'usage-export-api-token-0123456789';
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('quotagate usage export --api', { timeout: 60_000 }, () => {
   let world: CliWorld;
-  let admin: RunningAdminServer;
-  let client: ReturnType<typeof createTargetClient>;
   let ada = '';
+  let adminUrl = '';
   const day = new Date().toISOString().slice(0, 10);
 
   before(async () => {
     world = await startCliWorld();
-    client = createTargetClient({ endpoint: world.db.endpoint, region: 'local', tables: world.tables });
-    admin = await startAdminServer({
-      client,
-      tables: world.tables,
-      token: TOKEN,
-      port: 0,
-      logger: silent as never,
-    });
+    const admin = await world.startAdminApi();
+    adminUrl = admin.url;
     ada = (await world.ok<{ id: string }>('users', 'create', '--email', 'ada@example.com')).id;
-    const recorder = createRecorderRuntime({ tables: world.tables, client, logger: silent });
+    const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
     // 1,001 records: more than one page of the listing (1,000).
     const start = Date.parse(`${day}T00:00:00.000Z`);
     for (let index = 0; index < 1001; index += 1) {
@@ -61,13 +51,10 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
     }
   });
   after(async () => {
-    await admin?.close();
-    client?.destroy();
     await world?.close();
   });
 
-  const viaApi = (...args: string[]) =>
-    runCliCaptured(['usage', 'export', ...args, '--api', admin.url, '--admin-token', TOKEN], {});
+  const viaApi = (...args: string[]) => world.viaApi('usage', 'export', ...args);
   const viaTables = (...args: string[]) => runCliCaptured(['usage', 'export', ...args], world.env);
 
   it('writes the same CSV and JSON Lines as the export from the tables', async () => {
@@ -93,7 +80,7 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
 
   it('refuses --api together with table flags', async () => {
     const both = await runCliCaptured(
-      ['usage', 'export', '--from', day, '--to', day, '--api', admin.url, '--endpoint', world.db.endpoint],
+      ['usage', 'export', '--from', day, '--to', day, '--api', adminUrl, '--endpoint', world.db.endpoint],
       {},
     );
     assert.equal(both.code, 2);

@@ -10,6 +10,7 @@ import {
   DataTable,
   Field,
   Outcome,
+  pickColumn,
   Section,
   Select,
   useAction,
@@ -274,19 +275,11 @@ export function AccountsPage() {
       numeric: true,
     },
     { label: 'Priority', cell: ({ account }) => account.priority, numeric: true },
-    {
-      label: 'Manage',
-      cell: ({ account }) => (
-        <button
-          type="button"
-          class="quiet"
-          onClick={() => setSelected(account.id)}
-          aria-label={`Manage ${account.name}`}
-        >
-          Manage
-        </button>
-      ),
-    },
+    pickColumn(
+      'Manage',
+      ({ account }) => `Manage ${account.name}`,
+      ({ account }) => setSelected(account.id),
+    ),
   ];
   return (
     <>

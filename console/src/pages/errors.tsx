@@ -1,7 +1,7 @@
 /** Errors: the ops error log (refused and failed requests of known callers), newest first, filtered. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { DataTable, Field, Outcome, useLoad } from '../components.tsx';
+import { DataTable, Field, Outcome, Pager, useCursors, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
 import type { List, OpsRecord } from '../types.ts';
 
@@ -10,8 +10,8 @@ const EMPTY = { from: '', to: '', status: '', type: '', user: '', key: '', accou
 export function ErrorsPage() {
   const [draft, setDraft] = useState(EMPTY);
   const [filters, setFilters] = useState(EMPTY);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
+  const paging = useCursors();
+  const { cursor } = paging;
   const page = useLoad(
     () => api<List<OpsRecord>>('GET', '/ops', { query: { ...filters, limit: '100', cursor } }),
     [filters, cursor],
@@ -25,7 +25,7 @@ export function ErrorsPage() {
         aria-label="Error filters"
         onSubmit={(event) => {
           event.preventDefault();
-          setCursors([undefined]);
+          paging.reset();
           setFilters(draft);
         }}
       >
@@ -63,22 +63,7 @@ export function ErrorsPage() {
           { label: 'Request id', cell: (record) => <code>{record.requestId}</code> },
         ]}
       />
-      <div class="inline">
-        <button
-          type="button"
-          disabled={cursors.length === 1}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() => setCursors([...cursors, page.data?.nextCursor])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager back={paging.back} forward={paging.forward(page.data?.nextCursor)} />
     </>
   );
 }

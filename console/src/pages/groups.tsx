@@ -1,7 +1,16 @@
 /** Groups: multiplier, billing mode and subscription limits; create one; the subscriptions. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { DataTable, Field, Outcome, Section, Select, useAction, useLoad } from '../components.tsx';
+import {
+  DataTable,
+  Field,
+  Outcome,
+  pickColumn,
+  Section,
+  Select,
+  useAction,
+  useLoad,
+} from '../components.tsx';
 import { time, usd } from '../format.ts';
 import type { Group, List, Subscription } from '../types.ts';
 
@@ -132,28 +141,14 @@ export function GroupsPage() {
           { label: 'Daily limit', cell: (group) => limit(group.dailyLimitNano), numeric: true },
           { label: 'Weekly limit', cell: (group) => limit(group.weeklyLimitNano), numeric: true },
           { label: 'Monthly limit', cell: (group) => limit(group.monthlyLimitNano), numeric: true },
-          {
-            label: 'Edit',
-            cell: (group) => (
-              <button
-                type="button"
-                class="quiet"
-                onClick={() => setSelected(group.id)}
-                aria-label={`Edit group ${group.name}`}
-              >
-                Edit
-              </button>
-            ),
-          },
+          pickColumn<Group>(
+            'Edit',
+            (group) => `Edit group ${group.name}`,
+            (group) => setSelected(group.id),
+          ),
         ]}
       />
-      {chosen && (
-        <EditGroup
-          key={`${chosen.id}:${(chosen as { version?: number }).version ?? 0}`}
-          group={chosen}
-          onChanged={groups.reload}
-        />
-      )}
+      {chosen && <EditGroup key={chosen.id} group={chosen} onChanged={groups.reload} />}
       <DataTable
         caption="Subscriptions"
         rows={subscriptions.data?.data}

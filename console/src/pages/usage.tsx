@@ -7,7 +7,17 @@ import { useState } from 'preact/hooks';
 import type { UsageRecord as FullRecord } from '../../../shared/recorder/usage-record.ts';
 import { csvHeader, csvRow } from '../../../shared/usage/export.ts';
 import { api } from '../api.ts';
-import { DataTable, Field, Outcome, Section, Select, useAction, useLoad } from '../components.tsx';
+import {
+  DataTable,
+  Field,
+  Outcome,
+  Pager,
+  Section,
+  Select,
+  useAction,
+  useCursors,
+  useLoad,
+} from '../components.tsx';
 import { count, dayString, time, usd } from '../format.ts';
 import type { List, UsageRecord, UsageSummary, User } from '../types.ts';
 import { UsageCharts } from '../usage-charts.tsx';
@@ -63,13 +73,13 @@ async function downloadCsv(filters: Filters): Promise<number> {
 export function UsagePage() {
   const [draft, setDraft] = useState(initialFilters);
   const [filters, setFilters] = useState(draft);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const paging = useCursors();
   const summary = useLoad(
     () =>
       api<UsageSummary>('GET', '/usage/summary', { query: { ...query(filters), bucket: filters.bucket } }),
     [filters],
   );
-  const cursor = cursors[cursors.length - 1];
+  const { cursor } = paging;
   const records = useLoad(
     () => api<List<UsageRecord>>('GET', '/usage/records', { query: { ...query(filters), cursor } }),
     [filters, cursor],
@@ -84,7 +94,7 @@ export function UsagePage() {
         aria-label="Usage filters"
         onSubmit={(event) => {
           event.preventDefault();
-          setCursors([undefined]);
+          paging.reset();
           setFilters(draft);
         }}
       >
@@ -137,22 +147,7 @@ export function UsagePage() {
             { label: 'ms', cell: (record) => count(record.durationMs), numeric: true },
           ]}
         />
-        <div class="inline">
-          <button
-            type="button"
-            disabled={cursors.length === 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Previous page
-          </button>
-          <button
-            type="button"
-            disabled={!records.data?.nextCursor}
-            onClick={() => setCursors([...cursors, records.data?.nextCursor])}
-          >
-            Next page
-          </button>
-        </div>
+        <Pager back={paging.back} forward={paging.forward(records.data?.nextCursor)} />
       </Section>
     </>
   );

@@ -4,7 +4,16 @@
  */
 import { useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api.ts';
-import { type Column, DataTable, Field, Outcome, Section, useAction, useLoad } from '../components.tsx';
+import {
+  type Column,
+  DataTable,
+  Field,
+  Outcome,
+  pickColumn,
+  Section,
+  useAction,
+  useLoad,
+} from '../components.tsx';
 import { time, usd } from '../format.ts';
 import type { ApiKey, List, Subscription, User } from '../types.ts';
 
@@ -145,19 +154,11 @@ export function UsersPage() {
     { label: 'Status', cell: (user) => user.status },
     { label: 'Balance', cell: (user) => usd(user.balanceNano), numeric: true },
     { label: 'Concurrency', cell: (user) => user.concurrency || 'unlimited', numeric: true },
-    {
-      label: 'Manage',
-      cell: (user) => (
-        <button
-          type="button"
-          class="quiet"
-          onClick={() => setSelected(user.id)}
-          aria-label={`Manage ${user.email}`}
-        >
-          Manage
-        </button>
-      ),
-    },
+    pickColumn(
+      'Manage',
+      (user) => `Manage ${user.email}`,
+      (user) => setSelected(user.id),
+    ),
   ];
   return (
     <>
