@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +25,7 @@ after(async () => {
 function runCodex(
   secret: string,
   prompt: string,
+  extraArgs: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const provider = `{name="quotagate",base_url="${e2e.stack.url}/openai/v1",env_key="QUOTAGATE_API_KEY",wire_api="responses"}`;
   const args = [
@@ -35,7 +36,7 @@ function runCodex(
     '-c',
     `model_providers.quotagate=${provider}`,
   ];
-  const child = spawn(CODEX, [...args, '-m', 'gpt-5.1', prompt], {
+  const child = spawn(CODEX, [...args, ...extraArgs, '-m', 'gpt-5.1', prompt], {
     cwd: codexHome,
     env: { ...process.env, CODEX_HOME: codexHome, QUOTAGATE_API_KEY: secret },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,6 +82,41 @@ describe('Codex CLI through quotagate', () => {
       false,
       'Codex hangs up after response.completed; that is no cut',
     );
+  });
+
+  it('runs a tool-call turn: the exec_command call streams through, Codex runs it and sends its output back', async () => {
+    // Prepare: the first answer reasons and calls Codex's exec_command tool, the second closes the turn
+    const { secret } = await e2e.seed();
+    const command = JSON.stringify({ cmd: "printf 'hello from the tool' > hello.txt && echo written" });
+    e2e.mock.reset();
+    e2e.mock.enqueue(
+      {
+        kind: 'ok',
+        output: [
+          { type: 'reasoning', summary: ['A new file is needed.'], encrypted: true },
+          { type: 'function_call', name: 'exec_command', arguments: command },
+        ],
+      },
+      { kind: 'ok', text: 'Added hello.txt.' },
+    );
+
+    // Act
+    const result = await runCodex(secret, 'Add hello.txt', ['--dangerously-bypass-approvals-and-sandbox']);
+
+    // Assess
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Added hello\.txt\./);
+    assert.equal(readFileSync(join(codexHome, 'hello.txt'), 'utf8'), 'hello from the tool');
+    assert.equal(e2e.mock.requests.length, 2);
+    const call = /"call_id":"(call_[0-9a-f]+)"/.exec(e2e.mock.requests[0]?.sent ?? '')?.[1];
+    const items = e2e.mock.requests[1]?.body.input as { type: string; call_id?: string; output?: unknown }[];
+    assert.ok(call, 'the mock sent a call id');
+    assert.ok(
+      items.some((item) => item.type === 'function_call' && item.call_id === call),
+      'the call is sent back in the next request',
+    );
+    const output = items.find((item) => item.type === 'function_call_output' && item.call_id === call);
+    assert.match(JSON.stringify(output?.output), /written/, 'with the output of the command');
   });
 
   it('reports an invalid key as an error and exits non-zero', async () => {
