@@ -33,7 +33,8 @@ import { testLogger } from '../support/test-logs.ts';
 
 const ENV = {
   QG_STAGE: 'crash',
-  QG_LEASE_SECONDS: '3',
+  // Long enough that the refusal below comes while the dead holder's lease lives, on a loaded machine too.
+  QG_LEASE_SECONDS: '8',
   QG_USER_WAIT_SECONDS: '1',
   QG_ACCOUNT_WAIT_SECONDS: '5',
   QG_CONFIG_CACHE_SECONDS: '0',
