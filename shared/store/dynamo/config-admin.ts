@@ -102,6 +102,14 @@ function itemOf<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Item 
   return layout(entity);
 }
 
+/** Attribute names, values and SET/REMOVE clauses of one update, before versioning is added. */
+interface AttributeEdit {
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+  sets: string[];
+  removes: string[];
+}
+
 export class DynamoConfigAdmin implements ConfigAdmin {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -162,19 +170,34 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     changes: Changes<K>,
     options: UpdateOptions = {},
   ): Promise<Stored<ConfigEntities[K]>> {
-    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':now': new Date().toISOString() };
-    const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
-    const removes: string[] = [];
+    const edit: AttributeEdit = { names: {}, values: {}, sets: [], removes: [] };
     Object.entries(changes).forEach(([field, value], index) => {
-      names[`#f${index}`] = field;
+      edit.names[`#f${index}`] = field;
       if (value === undefined) {
-        removes.push(`#f${index}`);
+        edit.removes.push(`#f${index}`);
       } else {
-        values[`:v${index}`] = value;
-        sets.push(`#f${index} = :v${index}`);
+        edit.values[`:v${index}`] = value;
+        edit.sets.push(`#f${index} = :v${index}`);
       }
     });
+    return this.#versionedUpdate(kind, ref, edit, options);
+  }
+
+  /** Applies `edit`, bumping the version and `updatedAt`, pinned to `options.ifVersion` if given. */
+  #versionedUpdate<K extends EntityKind>(
+    kind: K,
+    ref: EntityRefs[K],
+    edit: AttributeEdit,
+    options: UpdateOptions,
+  ): Promise<Stored<ConfigEntities[K]>> {
+    const names: Record<string, string> = { ...edit.names, '#version': 'version', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = {
+      ...edit.values,
+      ':zero': 0,
+      ':one': 1,
+      ':now': new Date().toISOString(),
+    };
+    const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now', ...edit.sets];
     let condition = 'attribute_exists(pk)';
     if (options.ifVersion !== undefined) {
       if (options.ifVersion === 0) {
@@ -184,6 +207,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
         values[':expected'] = options.ifVersion;
       }
     }
+    const removes = edit.removes;
     const expression = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
     return this.#conditionalUpdate(kind, ref, {
       UpdateExpression: expression,
@@ -233,33 +257,17 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     proxyUrl: string | undefined,
     options: UpdateOptions = {},
   ): Promise<Stored<Account>> {
-    const names: Record<string, string> = {
-      '#version': 'version',
-      '#updatedAt': 'updatedAt',
-      '#credentials': 'credentials',
-      '#proxyUrl': 'proxyUrl',
-      '#endpoint': 'proxyEndpoint',
+    const names = { '#credentials': 'credentials', '#proxyUrl': 'proxyUrl', '#endpoint': 'proxyEndpoint' };
+    if (proxyUrl === undefined) {
+      const edit = { names, values: {}, sets: [], removes: ['#credentials.#proxyUrl', '#endpoint'] };
+      return this.#versionedUpdate('account', accountId, edit, options);
+    }
+    const values = {
+      ':proxyUrl': await this.#sealer().seal(proxyUrl, accountSecretContext(accountId, 'proxyUrl')),
+      ':endpoint': proxyEndpointOf(proxyUrl),
     };
-    const values: Record<string, unknown> = { ':zero': 0, ':one': 1, ':now': new Date().toISOString() };
-    const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now'];
-    let update: string;
-    if (proxyUrl === undefined) update = `SET ${sets.join(', ')} REMOVE #credentials.#proxyUrl, #endpoint`;
-    else {
-      values[':proxyUrl'] = await this.#sealer().seal(proxyUrl, accountSecretContext(accountId, 'proxyUrl'));
-      values[':endpoint'] = proxyEndpointOf(proxyUrl);
-      update = `SET ${[...sets, '#credentials.#proxyUrl = :proxyUrl', '#endpoint = :endpoint'].join(', ')}`;
-    }
-    let condition = 'attribute_exists(pk)';
-    if (options.ifVersion !== undefined) {
-      condition += ' AND #version = :expected';
-      values[':expected'] = options.ifVersion;
-    }
-    return this.#conditionalUpdate('account', accountId, {
-      UpdateExpression: update,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    const sets = ['#credentials.#proxyUrl = :proxyUrl', '#endpoint = :endpoint'];
+    return this.#versionedUpdate('account', accountId, { names, values, sets, removes: [] }, options);
   }
 
   addToBalance(userId: string, deltaNano: number): Promise<Stored<User>> {
