@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { ESBUILD_OPTIONS, FUNCTION_NODE_OPTIONS } from '../infra/bundling.ts';
+import { ESBUILD_OPTIONS, FUNCTION_NODE_OPTIONS, GATEWAY_NODE_MODULES } from '../infra/bundling.ts';
 import { FUNCTION_ENTRIES } from '../infra/function-entries.ts';
 import { distribution } from './stats.ts';
 
@@ -42,6 +42,7 @@ export async function measureGatewayBundle(imports: number): Promise<BundleFigur
       platform: 'node',
       outfile,
       logLevel: 'error',
+      external: [...GATEWAY_NODE_MODULES],
       ...ESBUILD_OPTIONS,
       mainFields: [...ESBUILD_OPTIONS.mainFields],
     });
@@ -67,6 +68,50 @@ export async function measureGatewayBundle(imports: number): Promise<BundleFigur
       importMsMedian: distribution(importMs).p50,
       importMs,
     };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface TokenizerFigures {
+  /** Its modules as the gateway loads them on need (bundled and minified here, for a fair size). */
+  bytes: number;
+  /** Import of the package from node_modules in a fresh process, as the gateway does on need. */
+  importMsMedian: number;
+  importMs: number[];
+}
+
+const TOKENIZER_IMPORT_SCRIPT = `
+const started = performance.now();
+const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+countTokens('warm');
+process.stdout.write(String(performance.now() - started));
+`;
+
+/** The tokenizer the gateway keeps outside its bundle: its size and its load time on first need. */
+export async function measureTokenizer(imports: number): Promise<TokenizerFigures> {
+  const dir = await mkdtemp(join(tmpdir(), 'quotagate-tokenizer-'));
+  try {
+    const outfile = join(dir, 'tokenizer.mjs');
+    await build({
+      stdin: { contents: "export * from 'gpt-tokenizer/encoding/o200k_base';", resolveDir: process.cwd() },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      outfile,
+      logLevel: 'error',
+    });
+    const importMs: number[] = [];
+    for (let n = 0; n < imports; n++) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--input-type=module', '-e', TOKENIZER_IMPORT_SCRIPT],
+        { cwd: process.cwd(), env: { PATH: process.env.PATH ?? '' } },
+      );
+      importMs.push(Number(stdout));
+    }
+    return { bytes: (await stat(outfile)).size, importMsMedian: distribution(importMs).p50, importMs };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

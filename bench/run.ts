@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
 import { GATEWAY_MEMORY_MB, RECORDER_MEMORY_MB } from '../infra/function-memory.ts';
-import { measureGatewayBundle } from './bundle.ts';
+import { measureGatewayBundle, measureTokenizer } from './bundle.ts';
 import { costPerMillion, PRICES } from './cost.ts';
 import { type BenchChild, forkBenchChild, type ProcessUsage } from './ipc.ts';
 import { formatTransfers, measureTransfer, type TransferResult } from './large-transfer.ts';
@@ -262,6 +262,7 @@ async function main(): Promise<void> {
     }
   }
   const bundle = await measureGatewayBundle(SIZES.imports);
+  const tokenizer = await measureTokenizer(SIZES.imports);
   const costs = costFigures(results, recorder);
 
   const transfers = await runLargeTransfers();
@@ -285,6 +286,11 @@ async function main(): Promise<void> {
     `Gateway bundle (the stack's esbuild settings): ${(bundle.gatewayBytes / 1024).toFixed(0)} KB ` +
       `(+ ${(bundle.sourceMapBytes / 1024).toFixed(0)} KB source map); import in a fresh process, median of ` +
       `${bundle.importMs.length}: ${bundle.importMsMedian.toFixed(1)} ms (${bundle.importMs.map((ms) => ms.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `Tokenizer beside the bundle (loaded only to bill a stream cut short): ${(tokenizer.bytes / 1024).toFixed(0)} KB ` +
+      `minified; first load and count in a fresh process, median of ${tokenizer.importMs.length}: ` +
+      `${tokenizer.importMsMedian.toFixed(0)} ms`,
   );
   console.log(
     `Cost per million requests at ${costs.memoryMb} MB (docs/deploy.md, prices of ${PRICES.asOf}): ` +
@@ -325,6 +331,7 @@ async function main(): Promise<void> {
       sizes: SIZES,
     },
     budget,
+    tokenizer,
     bundle: {
       gatewayBytes: bundle.gatewayBytes,
       importMsMedian: bundle.importMsMedian,

@@ -37,5 +37,13 @@ export const ESBUILD_OPTIONS = {
   sourcesContent: BUNDLING.sourcesContent,
 } as const;
 
+/**
+ * Packages the gateway loads from disk beside its bundle instead of bundling: the tokenizer that
+ * counts the usage of a stream cut short (`shared/gateway/token-count.ts`). It is 2.4 MB of rank
+ * table that a request which completes never needs; outside the bundle, a cold start does not
+ * read or parse it, and the rare request that needs it imports it then.
+ */
+export const GATEWAY_NODE_MODULES = ['gpt-tokenizer'];
+
 /** What the stack sets as NODE_OPTIONS on every function. */
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';

@@ -56,6 +56,8 @@ export interface QuotagateFunctionProps extends FunctionObservability {
   readonly timeout: Duration;
   readonly description?: string;
   readonly environment?: Readonly<Record<string, string>>;
+  /** Packages installed beside the bundle (from the lockfile) and imported from disk, not bundled. */
+  readonly nodeModules?: readonly string[];
   readonly reservedConcurrentExecutions?: number;
   /** Asynchronous invocations only: retries Lambda makes after a failed attempt. */
   readonly retryAttempts?: number;
@@ -124,6 +126,7 @@ export class QuotagateFunction extends NodejsFunction {
         // against is what runs, and tree-shaking keeps cold starts short.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        ...(props.nodeModules ? { nodeModules: [...props.nodeModules] } : {}),
       },
     });
     this.logs = logs;

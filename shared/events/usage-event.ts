@@ -21,6 +21,13 @@ export interface TokenUsage {
   reasoningTokens: number;
 }
 
+/**
+ * Where the token counts come from: `upstream`, the upstream's own usage report; `observed`,
+ * counted by the gateway (a stream that ended without that report: the request body's text and
+ * the output text that reached the client, see docs/finance.md).
+ */
+export type UsageSource = 'upstream' | 'observed';
+
 export type CutShortReason = 'client_disconnect' | 'upstream_error' | 'idle_timeout' | 'deadline';
 
 export interface UsageEventDetail {
@@ -55,6 +62,8 @@ export interface UsageEventDetail {
   /** Status of the upstream response that was served. */
   upstreamStatus: number;
   usage: TokenUsage;
+  /** Absent in events from before the field existed: those are `upstream`. */
+  usageSource?: UsageSource;
   /** True when usage is what was observed before the stream ended early. */
   cutShort: boolean;
   cutShortReason?: CutShortReason;

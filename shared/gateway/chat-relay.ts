@@ -175,7 +175,7 @@ export class ChatOverResponsesRelay implements StreamRelay {
   }
 
   /** The text of the Responses deltas, each of which became a chunk for the client. */
-  get observed(): ObservedOutput {
+  get observed(): ObservedOutput | undefined {
     return this.responses.observed;
   }
 

@@ -78,7 +78,7 @@ export function jsonAnswerOf(usageOf: (usage: unknown) => TokenUsage | undefined
 export const RESPONSES_API: ClientApi = {
   target: buildUpstreamRequest,
   streamRelay: (_account, rewrite, now, clientStreams) =>
-    new ResponsesStreamRelay({ rewrite, now, keepFinalResponse: !clientStreams }),
+    new ResponsesStreamRelay({ rewrite, now, keepFinalResponse: !clientStreams, observeText: clientStreams }),
   jsonAnswer: jsonAnswerOf(tokenUsageOf),
   errorFrame: sseErrorFrame,
 };

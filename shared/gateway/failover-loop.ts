@@ -121,6 +121,7 @@ export async function failoverLoop(
         requestId: request.requestId,
         modelRequested: body.model,
         clientStreams: body.stream,
+        requestBody: body.json,
         signal: hooks.signal,
         deadlineSignal: hooks.deadlineSignal,
         outcome: hooks.outcome,

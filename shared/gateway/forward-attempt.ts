@@ -6,10 +6,11 @@
  */
 import type { Account, AccountHealth } from '../domain/types.ts';
 import { GatewayError } from '../errors.ts';
-import type { CutShortReason, TokenUsage } from '../events/usage-event.ts';
-import type { ClientApi, JsonAnswer } from './client-api.ts';
+import type { CutShortReason, TokenUsage, UsageSource } from '../events/usage-event.ts';
+import type { ClientApi, JsonAnswer, StreamRelay } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { ModelRewrite } from './model-rewrite.ts';
+import { ObservedOutput, observedUsage } from './observed-usage.ts';
 import type { RequestOutcome } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import { sseHeaders } from './stream-frames.ts';
@@ -35,6 +36,8 @@ export interface AttemptContext {
   requestId: string;
   modelRequested: string;
   clientStreams: boolean;
+  /** The client's request body: its texts are the input of a stream cut short. */
+  requestBody: Record<string, unknown>;
   /** Aborts on client disconnect or when the deadline is near. */
   signal: AbortSignal;
   deadlineSignal: AbortSignal;
@@ -63,6 +66,8 @@ export type AttemptOutcome =
       clientStatus: number;
       upstreamStatus: number;
       usage: TokenUsage;
+      /** `observed`: counted by the gateway because the stream ended without the upstream's usage. */
+      usageSource: UsageSource;
       firstTokenAt: number | undefined;
       cutShortReason: CutShortReason | undefined;
       codexHeaders: Record<string, string>;
@@ -134,6 +139,7 @@ export async function attemptAccount(
       upstreamStatus: upstream.status,
       // Passed on as it came when unreadable; nothing to bill from a body we cannot read.
       usage: usage ?? EMPTY_USAGE,
+      usageSource: 'upstream',
       firstTokenAt: undefined,
       cutShortReason: undefined,
       codexHeaders,
@@ -229,14 +235,41 @@ async function relayStream(
   }
   const failedJson =
     !context.clientStreams && cutShortReason !== undefined && cutShortReason !== 'client_disconnect';
+  const billed = cutShortReason
+    ? await billObserved(context, relay, cutShortReason)
+    : { usage: relay.usage ?? EMPTY_USAGE, usageSource: 'upstream' as const };
   return {
     kind: 'served',
     clientStatus: failedJson ? 502 : finalStatus,
     upstreamStatus: upstream.status,
-    usage: relay.usage ?? EMPTY_USAGE,
+    ...billed,
     firstTokenAt: relay.firstDeltaAt ?? firstByteAt,
     cutShortReason,
     codexHeaders,
     ...(context.outcome.upstreamRequestId ? { upstreamRequestId: context.outcome.upstreamRequestId } : {}),
   };
+}
+
+/**
+ * A stream cut short carries no usage from the upstream: the gateway bills what it observed. The
+ * input is billed when the client received text or left on its own (the upstream read the prompt
+ * for it either way); a stream the upstream or the deadline broke before any text reached the
+ * client served nothing and costs nothing. Never less than what the upstream did report.
+ */
+async function billObserved(
+  context: AttemptContext,
+  relay: StreamRelay,
+  reason: CutShortReason,
+): Promise<{ usage: TokenUsage; usageSource: UsageSource }> {
+  const reported = relay.usage ?? EMPTY_USAGE;
+  const output =
+    context.clientStreams && relay.observed && relay.observed.chars > 0 ? relay.observed : undefined;
+  if (!output && reason !== 'client_disconnect') return { usage: reported, usageSource: 'observed' };
+  try {
+    const usage = await observedUsage(context.requestBody, output ?? new ObservedOutput(), reported);
+    return { usage, usageSource: 'observed' };
+  } catch (error) {
+    context.deps.logger.error('could not count observed usage', { error: String(error) });
+    return { usage: reported, usageSource: 'observed' };
+  }
 }

@@ -43,13 +43,16 @@ export class ObservedOutput {
     return this.pendingChars > PENDING_TEXT_LIMIT;
   }
 
-  /** Counts the waiting text up to its last whitespace; the rest waits for the next word's end. */
+  /**
+   * Counts the waiting text up to its last whitespace, which stays with the rest: tokens carry
+   * their leading space, so pieces cut there count as the whole text would.
+   */
   async drain(): Promise<void> {
     const text = this.pending.join('');
-    let cut = text.length;
-    while (cut > 0 && !/\s/.test(text[cut - 1] as string)) cut--;
+    let cut = text.length - 1;
+    while (cut > 0 && !/\s/.test(text[cut] as string)) cut--;
     // No whitespace in a whole megabyte: cut anyway, the estimate differs by a token at most.
-    if (cut === 0) cut = text.length;
+    if (cut <= 0) cut = text.length;
     this.pending = cut < text.length ? [text.slice(cut)] : [];
     this.pendingChars = text.length - cut;
     this.counted += await countTokens(text.slice(0, cut));
@@ -68,7 +71,11 @@ export class ObservedOutput {
 /** Keys of input items whose string values are text the model reads. */
 const TEXT_KEYS = new Set(['text', 'content', 'arguments', 'output', 'input', 'refusal']);
 
-/** The texts of a request body the upstream turns into input tokens (images and files excluded). */
+/**
+ * The texts of a request body the upstream turns into input tokens: instructions, the text of
+ * every input item or chat message (content, tool-call arguments and outputs), and the tool
+ * definitions. Images, files, ids and encrypted reasoning are not counted.
+ */
 export function requestTexts(body: Record<string, unknown>): string[] {
   const texts: string[] = [];
   const walk = (value: unknown, key: string | undefined): void => {
@@ -82,6 +89,7 @@ export function requestTexts(body: Record<string, unknown>): string[] {
   };
   if (typeof body.instructions === 'string') texts.push(body.instructions);
   walk(body.input, undefined);
+  walk(body.messages, undefined);
   if (Array.isArray(body.tools) && body.tools.length > 0) texts.push(JSON.stringify(body.tools));
   return texts;
 }

@@ -65,6 +65,8 @@ export interface SseRelayOptions {
   rewrite?: ModelRewrite | undefined;
   /** Keep the terminal event's `response` (a JSON client served from a stream). */
   keepFinalResponse?: boolean;
+  /** Collect the delta text for billing a cut (default true; a JSON client receives no delta). */
+  observeText?: boolean;
   now?: () => number;
 }
 
@@ -130,7 +132,7 @@ export class SseRelay {
   upstreamError = false;
   firstDeltaAt: number | undefined;
   /** Text the frames passed on carried, for billing a stream cut short. */
-  readonly observed = new ObservedOutput();
+  readonly observed: ObservedOutput | undefined;
   /** Bytes of a partial frame already forwarded (a large frame cut by the end of the stream). */
   midFrame = false;
   private lastSequenceNumber = -1;
@@ -150,6 +152,7 @@ export class SseRelay {
         ? new ModelRewriter(options.rewrite)
         : undefined;
     this.keepFinalResponse = options.keepFinalResponse ?? false;
+    this.observed = options.observeText === false ? undefined : new ObservedOutput();
     this.now = options.now ?? Date.now;
   }
 
@@ -258,7 +261,7 @@ export class SseRelay {
     }
     if (isTextDelta(type)) {
       this.firstDeltaAt ??= this.now();
-      const scanner = new JsonScanner({ text: ['delta'], onText: (text) => this.observed.add(text) });
+      const scanner = new JsonScanner({ text: ['delta'], onText: (text) => this.observed?.add(text) });
       return { data: new DataLines(scanner), kept: undefined, onEnd: undefined };
     }
     if (type === 'error') this.upstreamError = true;
@@ -290,7 +293,7 @@ export class SseRelay {
     if (isTextDelta(type)) {
       this.firstDeltaAt ??= this.now();
       const delta = this.parse(data)?.delta;
-      if (typeof delta === 'string') this.observed.add(delta);
+      if (typeof delta === 'string') this.observed?.add(delta);
     } else if (type === 'error') {
       this.upstreamError = true;
     } else if (type && TERMINAL_EVENTS.has(type)) {

@@ -38,6 +38,7 @@ export function usageDetailOf(
     status: served.clientStatus,
     upstreamStatus: served.upstreamStatus,
     usage: served.usage,
+    usageSource: served.usageSource,
     cutShort: served.cutShortReason !== undefined,
     ...(served.cutShortReason ? { cutShortReason: served.cutShortReason } : {}),
     durationMs: endedAt - request.receivedAt,

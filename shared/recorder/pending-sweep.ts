@@ -113,6 +113,7 @@ export function usageDetailOfRecord(record: UsageRecord, context: PendingContext
       reasoningTokens: record.reasoningTokens,
     },
     cutShort: record.cutShort,
+    usageSource: record.usageSource ?? 'upstream',
     durationMs: record.durationMs,
     failovers: record.failovers,
   };

@@ -98,6 +98,13 @@ export function validateUsageDetail(value: unknown): UsageEventDetail {
   ) {
     fail(id, 'cutShortReason is invalid');
   }
+  if (
+    value.usageSource !== undefined &&
+    value.usageSource !== 'upstream' &&
+    value.usageSource !== 'observed'
+  ) {
+    fail(id, 'usageSource is invalid');
+  }
   const usage = value.usage;
   if (!isRecord(usage)) fail(id, 'usage is missing');
   for (const field of TOKEN_FIELDS)

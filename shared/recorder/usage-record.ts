@@ -15,7 +15,7 @@
 import { computeCost, multiplierToPpm } from '../billing/cost.ts';
 import type { PriceSource, ResolvedPrice } from '../billing/price-book.ts';
 import type { BillingMode } from '../domain/types.ts';
-import type { CutShortReason, UsageEventDetail } from '../events/usage-event.ts';
+import type { CutShortReason, UsageEventDetail, UsageSource } from '../events/usage-event.ts';
 
 /**
  * `started`: the gateway took the request's user slot and the request has not ended yet (no
@@ -100,6 +100,8 @@ export interface UsageRecord {
   failovers: number;
   cutShort: boolean;
   cutShortReason?: CutShortReason;
+  /** `upstream`: the upstream's usage report; `observed`: counted by the gateway (a stream cut short). */
+  usageSource: UsageSource;
   state: RecordState;
   /** ISO time the recorder first wrote the record. */
   recordedAt: string;
@@ -183,6 +185,7 @@ export function buildUsageRecord(
     durationMs: detail.durationMs,
     failovers: detail.failovers,
     cutShort: detail.cutShort,
+    usageSource: detail.usageSource ?? 'upstream',
     state: 'pending',
     recordedAt: new Date(now).toISOString(),
   };

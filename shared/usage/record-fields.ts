@@ -77,6 +77,7 @@ export const USAGE_RECORD_FIELDS = {
   failovers: integer,
   cutShort: flag,
   cutShortReason: text,
+  usageSource: text,
   recordedAt: text,
   appliedAt: text,
   lostAt: text,

@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { AGGREGATE_COUNTERS, aggregateCountersOf, type UsageRecord } from '#shared/recorder/usage-record.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
@@ -41,6 +42,41 @@ import {
 } from '../support/reconciliation-world.ts';
 
 const REQUESTS = 1500;
+/**
+ * Output tokens once 0–4 deltas of the mock's answer reached the client: o200k_base reads
+ * "Hello from" | " the" | " mock" | " upstream." as Hello| from| the| mock| upstream|.
+ */
+const TOKENS_AFTER_DELTAS = [0, 2, 3, 4, 6];
+/** The mock's events before its first delta (created, in_progress, output_item.added, content_part.added). */
+const EVENTS_BEFORE_TEXT = 4;
+
+/**
+ * What a cut-short request is billed, worked out apart from the gateway: the prompt's tokens by
+ * the tokenizer itself, and the output by the table above for the deltas that reached the client
+ * (a dropped stream: from its planned cut; an abandoned one: at least what the client read, and
+ * at most the whole answer, as deltas the gateway wrote before it saw the hang-up count as
+ * delivered). A stream the upstream broke before any text costs nothing.
+ */
+function observedTokens(outcome: CallOutcome, recordedOutput: number) {
+  const { kind, input, dropAfterEvents } = outcome.request;
+  const delivered =
+    kind === 'dropped'
+      ? Math.max(0, (dropAfterEvents ?? 0) - EVENTS_BEFORE_TEXT)
+      : (outcome.text ?? '').split('event: response.output_text.delta').length - 1;
+  if (kind === 'dropped' && delivered === 0) {
+    return { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
+  }
+  const outputs =
+    kind === 'dropped' ? [TOKENS_AFTER_DELTAS[delivered] as number] : TOKENS_AFTER_DELTAS.slice(delivered);
+  assert.ok(outputs.includes(recordedOutput), `${outcome.request.tag}: ${recordedOutput} not in ${outputs}`);
+  assert.ok(recordedOutput > 0, `${outcome.request.tag} received text and is billed for it`);
+  return {
+    inputTokens: countTokens(input),
+    cachedInputTokens: 0,
+    outputTokens: recordedOutput,
+    reasoningTokens: 0,
+  };
+}
 const CONCURRENCY = 16;
 const SEED = 20_261_201;
 
@@ -196,8 +232,9 @@ describe('reconciliation of thousands of mixed requests through the gateway, wit
         record.cutShortReason,
         kind === 'dropped' ? 'upstream_error' : kind === 'abandoned' ? 'client_disconnect' : undefined,
       );
+      assert.equal(record.usageSource, cut ? 'observed' : 'upstream', tag);
       const tokens = cut
-        ? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 }
+        ? observedTokens(outcome, record.outputTokens)
         : {
             inputTokens: usage.input_tokens,
             cachedInputTokens: usage.cached_tokens,

@@ -12,8 +12,9 @@ import type { MockBehaviour, MockUsage } from './mock-upstream.ts';
 /**
  * - `ok`: served as asked; `failover`: the first account answers 5xx, the next serves;
  *   `rateLimited`: the first account answers 429 (cooling it for a moment), the next serves;
- * - `dropped`: the upstream cuts a stream before `response.completed` (billed 0, cut short);
- * - `abandoned`: the client hangs up mid-stream (billed what was seen: 0, cut short);
+ * - `dropped`: the upstream cuts a stream before `response.completed` (cut short, billed what
+ *   reached the client: the prompt and the text, or nothing when no text did);
+ * - `abandoned`: the client hangs up mid-stream (cut short, billed the prompt and the text it got);
  * - never recorded: `droppedJson` (the upstream cuts a JSON answer before the client got a
  *   byte, on every account it fails over to), `rejected` (upstream 400, the client's own
  *   mistake), `exhausted` (every account answers 503), `refused` (the gateway refuses the key
@@ -65,6 +66,8 @@ export interface PlannedRequest {
   usage: MockUsage;
   /** Sent as the string `input`: the tag and the markers. */
   input: string;
+  /** `dropped`: the events the upstream sends before it cuts the stream. */
+  dropAfterEvents?: number;
 }
 
 /** mulberry32: a small seeded generator. */
@@ -137,7 +140,8 @@ export function planRequests(
       kind === 'dropped' || kind === 'abandoned' ? true : kind === 'droppedJson' ? false : rand() < 0.5;
     const model = rand() < 0.1 ? UNKNOWN_MODEL : (KNOWN_MODELS[int(KNOWN_MODELS.length)] as string);
     const fail = failFirst(kind, tag, int);
-    const markers = [`[[mock:${JSON.stringify(upstreamOf(kind, usage, int))}]]`];
+    const behaviour = upstreamOf(kind, usage, int);
+    const markers = [`[[mock:${JSON.stringify(behaviour)}]]`];
     if (fail) markers.push(failMarker(fail));
     return {
       tag,
@@ -147,6 +151,9 @@ export function planRequests(
       stream,
       usage,
       input: `${tag} ${markers.join(' ')}`,
+      ...(kind === 'dropped' && behaviour.kind === 'drop'
+        ? { dropAfterEvents: behaviour.afterEvents ?? 0 }
+        : {}),
     };
   });
 }

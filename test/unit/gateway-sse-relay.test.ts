@@ -123,7 +123,7 @@ describe('SseRelay', () => {
       ['response.audio.delta', 'AAAA'],
     ];
     for (const [type, delta] of deltas) relay.push(Buffer.from(frame(type as string, { delta })));
-    assert.equal(relay.observed.chars, 'Hello think{"a":1}*** Begin Patch no'.length);
+    assert.equal(relay.observed?.chars, 'Hello think{"a":1}*** Begin Patch no'.length);
   });
 });
 
@@ -141,7 +141,7 @@ describe('SseRelay, frames cut anywhere', () => {
       const relay = new SseRelay({ rewrite: { from: 'gpt-5.1-codex', to: 'gpt-5' } });
       assert.equal(relayed(relay, small, [cut]), expected, `cut at ${cut}`);
       assert.deepEqual(relay.usage, expectedUsage, `cut at ${cut}`);
-      assert.equal(relay.observed.chars, 'Hé "quoted" 😀\n done'.length, `cut at ${cut}`);
+      assert.equal(relay.observed?.chars, 'Hé "quoted" 😀\n done'.length, `cut at ${cut}`);
     }
   });
 
@@ -185,7 +185,7 @@ describe('SseRelay, frames larger than it holds', () => {
       assert.equal(relayed(relay, large, cuts), mapped(large));
       assert.deepEqual(relay.usage, expectedUsage);
       assert.equal(relay.terminalEvent, 'response.completed');
-      assert.equal(relay.observed.chars, longText.length);
+      assert.equal(relay.observed?.chars, longText.length);
       assert.equal(relay.nextSequenceNumber, 4);
     });
   }

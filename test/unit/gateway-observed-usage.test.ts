@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ObservedOutput,
+  observedUsage,
+  PENDING_TEXT_LIMIT,
+  requestTexts,
+} from '#shared/gateway/observed-usage.ts';
+
+// o200k_base splits this sentence into Hello| from| the| mock| upstream|. — 6 tokens, each word
+// with its leading space; copies joined by a space stay 6 tokens each (" Hello" is one token).
+const SENTENCE = 'Hello from the mock upstream.';
+const SENTENCE_TOKENS = 6;
+
+describe('ObservedOutput', () => {
+  it('counts the text of the deltas it was given, joined', async () => {
+    const observed = new ObservedOutput();
+    for (const delta of ['Hello from', ' the', ' mock', ' upstream.']) observed.add(delta);
+    assert.equal(observed.chars, SENTENCE.length);
+    assert.equal(await observed.tokens(), SENTENCE_TOKENS);
+  });
+
+  it('counts nothing for no text', async () => {
+    assert.equal(await new ObservedOutput().tokens(), 0);
+  });
+
+  it('counts a text longer than it holds in pieces, exactly as the whole', async () => {
+    const observed = new ObservedOutput();
+    const copies = Math.ceil((PENDING_TEXT_LIMIT * 2.5) / (SENTENCE.length + 1));
+    let drains = 0;
+    for (let copy = 0; copy < copies; copy++) {
+      observed.add(copy === 0 ? SENTENCE : ` ${SENTENCE}`);
+      if (observed.full) {
+        await observed.drain();
+        drains += 1;
+        assert.equal(observed.full, false);
+      }
+    }
+    assert.ok(drains >= 2, `${drains} drains`);
+    assert.equal(await observed.tokens(), copies * SENTENCE_TOKENS);
+  });
+});
+
+describe('requestTexts', () => {
+  it('takes instructions, input text, tool-call arguments and outputs, messages and tools; not images or ids', () => {
+    const body = {
+      model: 'gpt-5',
+      instructions: 'Be brief.',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Hi' },
+            { type: 'input_image', image_url: 'data:…' },
+          ],
+        },
+        { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'ok' },
+        {
+          type: 'reasoning',
+          id: 'rs_1',
+          encrypted_content: 'opaque',
+          summary: [{ type: 'summary_text', text: 'S' }],
+        },
+      ],
+      messages: [{ role: 'user', content: 'chat' }],
+      tools: [{ type: 'function', name: 'f' }],
+    };
+    assert.deepEqual(requestTexts(body), [
+      'Be brief.',
+      'Hi',
+      '{"a":1}',
+      'ok',
+      'S',
+      'chat',
+      '[{"type":"function","name":"f"}]',
+    ]);
+    assert.deepEqual(requestTexts({ input: 'plain' }), ['plain']);
+  });
+});
+
+describe('observedUsage', () => {
+  it('bills the counted input and output, never less than what the upstream reported', async () => {
+    const output = new ObservedOutput();
+    output.add(SENTENCE);
+    const usage = await observedUsage({ input: SENTENCE }, output, {
+      inputTokens: 2,
+      cachedInputTokens: 1,
+      outputTokens: 9,
+      reasoningTokens: 3,
+    });
+    assert.deepEqual(usage, { inputTokens: 6, cachedInputTokens: 1, outputTokens: 9, reasoningTokens: 3 });
+  });
+});
