@@ -108,6 +108,11 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
   }),
   'groups list': () => ({ method: 'GET', path: '/admin/v1/groups', json: data }),
   'groups show': (input) => ({ method: 'GET', path: `/admin/v1/groups/${seg(input.text('group'))}` }),
+  'groups delete': (input) => ({
+    method: 'DELETE',
+    path: `/admin/v1/groups/${seg(input.text('group'))}`,
+    ...versioned(input),
+  }),
   'groups set': (input) => ({
     method: 'PATCH',
     path: `/admin/v1/groups/${seg(input.text('group'))}`,
@@ -143,6 +148,11 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
     method: 'GET',
     path: `/admin/v1/accounts/${seg(input.text('account'))}`,
     json: (account: { health: unknown }) => account.health,
+  }),
+  'accounts delete': (input) => ({
+    method: 'DELETE',
+    path: `/admin/v1/accounts/${seg(input.text('account'))}`,
+    ...versioned(input),
   }),
   'accounts clear': (input) => ({
     method: 'POST',

@@ -7,6 +7,7 @@ import {
   addAccountToGroup,
   clearAccountHealth,
   createAccount,
+  deleteAccount,
   getAccount,
   getAccountHealth,
   listAccounts,
@@ -383,5 +384,17 @@ export const accountsCommands: CommandGroup = {
       async (input) => clearAccountHealth(await input.store(), input.text('account')),
       'Cleared the health of',
     ),
+    {
+      name: 'delete',
+      summary: 'Delete a disabled account and its credentials (usage records keep its id)',
+      flags: { account: accountFlag, ...ifVersionFlag },
+      positional: 'account',
+      examples: ['quotagate accounts disable acc_5h7j9k1m3n4p && quotagate accounts delete acc_5h7j9k1m3n4p'],
+      async run(input) {
+        const id = input.text('account');
+        const result = await deleteAccount(await input.store(), id, { ifVersion: ifVersionOf(input) });
+        return { json: result, text: `Deleted account ${result.id}; its usage history stays.` };
+      },
+    },
   ],
 };

@@ -2,7 +2,7 @@
  * `quotagate groups …`: create, list, show, set.
  */
 import type { Stored } from '#shared/admin/config-admin.ts';
-import { createGroup, listGroups, showGroup, updateGroup } from '#shared/admin/groups.ts';
+import { createGroup, deleteGroup, listGroups, showGroup, updateGroup } from '#shared/admin/groups.ts';
 import type { Group } from '#shared/domain/types.ts';
 import type { CommandGroup, CommandInput } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
@@ -145,6 +145,22 @@ export const groupsCommands: CommandGroup = {
           ifVersion: ifVersionOf(input),
         });
         return { json: group, text: `Updated group ${group.id}.\n\n${groupFields(group)}` };
+      },
+    },
+    {
+      name: 'delete',
+      summary: 'Delete a group no account, key or subscription uses (usage records keep its id)',
+      flags: {
+        group: { type: 'string', required: true, value: 'id', description: 'Group id' },
+        ...ifVersionFlag,
+      },
+      positional: 'group',
+      examples: ['quotagate groups delete trial'],
+      async run(input) {
+        const result = await deleteGroup(await input.store(), input.text('group'), {
+          ifVersion: ifVersionOf(input),
+        });
+        return { json: result, text: `Deleted group ${result.id}; its usage history stays.` };
       },
     },
   ],

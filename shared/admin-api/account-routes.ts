@@ -10,12 +10,15 @@
  * - `POST /admin/v1/accounts/{id}/groups` `{groupId}`, `DELETE /admin/v1/accounts/{id}/groups/{groupId}`
  * - `GET /admin/v1/accounts/{id}/health`: state, reason, cooldown, Codex usage, in-flight slots
  * - `POST /admin/v1/accounts/{id}/clear`: health back to ok (If-Match optional)
+ * - `DELETE /admin/v1/accounts/{id}`: a disabled account, for good (If-Match optional); usage
+ *   records keep its id
  */
 
 import {
   addAccountToGroup,
   clearAccountHealth,
   createAccount,
+  deleteAccount,
   getAccount,
   listAccounts,
   removeAccountFromGroup,
@@ -160,6 +163,14 @@ export const accountRoutes: AdminRoute[] = [
       const body = readBody(context.request, ['version']);
       const ifVersion = expectedVersion(context.request, body);
       return item(await clearAccountHealth(context.deps.store, param(context, 'id'), { ifVersion }));
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/admin/v1/accounts/{id}',
+    async handle(context) {
+      const ifVersion = expectedVersion(context.request);
+      return { body: await deleteAccount(context.deps.store, param(context, 'id'), { ifVersion }) };
     },
   },
 ];

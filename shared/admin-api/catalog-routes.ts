@@ -4,7 +4,8 @@
  * - `GET /admin/v1/groups`, `POST /admin/v1/groups` `{id?, name, rateMultiplier?, billingMode?,
  *   dailyLimitUsd?, weeklyLimitUsd?, monthlyLimitUsd?}`, `GET /admin/v1/groups/{id}`,
  *   `PATCH /admin/v1/groups/{id}` (the same fields but `id`, a limit `none` removes it; If-Match
- *   or `version` pins the change)
+ *   or `version` pins the change), `DELETE /admin/v1/groups/{id}` (a group nothing uses; If-Match
+ *   optional)
  * - `GET /admin/v1/subscriptions?user=`, `POST /admin/v1/subscriptions` `{userId, groupId, until}`,
  *   `PATCH /admin/v1/subscriptions/{userId}/{groupId}` `{until}` (If-Match optional),
  *   `POST /admin/v1/subscriptions/{userId}/{groupId}/cancel`
@@ -12,7 +13,7 @@
  *   1M tokens; `*` is the default price), `PATCH /admin/v1/prices/{model}` `{input, cachedInput,
  *   output}` (If-Match optional), `DELETE /admin/v1/prices/{model}` (If-Match optional)
  */
-import { createGroup, listGroups, showGroup, updateGroup } from '../admin/groups.ts';
+import { createGroup, deleteGroup, listGroups, showGroup, updateGroup } from '../admin/groups.ts';
 import {
   assignSubscription,
   cancelSubscription,
@@ -85,6 +86,14 @@ const groupRoutes: AdminRoute[] = [
         ifVersion: expectedVersion(context.request, body),
       });
       return item(group);
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/admin/v1/groups/{id}',
+    async handle(context) {
+      const ifVersion = expectedVersion(context.request);
+      return { body: await deleteGroup(context.deps.store, param(context, 'id'), { ifVersion }) };
     },
   },
 ];

@@ -328,3 +328,21 @@ function oauthCredentials(input: CreateAccountInput): Account['credentials'] {
   if (input.expiresAt !== undefined) credentials.expiresAt = parseIsoTime(input.expiresAt, 'Token expiry');
   return credentials;
 }
+
+/**
+ * Deletes an account and its credentials for good. It must be disabled first, so no new request
+ * picks it while in-flight ones finish; usage and ops records keep its id, so history and
+ * exports are unchanged.
+ */
+export async function deleteAccount(
+  store: ConfigAdmin,
+  accountId: string,
+  options: { ifVersion?: number | undefined } = {},
+): Promise<{ id: string; deleted: true }> {
+  const account = await getAccount(store, accountId);
+  if (account.status !== 'disabled') {
+    throw AdminError.conflict(`Account ${account.id} is active; disable it first, then delete it.`);
+  }
+  await store.remove('account', account.id, { ifVersion: options.ifVersion ?? account.version ?? 0 });
+  return { id: account.id, deleted: true };
+}

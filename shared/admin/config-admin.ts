@@ -86,6 +86,11 @@ export interface ConfigAdmin {
     deltaNano: number,
     idempotencyKey: string,
   ): Promise<{ user: Stored<User>; replayed: boolean }>;
+  /**
+   * Deletes an account or a group item for good; `not_found` when absent, `conflict` when
+   * `ifVersion` is stale. Usage and ops records keep naming it: they are never touched.
+   */
+  remove(kind: 'account' | 'group', id: string, options?: UpdateOptions): Promise<void>;
   listUsers(): Promise<Stored<User>[]>;
   listGroups(): Promise<Stored<Group>[]>;
   listAccounts(): Promise<Stored<Account>[]>;

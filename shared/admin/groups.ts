@@ -156,3 +156,34 @@ export async function showGroup(store: ConfigAdmin, groupId: string): Promise<Gr
 function optionalUsd(value: string | number | undefined, field: string): number | undefined {
   return value === undefined ? undefined : parseUsdToNano(value, field);
 }
+
+/**
+ * Deletes a group nobody uses: no account serves it, no key and no subscription names it
+ * (revoked keys included, so a key can never come back into a missing group). Usage records keep
+ * its id.
+ */
+export async function deleteGroup(
+  store: ConfigAdmin,
+  groupId: string,
+  options: { ifVersion?: number | undefined } = {},
+): Promise<{ id: string; deleted: true }> {
+  const group = await getGroup(store, groupId);
+  const [accounts, subscriptions, users] = await Promise.all([
+    store.listAccounts(),
+    store.listSubscriptions(),
+    store.listUsers(),
+  ]);
+  const keys = (await Promise.all(users.map((user) => store.listApiKeys(user.id)))).flat();
+  const usedBy = [
+    [accounts.filter((account) => account.groupIds.includes(group.id)).length, 'account(s) serve it'],
+    [keys.filter((key) => key.groupId === group.id).length, 'API key(s) use it'],
+    [
+      subscriptions.filter((subscription) => subscription.groupId === group.id).length,
+      'subscription(s) name it',
+    ],
+  ] as const;
+  const inUse = usedBy.filter(([count]) => count > 0).map(([count, what]) => `${count} ${what}`);
+  if (inUse.length > 0) throw AdminError.conflict(`Group ${group.id} is in use: ${inUse.join(', ')}.`);
+  await store.remove('group', group.id, { ifVersion: options.ifVersion ?? group.version ?? 0 });
+  return { id: group.id, deleted: true };
+}

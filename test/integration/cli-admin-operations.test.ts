@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
-import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
+import { type CliWorld, startCliWorld } from './cli-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 

@@ -17,6 +17,7 @@
  */
 
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -336,12 +337,41 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       return entityOf<Stored<ConfigEntities[K]>>(attributes) as Stored<ConfigEntities[K]>;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const current = await this.get(kind, ref);
-      if (!current) throw AdminError.notFound(`${describe(kind, ref)} does not exist.`);
-      throw AdminError.conflict(
-        `${describe(kind, ref)} was changed by someone else (it is now at version ${current.version ?? 0}); ` +
-          'read it again and retry.',
+      throw await this.#refusal(kind, ref);
+    }
+  }
+
+  /** Why a write conditioned on the item's existence (and version) was refused. */
+  async #refusal<K extends EntityKind>(kind: K, ref: EntityRefs[K]): Promise<AdminError> {
+    const current = await this.get(kind, ref);
+    if (!current) return AdminError.notFound(`${describe(kind, ref)} does not exist.`);
+    return AdminError.conflict(
+      `${describe(kind, ref)} was changed by someone else (it is now at version ${current.version ?? 0}); ` +
+        'read it again and retry.',
+    );
+  }
+
+  async remove(kind: 'account' | 'group', id: string, options: UpdateOptions = {}): Promise<void> {
+    const values: Record<string, unknown> = {};
+    let condition = 'attribute_exists(pk)';
+    if (options.ifVersion === 0) condition += ' AND attribute_not_exists(#version)';
+    else if (options.ifVersion !== undefined) {
+      condition += ' AND #version = :expected';
+      values[':expected'] = options.ifVersion;
+    }
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: itemKeyOf(kind, id),
+          ConditionExpression: condition,
+          ...(options.ifVersion === undefined ? {} : { ExpressionAttributeNames: { '#version': 'version' } }),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+        }),
       );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw await this.#refusal(kind, id);
     }
   }
 
