@@ -1,7 +1,9 @@
 /**
  * Errors are values with a type, a status and an OpenAI-shaped body, defined once. Everything
- * the gateway refuses goes through {@link GatewayError}, so the JSON a client reads and the SSE
- * `event: error` it reads after a stream started carry the same type and message.
+ * the gateway and the admin API refuse goes through {@link GatewayError}, so the JSON a client
+ * reads and the SSE `event: error` it reads after a stream started carry the same type and
+ * message. Domain errors (`shared/domain/errors.ts`, `AdminError`) become one in
+ * `shared/error-answers.ts`.
  *
  * @example
  * ```ts
@@ -13,6 +15,7 @@ export type ErrorType =
   | 'authentication_error'
   | 'permission_error'
   | 'not_found_error'
+  | 'conflict_error'
   | 'rate_limit_error'
   | 'upstream_error'
   | 'api_error';
@@ -32,6 +35,8 @@ export class GatewayError extends Error {
   readonly param: string | undefined;
   /** Whole seconds until a retry may succeed; sent as `Retry-After` on a 429 or 503. */
   retryAfterSeconds: number | undefined;
+  /** Headers the refusal itself calls for, such as `allow` on a 405. */
+  readonly #headers: Record<string, string> = {};
 
   constructor(status: number, type: ErrorType, message: string, code?: string, param?: string) {
     super(message);
@@ -49,10 +54,16 @@ export class GatewayError extends Error {
     return this;
   }
 
-  /** Headers the answer carries besides the body: `Retry-After` on every 429 and 503. */
+  /** Adds headers the answer must carry, such as `allow` on a 405. */
+  withHeaders(headers: Record<string, string>): this {
+    Object.assign(this.#headers, headers);
+    return this;
+  }
+
+  /** Headers the answer carries besides the body: `Retry-After` on every 429 and 503, and {@link withHeaders}'. */
   responseHeaders(): Record<string, string> {
-    if (this.status !== 429 && this.status !== 503) return {};
-    return { 'retry-after': String(this.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) };
+    if (this.status !== 429 && this.status !== 503) return { ...this.#headers };
+    return { 'retry-after': String(this.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS), ...this.#headers };
   }
 
   toBody(): OpenAIErrorBody {

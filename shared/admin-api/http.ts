@@ -1,15 +1,17 @@
 /**
  * The admin API speaks in these shapes: a buffered request (the Function URL event or the local
- * server's request, reduced to what routing needs) and a JSON response. Every refusal has the
- * OpenAI error shape the gateway uses, `{"error":{"type":…,"message":…}}`, with a status taken
- * from the {@link AdminError} kind: `invalid` → 400, `not_found` → 404, `conflict` → 409.
+ * server's request, reduced to what routing needs) and a JSON response. Every refusal is a
+ * {@link GatewayError} answered with the OpenAI error shape the gateway uses,
+ * `{"error":{"type":…,"message":…}}`; `shared/error-answers.ts` maps the operations'
+ * `AdminError` kinds to statuses (`invalid` → 400, `not_found` → 404, `conflict` → 409).
  *
  * @example
  * ```ts
  * return jsonResponse(201, user, request.requestId, { etag: '"1"' });
  * ```
  */
-import { AdminError } from '../admin/admin-error.ts';
+import { answerOf } from '../error-answers.ts';
+import type { GatewayError } from '../errors.ts';
 
 export interface AdminRequest {
   method: string;
@@ -33,34 +35,6 @@ export interface AdminResponse {
   body: string;
 }
 
-export type AdminErrorType =
-  | 'invalid_request_error'
-  | 'not_found_error'
-  | 'conflict_error'
-  | 'authentication_error'
-  | 'api_error';
-
-/** A refusal decided by the HTTP layer itself (route, method, body, auth), not by an operation. */
-export class AdminHttpError extends Error {
-  readonly status: number;
-  readonly type: AdminErrorType;
-  readonly headers: Record<string, string>;
-
-  constructor(status: number, type: AdminErrorType, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.name = 'AdminHttpError';
-    this.status = status;
-    this.type = type;
-    this.headers = headers;
-  }
-}
-
-const KIND_STATUS = {
-  invalid: [400, 'invalid_request_error'],
-  not_found: [404, 'not_found_error'],
-  conflict: [409, 'conflict_error'],
-} as const satisfies Record<AdminError['kind'], readonly [number, AdminErrorType]>;
-
 export function jsonResponse(
   status: number,
   payload: unknown,
@@ -79,14 +53,9 @@ export function jsonResponse(
   };
 }
 
-export function errorResponse(
-  status: number,
-  type: AdminErrorType,
-  message: string,
-  requestId: string,
-  extra: Record<string, string> = {},
-): AdminResponse {
-  return jsonResponse(status, { error: { type, message } }, requestId, extra);
+/** The JSON refusal for an error already turned into an answer (see `shared/error-answers.ts`). */
+export function errorResponse(error: GatewayError, requestId: string): AdminResponse {
+  return jsonResponse(error.status, error.toBody(), requestId, error.responseHeaders());
 }
 
 /**
@@ -94,12 +63,6 @@ export function errorResponse(
  * logs it and answers 500 without its message, which may carry anything).
  */
 export function refusalOf(error: unknown, requestId: string): AdminResponse | undefined {
-  if (error instanceof AdminHttpError) {
-    return errorResponse(error.status, error.type, error.message, requestId, error.headers);
-  }
-  if (error instanceof AdminError) {
-    const [status, type] = KIND_STATUS[error.kind];
-    return errorResponse(status, type, error.message, requestId);
-  }
-  return undefined;
+  const answer = answerOf(error);
+  return answer && errorResponse(answer, requestId);
 }

@@ -15,17 +15,12 @@
  * );
  * ```
  */
+
+import { GatewayError } from '../errors.ts';
 import { redactSecrets } from '../ops/redact.ts';
 import { accountRoutes } from './account-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
-import {
-  AdminHttpError,
-  type AdminRequest,
-  type AdminResponse,
-  errorResponse,
-  jsonResponse,
-  refusalOf,
-} from './http.ts';
+import { type AdminRequest, type AdminResponse, errorResponse, jsonResponse, refusalOf } from './http.ts';
 import { keyRoutes } from './key-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 import type { AdminApiDeps, AdminRoute } from './routes.ts';
@@ -68,7 +63,7 @@ function matchPattern(pattern: string, segments: string[]): Record<string, strin
       try {
         value = decodeURIComponent(segment);
       } catch {
-        throw new AdminHttpError(400, 'invalid_request_error', 'The path is not validly percent-encoded.');
+        throw new GatewayError(400, 'invalid_request_error', 'The path is not validly percent-encoded.');
       }
       if (value === '') return undefined;
       params[part.slice(1, -1)] = value;
@@ -89,16 +84,13 @@ function findRoute(method: string, path: string): Match {
     allowed.push(route.method);
   }
   if (allowed.length === 0)
-    throw new AdminHttpError(404, 'invalid_request_error', `Invalid URL (${method} ${path})`);
+    throw new GatewayError(404, 'invalid_request_error', `Invalid URL (${method} ${path})`);
   const allow = [...new Set(allowed)].join(', ');
-  throw new AdminHttpError(
+  throw new GatewayError(
     405,
     'invalid_request_error',
     `Method ${method} is not allowed on ${path}; use ${allow}`,
-    {
-      allow,
-    },
-  );
+  ).withHeaders({ allow });
 }
 
 function checkQuery(route: AdminRoute, query: AdminRequest['query']): void {
@@ -106,7 +98,7 @@ function checkQuery(route: AdminRoute, query: AdminRequest['query']): void {
   const unknown = Object.keys(query).find((name) => !known.includes(name));
   if (unknown !== undefined) {
     const takes = known.length === 0 ? 'no query parameters' : `only ${known.join(', ')}`;
-    throw new AdminHttpError(
+    throw new GatewayError(
       400,
       'invalid_request_error',
       `Unknown query parameter "${unknown}"; this route takes ${takes}.`,
@@ -133,7 +125,7 @@ export async function handleAdminRequest(
   let pattern = 'unmatched';
   try {
     if (Buffer.byteLength(request.body) > ADMIN_BODY_LIMIT_BYTES) {
-      throw new AdminHttpError(
+      throw new GatewayError(
         413,
         'invalid_request_error',
         `The request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes.`,
@@ -156,7 +148,7 @@ export async function handleAdminRequest(
         route: pattern,
         error: error instanceof Error ? `${error.name}: ${redactSecrets(error.message)}` : 'unknown',
       });
-      response = errorResponse(500, 'api_error', 'Internal error, please retry later', request.requestId);
+      response = errorResponse(GatewayError.internal(), request.requestId);
     }
   }
   // One line per request: what was asked of which route and how it ended; never a body.

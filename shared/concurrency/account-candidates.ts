@@ -14,6 +14,7 @@
  * ```
  */
 import { healthHolds } from '../domain/account-health.ts';
+import type { NoAccountsReason } from '../domain/errors.ts';
 import type { Account } from '../domain/types.ts';
 
 export interface CandidateFilter {
@@ -48,35 +49,28 @@ export function candidatesFor(
   );
 }
 
-/** Why no account can take a request: the message of the 503, and when one is back if known. */
-export interface NoCandidateReason {
-  message: string;
-  retryAfterSeconds?: number;
-}
-
 /**
- * The 503 says which of the filters emptied the list, so an admin (and the user) can tell a
- * missing account from a model nobody maps from a pool that is only cooling down. It names
- * neither accounts nor their errors.
+ * Says which of the filters emptied the list, so an admin (and the user) can tell a missing
+ * account from a model nobody maps from a pool that is only cooling down. It names neither
+ * accounts nor their errors.
  */
 export function noCandidateReason(
   accounts: readonly Account[],
   filter: Omit<CandidateFilter, 'excluded'>,
   nowMs: number,
-): NoCandidateReason {
+): NoAccountsReason {
   const inGroup = accounts.filter((account) => account.groupIds.includes(filter.groupId));
-  if (inGroup.length === 0) return { message: 'No available accounts: no account serves this group' };
+  if (inGroup.length === 0) return { kind: 'no_group_account' };
   const forModel = inGroup.filter((account) => supportsModel(account, filter.model));
-  if (forModel.length === 0) return { message: `No available accounts: none serves model ${filter.model}` };
+  if (forModel.length === 0) return { kind: 'no_model_account', model: filter.model };
   const active = forModel.filter((account) => account.status === 'active' && account.concurrency >= 1);
-  if (active.length === 0)
-    return { message: 'No available accounts: every account for this model is disabled' };
+  if (active.length === 0) return { kind: 'all_disabled' };
   const untils = active.map((account) => account.health.until ?? Number.POSITIVE_INFINITY);
   const soonest = Math.min(...untils);
-  if (!Number.isFinite(soonest))
-    return { message: 'No available accounts: every account for this model is in error state' };
+  if (!Number.isFinite(soonest)) return { kind: 'all_in_error' };
   return {
-    message: `No available accounts: all cooling down until ${new Date(soonest).toISOString()}`,
+    kind: 'all_cooling_down',
+    untilMs: soonest,
     retryAfterSeconds: Math.max(0, soonest - nowMs) / 1000,
   };
 }

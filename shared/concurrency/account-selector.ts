@@ -19,8 +19,9 @@
  * const { account, slot } = await concurrency.selectAccount({ group, model, sessionHash, sticky, excluded, requestId });
  * ```
  */
+
+import { NoAccountsError, QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
 import type { Account } from '../domain/types.ts';
-import { GatewayError } from '../errors.ts';
 import type { StickyStore } from '../store/dynamo/sticky-store.ts';
 import { candidatesFor, noCandidateReason, priorityTiers, rankProbed } from './account-candidates.ts';
 import { type Clock, epochSeconds } from './clock.ts';
@@ -185,8 +186,7 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     const filter = { ...request, groupId: request.group.id };
     const candidates = candidatesFor(accounts, filter, clock.now());
     if (candidates.length === 0) {
-      const reason = noCandidateReason(accounts, filter, clock.now());
-      throw new GatewayError(503, 'api_error', reason.message).retryAfter(reason.retryAfterSeconds);
+      throw new NoAccountsError(noCandidateReason(accounts, filter, clock.now()));
     }
 
     const hash = request.sessionHash;
@@ -224,8 +224,8 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
       pingIntervalSeconds: settings.pingIntervalSeconds,
       signal: request.signal,
       onWaiting: request.onWaiting,
-      queueFull: () => GatewayError.rateLimited('Too many pending requests, please retry later'),
-      timedOut: () => GatewayError.rateLimited('Concurrency limit exceeded for account, please retry later'),
+      queueFull: () => new QueueFullError('account'),
+      timedOut: () => new WaitTimedOutError('account'),
     });
     return won(request, sticky, target, lease);
   };

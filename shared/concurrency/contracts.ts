@@ -3,6 +3,7 @@
  * wait queues, sticky sessions, account selection). The request flow only sees these; the
  * DynamoDB-backed implementations live beside them.
  */
+import type { NoAccountsError, QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
 import type { Account, Group, User } from '../domain/types.ts';
 
 /**
@@ -53,8 +54,8 @@ export interface UserSlotRequest extends WaitHooks {
 
 /**
  * Holds a slot of the user's concurrency for the request, waiting in the user's bounded queue.
- * Throws GatewayError 429 "Too many pending requests, please retry later" when the queue is full
- * and 429 "Concurrency limit exceeded for user, please retry later" when the wait times out.
+ * Throws {@link QueueFullError} (`user`) when the queue is full and {@link WaitTimedOutError}
+ * (`user`) when the wait times out; `shared/error-answers.ts` words them for the client.
  */
 export type AcquireUserSlot = (request: UserSlotRequest) => Promise<HeldSlot>;
 
@@ -91,8 +92,9 @@ export interface SelectedAccount {
 /**
  * Chooses an account and holds one of its slots: sticky account first if it has room, then the
  * lowest priority value, then least loaded, then least recently used; waits for the best one
- * when all are full. Throws GatewayError 503 when no account can serve the model, 429 when the
- * account wait queue is full or the wait times out.
+ * when all are full. Throws {@link NoAccountsError} when no account can serve the model,
+ * {@link QueueFullError} or {@link WaitTimedOutError} (`account`) when the account wait queue is
+ * full or the wait times out.
  *
  * When the request carries a `sessionHash`, the session is bound to the chosen account once its
  * slot is won (written when new or due for refresh, in the background; the slot's `release`

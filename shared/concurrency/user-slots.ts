@@ -11,7 +11,7 @@
  * try { … } finally { await slot.release(); }
  * ```
  */
-import { GatewayError } from '../errors.ts';
+import { QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
 import type { AcquireUserSlot, TryUserSlot } from './contracts.ts';
 import { UNLIMITED_SLOT } from './lease.ts';
 import type { LeasePools } from './lease-pools.ts';
@@ -50,8 +50,8 @@ export function createUserSlotAcquirer(pools: LeasePools, settings: UserSlotSett
       pingIntervalSeconds: settings.pingIntervalSeconds,
       signal,
       onWaiting,
-      queueFull: () => GatewayError.rateLimited('Too many pending requests, please retry later'),
-      timedOut: () => GatewayError.rateLimited('Concurrency limit exceeded for user, please retry later'),
+      queueFull: () => new QueueFullError('user'),
+      timedOut: () => new WaitTimedOutError('user'),
     });
   };
 }

@@ -9,8 +9,9 @@
  * request, and a second account giving the same refusal ends failover with that refusal.
  */
 import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
+import { NoAccountsError } from '../domain/errors.ts';
 import type { Account, Settings } from '../domain/types.ts';
-import { GatewayError, mapUpstreamError } from '../errors.ts';
+import { mapUpstreamError } from '../errors.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
@@ -81,7 +82,7 @@ export async function failoverLoop(
           });
     } catch (error) {
       // Accounts ran out because they failed: the client learns why the last one failed.
-      if (excluded.size > 0 && error instanceof GatewayError && error.status === 503) throw exhausted();
+      if (excluded.size > 0 && error instanceof NoAccountsError) throw exhausted();
       throw error;
     }
     if (!first?.ok) hooks.slots.push(selected.slot);

@@ -5,6 +5,7 @@
  * request gets a logger that stamps its request id on each line, and is observed once at its end
  * (metrics; an ops record for a failure of an authenticated caller).
  */
+import { answerOf } from '../error-answers.ts';
 import { GatewayError } from '../errors.ts';
 import { usageReport } from '../usage/report.ts';
 import { authenticate, type Caller } from './authenticate.ts';
@@ -123,8 +124,8 @@ export async function handleGatewayRequest(
       throw new GatewayError(404, 'invalid_request_error', `Invalid URL (${request.method} ${path})`);
     if (request.method !== route.method) {
       const message = `Method ${request.method} is not allowed on ${path}; use ${route.method}`;
-      failure = new GatewayError(405, 'invalid_request_error', message);
-      response = errorResponse(failure, request.requestId, { allow: route.method });
+      failure = new GatewayError(405, 'invalid_request_error', message).withHeaders({ allow: route.method });
+      response = errorResponse(failure, request.requestId);
     } else {
       state.prefetch = route.prefetch?.(request, deps);
       if (!route.public)
@@ -132,8 +133,8 @@ export async function handleGatewayRequest(
       response = await route.handle(request, deps, state.caller as Caller, state);
     }
   } catch (error) {
-    if (error instanceof GatewayError) failure = error;
-    else {
+    failure = answerOf(error);
+    if (!failure) {
       deps.logger.error('unhandled gateway error', {
         error: error instanceof Error ? error.message : String(error),
       });

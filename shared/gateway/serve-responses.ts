@@ -10,6 +10,7 @@
  * The failover loop itself is failover-loop.ts.
  */
 import type { AccountSelectionRequest, HeldSlot } from '../concurrency/contracts.ts';
+import { answerOf } from '../error-answers.ts';
 import { GatewayError } from '../errors.ts';
 import type { UsageEventDetail } from '../events/usage-event.ts';
 import type { Caller } from './authenticate.ts';
@@ -161,9 +162,8 @@ async function reportError(
   if (channel.isClosed || request.clientGone?.aborted) {
     return { status: 499, errorType: 'client_closed', message: 'client went away' };
   }
-  let gatewayError: GatewayError;
-  if (error instanceof GatewayError) gatewayError = error;
-  else {
+  let gatewayError = answerOf(error);
+  if (!gatewayError) {
     deps.logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
     gatewayError = GatewayError.internal();
   }

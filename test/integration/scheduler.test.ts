@@ -5,6 +5,7 @@ import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynali
 import type { AccountSelectionRequest, HeldSlot } from '#shared/concurrency/contracts.ts';
 import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group } from '#shared/domain/types.ts';
+import { answerOf } from '#shared/error-answers.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
@@ -91,8 +92,11 @@ async function rejectionOf(promise: Promise<unknown>): Promise<GatewayError> {
     () => undefined,
     (e: unknown) => e,
   );
-  assert.ok(error instanceof GatewayError, `expected a GatewayError, got ${String(error)}`);
-  return error;
+  // The concurrency layer throws a domain error, never an HTTP one; the client reads its answer.
+  assert.ok(!(error instanceof GatewayError), `expected a domain error, got ${String(error)}`);
+  const answer = answerOf(error);
+  assert.ok(answer, `expected a known refusal, got ${String(error)}`);
+  return answer;
 }
 
 before(async () => {

@@ -5,8 +5,9 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
 import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import { QueueFullError, WaitTimedOutError } from '#shared/domain/errors.ts';
 import type { User } from '#shared/domain/types.ts';
-import { GatewayError } from '#shared/errors.ts';
+import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -64,9 +65,14 @@ async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void
   }
 }
 
+/** The concurrency layer throws a domain error; the client reads the answer it maps to. */
 function assertRateLimited(error: unknown, message: string) {
-  assert.ok(error instanceof GatewayError, `expected a GatewayError, got ${String(error)}`);
-  assert.deepEqual([error.status, error.type, error.message], [429, 'rate_limit_error', message]);
+  assert.ok(
+    error instanceof QueueFullError || error instanceof WaitTimedOutError,
+    `expected a wait refusal, got ${String(error)}`,
+  );
+  const answer = answerOf(error);
+  assert.deepEqual([answer?.status, answer?.type, answer?.message], [429, 'rate_limit_error', message]);
 }
 
 before(async () => {

@@ -8,7 +8,9 @@ import {
   rankProbed,
   supportsModel,
 } from '#shared/concurrency/account-candidates.ts';
+import { NoAccountsError } from '#shared/domain/errors.ts';
 import type { Account } from '#shared/domain/types.ts';
+import { answerOf } from '#shared/error-answers.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
 
@@ -101,15 +103,54 @@ describe('noCandidateReason', () => {
 
     // Assess
     assert.deepEqual(answers, [
-      { message: 'No available accounts: no account serves this group' },
-      { message: 'No available accounts: none serves model gpt-5' },
-      { message: 'No available accounts: every account for this model is disabled' },
-      { message: 'No available accounts: every account for this model is in error state' },
-      {
-        message: `No available accounts: all cooling down until ${new Date(NOW + 30_500).toISOString()}`,
-        retryAfterSeconds: 30.5,
-      },
+      { kind: 'no_group_account' },
+      { kind: 'no_model_account', model: 'gpt-5' },
+      { kind: 'all_disabled' },
+      { kind: 'all_in_error' },
+      { kind: 'all_cooling_down', untilMs: NOW + 30_500, retryAfterSeconds: 30.5 },
     ]);
+  });
+
+  it('is answered 503 with the reason worded for the client, and Retry-After when a pool is back', () => {
+    // Prepare
+    const cooling = account('a', { health: { state: 'rate_limited', until: NOW + 30_500 } });
+    const reasons = [
+      reason([account('elsewhere', { groupIds: ['g_2'] })]),
+      reason([account('mapped', { modelMapping: { 'gpt-4.1': 'gpt-4.1' } })]),
+      reason([account('off', { status: 'disabled' })]),
+      reason([account('broken', { health: { state: 'error' } })]),
+      reason([cooling]),
+    ];
+
+    // Act
+    const answers = reasons.map((why) => answerOf(new NoAccountsError(why)));
+
+    // Assess
+    assert.deepEqual(
+      answers.map((answer) => [answer?.status, answer?.type, answer?.message, answer?.responseHeaders()]),
+      [
+        [503, 'api_error', 'No available accounts: no account serves this group', { 'retry-after': '5' }],
+        [503, 'api_error', 'No available accounts: none serves model gpt-5', { 'retry-after': '5' }],
+        [
+          503,
+          'api_error',
+          'No available accounts: every account for this model is disabled',
+          { 'retry-after': '5' },
+        ],
+        [
+          503,
+          'api_error',
+          'No available accounts: every account for this model is in error state',
+          { 'retry-after': '5' },
+        ],
+        [
+          503,
+          'api_error',
+          `No available accounts: all cooling down until ${new Date(NOW + 30_500).toISOString()}`,
+          { 'retry-after': '31' },
+        ],
+      ],
+    );
   });
 });
 
