@@ -252,27 +252,38 @@ for (const [kind, account] of Object.entries(ACCOUNTS)) {
       assert.equal(e2e.mock.requests.length, 2);
     });
 
-    it('ends a stream cut short upstream with a Chat-shaped error frame, billed as cut short', async () => {
+    it('ends a stream cut short upstream with a Chat-shaped error frame, billed for the text it got', async () => {
       const { secret } = await e2e.seed({ account: account() });
-      e2e.mock.enqueue({ kind: 'drop', afterEvents: 3 });
+      // Up to the deltas "Hello from" and " the": chunks on the platform; Responses events (created,
+      // in_progress, output_item.added, content_part.added, then the deltas) on the Codex backend.
+      e2e.mock.enqueue({ kind: 'drop', afterEvents: kind === 'apikey' ? 3 : 6 });
 
       const { data: stream, response } = await e2e
         .client(secret)
         .chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'x' }], stream: true })
         .withResponse();
       const roles: (string | undefined)[] = [];
+      let text = '';
       await assert.rejects(
         async () => {
-          for await (const chunk of stream) roles.push(chunk.choices[0]?.delta.role);
+          for await (const chunk of stream) {
+            roles.push(chunk.choices[0]?.delta.role);
+            text += chunk.choices[0]?.delta.content ?? '';
+          }
         },
         (error: unknown) =>
           error instanceof OpenAI.APIError && /Upstream stream ended early/.test(error.message),
       );
 
       assert.equal(roles[0], 'assistant');
+      assert.equal(text, 'Hello from the');
       const detail = await billed(response.headers.get('x-request-id'));
       assert.equal(detail.cutShort, true);
       assert.equal(detail.cutShortReason, 'upstream_error');
+      // "Hello", " from", " the": three o200k_base tokens reached the client; the prompt was read.
+      assert.equal(detail.usageSource, 'observed');
+      assert.equal(detail.usage.outputTokens, 3);
+      assert.ok(detail.usage.inputTokens > 0);
     });
 
     it('refuses a bad key with 401 before anything reaches the upstream', async () => {
