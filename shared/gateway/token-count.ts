@@ -18,15 +18,11 @@
 type Counter = (text: string) => number;
 
 let loading: Promise<Counter> | undefined;
-/** Milliseconds the first load took in this process, once it finished. */
-export let tokenizerLoadMs: number | undefined;
 
 function loadTokenizer(): Promise<Counter> {
   loading ??= (async () => {
-    const started = performance.now();
     // External in the Lambda bundle (bundling.nodeModules), so this stays a load from disk.
     const module = await import('gpt-tokenizer/encoding/o200k_base');
-    tokenizerLoadMs = performance.now() - started;
     return module.countTokens;
   })();
   // A failed load is retried by the next caller, not remembered.
