@@ -14,7 +14,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { GATEWAY_NODE_MODULES } from '../bundling.ts';
+import { GATEWAY_NODE_MODULES, GATEWAY_NODE_MODULES_UNUSED } from '../bundling.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { GATEWAY_MEMORY_MB } from '../function-memory.ts';
 import { GATEWAY_TABLE_ACCESS, grantTableAccess } from '../table-access.ts';
@@ -49,6 +49,7 @@ export class Gateway extends Construct {
       memorySize: GATEWAY_MEMORY_MB,
       timeout: GATEWAY_TIMEOUT,
       nodeModules: GATEWAY_NODE_MODULES,
+      nodeModulesUnused: GATEWAY_NODE_MODULES_UNUSED,
       ...(props.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),

@@ -26,7 +26,7 @@ import {
   Runtime,
   SystemLogLevel,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BUNDLE_BANNER, BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.ts';
@@ -58,6 +58,8 @@ export interface QuotagateFunctionProps extends FunctionObservability {
   readonly environment?: Readonly<Record<string, string>>;
   /** Packages installed beside the bundle (from the lockfile) and imported from disk, not bundled. */
   readonly nodeModules?: readonly string[];
+  /** Paths under the installed node_modules that are never loaded, removed after install. */
+  readonly nodeModulesUnused?: readonly string[];
   readonly reservedConcurrentExecutions?: number;
   /** Asynchronous invocations only: retries Lambda makes after a failed attempt. */
   readonly retryAttempts?: number;
@@ -65,6 +67,18 @@ export interface QuotagateFunctionProps extends FunctionObservability {
   readonly maxEventAge?: Duration;
   /** Asynchronous invocations only: where an event goes once its retries are spent. */
   readonly onFailure?: IDestination;
+}
+
+/** Removes `unused` (paths under node_modules) and every source map and typing from the asset. */
+function pruneAfterInstall(unused: readonly string[]): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      `rm -rf ${unused.map((path) => `"${outputDir}/node_modules/${path}"`).join(' ')}`,
+      `find "${outputDir}/node_modules" \\( -name '*.map' -o -name '*.d.ts' \\) -type f -delete`,
+    ],
+  };
 }
 
 export class QuotagateFunction extends NodejsFunction {
@@ -127,6 +141,7 @@ export class QuotagateFunction extends NodejsFunction {
         bundleAwsSDK: true,
         forceDockerBundling: false,
         ...(props.nodeModules ? { nodeModules: [...props.nodeModules] } : {}),
+        ...(props.nodeModulesUnused ? { commandHooks: pruneAfterInstall(props.nodeModulesUnused) } : {}),
       },
     });
     this.logs = logs;
