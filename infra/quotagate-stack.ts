@@ -88,7 +88,8 @@ export class QuotagateStack extends Stack {
       bucket: this.usageExports.bucket,
     });
     this.secrets = new SecretsKey(this, 'Secrets', { stage: config.stage });
-    this.secrets.grantOpen(this.gateway.function);
+    // The gateway refreshes an expired OAuth token on demand, so it seals the new tokens too.
+    this.secrets.grantOpenAndSeal(this.gateway.function);
     this.secrets.grantOpenAndSeal(this.tokenRefresh.function);
     this.secrets.grantSeal(this.admin.function);
     this.monitoring = new Monitoring(this, 'Monitoring', {

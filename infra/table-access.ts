@@ -12,6 +12,7 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { TABLES, TableId } from '#shared/tables/definitions.ts';
+import { keys } from '#shared/tables/keys.ts';
 import type { QuotagateTables } from './constructs/quotagate-tables.ts';
 
 export type DynamoAction =
@@ -29,7 +30,23 @@ type IndexName<T extends TableId> = (typeof TABLES)[T]['indexes'][number]['name'
 export type TableGrant<T extends TableId> = {
   readonly actions: readonly DynamoAction[];
   readonly indexes?: Readonly<Partial<Record<IndexName<T>, readonly DynamoAction[]>>>;
+  /**
+   * Some of `actions` allowed only on items whose partition key starts with one of these
+   * prefixes (`dynamodb:LeadingKeys`): a function that writes a few kinds of item cannot write
+   * the others, whatever its code is made to do.
+   */
+  readonly onlyItems?: {
+    readonly actions: readonly DynamoAction[];
+    readonly partitionPrefixes: readonly string[];
+  };
 };
+
+/** Partition-key prefixes, read from the one module that spells keys. */
+const PREFIX = {
+  account: keys.account('').pk,
+  usageRecord: keys.usageRecord('').pk,
+  parkedEvent: keys.parkedEvent('').pk,
+} as const;
 
 export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
 
@@ -37,9 +54,11 @@ export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
 export const GATEWAY_TABLE_ACCESS = {
   config: {
     // BatchGetItem: a caller's user, group, subscription and the settings in one read.
-    // UpdateItem: account health (rate-limited/overloaded/error); gsi1 lists the accounts.
+    // UpdateItem: account health (rate-limited/overloaded/error) and tokens it refreshed, on
+    // account items only; gsi1 lists the accounts.
     actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
     indexes: { gsi1: ['dynamodb:Query'] },
+    onlyItems: { actions: ['dynamodb:UpdateItem'], partitionPrefixes: [PREFIX.account] },
   },
   state: {
     // Slot leases, wait tickets and sticky sessions: conditional put/update/delete plus queries;
@@ -56,8 +75,13 @@ export const GATEWAY_TABLE_ACCESS = {
     // PutItem: a usage event EventBridge would not take is parked as a PARKED# item, and every
     // request's `started` record (REQ#<id>) is written with its user slot; DeleteItem removes
     // that record again when the request ends unserved (request-admission.ts).
-    // Query: GET /v1/usage reads the caller's key aggregates (AGG#key#<id>).
+    // Query: GET /v1/usage reads the caller's key aggregates (AGG#key#<id>). The writes reach
+    // no aggregate and no other kind of item.
     actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    onlyItems: {
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      partitionPrefixes: [PREFIX.usageRecord, PREFIX.parkedEvent],
+    },
   },
 } as const satisfies TableAccess;
 
@@ -85,10 +109,12 @@ export const RECORDER_TABLE_ACCESS = {
 /** The token refresher: reads OAuth accounts, writes their tokens and failures, holds refresh leases. */
 export const TOKEN_REFRESH_TABLE_ACCESS = {
   config: {
-    // GetItem: the consistent re-read under the lease; UpdateItem: tokens, failure count, health.
+    // GetItem: the consistent re-read under the lease; UpdateItem: tokens, failure count, health,
+    // on account items only.
     actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     // The ACCOUNTS listing the schedule walks.
     indexes: { gsi1: ['dynamodb:Query'] },
+    onlyItems: { actions: ['dynamodb:UpdateItem'], partitionPrefixes: [PREFIX.account] },
   },
   state: {
     // The per-account refresh lease: conditional Put to take it, conditional Delete to free it.
@@ -135,7 +161,23 @@ export function grantTableAccess(fn: IFunction, tables: QuotagateTables, access:
     const grant = access[id] as TableGrant<TableId> | undefined;
     if (!grant) continue;
     const table = tables.byId[id];
-    fn.addToRolePolicy(new PolicyStatement({ actions: [...grant.actions], resources: [table.tableArn] }));
+    const narrowed = new Set<DynamoAction>(grant.onlyItems?.actions ?? []);
+    const open = grant.actions.filter((action) => !narrowed.has(action));
+    if (open.length > 0)
+      fn.addToRolePolicy(new PolicyStatement({ actions: open, resources: [table.tableArn] }));
+    if (grant.onlyItems) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...grant.onlyItems.actions],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': {
+              'dynamodb:LeadingKeys': grant.onlyItems.partitionPrefixes.map((prefix) => `${prefix}*`),
+            },
+          },
+        }),
+      );
+    }
     for (const [indexName, actions] of Object.entries(grant.indexes ?? {}) as [string, DynamoAction[]][]) {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: [...actions], resources: [`${table.tableArn}/index/${indexName}`] }),

@@ -1,15 +1,15 @@
 /**
  * The customer-managed KMS key that seals upstream credentials (API keys, OAuth tokens) in the
  * Config table (envelope encryption in the app: `shared/secrets/`). Each function is granted
- * exactly what its code does with it: the gateway opens credentials (`kms:Decrypt`), the token
- * refresher opens and re-seals them (`kms:Decrypt`, `kms:GenerateDataKey`), the admin API only
- * seals what an admin enters (`kms:GenerateDataKey`), never reading a secret back. The recorder
- * gets nothing. Every granted function learns the key from `QG_SECRETS_KEY_ID`.
+ * exactly what its code does with it: the gateway and the token refresher open credentials and
+ * seal refreshed tokens (`kms:Decrypt`, `kms:GenerateDataKey`; the gateway refreshes an expired
+ * token on demand), the admin API only seals what an admin enters (`kms:GenerateDataKey`), never
+ * reading a secret back. The recorder gets nothing. Every granted function learns the key from `QG_SECRETS_KEY_ID`.
  *
  * @example
  * ```ts
  * const secrets = new SecretsKey(this, 'Secrets', { stage });
- * secrets.grantOpen(gateway.function);
+ * secrets.grantOpenAndSeal(gateway.function);
  * ```
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -38,17 +38,12 @@ export class SecretsKey extends Construct {
     });
   }
 
-  /** Opens sealed credentials: the gateway. */
-  grantOpen(fn: LambdaFunction): void {
-    this.#grant(fn, ['kms:Decrypt']);
-  }
-
   /** Seals new credentials only: the admin API. */
   grantSeal(fn: LambdaFunction): void {
     this.#grant(fn, ['kms:GenerateDataKey']);
   }
 
-  /** Opens and re-seals: the token refresher. */
+  /** Opens and re-seals: the gateway and the token refresher. */
   grantOpenAndSeal(fn: LambdaFunction): void {
     this.#grant(fn, ['kms:Decrypt', 'kms:GenerateDataKey']);
   }

@@ -118,6 +118,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:UpdateItem on Tables/State.Arn',
       'events:PutEvents on Usage/Bus.Arn',
       'kms:Decrypt on Secrets/Key.Arn',
+      'kms:GenerateDataKey on Secrets/Key.Arn',
       'logs:CreateLogStream on Gateway/FunctionLogs.Arn',
       'logs:PutLogEvents on Gateway/FunctionLogs.Arn',
     ]);

@@ -50,9 +50,9 @@ describe('QuotagateStack: the key that seals upstream credentials', () => {
     synth.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/quotagate-test-secrets' });
   });
 
-  it('lets the gateway only decrypt, the token refresher decrypt and seal, the admin API only seal', () => {
+  it('lets the gateway and the token refresher decrypt and seal, the admin API only seal, the recorder nothing', () => {
     assert.deepEqual(kmsGrants(synth.template, 'Gateway/FunctionRole'), [
-      { actions: ['kms:Decrypt'], resource: keyArn },
+      { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resource: keyArn },
     ]);
     assert.deepEqual(kmsGrants(synth.template, 'TokenRefresh/FunctionRole'), [
       { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resource: keyArn },

@@ -39,6 +39,9 @@ describe('QuotagateStack: OAuth token refresh', () => {
             QG_STAGE: TEST_STAGE,
             QG_CONFIG_TABLE: tableRef('Config'),
             QG_STATE_TABLE: tableRef('State'),
+            QG_SECRETS_KEY_ID: {
+              'Fn::GetAtt': [logicalIdByPath(synth.template, 'AWS::KMS::Key', 'Secrets/Key/Resource'), 'Arn'],
+            },
             // The OAuth tunables only (cdk.json's, two overridden); the gateway's others mean nothing here.
             QG_OAUTH_TOKEN_URL: 'https://auth.example.test/oauth/token',
             QG_OAUTH_CLIENT_ID: 'app_EMoamEEZ73f0CkXaXp7hrann',
