@@ -63,9 +63,6 @@ describe('QuotagateStack: the gateway function and logging', () => {
             QG_EVENT_BUS_NAME: {
               Ref: logicalIdByPath(synth.template, 'AWS::Events::EventBus', 'Usage/Bus/Resource'),
             },
-            QG_SECRETS_KEY_ID: {
-              'Fn::GetAtt': [logicalIdByPath(synth.template, 'AWS::KMS::Key', 'Secrets/Key/Resource'), 'Arn'],
-            },
             QG_LEASE_SECONDS: '45',
             QG_BODY_LIMIT_BYTES: Match.anyValue(),
             QG_USER_WAIT_SECONDS: Match.anyValue(),
