@@ -11,7 +11,7 @@
  * const ledger: UsageLedger = new DynamoUsageLedger(documentClient(), settings.tables);
  * ```
  */
-import type { CodexUsageSnapshot } from '../domain/types.ts';
+import type { EffectPlan } from './effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from './usage-record.ts';
 
 /** Who may write a pending record's effects, and until when (epoch ms). */
@@ -53,13 +53,6 @@ export interface LedgerEffect {
   clearMarker(): Promise<void>;
 }
 
-/** Data for the effects that is not part of the record (it does not go to finance). */
-export interface EffectContext {
-  codexUsage: CodexUsageSnapshot | undefined;
-  /** The key's SHA-256 (its Config item key), when the event carried it: no index lookup needed. */
-  apiKeyHash?: string;
-}
-
 export interface UsageLedger {
   /**
    * Writes the record as pending, held by `lease`, with the `context` a sweep needs to finish it;
@@ -84,6 +77,9 @@ export interface UsageLedger {
     effects: Partial<Record<EffectName, EffectResult>>,
     appliedAt: string,
   ): Promise<boolean>;
-  /** The effects of a record, in the order they are applied. */
-  effectsOf(record: UsageRecord, context: EffectContext): LedgerEffect[];
+  /**
+   * The planned effects (see `effect-plan.ts`) as writes, in the plan's order; used both to apply
+   * them and to clear their markers.
+   */
+  effectsOf(plan: EffectPlan): LedgerEffect[];
 }

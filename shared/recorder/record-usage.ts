@@ -4,11 +4,13 @@
  *
  * 1. The record `REQ#<id>` is the anchor. The first delivery creates it `pending`, with every
  *    amount computed, and holding a lease that ends after this delivery's deadline.
- * 2. Each effect (balance, subscription windows, key quota, four daily aggregates) is one
- *    UpdateItem that applies the amount and adds the request id to the item's marker set, on
- *    the condition that the set does not hold it yet: however often it runs, it lands once. The
- *    account's last-used time and Codex snapshot are "newer wins" writes, idempotent as they are.
- * 3. With every effect in place the record becomes `applied`; then the markers are removed.
+ * 2. Each effect the record's plan names (`effect-plan.ts`: balance or subscription windows, key
+ *    quota, four daily aggregates) is one UpdateItem that applies the amount and adds the request
+ *    id to the item's marker set, on the condition that the set does not hold it yet: however
+ *    often it runs, it lands once. The account's last-used time and Codex snapshot are "newer
+ *    wins" writes, idempotent as they are.
+ * 3. With every effect in place the record becomes `applied`; then the markers are removed, on
+ *    the items the same plan named.
  *
  * A redelivery that finds the record `applied` only removes markers (idempotent). One that finds
  * it `pending` with an ended lease (its recorder died) takes it over and runs the effects again:
@@ -32,6 +34,7 @@ import type { ResolvedPrice } from '../billing/price-book.ts';
 import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
 import { codexUsageSnapshot } from './codex-usage.ts';
 import type { Lease, LedgerEffect, UsageLedger } from './contracts.ts';
+import { type EffectPlan, planEffects } from './effect-plan.ts';
 import { usageDetailOf } from './usage-event-input.ts';
 import { buildUsageRecord, type EffectName, type EffectResult, type UsageRecord } from './usage-record.ts';
 
@@ -120,7 +123,7 @@ export async function recordUsage(
   }
   const existing = await holdExisting(delivery);
   if (existing.record.state === 'applied') {
-    await clearMarkers(existing.record, delivery);
+    await clearMarkers(existing.record, planOf(existing.record, delivery), delivery);
     return { outcome: 'duplicate', record: existing.record };
   }
   return { outcome: 'completed', record: await applyEffects(existing.record, delivery) };
@@ -147,14 +150,20 @@ async function holdExisting(delivery: Delivery): Promise<{ record: UsageRecord }
   }
 }
 
+/** The record's effects, with what this delivery's event adds to the record (see `effect-plan.ts`). */
+function planOf(record: UsageRecord, delivery: Delivery): EffectPlan {
+  const { codexHeaders, apiKeyHash } = delivery.detail;
+  return planEffects(record, {
+    codexUsage: codexUsageSnapshot(codexHeaders, Date.parse(record.endedAt)),
+    ...(apiKeyHash ? { apiKeyHash } : {}),
+  });
+}
+
 async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<UsageRecord> {
   const { deps, guard, lease, now } = delivery;
-  const effects = deps.ledger.effectsOf(record, {
-    codexUsage: codexUsageSnapshot(delivery.detail.codexHeaders, Date.parse(record.endedAt)),
-    ...(delivery.detail.apiKeyHash ? { apiKeyHash: delivery.detail.apiKeyHash } : {}),
-  });
+  const plan = planOf(record, delivery);
   try {
-    const results = await applyAll(effects, guard);
+    const results = await applyAll(plan, deps.ledger.effectsOf(plan), guard);
     for (const [name, result] of Object.entries(results)) {
       if (result === 'missing') logMissing(deps.logger, record, name as EffectName);
     }
@@ -164,7 +173,7 @@ async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<Us
       throw new LeaseExpiredError(record.requestId);
     }
     const applied: UsageRecord = { ...record, state: 'applied', appliedAt, effects: results };
-    await clearMarkers(applied, delivery);
+    await clearMarkers(applied, plan, delivery);
     return applied;
   } catch (error) {
     // Hand the record over at once rather than after the lease ends, unless past the deadline.
@@ -177,11 +186,13 @@ async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<Us
 
 /** Runs every effect (concurrently: they touch different items) and reports the first failure. */
 async function applyAll(
+  plan: EffectPlan,
   effects: LedgerEffect[],
   guard: () => void,
 ): Promise<Partial<Record<EffectName, EffectResult>>> {
   const settled = await Promise.allSettled(effects.map((effect) => effect.apply(guard)));
   const results: Partial<Record<EffectName, EffectResult>> = {};
+  for (const name of plan.skipped) results[name] = 'skipped';
   for (const [index, outcome] of settled.entries()) {
     if (outcome.status === 'rejected') throw outcome.reason;
     const effect = effects[index];
@@ -190,8 +201,9 @@ async function applyAll(
   return results;
 }
 
-async function clearMarkers(record: UsageRecord, delivery: Delivery): Promise<void> {
-  const effects = delivery.deps.ledger.effectsOf(record, { codexUsage: undefined });
+/** Clears the markers of the effects the record says were applied, on the items `plan` names. */
+async function clearMarkers(record: UsageRecord, plan: EffectPlan, delivery: Delivery): Promise<void> {
+  const effects = delivery.deps.ledger.effectsOf(plan);
   const applied = effects.filter((effect) => record.effects?.[effect.name] === 'applied');
   await Promise.all(applied.map((effect) => effect.clearMarker()));
 }

@@ -2,13 +2,15 @@
  * {@link UsageLedger} on DynamoDB. The record `REQ#<id>` lives in the Usage table with its
  * `gsi1` listing (`REQS#<day>` / `<startedAt>#<id>`) and, while pending, the lease attributes
  * `leaseOwner` / `leaseUntil` and the `pendingContext` a sweep needs to finish it without its
- * event (`usage-ledger-stranded.ts` lists those whose lease ended). The effects change the user's balance, the subscription windows
+ * event (`usage-ledger-stranded.ts` lists those whose lease ended). It executes the recorder's
+ * effect plan (`shared/recorder/effect-plan.ts`): the user's balance, the subscription windows
  * and the key's spend in the Config table, and four `AGG#…` day items in the Usage table (see
  * `usage-ledger-effects.ts`).
  *
- * The key item is addressed by the hash of its secret, which the usage event does not carry; it
- * is found once per key through the Config table's `gsi1` (`KEYS#<userId>` / key id) and kept in
- * memory, since a key's hash never changes.
+ * The key item is addressed by the hash of its secret. A plan from an older event without the
+ * hash (or from a sweep, which does not keep it) names the key by owner and id instead; it is
+ * then found once per key through the Config table's `gsi1` (`KEYS#<userId>` / key id) and kept
+ * in memory, since a key's hash never changes.
  *
  * @example
  * ```ts
@@ -24,19 +26,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
-  EffectContext,
   Lease,
   LedgerEffect,
   PendingContext,
   StoredUsageRecord,
   UsageLedger,
 } from '../../recorder/contracts.ts';
-import {
-  aggregateCountersOf,
-  type EffectName,
-  type EffectResult,
-  type UsageRecord,
-} from '../../recorder/usage-record.ts';
+import type { EffectPlan, PlannedEffect } from '../../recorder/effect-plan.ts';
+import type { EffectName, EffectResult, UsageRecord } from '../../recorder/usage-record.ts';
 import { TABLES, type TableNames } from '../../tables/definitions.ts';
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
@@ -101,10 +98,6 @@ function deferredEffect(name: EffectName, resolve: () => Promise<LedgerEffect | 
       await (await current())?.clearMarker();
     },
   };
-}
-
-function skipped(name: EffectName): LedgerEffect {
-  return { name, apply: async () => 'skipped', clearMarker: async () => {} };
 }
 
 export class DynamoUsageLedger implements UsageLedger {
@@ -227,64 +220,51 @@ export class DynamoUsageLedger implements UsageLedger {
     return done || (await this.read(requestId))?.record.state === 'applied';
   }
 
-  effectsOf(record: UsageRecord, context: EffectContext): LedgerEffect[] {
+  effectsOf(plan: EffectPlan): LedgerEffect[] {
+    return plan.effects.map((planned) => this.#effectOf(plan.requestId, planned));
+  }
+
+  #effectOf(id: string, planned: PlannedEffect): LedgerEffect {
     const config = (key: ItemKey): EffectTarget => ({
       client: this.#client,
       tableName: this.#tables.config,
       key,
     });
-    const usage = (key: ItemKey): EffectTarget => ({
-      client: this.#client,
-      tableName: this.#tables.usage,
-      key,
-    });
-    const id = record.requestId;
-    const billed = record.billedNano;
-    const counters = aggregateCountersOf(record);
-    const aggregate = (
-      name: EffectName,
-      dimension: 'user' | 'key' | 'account' | 'model',
-      subjectId: string,
-    ) =>
-      aggregateEffect(
-        name,
-        usage(keys.aggregate(dimension, subjectId, record.day)),
-        id,
-        {
-          dimension,
-          subjectId,
-          day: record.day,
-        },
-        counters,
-      );
-
-    return [
-      record.billingMode === 'balance' && billed > 0
-        ? balanceEffect(config(keys.user(record.userId)), id, billed)
-        : skipped('balance'),
-      record.billingMode === 'subscription' && billed > 0
-        ? subscriptionEffect(
-            config(keys.subscription(record.userId, record.groupId)),
-            id,
-            billed,
-            Date.parse(record.startedAt),
-          )
-        : skipped('subscription'),
-      billed > 0
-        ? deferredEffect('keyQuota', async () => {
-            // The hash names the item directly; older events without it go through the index.
-            const key = context.apiKeyHash
-              ? keys.apiKey(context.apiKeyHash)
-              : await this.#keyItem(record.userId, record.apiKeyId);
-            return key && keyQuotaEffect(config(key), id, billed);
-          })
-        : skipped('keyQuota'),
-      aggregate('userDaily', 'user', record.userId),
-      aggregate('keyDaily', 'key', record.apiKeyId),
-      aggregate('accountDaily', 'account', record.accountId),
-      aggregate('modelDaily', 'model', record.modelRequested),
-      accountEffect(config(keys.account(record.accountId)), Date.parse(record.endedAt), context.codexUsage),
-    ];
+    switch (planned.name) {
+      case 'balance':
+        return balanceEffect(config(keys.user(planned.userId)), id, planned.amountNano);
+      case 'subscription':
+        return subscriptionEffect(
+          config(keys.subscription(planned.userId, planned.groupId)),
+          id,
+          planned.amountNano,
+          planned.atMs,
+        );
+      case 'keyQuota': {
+        const ref = planned.key;
+        return deferredEffect('keyQuota', async () => {
+          // The hash names the item directly; older events without it go through the index.
+          const key = 'hash' in ref ? keys.apiKey(ref.hash) : await this.#keyItem(ref.userId, ref.keyId);
+          return key && keyQuotaEffect(config(key), id, planned.amountNano);
+        });
+      }
+      case 'account':
+        return accountEffect(config(keys.account(planned.accountId)), planned.usedAt, planned.codexUsage);
+      default: {
+        const { dimension, subjectId, day } = planned;
+        return aggregateEffect(
+          planned.name,
+          {
+            client: this.#client,
+            tableName: this.#tables.usage,
+            key: keys.aggregate(dimension, subjectId, day),
+          },
+          id,
+          { dimension, subjectId, day },
+          planned.counters,
+        );
+      }
+    }
   }
 
   async #keyItem(userId: string, keyId: string): Promise<ItemKey | undefined> {
