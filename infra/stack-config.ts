@@ -13,7 +13,15 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { loadSettings, loadUsageRecordTtlDays, MIN_USAGE_RECORD_TTL_DAYS } from '#shared/settings.ts';
+import {
+  loadSettings,
+  loadUsageRecordTtlDays,
+  MIN_USAGE_RECORD_TTL_DAYS,
+  RUNTIME_VARIABLES,
+  type RuntimeVariable,
+  type RuntimeVariableName,
+  type TunableSetting,
+} from '#shared/settings.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -84,32 +92,15 @@ export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
 };
 
 /**
- * Context keys that tune the gateway at runtime, and the variable of shared/settings.ts each
- * one sets. A key absent from context leaves its variable unset, so the runtime default applies.
+ * Context keys that tune the gateway at runtime, and the variable each one sets: every tunable of
+ * `RUNTIME_VARIABLES` (shared/settings.ts), keyed by its setting name. A key absent from context
+ * leaves its variable unset, so the runtime default applies.
  */
-export const RUNTIME_CONTEXT_KEYS = {
-  bodyLimitBytes: 'QG_BODY_LIMIT_BYTES',
-  leaseSeconds: 'QG_LEASE_SECONDS',
-  userWaitSeconds: 'QG_USER_WAIT_SECONDS',
-  accountWaitSeconds: 'QG_ACCOUNT_WAIT_SECONDS',
-  accountMaxWaiting: 'QG_ACCOUNT_MAX_WAITING',
-  stickyWaitSeconds: 'QG_STICKY_WAIT_SECONDS',
-  stickyMaxWaiting: 'QG_STICKY_MAX_WAITING',
-  pingIntervalSeconds: 'QG_PING_INTERVAL_SECONDS',
-  firstByteTimeoutMs: 'QG_FIRST_BYTE_TIMEOUT_MS',
-  idleTimeoutMs: 'QG_IDLE_TIMEOUT_MS',
-  rateLimitCooldownSeconds: 'QG_RATE_LIMIT_COOLDOWN_SECONDS',
-  overloadCooldownSeconds: 'QG_OVERLOAD_COOLDOWN_SECONDS',
-  accountErrorRecheckSeconds: 'QG_ACCOUNT_ERROR_RECHECK_SECONDS',
-  configCacheSeconds: 'QG_CONFIG_CACHE_SECONDS',
-  chatgptBaseUrl: 'QG_CHATGPT_BASE_URL',
-  // Also handed to the token-refresh function.
-  oauthTokenUrl: 'QG_OAUTH_TOKEN_URL',
-  oauthClientId: 'QG_OAUTH_CLIENT_ID',
-  oauthRefreshBeforeSeconds: 'QG_OAUTH_REFRESH_BEFORE_SECONDS',
-  oauthMaxFailures: 'QG_OAUTH_MAX_FAILURES',
-  oauthTimeoutMs: 'QG_OAUTH_TIMEOUT_MS',
-} as const;
+export const RUNTIME_CONTEXT_KEYS: Readonly<Record<TunableSetting, RuntimeVariableName>> = Object.fromEntries(
+  Object.entries(RUNTIME_VARIABLES).flatMap(([name, variable]: [string, RuntimeVariable]) =>
+    variable.setting ? [[variable.setting, name]] : [],
+  ),
+) as Record<TunableSetting, RuntimeVariableName>;
 
 const DEFAULT_STAGE = 'dev';
 const DEFAULT_LOG_RETENTION_DAYS = 30;

@@ -70,44 +70,164 @@ export interface GatewaySettings extends OAuthRefreshSettings {
   eventBusName: string;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+/**
+ * The documented behaviour of every tunable: what a function does when its variable is unset.
+ * The one place a default lives (no `??` at each use); the stack leaves a variable unset unless
+ * its context key is given, so these are also the deployed defaults.
+ */
+export const RUNTIME_DEFAULTS = {
+  bodyLimitBytes: FUNCTION_URL_PAYLOAD_LIMIT_BYTES,
+  leaseSeconds: 90,
+  userWaitSeconds: 30,
+  accountWaitSeconds: 30,
+  accountMaxWaiting: 20,
+  stickyWaitSeconds: 45,
+  stickyMaxWaiting: 3,
+  pingIntervalSeconds: 10,
+  firstByteTimeoutMs: 120_000,
+  idleTimeoutMs: 120_000,
+  rateLimitCooldownSeconds: 300,
+  overloadCooldownSeconds: 600,
+  accountErrorRecheckSeconds: 600,
+  configCacheSeconds: 5,
+  chatgptBaseUrl: 'https://chatgpt.com/backend-api/codex',
+  oauthTokenUrl: 'https://auth.openai.com/oauth/token',
+  oauthClientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
+  oauthRefreshBeforeSeconds: 1800,
+  oauthMaxFailures: 3,
+  oauthTimeoutMs: 15_000,
+} as const satisfies Partial<GatewaySettings>;
+
+/** The settings a deployment may tune (stack context key = setting name). */
+export type TunableSetting = keyof typeof RUNTIME_DEFAULTS;
+
+type Parse<T> = (raw: string, name: string) => T;
+
+/** Seconds may be fractional (tests wait half a second); never negative. */
+const seconds: Parse<number> = (raw, name) => {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0)
     throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return value;
+};
+
+/** Bytes, milliseconds and counts are whole numbers. */
+const wholeNumber: Parse<number> = (raw, name) => {
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative whole number, got "${raw}"`);
+  return value;
+};
+
+const atLeastOne: Parse<number> = (raw, name) => {
+  const value = wholeNumber(raw, name);
+  if (value < 1) throw new Error(`${name} must be at least 1, got "${raw}"`);
+  return value;
+};
+
+const httpUrl: Parse<string> = (raw, name) => {
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol))
+    throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw;
+};
+
+const text: Parse<string> = (raw) => raw;
+
+const usageRecordTtlDays: Parse<number> = (raw, name) => {
+  const days = Number(raw);
+  if (!Number.isSafeInteger(days) || days < MIN_USAGE_RECORD_TTL_DAYS) {
+    throw new Error(
+      `${name} must be a whole number of days, at least ${MIN_USAGE_RECORD_TTL_DAYS}, got "${raw}"`,
+    );
+  }
+  return days;
+};
+
+/** One variable a function reads: how its text is parsed, and the tunable it sets if it is one. */
+export interface RuntimeVariable {
+  readonly parse: Parse<unknown>;
+  /** The setting (and stack context key) it tunes; absent for wiring the stack sets itself. */
+  readonly setting?: TunableSetting;
+}
+
+/**
+ * Every `QG_*` variable a deployed function reads, and nothing else. The stack builds its context
+ * keys from the tunable ones and an infra test checks that every variable it sets on a function
+ * is listed here, so the stack cannot set a variable the code does not read. (The local stack's
+ * own `QG_*` variables — ports, data directory, admin token — configure `npm start`, not a
+ * function, and are not listed.)
+ */
+export const RUNTIME_VARIABLES = {
+  // Wiring: names of the deployment's resources, set by the stack on the functions that use them.
+  QG_STAGE: { parse: text },
+  QG_CONFIG_TABLE: { parse: text },
+  QG_STATE_TABLE: { parse: text },
+  QG_USAGE_TABLE: { parse: text },
+  QG_EVENT_BUS_NAME: { parse: text },
+  QG_SECRETS_KEY_ID: { parse: text },
+  QG_USAGE_TABLE_ARN: { parse: text },
+  QG_EXPORT_BUCKET: { parse: text },
+  QG_EXPORT_PREFIX: { parse: text },
+  QG_USAGE_RECORD_TTL_DAYS: { parse: usageRecordTtlDays },
+  // Tunables: set only when the stack context names them, else RUNTIME_DEFAULTS applies.
+  QG_BODY_LIMIT_BYTES: { setting: 'bodyLimitBytes', parse: wholeNumber },
+  QG_LEASE_SECONDS: { setting: 'leaseSeconds', parse: seconds },
+  QG_USER_WAIT_SECONDS: { setting: 'userWaitSeconds', parse: seconds },
+  QG_ACCOUNT_WAIT_SECONDS: { setting: 'accountWaitSeconds', parse: seconds },
+  QG_ACCOUNT_MAX_WAITING: { setting: 'accountMaxWaiting', parse: wholeNumber },
+  QG_STICKY_WAIT_SECONDS: { setting: 'stickyWaitSeconds', parse: seconds },
+  QG_STICKY_MAX_WAITING: { setting: 'stickyMaxWaiting', parse: wholeNumber },
+  QG_PING_INTERVAL_SECONDS: { setting: 'pingIntervalSeconds', parse: seconds },
+  QG_FIRST_BYTE_TIMEOUT_MS: { setting: 'firstByteTimeoutMs', parse: wholeNumber },
+  QG_IDLE_TIMEOUT_MS: { setting: 'idleTimeoutMs', parse: wholeNumber },
+  QG_RATE_LIMIT_COOLDOWN_SECONDS: { setting: 'rateLimitCooldownSeconds', parse: seconds },
+  QG_OVERLOAD_COOLDOWN_SECONDS: { setting: 'overloadCooldownSeconds', parse: seconds },
+  QG_ACCOUNT_ERROR_RECHECK_SECONDS: { setting: 'accountErrorRecheckSeconds', parse: seconds },
+  QG_CONFIG_CACHE_SECONDS: { setting: 'configCacheSeconds', parse: seconds },
+  QG_CHATGPT_BASE_URL: { setting: 'chatgptBaseUrl', parse: text },
+  QG_OAUTH_TOKEN_URL: { setting: 'oauthTokenUrl', parse: httpUrl },
+  QG_OAUTH_CLIENT_ID: { setting: 'oauthClientId', parse: text },
+  QG_OAUTH_REFRESH_BEFORE_SECONDS: { setting: 'oauthRefreshBeforeSeconds', parse: seconds },
+  QG_OAUTH_MAX_FAILURES: { setting: 'oauthMaxFailures', parse: atLeastOne },
+  QG_OAUTH_TIMEOUT_MS: { setting: 'oauthTimeoutMs', parse: wholeNumber },
+} as const satisfies Record<`QG_${string}`, RuntimeVariable>;
+
+export type RuntimeVariableName = keyof typeof RUNTIME_VARIABLES;
+
+/** A variable's parsed value, or `undefined` when unset or empty (an empty value means "default"). */
+export function readVariable<N extends RuntimeVariableName>(
+  env: NodeJS.ProcessEnv,
+  name: N,
+): ReturnType<(typeof RUNTIME_VARIABLES)[N]['parse']> | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  return RUNTIME_VARIABLES[name].parse(raw, name) as ReturnType<(typeof RUNTIME_VARIABLES)[N]['parse']>;
+}
+
+/** The tunables: each from its variable when set, else from {@link RUNTIME_DEFAULTS}. */
+function loadTunables(env: NodeJS.ProcessEnv): Record<TunableSetting, unknown> {
+  const tunables: Record<string, unknown> = { ...RUNTIME_DEFAULTS };
+  for (const [name, variable] of Object.entries(RUNTIME_VARIABLES) as [
+    RuntimeVariableName,
+    RuntimeVariable,
+  ][]) {
+    if (!variable.setting) continue;
+    const value = readVariable(env, name);
+    if (value !== undefined) tunables[variable.setting] = value;
+  }
+  return tunables as Record<TunableSetting, unknown>;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
-  const stage = env.QG_STAGE ?? 'local';
+  const stage = readVariable(env, 'QG_STAGE') ?? 'local';
   return {
+    ...(loadTunables(env) as Pick<GatewaySettings, TunableSetting>),
     tables: {
-      config: env.QG_CONFIG_TABLE ?? `quotagate-${stage}-config`,
-      state: env.QG_STATE_TABLE ?? `quotagate-${stage}-state`,
-      usage: env.QG_USAGE_TABLE ?? `quotagate-${stage}-usage`,
+      config: readVariable(env, 'QG_CONFIG_TABLE') ?? `quotagate-${stage}-config`,
+      state: readVariable(env, 'QG_STATE_TABLE') ?? `quotagate-${stage}-state`,
+      usage: readVariable(env, 'QG_USAGE_TABLE') ?? `quotagate-${stage}-usage`,
     },
-    bodyLimitBytes: int(env, 'QG_BODY_LIMIT_BYTES', FUNCTION_URL_PAYLOAD_LIMIT_BYTES),
-    leaseSeconds: int(env, 'QG_LEASE_SECONDS', 90),
-    userWaitSeconds: int(env, 'QG_USER_WAIT_SECONDS', 30),
-    accountWaitSeconds: int(env, 'QG_ACCOUNT_WAIT_SECONDS', 30),
-    accountMaxWaiting: int(env, 'QG_ACCOUNT_MAX_WAITING', 20),
-    stickyWaitSeconds: int(env, 'QG_STICKY_WAIT_SECONDS', 45),
-    stickyMaxWaiting: int(env, 'QG_STICKY_MAX_WAITING', 3),
-    pingIntervalSeconds: int(env, 'QG_PING_INTERVAL_SECONDS', 10),
-    firstByteTimeoutMs: int(env, 'QG_FIRST_BYTE_TIMEOUT_MS', 120_000),
-    idleTimeoutMs: int(env, 'QG_IDLE_TIMEOUT_MS', 120_000),
-    rateLimitCooldownSeconds: int(env, 'QG_RATE_LIMIT_COOLDOWN_SECONDS', 300),
-    overloadCooldownSeconds: int(env, 'QG_OVERLOAD_COOLDOWN_SECONDS', 600),
-    accountErrorRecheckSeconds: int(env, 'QG_ACCOUNT_ERROR_RECHECK_SECONDS', 600),
-    configCacheSeconds: int(env, 'QG_CONFIG_CACHE_SECONDS', 5),
-    chatgptBaseUrl: env.QG_CHATGPT_BASE_URL ?? 'https://chatgpt.com/backend-api/codex',
-    eventBusName: env.QG_EVENT_BUS_NAME ?? `quotagate-${stage}`,
-    oauthTokenUrl: httpUrl(env, 'QG_OAUTH_TOKEN_URL', 'https://auth.openai.com/oauth/token'),
-    oauthClientId: env.QG_OAUTH_CLIENT_ID || 'app_EMoamEEZ73f0CkXaXp7hrann',
-    oauthRefreshBeforeSeconds: int(env, 'QG_OAUTH_REFRESH_BEFORE_SECONDS', 1800),
-    oauthMaxFailures: atLeastOne(env, 'QG_OAUTH_MAX_FAILURES', 3),
-    oauthTimeoutMs: int(env, 'QG_OAUTH_TIMEOUT_MS', 15_000),
+    eventBusName: readVariable(env, 'QG_EVENT_BUS_NAME') ?? `quotagate-${stage}`,
   };
 }
 
@@ -118,30 +238,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
  * of a record already deleted would be charged again, and the dead-letter queue keeps events 14 days.
  */
 export function loadUsageRecordTtlDays(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const raw = env.QG_USAGE_RECORD_TTL_DAYS;
-  if (raw === undefined || raw === '') return undefined;
-  const days = Number(raw);
-  if (!Number.isSafeInteger(days) || days < MIN_USAGE_RECORD_TTL_DAYS) {
-    throw new Error(
-      `QG_USAGE_RECORD_TTL_DAYS must be a whole number of days, at least ${MIN_USAGE_RECORD_TTL_DAYS}, got "${raw}"`,
-    );
-  }
-  return days;
+  return readVariable(env, 'QG_USAGE_RECORD_TTL_DAYS');
 }
 
 /** Longer than the dead-letter queue's 14 days and the table's 35-day point-in-time window. */
 export const MIN_USAGE_RECORD_TTL_DAYS = 35;
-
-function atLeastOne(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = int(env, name, fallback);
-  if (value < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
-  return value;
-}
-
-function httpUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol))
-    throw new Error(`${name} must be an http(s) URL, got "${raw}"`);
-  return raw;
-}
