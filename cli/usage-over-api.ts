@@ -16,11 +16,13 @@ import type { RecordFilter } from '#shared/usage/export.ts';
 import type { RecordPage } from '#shared/usage/record-listing.ts';
 import type { AdminApiTransport } from './admin-api-client.ts';
 
-const PAGE = '1000';
+/** Records per page: the listing's maximum. */
+const PAGE_SIZE = 1000;
 
 export async function* recordsOverApi(
   api: AdminApiTransport,
   range: RecordFilter & { from: number; to: number },
+  pageSize = PAGE_SIZE,
 ): AsyncGenerator<UsageRecord> {
   let cursor: string | undefined;
   do {
@@ -31,7 +33,7 @@ export async function* recordsOverApi(
         user: range.userId,
         key: range.apiKeyId,
         account: range.accountId,
-        limit: PAGE,
+        limit: String(pageSize),
         cursor,
       },
     });

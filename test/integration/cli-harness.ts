@@ -40,6 +40,8 @@ export interface CliWorld {
    */
   startAdminApi(): Promise<RunningAdminServer>;
   viaApi(...args: string[]): Promise<CliRun>;
+  /** The bearer token of that admin server. */
+  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startCliWorld(): Promise<CliWorld> {
       admin ??= await startAdminServer({ client, tables, token: ADMIN_TOKEN, port: 0, logger: silent });
       return admin;
     },
+    adminToken: ADMIN_TOKEN,
     viaApi: async (...args: string[]) => {
       const { url } = await (admin ?? Promise.reject(new Error('call startAdminApi() first')));
       return runCliCaptured([...args, '--api', url, '--admin-token', ADMIN_TOKEN], {});

@@ -6,9 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
+import { exportUsageRecords } from '#shared/usage/export.ts';
+import { httpTransport } from '../../cli/admin-api-client.ts';
+import { recordsOverApi } from '../../cli/usage-over-api.ts';
 import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const RECORDS = 41;
 
 describe('quotagate usage export --api', { timeout: 60_000 }, () => {
   let world: CliWorld;
@@ -22,9 +27,8 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
     adminUrl = admin.url;
     ada = (await world.ok<{ id: string }>('users', 'create', '--email', 'ada@example.com')).id;
     const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
-    // 1,001 records: more than one page of the listing (1,000).
     const start = Date.parse(`${day}T00:00:00.000Z`);
-    for (let index = 0; index < 1001; index += 1) {
+    const record = async (index: number) => {
       const at = new Date(Math.min(start + index * 1000, Date.now() - 1000)).toISOString();
       const detail: UsageEventDetail = {
         version: 1,
@@ -48,6 +52,12 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
         failovers: 0,
       };
       await recorder.record(detail);
+    };
+    // Recorded 25 at a time: the recorder's writes are independent between requests.
+    for (let first = 0; first < RECORDS; first += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, RECORDS - first) }, (_, offset) => record(first + offset)),
+      );
     }
   });
   after(async () => {
@@ -65,7 +75,7 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
       assert.equal(api.code, 0, api.stderr);
       assert.equal(api.stdout, tables.stdout);
       const lines = api.stdout.trim().split('\n');
-      assert.equal(lines.length, format === 'csv' ? 1002 : 1001);
+      assert.equal(lines.length, format === 'csv' ? RECORDS + 1 : RECORDS);
     }
     const csv = (await viaApi('--from', day, '--to', day)).stdout;
     assert.match(csv, /ada@example\.com/);
@@ -75,7 +85,24 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
     const tables = await viaTables('--from', day, '--to', day, '--user', ada, '--format', 'jsonl');
     const api = await viaApi('--from', day, '--to', day, '--user', ada, '--format', 'jsonl');
     assert.equal(api.stdout, tables.stdout);
-    assert.equal(api.stdout.trim().split('\n').length, 501);
+    assert.equal(api.stdout.trim().split('\n').length, (RECORDS + 1) / 2);
+  });
+
+  it('follows the cursor page by page and reads every record once, in order', async () => {
+    const day0 = Date.parse(`${day}T00:00:00.000Z`);
+    const range = { from: day0, to: day0 + 86_400_000 };
+    const direct = [];
+    for await (const record of exportUsageRecords(
+      range,
+      new DynamoUsageReader(world.client, world.tables.usage),
+    )) {
+      direct.push(record.requestId);
+    }
+    const paged = [];
+    const api = httpTransport({ url: adminUrl, token: world.adminToken });
+    for await (const record of recordsOverApi(api, range, 7)) paged.push(record.requestId);
+    assert.equal(paged.length, RECORDS);
+    assert.deepEqual(paged, direct);
   });
 
   it('refuses --api together with table flags', async () => {

@@ -136,6 +136,23 @@ function EditAccount({ account, onChanged }: { account: Account; onChanged: () =
         >
           Clear health
         </button>
+        {account.status === 'disabled' && (
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              if (
+                confirm(
+                  `Delete account ${account.name} and its credentials for good? Its usage history stays.`,
+                )
+              ) {
+                run(() => api('DELETE', path(account.id)), `${account.name} deleted.`);
+              }
+            }}
+          >
+            Delete account
+          </button>
+        )}
       </div>
       <Outcome {...outcome} />
     </section>

@@ -77,6 +77,24 @@ function EditGroup({ group, onChanged }: { group: Group & { version?: number }; 
           onInput={set('monthlyLimitUsd')}
         />
         <button type="submit">Save group</button>
+        <button
+          type="button"
+          class="danger"
+          onClick={() => {
+            if (
+              confirm(
+                `Delete group ${group.name}? Only a group nothing uses can go; its usage history stays.`,
+              )
+            ) {
+              run(
+                () => api('DELETE', `/groups/${encodeURIComponent(group.id)}`),
+                `Group ${group.name} deleted.`,
+              );
+            }
+          }}
+        >
+          Delete group
+        </button>
       </form>
       <Outcome {...outcome} />
     </section>
