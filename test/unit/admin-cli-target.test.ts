@@ -37,6 +37,8 @@ describe('where the admin CLI connects', () => {
         state: 'quotagate-prod-state',
         usage: 'quotagate-prod-usage',
       },
+      // Credentials the CLI writes to AWS are sealed with the stage's KMS key, by its alias.
+      secretsKeyId: 'alias/quotagate-prod-secrets',
     });
   });
 
