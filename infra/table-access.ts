@@ -1,16 +1,19 @@
 /**
  * What each function may do with DynamoDB, in one place per function. The lists name the exact
- * calls the function's code makes; the stack turns them into IAM statements on the table ARN and
- * on each named index ARN, never `index/*` and never `dynamodb:*`. A function that starts making
- * a new call (or using a new index) gets it added here, and the infra tests pin the result.
+ * calls the function's code makes; {@link bindTables} turns them into IAM statements on the table
+ * ARN and on each named index ARN, never `index/*` and never `dynamodb:*`, and names each table to
+ * the function through its `QG_*_TABLE` variable in the same call, so a function never learns a
+ * table it may not use nor gets a grant on a table it cannot find. A function that starts making a
+ * new call (or using a new index) gets it added here, and the infra tests pin the result.
  *
  * @example
  * ```ts
- * grantTableAccess(gatewayFunction, tables, GATEWAY_TABLE_ACCESS);
+ * bindTables(gatewayFunction, tables, GATEWAY_TABLE_ACCESS);
  * ```
  */
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { TABLE_VARIABLES } from '#shared/settings.ts';
 import type { TABLES, TableId } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 import type { QuotagateTables } from './constructs/quotagate-tables.ts';
@@ -155,12 +158,13 @@ export const ADMIN_TABLE_ACCESS = {
   },
 } as const satisfies TableAccess;
 
-/** Adds one statement per table (and one per index) to the function's role. */
-export function grantTableAccess(fn: IFunction, tables: QuotagateTables, access: TableAccess): void {
+/** Sets each table's variable on the function and adds one statement per table (and one per index) to its role. */
+export function bindTables(fn: LambdaFunction, tables: QuotagateTables, access: TableAccess): void {
   for (const id of Object.keys(access) as TableId[]) {
     const grant = access[id] as TableGrant<TableId> | undefined;
     if (!grant) continue;
     const table = tables.byId[id];
+    fn.addEnvironment(TABLE_VARIABLES[id], table.tableName);
     const narrowed = new Set<DynamoAction>(grant.onlyItems?.actions ?? []);
     const open = grant.actions.filter((action) => !narrowed.has(action));
     if (open.length > 0)

@@ -194,6 +194,13 @@ export const RUNTIME_VARIABLES = {
 
 export type RuntimeVariableName = keyof typeof RUNTIME_VARIABLES;
 
+/** The variable that names each table to a function; the stack sets it with the table's grant. */
+export const TABLE_VARIABLES = {
+  config: 'QG_CONFIG_TABLE',
+  state: 'QG_STATE_TABLE',
+  usage: 'QG_USAGE_TABLE',
+} as const satisfies Record<keyof TableNames, RuntimeVariableName>;
+
 /** A variable's parsed value, or `undefined` when unset or empty (an empty value means "default"). */
 export function readVariable<N extends RuntimeVariableName>(
   env: NodeJS.ProcessEnv,
@@ -223,9 +230,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): GatewaySetti
   return {
     ...(loadTunables(env) as Pick<GatewaySettings, TunableSetting>),
     tables: {
-      config: readVariable(env, 'QG_CONFIG_TABLE') ?? `quotagate-${stage}-config`,
-      state: readVariable(env, 'QG_STATE_TABLE') ?? `quotagate-${stage}-state`,
-      usage: readVariable(env, 'QG_USAGE_TABLE') ?? `quotagate-${stage}-usage`,
+      config: readVariable(env, TABLE_VARIABLES.config) ?? `quotagate-${stage}-config`,
+      state: readVariable(env, TABLE_VARIABLES.state) ?? `quotagate-${stage}-state`,
+      usage: readVariable(env, TABLE_VARIABLES.usage) ?? `quotagate-${stage}-usage`,
     },
     eventBusName: readVariable(env, 'QG_EVENT_BUS_NAME') ?? `quotagate-${stage}`,
   };

@@ -18,7 +18,7 @@ import { Effect, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
-import { ADMIN_TABLE_ACCESS, grantTableAccess } from '../table-access.ts';
+import { ADMIN_TABLE_ACCESS, bindTables } from '../table-access.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 
@@ -49,11 +49,6 @@ export class AdminApi extends Construct {
       description: `quotagate ${stage}: admin API (IAM-authenticated Function URL)`,
       memorySize: ADMIN_MEMORY_MB,
       timeout: ADMIN_TIMEOUT,
-      environment: {
-        QG_CONFIG_TABLE: props.tables.byId.config.tableName,
-        QG_STATE_TABLE: props.tables.byId.state.tableName,
-        QG_USAGE_TABLE: props.tables.byId.usage.tableName,
-      },
     });
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
@@ -62,7 +57,7 @@ export class AdminApi extends Construct {
         'config applies to asynchronous invocations only and would never receive anything. Every failure reaches ' +
         'the admin as an HTTP error and is logged with its request id.',
     });
-    grantTableAccess(this.function, props.tables, ADMIN_TABLE_ACCESS);
+    bindTables(this.function, props.tables, ADMIN_TABLE_ACCESS);
 
     this.url = this.function.addFunctionUrl({
       authType: FunctionUrlAuthType.AWS_IAM,

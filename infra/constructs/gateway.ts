@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { GATEWAY_NODE_MODULES, GATEWAY_NODE_MODULES_UNUSED } from '../bundling.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { GATEWAY_MEMORY_MB } from '../function-memory.ts';
-import { GATEWAY_TABLE_ACCESS, grantTableAccess } from '../table-access.ts';
+import { bindTables, GATEWAY_TABLE_ACCESS } from '../table-access.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 
@@ -55,9 +55,6 @@ export class Gateway extends Construct {
         : {}),
       environment: {
         ...props.runtimeEnvironment,
-        QG_CONFIG_TABLE: props.tables.byId.config.tableName,
-        QG_STATE_TABLE: props.tables.byId.state.tableName,
-        QG_USAGE_TABLE: props.tables.byId.usage.tableName,
         QG_EVENT_BUS_NAME: props.eventBus.eventBusName,
       },
     });
@@ -68,7 +65,7 @@ export class Gateway extends Construct {
         'asynchronous invocations only, so it would never receive anything. Failures reach the client as an ' +
         'HTTP or SSE error and are alarmed on.',
     });
-    grantTableAccess(this.function, props.tables, GATEWAY_TABLE_ACCESS);
+    bindTables(this.function, props.tables, GATEWAY_TABLE_ACCESS);
     props.eventBus.grantPutEventsTo(this.function);
 
     this.url = this.function.addFunctionUrl({

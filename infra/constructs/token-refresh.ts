@@ -21,7 +21,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
-import { grantTableAccess, TOKEN_REFRESH_TABLE_ACCESS } from '../table-access.ts';
+import { bindTables, TOKEN_REFRESH_TABLE_ACCESS } from '../table-access.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 
@@ -67,8 +67,6 @@ export class TokenRefresh extends Construct {
       maxEventAge: TOKEN_REFRESH_INTERVAL,
       environment: {
         ...oauthEnvironment,
-        QG_CONFIG_TABLE: props.tables.byId.config.tableName,
-        QG_STATE_TABLE: props.tables.byId.state.tableName,
       },
     });
     const noDeadLetters =
@@ -79,7 +77,7 @@ export class TokenRefresh extends Construct {
       { id: 'Serverless-LambdaDLQ', reason: noDeadLetters },
       { id: 'Serverless-LambdaAsyncFailureDestination', reason: noDeadLetters },
     );
-    grantTableAccess(this.function, props.tables, TOKEN_REFRESH_TABLE_ACCESS);
+    bindTables(this.function, props.tables, TOKEN_REFRESH_TABLE_ACCESS);
 
     this.schedule = new Rule(this, 'Schedule', {
       ruleName: `quotagate-${stage}-token-refresh`,

@@ -22,7 +22,7 @@ import { Construct } from 'constructs';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { RECORDER_MEMORY_MB } from '../function-memory.ts';
-import { grantTableAccess, RECORDER_TABLE_ACCESS } from '../table-access.ts';
+import { bindTables, RECORDER_TABLE_ACCESS } from '../table-access.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 
@@ -105,8 +105,6 @@ export class UsagePipeline extends Construct {
       maxEventAge: RECORDER_MAX_EVENT_AGE,
       onFailure: new SendOnlyQueueDestination(this.deadLetterQueue),
       environment: {
-        QG_CONFIG_TABLE: props.tables.byId.config.tableName,
-        QG_USAGE_TABLE: props.tables.byId.usage.tableName,
         ...(props.usageRecordTtlDays !== undefined
           ? { QG_USAGE_RECORD_TTL_DAYS: String(props.usageRecordTtlDays) }
           : {}),
@@ -119,7 +117,7 @@ export class UsagePipeline extends Construct {
         'destination (EventInvokeConfig), which records the error with the event; a legacy DeadLetterConfig ' +
         'as well would only repeat that with less information.',
     });
-    grantTableAccess(this.recorder, props.tables, RECORDER_TABLE_ACCESS);
+    bindTables(this.recorder, props.tables, RECORDER_TABLE_ACCESS);
 
     this.ruleName = `quotagate-${stage}-usage-to-recorder`;
     this.rule = new Rule(this, 'Rule', {
