@@ -1,13 +1,24 @@
 /**
- * The usage event: one per served request, emitted by the gateway after the response ended and
- * consumed by the recorder. It carries everything the usage record needs, so the recorder never
- * has to ask the gateway anything. Versioned: a consumer reads `detail.version` first.
+ * The usage event contract, whole: one event per served request, emitted by the gateway after
+ * the response ended and consumed by the recorder. It carries everything the usage record needs,
+ * so the recorder never has to ask the gateway anything. Versioned: a consumer reads
+ * `detail.version` first. This module holds its type, its cut-short reasons, its parser (what
+ * the recorder accepts) and its two builders: from a served request (the gateway) and from a
+ * stored record (the sweep, finishing a record whose event was lost).
  *
  * On AWS it travels as an EventBridge entry (`Source` = {@link USAGE_EVENT_SOURCE},
  * `DetailType` = {@link USAGE_EVENT_DETAIL_TYPE}); locally the in-process bus wraps it in the
  * same envelope. Kept well under EventBridge's 256 KB entry limit: no bodies, only counts.
+ *
+ * @example
+ * ```ts
+ * const detail = usageEventOfServed(request, caller, body, served, Date.now(), route); // gateway
+ * const same = parseUsageEvent(envelope); // recorder; throws InvalidUsageEventError
+ * ```
  */
 import type { BillingMode } from '../domain/types.ts';
+import type { PendingContext } from '../recorder/contracts.ts';
+import type { UsageRecord } from '../recorder/usage-record.ts';
 
 export const USAGE_EVENT_SOURCE = 'quotagate.gateway';
 export const USAGE_EVENT_DETAIL_TYPE = 'quotagate.usage.v1';
@@ -28,7 +39,9 @@ export interface TokenUsage {
  */
 export type UsageSource = 'upstream' | 'observed';
 
-export type CutShortReason = 'client_disconnect' | 'upstream_error' | 'idle_timeout' | 'deadline';
+/** Why a served answer ended early; its usage is then what was observed until then. */
+export const CUT_SHORT_REASONS = ['client_disconnect', 'upstream_error', 'idle_timeout', 'deadline'] as const;
+export type CutShortReason = (typeof CUT_SHORT_REASONS)[number];
 
 export interface UsageEventDetail {
   version: 1;
@@ -95,4 +108,226 @@ export interface UsageEventEnvelope {
 export interface UsageEventPublisher {
   /** Resolves once the event is accepted (or durably parked); never drops silently. */
   publish(detail: UsageEventDetail): Promise<void>;
+}
+
+/** The event cannot be recorded as it is; retrying will not help. */
+export class InvalidUsageEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidUsageEventError';
+  }
+}
+
+const STRING_FIELDS = [
+  'requestId',
+  'startedAt',
+  'endedAt',
+  'userId',
+  'apiKeyId',
+  'groupId',
+  'accountId',
+  'modelRequested',
+  'modelSent',
+] as const;
+const COUNT_FIELDS = ['status', 'upstreamStatus', 'durationMs', 'failovers'] as const;
+const TOKEN_FIELDS = ['inputTokens', 'cachedInputTokens', 'outputTokens', 'reasoningTokens'] as const;
+
+function fail(requestId: unknown, problem: string): never {
+  const id = typeof requestId === 'string' ? ` ${requestId}` : '';
+  throw new InvalidUsageEventError(`usage event${id}: ${problem}`);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks every field a detail must or may carry; throws {@link InvalidUsageEventError}. The
+ * detail is checked field by field before anything is written, because a malformed event must
+ * fail loudly (and land in the dead-letter queue) rather than write a record finance cannot trust.
+ */
+function assertUsageDetail(value: unknown): asserts value is UsageEventDetail {
+  if (!isRecord(value)) fail(undefined, 'detail is not an object');
+  const id = value.requestId;
+  if (value.version !== 1) fail(id, `unsupported version ${JSON.stringify(value.version)}`);
+  for (const field of STRING_FIELDS) {
+    if (typeof value[field] !== 'string' || value[field] === '')
+      fail(id, `${field} must be a non-empty string`);
+  }
+  for (const field of ['startedAt', 'endedAt'] as const) {
+    const time = value[field];
+    if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) fail(id, `${field} is not an ISO time`);
+  }
+  if (value.billingMode !== 'balance' && value.billingMode !== 'subscription')
+    fail(id, 'billingMode is invalid');
+  const multiplier = value.rateMultiplier;
+  if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 0) {
+    fail(id, 'rateMultiplier must be a non-negative number');
+  }
+  for (const field of COUNT_FIELDS)
+    if (!isCount(value[field])) fail(id, `${field} must be a non-negative integer`);
+  if (value.firstTokenMs !== undefined && !isCount(value.firstTokenMs)) fail(id, 'firstTokenMs is invalid');
+  if (
+    value.route !== undefined &&
+    (typeof value.route !== 'string' || !/^\/[\w./-]{0,99}$/.test(value.route))
+  )
+    fail(id, 'route is invalid');
+  if (
+    value.upstreamRequestId !== undefined &&
+    (typeof value.upstreamRequestId !== 'string' || !/^[\w.:-]{1,200}$/.test(value.upstreamRequestId))
+  )
+    fail(id, 'upstreamRequestId is invalid');
+  if (typeof value.stream !== 'boolean' || typeof value.cutShort !== 'boolean') {
+    fail(id, 'stream and cutShort must be booleans');
+  }
+  const reason = value.cutShortReason;
+  if (reason !== undefined && !CUT_SHORT_REASONS.some((known) => known === reason)) {
+    fail(id, 'cutShortReason is invalid');
+  }
+  if (
+    value.usageSource !== undefined &&
+    value.usageSource !== 'upstream' &&
+    value.usageSource !== 'observed'
+  ) {
+    fail(id, 'usageSource is invalid');
+  }
+  const usage = value.usage;
+  if (!isRecord(usage)) fail(id, 'usage is missing');
+  for (const field of TOKEN_FIELDS)
+    if (!isCount(usage[field])) fail(id, `usage.${field} must be a non-negative integer`);
+  if (value.apiKeyHash !== undefined && !/^[0-9a-f]{64}$/.test(String(value.apiKeyHash))) {
+    fail(id, 'apiKeyHash must be a SHA-256 hex digest');
+  }
+  if (value.codexHeaders !== undefined) {
+    const headers = value.codexHeaders;
+    if (!isRecord(headers) || Object.values(headers).some((header) => typeof header !== 'string')) {
+      fail(id, 'codexHeaders must map names to strings');
+    }
+  }
+}
+
+/** Checks a detail and returns it typed; throws {@link InvalidUsageEventError}. */
+export function validateUsageDetail(value: unknown): UsageEventDetail {
+  assertUsageDetail(value);
+  return value;
+}
+
+/**
+ * What the recorder accepts: the EventBridge envelope a rule target (or the local bus) delivers,
+ * checking its source and detail-type, or the bare detail (a parked event being replayed).
+ */
+export function parseUsageEvent(input: UsageEventEnvelope | UsageEventDetail | unknown): UsageEventDetail {
+  if (!isRecord(input)) fail(undefined, 'event is not an object');
+  if (!('detail' in input && 'detail-type' in input)) return validateUsageDetail(input);
+  if (input.source !== USAGE_EVENT_SOURCE || input['detail-type'] !== USAGE_EVENT_DETAIL_TYPE) {
+    fail(undefined, `unexpected source/detail-type ${String(input.source)}/${String(input['detail-type'])}`);
+  }
+  return validateUsageDetail(input.detail);
+}
+
+/** What the gateway observed of a request it served (its own types fit these as they are). */
+export interface ServedRequest {
+  request: { requestId: string; receivedAt: number };
+  caller: {
+    user: { id: string };
+    key: { id: string; hash: string };
+    group: { id: string; billingMode: BillingMode; rateMultiplier: number };
+  };
+  body: { model: string; stream: boolean };
+  served: {
+    accountId: string;
+    modelSent: string;
+    clientStatus: number;
+    upstreamStatus: number;
+    usage: TokenUsage;
+    usageSource: UsageSource;
+    cutShortReason: CutShortReason | undefined;
+    /** Epoch ms of the first byte of the upstream body. */
+    firstTokenAt: number | undefined;
+    failovers: number;
+    codexHeaders: Record<string, string>;
+    upstreamRequestId?: string;
+  };
+  /** The route the client called. */
+  route: string;
+}
+
+/** The usage event of a request the gateway served, its response having ended at `endedAt`. */
+export function usageEventOfServed(
+  { request, caller, body, served, route }: ServedRequest,
+  endedAt: number,
+): UsageEventDetail {
+  return {
+    version: 1,
+    requestId: request.requestId,
+    startedAt: new Date(request.receivedAt).toISOString(),
+    endedAt: new Date(endedAt).toISOString(),
+    userId: caller.user.id,
+    apiKeyId: caller.key.id,
+    apiKeyHash: caller.key.hash,
+    groupId: caller.group.id,
+    accountId: served.accountId,
+    billingMode: caller.group.billingMode,
+    rateMultiplier: caller.group.rateMultiplier,
+    modelRequested: body.model,
+    modelSent: served.modelSent,
+    stream: body.stream,
+    route,
+    status: served.clientStatus,
+    upstreamStatus: served.upstreamStatus,
+    usage: served.usage,
+    usageSource: served.usageSource,
+    cutShort: served.cutShortReason !== undefined,
+    ...(served.cutShortReason ? { cutShortReason: served.cutShortReason } : {}),
+    durationMs: endedAt - request.receivedAt,
+    ...(served.firstTokenAt !== undefined ? { firstTokenMs: served.firstTokenAt - request.receivedAt } : {}),
+    failovers: served.failovers,
+    ...(Object.keys(served.codexHeaders).length > 0 ? { codexHeaders: served.codexHeaders } : {}),
+    ...(served.upstreamRequestId ? { upstreamRequestId: served.upstreamRequestId } : {}),
+  };
+}
+
+/**
+ * The usage event a stored record was built from, as far as its effects need it: the sweep
+ * finishes a record whose event was lost by recording this again. Every field the event carries
+ * is on the record, except the Codex headers (kept in the pending context) and the key's hash.
+ */
+export function usageEventOfRecord(record: UsageRecord, context: PendingContext = {}): UsageEventDetail {
+  const detail: UsageEventDetail = {
+    version: 1,
+    requestId: record.requestId,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    userId: record.userId,
+    apiKeyId: record.apiKeyId,
+    groupId: record.groupId,
+    accountId: record.accountId,
+    billingMode: record.billingMode,
+    rateMultiplier: record.rateMultiplier,
+    modelRequested: record.modelRequested,
+    modelSent: record.modelSent,
+    stream: record.stream,
+    status: record.status,
+    upstreamStatus: record.upstreamStatus,
+    usage: {
+      inputTokens: record.inputTokens,
+      cachedInputTokens: record.cachedInputTokens,
+      outputTokens: record.outputTokens,
+      reasoningTokens: record.reasoningTokens,
+    },
+    cutShort: record.cutShort,
+    usageSource: record.usageSource ?? 'upstream',
+    durationMs: record.durationMs,
+    failovers: record.failovers,
+  };
+  if (record.cutShortReason !== undefined) detail.cutShortReason = record.cutShortReason;
+  if (record.firstTokenMs !== undefined) detail.firstTokenMs = record.firstTokenMs;
+  if (record.route !== undefined) detail.route = record.route;
+  if (record.upstreamRequestId !== undefined) detail.upstreamRequestId = record.upstreamRequestId;
+  if (context.codexHeaders !== undefined) detail.codexHeaders = context.codexHeaders;
+  return detail;
 }

@@ -17,6 +17,7 @@ import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
+import type { AttemptOutcome } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import { attemptWithReauth } from './reauth-attempt.ts';
 import type { RequestOutcome } from './request-observer.ts';
@@ -24,7 +25,13 @@ import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import type { FirstSelection } from './take-slots.ts';
 import { type PendingRefusal, writeHealth } from './upstream-rejection.ts';
-import type { Served } from './usage-detail.ts';
+
+/** The attempt that served the request, with what the usage event needs besides its outcome. */
+export type Served = Extract<AttemptOutcome, { kind: 'served' }> & {
+  accountId: string;
+  modelSent: string;
+  failovers: number;
+};
 
 export const MAX_ACCOUNT_SWITCHES = 3;
 

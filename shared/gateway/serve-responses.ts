@@ -12,11 +12,11 @@
 import type { AccountSelectionRequest, HeldSlot } from '../concurrency/contracts.ts';
 import { answerOf } from '../error-answers.ts';
 import { GatewayError } from '../errors.ts';
-import type { UsageEventDetail } from '../events/usage-event.ts';
+import { type UsageEventDetail, usageEventOfServed } from '../events/usage-event.ts';
 import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
-import { failoverLoop } from './failover-loop.ts';
+import { failoverLoop, type Served } from './failover-loop.ts';
 import type { GatewayRequest } from './http.ts';
 import { beginAdmission } from './request-admission.ts';
 import type { RequestOutcome } from './request-observer.ts';
@@ -25,7 +25,6 @@ import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import { SSE_PING, sseHeaders } from './stream-frames.ts';
 import { takeSlots } from './take-slots.ts';
-import { type Served, usageDetailOf } from './usage-detail.ts';
 
 /** Time kept back from Lambda's deadline to end the stream and do the bookkeeping. */
 export const DEADLINE_MARGIN_MS = 5_000;
@@ -132,7 +131,9 @@ export async function serveResponses(
     const bookkeeping: Promise<unknown>[] = slots.map((slot) => slot.release());
     if (served) {
       noteServed(outcome, served, request);
-      bookkeeping.push(publishUsage(usageDetailOf(request, caller, body, served, endedAt, route), deps));
+      bookkeeping.push(
+        publishUsage(usageEventOfServed({ request, caller, body, served, route }, endedAt), deps),
+      );
     }
     bookkeeping.push(admission.finish(served !== undefined));
     bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));

@@ -13,9 +13,8 @@
  * summary.recorded; // events recorded and removed from the parking
  * ```
  */
-import type { UsageEventDetail } from '../events/usage-event.ts';
+import { InvalidUsageEventError, type UsageEventDetail } from '../events/usage-event.ts';
 import type { RecorderLogger } from './record-usage.ts';
-import { InvalidUsageEventError } from './usage-event-input.ts';
 
 export interface ParkedUsageEvent {
   requestId: string;

@@ -6,7 +6,7 @@
  * never redriven) the record would stay pending, its request served and never charged.
  *
  * The sweep lists the pending records of today and the days before it whose lease has ended,
- * rebuilds each one's usage event from the record (every field the event carries is on the
+ * rebuilds each one's usage event from the record (`usageEventOfRecord`; every field the event carries is on the
  * record, the Codex headers in its pending context) and hands it to the normal `recordUsage`
  * path. Exactly-once therefore rests on the same construction as any redelivery: the sweep takes
  * the record over only with a conditional claim of an ended lease, the markers make effects that
@@ -22,15 +22,14 @@
  * summary.completed; // records this sweep finished
  * ```
  */
-import type { UsageEventDetail } from '../events/usage-event.ts';
-import type { PendingContext, StoredUsageRecord } from './contracts.ts';
+import { type UsageEventDetail, usageEventOfRecord } from '../events/usage-event.ts';
+import type { StoredUsageRecord } from './contracts.ts';
 import {
   LeaseExpiredError,
   RecordBusyError,
   type RecorderLogger,
   type RecordOutcome,
 } from './record-usage.ts';
-import type { UsageRecord } from './usage-record.ts';
 
 /** Where the sweep finds records a lost event left pending, and requests that never ended. */
 export interface StrandedUsageRecords {
@@ -87,43 +86,6 @@ export const DEFAULT_SWEEP_DAYS = 2;
 export const SCHEDULED_SWEEP_WINDOW_MS = 60 * 60 * 1000;
 
 const DAY_MS = 86_400_000;
-
-/** The usage event a record was built from, as far as its effects need it. */
-export function usageDetailOfRecord(record: UsageRecord, context: PendingContext = {}): UsageEventDetail {
-  const detail: UsageEventDetail = {
-    version: 1,
-    requestId: record.requestId,
-    startedAt: record.startedAt,
-    endedAt: record.endedAt,
-    userId: record.userId,
-    apiKeyId: record.apiKeyId,
-    groupId: record.groupId,
-    accountId: record.accountId,
-    billingMode: record.billingMode,
-    rateMultiplier: record.rateMultiplier,
-    modelRequested: record.modelRequested,
-    modelSent: record.modelSent,
-    stream: record.stream,
-    status: record.status,
-    upstreamStatus: record.upstreamStatus,
-    usage: {
-      inputTokens: record.inputTokens,
-      cachedInputTokens: record.cachedInputTokens,
-      outputTokens: record.outputTokens,
-      reasoningTokens: record.reasoningTokens,
-    },
-    cutShort: record.cutShort,
-    usageSource: record.usageSource ?? 'upstream',
-    durationMs: record.durationMs,
-    failovers: record.failovers,
-  };
-  if (record.cutShortReason !== undefined) detail.cutShortReason = record.cutShortReason;
-  if (record.firstTokenMs !== undefined) detail.firstTokenMs = record.firstTokenMs;
-  if (record.route !== undefined) detail.route = record.route;
-  if (record.upstreamRequestId !== undefined) detail.upstreamRequestId = record.upstreamRequestId;
-  if (context.codexHeaders !== undefined) detail.codexHeaders = context.codexHeaders;
-  return detail;
-}
 
 /** The UTC days to sweep, oldest first. */
 export function sweepDays(nowMs: number, days = DEFAULT_SWEEP_DAYS): string[] {
@@ -212,7 +174,7 @@ async function finish(
 ): Promise<'completed' | 'skipped' | 'failed' | 'deadline'> {
   const { requestId, recordedAt, billedNano } = stored.record;
   try {
-    const { outcome } = await record(usageDetailOfRecord(stored.record, stored.pendingContext));
+    const { outcome } = await record(usageEventOfRecord(stored.record, stored.pendingContext));
     if (outcome === 'duplicate') return 'skipped';
     // Its event was lost: worth a warning, since something upstream of the recorder went wrong.
     logger.warn('Finished a stranded usage record', { requestId, recordedAt, billedNano });

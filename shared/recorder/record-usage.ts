@@ -31,11 +31,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ResolvedPrice } from '../billing/price-book.ts';
-import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
+import { parseUsageEvent, type UsageEventDetail, type UsageEventEnvelope } from '../events/usage-event.ts';
 import { codexUsageSnapshot } from './codex-usage.ts';
 import type { Lease, LedgerEffect, UsageLedger } from './contracts.ts';
 import { type EffectPlan, planEffects } from './effect-plan.ts';
-import { usageDetailOf } from './usage-event-input.ts';
 import { buildUsageRecord, type EffectName, type EffectResult, type UsageRecord } from './usage-record.ts';
 
 export type RecorderLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -102,7 +101,7 @@ export async function recordUsage(
   input: UsageEventEnvelope | UsageEventDetail | unknown,
   deps: RecorderDeps,
 ): Promise<RecordOutcome> {
-  const detail = usageDetailOf(input);
+  const detail = parseUsageEvent(input);
   const now = deps.now ?? Date.now;
   const deadline = deps.deadlineMs ?? now() + DEFAULT_BUDGET_MS;
   const lease = { owner: randomUUID(), until: deadline + (deps.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS) };

@@ -15,7 +15,7 @@ import { createAccount } from '#shared/admin/accounts.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { createUser, getUser } from '#shared/admin/users.ts';
-import { usageDetailOfRecord } from '#shared/recorder/pending-sweep.ts';
+import { usageEventOfRecord } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { loadSettings } from '#shared/settings.ts';
@@ -196,7 +196,7 @@ describe('a gateway killed with live streams', { timeout: 120_000 }, () => {
     const admin = new DynamoConfigAdmin(client, settings.tables.config);
     const before = (await getUser(admin, lost.userId)).balanceNano;
     const detail = {
-      ...usageDetailOfRecord({ ...lost, accountId: 'acc_late', modelSent: 'gpt-5.1' } as UsageRecord),
+      ...usageEventOfRecord({ ...lost, accountId: 'acc_late', modelSent: 'gpt-5.1' } as UsageRecord),
       endedAt: new Date().toISOString(),
       status: 200,
       upstreamStatus: 200,

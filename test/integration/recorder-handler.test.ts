@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
-import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
-import { InvalidUsageEventError } from '#shared/recorder/usage-event-input.ts';
+import {
+  InvalidUsageEventError,
+  USAGE_EVENT_DETAIL_TYPE,
+  USAGE_EVENT_SOURCE,
+} from '#shared/events/usage-event.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { KEYS, type RecorderWorld, startRecorderWorld, usageEvent } from './recorder-harness.ts';
 import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } from './recorder-lambda.ts';

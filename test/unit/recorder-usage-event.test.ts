@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BUILTIN_PRICES, type ModelPrice } from '#shared/billing/price-table.ts';
 import {
+  InvalidUsageEventError,
+  parseUsageEvent,
   USAGE_EVENT_DETAIL_TYPE,
   USAGE_EVENT_SOURCE,
   type UsageEventDetail,
+  usageEventOfRecord,
+  usageEventOfServed,
 } from '#shared/events/usage-event.ts';
 import { codexUsageSnapshot } from '#shared/recorder/codex-usage.ts';
-import { InvalidUsageEventError, usageDetailOf } from '#shared/recorder/usage-event-input.ts';
 import { aggregateCountersOf, buildUsageRecord } from '#shared/recorder/usage-record.ts';
 
 const detail: UsageEventDetail = {
@@ -46,16 +49,16 @@ const envelope = {
   detail,
 };
 
-describe('usageDetailOf', () => {
+describe('parseUsageEvent', () => {
   it('reads the detail of an EventBridge envelope and a bare detail alike', () => {
-    assert.deepEqual(usageDetailOf(envelope), detail);
-    assert.deepEqual(usageDetailOf(detail), detail);
+    assert.deepEqual(parseUsageEvent(envelope), detail);
+    assert.deepEqual(parseUsageEvent(detail), detail);
   });
 
   it('refuses an envelope from another source or of another detail-type', () => {
-    assert.throws(() => usageDetailOf({ ...envelope, source: 'someone.else' }), InvalidUsageEventError);
+    assert.throws(() => parseUsageEvent({ ...envelope, source: 'someone.else' }), InvalidUsageEventError);
     assert.throws(
-      () => usageDetailOf({ ...envelope, 'detail-type': 'quotagate.usage.v2' }),
+      () => parseUsageEvent({ ...envelope, 'detail-type': 'quotagate.usage.v2' }),
       InvalidUsageEventError,
     );
   });
@@ -70,13 +73,85 @@ describe('usageDetailOf', () => {
       { ...detail, usage: { ...detail.usage, outputTokens: -3 } },
       { ...detail, usage: { ...detail.usage, inputTokens: 1.5 } },
       { ...detail, cutShortReason: 'bored' },
+      { ...detail, usageSource: 'guessed' },
       { ...detail, codexHeaders: { 'x-codex-primary-used-percent': 5 } },
       { ...detail, route: 'v1/responses' },
       { ...detail, route: '/v1/chat/completions?x=<script>' },
       { ...detail, route: 42 },
       'not an object',
     ];
-    for (const candidate of broken) assert.throws(() => usageDetailOf(candidate), InvalidUsageEventError);
+    for (const candidate of broken) assert.throws(() => parseUsageEvent(candidate), InvalidUsageEventError);
+  });
+});
+
+describe('the usage event builders', () => {
+  const served = {
+    request: { requestId: 'req_2', receivedAt: Date.parse('2026-11-28T10:00:00.000Z') },
+    caller: {
+      user: { id: 'u' },
+      key: { id: 'k', hash: 'b'.repeat(64) },
+      group: { id: 'g', billingMode: 'subscription' as const, rateMultiplier: 2 },
+    },
+    body: { model: 'gpt-5.1-codex', stream: false },
+    served: {
+      accountId: 'a',
+      modelSent: 'gpt-5.1-codex-max',
+      clientStatus: 200,
+      upstreamStatus: 200,
+      usage: { inputTokens: 7, cachedInputTokens: 0, outputTokens: 3, reasoningTokens: 0 },
+      usageSource: 'observed' as const,
+      cutShortReason: 'upstream_error' as const,
+      firstTokenAt: Date.parse('2026-11-28T10:00:00.250Z'),
+      failovers: 2,
+      codexHeaders: { 'x-codex-primary-used-percent': '12' },
+      upstreamRequestId: 'up_1',
+    },
+    route: '/v1/responses',
+  };
+  const expected: UsageEventDetail = {
+    version: 1,
+    requestId: 'req_2',
+    startedAt: '2026-11-28T10:00:00.000Z',
+    endedAt: '2026-11-28T10:00:01.500Z',
+    userId: 'u',
+    apiKeyId: 'k',
+    apiKeyHash: 'b'.repeat(64),
+    groupId: 'g',
+    accountId: 'a',
+    billingMode: 'subscription',
+    rateMultiplier: 2,
+    modelRequested: 'gpt-5.1-codex',
+    modelSent: 'gpt-5.1-codex-max',
+    stream: false,
+    route: '/v1/responses',
+    status: 200,
+    upstreamStatus: 200,
+    usage: { inputTokens: 7, cachedInputTokens: 0, outputTokens: 3, reasoningTokens: 0 },
+    usageSource: 'observed',
+    cutShort: true,
+    cutShortReason: 'upstream_error',
+    durationMs: 1500,
+    firstTokenMs: 250,
+    failovers: 2,
+    codexHeaders: { 'x-codex-primary-used-percent': '12' },
+    upstreamRequestId: 'up_1',
+  };
+
+  it('builds the event of a served request, times relative to its arrival', () => {
+    assert.deepEqual(usageEventOfServed(served, Date.parse('2026-11-28T10:00:01.500Z')), expected);
+  });
+
+  it('rebuilds from a stored record the event it was built from, except the key hash', () => {
+    const price = {
+      model: '*',
+      price: BUILTIN_PRICES['gpt-5.1-codex'] as ModelPrice,
+      source: 'default' as const,
+    };
+    const record = buildUsageRecord(expected, price, Date.parse('2026-11-28T10:00:02Z'));
+    const { apiKeyHash: _hash, ...withoutHash } = expected;
+    const rebuilt = usageEventOfRecord(record, { codexHeaders: expected.codexHeaders ?? {} });
+    assert.deepEqual(rebuilt, withoutHash);
+    assert.deepEqual(parseUsageEvent(rebuilt), withoutHash);
   });
 });
 
