@@ -41,6 +41,7 @@ export function keyCreateInput(input: CommandInput) {
     expiresAt: input.optionalText('expires'),
     quotaUsd: input.optionalText('quota'),
     allowedModels: input.optionalText('models'),
+    allowedIps: input.optionalText('allow-ips'),
   };
 }
 
@@ -58,10 +59,16 @@ export const keysCommands: CommandGroup = {
         expires: { type: 'string', value: 'date', description: 'Refuse the key from this ISO date/time on' },
         quota: { type: 'string', value: 'usd', description: 'Total USD the key may spend' },
         models: { type: 'string', value: 'a,b', description: 'Models the key may call (default: any)' },
+        'allow-ips': {
+          type: 'string',
+          value: 'cidr,…',
+          description: 'IPv4/IPv6 CIDR blocks the key may be used from (default: anywhere)',
+        },
       },
       examples: [
         'quotagate keys create --user usr_8k2m4q9z1x0c',
         'quotagate keys create --user usr_8k2m4q9z1x0c --group pro --name laptop --expires 2027-01-01 --quota 50 --models gpt-5,gpt-5-mini',
+        'quotagate keys create --user usr_8k2m4q9z1x0c --allow-ips 203.0.113.0/24,2001:db8::/32',
       ],
       async run(input) {
         const { key, secret } = await createApiKey(await input.store(), keyCreateInput(input));

@@ -8,7 +8,7 @@
  *   with an `Idempotency-Key` header it applies once, and a retry gets the same answer with
  *   `idempotent-replayed: true`
  * - `GET /admin/v1/users/{id}/keys`, `POST /admin/v1/keys` `{userId, groupId?, name?, expiresAt?,
- *   quotaUsd?, allowedModels?}` (the secret is in this response and nowhere else, ever),
+ *   quotaUsd?, allowedModels?, allowedIps?}` (the secret is in this response and nowhere else, ever),
  *   `POST /admin/v1/keys/{id}/revoke`
  */
 import { AdminError } from '../admin/admin-error.ts';
@@ -89,7 +89,15 @@ export const userRoutes: AdminRoute[] = [
     method: 'POST',
     pattern: '/admin/v1/keys',
     async handle({ request, deps }) {
-      const body = readBody(request, ['userId', 'groupId', 'name', 'expiresAt', 'quotaUsd', 'allowedModels']);
+      const body = readBody(request, [
+        'userId',
+        'groupId',
+        'name',
+        'expiresAt',
+        'quotaUsd',
+        'allowedModels',
+        'allowedIps',
+      ]);
       const { key, secret } = await createApiKey(deps.store, {
         userId: requiredText(body, 'userId'),
         groupId: text(body, 'groupId'),
@@ -97,6 +105,7 @@ export const userRoutes: AdminRoute[] = [
         expiresAt: text(body, 'expiresAt'),
         quotaUsd: scalar(body, 'quotaUsd'),
         allowedModels: stringList(body, 'allowedModels'),
+        allowedIps: stringList(body, 'allowedIps'),
       });
       // The same shape as `quotagate keys create --json`: the key's view plus its secret, once.
       return item({ ...key, key: secret }, 201);

@@ -14,7 +14,7 @@ import type { ApiKey } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
 import { generateApiKeySecret, listingPrefixOf } from './api-key-secret.ts';
 import type { ConfigAdmin, Stored } from './config-admin.ts';
-import { parseFutureTime, parseModelList, requireText } from './fields.ts';
+import { parseCidrList, parseFutureTime, parseModelList, requireText } from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';
 import { parseUsdToNano } from './money.ts';
@@ -33,6 +33,8 @@ export interface CreateApiKeyInput {
   quotaUsd?: string | number;
   /** Models the key may call, as a list or comma-separated text. */
   allowedModels?: string | readonly string[];
+  /** CIDR blocks the key may be used from, as a list or comma-separated text. */
+  allowedIps?: string | readonly string[];
 }
 
 export interface CreatedApiKey {
@@ -53,6 +55,7 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
     input.expiresAt === undefined ? undefined : parseFutureTime(input.expiresAt, 'Expiry', new Date());
   const quotaNano = input.quotaUsd === undefined ? undefined : parseUsdToNano(input.quotaUsd, 'Quota');
   const allowedModels = input.allowedModels === undefined ? undefined : parseModelList(input.allowedModels);
+  const allowedIps = input.allowedIps === undefined ? undefined : parseCidrList(input.allowedIps);
   const groupId = input.groupId === undefined ? DEFAULT_GROUP_ID : requireText(input.groupId, 'Group id');
 
   const user = await store.get('user', userId);
@@ -74,6 +77,7 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
   if (expiresAt !== undefined) key.expiresAt = expiresAt;
   if (quotaNano !== undefined) key.quotaNano = quotaNano;
   if (allowedModels !== undefined) key.allowedModels = allowedModels;
+  if (allowedIps !== undefined) key.allowedIps = allowedIps;
   const stored = await store.insert('apiKey', key);
   return { key: toApiKeyView(stored), secret };
 }

@@ -9,6 +9,7 @@
  * parseHttpUrl('http://127.0.0.1:9000', 'Base URL'); // 'http://127.0.0.1:9000'
  * ```
  */
+import { parseCidr } from '../domain/ip-allow-list.ts';
 import type { BillingMode } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
 
@@ -146,6 +147,28 @@ export function parseModelList(value: string | readonly string[], field = 'Model
     );
   }
   return [...new Set(parts)];
+}
+
+/**
+ * An IP allow-list from comma-separated text or a list: IPv4/IPv6 CIDR blocks or bare addresses,
+ * normalised and deduplicated. Every entry must parse, so the gateway never meets a block it
+ * cannot match.
+ */
+export function parseCidrList(value: string | readonly string[], field = 'Allowed IPs'): string[] {
+  const parts = (typeof value === 'string' ? value.split(',') : [...value]).map((entry) => entry.trim());
+  if (parts.length === 0 || parts.length > 100) {
+    throw AdminError.invalid(`${field} must list 1 to 100 CIDR blocks, got ${parts.length}.`);
+  }
+  const blocks = parts.map((entry) => {
+    const block = entry.length <= 64 ? parseCidr(entry) : undefined;
+    if (!block) {
+      throw AdminError.invalid(
+        `${field}: "${entry.slice(0, 64)}" is not an IPv4 or IPv6 address or CIDR block (such as 203.0.113.0/24 or 2001:db8::/32).`,
+      );
+    }
+    return block;
+  });
+  return [...new Set(blocks)];
 }
 
 /**

@@ -34,6 +34,8 @@ export interface ApiKey {
   quotaNano?: number;
   /** Models the key may call; absent means any model the group reaches. */
   allowedModels?: string[];
+  /** CIDR blocks the key may be used from (normalised `address/prefix`); absent means anywhere. */
+  allowedIps?: string[];
   /** Nano-USD this key has spent so far (kept by the recorder), counted against `quotaNano`. */
   usedNano?: number;
   /** ISO time the key was revoked: disabled for good (a disabled key without it can be enabled). */

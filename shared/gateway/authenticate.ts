@@ -1,11 +1,15 @@
 /**
  * Step 1 of a request: who is calling. The key comes from `Authorization: Bearer` or
- * `x-api-key`, is hashed, and must name an active key of an active user whose group exists.
+ * `x-api-key`, is hashed, and must name an active key of an active user whose group exists; a
+ * key with an IP allow-list is refused (403 `IP_NOT_ALLOWED`) from any other client address
+ * before anything else is read for it.
  */
 import { hashApiKey } from '../domain/api-key-hash.ts';
+import { ipAllowed } from '../domain/ip-allow-list.ts';
 import type { ApiKey, Group, Subscription, User } from '../domain/types.ts';
 import { GatewayError } from '../errors.ts';
 import type { ConfigDirectory } from '../store/config-store.ts';
+import type { GatewayRequest } from './http.ts';
 
 export interface Caller {
   key: ApiKey;
@@ -35,7 +39,7 @@ export function presentedApiKey(headers: Record<string, string | undefined>): st
  * so they share a round trip with the caller's records.
  */
 export async function authenticate(
-  headers: Record<string, string | undefined>,
+  { headers, sourceIp }: Pick<GatewayRequest, 'headers' | 'sourceIp'>,
   directory: ConfigDirectory,
   onKey?: (key: ApiKey) => void,
 ): Promise<Caller> {
@@ -49,6 +53,13 @@ export async function authenticate(
   const key = await directory.findApiKey(hashApiKey(secret));
   if (!key) throw GatewayError.unauthorized();
   if (key.status !== 'active') throw GatewayError.unauthorized('API key is disabled');
+  // The address is the connection's (Function URL `sourceIp`), never a header the client sets.
+  if (key.allowedIps && key.allowedIps.length > 0 && !ipAllowed(key.allowedIps, sourceIp)) {
+    throw GatewayError.forbidden(
+      `Access from IP ${sourceIp ?? 'unknown'} is not allowed for this API key`,
+      'IP_NOT_ALLOWED',
+    );
+  }
   onKey?.(key);
   const { user, group, subscription } = await directory.getCallerRecords(key.userId, key.groupId);
   if (user?.status !== 'active' || !user) throw GatewayError.unauthorized('User account is not active');

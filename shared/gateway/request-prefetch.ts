@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * const prefetch = prefetchForResponses(request, deps);
- * const caller = await authenticate(request.headers, deps.directory, prefetch.onKey);
+ * const caller = await authenticate(request, deps.directory, prefetch.onKey);
  * const sticky = prefetch.sticky(caller.group.id, sessionHash);
  * ```
  */

@@ -128,8 +128,7 @@ export async function handleGatewayRequest(
       response = errorResponse(failure, request.requestId);
     } else {
       state.prefetch = route.prefetch?.(request, deps);
-      if (!route.public)
-        state.caller = await authenticate(request.headers, deps.directory, state.prefetch?.onKey);
+      if (!route.public) state.caller = await authenticate(request, deps.directory, state.prefetch?.onKey);
       response = await route.handle(request, deps, state.caller as Caller, state);
     }
   } catch (error) {

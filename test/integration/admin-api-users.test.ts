@@ -114,6 +114,7 @@ describe('admin API: users and keys', () => {
       name: 'laptop',
       quotaUsd: 5,
       allowedModels: ['gpt-5.1'],
+      allowedIps: ['203.0.113.9/24', '2001:DB8::/32'],
     });
     const listed = await world.call('GET', `/admin/v1/users/${user.id}/keys`);
     const revoked = await world.ok('POST', `/admin/v1/keys/${created.json.id}/revoke`);
@@ -122,6 +123,7 @@ describe('admin API: users and keys', () => {
     assert.equal(created.status, 201);
     assert.match(created.json.key, /^sk-qg-/);
     assert.equal(created.json.quotaNano, 5_000_000_000);
+    assert.deepEqual(created.json.allowedIps, ['203.0.113.9/24', '2001:db8::/32']);
     assert.ok(!listed.text.includes(created.json.key), 'a listing shows the secret');
     assert.ok(!listed.text.includes(hashApiKey(created.json.key)), 'a listing shows the hash');
     assert.equal(listed.json.data[0].prefix, created.json.prefix);
@@ -177,6 +179,14 @@ describe('admin API: users and keys', () => {
         { userId: 'usr_missing' },
         404,
         /does not exist/,
+      ],
+      [
+        'a key with an IP allow-list entry that is not a CIDR block',
+        'POST',
+        '/admin/v1/keys',
+        { userId: 'usr_missing', allowedIps: ['10.0.0.0/8', '10.0.0.0/33'] },
+        400,
+        /Allowed IPs: "10\.0\.0\.0\/33" is not an IPv4 or IPv6 address or CIDR block/,
       ],
       [
         'an unknown route',

@@ -14,6 +14,7 @@ interface KeyJson {
   expiresAt?: string;
   quotaNano?: number;
   allowedModels?: string[];
+  allowedIps?: string[];
   hash?: string;
 }
 
@@ -67,7 +68,7 @@ describe('quotagate keys', () => {
     assert.ok(!snapshot.includes(key.key.slice(12)));
   });
 
-  it('records name, expiry, quota and allowed models', async () => {
+  it('records name, expiry, quota, allowed models and allowed IPs', async () => {
     // Act
     const key = await world.ok<KeyJson>(
       'keys',
@@ -82,6 +83,8 @@ describe('quotagate keys', () => {
       '50',
       '--models',
       'gpt-5, gpt-5-mini,gpt-5',
+      '--allow-ips',
+      '10.1.2.3/8, 192.0.2.7,2001:DB8::/32',
     );
 
     // Assess
@@ -89,6 +92,7 @@ describe('quotagate keys', () => {
     assert.equal(key.expiresAt, '2099-01-01T00:00:00.000Z');
     assert.equal(key.quotaNano, 50_000_000_000);
     assert.deepEqual(key.allowedModels, ['gpt-5', 'gpt-5-mini']);
+    assert.deepEqual(key.allowedIps, ['10.1.2.3/8', '192.0.2.7/32', '2001:db8::/32']);
   });
 
   it('shows the secret once to humans with a warning that it will not be shown again', async () => {
@@ -171,6 +175,13 @@ describe('quotagate keys', () => {
     ],
     ['a negative quota', ['--quota=-5'], 2, /Quota must not be negative/],
     ['an empty model in the list', ['--models', 'gpt-5,,x'], 2, /Models must be a comma-separated list/],
+    [
+      'an IP allow-list entry that is not a CIDR block',
+      ['--allow-ips', '10.0.0.0/8,300.1.1.1/8'],
+      2,
+      /Allowed IPs: "300\.1\.1\.1\/8" is not an IPv4 or IPv6 address or CIDR block/,
+    ],
+    ['an IPv6 prefix past 128 bits', ['--allow-ips', '::1/129'], 2, /"::1\/129" is not an IPv4 or IPv6/],
   ] as const) {
     it(`refuses ${label} and creates nothing`, async () => {
       // Prepare
