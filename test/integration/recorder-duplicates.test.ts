@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { LeaseExpiredError, RecordBusyError, type RecordOutcome } from '#shared/recorder/record-usage.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
-import { keys } from '#shared/tables/keys.ts';
+import { configItems } from '#shared/store/dynamo/config-items.ts';
+import { keys, LIST } from '#shared/tables/keys.ts';
 import {
   KEYS,
   type RecorderWorld,
@@ -140,5 +142,37 @@ describe('a delivery that overran its deadline', () => {
     );
     const userDay = await world.getItem('usage', keys.aggregate('user', 'u_1', takeover.record.day));
     assert.equal(userDay?.requests, 1);
+  });
+
+  it("charges the key named by the event's hash, and clears its marker there, without asking the index", async () => {
+    // Prepare: a key whose item is known by its SHA-256, and a recorder that counts index queries.
+    const key: ApiKey = { ...(KEYS[0] as ApiKey), id: 'k_hashed', hash: 'c'.repeat(64) };
+    await world.client.send(
+      new PutCommand({ TableName: world.tables.config, Item: configItems.apiKey(key) }),
+    );
+    const counted = createDocumentClient(world.db.endpoint);
+    const listsRead: unknown[] = [];
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args as { input: { ExpressionAttributeValues?: Record<string, unknown> } }).input;
+        if (context.commandName === 'QueryCommand')
+          listsRead.push(input.ExpressionAttributeValues?.[':list']);
+        return next(args);
+      },
+      { step: 'initialize', name: 'queryCounter' },
+    );
+    const event = usageEvent('hashed-key', key, { apiKeyHash: key.hash });
+
+    // Act: the first delivery records it, a second one finds it applied.
+    const first = await world.runtime(counted).record(event);
+    const second = await world.runtime(counted).record(event);
+
+    // Assess: charged once on the hashed item, no marker left, and the index never read.
+    assert.deepEqual([first.outcome, second.outcome], ['recorded', 'duplicate']);
+    const item = await world.getItem('config', keys.apiKey(key.hash));
+    assert.equal(item?.usedNano, first.record.billedNano);
+    assert.equal(item?.usageMarks, undefined);
+    assert.ok(!listsRead.includes(LIST.keysOf(key.userId)), `index read: ${listsRead.join(', ')}`);
+    counted.destroy();
   });
 });
