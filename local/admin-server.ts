@@ -14,6 +14,7 @@
  * await admin.close();
  * ```
  */
+
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,6 +22,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createAdminApiDeps } from '#shared/admin-api/create-deps.ts';
 import { ADMIN_BODY_LIMIT_BYTES } from '#shared/admin-api/router.ts';
 import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
+import { GatewayError } from '#shared/errors.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { createAdminHandler } from '../functions/admin/create-handler.ts';
 import { serveConsole } from './console-assets.ts';
@@ -61,13 +63,13 @@ function send(response: ServerResponse, status: number, headers: Record<string, 
   response.end(body);
 }
 
-function refuse(response: ServerResponse, status: number, type: string, message: string, extra = {}): void {
+function refuse(response: ServerResponse, error: GatewayError): void {
   const requestId = randomUUID();
   send(
     response,
-    status,
-    { 'content-type': 'application/json', 'x-request-id': requestId, ...extra },
-    JSON.stringify({ error: { type, message } }),
+    error.status,
+    { 'content-type': 'application/json', 'x-request-id': requestId, ...error.responseHeaders() },
+    JSON.stringify(error.toBody()),
   );
 }
 
@@ -99,21 +101,18 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
       request.resume();
       return refuse(
         response,
-        401,
-        'authentication_error',
-        'A valid admin token is required (Authorization: Bearer <token>).',
-        {
+        GatewayError.unauthorized(
+          'A valid admin token is required (Authorization: Bearer <token>).',
+        ).withHeaders({
           'www-authenticate': 'Bearer',
-        },
+        }),
       );
     }
     const body = await readBody(request, ADMIN_BODY_LIMIT_BYTES);
     if (body === 'too-large') {
       return refuse(
         response,
-        413,
-        'invalid_request_error',
-        `The request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes.`,
+        GatewayError.invalidRequest(`The request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes.`, 413),
       );
     }
     const requestId = randomUUID();
@@ -136,7 +135,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
       options.logger.error('admin server failed', { error: error instanceof Error ? error.name : 'unknown' });
-      if (!response.headersSent) refuse(response, 500, 'api_error', 'Internal error, please retry later');
+      if (!response.headersSent) refuse(response, GatewayError.internal());
       else response.end();
     });
   });

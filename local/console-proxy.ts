@@ -12,9 +12,11 @@
  * console.log(`${proxy.url}/  token ${proxy.token}`);
  * ```
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ADMIN_BODY_LIMIT_BYTES } from '#shared/admin-api/router.ts';
+import { GatewayError } from '#shared/errors.ts';
 import { bearerMatches } from './admin-server.ts';
 import { serveConsole } from './console-assets.ts';
 import { type ListeningServer, listen } from './listen.ts';
@@ -59,11 +61,11 @@ function answer(response: ServerResponse, status: number, headers: Record<string
   response.end(body);
 }
 
-function refusal(status: number, type: string, message: string) {
+function refusal(error: GatewayError) {
   return {
-    status,
-    headers: { 'content-type': 'application/json', 'x-request-id': randomUUID() },
-    body: JSON.stringify({ error: { type, message } }),
+    status: error.status,
+    headers: { 'content-type': 'application/json', 'x-request-id': randomUUID(), ...error.responseHeaders() },
+    body: JSON.stringify(error.toBody()),
   };
 }
 
@@ -86,21 +88,20 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<R
     let result: ForwardedResponse;
     if (!url.pathname.startsWith('/admin/v1/') && url.pathname !== '/admin/v1') {
       request.resume();
-      result = refusal(404, 'invalid_request_error', `Invalid URL (${request.method} ${url.pathname})`);
+      result = refusal(GatewayError.invalidRequest(`Invalid URL (${request.method} ${url.pathname})`, 404));
     } else if (!bearerMatches(request.headers.authorization, token)) {
       request.resume();
       result = refusal(
-        401,
-        'authentication_error',
-        'The console token printed by `quotagate console` is required.',
+        GatewayError.unauthorized('The console token printed by `quotagate console` is required.'),
       );
     } else {
       const body = await readText(request);
       if (body === 'too-large') {
         result = refusal(
-          413,
-          'invalid_request_error',
-          `The request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes.`,
+          GatewayError.invalidRequest(
+            `The request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes.`,
+            413,
+          ),
         );
       } else {
         const headers: Record<string, string> = {};
@@ -124,9 +125,11 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<R
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
       const failure = refusal(
-        502,
-        'api_error',
-        `The admin API could not be reached: ${error instanceof Error ? error.message : 'unknown error'}`,
+        new GatewayError(
+          502,
+          'api_error',
+          `The admin API could not be reached: ${error instanceof Error ? error.message : 'unknown error'}`,
+        ),
       );
       if (!response.headersSent) answer(response, failure.status, failure.headers, failure.body);
       else response.end();

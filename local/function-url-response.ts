@@ -12,8 +12,10 @@
  * sink.attach(stream);
  * ```
  */
+
 import { randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { GatewayError } from '#shared/errors.ts';
 import {
   HTTP_INTEGRATION_CONTENT_TYPE,
   type LambdaResponseStream,
@@ -107,7 +109,7 @@ export class FunctionUrlResponse implements ResponseStreamSink {
     this.over = true;
     this.releasePendingWrite(error);
     if (!this.response.headersSent) {
-      sendJson(this.response, 502, 'api_error', 'Internal server error');
+      sendRefusal(this.response, new GatewayError(502, 'api_error', 'Internal server error'));
     } else {
       this.response.end();
     }
@@ -206,13 +208,14 @@ function parsePrelude(bytes: Buffer): { status: number; headers: OutgoingHttpHea
   return { status, headers };
 }
 
-/** An OpenAI-shaped JSON error, as the server's own refusals (413, 502) are written. */
-export function sendJson(response: ServerResponse, status: number, type: string, message: string): void {
-  const payload = JSON.stringify({ error: { type, message } });
-  response.writeHead(status, {
+/** The server's own refusals (413, 502), OpenAI-shaped like every answer of the gateway. */
+export function sendRefusal(response: ServerResponse, error: GatewayError): void {
+  const payload = JSON.stringify(error.toBody());
+  response.writeHead(error.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),
     'x-request-id': randomUUID(),
+    ...error.responseHeaders(),
   });
   response.end(payload);
 }

@@ -18,12 +18,14 @@
  * await server.close();
  * ```
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { GatewayError } from '#shared/errors.ts';
 import { FUNCTION_URL_PAYLOAD_LIMIT_BYTES } from '#shared/settings.ts';
 import { isStreamifiedHandler, LambdaResponseStream, streamingHighWaterMark } from './awslambda-shim.ts';
 import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event.ts';
-import { FunctionUrlResponse, sendJson } from './function-url-response.ts';
+import { FunctionUrlResponse, sendRefusal } from './function-url-response.ts';
 import { listen } from './listen.ts';
 
 /** The few log calls the server makes; Powertools' Logger fits. Headers are never logged. */
@@ -67,7 +69,8 @@ export const consoleLogger: FunctionUrlLogger = {
   error: (message, attributes) => console.error(JSON.stringify({ level: 'ERROR', message, ...attributes })),
 };
 
-interface Settings {
+/** {@link FunctionUrlServerOptions} with every default applied. */
+interface ResolvedServerOptions {
   handler: Parameters<typeof invoke>[0];
   maxRequestBytes: number;
   functionTimeoutMs: number;
@@ -83,7 +86,7 @@ export async function startFunctionUrlServer(
   if (!isStreamifiedHandler(handler)) {
     throw new TypeError('handler is not wrapped with awslambda.streamifyResponse (install the shim first)');
   }
-  const settings: Settings = {
+  const resolved: ResolvedServerOptions = {
     handler,
     maxRequestBytes: options.maxRequestBytes ?? FUNCTION_URL_PAYLOAD_LIMIT_BYTES,
     functionTimeoutMs: options.functionTimeoutMs ?? 900_000,
@@ -92,25 +95,30 @@ export async function startFunctionUrlServer(
     logger: options.logger ?? consoleLogger,
   };
   const server = createServer((request, response) => {
-    serve(request, response, settings).catch((error: unknown) => {
-      settings.logger.error('function URL emulation failed', { error: describe(error) });
-      if (!response.headersSent) sendJson(response, 502, 'api_error', 'Internal server error');
+    serve(request, response, resolved).catch((error: unknown) => {
+      resolved.logger.error('function URL emulation failed', { error: describe(error) });
+      if (!response.headersSent)
+        sendRefusal(response, new GatewayError(502, 'api_error', 'Internal server error'));
       else response.end();
     });
   });
   return listen(server, options);
 }
 
-async function serve(request: IncomingMessage, response: ServerResponse, settings: Settings): Promise<void> {
+async function serve(
+  request: IncomingMessage,
+  response: ServerResponse,
+  resolved: ResolvedServerOptions,
+): Promise<void> {
   request.socket.setNoDelay(true);
-  const limitMessage = `Request body too large for a Function URL (limit ${formatBytes(settings.maxRequestBytes)})`;
-  const body = await readCapped(request, settings.maxRequestBytes);
+  const limitMessage = `Request body too large for a Function URL (limit ${formatBytes(resolved.maxRequestBytes)})`;
+  const body = await readCapped(request, resolved.maxRequestBytes);
   if (body === 'aborted') return;
   if (body === 'too-large') return await refuseTooLarge(request, response, limitMessage);
   const requestId = randomUUID();
-  const event = buildFunctionUrlEvent({ request, body, requestId, apiId: settings.apiId });
+  const event = buildFunctionUrlEvent({ request, body, requestId, apiId: resolved.apiId });
   // Lambda limits the invoke payload (the event), which base64 makes larger than the body.
-  if (Buffer.byteLength(JSON.stringify(event)) > settings.maxRequestBytes) {
+  if (Buffer.byteLength(JSON.stringify(event)) > resolved.maxRequestBytes) {
     return await refuseTooLarge(request, response, limitMessage);
   }
   const clientGone = new AbortController();
@@ -121,12 +129,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, setting
   const context = Object.assign(
     createLambdaContext({
       requestId,
-      functionName: settings.functionName,
-      timeoutMs: settings.functionTimeoutMs,
+      functionName: resolved.functionName,
+      timeoutMs: resolved.functionTimeoutMs,
     }),
     { clientGone: clientGone.signal },
   );
-  await invoke(settings.handler, event, context, response, settings);
+  await invoke(resolved.handler, event, context, response, resolved);
 }
 
 /** Runs one invocation; resolves when the response is over (ended, cut, or the client left). */
@@ -135,10 +143,10 @@ async function invoke(
   event: unknown,
   context: ReturnType<typeof createLambdaContext>,
   response: ServerResponse,
-  settings: Settings,
+  resolved: ResolvedServerOptions,
 ): Promise<void> {
   const requestId = context.awsRequestId;
-  const sink = new FunctionUrlResponse(response, settings.logger, requestId);
+  const sink = new FunctionUrlResponse(response, resolved.logger, requestId);
   const highWaterMark = streamingHighWaterMark(handler);
   const stream = new LambdaResponseStream(sink, highWaterMark === undefined ? {} : { highWaterMark });
   sink.attach(stream);
@@ -159,26 +167,26 @@ async function invoke(
     const result = handler(event, stream, context);
     if (!isPromiseLike(result)) throw new Error('Streaming does not support non-async handlers.');
     const value = await result;
-    if (value !== undefined) settings.logger.warn('Streaming handlers ignore return values.', { requestId });
+    if (value !== undefined) resolved.logger.warn('Streaming handlers ignore return values.', { requestId });
     // As in Lambda, the invocation lasts until the handler ended its response stream.
     await streamDone;
   })();
   try {
     const outcome = await Promise.race([run, timedOut]);
     if (outcome === 'timeout') {
-      const seconds = (settings.functionTimeoutMs / 1000).toFixed(2);
-      settings.logger.error(`Task timed out after ${seconds} seconds`, { requestId });
+      const seconds = (resolved.functionTimeoutMs / 1000).toFixed(2);
+      resolved.logger.error(`Task timed out after ${seconds} seconds`, { requestId });
       sink.fail(new Error('Task timed out'));
       run.catch(() => {});
     }
   } catch (error) {
     if (sink.isClientGone) {
-      settings.logger.info('invocation ended after the client disconnected', {
+      resolved.logger.info('invocation ended after the client disconnected', {
         requestId,
         error: describe(error),
       });
     } else {
-      settings.logger.error('handler failed', { requestId, error: describe(error) });
+      resolved.logger.error('handler failed', { requestId, error: describe(error) });
     }
     sink.fail(error instanceof Error ? error : new Error(String(error)));
   } finally {
@@ -223,7 +231,7 @@ async function refuseTooLarge(
 ): Promise<void> {
   if ((await discardRest(request, DRAIN_LIMIT_BYTES)) === 'aborted') return;
   response.shouldKeepAlive = false;
-  sendJson(response, 413, 'invalid_request_error', message);
+  sendRefusal(response, GatewayError.invalidRequest(message, 413));
 }
 
 /** Bodies a refused client may still send before the 413 is answered regardless. */

@@ -10,11 +10,13 @@
  * await close();
  * ```
  */
+
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { GatewayError } from '#shared/errors.ts';
 
 export interface ListeningServer {
   /** `http://<host>:<port>`, with an IPv6 host in brackets. */
@@ -55,7 +57,7 @@ function answerMalformedRequest(error: Error & { code?: string }, socket: Duplex
     '400 Bad Request',
     'Malformed HTTP request',
   ];
-  const body = JSON.stringify({ error: { type: 'invalid_request_error', message } });
+  const body = JSON.stringify(GatewayError.invalidRequest(message).toBody());
   socket.end(
     `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${body}`,
   );
