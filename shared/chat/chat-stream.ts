@@ -80,6 +80,12 @@ export class ChatChunkStream {
     }
   }
 
+  /** True when the end of this output item would still add to the chunks: a call unknown, or whose arguments never streamed. */
+  needsCallDone(itemId: string): boolean {
+    const state = this.calls.get(itemId);
+    return !this.ended && state?.argumentsSent !== true;
+  }
+
   private remember(response: Json): void {
     if (typeof response.id === 'string') this.id = chatIdOf(response.id);
     if (typeof response.created_at === 'number') this.created = response.created_at;

@@ -15,7 +15,8 @@ import { tokenUsageOfChat } from '../chat/chat-response.ts';
 import { chatErrorFrame } from '../chat/chat-stream.ts';
 import { isObject } from '../chat/chat-values.ts';
 import { GatewayError } from '../errors.ts';
-import { ChatChunkRelay, ChatOverResponsesRelay } from './chat-relay.ts';
+import { ChatOverResponsesRelay } from './chat-over-responses.ts';
+import { ChatChunkRelay } from './chat-relay.ts';
 import { type ClientApi, jsonAnswerOf } from './client-api.ts';
 import { buildUpstreamRequest } from './upstream-request.ts';
 
@@ -52,9 +53,9 @@ export function chatCompletionsApi(body: Record<string, unknown>): ClientApi {
         : input.body;
       return buildUpstreamRequest({ ...input, body: sent, platformEndpoint: 'chat/completions' });
     },
-    streamRelay: (account, rewrite, now) =>
+    streamRelay: (account, rewrite, now, clientStreams) =>
       account.type === 'oauth'
-        ? new ChatOverResponsesRelay(rewrite, now, clientWantsUsage)
+        ? new ChatOverResponsesRelay(rewrite, now, clientWantsUsage, clientStreams)
         : new ChatChunkRelay(rewrite, now, clientWantsUsage),
     jsonAnswer: jsonAnswerOf(tokenUsageOfChat),
     errorFrame: chatErrorFrame,

@@ -1,24 +1,20 @@
 /**
- * The two stream relays of `POST /v1/chat/completions`:
+ * The stream relay of `POST /v1/chat/completions` for API-key accounts (ChatGPT accounts have
+ * `ChatOverResponsesRelay`, chat-over-responses.ts):
  *
- * - {@link ChatChunkRelay}, for API-key accounts: `chat.completion.chunk` frames pass through as
+ * - {@link ChatChunkRelay}: `chat.completion.chunk` frames pass through as
  *   they came (model name written back where it was mapped); usage is read from the last chunk,
  *   which the gateway always asks for (`stream_options.include_usage`) so every stream can be
  *   billed, and which it strips again, with the `"usage":null` it adds to every chunk, when the
  *   client did not ask for it. `data: [DONE]` is the stream's end.
- * - {@link ChatOverResponsesRelay}, for ChatGPT accounts: the Responses stream is read by the
- *   Responses relay (usage, terminal event, final response) and each of its events is
- *   translated into chunks by {@link ChatChunkStream}.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { chatCompletionOf, failureMessageOf, tokenUsageOfChat } from '../chat/chat-response.ts';
-import { ChatChunkStream } from '../chat/chat-stream.ts';
+import { tokenUsageOfChat } from '../chat/chat-response.ts';
 import { isObject, type Json } from '../chat/chat-values.ts';
-import { GatewayError } from '../errors.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
 import type { StreamRelay } from './client-api.ts';
 import { ObservedOutput } from './observed-usage.ts';
-import { type ModelRewrite, rewriteModel, SseRelay } from './sse-relay.ts';
+import { type ModelRewrite, rewriteModel } from './sse-relay.ts';
 
 /** Splits SSE text into complete frames (each with its blank line); rescans only new text. */
 class SseFrameReader {
@@ -147,63 +143,5 @@ export class ChatChunkRelay implements StreamRelay {
     if (usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
     // An unescaped `,"` only occurs between JSON members, never inside a string value.
     return text.replace(/,\s*"usage"\s*:\s*null/g, '');
-  }
-}
-
-export class ChatOverResponsesRelay implements StreamRelay {
-  private readonly responses: SseRelay;
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly frames = new SseFrameReader();
-  private readonly chunks: ChatChunkStream;
-
-  constructor(rewrite: ModelRewrite | undefined, now: () => number, includeUsage: boolean) {
-    // Chunks are translated from whole events, the final one included.
-    this.responses = new SseRelay({ rewrite, now, keepFinalResponse: true });
-    this.chunks = new ChatChunkStream({ includeUsage });
-  }
-
-  get usage(): TokenUsage | undefined {
-    return this.responses.usage;
-  }
-
-  get terminalEvent(): string | undefined {
-    return this.responses.terminalEvent;
-  }
-
-  get firstDeltaAt(): number | undefined {
-    return this.responses.firstDeltaAt;
-  }
-
-  /** The text of the Responses deltas, each of which became a chunk for the client. */
-  get observed(): ObservedOutput | undefined {
-    return this.responses.observed;
-  }
-
-  push(chunk: Buffer): string {
-    return this.translate(this.frames.push(this.decoder.write(this.responses.push(chunk))));
-  }
-
-  flush(): string {
-    const rest = this.decoder.write(this.responses.flush()) + this.decoder.end();
-    return this.translate([...this.frames.push(rest), ...this.frames.flush()]);
-  }
-
-  /** The chat.completion for a finished response; a failed one is the upstream's error. */
-  finalBody(): { status: number; body: unknown } | undefined {
-    const final = this.responses.finalResponse;
-    if (!final) return undefined;
-    if (final.status === 'failed') {
-      return { status: 502, body: new GatewayError(502, 'upstream_error', failureMessageOf(final)).toBody() };
-    }
-    return { status: 200, body: chatCompletionOf(final) };
-  }
-
-  private translate(frames: string[]): string {
-    let out = '';
-    for (const frame of frames) {
-      const event = parsed(dataOf(frame));
-      if (event) out += this.chunks.event(event);
-    }
-    return out;
   }
 }

@@ -17,6 +17,8 @@ import { StringDecoder } from 'node:string_decoder';
 export interface JsonScannerTarget {
   /** Key path whose value is kept whole (up to {@link MAX_CAPTURE_BYTES}). */
   capture?: readonly string[];
+  /** More key paths kept whole the same way (none nested in another); see `capturedAll`. */
+  captures?: readonly (readonly string[])[];
   /** Key path of a string whose decoded contents go to `onText` in pieces. */
   text?: readonly string[];
   onText?: (piece: string) => void;
@@ -42,6 +44,8 @@ interface Level {
 export class JsonScanner {
   /** The captured value's JSON text, once it closed. */
   captured: string | undefined;
+  /** The values of `captures`, by index, once each closed (scalars other than strings are not captured). */
+  readonly capturedAll: (string | undefined)[] = [];
   /** True once the outermost object or array closed: the JSON text was whole. */
   closed = false;
   private readonly stack: Level[] = [];
@@ -53,6 +57,9 @@ export class JsonScanner {
   private lastKey: string | undefined;
   /** Depth at which the capture started, and its bytes so far. */
   private captureDepth = -1;
+  /** Which path is being captured: 0 is `capture`, 1… are `captures`. */
+  private captureIndex = -1;
+  private readonly capturePaths: (readonly string[] | undefined)[];
   private capture: Buffer[] = [];
   private captureBytes = 0;
   private textActive = false;
@@ -62,7 +69,9 @@ export class JsonScanner {
   private textCarry = '';
   private readonly textDecoder = new StringDecoder('utf8');
 
-  constructor(private readonly target: JsonScannerTarget) {}
+  constructor(private readonly target: JsonScannerTarget) {
+    this.capturePaths = [target.capture, ...(target.captures ?? [])];
+  }
 
   push(chunk: Buffer): void {
     let captureFrom = this.captureDepth >= 0 ? 0 : -1;
@@ -92,11 +101,11 @@ export class JsonScanner {
         else if (this.pathIs(this.target.text)) {
           this.textActive = true;
           textFrom = at + 1;
-        } else if (this.pathIs(this.target.capture) && this.captureDepth < 0) {
+        } else if (this.captureDepth < 0 && this.capturePath() >= 0) {
           captureFrom = this.startCapture(at);
         }
       } else if (byte === 0x7b || byte === 0x5b) {
-        if (this.captureDepth < 0 && this.pathIs(this.target.capture)) captureFrom = this.startCapture(at);
+        if (this.captureDepth < 0 && this.capturePath() >= 0) captureFrom = this.startCapture(at);
         this.stack.push({
           kind: byte,
           key: this.stack.at(-1)?.kind === 0x7b ? this.lastKey : undefined,
@@ -127,6 +136,11 @@ export class JsonScanner {
     return this.lastKey === path.at(-1);
   }
 
+  /** The index of the capture path the next value sits at, or -1. */
+  private capturePath(): number {
+    return this.capturePaths.findIndex((path) => this.pathIs(path));
+  }
+
   private endKey(): void {
     this.lastKey = Buffer.from(this.keyBytes).toString('utf8');
     const top = this.stack.at(-1);
@@ -134,6 +148,7 @@ export class JsonScanner {
   }
 
   private startCapture(at: number): number {
+    this.captureIndex = this.capturePath();
     this.captureDepth = this.stack.length;
     this.capture = [];
     this.captureBytes = 0;
@@ -150,7 +165,11 @@ export class JsonScanner {
     if (this.captureDepth !== this.stack.length || captureFrom < 0) return;
     this.addCapture(chunk.subarray(captureFrom, at + 1));
     this.captureDepth = -1;
-    if (this.captureBytes <= MAX_CAPTURE_BYTES) this.captured = Buffer.concat(this.capture).toString('utf8');
+    if (this.captureBytes <= MAX_CAPTURE_BYTES) {
+      const text = Buffer.concat(this.capture).toString('utf8');
+      if (this.captureIndex === 0) this.captured = text;
+      else this.capturedAll[this.captureIndex - 1] = text;
+    }
     this.capture = [];
   }
 

@@ -61,6 +61,26 @@ function eventTypeOf(head: string): string | undefined {
   return /^data:.*?"type"\s*:\s*"([^"]+)"/m.exec(head)?.[1];
 }
 
+/**
+ * A reader of the events themselves (the Chat Completions translation), told of each frame as it
+ * ends: a held frame parsed, a large one through what it chose to read while the frame passed.
+ */
+export interface SseEventListener {
+  /** A frame up to {@link HOLD_LIMIT}, its data parsed (after the relay read it). */
+  event(event: Record<string, unknown>): void;
+  /**
+   * A larger frame begins: its type and head (its first {@link HOLD_LIMIT} bytes). Returns a
+   * scanner fed its data as it passes and what to do once it passed whole, or undefined to skip it.
+   */
+  largeFrame(type: string | undefined, head: string): LargeFrameReader | undefined;
+}
+
+export interface LargeFrameReader {
+  scanner: JsonScanner;
+  /** Called after the relay's own reading of the frame, only when the frame came whole. */
+  end(): void;
+}
+
 export interface SseRelayOptions {
   rewrite?: ModelRewrite | undefined;
   /** Keep the terminal event's `response` (a JSON client served from a stream). */
@@ -68,6 +88,7 @@ export interface SseRelayOptions {
   /** Collect the delta text for billing a cut (default true; a JSON client receives no delta). */
   observeText?: boolean;
   now?: () => number;
+  listener?: SseEventListener | undefined;
 }
 
 /**
@@ -80,7 +101,11 @@ class DataLines {
   private inData = false;
   private dataLines = 0;
 
-  constructor(private readonly scanner: JsonScanner) {}
+  constructor(readonly scanners: JsonScanner[]) {}
+
+  private feed(bytes: Buffer): void {
+    for (const scanner of this.scanners) scanner.push(bytes);
+  }
 
   push(bytes: Buffer): void {
     let at = 0;
@@ -97,7 +122,7 @@ class DataLines {
         if (prefix === 'data:' || prefix.length >= 5) {
           this.lineStart = false;
           this.inData = prefix === 'data:';
-          if (this.inData && this.dataLines++ > 0) this.scanner.push(Buffer.from('\n'));
+          if (this.inData && this.dataLines++ > 0) this.feed(Buffer.from('\n'));
           if (this.inData && bytes[at] === 0x20) at++;
           this.prefix = [];
         }
@@ -105,7 +130,7 @@ class DataLines {
       }
       const end = bytes.indexOf(NEWLINE, at);
       const stop = end === -1 ? bytes.length : end;
-      if (this.inData) this.scanner.push(bytes.subarray(at, stop));
+      if (this.inData) this.feed(bytes.subarray(at, stop));
       if (end === -1) return;
       this.lineStart = true;
       at = end + 1;
@@ -139,6 +164,7 @@ export class SseRelay {
   private readonly rewriter: ModelRewriter | undefined;
   private readonly keepFinalResponse: boolean;
   private readonly now: () => number;
+  private readonly listener: SseEventListener | undefined;
   /** The frame being read while it is held (≤ HOLD_LIMIT). */
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -154,6 +180,7 @@ export class SseRelay {
     this.keepFinalResponse = options.keepFinalResponse ?? false;
     this.observed = options.observeText === false ? undefined : new ObservedOutput();
     this.now = options.now ?? Date.now;
+    this.listener = options.listener;
   }
 
   /** The `sequence_number` an event the gateway adds after the upstream's must carry. */
@@ -221,7 +248,7 @@ export class SseRelay {
     const headText = head.toString('utf8', 0, HOLD_LIMIT);
     this.noteSequenceNumber(headText);
     const type = eventTypeOf(headText);
-    this.passing = this.readersFor(type);
+    this.passing = this.withListener(this.readersFor(type), type, headText);
     this.pass(head, out);
   }
 
@@ -257,15 +284,30 @@ export class SseRelay {
         if (scanner.captured !== undefined)
           this.usage = tokenUsageOf(JSON.parse(scanner.captured)) ?? this.usage;
       };
-      return { data: new DataLines(scanner), kept: undefined, onEnd };
+      return { data: new DataLines([scanner]), kept: undefined, onEnd };
     }
     if (isTextDelta(type)) {
       this.firstDeltaAt ??= this.now();
       const scanner = new JsonScanner({ text: ['delta'], onText: (text) => this.observed?.add(text) });
-      return { data: new DataLines(scanner), kept: undefined, onEnd: undefined };
+      return { data: new DataLines([scanner]), kept: undefined, onEnd: undefined };
     }
     if (type === 'error') this.upstreamError = true;
     return { data: undefined, kept: undefined, onEnd: undefined };
+  }
+
+  /** Adds the listener's reading of a large frame to the relay's own. */
+  private withListener(own: Passing, type: string | undefined, head: string): Passing {
+    const theirs = this.listener?.largeFrame(type, head);
+    if (!theirs) return own;
+    const scanners = [...(own.data?.scanners ?? []), theirs.scanner];
+    return {
+      data: new DataLines(scanners),
+      kept: own.kept,
+      onEnd: () => {
+        own.onEnd?.();
+        if (theirs.scanner.closed) theirs.end();
+      },
+    };
   }
 
   private endPassing(): void {
@@ -290,19 +332,20 @@ export class SseRelay {
     if (data === '' || data === '[DONE]') return;
     this.noteSequenceNumber(data);
     const type = event ?? /"type"\s*:\s*"([^"]+)"/.exec(data)?.[1];
+    const terminal = type !== undefined && TERMINAL_EVENTS.has(type);
+    const parsed = this.listener || terminal || isTextDelta(type) ? this.parse(data) : undefined;
     if (isTextDelta(type)) {
       this.firstDeltaAt ??= this.now();
-      const delta = this.parse(data)?.delta;
-      if (typeof delta === 'string') this.observed?.add(delta);
+      if (typeof parsed?.delta === 'string') this.observed?.add(parsed.delta);
     } else if (type === 'error') {
       this.upstreamError = true;
-    } else if (type && TERMINAL_EVENTS.has(type)) {
-      const parsed = this.parse(data) as { response?: Record<string, unknown> } | undefined;
-      if (!parsed) return;
+    } else if (terminal && parsed) {
+      const response = parsed.response as Record<string, unknown> | undefined;
       this.terminalEvent = type;
-      if (this.keepFinalResponse) this.finalResponse = parsed.response;
-      this.usage = tokenUsageOf(parsed.response?.usage) ?? this.usage;
+      if (this.keepFinalResponse) this.finalResponse = response;
+      this.usage = tokenUsageOf(response?.usage) ?? this.usage;
     }
+    if (parsed) this.listener?.event(parsed);
   }
 
   private noteSequenceNumber(text: string): void {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChatChunkRelay, ChatOverResponsesRelay } from '#shared/gateway/chat-relay.ts';
+import { ChatOverResponsesRelay } from '#shared/gateway/chat-over-responses.ts';
+import { ChatChunkRelay } from '#shared/gateway/chat-relay.ts';
 
 const head = { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-5.1-codex' };
 const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -116,7 +117,7 @@ describe('ChatOverResponsesRelay (ChatGPT accounts)', () => {
   });
 
   it('gives a JSON client the chat.completion of the final response', () => {
-    const relay = new ChatOverResponsesRelay(undefined, Date.now, false);
+    const relay = new ChatOverResponsesRelay(undefined, Date.now, false, false);
     relayAll(relay, stream);
 
     const final = relay.finalBody() as {
