@@ -211,6 +211,16 @@ export function readVariable<N extends RuntimeVariableName>(
   return RUNTIME_VARIABLES[name].parse(raw, name) as ReturnType<(typeof RUNTIME_VARIABLES)[N]['parse']>;
 }
 
+/** A variable the stack always sets on the function that reads it; its absence is a deployment fault. */
+export function requireVariable<N extends RuntimeVariableName>(
+  env: NodeJS.ProcessEnv,
+  name: N,
+): ReturnType<(typeof RUNTIME_VARIABLES)[N]['parse']> {
+  const value = readVariable(env, name);
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+}
+
 /** The tunables: each from its variable when set, else from {@link RUNTIME_DEFAULTS}. */
 function loadTunables(env: NodeJS.ProcessEnv): Record<TunableSetting, unknown> {
   const tunables: Record<string, unknown> = { ...RUNTIME_DEFAULTS };

@@ -12,6 +12,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { requireVariable } from '#shared/settings.ts';
 import { DynamoTableExports } from '#shared/store/dynamo/table-exports.ts';
 import {
   runScheduledExport,
@@ -24,20 +25,14 @@ const logger = new Logger({ serviceName: USAGE_EXPORT_SERVICE });
 const metrics = new Metrics({ serviceName: USAGE_EXPORT_SERVICE });
 let exports: DynamoTableExports | undefined;
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
 export const handler = middy<unknown, unknown, Error, Context>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async () => {
     exports ??= new DynamoTableExports(new DynamoDBClient({}), {
-      tableArn: required('QG_USAGE_TABLE_ARN'),
-      bucket: required('QG_EXPORT_BUCKET'),
-      prefix: required('QG_EXPORT_PREFIX'),
+      tableArn: requireVariable(process.env, 'QG_USAGE_TABLE_ARN'),
+      bucket: requireVariable(process.env, 'QG_EXPORT_BUCKET'),
+      prefix: requireVariable(process.env, 'QG_EXPORT_PREFIX'),
     });
     const run = await runScheduledExport(exports, Date.now());
     metrics.addMetric(USAGE_EXPORT_METRICS.lagHours, MetricUnit.NoUnit, Number(run.lagHours.toFixed(2)));

@@ -10,6 +10,7 @@
  * ```
  */
 import { resolve } from 'node:path';
+import { readVariable } from '../settings.ts';
 import { KmsDataKeys, LocalDataKeys } from './data-keys.ts';
 import { SecretSealer } from './secret-sealer.ts';
 
@@ -23,9 +24,10 @@ export function secretsKeyAlias(stage: string): string {
 let sealer: SecretSealer | undefined;
 
 export function secretSealer(env: NodeJS.ProcessEnv = process.env): SecretSealer {
+  const keyId = readVariable(env, 'QG_SECRETS_KEY_ID');
   sealer ??= new SecretSealer(
-    env.QG_SECRETS_KEY_ID
-      ? new KmsDataKeys(env.QG_SECRETS_KEY_ID)
+    keyId
+      ? new KmsDataKeys(keyId)
       : new LocalDataKeys(resolve(env.QG_SECRETS_KEY_FILE || DEFAULT_LOCAL_KEY_FILE)),
   );
   return sealer;
