@@ -8,44 +8,13 @@
  *   billed, and which it strips again, with the `"usage":null` it adds to every chunk, when the
  *   client did not ask for it. `data: [DONE]` is the stream's end.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { tokenUsageOfChat } from '../chat/chat-response.ts';
 import { isObject, type Json } from '../chat/chat-values.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
 import type { StreamRelay } from './client-api.ts';
+import { ANY_ELEMENT, JsonScanner } from './json-scanner.ts';
 import { ObservedOutput } from './observed-usage.ts';
-import { type ModelRewrite, rewriteModel } from './sse-relay.ts';
-
-/** Splits SSE text into complete frames (each with its blank line); rescans only new text. */
-class SseFrameReader {
-  private pending = '';
-  private scanFrom = 0;
-
-  push(text: string): string[] {
-    this.pending += text;
-    const frames: string[] = [];
-    const separator = /\r?\n\r?\n/g;
-    separator.lastIndex = this.scanFrom;
-    let start = 0;
-    for (let match = separator.exec(this.pending); match; match = separator.exec(this.pending)) {
-      const end = match.index + match[0].length;
-      frames.push(this.pending.slice(start, end));
-      start = end;
-    }
-    this.pending = this.pending.slice(start);
-    // A separator can straddle two pushes: look again at the last three characters next time.
-    this.scanFrom = Math.max(0, this.pending.length - 3);
-    return frames;
-  }
-
-  /** A last frame without its blank line still counts. */
-  flush(): string[] {
-    const rest = this.pending;
-    this.pending = '';
-    this.scanFrom = 0;
-    return rest.trim() === '' ? [] : [rest];
-  }
-}
+import { type LargeFrameReader, type ModelRewrite, SseRelay } from './sse-relay.ts';
 
 /** The `data:` payload of one frame ('' when it has none). */
 function dataOf(frame: string): string {
@@ -98,26 +67,34 @@ export class ChatChunkRelay implements StreamRelay {
   firstDeltaAt: number | undefined;
   /** The output text of the chunks passed on, for billing a stream cut short. */
   readonly observed = new ObservedOutput();
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly frames = new SseFrameReader();
+  /** Frames, as the Responses relay finds them; the model name is written back on the bytes. */
+  private readonly frames: SseRelay;
 
   constructor(
-    private readonly rewrite: ModelRewrite | undefined,
+    rewrite: ModelRewrite | undefined,
     private readonly now: () => number,
     /** The client asked for the usage chunk itself. */
     private readonly clientWantsUsage: boolean,
-  ) {}
-
-  push(chunk: Buffer): string {
-    return this.frames
-      .push(this.decoder.write(chunk))
-      .map((frame) => this.frame(frame))
-      .join('');
+  ) {
+    this.frames = new SseRelay({
+      rewrite,
+      now,
+      observeText: false,
+      listener: { frame: (text) => this.frame(text), largeFrame: () => this.largeChunk() },
+    });
   }
 
-  flush(): string {
-    const rest = this.frames.push(this.decoder.end());
-    return [...rest, ...this.frames.flush()].map((frame) => this.frame(frame)).join('');
+  /** The stream ended inside a large chunk part of which was already forwarded. */
+  get midFrame(): boolean {
+    return this.frames.midFrame;
+  }
+
+  push(chunk: Buffer): Buffer {
+    return this.frames.push(chunk);
+  }
+
+  flush(): Buffer {
+    return this.frames.flush();
   }
 
   finalBody(): undefined {
@@ -125,8 +102,20 @@ export class ChatChunkRelay implements StreamRelay {
     return undefined;
   }
 
-  private frame(raw: string): string {
-    const text = rewriteModel(raw, this.rewrite);
+  /**
+   * A chunk too large to hold (one long delta) passes as it comes, with its `"usage":null` left in:
+   * its content text is read as it passes. The usage chunk and `[DONE]` are small.
+   */
+  private largeChunk(): LargeFrameReader {
+    this.firstDeltaAt ??= this.now();
+    const scanner = new JsonScanner({
+      text: ['choices', ANY_ELEMENT, 'delta', 'content'],
+      onText: (text) => this.observed.add(text),
+    });
+    return { scanner, end: () => undefined };
+  }
+
+  private frame(text: string): string {
     const data = dataOf(text);
     if (data === '[DONE]') {
       this.terminalEvent = '[DONE]';

@@ -14,6 +14,9 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 
+/** A step of a key path that matches any element of an array: `['choices', ANY_ELEMENT, 'delta']`. */
+export const ANY_ELEMENT = '[]';
+
 export interface JsonScannerTarget {
   /** Key path whose value is kept whole (up to {@link MAX_CAPTURE_BYTES}). */
   capture?: readonly string[];
@@ -131,7 +134,9 @@ export class JsonScanner {
     const top = this.stack.at(-1);
     if (top?.kind !== 0x7b) return false;
     for (let depth = 1; depth < this.stack.length; depth++) {
-      if (this.stack[depth]?.key !== path[depth - 1]) return false;
+      const step = path[depth - 1];
+      if (step === ANY_ELEMENT ? this.stack[depth - 1]?.kind !== 0x5b : this.stack[depth]?.key !== step)
+        return false;
     }
     return this.lastKey === path.at(-1);
   }

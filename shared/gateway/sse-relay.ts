@@ -67,12 +67,14 @@ function eventTypeOf(head: string): string | undefined {
  */
 export interface SseEventListener {
   /** A frame up to {@link HOLD_LIMIT}, its data parsed (after the relay read it). */
-  event(event: Record<string, unknown>): void;
+  event?(event: Record<string, unknown>): void;
+  /** A frame up to {@link HOLD_LIMIT} as it will be forwarded, whole: the listener may change it. */
+  frame?(text: string): string;
   /**
    * A larger frame begins: its type and head (its first {@link HOLD_LIMIT} bytes). Returns a
    * scanner fed its data as it passes and what to do once it passed whole, or undefined to skip it.
    */
-  largeFrame(type: string | undefined, head: string): LargeFrameReader | undefined;
+  largeFrame?(type: string | undefined, head: string): LargeFrameReader | undefined;
 }
 
 export interface LargeFrameReader {
@@ -205,8 +207,7 @@ export class SseRelay {
     const frame = Buffer.concat(this.held);
     this.held = [];
     this.heldBytes = 0;
-    if (frame.toString('utf8').trim() !== '') this.inspect(frame.toString('utf8'));
-    return Buffer.concat([out, frame]);
+    return Buffer.concat([out, this.forwardHeld(frame)]);
   }
 
   /** Splits bytes at frame ends (a blank line), forwarding held frames whole and large ones as they come. */
@@ -261,8 +262,14 @@ export class SseRelay {
     const frame = this.heldBytes > 0 ? Buffer.concat([...this.held, last]) : last;
     this.held = [];
     this.heldBytes = 0;
-    this.inspect(frame.toString('utf8'));
-    out.push(frame);
+    out.push(this.forwardHeld(frame));
+  }
+
+  /** Reads a whole held frame and gives what to forward of it. */
+  private forwardHeld(frame: Buffer): Buffer {
+    const text = frame.toString('utf8');
+    this.inspect(text);
+    return this.listener?.frame ? Buffer.from(this.listener.frame(text)) : frame;
   }
 
   private pass(piece: Buffer, out: Buffer[]): void {
@@ -297,7 +304,7 @@ export class SseRelay {
 
   /** Adds the listener's reading of a large frame to the relay's own. */
   private withListener(own: Passing, type: string | undefined, head: string): Passing {
-    const theirs = this.listener?.largeFrame(type, head);
+    const theirs = this.listener?.largeFrame?.(type, head);
     if (!theirs) return own;
     const scanners = [...(own.data?.scanners ?? []), theirs.scanner];
     return {
@@ -333,7 +340,7 @@ export class SseRelay {
     this.noteSequenceNumber(data);
     const type = event ?? /"type"\s*:\s*"([^"]+)"/.exec(data)?.[1];
     const terminal = type !== undefined && TERMINAL_EVENTS.has(type);
-    const parsed = this.listener || terminal || isTextDelta(type) ? this.parse(data) : undefined;
+    const parsed = this.listener?.event || terminal || isTextDelta(type) ? this.parse(data) : undefined;
     if (isTextDelta(type)) {
       this.firstDeltaAt ??= this.now();
       if (typeof parsed?.delta === 'string') this.observed?.add(parsed.delta);
@@ -345,7 +352,7 @@ export class SseRelay {
       if (this.keepFinalResponse) this.finalResponse = response;
       this.usage = tokenUsageOf(response?.usage) ?? this.usage;
     }
-    if (parsed) this.listener?.event(parsed);
+    if (parsed) this.listener?.event?.(parsed);
   }
 
   private noteSequenceNumber(text: string): void {

@@ -70,6 +70,62 @@ describe('ChatChunkRelay (API-key accounts)', () => {
   });
 });
 
+describe('ChatChunkRelay split anywhere', () => {
+  const stream =
+    chunk({ role: 'assistant', content: '' }, { usage: null }) +
+    chunk({ content: 'Hé 🦊 "q"' }, { usage: null }) +
+    chunk({}, { usage: null }) +
+    usageChunk +
+    DONE;
+  const expected = (
+    chunk({ role: 'assistant', content: '' }) +
+    chunk({ content: 'Hé 🦊 "q"' }) +
+    chunk({}) +
+    DONE
+  )
+    .split('gpt-5.1-codex')
+    .join('gpt-5');
+
+  it('rewrites, strips and bills the same at every split position', () => {
+    const bytes = Buffer.from(stream);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const relay = new ChatChunkRelay({ from: 'gpt-5.1-codex', to: 'gpt-5' }, () => 5, false);
+      const out = Buffer.concat([
+        Buffer.from(relay.push(bytes.subarray(0, cut))),
+        Buffer.from(relay.push(bytes.subarray(cut))),
+        Buffer.from(relay.flush()),
+      ]).toString();
+      assert.equal(out, expected, `cut at ${cut}`);
+      assert.deepEqual(relay.usage, BILLED, `cut at ${cut}`);
+      assert.equal(relay.terminalEvent, '[DONE]', `cut at ${cut}`);
+      assert.equal(relay.observed.chars, 'Hé 🦊 "q"'.length, `cut at ${cut}`);
+    }
+  });
+
+  it('passes a chunk larger than it holds as it comes, reading its text and still billing the usage chunk', () => {
+    const long = 'é'.repeat(100_000);
+    const large = chunk({ content: long }, { usage: null });
+    const relay = new ChatChunkRelay(undefined, () => 5, true);
+    const bytes = Buffer.from(large + usageChunk + DONE);
+    const out: Buffer[] = [];
+    let forwardedEarly = 0;
+    for (let at = 0; at < bytes.length; at += 4096) {
+      out.push(Buffer.from(relay.push(bytes.subarray(at, at + 4096))));
+      if (at + 4096 < Buffer.byteLength(large)) forwardedEarly = Buffer.concat(out).length;
+    }
+    out.push(Buffer.from(relay.flush()));
+
+    assert.equal(Buffer.concat(out).toString(), large + usageChunk + DONE);
+    assert.ok(
+      forwardedEarly > Buffer.byteLength(large) - 2 * 65536,
+      `only ${forwardedEarly} bytes before its end`,
+    );
+    assert.equal(relay.observed.chars, long.length);
+    assert.equal(relay.firstDeltaAt, 5);
+    assert.deepEqual(relay.usage, BILLED);
+  });
+});
+
 describe('ChatOverResponsesRelay (ChatGPT accounts)', () => {
   const event = (type: string, data: Record<string, unknown>) =>
     `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
