@@ -15,7 +15,7 @@ import { DEFAULT_PRICE_MODEL, type PriceOverrideReader } from '../../billing/pri
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
 
 export interface PriceOverride extends ModelPrice {
@@ -162,8 +162,8 @@ export class DynamoPriceOverrides implements PriceOverrideReader {
   /** Removes an existing override (at a version, when given); false when the condition fails. */
   async removePriceIfVersion(model: string, expect: Exclude<PriceExpectation, 'absent'>): Promise<boolean> {
     const condition = expectation(expect);
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new DeleteCommand({
           TableName: this.#tableName,
           Key: priceKey(normalised(model)),
@@ -176,12 +176,8 @@ export class DynamoPriceOverrides implements PriceOverrideReader {
             ? { ExpressionAttributeValues: condition.values }
             : {}),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Removes the override, so the built-in price (or default) applies again. */

@@ -18,3 +18,22 @@
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
+
+/**
+ * Runs one conditional write and answers whether its condition held: `false` for a refused
+ * condition, the error itself for anything else.
+ *
+ * @example
+ * ```ts
+ * const taken = await conditionHeld(() => client.send(new PutCommand({ TableName, Item, ConditionExpression })));
+ * ```
+ */
+export async function conditionHeld(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -47,7 +47,7 @@ import { secretSealer } from '../../secrets/default-sealer.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import { type BalanceChange, DynamoBalanceOperations } from './balance-operations.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { configItems, entityOf, type Item } from './config-items.ts';
 import { queryAll, scanAll } from './query-pages.ts';
 
@@ -235,8 +235,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       values[`:p${index}`] = stored[field];
       return `#credentials.#f${index} = :p${index}`;
     });
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.account(accountId),
@@ -245,12 +245,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async setAccountProxy(

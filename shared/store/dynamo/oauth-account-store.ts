@@ -29,7 +29,7 @@ import {
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { entityOf } from './config-items.ts';
 
@@ -164,8 +164,8 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       condition += ' AND #failures = :previous';
       values[':previous'] = failure.previousFailures;
     }
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.account(accountId),
@@ -174,11 +174,7 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -16,7 +16,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { RefreshLeases } from '../../oauth/contracts.ts';
 import { keys } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 
 export class DynamoRefreshLeases implements RefreshLeases {
   readonly #client: DynamoDBDocumentClient;
@@ -28,20 +28,16 @@ export class DynamoRefreshLeases implements RefreshLeases {
   }
 
   async acquire(accountId: string, holder: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: { ...keys.refreshLease(accountId), holder, expiresAt },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async release(accountId: string, holder: string): Promise<void> {

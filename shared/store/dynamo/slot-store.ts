@@ -20,7 +20,7 @@
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ItemKey, keys, type SlotScope, slotIndexOf } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
 
 /** `slot` leases hold concurrency; `wait` leases are wait-queue tickets. */
@@ -82,8 +82,8 @@ export class DynamoSlotStore implements SlotStore {
   }
 
   async take(pool: LeasePool, index: number, holder: string, expiresAt: number, nowSeconds: number) {
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new PutCommand({
           TableName: this.#table,
           Item: { ...keyOf(pool, index), holder, expiresAt },
@@ -91,19 +91,15 @@ export class DynamoSlotStore implements SlotStore {
           ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async renew(pool: LeasePool, index: number, holder: string, expiresAt: number) {
-    try {
-      // Conditioned on the holder alone: a lease that lapsed but was not retaken is still ours,
-      // and a renewal landing after the release finds no holder and changes nothing.
-      await this.#client.send(
+    // Conditioned on the holder alone: a lease that lapsed but was not retaken is still ours,
+    // and a renewal landing after the release finds no holder and changes nothing.
+    return conditionHeld(() =>
+      this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: keyOf(pool, index),
@@ -112,12 +108,8 @@ export class DynamoSlotStore implements SlotStore {
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: { ':expiresAt': expiresAt, ':holder': holder },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async release(pool: LeasePool, index: number, holder: string) {

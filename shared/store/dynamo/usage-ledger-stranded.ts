@@ -20,7 +20,7 @@ import type { StoredUsageRecord } from '../../recorder/contracts.ts';
 import type { StrandedUsageRecords } from '../../recorder/pending-sweep.ts';
 import { lostRecordFields } from '../../recorder/request-start.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 import { storedUsageRecordOf } from './usage-ledger.ts';
 
@@ -72,8 +72,8 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
       values[`:v${index}`] = value;
       return `#f${index} = :v${index}`;
     });
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.usageRecord(requestId),
@@ -83,11 +83,7 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

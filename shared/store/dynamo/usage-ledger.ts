@@ -39,7 +39,7 @@ import { TABLES, type TableNames } from '../../tables/definitions.ts';
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
 
 import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import { accountEffect } from './usage-ledger-account.ts';
 import {
   aggregateEffect,
@@ -119,8 +119,8 @@ export class DynamoUsageLedger implements UsageLedger {
   }
 
   async createPending(record: UsageRecord, lease: Lease, context: PendingContext = {}): Promise<boolean> {
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new PutCommand({
           TableName: this.#tables.usage,
           Item: {
@@ -138,12 +138,8 @@ export class DynamoUsageLedger implements UsageLedger {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':started': 'started', ':lost': 'lost' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async read(requestId: string): Promise<StoredUsageRecord | undefined> {
@@ -289,14 +285,10 @@ export class DynamoUsageLedger implements UsageLedger {
     requestId: string,
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
   ): Promise<boolean> {
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new UpdateCommand({ TableName: this.#tables.usage, Key: keys.usageRecord(requestId), ...input }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
