@@ -165,8 +165,11 @@ export interface CodexUsageSnapshot {
   updatedAt: number;
 }
 
-/** Admin-provided settings that the gateway reads (cached) from the Config table. */
-export interface Settings {
+/**
+ * The defaults an admin sets for every request (the Config table's `SETTINGS` item), read and
+ * cached by the gateway. Not the runtime settings of `shared/settings.ts`, which come from `QG_*`.
+ */
+export interface RequestDefaults {
   /** Instructions given to non-Codex clients; the built-in default is used when absent. */
   defaultInstructions?: string;
 }

@@ -10,7 +10,7 @@
  */
 import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
 import { NoAccountsError } from '../domain/errors.ts';
-import type { Account, Settings } from '../domain/types.ts';
+import type { Account, RequestDefaults } from '../domain/types.ts';
 import { mapUpstreamError } from '../errors.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { Caller } from './authenticate.ts';
@@ -44,7 +44,7 @@ export interface LoopHooks {
   sticky: Promise<StickySession | undefined> | undefined;
   /** What the request did so far, for its metrics and ops record. */
   outcome: RequestOutcome;
-  settingsRead: Promise<Settings>;
+  requestDefaultsRead: Promise<RequestDefaults>;
   api: ClientApi;
   /** The account selection made alongside the user slot, used by the first attempt. */
   first: FirstSelection | undefined;
@@ -60,7 +60,7 @@ export async function failoverLoop(
 ): Promise<Served | undefined> {
   const excluded = new Set<string>();
   const codex = isCodexClient(request.headers);
-  const settings = await hooks.settingsRead;
+  const requestDefaults = await hooks.requestDefaultsRead;
   let lastStatus = 0;
   // One ambiguous refusal per request, unmarked until another account serves the request.
   let pending: (PendingRefusal & { accountId: string }) | undefined;
@@ -118,7 +118,7 @@ export async function failoverLoop(
         model: body.model,
         stream: body.stream,
         isCodexClient: codex,
-        defaultInstructions: settings.defaultInstructions ?? BUILT_IN_INSTRUCTIONS,
+        defaultInstructions: requestDefaults.defaultInstructions ?? BUILT_IN_INSTRUCTIONS,
         chatgptBaseUrl: deps.settings.chatgptBaseUrl,
       });
     const { outcome, target } = await attemptWithReauth(

@@ -76,16 +76,16 @@ export async function serveResponses(
   let served: Served | undefined;
   const sessionHash = deps.sessionHashOf(request.headers, body.json);
   // Started with the caller's records (request-prefetch.ts), so stickiness costs no round trip of
-  // its own; the account list and settings come from the cache, or from that prefetch when cold.
+  // its own; the account list and request defaults come from the cache, or from that prefetch when cold.
   const sticky = prefetch
     ? prefetch.sticky(caller.group.id, sessionHash)
     : sessionHash
       ? deps.lookupSticky(caller.group.id, sessionHash)
       : undefined;
-  const settingsRead = deps.directory.getSettings();
+  const requestDefaultsRead = deps.directory.getRequestDefaults();
   const accountsRead = deps.directory.listAccounts();
   // Either may go unawaited when the request ends early; a failure surfaces where it is used.
-  for (const read of [settingsRead, accountsRead]) read.catch(() => {});
+  for (const read of [requestDefaultsRead, accountsRead]) read.catch(() => {});
   // In the slot's wave: the fresh billing state and the `started` usage record.
   const admission = beginAdmission(request, caller, body, deps, route);
   try {
@@ -119,7 +119,7 @@ export async function serveResponses(
       sessionHash,
       sticky,
       outcome,
-      settingsRead,
+      requestDefaultsRead,
       api,
       first,
     });

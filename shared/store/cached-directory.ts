@@ -4,7 +4,7 @@
  * change made by an admin is seen within `ttlMs`. Misses are cached too, so a flood of bad keys
  * costs one read per key per period. Concurrent misses for one item share one read.
  */
-import type { Account, ApiKey, Group, Settings, Subscription, User } from '../domain/types.ts';
+import type { Account, ApiKey, Group, RequestDefaults, Subscription, User } from '../domain/types.ts';
 import type { BillingState, BillingStateReader, CallerRecords, ConfigDirectory } from './config-store.ts';
 
 interface Entry<T> {
@@ -75,8 +75,8 @@ export class CachedConfigDirectory implements ConfigDirectory, BillingStateReade
   listAccounts(): Promise<Account[]> {
     return this.cached('accounts', () => this.inner.listAccounts());
   }
-  getSettings(): Promise<Settings> {
-    return this.cached('settings', () => this.inner.getSettings());
+  getRequestDefaults(): Promise<RequestDefaults> {
+    return this.cached('requestDefaults', () => this.inner.getRequestDefaults());
   }
 
   /** From the cache when all four are fresh; otherwise one batch read that refreshes all four. */
@@ -85,24 +85,24 @@ export class CachedConfigDirectory implements ConfigDirectory, BillingStateReade
       user: `user:${userId}`,
       group: `group:${groupId}`,
       subscription: `sub:${userId}:${groupId}`,
-      settings: 'settings',
+      requestDefaults: 'requestDefaults',
     };
     const now = this.now();
     const hits = Object.values(names).map((name) => this.fresh(name, now));
     if (hits.every((hit) => hit !== undefined)) {
-      const [user, group, subscription, settings] = (await Promise.all(hits)) as [
+      const [user, group, subscription, requestDefaults] = (await Promise.all(hits)) as [
         CallerRecords['user'],
         CallerRecords['group'],
         CallerRecords['subscription'],
-        Settings,
+        RequestDefaults,
       ];
-      return { user, group, subscription, settings };
+      return { user, group, subscription, requestDefaults };
     }
     const batch = this.inner.getCallerRecords(userId, groupId);
     this.cached(names.user, async () => (await batch).user);
     this.cached(names.group, async () => (await batch).group);
     this.cached(names.subscription, async () => (await batch).subscription);
-    this.cached(names.settings, async () => (await batch).settings);
+    this.cached(names.requestDefaults, async () => (await batch).requestDefaults);
     return batch;
   }
 

@@ -7,14 +7,22 @@
  * const key = await directory.findApiKey(sha256Hex(secret));
  * ```
  */
-import type { Account, AccountHealth, ApiKey, Group, Settings, Subscription, User } from '../domain/types.ts';
+import type {
+  Account,
+  AccountHealth,
+  ApiKey,
+  Group,
+  RequestDefaults,
+  Subscription,
+  User,
+} from '../domain/types.ts';
 
 /** What a request needs to know about its caller once the key is found, read together. */
 export interface CallerRecords {
   user: User | undefined;
   group: Group | undefined;
   subscription: Subscription | undefined;
-  settings: Settings;
+  requestDefaults: RequestDefaults;
 }
 
 export interface ConfigDirectory {
@@ -24,9 +32,9 @@ export interface ConfigDirectory {
   getSubscription(userId: string, groupId: string): Promise<Subscription | undefined>;
   /** Every account, credentials included; the scheduler filters by group and model. */
   listAccounts(): Promise<Account[]>;
-  getSettings(): Promise<Settings>;
+  getRequestDefaults(): Promise<RequestDefaults>;
   /**
-   * The key's user, group and subscription and the settings in one round trip (a BatchGetItem):
+   * The key's user, group and subscription and the request defaults in one round trip (a BatchGetItem):
    * on Lambda the config cache has usually expired, and four reads in one request keep the
    * request's critical path short.
    */

@@ -3,7 +3,7 @@
  * format can change in one place and a grep for `SLOT#` finds exactly one definition.
  *
  * Config table: `USER#<id>`, `KEY#<sha256>`, `GROUP#<id>`, `ACCOUNT#<id>`, subscriptions under
- * the user (`USER#<id>` / `SUB#<groupId>`), prices (`PRICE#<model>`), settings (`SETTINGS`) and
+ * the user (`USER#<id>` / `SUB#<groupId>`), prices (`PRICE#<model>`), request defaults (`SETTINGS`) and
  * admin money operations by their idempotency key (`MONEYOP#<key>` / `MONEYOP`).
  * `gsi1` lists an entity kind (`gsi1pk` = `USERS`, `GROUPS`, `ACCOUNTS`, `KEYS#<userId>`).
  *
@@ -68,7 +68,8 @@ export const keys = {
   price: (model: string): ItemKey => ({ pk: `PRICE#${model}`, sk: 'PRICE' }),
   /** The price an unknown model falls back to, when an admin set one. */
   defaultPrice: (): ItemKey => ({ pk: 'PRICE#*', sk: 'PRICE' }),
-  settings: (): ItemKey => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
+  /** The admin's request defaults; stored under `SETTINGS`, the key it has always had. */
+  requestDefaults: (): ItemKey => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
   /** An admin money operation (a top-up), kept under the idempotency key its caller chose. */
   moneyOperation: (idempotencyKey: string): ItemKey => ({ pk: `MONEYOP#${idempotencyKey}`, sk: 'MONEYOP' }),
 

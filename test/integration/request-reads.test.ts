@@ -52,7 +52,7 @@ async function leasesIn(pk: string) {
 }
 
 describe('caller records', () => {
-  it('reads user, group, subscription and settings in one request, then serves them from the cache', async () => {
+  it('reads user, group, subscription and request defaults in one request, then serves them from the cache', async () => {
     // Prepare
     const admin = new DynamoConfigAdmin(client, tables.config);
     const group = await createGroup(admin, { name: 'Pro', billingMode: 'subscription', dailyLimitUsd: '5' });
@@ -62,7 +62,7 @@ describe('caller records', () => {
     await client.send(
       new PutCommand({
         TableName: tables.config,
-        Item: { ...keys.settings(), defaultInstructions: 'Be brief.' },
+        Item: { ...keys.requestDefaults(), defaultInstructions: 'Be brief.' },
       }),
     );
     const directory = new CachedConfigDirectory(new DynamoConfigDirectory(client, tables.config), 60_000);
@@ -75,7 +75,7 @@ describe('caller records', () => {
       directory.getUser(user.id),
       directory.getGroup(group.id),
       directory.getSubscription(user.id, group.id),
-      directory.getSettings(),
+      directory.getRequestDefaults(),
       directory.getCallerRecords(user.id, group.id),
     ]);
 
@@ -83,14 +83,14 @@ describe('caller records', () => {
     assert.equal(dynamoRequestCounter.total - sent, 1);
     assert.equal((dynamoRequestCounter.byCommand.get('BatchGetItemCommand') ?? 0) - batches, 1);
     assert.deepEqual(
-      [records.user?.email, records.group?.name, records.subscription?.groupId, records.settings],
+      [records.user?.email, records.group?.name, records.subscription?.groupId, records.requestDefaults],
       ['batch@example.test', 'Pro', group.id, { defaultInstructions: 'Be brief.' }],
     );
     assert.deepEqual(again.slice(0, 4), [
       records.user,
       records.group,
       records.subscription,
-      records.settings,
+      records.requestDefaults,
     ]);
   });
 
@@ -122,7 +122,7 @@ describe('caller records', () => {
       user: undefined,
       group: undefined,
       subscription: undefined,
-      settings: { defaultInstructions: 'Be brief.' },
+      requestDefaults: { defaultInstructions: 'Be brief.' },
     });
   });
 });

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * const found = await batchGetItems(client, tables.config, [keys.user('u_1'), keys.settings()]);
+ * const found = await batchGetItems(client, tables.config, [keys.user('u_1'), keys.requestDefaults()]);
  * found.get(itemKeyId(keys.user('u_1'))); // the item, or undefined when it does not exist
  * ```
  */

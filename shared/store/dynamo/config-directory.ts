@@ -9,7 +9,7 @@ import type {
   AccountHealth,
   ApiKey,
   Group,
-  Settings,
+  RequestDefaults,
   Subscription,
   User,
 } from '../../domain/types.ts';
@@ -93,8 +93,8 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
     };
   }
 
-  async getSettings(): Promise<Settings> {
-    return (await this.get<Settings>(keys.settings())) ?? {};
+  async getRequestDefaults(): Promise<RequestDefaults> {
+    return (await this.get<RequestDefaults>(keys.requestDefaults())) ?? {};
   }
 
   async getCallerRecords(userId: string, groupId: string): Promise<CallerRecords> {
@@ -102,7 +102,7 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
       user: keys.user(userId),
       group: keys.group(groupId),
       subscription: keys.subscription(userId, groupId),
-      settings: keys.settings(),
+      requestDefaults: keys.requestDefaults(),
     };
     // Strongly consistent: the gateway checks limits on these when its cache was cold, with no
     // second read (see readBillingState).
@@ -114,7 +114,7 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
       user: of<User>(wanted.user),
       group: of<Group>(wanted.group),
       subscription: of<Subscription>(wanted.subscription),
-      settings: of<Settings>(wanted.settings) ?? {},
+      requestDefaults: of<RequestDefaults>(wanted.requestDefaults) ?? {},
     };
   }
 
