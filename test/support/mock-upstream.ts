@@ -260,7 +260,7 @@ async function answer(
   const text = ok?.textBytes ? fillerText(ok.textBytes) : (ok?.text ?? DEFAULT_TEXT);
   let completion: { response: unknown; frames: string[] };
   if (chat) {
-    const built = buildChatCompletion(body, text, usage, ok?.toolCalls);
+    const built = buildChatCompletion(body, text, usage, ok?.toolCalls, ok?.deltaBytes);
     completion = { response: built.completion, frames: built.chunks.map(chatFrame) };
   } else if (ok?.output || ok?.ending) {
     const items = ok.output ?? [{ type: 'message', text }];

@@ -6,6 +6,7 @@
  * which case every other chunk carries `"usage": null`, as the real API writes it — then `[DONE]`.
  */
 import type { MockToolCall, MockUsage } from './behaviour.ts';
+import { splitBySize } from './large-text.ts';
 import { newId, splitIntoDeltas } from './response-events.ts';
 
 /** The request fields the chat answer depends on. */
@@ -43,6 +44,8 @@ export function buildChatCompletion(
   text: string,
   usage: MockUsage,
   toolCalls?: readonly MockToolCall[],
+  /** Content deltas of this many characters (a large answer) instead of word by word. */
+  deltaBytes?: number,
 ): MockChatCompletion {
   const id = `chatcmpl-${newId('x').slice(2, 31)}`;
   const created = Math.floor(Date.now() / 1000);
@@ -98,7 +101,9 @@ export function buildChatCompletion(
             chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] }),
           ];
         })
-      : splitIntoDeltas(text).map((content) => chunk({ content }));
+      : (deltaBytes ? splitBySize(text, deltaBytes) : splitIntoDeltas(text)).map((content) =>
+          chunk({ content }),
+        );
   const chunks: MockChatCompletion['chunks'] = [
     chunk({ role: 'assistant', content: calls.length > 0 ? null : '', refusal: null }),
     ...deltas,
