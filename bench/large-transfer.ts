@@ -22,6 +22,8 @@ export interface TransferPlan {
   url: string;
   apiKey: string;
   stream: boolean;
+  /** `chat`: the same answer as a Chat Completions stream (`/v1/chat/completions`). */
+  api?: 'responses' | 'chat';
   agent: Agent;
   /** The gateway's process usage, sampled while the answer passes; absent for direct rows. */
   sampleRss?: () => Promise<ProcessUsage>;
@@ -29,6 +31,7 @@ export interface TransferPlan {
 
 export interface TransferResult {
   stream: boolean;
+  api: 'responses' | 'chat';
   target: 'direct' | 'gateway';
   bytes: number;
   ms: number;
@@ -54,10 +57,19 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
     }
   })();
   const started = performance.now();
-  const response = await request(`${plan.url}/v1/responses`, {
+  const chat = plan.api === 'chat';
+  const body = chat
+    ? {
+        model: 'gpt-5',
+        messages: [{ role: 'user', content: 'Write a very long answer.' }],
+        stream: plan.stream,
+        ...(plan.stream ? { stream_options: { include_usage: true } } : {}),
+      }
+    : { model: 'gpt-5', input: 'Write a very long answer.', stream: plan.stream };
+  const response = await request(`${plan.url}/v1/${chat ? 'chat/completions' : 'responses'}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${plan.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-5', input: 'Write a very long answer.', stream: plan.stream }),
+    body: JSON.stringify(body),
     dispatcher: plan.agent,
   });
   let bytes = 0;
@@ -76,11 +88,14 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
   const end = tail.toString('utf8');
   const complete =
     response.statusCode === 200 &&
-    (plan.stream
-      ? head.includes('event: response.created') && !end.includes('event: error')
-      : end.includes('"total_tokens"'));
+    (!plan.stream
+      ? end.includes('"total_tokens"')
+      : chat
+        ? head.includes('chat.completion.chunk') && end.includes('data: [DONE]')
+        : head.includes('event: response.created') && !end.includes('event: error'));
   return {
     stream: plan.stream,
+    api: chat ? 'chat' : 'responses',
     target: plan.sampleRss ? 'gateway' : 'direct',
     bytes,
     ms,
@@ -92,9 +107,11 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
 
 /** The printed table: one row per transfer, gateway rows with their time over direct. */
 export function formatTransfers(results: readonly TransferResult[], textMb: number): string {
-  const header = `Large answers (text ${textMb} MB; a stream carries it 5 times: deltas and 4 closing frames)`;
+  const header = `Large answers (text ${textMb} MB; a Responses stream carries it 5 times: deltas and 4 closing frames; a chat stream once)`;
   const rows = results.map((result) => {
-    const direct = results.find((other) => other.target === 'direct' && other.stream === result.stream);
+    const direct = results.find(
+      (other) => other.target === 'direct' && other.stream === result.stream && other.api === result.api,
+    );
     const ratio =
       result.target === 'gateway' && direct ? ` (${(result.ms / direct.ms).toFixed(1)}× direct)` : '';
     const memory =
@@ -102,7 +119,9 @@ export function formatTransfers(results: readonly TransferResult[], textMb: numb
         ? `${result.rssBeforeMb.toFixed(0)} → ${result.rssPeakMb.toFixed(0)} (+${(result.rssPeakMb - result.rssBeforeMb).toFixed(0)})`
         : '';
     return [
-      `${result.stream ? 'stream' : 'json'} ${result.target}`.padEnd(16),
+      `${result.api === 'chat' ? 'chat ' : ''}${result.stream ? 'stream' : 'json'} ${result.target}`.padEnd(
+        20,
+      ),
       (result.bytes / MIB).toFixed(1).padStart(8),
       `${(result.ms / 1000).toFixed(2)} s${ratio}`.padStart(22),
       result.mbPerSecond.toFixed(1).padStart(7),
@@ -111,7 +130,7 @@ export function formatTransfers(results: readonly TransferResult[], textMb: numb
     ].join('  ');
   });
   const columns = [
-    'answer'.padEnd(16),
+    'answer'.padEnd(20),
     'MB'.padStart(8),
     'time'.padStart(22),
     'MB/s'.padStart(7),

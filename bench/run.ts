@@ -152,14 +152,20 @@ async function main(): Promise<void> {
     const behaviour = { kind: 'ok', textBytes: largeTextMb * MIB, deltaBytes: 16 * 1024 };
     await mock.call('setBehaviour', behaviour);
     const results: TransferResult[] = [];
-    for (const stream of [true, false]) {
-      results.push(await measureTransfer({ url: mockUrl, apiKey: 'sk-bench-direct', stream, agent }));
+    const answers = [
+      { stream: true, api: 'responses' },
+      { stream: false, api: 'responses' },
+      { stream: true, api: 'chat' },
+    ] as const;
+    for (const { stream, api } of answers) {
+      results.push(await measureTransfer({ url: mockUrl, apiKey: 'sk-bench-direct', stream, api, agent }));
       await gateway.call<number>('heapAfterGc');
       results.push(
         await measureTransfer({
           url: gatewayUrl,
           apiKey: keys.unlimited,
           stream,
+          api,
           agent,
           sampleRss: () => gateway.call<ProcessUsage>('usage'),
         }),
