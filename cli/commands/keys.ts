@@ -42,6 +42,7 @@ export function keyCreateInput(input: CommandInput) {
     quotaUsd: input.optionalText('quota'),
     allowedModels: input.optionalText('models'),
     allowedIps: input.optionalText('allow-ips'),
+    requestsPerMinute: input.optionalText('rpm'),
   };
 }
 
@@ -59,6 +60,11 @@ export const keysCommands: CommandGroup = {
         expires: { type: 'string', value: 'date', description: 'Refuse the key from this ISO date/time on' },
         quota: { type: 'string', value: 'usd', description: 'Total USD the key may spend' },
         models: { type: 'string', value: 'a,b', description: 'Models the key may call (default: any)' },
+        rpm: {
+          type: 'string',
+          value: 'n',
+          description: 'Requests the key may start per minute (default: no limit)',
+        },
         'allow-ips': {
           type: 'string',
           value: 'cidr,…',
@@ -68,7 +74,7 @@ export const keysCommands: CommandGroup = {
       examples: [
         'quotagate keys create --user usr_8k2m4q9z1x0c',
         'quotagate keys create --user usr_8k2m4q9z1x0c --group pro --name laptop --expires 2027-01-01 --quota 50 --models gpt-5,gpt-5-mini',
-        'quotagate keys create --user usr_8k2m4q9z1x0c --allow-ips 203.0.113.0/24,2001:db8::/32',
+        'quotagate keys create --user usr_8k2m4q9z1x0c --allow-ips 203.0.113.0/24,2001:db8::/32 --rpm 60',
       ],
       async run(input) {
         const { key, secret } = await createApiKey(await input.store(), keyCreateInput(input));

@@ -14,7 +14,7 @@ import type { ApiKey } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
 import { generateApiKeySecret, listingPrefixOf } from './api-key-secret.ts';
 import type { ConfigAdmin, Stored } from './config-admin.ts';
-import { parseCidrList, parseFutureTime, parseModelList, requireText } from './fields.ts';
+import { parseCidrList, parseCount, parseFutureTime, parseModelList, requireText } from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';
 import { parseUsdToNano } from './money.ts';
@@ -35,12 +35,24 @@ export interface CreateApiKeyInput {
   allowedModels?: string | readonly string[];
   /** CIDR blocks the key may be used from, as a list or comma-separated text. */
   allowedIps?: string | readonly string[];
+  /** Requests the key may start per minute (1 or more). */
+  requestsPerMinute?: string | number;
 }
 
 export interface CreatedApiKey {
   key: ApiKeyView;
   /** The only time the secret exists outside the client's hands. */
   secret: string;
+}
+
+/** A per-minute request limit: 0 would refuse every request, which disabling the key says better. */
+function parseRequestRate(value: string | number): number {
+  const meaning = ' (requests per minute)';
+  const limit = parseCount(value, 'Requests per minute', meaning);
+  if (limit === 0) {
+    throw AdminError.invalid(`Requests per minute must be 1 or more; to stop a key, disable it.`);
+  }
+  return limit;
 }
 
 export function toApiKeyView(key: Stored<ApiKey>): ApiKeyView {
@@ -56,6 +68,8 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
   const quotaNano = input.quotaUsd === undefined ? undefined : parseUsdToNano(input.quotaUsd, 'Quota');
   const allowedModels = input.allowedModels === undefined ? undefined : parseModelList(input.allowedModels);
   const allowedIps = input.allowedIps === undefined ? undefined : parseCidrList(input.allowedIps);
+  const requestsPerMinute =
+    input.requestsPerMinute === undefined ? undefined : parseRequestRate(input.requestsPerMinute);
   const groupId = input.groupId === undefined ? DEFAULT_GROUP_ID : requireText(input.groupId, 'Group id');
 
   const user = await store.get('user', userId);
@@ -78,6 +92,7 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
   if (quotaNano !== undefined) key.quotaNano = quotaNano;
   if (allowedModels !== undefined) key.allowedModels = allowedModels;
   if (allowedIps !== undefined) key.allowedIps = allowedIps;
+  if (requestsPerMinute !== undefined) key.requestsPerMinute = requestsPerMinute;
   const stored = await store.insert('apiKey', key);
   return { key: toApiKeyView(stored), secret };
 }

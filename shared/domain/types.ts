@@ -36,6 +36,8 @@ export interface ApiKey {
   allowedModels?: string[];
   /** CIDR blocks the key may be used from (normalised `address/prefix`); absent means anywhere. */
   allowedIps?: string[];
+  /** Requests the key may start per UTC minute; absent means no limit. */
+  requestsPerMinute?: number;
   /** Nano-USD this key has spent so far (kept by the recorder), counted against `quotaNano`. */
   usedNano?: number;
   /** ISO time the key was revoked: disabled for good (a disabled key without it can be enabled). */

@@ -15,6 +15,7 @@ import { createOpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
+import { DynamoRequestRates } from '../store/dynamo/request-rate-store.ts';
 import { DynamoRequestStarts } from '../store/dynamo/usage-ledger-started.ts';
 import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
 import type { GatewayDeps } from './deps.ts';
@@ -61,6 +62,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
         directory.invalidateAccounts();
       },
     },
+    requestRates: new DynamoRequestRates(client, settings.tables.state),
     acquireUserSlot: concurrency.acquireUserSlot,
     tryUserSlot: concurrency.tryUserSlot,
     selectAccount: concurrency.selectAccount,

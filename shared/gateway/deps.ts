@@ -15,6 +15,7 @@ import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { RequestStarts } from '../recorder/request-start.ts';
 import type { GatewaySettings } from '../settings.ts';
 import type { AccountHealthWriter, BillingStateReader, ConfigDirectory } from '../store/config-store.ts';
+import type { RequestRates } from '../store/dynamo/request-rate-store.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { Caller } from './authenticate.ts';
 import type { RequestObserver } from './request-observer.ts';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   /** The `started` usage record of each request, so one the gateway never finishes is not lost. */
   requestStarts: RequestStarts;
   accountHealth: AccountHealthWriter;
+  /** Per-key request counters of the current minute, for keys with `requestsPerMinute`. */
+  requestRates: RequestRates;
   acquireUserSlot: AcquireUserSlot;
   tryUserSlot: TryUserSlot;
   /** Also binds the session to the account it chose, once that account's slot is won. */

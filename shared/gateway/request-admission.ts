@@ -2,6 +2,7 @@
  * What runs beside the user-slot take, in the same wave of DynamoDB requests, so that none of it
  * adds a sequential round trip before the upstream request:
  *
+ * - **the key's request allowance** (`key-rate-limit.ts`), for a key with `requestsPerMinute`;
  * - **the fresh billing state** (key spend, balance, subscription windows) read strongly
  *   consistently, bypassing the config cache. The billing check runs again on it once the slot is
  *   held, so a limit is checked against every charge recorded before the request was admitted;
@@ -26,9 +27,12 @@ import type { BillingState } from '../store/config-store.ts';
 import type { Caller } from './authenticate.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { GatewayRequest } from './http.ts';
+import { takeRequestAllowance } from './key-rate-limit.ts';
 import type { ResponsesBody } from './responses-body.ts';
 
 export interface Admission {
+  /** Rejects with the 429 when the key has used its requests of this minute; `takeSlots` awaits it. */
+  allowance: Promise<void>;
   /**
    * The caller with the billing state as fresh as the slot: the read of the slot's wave, or a new
    * one when `readAgain` (the slot was not won in that wave: the request queued or retried).
@@ -90,6 +94,7 @@ export function beginAdmission(
       },
     );
   return {
+    allowance: takeRequestAllowance(deps, caller.key),
     async billingCaller(readAgain) {
       const state = readAgain ? await readFresh() : await fresh;
       if (!state) return caller;

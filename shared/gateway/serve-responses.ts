@@ -104,6 +104,7 @@ export async function serveResponses(
       deps,
       { user: caller.user, requestId: request.requestId, signal, onWaiting },
       () => deps.selectAccount(selection()),
+      admission.allowance,
     );
     slots.push(userSlot);
     if (first?.ok) slots.push(first.selected.slot);

@@ -1,6 +1,8 @@
 /**
- * The user's slot and the first account's slot taken in one round trip: uncontended, both are a
- * single conditional Put, and neither needs the other's answer. A user at its limit must not hold
+ * The user's slot, the first account's slot and the key's request allowance (its per-minute
+ * counter, `key-rate-limit.ts`) taken in one round trip: uncontended, each is a single conditional
+ * write, and none needs another's answer. A request refused its allowance gives back the slots it
+ * won and never queues. A user at its limit must not hold
  * an account slot while it queues, so when the user's one attempt loses, the account's slot goes
  * back and the request waits for its own slot first, then selects again.
  *
@@ -29,11 +31,23 @@ export async function takeSlots(
   deps: Pick<GatewayDeps, 'tryUserSlot' | 'acquireUserSlot'>,
   request: UserSlotRequest,
   select: () => Promise<SelectedAccount>,
+  allowance: Promise<void> = Promise.resolve(),
 ): Promise<{ user: HeldSlot; first: FirstSelection | undefined }> {
-  const [user, selection] = await Promise.all([settle(deps.tryUserSlot(request)), settle(select())]);
+  const [user, selection, allowed] = await Promise.all([
+    settle(deps.tryUserSlot(request)),
+    settle(select()),
+    settle(allowance),
+  ]);
   const first: FirstSelection = selection.ok
     ? { ok: true, selected: selection.value }
     : { ok: false, error: selection.error };
+  if (!allowed.ok) {
+    await Promise.allSettled([
+      ...(user.ok && user.value ? [user.value.release()] : []),
+      ...(first.ok ? [first.selected.slot.release()] : []),
+    ]);
+    throw allowed.error;
+  }
   if (user.ok && user.value) return { user: user.value, first };
   if (first.ok) await first.selected.slot.release();
   if (!user.ok) throw user.error;

@@ -9,7 +9,8 @@
  *
  * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
  * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`, the
- * single-refresher lease of an OAuth account's token `REFRESH#acct#<id>` / `LEASE`.
+ * single-refresher lease of an OAuth account's token `REFRESH#acct#<id>` / `LEASE`, per-key
+ * request counters of one UTC minute `RATE#key#<keyId>#<epochMinute>` / `RATE`.
  *
  * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates,
  * usage events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day
@@ -92,6 +93,11 @@ export const keys = {
   opsRecord: (day: string, shard: number, at: string, requestId: string): ItemKey => ({
     pk: `OPS#${day}#${shard}`,
     sk: opsRecordSortKey(at, requestId),
+  }),
+  /** Requests of one API key in one UTC minute (`minute` = epoch ms / 60,000, rounded down). */
+  requestRate: (keyId: string, minute: number): ItemKey => ({
+    pk: `RATE#key#${keyId}#${minute}`,
+    sk: 'RATE',
   }),
   /** Whoever holds it is the only one who may spend the account's refresh token. */
   refreshLease: (accountId: string): ItemKey => ({ pk: `REFRESH#acct#${accountId}`, sk: 'LEASE' }),

@@ -1,10 +1,14 @@
 /**
  * Per-key limits through the gateway, called from 127.0.0.1 the way a client calls it: an IP
- * allow-list refuses every other address before any upstream is called or anything is recorded.
+ * allow-list refuses every other address, and a requests-per-minute limit refuses the requests
+ * past it, before any upstream is called or anything is recorded.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { listApiKeys } from '#shared/admin/api-keys.ts';
+import { scanAll } from '#shared/store/dynamo/query-pages.ts';
+import { keys } from '#shared/tables/keys.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 
 let e2e: E2E;
@@ -63,5 +67,86 @@ describe('IP allow-list', { timeout: 60_000 }, () => {
     assert.ok(sdk instanceof OpenAI.PermissionDeniedError, 'the SDK reads it as PermissionDeniedError');
     assert.equal(e2e.mock.requests.length, upstreamCalls, 'no upstream was called');
     assert.equal(e2e.usageEvents().length, events, 'nothing was recorded');
+  });
+});
+
+describe('requests per minute', { timeout: 60_000 }, () => {
+  /** The counter is per UTC minute: start well inside one, so five quick requests share it. */
+  async function awaitFreshMinute(): Promise<void> {
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+  }
+
+  it('serves 3 of 5 simultaneous requests on a 3-per-minute key and refuses 2 with 429 and Retry-After, uncharged', async () => {
+    // Prepare
+    const { secret, userId, keyId } = await e2e.seed({ key: { requestsPerMinute: 3 } });
+    // gpt-5.1 at $1.25 / $10 per 1M tokens: 1_000 × 1_250 + 100 × 10_000 = 2_250_000 nano-USD each.
+    const usage = { input_tokens: 1_000, cached_tokens: 0, output_tokens: 100, reasoning_tokens: 0 };
+    e2e.mock.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'ok' as const, usage })));
+    const upstreamCalls = e2e.mock.requests.length;
+    await awaitFreshMinute();
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${e2e.stack.url}/v1/responses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-5.1', input: 'hi' }),
+        }).then(async (response) => ({
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: (await response.json()) as { error?: { type: string; code?: string; message: string } },
+        })),
+      ),
+    );
+    const secondsLeft = 60 - Math.floor((Date.now() % 60_000) / 1000);
+    await e2e.stack.bus.drain();
+
+    // Assess
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 200, 200, 429, 429]);
+    for (const refused of answers.filter((answer) => answer.status === 429)) {
+      assert.deepEqual(refused.body.error, {
+        type: 'rate_limit_error',
+        message: 'Rate limit reached: this API key allows 3 requests per minute',
+        code: 'API_KEY_RATE_LIMITED',
+      });
+      const retryAfter = Number(refused.retryAfter);
+      assert.ok(
+        retryAfter >= secondsLeft && retryAfter <= 60,
+        `Retry-After ${refused.retryAfter} ends the minute`,
+      );
+    }
+    assert.equal(e2e.mock.requests.length - upstreamCalls, 3, 'only the admitted requests reached upstream');
+    const events = e2e.usageEvents().filter((event) => event.detail.apiKeyId === keyId);
+    assert.equal(events.length, 3, 'only the served requests were recorded');
+    const [key] = await listApiKeys(e2e.admin, userId);
+    assert.equal(key?.usedNano, 3 * 2_250_000, 'the key is charged for the 3 served requests only');
+    const state = await scanAll(e2e.stack.client, {
+      TableName: e2e.stack.settings.tables.state,
+      ConsistentRead: true,
+    });
+    const held = state.filter((item) => item.pk === keys.slotPartition('user', userId));
+    assert.deepEqual(held, [], 'the refused requests gave back the slots they won');
+  });
+
+  it('lets the SDK read the refusal as RateLimitError and leaves keys without a limit alone', async () => {
+    const { secret } = await e2e.seed({ key: { requestsPerMinute: 1 } });
+    const unlimited = await e2e.seed();
+    await awaitFreshMinute();
+    await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'hi' });
+
+    const refused = await e2e
+      .client(secret)
+      .responses.create({ model: 'gpt-5.1', input: 'hi' })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    for (let index = 0; index < 3; index += 1) {
+      await e2e.client(unlimited.secret).responses.create({ model: 'gpt-5.1', input: 'hi' });
+    }
+
+    assert.ok(refused instanceof OpenAI.RateLimitError, 'the SDK reads it as RateLimitError');
   });
 });

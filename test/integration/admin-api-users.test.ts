@@ -115,6 +115,7 @@ describe('admin API: users and keys', () => {
       quotaUsd: 5,
       allowedModels: ['gpt-5.1'],
       allowedIps: ['203.0.113.9/24', '2001:DB8::/32'],
+      requestsPerMinute: 30,
     });
     const listed = await world.call('GET', `/admin/v1/users/${user.id}/keys`);
     const revoked = await world.ok('POST', `/admin/v1/keys/${created.json.id}/revoke`);
@@ -124,6 +125,7 @@ describe('admin API: users and keys', () => {
     assert.match(created.json.key, /^sk-qg-/);
     assert.equal(created.json.quotaNano, 5_000_000_000);
     assert.deepEqual(created.json.allowedIps, ['203.0.113.9/24', '2001:db8::/32']);
+    assert.equal(created.json.requestsPerMinute, 30);
     assert.ok(!listed.text.includes(created.json.key), 'a listing shows the secret');
     assert.ok(!listed.text.includes(hashApiKey(created.json.key)), 'a listing shows the hash');
     assert.equal(listed.json.data[0].prefix, created.json.prefix);
@@ -187,6 +189,14 @@ describe('admin API: users and keys', () => {
         { userId: 'usr_missing', allowedIps: ['10.0.0.0/8', '10.0.0.0/33'] },
         400,
         /Allowed IPs: "10\.0\.0\.0\/33" is not an IPv4 or IPv6 address or CIDR block/,
+      ],
+      [
+        'a key with a negative request rate',
+        'POST',
+        '/admin/v1/keys',
+        { userId: 'usr_missing', requestsPerMinute: -1 },
+        400,
+        /Requests per minute must be a whole number of 0 or more \(requests per minute\), got "-1"/,
       ],
       [
         'an unknown route',

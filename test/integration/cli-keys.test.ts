@@ -15,6 +15,7 @@ interface KeyJson {
   quotaNano?: number;
   allowedModels?: string[];
   allowedIps?: string[];
+  requestsPerMinute?: number;
   hash?: string;
 }
 
@@ -68,7 +69,7 @@ describe('quotagate keys', () => {
     assert.ok(!snapshot.includes(key.key.slice(12)));
   });
 
-  it('records name, expiry, quota, allowed models and allowed IPs', async () => {
+  it('records name, expiry, quota, allowed models, allowed IPs and requests per minute', async () => {
     // Act
     const key = await world.ok<KeyJson>(
       'keys',
@@ -85,6 +86,8 @@ describe('quotagate keys', () => {
       'gpt-5, gpt-5-mini,gpt-5',
       '--allow-ips',
       '10.1.2.3/8, 192.0.2.7,2001:DB8::/32',
+      '--rpm',
+      '60',
     );
 
     // Assess
@@ -93,6 +96,7 @@ describe('quotagate keys', () => {
     assert.equal(key.quotaNano, 50_000_000_000);
     assert.deepEqual(key.allowedModels, ['gpt-5', 'gpt-5-mini']);
     assert.deepEqual(key.allowedIps, ['10.1.2.3/8', '192.0.2.7/32', '2001:db8::/32']);
+    assert.equal(key.requestsPerMinute, 60);
   });
 
   it('shows the secret once to humans with a warning that it will not be shown again', async () => {
@@ -181,6 +185,13 @@ describe('quotagate keys', () => {
       2,
       /Allowed IPs: "300\.1\.1\.1\/8" is not an IPv4 or IPv6 address or CIDR block/,
     ],
+    [
+      'a request rate of 0',
+      ['--rpm', '0'],
+      2,
+      /Requests per minute must be 1 or more; to stop a key, disable it\./,
+    ],
+    ['a fractional request rate', ['--rpm', '2.5'], 2, /Requests per minute must be a whole number/],
     ['an IPv6 prefix past 128 bits', ['--allow-ips', '::1/129'], 2, /"::1\/129" is not an IPv4 or IPv6/],
   ] as const) {
     it(`refuses ${label} and creates nothing`, async () => {

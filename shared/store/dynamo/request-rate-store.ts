@@ -1,0 +1,58 @@
+/**
+ * Per-key request counters in the State table, one item per key per UTC minute
+ * (`RATE#key#<keyId>#<minute>`), each taken with one conditional update: the count goes up only
+ * while it is below the key's limit, so concurrent gateways never admit more than the limit in a
+ * minute, and a refused request leaves the count as it was. `expiresAt` (the TTL attribute) lets
+ * DynamoDB delete a minute's item a minute after it ends; nothing reads an old minute.
+ *
+ * @example
+ * ```ts
+ * const rates = new DynamoRequestRates(documentClient(), settings.tables.state);
+ * await rates.take('key_1', 3, Date.now()); // true while fewer than 3 were taken this minute
+ * ```
+ */
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../tables/keys.ts';
+import { isConditionFailure } from './condition-failure.ts';
+
+/** Counts requests per key per UTC minute, refusing the one past the limit. */
+export interface RequestRates {
+  /** Counts one request of `keyId` in the minute of `nowMs`; false (nothing counted) at `limit`. */
+  take(keyId: string, limit: number, nowMs: number): Promise<boolean>;
+}
+
+export const MINUTE_MS = 60_000;
+
+export class DynamoRequestRates implements RequestRates {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBDocumentClient, stateTable: string) {
+    this.#client = client;
+    this.#table = stateTable;
+  }
+
+  async take(keyId: string, limit: number, nowMs: number): Promise<boolean> {
+    const minute = Math.floor(nowMs / MINUTE_MS);
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: keys.requestRate(keyId, minute),
+          UpdateExpression: 'ADD #count :one SET #expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+          ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':limit': limit,
+            ':expiresAt': ((minute + 2) * MINUTE_MS) / 1000,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
