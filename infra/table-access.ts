@@ -64,7 +64,8 @@ export const GATEWAY_TABLE_ACCESS = {
     onlyItems: { actions: ['dynamodb:UpdateItem'], partitionPrefixes: [PREFIX.account] },
   },
   state: {
-    // Slot leases, wait tickets and sticky sessions: conditional put/update/delete plus queries;
+    // Slot leases, wait tickets, sticky sessions and per-key request counters (RATE#key#…):
+    // conditional put/update/delete plus queries;
     // BatchGetItem: the sticky session, read together with the caller's Config records.
     actions: [
       'dynamodb:BatchGetItem',
