@@ -13,7 +13,7 @@
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../tables/keys.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 
 /** Counts requests per key per UTC minute, refusing the one past the limit. */
 export interface RequestRates {
@@ -34,8 +34,8 @@ export class DynamoRequestRates implements RequestRates {
 
   async take(keyId: string, limit: number, nowMs: number): Promise<boolean> {
     const minute = Math.floor(nowMs / MINUTE_MS);
-    try {
-      await this.#client.send(
+    return conditionHeld(() =>
+      this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: keys.requestRate(keyId, minute),
@@ -48,11 +48,7 @@ export class DynamoRequestRates implements RequestRates {
             ':expiresAt': ((minute + 2) * MINUTE_MS) / 1000,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
