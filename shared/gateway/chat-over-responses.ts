@@ -132,6 +132,14 @@ export class ChatOverResponsesRelay implements StreamRelay {
       return { scanner, end: () => undefined };
     }
     if (RESPONSE_EVENTS.has(type)) return this.responseFields(type, head);
+    if (type === 'error') {
+      // The relay notes that the client got the upstream's error: it must then get it as a chunk.
+      const scanner = new JsonScanner({ capture: ['message'] });
+      return {
+        scanner,
+        end: () => this.translate({ type, message: jsonOf(scanner.captured) as Json[string] }),
+      };
+    }
     if (type === 'response.output_item.added' || type === 'response.output_item.done')
       return this.toolCall(type);
     return undefined;

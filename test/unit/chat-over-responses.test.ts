@@ -155,6 +155,19 @@ describe('ChatOverResponsesRelay with frames larger than the relay holds', () =>
     }
   });
 
+  it('ends with the upstream’s error when its error event is larger than the relay holds', () => {
+    const relay = new ChatOverResponsesRelay(undefined, () => 1, false);
+    const stream =
+      event('response.created', { response: created }) +
+      event('error', { message: 'Upstream broke', detail: 'd'.repeat(HOLD_LIMIT + 1) });
+    const bytes = Buffer.from(stream);
+    let out = '';
+    for (let at = 0; at < bytes.length; at += 4096) out += relay.push(bytes.subarray(at, at + 4096));
+    out += relay.flush();
+    const last = out.split('\n\n').filter(Boolean).at(-1) ?? '';
+    assert.deepEqual(JSON.parse(last.slice(6)).error.message, 'Upstream broke');
+  });
+
   it('gives the arguments of a large call whose arguments never streamed, once, from its end', () => {
     const stream =
       event('response.created', { response: created }) +
