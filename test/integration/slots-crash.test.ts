@@ -14,6 +14,7 @@ import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynali
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
 import { type Concurrency, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
+import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -157,8 +158,12 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
       ]);
 
       // Assess
-      assert.equal(userWhileAlive.status, 429, 'the live child kept its slot past one lease period');
-      assert.equal(userRightAfter.status, 429, 'the slot stays held until its lease ends');
+      assert.equal(
+        answerOf(userWhileAlive)?.status,
+        429,
+        'the live child kept its slot past one lease period',
+      );
+      assert.equal(answerOf(userRightAfter)?.status, 429, 'the slot stays held until its lease ends');
       for (const [lease, won] of [
         [userLease, user],
         [accountLease, account],
