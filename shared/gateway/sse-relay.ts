@@ -17,6 +17,7 @@ import type { TokenUsage } from '../events/usage-event.ts';
 import { JsonScanner } from './json-scanner.ts';
 import { type ModelRewrite, ModelRewriter } from './model-rewrite.ts';
 import { ObservedOutput } from './observed-usage.ts';
+import { DataLines } from './sse-data-lines.ts';
 
 export { type ModelRewrite, rewriteModel } from './model-rewrite.ts';
 
@@ -91,53 +92,6 @@ export interface SseRelayOptions {
   observeText?: boolean;
   now?: () => number;
   listener?: SseEventListener | undefined;
-}
-
-/**
- * The `data:` lines of one large frame, fed in byte pieces, handed to a scanner as one JSON text
- * (several data lines are joined with a newline, as an SSE client joins them).
- */
-class DataLines {
-  private lineStart = true;
-  private prefix: number[] = [];
-  private inData = false;
-  private dataLines = 0;
-
-  constructor(readonly scanners: JsonScanner[]) {}
-
-  private feed(bytes: Buffer): void {
-    for (const scanner of this.scanners) scanner.push(bytes);
-  }
-
-  push(bytes: Buffer): void {
-    let at = 0;
-    while (at < bytes.length) {
-      if (this.lineStart) {
-        // Up to `data: `, byte by byte: the field name decides what the line is.
-        const byte = bytes[at++] as number;
-        if (byte === NEWLINE) {
-          this.prefix = [];
-          continue;
-        }
-        this.prefix.push(byte);
-        const prefix = Buffer.from(this.prefix).toString('latin1');
-        if (prefix === 'data:' || prefix.length >= 5) {
-          this.lineStart = false;
-          this.inData = prefix === 'data:';
-          if (this.inData && this.dataLines++ > 0) this.feed(Buffer.from('\n'));
-          if (this.inData && bytes[at] === 0x20) at++;
-          this.prefix = [];
-        }
-        continue;
-      }
-      const end = bytes.indexOf(NEWLINE, at);
-      const stop = end === -1 ? bytes.length : end;
-      if (this.inData) this.feed(bytes.subarray(at, stop));
-      if (end === -1) return;
-      this.lineStart = true;
-      at = end + 1;
-    }
-  }
 }
 
 /** How a large frame is read while it passes. */
