@@ -43,6 +43,8 @@ export function keyCreateInput(input: CommandInput) {
     allowedModels: input.optionalText('models'),
     allowedIps: input.optionalText('allow-ips'),
     requestsPerMinute: input.optionalText('rpm'),
+    budgetUsd: input.optionalText('budget'),
+    budgetPeriod: input.optionalText('budget-period'),
   };
 }
 
@@ -60,6 +62,12 @@ export const keysCommands: CommandGroup = {
         expires: { type: 'string', value: 'date', description: 'Refuse the key from this ISO date/time on' },
         quota: { type: 'string', value: 'usd', description: 'Total USD the key may spend' },
         models: { type: 'string', value: 'a,b', description: 'Models the key may call (default: any)' },
+        budget: { type: 'string', value: 'usd', description: 'USD the key may spend per --budget-period' },
+        'budget-period': {
+          type: 'string',
+          value: 'period',
+          description: 'daily, weekly (from Monday, UTC) or monthly',
+        },
         rpm: {
           type: 'string',
           value: 'n',
@@ -74,7 +82,7 @@ export const keysCommands: CommandGroup = {
       examples: [
         'quotagate keys create --user usr_8k2m4q9z1x0c',
         'quotagate keys create --user usr_8k2m4q9z1x0c --group pro --name laptop --expires 2027-01-01 --quota 50 --models gpt-5,gpt-5-mini',
-        'quotagate keys create --user usr_8k2m4q9z1x0c --allow-ips 203.0.113.0/24,2001:db8::/32 --rpm 60',
+        'quotagate keys create --user usr_8k2m4q9z1x0c --allow-ips 203.0.113.0/24,2001:db8::/32 --rpm 60 --budget 5 --budget-period daily',
       ],
       async run(input) {
         const { key, secret } = await createApiKey(await input.store(), keyCreateInput(input));

@@ -8,7 +8,7 @@
  *   with an `Idempotency-Key` header it applies once, and a retry gets the same answer with
  *   `idempotent-replayed: true`
  * - `GET /admin/v1/users/{id}/keys`, `POST /admin/v1/keys` `{userId, groupId?, name?, expiresAt?,
- *   quotaUsd?, allowedModels?, allowedIps?, requestsPerMinute?}` (the secret is in this response and nowhere else, ever),
+ *   quotaUsd?, allowedModels?, allowedIps?, requestsPerMinute?, budgetUsd?, budgetPeriod?}` (the secret is in this response and nowhere else, ever),
  *   `POST /admin/v1/keys/{id}/revoke`
  */
 import { AdminError } from '../admin/admin-error.ts';
@@ -98,6 +98,8 @@ export const userRoutes: AdminRoute[] = [
         'allowedModels',
         'allowedIps',
         'requestsPerMinute',
+        'budgetUsd',
+        'budgetPeriod',
       ]);
       const { key, secret } = await createApiKey(deps.store, {
         userId: requiredText(body, 'userId'),
@@ -108,6 +110,8 @@ export const userRoutes: AdminRoute[] = [
         allowedModels: stringList(body, 'allowedModels'),
         allowedIps: stringList(body, 'allowedIps'),
         requestsPerMinute: scalar(body, 'requestsPerMinute'),
+        budgetUsd: scalar(body, 'budgetUsd'),
+        budgetPeriod: text(body, 'budgetPeriod'),
       });
       // The same shape as `quotagate keys create --json`: the key's view plus its secret, once.
       return item({ ...key, key: secret }, 201);

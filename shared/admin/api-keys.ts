@@ -9,6 +9,7 @@
  * // show `secret` to the admin now; it cannot be recovered later
  * ```
  */
+import { BUDGET_PERIODS } from '../billing/key-budget.ts';
 import { hashApiKey } from '../domain/api-key-hash.ts';
 import type { ApiKey } from '../domain/types.ts';
 import { AdminError } from './admin-error.ts';
@@ -37,6 +38,10 @@ export interface CreateApiKeyInput {
   allowedIps?: string | readonly string[];
   /** Requests the key may start per minute (1 or more). */
   requestsPerMinute?: string | number;
+  /** USD the key may be billed per `budgetPeriod`; the two come together. */
+  budgetUsd?: string | number;
+  /** `daily`, `weekly` (from Monday, UTC) or `monthly`. */
+  budgetPeriod?: string;
 }
 
 export interface CreatedApiKey {
@@ -55,6 +60,22 @@ function parseRequestRate(value: string | number): number {
   return limit;
 }
 
+function parseBudget(
+  usd: string | number | undefined,
+  period: string | undefined,
+): ApiKey['budget'] | undefined {
+  if (usd === undefined && period === undefined) return undefined;
+  if (usd === undefined || period === undefined) {
+    throw AdminError.invalid('A budget needs both an amount in USD and a period (daily, weekly or monthly).');
+  }
+  const name = period.trim().toLowerCase();
+  const known = BUDGET_PERIODS.find((candidate) => candidate === name);
+  if (!known) {
+    throw AdminError.invalid(`Budget period must be daily, weekly or monthly, got "${period.slice(0, 40)}".`);
+  }
+  return { period: known, limitNano: parseUsdToNano(usd, 'Budget') };
+}
+
 export function toApiKeyView(key: Stored<ApiKey>): ApiKeyView {
   const { hash: _hash, ...view } = key;
   return view;
@@ -70,6 +91,7 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
   const allowedIps = input.allowedIps === undefined ? undefined : parseCidrList(input.allowedIps);
   const requestsPerMinute =
     input.requestsPerMinute === undefined ? undefined : parseRequestRate(input.requestsPerMinute);
+  const budget = parseBudget(input.budgetUsd, input.budgetPeriod);
   const groupId = input.groupId === undefined ? DEFAULT_GROUP_ID : requireText(input.groupId, 'Group id');
 
   const user = await store.get('user', userId);
@@ -93,6 +115,7 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
   if (allowedModels !== undefined) key.allowedModels = allowedModels;
   if (allowedIps !== undefined) key.allowedIps = allowedIps;
   if (requestsPerMinute !== undefined) key.requestsPerMinute = requestsPerMinute;
+  if (budget !== undefined) key.budget = budget;
   const stored = await store.insert('apiKey', key);
   return { key: toApiKeyView(stored), secret };
 }

@@ -38,6 +38,8 @@ export interface ApiKey {
   allowedIps?: string[];
   /** Requests the key may start per UTC minute; absent means no limit. */
   requestsPerMinute?: number;
+  /** USD the key may be billed per period (UTC day, ISO week, calendar month), beside `quotaNano`. */
+  budget?: { period: BudgetPeriod; limitNano: number };
   /** Nano-USD this key has spent so far (kept by the recorder), counted against `quotaNano`. */
   usedNano?: number;
   /** ISO time the key was revoked: disabled for good (a disabled key without it can be enabled). */
@@ -45,6 +47,8 @@ export interface ApiKey {
 }
 
 export type BillingMode = 'balance' | 'subscription';
+
+export type BudgetPeriod = 'daily' | 'weekly' | 'monthly';
 
 export interface Group {
   id: string;

@@ -3,6 +3,8 @@
  * adds a sequential round trip before the upstream request:
  *
  * - **the key's request allowance** (`key-rate-limit.ts`), for a key with `requestsPerMinute`;
+ * - **what the key spent in its budget period** (`shared/billing/key-budget.ts`), for a key with
+ *   a `budget`: its daily aggregates of the period (a failed read is logged and not checked);
  * - **the fresh billing state** (key spend, balance, subscription windows) read strongly
  *   consistently, bypassing the config cache. The billing check runs again on it once the slot is
  *   held, so a limit is checked against every charge recorded before the request was admitted;
@@ -22,6 +24,7 @@
  * deps.checkEligibility(await side.billingCaller(first === undefined), body.model, deps.now());
  * ```
  */
+import { budgetWindow, checkKeyBudget } from '../billing/key-budget.ts';
 import { STARTED_GRACE_MS, startedRecordOf } from '../recorder/request-start.ts';
 import type { BillingState } from '../store/config-store.ts';
 import type { Caller } from './authenticate.ts';
@@ -44,6 +47,8 @@ export interface Admission {
    * unserved one removes it.
    */
   finish(served: boolean): Promise<void>;
+  /** Throws the 429 when the key has spent its budget of the period (keys with a `budget`). */
+  checkBudget(): Promise<void>;
 }
 
 export function beginAdmission(
@@ -65,6 +70,16 @@ export function beginAdmission(
         deps.logger.warn('fresh billing read failed; checking the cached values', { error: String(error) });
         return undefined;
       });
+  const budget = caller.key.budget && budgetWindow(caller.key.budget.period, deps.now());
+  const budgetSpent = budget
+    ? deps.usageReader
+        .dailyAggregates('key', caller.key.id, budget.fromDay, budget.toDay)
+        .then((days) => days.reduce((sum, day) => sum + (day.billedNano ?? 0), 0))
+        .catch((error: unknown) => {
+          deps.logger.warn('key budget read failed; the budget is not checked', { error: String(error) });
+          return undefined;
+        })
+    : undefined;
   // What this request's own (cold-cache) reads loaded is fresh already: no second read then.
   const fresh = readFresh(request.receivedAt);
   const started = deps.requestStarts
@@ -104,6 +119,10 @@ export function beginAdmission(
         user: state.user ?? caller.user,
         subscription: caller.group.billingMode === 'subscription' ? state.subscription : caller.subscription,
       };
+    },
+    async checkBudget() {
+      const spent = await budgetSpent;
+      if (spent !== undefined) checkKeyBudget(caller.key, spent, deps.now());
     },
     async finish(served) {
       if (!(await started) || served) return;

@@ -112,6 +112,7 @@ export async function serveResponses(
     // Limits are checked on values read with the slot, not the cache, so overshoot is bounded by
     // what is in flight; a user that queued for its slot (no first selection) is read again.
     deps.checkEligibility(await admission.billingCaller(first === undefined), body.model, deps.now());
+    await admission.checkBudget();
     served = await failoverLoop(request, caller, body, channel, deps, {
       signal,
       deadlineSignal,

@@ -150,3 +150,55 @@ describe('requests per minute', { timeout: 60_000 }, () => {
     assert.ok(refused instanceof OpenAI.RateLimitError, 'the SDK reads it as RateLimitError');
   });
 });
+
+describe('budget with a reset period', { timeout: 60_000 }, () => {
+  it('serves a key until its daily budget is spent, then refuses it with 429 until the next UTC day', async () => {
+    // Prepare: gpt-5.1, 1_000 × 1_250 + 100 × 10_000 = 2_250_000 nano-USD per request.
+    const usage = { input_tokens: 1_000, cached_tokens: 0, output_tokens: 100, reasoning_tokens: 0 };
+    const { secret } = await e2e.seed({ key: { budgetUsd: '0.004', budgetPeriod: 'daily' } });
+    const monthly = await e2e.seed({ key: { budgetUsd: '1', budgetPeriod: 'monthly' } });
+    const call = (key: string) =>
+      fetch(`${e2e.stack.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-5.1', input: 'hi' }),
+      });
+
+    // Act: 2_250_000 is below the 4_000_000 budget, 4_500_000 is not.
+    const answers: Response[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      e2e.mock.enqueue({ kind: 'ok', usage });
+      answers.push(await call(secret));
+      await e2e.stack.bus.drain();
+    }
+    const upstreamCalls = e2e.mock.requests.length;
+    e2e.mock.enqueue(...Array.from({ length: 2 }, () => ({ kind: 'ok' as const, usage })));
+    const other = [await call(monthly.secret), await call(monthly.secret)];
+    const secondsToMidnight = Math.floor((86_400_000 - (Date.now() % 86_400_000)) / 1000);
+
+    // Assess
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200, 429],
+    );
+    const refused = answers[2] as Response;
+    assert.deepEqual(await refused.json(), {
+      error: {
+        type: 'rate_limit_error',
+        message: 'API key daily budget exhausted',
+        code: 'API_KEY_BUDGET_EXHAUSTED',
+      },
+    });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    assert.ok(
+      retryAfter >= secondsToMidnight && retryAfter <= secondsToMidnight + 30,
+      `Retry-After ${retryAfter} is the next UTC midnight`,
+    );
+    assert.equal(e2e.mock.requests.length - upstreamCalls, 2, 'the refused request reached no upstream');
+    assert.deepEqual(
+      other.map((answer) => answer.status),
+      [200, 200],
+      'a key within its monthly budget is served',
+    );
+  });
+});

@@ -116,6 +116,8 @@ describe('admin API: users and keys', () => {
       allowedModels: ['gpt-5.1'],
       allowedIps: ['203.0.113.9/24', '2001:DB8::/32'],
       requestsPerMinute: 30,
+      budgetUsd: '3',
+      budgetPeriod: 'monthly',
     });
     const listed = await world.call('GET', `/admin/v1/users/${user.id}/keys`);
     const revoked = await world.ok('POST', `/admin/v1/keys/${created.json.id}/revoke`);
@@ -126,6 +128,7 @@ describe('admin API: users and keys', () => {
     assert.equal(created.json.quotaNano, 5_000_000_000);
     assert.deepEqual(created.json.allowedIps, ['203.0.113.9/24', '2001:db8::/32']);
     assert.equal(created.json.requestsPerMinute, 30);
+    assert.deepEqual(created.json.budget, { period: 'monthly', limitNano: 3_000_000_000 });
     assert.ok(!listed.text.includes(created.json.key), 'a listing shows the secret');
     assert.ok(!listed.text.includes(hashApiKey(created.json.key)), 'a listing shows the hash');
     assert.equal(listed.json.data[0].prefix, created.json.prefix);
@@ -197,6 +200,14 @@ describe('admin API: users and keys', () => {
         { userId: 'usr_missing', requestsPerMinute: -1 },
         400,
         /Requests per minute must be a whole number of 0 or more \(requests per minute\), got "-1"/,
+      ],
+      [
+        'a key with a budget period but no amount',
+        'POST',
+        '/admin/v1/keys',
+        { userId: 'usr_missing', budgetPeriod: 'daily' },
+        400,
+        /A budget needs both an amount in USD and a period/,
       ],
       [
         'an unknown route',

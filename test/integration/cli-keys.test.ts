@@ -16,6 +16,7 @@ interface KeyJson {
   allowedModels?: string[];
   allowedIps?: string[];
   requestsPerMinute?: number;
+  budget?: { period: string; limitNano: number };
   hash?: string;
 }
 
@@ -88,6 +89,10 @@ describe('quotagate keys', () => {
       '10.1.2.3/8, 192.0.2.7,2001:DB8::/32',
       '--rpm',
       '60',
+      '--budget',
+      '2.5',
+      '--budget-period',
+      'Weekly',
     );
 
     // Assess
@@ -97,6 +102,7 @@ describe('quotagate keys', () => {
     assert.deepEqual(key.allowedModels, ['gpt-5', 'gpt-5-mini']);
     assert.deepEqual(key.allowedIps, ['10.1.2.3/8', '192.0.2.7/32', '2001:db8::/32']);
     assert.equal(key.requestsPerMinute, 60);
+    assert.deepEqual(key.budget, { period: 'weekly', limitNano: 2_500_000_000 });
   });
 
   it('shows the secret once to humans with a warning that it will not be shown again', async () => {
@@ -185,6 +191,14 @@ describe('quotagate keys', () => {
       2,
       /Allowed IPs: "300\.1\.1\.1\/8" is not an IPv4 or IPv6 address or CIDR block/,
     ],
+    ['a budget without a period', ['--budget', '5'], 2, /A budget needs both an amount in USD and a period/],
+    [
+      'an unknown budget period',
+      ['--budget', '5', '--budget-period', 'yearly'],
+      2,
+      /Budget period must be daily, weekly or monthly, got "yearly"/,
+    ],
+    ['a negative budget', ['--budget=-5', '--budget-period', 'daily'], 2, /Budget must not be negative/],
     [
       'a request rate of 0',
       ['--rpm', '0'],
