@@ -18,7 +18,7 @@ import type { AdminApiTransport, ApiCallOptions } from './admin-api-client.ts';
 import type { Command, CommandInput, CommandOutput } from './command.ts';
 import { accountChangeInput, accountCreateInput } from './commands/accounts.ts';
 import { groupChangeInput, groupCreateInput } from './commands/groups.ts';
-import { keyCreateInput } from './commands/keys.ts';
+import { keyCreateInput, keySetInput } from './commands/keys.ts';
 import { ifVersionOf } from './commands/shared-flags.ts';
 import { periodInput } from './commands/subscriptions.ts';
 import { userChangeInput, userCreateInput } from './commands/users.ts';
@@ -97,6 +97,11 @@ export const API_COMMANDS: Readonly<Record<string, Mapping>> = {
     path: '/admin/v1/keys',
     query: { user: input.optionalText('user') },
     json: data,
+  }),
+  'keys set': (input) => ({
+    method: 'PATCH',
+    path: `/admin/v1/keys/${seg(input.text('key'))}`,
+    body: fields(keySetInput(input)),
   }),
   'keys disable': status('keys', 'key', 'disabled'),
   'keys enable': status('keys', 'key', 'active'),

@@ -8,6 +8,7 @@ import {
   listAllApiKeys,
   listApiKeys,
   revokeApiKey,
+  setApiKeyLimits,
   setApiKeyStatus,
 } from '#shared/admin/api-keys.ts';
 import type { CommandGroup, CommandInput } from '../command.ts';
@@ -41,6 +42,16 @@ export function keyCreateInput(input: CommandInput) {
     expiresAt: input.optionalText('expires'),
     quotaUsd: input.optionalText('quota'),
     allowedModels: input.optionalText('models'),
+    allowedIps: input.optionalText('allow-ips'),
+    requestsPerMinute: input.optionalText('rpm'),
+    budgetUsd: input.optionalText('budget'),
+    budgetPeriod: input.optionalText('budget-period'),
+  };
+}
+
+/** `keys set`'s flags as the operation's input; `--api` sends the same fields to PATCH. */
+export function keySetInput(input: CommandInput) {
+  return {
     allowedIps: input.optionalText('allow-ips'),
     requestsPerMinute: input.optionalText('rpm'),
     budgetUsd: input.optionalText('budget'),
@@ -124,6 +135,28 @@ export const keysCommands: CommandGroup = {
         return { json: key, text: `API key ${key.id} (${key.prefix}…) is ${verb}d.` };
       },
     })),
+    {
+      name: 'set',
+      summary:
+        "Change a key's limits in place: IP allow-list, requests per minute, budget (none removes one)",
+      flags: {
+        key: { type: 'string', required: true, value: 'id', description: 'Key id (key_…)' },
+        'allow-ips': { type: 'string', value: 'cidr,…', description: 'IPv4/IPv6 CIDR blocks, or none' },
+        rpm: { type: 'string', value: 'n', description: 'Requests per minute, or none' },
+        budget: { type: 'string', value: 'usd', description: 'USD per --budget-period, or none' },
+        'budget-period': { type: 'string', value: 'period', description: 'daily, weekly or monthly' },
+      },
+      positional: 'key',
+      examples: [
+        'quotagate keys set key_3n5p7r9t1v2w --allow-ips 203.0.113.0/24 --rpm 30',
+        'quotagate keys set key_3n5p7r9t1v2w --budget 20 --budget-period monthly',
+        'quotagate keys set key_3n5p7r9t1v2w --allow-ips none --budget none',
+      ],
+      async run(input) {
+        const key = await setApiKeyLimits(await input.store(), input.text('key'), keySetInput(input));
+        return { json: key, text: `API key ${key.id} (${key.prefix}…) limits updated.` };
+      },
+    },
     {
       name: 'revoke',
       summary: 'Revoke an API key for good (the gateway answers 401)',

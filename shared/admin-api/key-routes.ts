@@ -3,15 +3,18 @@
  *
  * - `GET /admin/v1/keys?user=`: every key of every user (or of one user), oldest first
  * - `PATCH /admin/v1/keys/{id}` `{status: "active"|"disabled"}`: disable a key for a while or
- *   enable it again (a revoked key stays disabled); If-Match / `version` pins the change
+ *   enable it again (a revoked key stays disabled); or `{allowedIps?, requestsPerMinute?,
+ *   budgetUsd?, budgetPeriod?}` (`"none"` removes a limit); If-Match / `version` pins the change
  *
  * Creating and revoking keys are in `user-routes.ts`.
  */
 
 import { AdminError } from '../admin/admin-error.ts';
-import { listAllApiKeys, listApiKeys, setApiKeyStatus } from '../admin/api-keys.ts';
-import { expectedVersion, readBody, statusChange } from './input.ts';
+import { listAllApiKeys, listApiKeys, setApiKeyLimits, setApiKeyStatus } from '../admin/api-keys.ts';
+import { expectedVersion, readBody, scalar, statusChange, stringList, text } from './input.ts';
 import { type AdminRoute, item, param } from './routes.ts';
+
+const LIMIT_FIELDS = ['allowedIps', 'requestsPerMinute', 'budgetUsd', 'budgetPeriod'] as const;
 
 export const keyRoutes: AdminRoute[] = [
   {
@@ -28,12 +31,26 @@ export const keyRoutes: AdminRoute[] = [
     method: 'PATCH',
     pattern: '/admin/v1/keys/{id}',
     async handle(context) {
-      const body = readBody(context.request, ['status', 'version']);
+      const body = readBody(context.request, [...LIMIT_FIELDS, 'status', 'version']);
       const status = statusChange(body);
-      if (status === undefined)
-        throw AdminError.invalid('Field "status" is required: "active" or "disabled".');
       const ifVersion = expectedVersion(context.request, body);
-      return item(await setApiKeyStatus(context.deps.store, param(context, 'id'), status, { ifVersion }));
+      const id = param(context, 'id');
+      if (status !== undefined) {
+        return item(await setApiKeyStatus(context.deps.store, id, status, { ifVersion }));
+      }
+      if (!LIMIT_FIELDS.some((field) => body[field] !== undefined)) {
+        throw AdminError.invalid(
+          'Give "status" ("active" or "disabled") or a limit: allowedIps, requestsPerMinute, budgetUsd, budgetPeriod.',
+        );
+      }
+      const limits = {
+        allowedIps: stringList(body, 'allowedIps'),
+        requestsPerMinute: scalar(body, 'requestsPerMinute'),
+        budgetUsd: scalar(body, 'budgetUsd'),
+        budgetPeriod: text(body, 'budgetPeriod'),
+        ifVersion,
+      };
+      return item(await setApiKeyLimits(context.deps.store, id, limits));
     },
   },
 ];

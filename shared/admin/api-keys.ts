@@ -137,6 +137,64 @@ export async function listAllApiKeys(store: ConfigAdmin): Promise<ApiKeyView[]> 
     .map(toApiKeyView);
 }
 
+export interface ApiKeyLimitsInput {
+  /** CIDR blocks, or `none` to allow every address again. */
+  allowedIps?: string | readonly string[] | undefined;
+  /** Requests per minute (1 or more), or `none`. */
+  requestsPerMinute?: string | number | undefined;
+  /** USD per `budgetPeriod`, or `none` (without a period) to remove the budget. */
+  budgetUsd?: string | number | undefined;
+  budgetPeriod?: string | undefined;
+  ifVersion?: number | undefined;
+}
+
+const isNone = (value: unknown): boolean =>
+  typeof value === 'string' && value.trim().toLowerCase() === 'none';
+
+/**
+ * Changes a key's limits (IP allow-list, requests per minute, budget) in place: the gateway
+ * applies them once its config cache has expired. `none` removes a limit; fields not given stay.
+ */
+export async function setApiKeyLimits(
+  store: ConfigAdmin,
+  keyId: string,
+  input: ApiKeyLimitsInput,
+): Promise<ApiKeyView> {
+  const id = requireText(keyId, 'Key id');
+  const changes: Pick<ApiKey, 'allowedIps' | 'requestsPerMinute' | 'budget'> = {};
+  const given: string[] = [];
+  if (input.allowedIps !== undefined) {
+    given.push('allowedIps');
+    if (!isNone(input.allowedIps)) changes.allowedIps = parseCidrList(input.allowedIps);
+  }
+  if (input.requestsPerMinute !== undefined) {
+    given.push('requestsPerMinute');
+    if (!isNone(input.requestsPerMinute))
+      changes.requestsPerMinute = parseRequestRate(input.requestsPerMinute);
+  }
+  if (input.budgetUsd !== undefined || input.budgetPeriod !== undefined) {
+    given.push('budget');
+    const removed = isNone(input.budgetUsd) && input.budgetPeriod === undefined;
+    if (!removed) changes.budget = parseBudget(input.budgetUsd, input.budgetPeriod);
+  }
+  if (given.length === 0) {
+    throw AdminError.invalid(
+      'Nothing to change: give allowed IPs, requests per minute or a budget (none removes one).',
+    );
+  }
+  const key = await store.findApiKeyById(id);
+  if (!key) throw AdminError.notFound(`API key ${id} does not exist.`);
+  if (input.ifVersion !== undefined && input.ifVersion !== (key.version ?? 0)) {
+    throw AdminError.conflict(`API key ${id} changed since version ${input.ifVersion}; read it again.`);
+  }
+  // A limit given as none is named with an undefined value, which the store removes.
+  const update = Object.fromEntries(given.map((field) => [field, changes[field as keyof typeof changes]]));
+  const changed = await store.update('apiKey', { hash: key.hash, id: key.id }, update, {
+    ifVersion: key.version ?? 0,
+  });
+  return toApiKeyView(changed);
+}
+
 /**
  * Disables a key until it is enabled again (the gateway answers 401 meanwhile), or enables it.
  * A revoked key stays disabled: enabling it is refused. Setting the status it already has

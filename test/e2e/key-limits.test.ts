@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { listApiKeys } from '#shared/admin/api-keys.ts';
+import { listApiKeys, setApiKeyLimits } from '#shared/admin/api-keys.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
@@ -67,6 +67,25 @@ describe('IP allow-list', { timeout: 60_000 }, () => {
     assert.ok(sdk instanceof OpenAI.PermissionDeniedError, 'the SDK reads it as PermissionDeniedError');
     assert.equal(e2e.mock.requests.length, upstreamCalls, 'no upstream was called');
     assert.equal(e2e.usageEvents().length, events, 'nothing was recorded');
+  });
+});
+
+describe('limits changed on a live key', { timeout: 60_000 }, () => {
+  it('applies an allow-list set on an existing key, and serves it again once the list is removed', async () => {
+    const { secret, keyId } = await e2e.seed();
+    const call = () => e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'hi' });
+    await call();
+
+    await setApiKeyLimits(e2e.admin, keyId, { allowedIps: '10.0.0.0/8' });
+    const refused = await call().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await setApiKeyLimits(e2e.admin, keyId, { allowedIps: 'none' });
+    const served = await call();
+
+    assert.ok(refused instanceof OpenAI.PermissionDeniedError, 'refused once the list excludes 127.0.0.1');
+    assert.equal(served.object, 'response');
   });
 });
 

@@ -59,6 +59,48 @@ describe('quotagate keys across users, disable and enable', { timeout: 60_000 },
     assert.match(listed.stdout, /revoked/);
   });
 
+  it('changes and removes a key’s limits with keys set, on the tables and through --api alike', async () => {
+    // Prepare
+    const key = await world.ok<{ id: string }>('keys', 'create', '--user', ids.ada as string, '--rpm', '5');
+
+    // Act
+    const direct = await world.ok<Record<string, unknown>>(
+      'keys',
+      'set',
+      key.id,
+      '--allow-ips',
+      '192.0.2.0/24,::1',
+      '--budget',
+      '7',
+      '--budget-period',
+      'monthly',
+    );
+    const viaApi = await api('keys', 'set', key.id, '--allow-ips', 'none', '--rpm', '12');
+    const before = await world.snapshot();
+    const refused = await world.run('keys', 'set', key.id, '--allow-ips', '192.0.2.0/40');
+    const refusedViaApi = await api('keys', 'set', key.id, '--allow-ips', '192.0.2.0/40');
+    const nothing = await world.run('keys', 'set', key.id);
+
+    // Assess
+    assert.deepEqual(direct.allowedIps, ['192.0.2.0/24', '::1/128']);
+    assert.equal(direct.requestsPerMinute, 5, 'a limit not given stays');
+    assert.deepEqual(direct.budget, { period: 'monthly', limitNano: 7_000_000_000 });
+    assert.equal(viaApi.code, 0, viaApi.stderr);
+    const changed = viaApi.json<Record<string, unknown>>();
+    assert.equal(changed.allowedIps, undefined, 'none removes the allow-list');
+    assert.equal(changed.requestsPerMinute, 12);
+    assert.deepEqual(changed.budget, { period: 'monthly', limitNano: 7_000_000_000 });
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /Allowed IPs: "192\.0\.2\.0\/40" is not an IPv4 or IPv6 address or CIDR block/,
+    );
+    assert.equal(refusedViaApi.stderr, refused.stderr);
+    assert.equal(await world.snapshot(), before);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /Nothing to change: give allowed IPs, requests per minute or a budget/);
+  });
+
   it('prints its version, from package.json', async () => {
     const expected = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
     const text = await runCliCaptured(['--version'], {});
