@@ -28,7 +28,7 @@ export interface QuotagateStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
-export { stackNameForStage } from '../shared/tables/definitions.ts';
+export { stackNameForStage } from '#shared/tables/definitions.ts';
 
 export class QuotagateStack extends Stack {
   readonly tables: QuotagateTables;

@@ -5,7 +5,7 @@ export type {
   TopEntry,
   UsageCounters as Counters,
   UsageSummary,
-} from '../../shared/usage/usage-summary.ts';
+} from '#shared/usage/usage-summary.ts';
 
 export interface User {
   id: string;
