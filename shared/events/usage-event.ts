@@ -17,8 +17,8 @@
  * ```
  */
 import type { BillingMode } from '../domain/types.ts';
-import type { PendingContext } from '../recorder/contracts.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
+import type { PendingContext } from '../store/usage-ledger.ts';
 
 export const USAGE_EVENT_SOURCE = 'quotagate.gateway';
 export const USAGE_EVENT_DETAIL_TYPE = 'quotagate.usage.v1';

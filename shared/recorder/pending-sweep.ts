@@ -23,7 +23,7 @@
  * ```
  */
 import { type UsageEventDetail, usageEventOfRecord } from '../events/usage-event.ts';
-import type { StoredUsageRecord } from './contracts.ts';
+import type { StoredUsageRecord } from '../store/usage-ledger.ts';
 import {
   LeaseExpiredError,
   RecordBusyError,

@@ -32,8 +32,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ResolvedPrice } from '../billing/price-book.ts';
 import { parseUsageEvent, type UsageEventDetail, type UsageEventEnvelope } from '../events/usage-event.ts';
+import type { Lease, LedgerEffect, UsageLedger } from '../store/usage-ledger.ts';
 import { codexUsageSnapshot } from './codex-usage.ts';
-import type { Lease, LedgerEffect, UsageLedger } from './contracts.ts';
 import { type EffectPlan, planEffects } from './effect-plan.ts';
 import { buildUsageRecord, type EffectName, type EffectResult, type UsageRecord } from './usage-record.ts';
 

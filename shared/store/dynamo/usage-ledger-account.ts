@@ -11,8 +11,8 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CodexUsageSnapshot } from '../../domain/types.ts';
-import type { LedgerEffect, WriteGuard } from '../../recorder/contracts.ts';
 import type { EffectResult } from '../../recorder/usage-record.ts';
+import type { LedgerEffect, WriteGuard } from '../usage-ledger.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import type { EffectTarget } from './usage-ledger-effects.ts';
 

@@ -17,9 +17,9 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { planWindowSteps } from '../../billing/subscription-windows.ts';
 import type { Subscription } from '../../domain/types.ts';
-import type { LedgerEffect, WriteGuard } from '../../recorder/contracts.ts';
 import type { AggregateCounters, EffectName, EffectResult } from '../../recorder/usage-record.ts';
 import type { ItemKey } from '../../tables/keys.ts';
+import type { LedgerEffect, WriteGuard } from '../usage-ledger.ts';
 import { isConditionFailure } from './condition-failure.ts';
 
 export const MARKS = 'usageMarks';

@@ -16,10 +16,10 @@
  * ```
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredUsageRecord } from '../../recorder/contracts.ts';
 import type { StrandedUsageRecords } from '../../recorder/pending-sweep.ts';
 import { lostRecordFields } from '../../recorder/request-start.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
+import type { StoredUsageRecord } from '../usage-ledger.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 import { storedUsageRecordOf } from './usage-ledger.ts';

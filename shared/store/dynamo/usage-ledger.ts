@@ -25,16 +25,10 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  Lease,
-  LedgerEffect,
-  PendingContext,
-  StoredUsageRecord,
-  UsageLedger,
-} from '../../recorder/contracts.ts';
 import type { EffectPlan, PlannedEffect } from '../../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../../recorder/usage-record.ts';
 import { TABLES, type TableNames } from '../../tables/definitions.ts';
+import type { Lease, LedgerEffect, PendingContext, StoredUsageRecord, UsageLedger } from '../usage-ledger.ts';
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
 

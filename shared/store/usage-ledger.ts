@@ -1,6 +1,6 @@
 /**
  * What the recorder needs from storage: the {@link UsageLedger}. It is shaped around the
- * exactly-once construction (see `record-usage.ts`): a pending record that holds a lease, effects
+ * exactly-once construction (see `shared/recorder/record-usage.ts`): a pending record that holds a lease, effects
  * that each apply once thanks to a per-request marker on the item they change, and a final
  * `applied` mark after which the markers are removed. The DynamoDB implementation is
  * `shared/store/dynamo/usage-ledger.ts`; every method is one or two single-item calls, since
@@ -11,8 +11,8 @@
  * const ledger: UsageLedger = new DynamoUsageLedger(documentClient(), settings.tables);
  * ```
  */
-import type { EffectPlan } from './effect-plan.ts';
-import type { EffectName, EffectResult, UsageRecord } from './usage-record.ts';
+import type { EffectPlan } from '../recorder/effect-plan.ts';
+import type { EffectName, EffectResult, UsageRecord } from '../recorder/usage-record.ts';
 
 /** Who may write a pending record's effects, and until when (epoch ms). */
 export interface Lease {
@@ -22,7 +22,7 @@ export interface Lease {
 
 /**
  * What a delivery knows beyond the record that its effects use, kept on the record while it is
- * pending so that a sweep can finish it without the event (see `pending-sweep.ts`). The key's
+ * pending so that a sweep can finish it without the event (see `shared/recorder/pending-sweep.ts`). The key's
  * hash is left out on purpose: without it the key item is found through the index, which has
  * long caught up by the time a record is stranded.
  */
@@ -78,7 +78,7 @@ export interface UsageLedger {
     appliedAt: string,
   ): Promise<boolean>;
   /**
-   * The planned effects (see `effect-plan.ts`) as writes, in the plan's order; used both to apply
+   * The planned effects (see `shared/recorder/effect-plan.ts`) as writes, in the plan's order; used both to apply
    * them and to clear their markers.
    */
   effectsOf(plan: EffectPlan): LedgerEffect[];
