@@ -1,0 +1,54 @@
+/**
+ * The bench's command line (see run.ts for what each option does) and the fixed shape of a run:
+ * how many requests each phase sends, at which concurrencies, for which users.
+ */
+import { parseArgs } from 'node:util';
+import type { BenchUser, Mode } from './phase-result.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    accounts: { type: 'string', default: '3' },
+    'chunk-delay-ms': { type: 'string', default: '1' },
+    'no-sessions': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'input-kb': { type: 'string', default: '0' },
+    'gateway-heap-mb': { type: 'string', default: '0' },
+    'large-text-mb': { type: 'string', default: '20' },
+    'large-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results/latest.json' },
+  },
+});
+
+/** The options as numbers and flags. */
+export const options = {
+  quick: values.quick,
+  accounts: Number(values.accounts),
+  chunkDelayMs: Number(values['chunk-delay-ms']),
+  sessions: !values['no-sessions'],
+  profile: values.profile,
+  inputKb: Number(values['input-kb']),
+  gatewayHeapMb: Number(values['gateway-heap-mb']),
+  largeTextMb: Number(values['large-text-mb']),
+  largeOnly: values['large-only'],
+  out: values.out,
+};
+
+export const SIZES = options.quick
+  ? { warmup: 40, phaseWarmup: 10, requests: { 1: 40, 32: 200 }, maxMs: 2_000, imports: 5, recorded: 40 }
+  : {
+      warmup: 200,
+      phaseWarmup: 50,
+      requests: { 1: 500, 32: 2_000 },
+      maxMs: 15_000,
+      imports: 9,
+      recorded: 200,
+    };
+export const CONCURRENCIES = [1, 32] as const;
+export const MODES: Mode[] = ['non-stream', 'stream'];
+export const USERS: BenchUser[] = ['slots', 'unlimited'];
+/** User slots of the finite user and per account: enough that c=32 is not queued, yet slots are taken. */
+export const USER_CONCURRENCY = 64;
+export const ACCOUNT_CONCURRENCY = 64;
+export const MIB = 1024 * 1024;
+export const PROFILE_DIR = 'bench/results/profiles';

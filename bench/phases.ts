@@ -1,0 +1,162 @@
+/**
+ * The bench's phases against a started {@link BenchWorld}: the warm-up, one measured phase (one
+ * scenario's load, then the CPU, memory and DynamoDB figures the children report for it) and the
+ * large-answer transfers.
+ *
+ * @example
+ * ```ts
+ * const phases = createPhases(world);
+ * await phases.warmUp();
+ * const row = await phases.run({ mode: 'stream', concurrency: 1, target: 'gateway', user: 'slots' });
+ * ```
+ */
+import type { ProcessUsage } from './ipc.ts';
+import { measureTransfer, type TransferResult } from './large-transfer.ts';
+import { type LoadPlan, type RequestSample, runLoad } from './load.ts';
+import { MIB, MODES, options, SIZES, USERS } from './options.ts';
+import type { PhaseResult, Scenario } from './phase-result.ts';
+import type { DynamoSummary } from './request-trace.ts';
+import { distribution } from './stats.ts';
+import type { BenchWorld } from './world.ts';
+
+export interface BenchPhases {
+  /** JIT and caches warm before anything is measured. */
+  warmUp(): Promise<void>;
+  run(scenario: Scenario): Promise<PhaseResult>;
+  /** The large answers, direct and through the gateway; none when `--large-text-mb 0`. */
+  largeTransfers(): Promise<TransferResult[]>;
+}
+
+export function createPhases(world: BenchWorld): BenchPhases {
+  const { gateway, dynamo, mock, agent } = world;
+  const plan = (
+    scenario: Scenario,
+    idPrefix: string,
+    requests: number,
+    sessionPrefix?: string,
+  ): LoadPlan => ({
+    url: scenario.target === 'gateway' ? world.gatewayUrl : world.mockUrl,
+    apiKey: scenario.user ? world.keys[scenario.user] : 'sk-bench-direct',
+    stream: scenario.mode === 'stream',
+    concurrency: scenario.concurrency,
+    requests,
+    maxMs: SIZES.maxMs,
+    idPrefix,
+    ...(sessionPrefix ? { sessionPrefix } : {}),
+    sessions: options.sessions,
+    inputBytes: options.inputKb * 1024,
+  });
+
+  return {
+    // One request at a time, as a Lambda instance serves them, so the memory figures of the c=1
+    // phases (run first) are a Lambda's; each phase warms its own connections.
+    async warmUp() {
+      for (const user of USERS) {
+        for (const mode of MODES) {
+          const warm = { mode, concurrency: 1, target: 'gateway', user } as const;
+          await runLoad(plan(warm, `warmup-${user}-${mode}`, SIZES.warmup / 2), agent);
+          await runLoad(
+            plan({ ...warm, target: 'direct' }, `warmup-direct-${mode}`, SIZES.warmup / 4),
+            agent,
+          );
+        }
+      }
+    },
+
+    async run(scenario) {
+      const name = `${scenario.mode}-c${scenario.concurrency}-${scenario.user ?? 'direct'}${scenario.cache ? `-${scenario.cache}` : ''}`;
+      await gateway.call('coldConfig', scenario.cache === 'cold');
+      // The warm-up opens the phase's conversations; the measured requests are their later turns.
+      await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup, name), agent);
+      await Promise.all([mock.call('reset'), gateway.call('reset')]);
+      const outputBefore = gateway.output();
+      const usage = () =>
+        Promise.all([gateway, dynamo, mock].map((child) => child.call<ProcessUsage>('usage')));
+      const before = await usage();
+      const load = await runLoad(
+        plan(scenario, name, SIZES.requests[scenario.concurrency as 1 | 32], name),
+        agent,
+      );
+      const after = await usage();
+      const dynamoSummary =
+        scenario.target === 'gateway' ? await gateway.call<DynamoSummary>('traces') : undefined;
+      const heapAfterGc = scenario.target === 'gateway' ? await gateway.call<number>('heapAfterGc') : 0;
+      const frames =
+        scenario.mode === 'stream' ? await mock.call<Record<string, number[]>>('frameTimes') : {};
+      const n = load.samples.length;
+      const cpuPerRequest = (index: number) =>
+        ((after[index]?.cpuMs ?? 0) - (before[index]?.cpuMs ?? 0)) / Math.max(1, n);
+      const gatewayUsage = after[0] as ProcessUsage;
+      if (scenario.cache === 'cold') await gateway.call('coldConfig', false);
+      return {
+        ...scenario,
+        requests: n,
+        failures: load.failures.length,
+        failureSamples: load.failures.slice(0, 3),
+        elapsedMs: load.elapsedMs,
+        requestsPerSecond: n / (load.elapsedMs / 1000),
+        ttfbMs: distribution(load.samples.map((sample) => sample.ttfbMs)),
+        totalMs: distribution(load.samples.map((sample) => sample.totalMs)),
+        ...(scenario.mode === 'stream'
+          ? { eventDelayMs: distribution(eventDelays(load.samples, frames)) }
+          : {}),
+        dynaliteCpuMsPerRequest: cpuPerRequest(1),
+        mockCpuMsPerRequest: cpuPerRequest(2),
+        ...(dynamoSummary
+          ? {
+              gatewayCpuMsPerRequest: cpuPerRequest(0),
+              gateway: {
+                cpuMsPerRequest: cpuPerRequest(0),
+                rssMb: gatewayUsage.rssBytes / MIB,
+                maxRssMb: gatewayUsage.maxRssBytes / MIB,
+                heapAfterGcMb: heapAfterGc / MIB,
+                dynamo: dynamoSummary,
+                logLines: gateway.output().count - outputBefore.count,
+                metricLinesPerRequest:
+                  (gateway.output().metricLines - outputBefore.metricLines) / Math.max(1, n),
+              },
+            }
+          : {}),
+      };
+    },
+
+    async largeTransfers() {
+      if (options.largeTextMb <= 0) return [];
+      const behaviour = { kind: 'ok', textBytes: options.largeTextMb * MIB, deltaBytes: 16 * 1024 };
+      await mock.call('setBehaviour', behaviour);
+      const results: TransferResult[] = [];
+      const answers = [
+        { stream: true, api: 'responses' },
+        { stream: false, api: 'responses' },
+        { stream: true, api: 'chat' },
+      ] as const;
+      for (const { stream, api } of answers) {
+        results.push(
+          await measureTransfer({ url: world.mockUrl, apiKey: 'sk-bench-direct', stream, api, agent }),
+        );
+        await gateway.call<number>('heapAfterGc');
+        results.push(
+          await measureTransfer({
+            url: world.gatewayUrl,
+            apiKey: world.keys.unlimited,
+            stream,
+            api,
+            agent,
+            sampleRss: () => gateway.call<ProcessUsage>('usage'),
+          }),
+        );
+      }
+      await mock.call('reset');
+      return results;
+    },
+  };
+}
+
+/** For each request: client arrival minus mock write, event by event. */
+export function eventDelays(samples: readonly RequestSample[], frames: Record<string, number[]>): number[] {
+  return samples.flatMap((sample) => {
+    const written = frames[sample.id] ?? [];
+    const count = Math.min(written.length, sample.eventTimes.length);
+    return Array.from({ length: count }, (_, i) => (sample.eventTimes[i] as number) - (written[i] as number));
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * What the bench measures against: dynalite, the mock upstream and the gateway, each in a child
+ * process of its own (see ipc.ts for why), seeded with one group of accounts pointing at the mock
+ * and two users. `stopWorld` stops every child started so far, also after a failed start.
+ *
+ * @example
+ * ```ts
+ * const world = await startWorld(agent);
+ * try { … world.gateway.call('traces') … } finally { await stopWorld(); }
+ * ```
+ */
+import type { Agent } from 'undici';
+import { loadSettings } from '#shared/settings.ts';
+import { type BenchChild, forkBenchChild } from './ipc.ts';
+import { ACCOUNT_CONCURRENCY, options, PROFILE_DIR, USER_CONCURRENCY } from './options.ts';
+import { type BenchKeys, seedBench } from './seed.ts';
+
+export interface BenchWorld {
+  dynamo: BenchChild;
+  mock: BenchChild;
+  gateway: BenchChild;
+  keys: BenchKeys;
+  mockUrl: string;
+  gatewayUrl: string;
+  /** The load client's keep-alive connections. */
+  agent: Agent;
+}
+
+/** The bench's table names (stage `bench`). */
+export const settings = loadSettings({ QG_STAGE: 'bench' });
+
+const children: BenchChild[] = [];
+
+/** Forks a bench child and keeps it for {@link stopWorld}. */
+export async function startChild(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+): Promise<BenchChild> {
+  const child = await forkBenchChild(name, new URL(script, import.meta.url), env, nodeOptions);
+  children.push(child);
+  return child;
+}
+
+export async function startWorld(agent: Agent): Promise<BenchWorld> {
+  const [dynamo, mock] = await Promise.all([
+    startChild('dynalite', './dynamo-process.ts', { BENCH_TABLES: JSON.stringify(settings.tables) }),
+    startChild('mock upstream', './mock-process.ts', { BENCH_CHUNK_DELAY_MS: String(options.chunkDelayMs) }),
+  ]);
+  const dynamoEndpoint = String(dynamo.info.endpoint);
+  const mockUrl = String(mock.info.url);
+  const keys = await seedBench({
+    dynamoEndpoint,
+    configTable: settings.tables.config,
+    mockUrl,
+    accounts: options.accounts,
+    accountConcurrency: ACCOUNT_CONCURRENCY,
+    userConcurrency: USER_CONCURRENCY,
+  });
+  const gateway = await startChild(
+    'gateway',
+    './gateway-process.ts',
+    {
+      QG_STAGE: 'bench',
+      BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    },
+    [
+      '--expose-gc',
+      ...(options.gatewayHeapMb > 0 ? [`--max-old-space-size=${options.gatewayHeapMb}`] : []),
+      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ],
+  );
+  return { dynamo, mock, gateway, keys, mockUrl, gatewayUrl: String(gateway.info.url), agent };
+}
+
+/** Stops every child started so far. */
+export async function stopWorld(): Promise<void> {
+  await Promise.all(children.map((child) => child.stop()));
+}
+
+/** Prints the last output lines of every child (after a failure). */
+export function printChildOutput(): void {
+  for (const child of children) {
+    const { lines } = child.output();
+    if (lines.length > 0) console.error(`--- ${child.name} ---\n${lines.join('\n')}`);
+  }
+}
