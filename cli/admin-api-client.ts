@@ -31,8 +31,31 @@ export interface ApiCallOptions {
   headers?: Record<string, string>;
 }
 
-export interface AdminApiTransport {
+/** An answer of the admin API: its JSON body and its headers (names lower-cased). */
+export interface AdminAnswer<T> {
+  body: T;
+  headers: Record<string, string>;
+}
+
+/** The admin API as the CLI's commands see it, whichever way it is reached. */
+export interface AdminApi {
+  /** The answer's body; a refusal is thrown as the operation's {@link AdminError}. */
   call<T = unknown>(method: string, path: string, options?: ApiCallOptions): Promise<T>;
+  /** The answer with its headers, for the few that say more there (`idempotent-replayed`). */
+  send<T = unknown>(method: string, path: string, options?: ApiCallOptions): Promise<AdminAnswer<T>>;
+  /** The items of a listing (`GET` answering `{data: [...]}`). */
+  list<T = unknown>(path: string, query?: ApiCallOptions['query']): Promise<T[]>;
+}
+
+function adminApiOf(send: AdminApi['send']): AdminApi {
+  const call: AdminApi['call'] = async (method, path, options) =>
+    (await send(method, path, options)).body as never;
+  return {
+    send,
+    call,
+    list: async <T>(path: string, query: ApiCallOptions['query'] = {}) =>
+      (await call<{ data: T[] }>('GET', path, { query })).data,
+  };
 }
 
 export interface ApiTarget {
@@ -68,36 +91,34 @@ function failureOf(status: number, text: string, where: string): Error {
   return new Error(`The admin API at ${where} answered ${status}: ${message}`);
 }
 
-function read<T>(response: Pick<AdminResponse, 'status' | 'body'>, where: string): T {
+function read<T>(response: AdminResponse, where: string): AdminAnswer<T> {
   if (response.status >= 300) throw failureOf(response.status, response.body, where);
-  return JSON.parse(response.body) as T;
+  return { body: JSON.parse(response.body) as T, headers: response.headers };
 }
 
 /** The admin router in this process, on the CLI's DynamoDB target. */
-export function inProcessTransport(client: DynamoDBDocumentClient, tables: TableNames): AdminApiTransport {
+export function inProcessTransport(client: DynamoDBDocumentClient, tables: TableNames): AdminApi {
   const quiet = { info: () => {}, error: () => {} };
   const deps = createAdminApiDeps({ client, tables, logger: quiet });
-  return {
-    async call<T>(method: string, path: string, options: ApiCallOptions = {}) {
-      const response = await handleAdminRequest(
-        {
-          method,
-          path,
-          query: { ...options.query },
-          headers: {
-            ...options.headers,
-            ...(options.ifVersion === undefined ? {} : { 'if-match': String(options.ifVersion) }),
-          },
-          body: options.body === undefined ? '' : JSON.stringify(options.body),
-          requestId: randomUUID(),
-          caller: 'cli',
+  return adminApiOf(async <T>(method: string, path: string, options: ApiCallOptions = {}) => {
+    const response = await handleAdminRequest(
+      {
+        method,
+        path,
+        query: { ...options.query },
+        headers: {
+          ...options.headers,
+          ...(options.ifVersion === undefined ? {} : { 'if-match': String(options.ifVersion) }),
         },
-        deps,
-        { rethrowUnexpected: true },
-      );
-      return read<T>(response, 'the tables');
-    },
-  };
+        body: options.body === undefined ? '' : JSON.stringify(options.body),
+        requestId: randomUUID(),
+        caller: 'cli',
+      },
+      deps,
+      { rethrowUnexpected: true },
+    );
+    return read<T>(response, 'the tables');
+  });
 }
 
 /** SHA-256 (or its HMAC, given a secret) in the shape @smithy/signature-v4 asks for; exported for its test. */
@@ -175,29 +196,28 @@ export async function sigV4Headers(
   return rest;
 }
 
-export function httpTransport(target: ApiTarget): AdminApiTransport {
+export function httpTransport(target: ApiTarget): AdminApi {
   const base = target.url.replace(/\/+$/, '');
-  return {
-    async call<T>(method: string, path: string, options: ApiCallOptions = {}) {
-      const url = new URL(`${base}${withQuery(path, options.query)}`);
-      const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-      let headers: Record<string, string> = {
-        ...options.headers,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(options.ifVersion === undefined ? {} : { 'if-match': `"${options.ifVersion}"` }),
-      };
-      if (target.token) headers.authorization = `Bearer ${target.token}`;
-      else headers = await sigV4Headers(url, method, headers, body, target.region);
-      let response: Response;
-      try {
-        response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
-      } catch (error) {
-        const local = /^(localhost|127\.|\[::1\])/.test(url.host);
-        const hint = local ? ' — is `npm start` running?' : '';
-        throw new Error(`Cannot reach the admin API at ${base}${hint}`, { cause: error });
-      }
-      return read<T>({ status: response.status, body: await response.text() }, base);
-    },
-  };
+  return adminApiOf(async <T>(method: string, path: string, options: ApiCallOptions = {}) => {
+    const url = new URL(`${base}${withQuery(path, options.query)}`);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    let headers: Record<string, string> = {
+      ...options.headers,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.ifVersion === undefined ? {} : { 'if-match': `"${options.ifVersion}"` }),
+    };
+    if (target.token) headers.authorization = `Bearer ${target.token}`;
+    else headers = await sigV4Headers(url, method, headers, body, target.region);
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+    } catch (error) {
+      const local = /^(localhost|127\.|\[::1\])/.test(url.host);
+      const hint = local ? ' — is `npm start` running?' : '';
+      throw new Error(`Cannot reach the admin API at ${base}${hint}`, { cause: error });
+    }
+    const answer = { status: response.status, headers: Object.fromEntries(response.headers) };
+    return read<T>({ ...answer, body: await response.text() }, base);
+  });
 }

@@ -1,21 +1,23 @@
 /**
- * The shape every CLI command has: its flags (which also drive parsing and help), an example,
- * and a `run` that returns both a machine-readable value and a text for humans. Commands never
- * write to the terminal themselves, so `--json` can promise that stdout holds JSON and nothing
- * else.
+ * The shape every CLI command has: its flags (which also drive parsing and help), examples, one
+ * admin operation and a renderer. The operation is a call of the admin API through
+ * {@link AdminApi}: in-process on the tables by default, over HTTP with `--api` — the same code
+ * either way, so the JSON, the text, the error sentences and the exit codes cannot depend on how
+ * the CLI connects. Commands never write to the terminal themselves, so `--json` can promise that
+ * stdout holds JSON and nothing else.
  *
  * @example
  * ```ts
- * const show: Command = {
+ * const show = defineCommand({
  *   name: 'show', summary: 'Show one user', positional: 'user',
  *   flags: { user: { type: 'string', required: true, value: 'id', description: 'User id' } },
  *   examples: ['quotagate users show usr_8k2m4q9z1x0c'],
- *   run: async (input) => { const user = await getUser(await input.store(), input.text('user')); … },
- * };
+ *   run: (api, input) => api.call<UserDetails>('GET', `/admin/v1/users/${input.id('user')}`),
+ *   render: (details) => renderFields([['ID', details.user.id]]),
+ * });
  * ```
  */
-import type { ConfigAdmin } from '#shared/admin/config-admin.ts';
-import type { AdminApiTransport } from './admin-api-client.ts';
+import type { AdminApi } from './admin-api-client.ts';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -33,30 +35,30 @@ export interface CommandInput {
   /** A string flag's value; for a required flag it is always present. */
   text(name: string): string;
   optionalText(name: string): string | undefined;
+  /** A required flag's value as one path segment of an admin API URL (percent-encoded). */
+  id(name: string): string;
   list(name: string): string[] | undefined;
   flag(name: string): boolean;
-  /** The admin storage, connected on first use so help and usage errors never touch the network. */
-  store(): Promise<ConfigAdmin>;
-  /**
-   * The admin API: over HTTP with `--api`, else in-process on the same tables as `store()`.
-   * Reports (usage, ops errors, account health) read through it in both modes.
-   */
-  adminApi(): Promise<AdminApiTransport>;
 }
 
-export interface CommandOutput {
-  json: unknown;
-  text: string;
-}
-
-export interface Command {
+export interface Command<T = unknown> {
   name: string;
   summary: string;
   flags: Record<string, FlagSpec>;
   /** A flag that may also be given as the single positional argument (`users show usr_…`). */
   positional?: string;
   examples: string[];
-  run(input: CommandInput): Promise<CommandOutput>;
+  /** The admin operation; its result is what `--json` prints unless {@link json} says otherwise. */
+  run(api: AdminApi, input: CommandInput): Promise<T>;
+  /** The part of the result `--json` prints, when the renderer needs more than that. */
+  json?(result: T): unknown;
+  /** The result as text for humans. */
+  render(result: T, input: CommandInput): string;
+}
+
+/** Declares a command, tying its renderer's argument to what its operation returns. */
+export function defineCommand<T>(command: Command<T>): Command {
+  return command as Command;
 }
 
 export interface CommandGroup {

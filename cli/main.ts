@@ -14,11 +14,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
-import { type AdminApiTransport, httpTransport, inProcessTransport } from './admin-api-client.ts';
-import { runViaAdminApi } from './api-commands.ts';
-import type { Command, CommandGroup, CommandInput } from './command.ts';
-import { UsageError } from './command.ts';
+import { type AdminApi, httpTransport, inProcessTransport } from './admin-api-client.ts';
+import { type Command, type CommandGroup, type CommandInput, UsageError } from './command.ts';
 import { accountsCommands } from './commands/accounts.ts';
 import { runConsole } from './commands/console.ts';
 import { groupsCommands } from './commands/groups.ts';
@@ -128,29 +125,25 @@ async function takeSecrets(command: Command, values: FlagValues, io: CliIo, path
   return secretFlags.map((name) => values[name] as string).filter((secret) => secret.length >= 4);
 }
 
-function commandInput(
-  values: FlagValues,
-  store: () => Promise<DynamoConfigAdmin>,
-  adminApi: () => Promise<AdminApiTransport>,
-): CommandInput {
+function commandInput(values: FlagValues): CommandInput {
   const optionalText = (name: string) => {
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
   };
+  const text = (name: string) => {
+    const value = optionalText(name);
+    if (value === undefined) throw new UsageError(`The flag --${name} is required.`);
+    return value;
+  };
   return {
     optionalText,
-    text(name) {
-      const value = optionalText(name);
-      if (value === undefined) throw new UsageError(`The flag --${name} is required.`);
-      return value;
-    },
+    text,
+    id: (name) => encodeURIComponent(text(name)),
     list(name) {
       const value = values[name];
       return Array.isArray(value) ? value.map(String) : undefined;
     },
     flag: (name) => values[name] === true,
-    store,
-    adminApi,
   };
 }
 
@@ -199,38 +192,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     secrets.push(...(await takeSecrets(command, parsed.values, io, path)));
-    const api = resolveApiTarget(parsed.values, env);
-    if (api) {
-      if (api.token) secrets.push(api.token);
-      const transport = httpTransport(api);
-      const noTables = async (): Promise<never> => {
-        throw new UsageError(`${path} works on the tables only; leave out --api.`);
-      };
-      const output = await runViaAdminApi(
-        group.name,
-        command,
-        commandInput(parsed.values, noTables, async () => transport),
-      );
-      io.stdout.write(parsed.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
-      return 0;
+    const apiTarget = resolveApiTarget(parsed.values, env);
+    let api: AdminApi;
+    if (apiTarget) {
+      if (apiTarget.token) secrets.push(apiTarget.token);
+      api = httpTransport(apiTarget);
+    } else {
+      const resolved = resolveTarget(parsed.values, env);
+      target = resolved;
+      // Credentials written to AWS are sealed with the stage's KMS key (see shared/secrets/).
+      if (resolved.secretsKeyId) {
+        process.env.QG_SECRETS_KEY_ID = resolved.secretsKeyId;
+        process.env.AWS_REGION ??= resolved.region;
+      }
+      client = createTargetClient(resolved);
+      api = inProcessTransport(client, resolved.tables);
     }
-    const resolved = resolveTarget(parsed.values, env);
-    target = resolved;
-    // Credentials written to AWS are sealed with the stage's KMS key (see shared/secrets/).
-    if (resolved.secretsKeyId) {
-      process.env.QG_SECRETS_KEY_ID = resolved.secretsKeyId;
-      process.env.AWS_REGION ??= resolved.region;
-    }
-    const store = async () => {
-      client ??= createTargetClient(resolved);
-      return new DynamoConfigAdmin(client, resolved.tables.config);
-    };
-    const adminApi = async () => {
-      client ??= createTargetClient(resolved);
-      return inProcessTransport(client, resolved.tables);
-    };
-    const output = await command.run(commandInput(parsed.values, store, adminApi));
-    io.stdout.write(parsed.json ? `${JSON.stringify(output.json, null, 2)}\n` : `${output.text}\n`);
+    const input = commandInput(parsed.values);
+    const result = await command.run(api, input);
+    io.stdout.write(
+      parsed.json
+        ? `${JSON.stringify(command.json ? command.json(result) : result, null, 2)}\n`
+        : `${command.render(result, input)}\n`,
+    );
     return 0;
   } catch (error) {
     const failure = describeFailure(error, target);

@@ -14,13 +14,13 @@
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import type { RecordFilter } from '#shared/usage/export.ts';
 import type { RecordPage } from '#shared/usage/record-listing.ts';
-import type { AdminApiTransport } from './admin-api-client.ts';
+import type { AdminApi } from './admin-api-client.ts';
 
 /** Records per page: the listing's maximum. */
 const PAGE_SIZE = 1000;
 
 export async function* recordsOverApi(
-  api: AdminApiTransport,
+  api: AdminApi,
   range: RecordFilter & { from: number; to: number },
   pageSize = PAGE_SIZE,
 ): AsyncGenerator<UsageRecord> {
@@ -43,7 +43,7 @@ export async function* recordsOverApi(
 }
 
 /** Every user's email from one listing, read on the first lookup. */
-export function emailsOverApi(api: AdminApiTransport): (userId: string) => Promise<string | undefined> {
+export function emailsOverApi(api: AdminApi): (userId: string) => Promise<string | undefined> {
   let emails: Promise<Map<string, string>> | undefined;
   return async (userId) => {
     emails ??= api

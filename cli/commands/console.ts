@@ -33,6 +33,7 @@ export const consoleCommand: Command = {
   run: async () => {
     throw new Error('quotagate console is run by runConsole');
   },
+  render: String,
 };
 
 type Env = Record<string, string | undefined>;

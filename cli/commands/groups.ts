@@ -2,11 +2,14 @@
  * `quotagate groups …`: create, list, show, set.
  */
 import type { Stored } from '#shared/admin/config-admin.ts';
-import { createGroup, deleteGroup, listGroups, showGroup, updateGroup } from '#shared/admin/groups.ts';
+import type { GroupDetails } from '#shared/admin/groups.ts';
 import type { Group } from '#shared/domain/types.ts';
-import type { CommandGroup, CommandInput } from '../command.ts';
+import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
-import { ifVersionFlag, ifVersionOf } from './shared-flags.ts';
+import { ifVersionFlag, versionPin } from './shared-flags.ts';
+
+const groupFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Group id' };
+const groupPath = (input: CommandInput) => `/admin/v1/groups/${input.id('group')}`;
 
 function limit(nano: number | undefined): string {
   return nano === undefined ? 'none' : usd(nano);
@@ -27,23 +30,9 @@ function groupFields(group: Stored<Group>): string {
   ]);
 }
 
-/** `groups create`'s flags as the operation's input; `--api` sends the same fields. */
-export function groupCreateInput(input: CommandInput) {
+/** The fields `groups create` and `groups set` both take, as the API's fields. */
+function groupInput(input: CommandInput) {
   return {
-    id: input.optionalText('id'),
-    name: input.text('name'),
-    rateMultiplier: input.optionalText('multiplier'),
-    billingMode: input.optionalText('billing'),
-    dailyLimitUsd: input.optionalText('daily-limit'),
-    weeklyLimitUsd: input.optionalText('weekly-limit'),
-    monthlyLimitUsd: input.optionalText('monthly-limit'),
-  };
-}
-
-/** `groups set`'s flags as the operation's input; `--api` sends the same fields. */
-export function groupChangeInput(input: CommandInput) {
-  return {
-    name: input.optionalText('name'),
     rateMultiplier: input.optionalText('multiplier'),
     billingMode: input.optionalText('billing'),
     dailyLimitUsd: input.optionalText('daily-limit'),
@@ -56,7 +45,7 @@ export const groupsCommands: CommandGroup = {
   name: 'groups',
   summary: 'Groups tie keys to accounts and set price multiplier and billing mode',
   commands: [
-    {
+    defineCommand<Stored<Group>>({
       name: 'create',
       summary: 'Create a group',
       flags: {
@@ -76,56 +65,53 @@ export const groupsCommands: CommandGroup = {
         'quotagate groups create --name Team --multiplier 1.5',
         'quotagate groups create --id pro --name Pro --billing subscription --daily-limit 5 --monthly-limit 100',
       ],
-      async run(input) {
-        const group = await createGroup(await input.store(), groupCreateInput(input));
-        return {
-          json: group,
-          text: `Created group ${group.id} (${group.name}): ${group.billingMode} billing, multiplier ${group.rateMultiplier}.`,
-        };
-      },
-    },
-    {
+      run: (api, input) =>
+        api.call('POST', '/admin/v1/groups', {
+          body: { id: input.optionalText('id'), name: input.text('name'), ...groupInput(input) },
+        }),
+      render: (group) =>
+        `Created group ${group.id} (${group.name}): ${group.billingMode} billing, multiplier ${group.rateMultiplier}.`,
+    }),
+    defineCommand<Stored<Group>[]>({
       name: 'list',
       summary: 'List groups',
       flags: {},
       examples: ['quotagate groups list'],
-      async run(input) {
-        const groups = await listGroups(await input.store());
-        const rows = groups.map((group) => [
-          group.id,
-          group.name,
-          group.billingMode,
-          String(group.rateMultiplier),
-          group.billingMode === 'subscription' ? limit(group.dailyLimitNano) : '-',
-          group.billingMode === 'subscription' ? limit(group.weeklyLimitNano) : '-',
-          group.billingMode === 'subscription' ? limit(group.monthlyLimitNano) : '-',
-        ]);
-        return {
-          json: groups,
-          text: renderTable(['ID', 'NAME', 'BILLING', 'MULTIPLIER', 'DAILY', 'WEEKLY', 'MONTHLY'], rows),
-        };
-      },
-    },
-    {
+      run: (api) => api.list('/admin/v1/groups'),
+      render: (groups) =>
+        renderTable(
+          ['ID', 'NAME', 'BILLING', 'MULTIPLIER', 'DAILY', 'WEEKLY', 'MONTHLY'],
+          groups.map((group) => [
+            group.id,
+            group.name,
+            group.billingMode,
+            String(group.rateMultiplier),
+            group.billingMode === 'subscription' ? limit(group.dailyLimitNano) : '-',
+            group.billingMode === 'subscription' ? limit(group.weeklyLimitNano) : '-',
+            group.billingMode === 'subscription' ? limit(group.monthlyLimitNano) : '-',
+          ]),
+        ),
+    }),
+    defineCommand<GroupDetails>({
       name: 'show',
       summary: 'Show a group and the accounts serving it',
-      flags: { group: { type: 'string', required: true, value: 'id', description: 'Group id' } },
+      flags: { group: groupFlag },
       positional: 'group',
       examples: ['quotagate groups show default'],
-      async run(input) {
-        const details = await showGroup(await input.store(), input.text('group'));
+      run: (api, input) => api.call('GET', groupPath(input)),
+      render(details) {
         const accounts = renderTable(
           ['ID', 'NAME', 'TYPE', 'STATUS'],
           details.accounts.map((account) => [account.id, account.name, account.type, account.status]),
         );
-        return { json: details, text: `${groupFields(details.group)}\n\nAccounts:\n${accounts}` };
+        return `${groupFields(details.group)}\n\nAccounts:\n${accounts}`;
       },
-    },
-    {
+    }),
+    defineCommand<Stored<Group>>({
       name: 'set',
       summary: "Change a group's name, multiplier, billing mode or limits (none removes a limit)",
       flags: {
-        group: { type: 'string', required: true, value: 'id', description: 'Group id' },
+        group: groupFlag,
         name: { type: 'string', value: 'text', description: 'Display name' },
         multiplier: { type: 'string', value: 'x', description: 'Rate multiplier, greater than 0' },
         billing: { type: 'string', value: 'mode', description: 'balance or subscription' },
@@ -139,29 +125,21 @@ export const groupsCommands: CommandGroup = {
         'quotagate groups set pro --multiplier 1.2 --daily-limit 10',
         'quotagate groups set pro --daily-limit none',
       ],
-      async run(input) {
-        const group = await updateGroup(await input.store(), input.text('group'), {
-          ...groupChangeInput(input),
-          ifVersion: ifVersionOf(input),
-        });
-        return { json: group, text: `Updated group ${group.id}.\n\n${groupFields(group)}` };
-      },
-    },
-    {
+      run: (api, input) =>
+        api.call('PATCH', groupPath(input), {
+          body: { name: input.optionalText('name'), ...groupInput(input) },
+          ...versionPin(input),
+        }),
+      render: (group) => `Updated group ${group.id}.\n\n${groupFields(group)}`,
+    }),
+    defineCommand<{ id: string }>({
       name: 'delete',
       summary: 'Delete a group no account, key or subscription uses (usage records keep its id)',
-      flags: {
-        group: { type: 'string', required: true, value: 'id', description: 'Group id' },
-        ...ifVersionFlag,
-      },
+      flags: { group: groupFlag, ...ifVersionFlag },
       positional: 'group',
       examples: ['quotagate groups delete trial'],
-      async run(input) {
-        const result = await deleteGroup(await input.store(), input.text('group'), {
-          ifVersion: ifVersionOf(input),
-        });
-        return { json: result, text: `Deleted group ${result.id}; its usage history stays.` };
-      },
-    },
+      run: (api, input) => api.call('DELETE', groupPath(input), versionPin(input)),
+      render: (result) => `Deleted group ${result.id}; its usage history stays.`,
+    }),
   ],
 };

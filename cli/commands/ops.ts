@@ -12,8 +12,7 @@ import type { AccountHealthReport } from '#shared/admin-api/account-health.ts';
 import type { UsageByDay } from '#shared/admin-api/usage-query.ts';
 import type { StoredOpsRecord } from '#shared/ops/ops-record.ts';
 import type { TopDimension, UsageSummary } from '#shared/usage/usage-summary.ts';
-import type { CommandGroup, FlagSpec } from '../command.ts';
-import { UsageError } from '../command.ts';
+import { type CommandGroup, defineCommand, type FlagSpec, UsageError } from '../command.ts';
 import { orDash, renderFields, renderTable, time } from '../output.ts';
 
 const text = (value: string, description: string): FlagSpec => ({ type: 'string', value, description });
@@ -116,7 +115,7 @@ export const opsCommands: CommandGroup = {
   name: 'ops',
   summary: 'Operations: error log, usage by day and top users/keys/models, account health',
   commands: [
-    {
+    defineCommand<{ data: StoredOpsRecord[]; nextCursor?: string }>({
       name: 'errors',
       summary: 'List refused and failed requests, newest first (default: last 24 hours)',
       flags: {
@@ -134,23 +133,21 @@ export const opsCommands: CommandGroup = {
         'quotagate ops errors --status 5xx',
         'quotagate ops errors --from 2026-11-27 --type rate_limit_error --account acc_5h7j9k1m3n4p',
       ],
-      async run(input) {
+      run(api, input) {
         const query = Object.fromEntries(
           ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'].map((name) => [
             name,
             input.optionalText(name),
           ]),
         );
-        const page = await (await input.adminApi()).call<{ data: StoredOpsRecord[]; nextCursor?: string }>(
-          'GET',
-          '/admin/v1/ops',
-          { query },
-        );
-        const more = page.nextCursor ? `\n\nMore: add --cursor '${page.nextCursor}'` : '';
-        return { json: page, text: `${errorsTable(page.data)}${more}` };
+        return api.call('GET', '/admin/v1/ops', { query });
       },
-    },
-    {
+      render(page) {
+        const more = page.nextCursor ? `\n\nMore: add --cursor '${page.nextCursor}'` : '';
+        return `${errorsTable(page.data)}${more}`;
+      },
+    }),
+    defineCommand<{ daily: UsageByDay } | { summary: UsageSummary; shown: TopDimension[] }>({
       name: 'usage',
       summary:
         'Daily usage of one user, key, account or model; without --id, the top N of each (default: this UTC month)',
@@ -167,8 +164,7 @@ export const opsCommands: CommandGroup = {
         'quotagate ops usage --top 5',
         'quotagate ops usage --by key --from 2026-11-01 --to 2026-11-30',
       ],
-      async run(input) {
-        const api = await input.adminApi();
+      async run(api, input) {
         const by = input.optionalText('by');
         const id = input.optionalText('id');
         const range = { from: input.optionalText('from'), to: input.optionalText('to') };
@@ -180,10 +176,9 @@ export const opsCommands: CommandGroup = {
             );
           if (input.optionalText('top') !== undefined)
             throw new UsageError('--top lists across all; leave out --id.', 'quotagate ops usage --help');
-          const report = await api.call<UsageByDay>('GET', '/admin/v1/usage', {
-            query: { by, id, ...range },
-          });
-          return { json: report, text: usageTable(report) };
+          return {
+            daily: await api.call<UsageByDay>('GET', '/admin/v1/usage', { query: { by, id, ...range } }),
+          };
         }
         const dimensions = ['user', 'key', 'model', 'account'] as TopDimension[];
         if (by !== undefined && !dimensions.includes(by as TopDimension)) {
@@ -200,24 +195,20 @@ export const opsCommands: CommandGroup = {
             top: input.optionalText('top'),
           },
         });
-        const shown = by === undefined ? dimensions : [by as TopDimension];
-        return { json: summary, text: topTables(summary, shown) };
+        return { summary, shown: by === undefined ? dimensions : [by as TopDimension] };
       },
-    },
-    {
+      json: (report) => ('daily' in report ? report.daily : report.summary),
+      render: (report) =>
+        'daily' in report ? usageTable(report.daily) : topTables(report.summary, report.shown),
+    }),
+    defineCommand<AccountHealthReport>({
       name: 'health',
       summary: "An account's state, cooldown, Codex usage and in-flight slots",
       flags: { account: { ...text('id', 'Account id (acc_…)'), required: true } },
       positional: 'account',
       examples: ['quotagate ops health acc_5h7j9k1m3n4p'],
-      async run(input) {
-        const id = encodeURIComponent(input.text('account'));
-        const report = await (await input.adminApi()).call<AccountHealthReport>(
-          'GET',
-          `/admin/v1/accounts/${id}/health`,
-        );
-        return { json: report, text: healthFields(report) };
-      },
-    },
+      run: (api, input) => api.call('GET', `/admin/v1/accounts/${input.id('account')}/health`),
+      render: healthFields,
+    }),
   ],
 };

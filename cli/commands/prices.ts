@@ -5,7 +5,7 @@
  * pinned to the version just read, so two admins never overwrite each other silently.
  */
 import type { PriceView } from '#shared/admin-api/price-routes.ts';
-import type { CommandGroup, FlagSpec } from '../command.ts';
+import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { renderTable, time } from '../output.ts';
 
 const modelFlag: FlagSpec = {
@@ -20,6 +20,8 @@ const usdFlag = (what: string): FlagSpec => ({
   value: 'usd',
   description: `${what}, USD per 1M tokens`,
 });
+/** `--model` as the API names it: the price table's keys are lower-case. */
+const modelOf = (input: CommandInput) => input.text('model').trim().toLowerCase();
 const path = (model: string) => `/admin/v1/prices/${encodeURIComponent(model)}`;
 
 function pricesTable(prices: PriceView[]): string {
@@ -40,20 +42,15 @@ export const pricesCommands: CommandGroup = {
   name: 'prices',
   summary: 'Price overrides per model (USD per 1M tokens), beside the built-in table',
   commands: [
-    {
+    defineCommand<PriceView[]>({
       name: 'list',
       summary: 'List the price overrides (models not listed use the built-in table)',
       flags: {},
       examples: ['quotagate prices list'],
-      async run(input) {
-        const { data } = await (await input.adminApi()).call<{ data: PriceView[] }>(
-          'GET',
-          '/admin/v1/prices',
-        );
-        return { json: data, text: pricesTable(data) };
-      },
-    },
-    {
+      run: (api) => api.list('/admin/v1/prices'),
+      render: pricesTable,
+    }),
+    defineCommand<{ written: PriceView; changed: boolean }>({
       name: 'set',
       summary: "Set a model's price: creates the override or changes it",
       flags: {
@@ -67,39 +64,34 @@ export const pricesCommands: CommandGroup = {
         'quotagate prices set gpt-5.1 --input 1.25 --cached-input 0.125 --output 10',
         "quotagate prices set '*' --input 2 --cached-input 0.2 --output 16",
       ],
-      async run(input) {
-        const api = await input.adminApi();
-        const model = input.text('model').trim().toLowerCase();
+      async run(api, input) {
+        const model = modelOf(input);
         const price = {
           input: input.text('input'),
           cachedInput: input.text('cached-input'),
           output: input.text('output'),
         };
-        const { data } = await api.call<{ data: PriceView[] }>('GET', '/admin/v1/prices');
-        const current = data.find((entry) => entry.model === model);
+        // Pinned to the version just read: a change made meanwhile by another admin is refused.
+        const current = (await api.list<PriceView>('/admin/v1/prices')).find(
+          (entry) => entry.model === model,
+        );
         const written = current
           ? await api.call<PriceView>('PATCH', path(model), { body: price, ifVersion: current.version ?? 0 })
           : await api.call<PriceView>('POST', '/admin/v1/prices', { body: { model, ...price } });
-        return {
-          json: written,
-          text: `${current ? 'Changed' : 'Set'} the price of ${written.model}: input ${written.input}, cached input ${written.cachedInput}, output ${written.output} USD per 1M tokens (recorded requests keep their prices; new ones use it within a minute).`,
-        };
+        return { written, changed: current !== undefined };
       },
-    },
-    {
+      json: ({ written }) => written,
+      render: ({ written, changed }) =>
+        `${changed ? 'Changed' : 'Set'} the price of ${written.model}: input ${written.input}, cached input ${written.cachedInput}, output ${written.output} USD per 1M tokens (recorded requests keep their prices; new ones use it within a minute).`,
+    }),
+    defineCommand<{ model: string; deleted: boolean }>({
       name: 'remove',
       summary: "Remove a model's override: it is priced by the built-in table again",
       flags: { model: modelFlag },
       positional: 'model',
       examples: ['quotagate prices remove gpt-5.1'],
-      async run(input) {
-        const model = input.text('model').trim().toLowerCase();
-        const answer = await (await input.adminApi()).call<{ model: string; deleted: boolean }>(
-          'DELETE',
-          path(model),
-        );
-        return { json: answer, text: `Removed the price override of ${answer.model}.` };
-      },
-    },
+      run: (api, input) => api.call('DELETE', path(modelOf(input))),
+      render: (answer) => `Removed the price override of ${answer.model}.`,
+    }),
   ],
 };

@@ -2,6 +2,7 @@
  * Flags several command groups share, with the one reading of each.
  */
 import { parseCount } from '#shared/admin/fields.ts';
+import type { ApiCallOptions } from '../admin-api-client.ts';
 import type { CommandInput, FlagSpec } from '../command.ts';
 
 /** Optimistic locking for `set` commands: refuse the change if someone changed the item since. */
@@ -13,7 +14,8 @@ export const ifVersionFlag: Record<string, FlagSpec> = {
   },
 };
 
-export function ifVersionOf(input: CommandInput): number | undefined {
+/** `--if-version` as the call's `If-Match`; nothing when the flag is not given. */
+export function versionPin(input: CommandInput): Pick<ApiCallOptions, 'ifVersion'> {
   const text = input.optionalText('if-version');
-  return text === undefined ? undefined : parseCount(text, 'Version');
+  return text === undefined ? {} : { ifVersion: parseCount(text, 'Version') };
 }

@@ -2,15 +2,15 @@
  * `quotagate subscriptions …`: assign, extend, list, cancel.
  */
 import type { Stored } from '#shared/admin/config-admin.ts';
-import {
-  assignSubscription,
-  cancelSubscription,
-  extendSubscription,
-  isSubscriptionActive,
-  listSubscriptions,
-} from '#shared/admin/subscriptions.ts';
+import { isSubscriptionActive } from '#shared/admin/subscriptions.ts';
 import type { Subscription } from '#shared/domain/types.ts';
-import type { CommandGroup, CommandInput, FlagSpec } from '../command.ts';
+import {
+  type Command,
+  type CommandGroup,
+  type CommandInput,
+  defineCommand,
+  type FlagSpec,
+} from '../command.ts';
 import { renderTable, time, usd } from '../output.ts';
 
 const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
@@ -47,58 +47,51 @@ function summary(subscription: Stored<Subscription>): string {
   return `Subscription of ${subscription.userId} to ${subscription.groupId}: ${state(subscription)} until ${time(subscription.expiresAt)}.`;
 }
 
-/** The subscription and its end, from `--user`, `--group` and `--until`. */
-export function periodInput(input: CommandInput) {
-  return { userId: input.text('user'), groupId: input.text('group'), until: input.text('until') };
-}
+/** The path of the subscription `--user` and `--group` name. */
+const subscriptionPath = (input: CommandInput) =>
+  `/admin/v1/subscriptions/${input.id('user')}/${input.id('group')}`;
+
+/** A command that changes one subscription and says what it is now. */
+const change = (command: Omit<Command<Stored<Subscription>>, 'render'>) =>
+  defineCommand<Stored<Subscription>>({ ...command, render: summary });
 
 export const subscriptionsCommands: CommandGroup = {
   name: 'subscriptions',
   summary: 'Give users time-limited access to subscription groups',
   commands: [
-    {
+    change({
       name: 'assign',
       summary: 'Subscribe a user to a subscription group until a date',
       flags: { user: userFlag, group: groupFlag, until: untilFlag },
       examples: ['quotagate subscriptions assign --user usr_8k2m4q9z1x0c --group pro --until 2027-01-01'],
-      async run(input) {
-        const subscription = await assignSubscription(await input.store(), periodInput(input));
-        return { json: subscription, text: summary(subscription) };
-      },
-    },
-    {
+      run: (api, input) =>
+        api.call('POST', '/admin/v1/subscriptions', {
+          body: { userId: input.text('user'), groupId: input.text('group'), until: input.text('until') },
+        }),
+    }),
+    change({
       name: 'extend',
       summary: 'Move the end date of a subscription (re-activates a cancelled one)',
       flags: { user: userFlag, group: groupFlag, until: untilFlag },
       examples: ['quotagate subscriptions extend --user usr_8k2m4q9z1x0c --group pro --until 2027-06-30'],
-      async run(input) {
-        const subscription = await extendSubscription(await input.store(), periodInput(input));
-        return { json: subscription, text: summary(subscription) };
-      },
-    },
-    {
+      run: (api, input) =>
+        api.call('PATCH', subscriptionPath(input), { body: { until: input.text('until') } }),
+    }),
+    defineCommand<Stored<Subscription>[]>({
       name: 'list',
       summary: "List a user's subscriptions (everyone's without --user)",
       flags: { user: { ...userFlag, required: false } },
       positional: 'user',
       examples: ['quotagate subscriptions list --user usr_8k2m4q9z1x0c', 'quotagate subscriptions list'],
-      async run(input) {
-        const subscriptions = await listSubscriptions(await input.store(), input.optionalText('user'));
-        return { json: subscriptions, text: renderSubscriptionsTable(subscriptions) };
-      },
-    },
-    {
+      run: (api, input) => api.list('/admin/v1/subscriptions', { user: input.optionalText('user') }),
+      render: renderSubscriptionsTable,
+    }),
+    change({
       name: 'cancel',
       summary: 'End a subscription now',
       flags: { user: userFlag, group: groupFlag },
       examples: ['quotagate subscriptions cancel --user usr_8k2m4q9z1x0c --group pro'],
-      async run(input) {
-        const subscription = await cancelSubscription(await input.store(), {
-          userId: input.text('user'),
-          groupId: input.text('group'),
-        });
-        return { json: subscription, text: summary(subscription) };
-      },
-    },
+      run: (api, input) => api.call('POST', `${subscriptionPath(input)}/cancel`),
+    }),
   ],
 };

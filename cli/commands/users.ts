@@ -2,22 +2,16 @@
  * `quotagate users …`: create, list, show, set, add-balance, disable, enable.
  */
 import type { Stored } from '#shared/admin/config-admin.ts';
-import {
-  addToUserBalance,
-  createUser,
-  listUsers,
-  setUserStatus,
-  showUser,
-  updateUser,
-} from '#shared/admin/users.ts';
+import type { UserDetails } from '#shared/admin/users.ts';
 import type { User } from '#shared/domain/types.ts';
-import type { Command, CommandGroup, CommandInput, FlagSpec } from '../command.ts';
+import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 import { renderKeysTable } from './keys.ts';
-import { ifVersionFlag, ifVersionOf } from './shared-flags.ts';
+import { ifVersionFlag, versionPin } from './shared-flags.ts';
 import { renderSubscriptionsTable } from './subscriptions.ts';
 
 const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
+const userPath = (input: CommandInput) => `/admin/v1/users/${input.id('user')}`;
 
 function userSummary(verb: string, user: Stored<User>): string {
   const concurrency = user.concurrency === 0 ? 'unlimited' : String(user.concurrency);
@@ -36,41 +30,24 @@ function userFields(user: Stored<User>): string {
   ]);
 }
 
-/** `users create`'s flags as the operation's input; `--api` sends the same fields. */
-export function userCreateInput(input: CommandInput) {
-  return {
-    email: input.text('email'),
-    concurrency: input.optionalText('concurrency'),
-    balanceUsd: input.optionalText('balance'),
-  };
-}
-
-/** `users set`'s changes (without the version); `--api` sends the same fields. */
-export function userChangeInput(input: CommandInput) {
-  return { balanceUsd: input.optionalText('balance'), concurrency: input.optionalText('concurrency') };
-}
-
-const statusCommand = (name: 'disable' | 'enable'): Command => ({
-  name,
-  summary: name === 'disable' ? 'Disable a user (every key of theirs is refused)' : 'Enable a disabled user',
-  flags: { user: userFlag },
-  positional: 'user',
-  examples: [`quotagate users ${name} usr_8k2m4q9z1x0c`],
-  async run(input: CommandInput) {
-    const user = await setUserStatus(
-      await input.store(),
-      input.text('user'),
-      name === 'disable' ? 'disabled' : 'active',
-    );
-    return { json: user, text: userSummary(name === 'disable' ? 'Disabled' : 'Enabled', user) };
-  },
-});
+const statusCommand = (name: 'disable' | 'enable') =>
+  defineCommand<Stored<User>>({
+    name,
+    summary:
+      name === 'disable' ? 'Disable a user (every key of theirs is refused)' : 'Enable a disabled user',
+    flags: { user: userFlag },
+    positional: 'user',
+    examples: [`quotagate users ${name} usr_8k2m4q9z1x0c`],
+    run: (api, input) =>
+      api.call('PATCH', userPath(input), { body: { status: name === 'disable' ? 'disabled' : 'active' } }),
+    render: (user) => userSummary(name === 'disable' ? 'Disabled' : 'Enabled', user),
+  });
 
 export const usersCommands: CommandGroup = {
   name: 'users',
   summary: 'People who own API keys: balance, concurrency, status',
   commands: [
-    {
+    defineCommand<Stored<User>>({
       name: 'create',
       summary: 'Create a user',
       flags: {
@@ -87,41 +64,44 @@ export const usersCommands: CommandGroup = {
         },
       },
       examples: ['quotagate users create --email ada@example.com --concurrency 5 --balance 10'],
-      async run(input) {
-        const user = await createUser(await input.store(), userCreateInput(input));
-        return { json: user, text: userSummary('Created', user) };
-      },
-    },
-    {
+      run: (api, input) =>
+        api.call('POST', '/admin/v1/users', {
+          body: {
+            email: input.text('email'),
+            concurrency: input.optionalText('concurrency'),
+            balanceUsd: input.optionalText('balance'),
+          },
+        }),
+      render: (user) => userSummary('Created', user),
+    }),
+    defineCommand<Stored<User>[]>({
       name: 'list',
       summary: 'List users',
       flags: {},
       examples: ['quotagate users list'],
-      async run(input) {
-        const users = await listUsers(await input.store());
-        const rows = users.map((user) => [
-          user.id,
-          user.email,
-          user.status,
-          user.concurrency === 0 ? 'unlimited' : String(user.concurrency),
-          usd(user.balanceNano),
-          time(user.createdAt),
-        ]);
-        return {
-          json: users,
-          text: renderTable(['ID', 'EMAIL', 'STATUS', 'CONCURRENCY', 'BALANCE', 'CREATED'], rows),
-        };
-      },
-    },
-    {
+      run: (api) => api.list('/admin/v1/users'),
+      render: (users) =>
+        renderTable(
+          ['ID', 'EMAIL', 'STATUS', 'CONCURRENCY', 'BALANCE', 'CREATED'],
+          users.map((user) => [
+            user.id,
+            user.email,
+            user.status,
+            user.concurrency === 0 ? 'unlimited' : String(user.concurrency),
+            usd(user.balanceNano),
+            time(user.createdAt),
+          ]),
+        ),
+    }),
+    defineCommand<UserDetails>({
       name: 'show',
       summary: 'Show a user with their keys and subscriptions',
       flags: { user: userFlag },
       positional: 'user',
       examples: ['quotagate users show usr_8k2m4q9z1x0c'],
-      async run(input) {
-        const details = await showUser(await input.store(), input.text('user'));
-        const text = [
+      run: (api, input) => api.call('GET', userPath(input)),
+      render: (details) =>
+        [
           userFields(details.user),
           '',
           'Keys:',
@@ -129,11 +109,9 @@ export const usersCommands: CommandGroup = {
           '',
           'Subscriptions:',
           renderSubscriptionsTable(details.subscriptions),
-        ].join('\n');
-        return { json: details, text };
-      },
-    },
-    {
+        ].join('\n'),
+    }),
+    defineCommand<Stored<User>>({
       name: 'set',
       summary: "Replace a user's balance and/or concurrency",
       flags: {
@@ -152,15 +130,14 @@ export const usersCommands: CommandGroup = {
       },
       positional: 'user',
       examples: ['quotagate users set --user usr_8k2m4q9z1x0c --balance 25 --concurrency 10'],
-      async run(input) {
-        const user = await updateUser(await input.store(), input.text('user'), {
-          ...userChangeInput(input),
-          ifVersion: ifVersionOf(input),
-        });
-        return { json: user, text: userSummary('Updated', user) };
-      },
-    },
-    {
+      run: (api, input) =>
+        api.call('PATCH', userPath(input), {
+          body: { balanceUsd: input.optionalText('balance'), concurrency: input.optionalText('concurrency') },
+          ...versionPin(input),
+        }),
+      render: (user) => userSummary('Updated', user),
+    }),
+    defineCommand<{ user: Stored<User>; replayed: boolean }>({
       name: 'add-balance',
       summary: 'Add USD to a balance atomically (negative to deduct)',
       flags: {
@@ -182,18 +159,23 @@ export const usersCommands: CommandGroup = {
         'quotagate users add-balance --user usr_8k2m4q9z1x0c --amount 5',
         'quotagate users add-balance --user usr_8k2m4q9z1x0c --amount 5 --idempotency-key topup-2026-12-03-ada',
       ],
-      async run(input) {
-        const idempotencyKey = input.optionalText('idempotency-key');
-        const { user, replayed } = await addToUserBalance(
-          await input.store(),
-          input.text('user'),
-          input.text('amount'),
-          { idempotencyKey },
-        );
-        const verb = replayed ? `Already applied (idempotency key ${idempotencyKey}):` : 'Updated';
-        return { json: user, text: userSummary(verb, user) };
+      async run(api, input) {
+        const key = input.optionalText('idempotency-key');
+        const answer = await api.send<Stored<User>>('POST', `${userPath(input)}/balance`, {
+          body: { amountUsd: input.text('amount') },
+          headers: key === undefined ? {} : { 'idempotency-key': key },
+        });
+        return { user: answer.body, replayed: answer.headers['idempotent-replayed'] === 'true' };
       },
-    },
+      json: ({ user }) => user,
+      render: ({ user, replayed }, input) =>
+        userSummary(
+          replayed
+            ? `Already applied (idempotency key ${input.optionalText('idempotency-key')}):`
+            : 'Updated',
+          user,
+        ),
+    }),
     statusCommand('disable'),
     statusCommand('enable'),
   ],

@@ -12,6 +12,8 @@
  * - `POST /admin/v1/accounts/{id}/clear`: health back to ok (If-Match optional)
  * - `DELETE /admin/v1/accounts/{id}`: a disabled account, for good (If-Match optional); usage
  *   records keep its id
+ * - `POST /admin/v1/accounts/reseal`: seals the credentials of accounts stored before sealing
+ *   (safe to repeat: sealed ones are skipped)
  */
 
 import {
@@ -22,6 +24,7 @@ import {
   getAccount,
   listAccounts,
   removeAccountFromGroup,
+  resealAccounts,
   setAccountStatus,
   updateAccount,
 } from '../admin/accounts.ts';
@@ -106,6 +109,14 @@ export const accountRoutes: AdminRoute[] = [
         proxyUrl: text(body, 'proxyUrl'),
       });
       return item(account, 201);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/admin/v1/accounts/reseal',
+    async handle({ request, deps }) {
+      readBody(request, []);
+      return { body: await resealAccounts(deps.store) };
     },
   },
   {

@@ -65,7 +65,7 @@ describe('quotagate CLI over the admin API (--api)', () => {
     assert.deepEqual(JSON.parse(fromApi.stdout), JSON.parse(fromTables.stdout));
   });
 
-  it('shows a new key once, with the note to copy it, in text mode', async () => {
+  it('shows a new key once, with the note to copy it, in text mode as on the tables', async () => {
     // Prepare
     const [user] = JSON.parse((await direct('users', 'list', '--json')).stdout) as { id: string }[];
 
@@ -74,7 +74,10 @@ describe('quotagate CLI over the admin API (--api)', () => {
 
     // Assess
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Key:\s+sk-qg-/);
+    assert.match(
+      result.stdout,
+      /^Created API key key_\w+ for user usr_\w+ in group default\.\n\n {2}sk-qg-\S+\n/,
+    );
     assert.match(result.stdout, /only time it is shown/);
   });
 
