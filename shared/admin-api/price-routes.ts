@@ -7,7 +7,7 @@
 import { AdminError } from '../admin/admin-error.ts';
 import type { ModelPrice } from '../billing/price-table.ts';
 import { formatUsdPerMillion, parseUsdPerMillion } from '../billing/price-units.ts';
-import type { PriceExpectation, PriceOverride } from '../store/dynamo/billing-prices.ts';
+import type { PriceExpectation, PriceOverride } from '../store/prices.ts';
 import { expectedVersion, type JsonObject, readBody, requiredText, scalar } from './input.ts';
 import { type AdminRoute, item, param, type RouteContext } from './routes.ts';
 

@@ -12,25 +12,13 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ConfigAdmin } from '../admin/config-admin.ts';
-import type { ModelPrice } from '../billing/price-table.ts';
-import type { OpsErrorLog } from '../ops/ops-log.ts';
-import type { PriceExpectation, PriceOverride } from '../store/dynamo/billing-prices.ts';
-import type { SlotStore } from '../store/dynamo/slot-store.ts';
+import type { OpsErrorLog } from '../store/ops-log.ts';
+import type { AdminPriceStore } from '../store/prices.ts';
+import type { SlotStore } from '../store/slots.ts';
 import type { UsageRecordSource } from '../usage/export.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { AdminRequest } from './http.ts';
 import { expectedVersion, type JsonObject, readBody, statusChange } from './input.ts';
-
-/** Admin writes of price overrides (`DynamoPriceOverrides` implements it). */
-export interface AdminPriceStore {
-  list(): Promise<PriceOverride[]>;
-  setPriceIfVersion(
-    model: string,
-    price: ModelPrice,
-    expect: PriceExpectation,
-  ): Promise<PriceOverride | undefined>;
-  removePriceIfVersion(model: string, expect: Exclude<PriceExpectation, 'absent'>): Promise<boolean>;
-}
 
 export interface AdminApiDeps {
   store: ConfigAdmin;

@@ -16,6 +16,7 @@
  * const { price, source, model } = await book.resolve('gpt-5.1-codex-high', 'gpt-5.1-codex');
  * ```
  */
+import type { PriceOverrideReader } from '../store/prices.ts';
 import { BUILTIN_DEFAULT_PRICE, BUILTIN_PRICES, type ModelPrice } from './price-table.ts';
 
 /** The name under which an admin-set default price is kept among the overrides. */
@@ -28,11 +29,6 @@ export interface ResolvedPrice {
   model: string;
   price: ModelPrice;
   source: PriceSource;
-}
-
-/** Reads every admin-set price at once; `*` is the default price. */
-export interface PriceOverrideReader {
-  listOverrides(): Promise<ReadonlyMap<string, ModelPrice>>;
 }
 
 const SNAPSHOT_DATE = /-\d{4}-\d{2}-\d{2}$/;

@@ -22,7 +22,7 @@
 
 import { NoAccountsError, QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
 import type { Account } from '../domain/types.ts';
-import type { StickyStore } from '../store/dynamo/sticky-store.ts';
+import type { StickySession, StickyStore } from '../store/sticky.ts';
 import { candidatesFor, noCandidateReason, priorityTiers, rankProbed } from './account-candidates.ts';
 import { type Clock, epochSeconds } from './clock.ts';
 import type {
@@ -31,7 +31,6 @@ import type {
   LookupStickySession,
   SelectAccount,
   SelectedAccount,
-  StickySession,
 } from './contracts.ts';
 import type { ErrorReporter, HeldLease } from './lease.ts';
 import type { LeasePools } from './lease-pools.ts';

@@ -5,6 +5,7 @@
  */
 import type { NoAccountsError, QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
 import type { Account, Group, User } from '../domain/types.ts';
+import type { StickySession } from '../store/sticky.ts';
 
 /**
  * A held slot; `release` is idempotent and never throws. A lease-backed slot renews itself in the
@@ -28,13 +29,6 @@ export interface WaitHooks {
    * the wait with that error; later rejections are reported and ignored.
    */
   onWaiting?: () => void | Promise<void>;
-}
-
-/** The account a session was last served by, as the State table remembers it. */
-export interface StickySession {
-  accountId: string;
-  /** Epoch seconds the binding lapses. */
-  expiresAt: number;
 }
 
 /**

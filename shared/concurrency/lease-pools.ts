@@ -1,5 +1,5 @@
 /**
- * Taking and waiting for numbered leases (see slot-store.ts): the one algorithm behind user slots,
+ * Taking and waiting for numbered leases (see `shared/store/slots.ts`): the one algorithm behind user slots,
  * account slots and both wait queues.
  *
  * - Fast path: one conditional Put on a random index, no read — the uncontended case costs one
@@ -17,7 +17,7 @@
  * const slot = (await pools.acquire(pool, 3, requestId, { blind: true })) ?? (await pools.wait({ … }));
  * ```
  */
-import type { LeasePool, LiveLease, SlotStore } from '../store/dynamo/slot-store.ts';
+import type { LeasePool, LiveLease, SlotStore } from '../store/slots.ts';
 import { pollDelayMs } from './backoff.ts';
 import { type Clock, epochSeconds } from './clock.ts';
 import type { WaitHooks } from './contracts.ts';

@@ -9,7 +9,7 @@
  * try { await serve(); } finally { await lease.release(); }
  * ```
  */
-import type { LeasePool, SlotStore } from '../store/dynamo/slot-store.ts';
+import type { LeasePool, SlotStore } from '../store/slots.ts';
 import { type Clock, epochSeconds } from './clock.ts';
 import type { HeldSlot } from './contracts.ts';
 

@@ -22,7 +22,7 @@
 
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { ParkedUsageEvents } from '../recorder/parked-events.ts';
+import type { ParkedUsageEvents } from '../store/parked-events.ts';
 import {
   USAGE_EVENT_DETAIL_TYPE,
   USAGE_EVENT_SOURCE,

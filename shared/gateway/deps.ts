@@ -15,7 +15,7 @@ import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { RequestStarts } from '../recorder/request-start.ts';
 import type { GatewaySettings } from '../settings.ts';
 import type { AccountHealthWriter, BillingStateReader, ConfigDirectory } from '../store/config-store.ts';
-import type { RequestRates } from '../store/dynamo/request-rate-store.ts';
+import type { RequestRates } from '../store/request-rates.ts';
 import type { UsageAggregateReader } from '../usage/report.ts';
 import type { Caller } from './authenticate.ts';
 import type { RequestObserver } from './request-observer.ts';

@@ -8,11 +8,12 @@
  * itself (an ambiguous 403): that account is marked only once another account served the
  * request, and a second account giving the same refusal ends failover with that refusal.
  */
-import type { HeldSlot, StickySession } from '../concurrency/contracts.ts';
+import type { HeldSlot } from '../concurrency/contracts.ts';
 import { NoAccountsError } from '../domain/errors.ts';
 import type { Account, RequestDefaults } from '../domain/types.ts';
 import { mapUpstreamError } from '../errors.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
+import type { StickySession } from '../store/sticky.ts';
 import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';

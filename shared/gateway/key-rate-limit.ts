@@ -13,7 +13,7 @@
  */
 import type { ApiKey } from '../domain/types.ts';
 import { GatewayError } from '../errors.ts';
-import { MINUTE_MS } from '../store/dynamo/request-rate-store.ts';
+import { MINUTE_MS } from '../store/request-rates.ts';
 import type { GatewayDeps } from './deps.ts';
 
 export async function takeRequestAllowance(

@@ -17,8 +17,9 @@
  * const sticky = prefetch.sticky(caller.group.id, sessionHash);
  * ```
  */
-import type { StickySession } from '../concurrency/contracts.ts';
+
 import type { ApiKey } from '../domain/types.ts';
+import type { StickySession } from '../store/sticky.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { GatewayRequest } from './http.ts';
 

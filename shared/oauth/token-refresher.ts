@@ -28,7 +28,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Clock, epochSeconds } from '../concurrency/clock.ts';
 import { inErrorState } from '../domain/account-health.ts';
 import type { Account, OAuthCredentials } from '../domain/types.ts';
-import type { OAuthAccountStore, RefreshedCredentials, RefreshLeases } from './contracts.ts';
+import type { OAuthAccountStore, RefreshedCredentials } from '../store/oauth-accounts.ts';
+import type { RefreshLeases } from '../store/refresh-leases.ts';
 import { chatgptAccountIdOf, jwtExpiresAtMs } from './jwt-claims.ts';
 import {
   redactTokens,

@@ -16,8 +16,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOpsErrorLog } from '../store/dynamo/ops-error-log.ts';
+import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { TableNames } from '../tables/definitions.ts';
-import type { OpsErrorLog } from './ops-log.ts';
 import { type OpsRecord, toStoredOpsRecord } from './ops-record.ts';
 
 export interface OpsRecorder {

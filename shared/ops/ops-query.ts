@@ -10,7 +10,7 @@
  * ```
  */
 import { AdminError } from '../admin/admin-error.ts';
-import type { OpsQuery, StatusFilter } from './ops-log.ts';
+import type { OpsQuery, StatusFilter } from '../store/ops-log.ts';
 
 export interface OpsQueryParams {
   from?: string;

@@ -14,24 +14,8 @@
  * ```
  */
 import { InvalidUsageEventError, type UsageEventDetail } from '../events/usage-event.ts';
+import type { ParkedUsageEvents } from '../store/parked-events.ts';
 import type { RecorderLogger } from './record-usage.ts';
-
-export interface ParkedUsageEvent {
-  requestId: string;
-  /** ISO time it was parked. */
-  parkedAt: string;
-  /** Why publishing failed (error name or EventBridge error code); never a secret. */
-  reason: string;
-  detail: UsageEventDetail;
-}
-
-export interface ParkedUsageEvents {
-  /** Stores the event durably; parking the same request again replaces the earlier copy. */
-  park(detail: UsageEventDetail, reason: string): Promise<void>;
-  /** Oldest first, at most `limit`. */
-  list(limit: number): Promise<ParkedUsageEvent[]>;
-  remove(requestId: string): Promise<void>;
-}
 
 export interface DrainSummary {
   recorded: number;

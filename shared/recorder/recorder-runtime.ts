@@ -17,8 +17,9 @@ import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
 import { DynamoUsageLedger } from '../store/dynamo/usage-ledger.ts';
 import { DynamoStrandedUsageRecords } from '../store/dynamo/usage-ledger-stranded.ts';
 import { DynamoParkedUsageEvents } from '../store/dynamo/usage-parked-events.ts';
+import type { ParkedUsageEvents } from '../store/parked-events.ts';
 import type { TableNames } from '../tables/definitions.ts';
-import { type DrainSummary, drainParkedEvents, type ParkedUsageEvents } from './parked-events.ts';
+import { type DrainSummary, drainParkedEvents } from './parked-events.ts';
 import {
   SCHEDULED_SWEEP_WINDOW_MS,
   type StrandedUsageRecords,

@@ -17,9 +17,9 @@
  */
 import { AdminError } from '../admin/admin-error.ts';
 import { formatNanoAsUsd } from '../admin/money.ts';
-import type { OpsErrorLog } from '../ops/ops-log.ts';
 import { OPS_QUERY_MAX_LIMIT, parseTimeBound } from '../ops/ops-query.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
+import type { OpsErrorLog } from '../store/ops-log.ts';
 import { exportUsageRecords, type RecordFilter, type UsageRecordSource } from './export.ts';
 
 export const SUMMARY_MAX_RECORDS = 200_000;

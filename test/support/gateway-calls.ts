@@ -16,7 +16,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSlotStore, type LeaseKind, type LiveLease } from '#shared/store/dynamo/slot-store.ts';
+import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
+import type { LeaseKind, LiveLease } from '#shared/store/slots.ts';
 import type { SlotScope } from '#shared/tables/keys.ts';
 
 /** The `:\n\n` comment a waiting stream receives. */

@@ -1,8 +1,7 @@
 /**
- * Admin price overrides in the Config table: one `PRICE#<model>` item per model (`PRICE#*` for
- * the default price of unknown models), listed through `gsi1` (`PRICES` / model). Prices are
- * pico-USD per token (= micro-USD per 1M tokens), the unit of `billing/price-table.ts`. The
- * recorder reads them all at once through {@link PriceOverrideReader}; the CLI writes them.
+ * Admin price overrides ({@link PriceOverrideReader}, {@link AdminPriceStore}) in the Config
+ * table: one `PRICE#<model>` item per model (`PRICE#*` for the default price of unknown models),
+ * listed through `gsi1` (`PRICES` / model).
  *
  * @example
  * ```ts
@@ -11,23 +10,13 @@
  * ```
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_PRICE_MODEL, type PriceOverrideReader } from '../../billing/price-book.ts';
+import { DEFAULT_PRICE_MODEL } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
-
-export interface PriceOverride extends ModelPrice {
-  /** Lower-case model id, or `*` for the default price. */
-  model: string;
-  updatedAt: string;
-  /** Bumped by every admin write through {@link DynamoPriceOverrides.setPriceIfVersion}. */
-  version?: number;
-}
-
-/** What an admin write expects of the override: absent, present, or present at a version. */
-export type PriceExpectation = 'absent' | 'present' | number;
 
 function expectation(expect: PriceExpectation): { expression: string; values: Record<string, unknown> } {
   if (expect === 'absent') return { expression: 'attribute_not_exists(pk)', values: {} };
@@ -48,7 +37,7 @@ function normalised(model: string): string {
   return name;
 }
 
-export class DynamoPriceOverrides implements PriceOverrideReader {
+export class DynamoPriceOverrides implements PriceOverrideReader, AdminPriceStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
 

@@ -19,7 +19,6 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Account } from '../../domain/types.ts';
-import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../../oauth/contracts.ts';
 import {
   openAccount,
   REFRESH_TOKEN_FINGERPRINT,
@@ -29,6 +28,7 @@ import {
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys } from '../../tables/keys.ts';
+import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../oauth-accounts.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { entityOf } from './config-items.ts';

@@ -14,8 +14,8 @@
  * ```
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { RefreshLeases } from '../../oauth/contracts.ts';
 import { keys } from '../../tables/keys.ts';
+import type { RefreshLeases } from '../refresh-leases.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 
 export class DynamoRefreshLeases implements RefreshLeases {

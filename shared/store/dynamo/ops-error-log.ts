@@ -15,9 +15,9 @@
  * ```
  */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OpsErrorLog, OpsPage, OpsQuery } from '../../ops/ops-log.ts';
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey } from '../../tables/keys.ts';
+import type { OpsErrorLog, OpsPage, OpsQuery } from '../ops-log.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 

@@ -1,8 +1,6 @@
 /**
- * Per-key request counters in the State table, one item per key per UTC minute
- * (`RATE#key#<keyId>#<minute>`), each taken with one conditional update: the count goes up only
- * while it is below the key's limit, so concurrent gateways never admit more than the limit in a
- * minute, and a refused request leaves the count as it was. `expiresAt` (the TTL attribute) lets
+ * The {@link RequestRates} in the State table, one item per key per UTC minute
+ * (`RATE#key#<keyId>#<minute>`), each taken with one conditional `ADD`. `expiresAt` (the TTL attribute) lets
  * DynamoDB delete a minute's item a minute after it ends; nothing reads an old minute.
  *
  * @example
@@ -13,15 +11,8 @@
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../tables/keys.ts';
+import { MINUTE_MS, type RequestRates } from '../request-rates.ts';
 import { conditionHeld } from './condition-failure.ts';
-
-/** Counts requests per key per UTC minute, refusing the one past the limit. */
-export interface RequestRates {
-  /** Counts one request of `keyId` in the minute of `nowMs`; false (nothing counted) at `limit`. */
-  take(keyId: string, limit: number, nowMs: number): Promise<boolean>;
-}
-
-export const MINUTE_MS = 60_000;
 
 export class DynamoRequestRates implements RequestRates {
   readonly #client: DynamoDBDocumentClient;

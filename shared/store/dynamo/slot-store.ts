@@ -1,8 +1,7 @@
 /**
- * Numbered leases in the State table: the concurrency slots of a user or an account and the
- * tickets of their wait queues. One item per index (`SLOT#user#<id>` / `000`, …), so a bound is
- * exact — at most `limit` indexes can be live at once — and nothing is a counter that a crashed
- * process could leave incremented.
+ * The {@link SlotStore} in the State table: one item per index (`SLOT#user#<id>` / `000`, …), so a
+ * bound is exact — at most `limit` indexes can be live at once — and nothing is a counter that a
+ * crashed process could leave incremented.
  *
  * Every write is conditional and every condition compares `expiresAt` with the caller's clock:
  * DynamoDB's TTL deletes expired items hours late, so an expired lease must count as free even
@@ -19,46 +18,10 @@
  * ```
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ItemKey, keys, type SlotScope, slotIndexOf } from '../../tables/keys.ts';
+import { type ItemKey, keys, slotIndexOf } from '../../tables/keys.ts';
+import type { LeasePool, LiveLease, SlotStore } from '../slots.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
-
-/** `slot` leases hold concurrency; `wait` leases are wait-queue tickets. */
-export type LeaseKind = 'slot' | 'wait';
-
-/** A set of numbered leases: the slots of one user or account, or the tickets of its wait queue. */
-export interface LeasePool {
-  readonly kind: LeaseKind;
-  readonly scope: SlotScope;
-  readonly id: string;
-}
-
-/** A lease whose `expiresAt` (epoch seconds, inclusive) has not passed. */
-export interface LiveLease {
-  index: number;
-  holder: string;
-  expiresAt: number;
-}
-
-export interface SlotStore {
-  /**
-   * Takes lease `index` for `holder` until `expiresAt` if it is absent or expired at `nowSeconds`.
-   * Resolves false when another holder has it.
-   */
-  take(
-    pool: LeasePool,
-    index: number,
-    holder: string,
-    expiresAt: number,
-    nowSeconds: number,
-  ): Promise<boolean>;
-  /** Extends a lease `holder` still has; false when it was lost (expired and taken by another). */
-  renew(pool: LeasePool, index: number, holder: string, expiresAt: number): Promise<boolean>;
-  /** Deletes the lease if `holder` still has it; a lease already lost is left to its new holder. */
-  release(pool: LeasePool, index: number, holder: string): Promise<void>;
-  /** The pool's live leases, read with ConsistentRead so a just-released index shows as free. */
-  live(pool: LeasePool, nowSeconds: number): Promise<LiveLease[]>;
-}
 
 function keyOf(pool: LeasePool, index: number): ItemKey {
   return pool.kind === 'slot' ? keys.slot(pool.scope, pool.id, index) : keys.wait(pool.scope, pool.id, index);

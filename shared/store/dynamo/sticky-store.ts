@@ -1,6 +1,6 @@
 /**
- * Sticky sessions in the State table: `STICKY#<groupId>#<sessionHash>` → the account that served
- * the session last, with `expiresAt` as both the binding's end and the TTL attribute.
+ * The {@link StickyStore} in the State table: `STICKY#<groupId>#<sessionHash>` → the account that
+ * served the session last, with `expiresAt` as both the binding's end and the TTL attribute.
  *
  * Reads are eventually consistent: a binding a few hundred milliseconds stale only costs a cold
  * prompt cache, and the read is half the price. An expired binding reads as absent because TTL
@@ -14,16 +14,9 @@
  * ```
  */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { StickySession } from '../../concurrency/contracts.ts';
 import { keys } from '../../tables/keys.ts';
+import type { StickyStore } from '../sticky.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
-
-export interface StickyStore {
-  /** The session's binding, or undefined when there is none or it expired before `nowSeconds`. */
-  find(groupId: string, sessionHash: string, nowSeconds: number): Promise<StickySession | undefined>;
-  /** Binds (or rebinds) the session to `accountId` until `expiresAt` (epoch seconds). */
-  bind(groupId: string, sessionHash: string, accountId: string, expiresAt: number): Promise<void>;
-}
 
 export class DynamoStickyStore implements StickyStore {
   readonly #client: DynamoDBDocumentClient;

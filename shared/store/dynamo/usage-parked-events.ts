@@ -14,8 +14,8 @@
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageEventDetail } from '../../events/usage-event.ts';
-import type { ParkedUsageEvent, ParkedUsageEvents } from '../../recorder/parked-events.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
+import type { ParkedUsageEvent, ParkedUsageEvents } from '../parked-events.ts';
 
 export class DynamoParkedUsageEvents implements ParkedUsageEvents {
   readonly #client: DynamoDBDocumentClient;

@@ -9,7 +9,7 @@
  * page.records[0]?.message;
  * ```
  */
-import type { StoredOpsRecord } from './ops-record.ts';
+import type { StoredOpsRecord } from '../ops/ops-record.ts';
 
 /** An exact status (`429`) or a class (`5xx` is 500–599), inclusive bounds. */
 export interface StatusFilter {

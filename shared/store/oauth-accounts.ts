@@ -1,14 +1,14 @@
 /**
- * What the token refresher needs from storage, behind two small interfaces: the accounts whose
- * tokens it keeps (Config table) and the lease that makes it the only refresher of an account
- * (State table). The DynamoDB implementations live in `shared/store/dynamo/oauth-*.ts`.
+ * The OAuth accounts the token refresher keeps fresh: strongly consistent reads, and writes
+ * conditioned on the refresh token that was spent still being the stored one, so a slow or
+ * superseded refresher never overwrites newer credentials. The DynamoDB implementation is
+ * `shared/store/dynamo/oauth-account-store.ts`; the lease that makes a refresher the only one of
+ * an account is `RefreshLeases` (`shared/store/refresh-leases.ts`).
  *
  * @example
  * ```ts
- * if (await leases.acquire(account.id, holder, nowSeconds + 45, nowSeconds)) {
- *   // … spend the refresh token, then tokens.saveRefreshed(…) …
- *   await leases.release(account.id, holder);
- * }
+ * const account = await accounts.getAccount('acc_1');
+ * await accounts.saveRefreshed('acc_1', spentRefreshToken, { accessToken, refreshToken, refreshedAt });
  * ```
  */
 import type { Account, AccountHealth } from '../domain/types.ts';
@@ -61,11 +61,4 @@ export interface OAuthAccountStore {
     spentRefreshToken: string | undefined,
     failure: RefreshFailure,
   ): Promise<boolean>;
-}
-
-export interface RefreshLeases {
-  /** Takes the account's refresh lease until `expiresAt` (epoch s) if free or expired at `nowSeconds`. */
-  acquire(accountId: string, holder: string, expiresAt: number, nowSeconds: number): Promise<boolean>;
-  /** Frees the lease if `holder` still has it. */
-  release(accountId: string, holder: string): Promise<void>;
 }
