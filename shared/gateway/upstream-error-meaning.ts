@@ -33,6 +33,11 @@ export interface UpstreamErrorInfo {
   message: string;
   /** ChatGPT backend 429s: seconds until the plan's usage limit resets (`resets_in_seconds`/`resets_at`). */
   resetsInSeconds: number | undefined;
+  /**
+   * How the body was written: OpenAI's `{"error":{…}}`, the ChatGPT backend's `{"detail":…}`, or
+   * anything else (a proxy's HTML page). Only the first may reach a client as it came.
+   */
+  shape: 'openai' | 'detail' | 'text';
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -40,11 +45,20 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 /** Reads an error body as OpenAI (or the ChatGPT backend) writes it; any other text is the message. */
 export function parseUpstreamError(status: number, body: string, now = Date.now()): UpstreamErrorInfo {
   let error: Record<string, unknown> | undefined;
+  let shape: UpstreamErrorInfo['shape'] = 'text';
   try {
     const parsed = JSON.parse(body) as { error?: unknown; detail?: unknown };
-    if (typeof parsed.error === 'object' && parsed.error !== null)
+    if (typeof parsed.error === 'object' && parsed.error !== null) {
       error = parsed.error as Record<string, unknown>;
-    else if (typeof parsed.detail === 'string') error = { message: parsed.detail };
+      shape = 'openai';
+    } else if (typeof parsed.detail === 'string') {
+      error = { message: parsed.detail };
+      shape = 'detail';
+    } else if (typeof parsed.detail === 'object' && parsed.detail !== null) {
+      // Older ChatGPT answers nest an OpenAI-style error object in `detail`.
+      error = parsed.detail as Record<string, unknown>;
+      shape = 'detail';
+    }
   } catch {
     // Not JSON (a proxy's HTML page, plain text): the raw text is the message.
   }
@@ -60,6 +74,7 @@ export function parseUpstreamError(status: number, body: string, now = Date.now(
     type: text(error?.type),
     message: text(error?.message) ?? (error ? '' : body),
     resetsInSeconds,
+    shape,
   };
 }
 
@@ -110,7 +125,11 @@ export function meaningOf(info: UpstreamErrorInfo): ErrorMeaning {
   const code = codeOf(info);
   if (status === 401 || status === 402) return 'account';
   if (status === 429) {
-    const quota = code === 'insufficient_quota' || /exceeded your current quota/i.test(info.message);
+    // Spent credit, or a ChatGPT plan without Codex: neither passes at a reset.
+    const quota =
+      code === 'insufficient_quota' ||
+      code === 'usage_not_included' ||
+      /exceeded your current quota/i.test(info.message);
     return quota ? 'account' : 'rate_limit';
   }
   if (status === 529) return 'overloaded';

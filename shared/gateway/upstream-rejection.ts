@@ -83,7 +83,10 @@ export async function rejectOrFailover(
   }
   if (upstream.status >= 500) throw mapUpstreamError(upstream.status);
   // The client's own mistake (or a refusal every account gives it): OpenAI's answer goes back.
-  const message = upstreamMessage || 'Upstream rejected the request';
+  // A body in another shape (the ChatGPT backend's `{"detail":…}`, a proxy's HTML page) is given
+  // OpenAI's; a page's text is no message for a client.
+  const message =
+    (info.shape !== 'text' && upstreamMessage) || `Upstream rejected the request (HTTP ${upstream.status})`;
   Object.assign(context.outcome, {
     status: channel.isOpen ? 200 : upstream.status,
     errorType: info.type || 'invalid_request_error',
@@ -94,12 +97,14 @@ export async function rejectOrFailover(
       context.api.errorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)),
     );
   } else {
+    const asItCame = info.shape === 'openai';
     channel.open(upstream.status, {
-      'content-type': upstream.headers['content-type'] ?? 'application/json',
+      'content-type': (asItCame && upstream.headers['content-type']) || 'application/json',
       'x-request-id': context.requestId,
       ...upstreamIdHeader(context),
     });
-    await channel.write(text);
+    const rewritten = new GatewayError(upstream.status, 'invalid_request_error', message, info.code);
+    await channel.write(asItCame ? text : JSON.stringify(rewritten.toBody()));
   }
   return { kind: 'rejected', upstreamStatus: upstream.status };
 }

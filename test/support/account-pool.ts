@@ -12,22 +12,39 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { createAccount } from '#shared/admin/accounts.ts';
+import { type CreateAccountInput, createAccount } from '#shared/admin/accounts.ts';
 import type { ConfigAdmin } from '#shared/admin/config-admin.ts';
 import type { E2E } from './e2e-stack.ts';
 
-/** One more platform account in the group, pointed at `baseUrl` with its own upstream key. */
+/**
+ * What makes an account of the pool: a platform key, or a ChatGPT (OAuth) account on the mock's
+ * Codex backend path whose access token is `secret`, valid for years.
+ */
+type Credentials = Pick<CreateAccountInput, 'type'> & Partial<CreateAccountInput>;
+
+function credentialsOf(e2e: E2E, secret: string, oauth: boolean): Credentials {
+  if (!oauth) return { type: 'apikey', baseUrl: e2e.mock.url, apiKey: secret };
+  return {
+    type: 'oauth',
+    baseUrl: `${e2e.mock.url}/backend-api/codex`,
+    apiKey: undefined,
+    accessToken: secret,
+    refreshToken: `rt_${secret}`,
+    chatgptAccountId: `chatgpt-${secret}`,
+    expiresAt: '2099-01-01T00:00:00Z',
+  };
+}
+
+/** One more account in the group with its own upstream credential. */
 async function addAccount(
   admin: ConfigAdmin,
-  input: { name: string; groupId: string; baseUrl: string; apiKey: string; priority: number },
+  input: { name: string; groupId: string; priority: number; credentials: Credentials },
 ): Promise<string> {
   const account = await createAccount(admin, {
-    type: 'apikey',
     name: input.name,
-    baseUrl: input.baseUrl,
-    apiKey: input.apiKey,
     groupIds: [input.groupId],
     priority: input.priority,
+    ...input.credentials,
   });
   return account.id;
 }
@@ -39,6 +56,8 @@ export interface AccountPoolOptions {
   firstBaseUrl?: string;
   /** Concurrency of the most preferred account; default that of a new account. */
   firstConcurrency?: number;
+  /** ChatGPT (OAuth) accounts instead of platform keys; `keys` are then their access tokens. */
+  oauth?: boolean;
 }
 
 /**
@@ -48,22 +67,26 @@ export interface AccountPoolOptions {
  */
 export async function seedAccountPool(e2e: E2E, count: number, options: AccountPoolOptions = {}) {
   const tag = randomBytes(4).toString('hex');
-  const keys = Array.from({ length: count }, (_, i) => `sk-pool-${tag}-account-${i}`);
+  const oauth = options.oauth ?? false;
+  const prefix = oauth ? 'at' : 'sk';
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}-pool-${tag}-account-${i}`);
   const seeded = await e2e.seed({
     user: { concurrency: options.userConcurrency ?? 5 },
     account: {
       priority: 1,
-      apiKey: keys[0],
-      baseUrl: options.firstBaseUrl ?? e2e.mock.url,
+      ...credentialsOf(e2e, keys[0] as string, oauth),
+      ...(options.firstBaseUrl ? { baseUrl: options.firstBaseUrl } : {}),
       ...(options.firstConcurrency ? { concurrency: options.firstConcurrency } : {}),
     },
   });
   const accountIds = [seeded.accountId];
-  for (const [i, apiKey] of keys.entries()) {
+  for (const [i, secret] of keys.entries()) {
     if (i === 0) continue;
     const name = `pool ${tag} account ${i}`;
-    const input = { name, groupId: seeded.groupId, baseUrl: e2e.mock.url, apiKey, priority: i + 1 };
-    accountIds.push(await addAccount(e2e.admin, input));
+    const credentials = credentialsOf(e2e, secret, oauth);
+    accountIds.push(
+      await addAccount(e2e.admin, { name, groupId: seeded.groupId, priority: i + 1, credentials }),
+    );
   }
   const attempts = () =>
     e2e.mock.requests.map((request) =>

@@ -192,6 +192,16 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if ((behaviour.kind === 'ok' || behaviour.kind === 'error') && behaviour.firstByteDelayMs) {
       if (!(await wait(behaviour.firstByteDelayMs, gone))) return;
     }
+    if (behaviour.kind === 'error' && behaviour.rawBody !== undefined) {
+      res.writeHead(behaviour.status, {
+        'content-type': 'text/html; charset=UTF-8',
+        'x-request-id': requestId,
+        ...behaviour.headers,
+      });
+      record.sent = behaviour.rawBody;
+      res.end(behaviour.rawBody);
+      return;
+    }
     if (behaviour.kind === 'error') {
       const errorBody =
         behaviour.body ?? defaultErrorBody(behaviour.status, { model: body.model, token, requestId });

@@ -208,6 +208,35 @@ const REAL_ERRORS: [string, number, string, ErrorMeaning][] = [
     'transient',
   ],
   ['overloaded (529)', 529, body('The server is overloaded or not ready yet.', 'server_error'), 'overloaded'],
+  [
+    'ChatGPT plan without Codex (429)',
+    429,
+    JSON.stringify({ error: { type: 'usage_not_included', message: 'Upgrade to Plus to use Codex' } }),
+    'account',
+  ],
+  ['ChatGPT bare 401', 401, JSON.stringify({ detail: 'Unauthorized' }), 'account'],
+  [
+    'ChatGPT token_invalidated',
+    401,
+    JSON.stringify({
+      error: {
+        message: 'Your authentication token has been invalidated. Please try signing in again.',
+        type: 'invalid_request_error',
+        code: 'token_invalidated',
+        param: null,
+      },
+      status: 401,
+    }),
+    'account',
+  ],
+  [
+    'ChatGPT model not served (400 detail)',
+    400,
+    JSON.stringify({
+      detail: "The 'gpt-5.1-codex' model is not supported when using Codex with a ChatGPT account.",
+    }),
+    'request',
+  ],
   ['a proxy’s HTML 403', 403, '<html><body><h1>403 Forbidden</h1></body></html>', 'ambiguous'],
   ['a 403 with an unknown code', 403, body('Forbidden', 'permission_error', 'something_new'), 'ambiguous'],
 ];
@@ -218,6 +247,28 @@ describe('meaningOf, on real OpenAI error bodies', () => {
       assert.equal(meaningOf(parseUpstreamError(status, text, NOW)), expected);
     });
   }
+
+  it('reads the message from every shape of body and says which shape it was', () => {
+    const shapes = [
+      body('Bad input', 'invalid_request_error'),
+      JSON.stringify({ detail: 'Unauthorized' }),
+      JSON.stringify({
+        detail: { message: 'Your authentication token has expired.', code: 'token_expired' },
+      }),
+      '<html><title>Just a moment...</title></html>',
+      JSON.stringify({ message: 'not an error object' }),
+    ].map((text) => parseUpstreamError(401, text, NOW));
+    assert.deepEqual(
+      shapes.map((info) => [info.shape, info.message, info.code]),
+      [
+        ['openai', 'Bad input', undefined],
+        ['detail', 'Unauthorized', undefined],
+        ['detail', 'Your authentication token has expired.', 'token_expired'],
+        ['text', '<html><title>Just a moment...</title></html>', undefined],
+        ['text', '{"message":"not an error object"}', undefined],
+      ],
+    );
+  });
 
   it('reads the ChatGPT backend’s reset from resets_in_seconds or resets_at', () => {
     const inSeconds = parseUpstreamError(429, JSON.stringify({ error: { resets_in_seconds: 90 } }), NOW);

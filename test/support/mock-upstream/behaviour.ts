@@ -30,7 +30,8 @@ export interface MockToolCall {
  *   with `toolCalls`, the answer calls those functions instead of answering with text.
  *   `firstByteDelayMs` delays the status line, `chunkDelayMs` is waited between SSE frames;
  *   `textBytes`/`deltaBytes` make an answer of any size.
- * - `error`: an HTTP error with an OpenAI-shaped body (`body` replaces the default one).
+ * - `error`: an HTTP error with an OpenAI-shaped body (`body` replaces the default one; `rawBody` is
+ *   sent as it is instead, for answers that are not JSON, e.g. a proxy's HTML page).
  * - `stall`: sends the 200 headers (and, when streaming, the first `afterEvents` SSE frames, default 0),
  *   then nothing more until the client goes away or the mock is closed. Models a hung upstream.
  * - `drop`: like `stall` but then closes the connection without finishing the response
@@ -61,6 +62,8 @@ export type MockBehaviour =
       kind: 'error';
       status: number;
       body?: unknown;
+      /** Sent byte for byte, `content-type: text/html` unless `headers` say otherwise. */
+      rawBody?: string;
       headers?: Record<string, string>;
       firstByteDelayMs?: number;
     }

@@ -127,21 +127,82 @@ export function insufficientQuotaError(): OpenAIErrorBody {
 }
 
 /**
- * The ChatGPT Codex backend's 429 when the plan's usage limit is reached: its own shape, with
- * the seconds until the limit resets.
+ * The ChatGPT Codex backend's 429 when the plan's usage limit is reached: its own shape, with the
+ * reset both as seconds from now and as a Unix time (`resetsInSeconds` undefined leaves it out, as
+ * older answers and some clients' readings do).
  */
-export function chatgptUsageLimitError(resetsInSeconds: number) {
+export function chatgptUsageLimitError(resetsInSeconds: number | undefined, resetsAt?: number) {
   return {
     error: {
       type: 'usage_limit_reached',
       message: 'The usage limit has been reached',
       plan_type: 'plus',
-      resets_in_seconds: resetsInSeconds,
+      ...(resetsAt === undefined ? {} : { resets_at: resetsAt }),
+      eligible_promo: null,
+      ...(resetsInSeconds === undefined ? {} : { resets_in_seconds: resetsInSeconds }),
     },
   };
 }
 
-/** The ChatGPT backend's bare `{"detail": …}` errors (e.g. a 401 for a token it cannot parse). */
+/** The Codex backend's 429 for a ChatGPT plan that does not include Codex at all: not a rate limit. */
+export function chatgptUsageNotIncludedError() {
+  return {
+    error: {
+      type: 'usage_not_included',
+      message: 'Codex is not included in your plan. Upgrade to Plus to use Codex.',
+      plan_type: 'free',
+    },
+  };
+}
+
+/** The ChatGPT backend's bare `{"detail": …}` errors (a 401 `Unauthorized`, a 400 for a model it does not serve). */
 export function chatgptDetailError(detail: string) {
   return { detail };
+}
+
+/** The ChatGPT backend's 401 for an access token it revoked, with the status repeated in the body. */
+export function chatgptTokenInvalidatedError() {
+  return {
+    error: {
+      message: 'Your authentication token has been invalidated. Please try signing in again.',
+      type: 'invalid_request_error',
+      code: 'token_invalidated',
+      param: null,
+    },
+    status: 401,
+  };
+}
+
+/** The older ChatGPT 401 whose `detail` is itself an OpenAI-style error object. */
+export function chatgptExpiredTokenDetail() {
+  return {
+    detail: {
+      message: 'Your authentication token has expired. Please try signing in again.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'token_expired',
+    },
+  };
+}
+
+/** The HTML page Cloudflare answers chatgpt.com requests it blocks with (403, `text/html`). */
+export function cloudflareBlockPage(): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html class="no-js" lang="en-US">',
+    '<head>',
+    '<title>Attention Required! | Cloudflare</title>',
+    '<meta charset="UTF-8" />',
+    '<meta name="robots" content="noindex, nofollow" />',
+    '</head>',
+    '<body>',
+    '  <div id="cf-wrapper">',
+    '    <h1 data-translate="block_headline">Sorry, you have been blocked</h1>',
+    '    <h2 class="cf-subheadline">You are unable to access chatgpt.com</h2>',
+    '    <span class="cf-footer-item">Cloudflare Ray ID: <strong class="font-semibold">9ef4d8725d06a6c8</strong></span>',
+    '  </div>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
 }
