@@ -21,11 +21,10 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
 import type { AlarmThresholds } from '../stack-config.ts';
+import { notifyAlarms } from './alarm-topic.ts';
 import type { Gateway } from './gateway.ts';
 import { EmfMetrics, type GatewayMetricName } from './monitoring-metrics.ts';
 import { METRICS_NAMESPACE } from './quotagate-function.ts';
@@ -141,13 +140,7 @@ export class Monitoring extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
-    if (props.alarmTopicArn) {
-      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
-      for (const each of this.alarms) {
-        each.addAlarmAction(action);
-        each.addOkAction(action);
-      }
-    }
+    notifyAlarms(this, props.alarmTopicArn, this.alarms);
 
     const graph = (title: string, left: IMetric[], right: IMetric[] = [], threshold?: number): GraphWidget =>
       new GraphWidget({

@@ -14,16 +14,16 @@
  * ```
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { bindTables, TOKEN_REFRESH_TABLE_ACCESS } from '../table-access.ts';
-import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
+import { notifyAlarms } from './alarm-topic.ts';
+import type { FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
+import { scheduledFunction } from './scheduled-function.ts';
 
 /** How often the schedule runs: a 30-minute window gives each token about six tries. */
 export const TOKEN_REFRESH_INTERVAL = Duration.minutes(5);
@@ -33,6 +33,11 @@ export const TOKEN_REFRESH_INTERVAL = Duration.minutes(5);
 // that would not fit wait for the next run.
 const TOKEN_REFRESH_MEMORY_MB = 256;
 const TOKEN_REFRESH_TIMEOUT = Duration.minutes(2);
+
+const NO_DEAD_LETTERS =
+  'The token-refresh function is invoked only by its 5-minute schedule, whose event is an empty timer tick: ' +
+  'the next tick repeats the whole pass, so a parked copy of a failed one would hold nothing to redrive. ' +
+  'Failed runs raise the token-refresh errors alarm instead, and per-account failures are recorded on the account.';
 
 export interface TokenRefreshProps {
   readonly observability: FunctionObservability;
@@ -55,28 +60,25 @@ export class TokenRefresh extends Construct {
       Object.entries(props.runtimeEnvironment).filter(([name]) => name.startsWith('QG_OAUTH_')),
     );
 
-    this.function = new QuotagateFunction(this, 'Function', {
+    const scheduled = scheduledFunction(this, {
       ...props.observability,
       entry: FUNCTION_ENTRIES.tokenRefresh,
       serviceName: 'token-refresh',
       description: `quotagate ${stage}: refreshes OAuth account tokens before they expire`,
       memorySize: TOKEN_REFRESH_MEMORY_MB,
       timeout: TOKEN_REFRESH_TIMEOUT,
-      // A failed run is retried by the next tick; a retry in between would only overlap it.
-      retryAttempts: 0,
-      maxEventAge: TOKEN_REFRESH_INTERVAL,
-      environment: {
-        ...oauthEnvironment,
+      environment: oauthEnvironment,
+      interval: TOKEN_REFRESH_INTERVAL,
+      noDeadLettersReason: NO_DEAD_LETTERS,
+      errorsAlarm: {
+        name: `quotagate-${stage}-token-refresh-errors`,
+        description:
+          'A token-refresh run failed (storage unreachable, uncaught error or timeout); OAuth tokens near expiry ' +
+          'are refreshed on demand by the gateway meanwhile.',
       },
     });
-    const noDeadLetters =
-      'The token-refresh function is invoked only by its 5-minute schedule, whose event is an empty timer tick: ' +
-      'the next tick repeats the whole pass, so a parked copy of a failed one would hold nothing to redrive. ' +
-      'Failed runs raise the token-refresh errors alarm instead, and per-account failures are recorded on the account.';
-    Validations.of(this.function).acknowledge(
-      { id: 'Serverless-LambdaDLQ', reason: noDeadLetters },
-      { id: 'Serverless-LambdaAsyncFailureDestination', reason: noDeadLetters },
-    );
+    this.function = scheduled.fn;
+    this.errorsAlarm = scheduled.errorsAlarm;
     bindTables(this.function, props.tables, TOKEN_REFRESH_TABLE_ACCESS);
 
     this.schedule = new Rule(this, 'Schedule', {
@@ -93,24 +95,9 @@ export class TokenRefresh extends Construct {
     );
     Validations.of(this.schedule).acknowledge({
       id: 'Serverless-EventBusDLQ',
-      reason: noDeadLetters,
+      reason: NO_DEAD_LETTERS,
     });
 
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmName: `quotagate-${stage}-token-refresh-errors`,
-      alarmDescription:
-        'A token-refresh run failed (storage unreachable, uncaught error or timeout); OAuth tokens near expiry ' +
-        'are refreshed on demand by the gateway meanwhile.',
-      metric: this.function.metricErrors({ statistic: 'Sum', period: TOKEN_REFRESH_INTERVAL }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopicArn) {
-      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
-      this.errorsAlarm.addAlarmAction(action);
-      this.errorsAlarm.addOkAction(action);
-    }
+    notifyAlarms(this, props.alarmTopicArn, [this.errorsAlarm]);
   }
 }

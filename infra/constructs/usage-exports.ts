@@ -25,7 +25,6 @@
  */
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -37,12 +36,17 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { USAGE_EXPORT_METRICS, USAGE_EXPORT_SERVICE } from '#shared/usage/export-schedule.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
-import { type FunctionObservability, METRICS_NAMESPACE, QuotagateFunction } from './quotagate-function.ts';
+import { notifyAlarms } from './alarm-topic.ts';
+import {
+  type FunctionObservability,
+  METRICS_NAMESPACE,
+  type QuotagateFunction,
+} from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
+import { scheduledFunction } from './scheduled-function.ts';
 
 /** Key prefix of the exports (`usage/full/…`, `usage/incremental/…`) in the bucket. */
 export const EXPORT_PREFIX = 'usage';
@@ -113,30 +117,30 @@ export class UsageExports extends Construct {
         'nothing an auditor needs beyond that.',
     });
 
-    this.function = new QuotagateFunction(this, 'Function', {
+    const scheduled = scheduledFunction(this, {
       ...props.observability,
       entry: FUNCTION_ENTRIES.usageExport,
       serviceName: USAGE_EXPORT_SERVICE,
       description: `quotagate ${stage}: starts the Usage table's full and daily incremental exports to S3`,
       memorySize: 256,
       timeout: Duration.minutes(1),
-      // The next hourly run repeats the whole decision; a retry in between would only overlap it.
-      retryAttempts: 0,
-      maxEventAge: Duration.hours(1),
       environment: {
         QG_USAGE_TABLE_ARN: usage.tableArn,
         QG_EXPORT_BUCKET: this.bucket.bucketName,
         QG_EXPORT_PREFIX: EXPORT_PREFIX,
       },
+      interval: Duration.hours(1),
+      noDeadLettersReason:
+        'The usage-export function runs only on its hourly schedule with an empty input: the next run repeats the ' +
+        'whole decision from the exports DynamoDB lists, so a parked copy of a failed run would hold nothing to ' +
+        'redrive. Failed runs raise the usage-export errors alarm, and a missed export the behind alarm.',
+      errorsAlarm: {
+        name: `quotagate-${stage}-usage-export-errors`,
+        description: 'A usage-export run failed (DynamoDB refused the export, or a permission is missing).',
+      },
     });
-    const noDeadLetters =
-      'The usage-export function runs only on its hourly schedule with an empty input: the next run repeats the ' +
-      'whole decision from the exports DynamoDB lists, so a parked copy of a failed run would hold nothing to ' +
-      'redrive. Failed runs raise the usage-export errors alarm, and a missed export the behind alarm.';
-    Validations.of(this.function).acknowledge(
-      { id: 'Serverless-LambdaDLQ', reason: noDeadLetters },
-      { id: 'Serverless-LambdaAsyncFailureDestination', reason: noDeadLetters },
-    );
+    this.function = scheduled.fn;
+    this.errorsAlarm = scheduled.errorsAlarm;
     this.grantExports(usage);
 
     // Our own role, so its one finding is acknowledged here rather than on a stack-wide singleton.
@@ -192,23 +196,7 @@ export class UsageExports extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.BREACHING,
     });
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmName: `quotagate-${stage}-usage-export-errors`,
-      alarmDescription:
-        'A usage-export run failed (DynamoDB refused the export, or a permission is missing).',
-      metric: this.function.metricErrors({ statistic: 'Sum', period: Duration.hours(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopicArn) {
-      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
-      for (const alarm of [this.failedAlarm, this.behindAlarm, this.errorsAlarm]) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
+    notifyAlarms(this, props.alarmTopicArn, [this.failedAlarm, this.behindAlarm, this.errorsAlarm]);
   }
 
   /** What the function and, through it, DynamoDB's export need; nothing else. */
