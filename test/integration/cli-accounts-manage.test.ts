@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type AccountJson, startAccountsWorld } from './cli-accounts-world.ts';
-import type { CliWorld } from './cli-harness.ts';
+import { before, describe, it } from 'node:test';
+import { type AccountJson, createAccounts } from './cli-accounts-world.ts';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 describe('quotagate accounts: changing them', () => {
-  let world: CliWorld;
+  const world = cliWorldForSuite();
   let apikeyAccount: AccountJson;
   let oauthAccount: AccountJson;
   before(async () => {
-    ({ world, apikeyAccount, oauthAccount } = await startAccountsWorld());
-  });
-  after(async () => {
-    await world.close();
+    ({ apikeyAccount, oauthAccount } = await createAccounts(world));
   });
 
   it('sets priority, concurrency and the model mapping from repeated --map, JSON, or clears it', async () => {

@@ -1,14 +1,15 @@
 /**
- * The world both `cli-accounts*.test.ts` files start from: a CLI world with a `pro` group, an
- * API-key account mapping gpt-5 and an OAuth account in `pro` and `default`, all created through
- * the CLI with recognisable secrets, so a test can check that none of them is ever printed.
+ * What both `cli-accounts*.test.ts` files start from: in a CLI world, a `pro` group, an API-key
+ * account mapping gpt-5 and an OAuth account in `pro` and `default`, all created through the CLI
+ * with recognisable secrets, so a test can check that none of them is ever printed.
  *
  * @example
  * ```ts
- * before(async () => ({ world, apikeyAccount, oauthAccount } = await startAccountsWorld()));
+ * const world = cliWorldForSuite();
+ * before(async () => ({ apikeyAccount, oauthAccount } = await createAccounts(world)));
  * ```
  */
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import type { CliWorld } from './cli-harness.ts';
 
 /** An account as `quotagate accounts … --json` prints it. */
 export interface AccountJson {
@@ -34,14 +35,12 @@ export const UPSTREAM_KEY = 'sk-upstream-very-secret-4242';
 export const ACCESS_TOKEN = 'eyJ-access-token-secret-777';
 export const REFRESH_TOKEN = 'rt-refresh-token-secret-888';
 
-export interface AccountsWorld {
-  world: CliWorld;
+export interface CreatedAccounts {
   apikeyAccount: AccountJson;
   oauthAccount: AccountJson;
 }
 
-export async function startAccountsWorld(): Promise<AccountsWorld> {
-  const world = await startCliWorld();
+export async function createAccounts(world: CliWorld): Promise<CreatedAccounts> {
   await world.ok('groups', 'create', '--id', 'pro', '--name', 'Pro');
   const apikeyAccount = await world.ok<AccountJson>(
     'accounts',
@@ -75,5 +74,5 @@ export async function startAccountsWorld(): Promise<AccountsWorld> {
     '--groups',
     'pro,default',
   );
-  return { world, apikeyAccount, oauthAccount };
+  return { apikeyAccount, oauthAccount };
 }

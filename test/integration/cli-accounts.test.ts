@@ -1,26 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Account } from '#shared/domain/types.ts';
 import { openAccount } from '#shared/secrets/account-credentials.ts';
 import { secretSealer } from '#shared/secrets/default-sealer.ts';
 import {
   ACCESS_TOKEN,
   type AccountJson,
+  createAccounts,
   REFRESH_TOKEN,
-  startAccountsWorld,
   UPSTREAM_KEY,
 } from './cli-accounts-world.ts';
-import type { CliWorld } from './cli-harness.ts';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 describe('quotagate accounts', () => {
-  let world: CliWorld;
+  const world = cliWorldForSuite();
   let apikeyAccount: AccountJson;
   let oauthAccount: AccountJson;
   before(async () => {
-    ({ world, apikeyAccount, oauthAccount } = await startAccountsWorld());
-  });
-  after(async () => {
-    await world.close();
+    ({ apikeyAccount, oauthAccount } = await createAccounts(world));
   });
 
   it('creates an API-key account with defaults: priority 50, concurrency 10, default group, health ok', async () => {

@@ -4,23 +4,15 @@
  * through `--api`, with `--json` and `--help`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('quotagate groups set, prices and ops usage --top', { timeout: 60_000 }, () => {
-  let world: CliWorld;
-
-  before(async () => {
-    world = await startCliWorld();
-    await world.startAdminApi();
-  });
-  after(async () => {
-    await world?.close();
-  });
+  const world = cliWorldForSuite({ adminApi: true });
 
   const api = (...args: string[]) => world.viaApi(...args, '--json');
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AdminError } from '#shared/admin/admin-error.ts';
 import type { User } from '#shared/domain/types.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { createTargetClient } from '../../cli/target.ts';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 function user(id: string): User {
   return {
@@ -28,13 +28,7 @@ async function rejection(promise: Promise<unknown>): Promise<AdminError> {
 }
 
 describe('DynamoConfigAdmin conditional writes', () => {
-  let world: CliWorld;
-  before(async () => {
-    world = await startCliWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
+  const world = cliWorldForSuite();
 
   it('refuses to insert over an existing item and leaves it untouched', async () => {
     // Prepare

@@ -4,22 +4,15 @@
  * history and exports are unchanged.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('quotagate accounts delete and groups delete', { timeout: 60_000 }, () => {
-  let world: CliWorld;
-  before(async () => {
-    world = await startCliWorld();
-    await world.startAdminApi();
-  });
-  after(async () => {
-    await world?.close();
-  });
+  const world = cliWorldForSuite({ adminApi: true });
 
   it('deletes a disabled account only, and its usage records stay', async () => {
     const account = await world.ok<{ id: string }>(

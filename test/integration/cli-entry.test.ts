@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
+import { cliWorldForSuite, runCliCaptured } from './cli-harness.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/quotagate.mjs', import.meta.url));
 
@@ -21,13 +21,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('quotagate entry point', () => {
-  let world: CliWorld;
-  before(async () => {
-    world = await startCliWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
+  const world = cliWorldForSuite();
 
   it('prints the overview for help, --help and -h on stdout with exit 0', async () => {
     // Act

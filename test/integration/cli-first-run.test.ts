@@ -4,19 +4,13 @@
  * health reason is a whole upstream message still lists on one short row, in full in `show`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { describe, it } from 'node:test';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 const LONG_REASON = `upstream 401: ${'Incorrect API key provided. You can find your API key at https://platform.openai.com. '.repeat(4)}`;
 
 describe('quotagate on a first run', { timeout: 60_000 }, () => {
-  let world: CliWorld;
-  before(async () => {
-    world = await startCliWorld();
-  });
-  after(async () => {
-    await world?.close();
-  });
+  const world = cliWorldForSuite();
 
   it('refuses credentials that are still placeholders from an example, and writes nothing', async () => {
     const before = await world.snapshot();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { describe, it } from 'node:test';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 interface GroupJson {
   id: string;
@@ -13,13 +13,7 @@ interface GroupJson {
 }
 
 describe('quotagate groups', () => {
-  let world: CliWorld;
-  before(async () => {
-    world = await startCliWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
+  const world = cliWorldForSuite();
 
   it('creates a group with a generated id, multiplier 1 and balance billing by default', async () => {
     // Act

@@ -1,8 +1,18 @@
 /**
  * A dynalite with the three tables and a way to run the admin CLI in-process against it, for
  * the `cli-*.test.ts` files. Output is captured per run; `snapshot()` reads every item of every
- * table, so a test can assert that a refused command changed nothing.
+ * table, so a test can assert that a refused command changed nothing. A suite gets its world
+ * from {@link cliWorldForSuite}, which starts it before the suite's tests and closes it after.
+ *
+ * @example
+ * ```ts
+ * describe('quotagate users', () => {
+ *   const world = cliWorldForSuite();
+ *   it('lists users', async () => assert.deepEqual(await world.ok('users', 'list'), []));
+ * });
+ * ```
  */
+import { after, before } from 'node:test';
 import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
@@ -108,4 +118,27 @@ export async function startCliWorld(): Promise<CliWorld> {
       await db.close();
     },
   };
+}
+
+/**
+ * The world of the enclosing `describe`: started in a `before` hook (with the local admin server
+ * too when `adminApi` is set, for `viaApi`) and closed in an `after` hook. The object returned
+ * stands for the world once started; using it outside a test or hook is a mistake it reports.
+ */
+export function cliWorldForSuite(options: { adminApi?: boolean } = {}): CliWorld {
+  let world: CliWorld | undefined;
+  before(async () => {
+    world = await startCliWorld();
+    if (options.adminApi) await world.startAdminApi();
+  });
+  after(async () => {
+    await world?.close();
+  });
+  return new Proxy({} as CliWorld, {
+    get(_target, name) {
+      if (!world)
+        throw new Error("The CLI world starts in the suite's before hook: use it in tests and hooks.");
+      return Reflect.get(world, name);
+    },
+  });
 }

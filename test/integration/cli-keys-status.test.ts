@@ -4,16 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
+import { before, describe, it } from 'node:test';
+import { cliWorldForSuite, runCliCaptured } from './cli-harness.ts';
 
 describe('quotagate keys across users, disable and enable', { timeout: 60_000 }, () => {
-  let world: CliWorld;
+  const world = cliWorldForSuite({ adminApi: true });
   const ids: Record<string, string> = {};
 
   before(async () => {
-    world = await startCliWorld();
-    await world.startAdminApi();
     for (const name of ['ada', 'bob']) {
       const user = await world.ok<{ id: string }>('users', 'create', '--email', `${name}@example.com`);
       ids[name] = user.id;
@@ -21,9 +19,6 @@ describe('quotagate keys across users, disable and enable', { timeout: 60_000 },
         await world.ok<{ id: string }>('keys', 'create', '--user', user.id, '--name', name)
       ).id;
     }
-  });
-  after(async () => {
-    await world?.close();
   });
 
   const api = (...args: string[]) => world.viaApi(...args, '--json');

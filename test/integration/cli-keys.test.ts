@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { before, describe, it } from 'node:test';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 interface KeyJson {
   id: string;
@@ -23,14 +23,10 @@ interface KeyJson {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('quotagate keys', () => {
-  let world: CliWorld;
+  const world = cliWorldForSuite();
   let userId: string;
   before(async () => {
-    world = await startCliWorld();
     userId = (await world.ok<{ id: string }>('users', 'create', '--email', 'keys@example.com')).id;
-  });
-  after(async () => {
-    await world.close();
   });
 
   it('creates a key in the default group, created on first use with multiplier 1 and balance billing', async () => {

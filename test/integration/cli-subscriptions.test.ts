@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { before, describe, it } from 'node:test';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 interface SubscriptionJson {
   userId: string;
@@ -10,16 +10,12 @@ interface SubscriptionJson {
 }
 
 describe('quotagate subscriptions', () => {
-  let world: CliWorld;
+  const world = cliWorldForSuite();
   let userId: string;
   before(async () => {
-    world = await startCliWorld();
     userId = (await world.ok<{ id: string }>('users', 'create', '--email', 'subs@example.com')).id;
     await world.ok('groups', 'create', '--id', 'pro', '--name', 'Pro', '--billing', 'subscription');
     await world.ok('groups', 'create', '--id', 'plain', '--name', 'Plain');
-  });
-  after(async () => {
-    await world.close();
   });
 
   it('assigns a user to a subscription group until a date', async () => {

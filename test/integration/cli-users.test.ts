@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type CliWorld, startCliWorld } from './cli-harness.ts';
+import { describe, it } from 'node:test';
+import { cliWorldForSuite } from './cli-harness.ts';
 
 interface UserJson {
   id: string;
@@ -12,13 +12,7 @@ interface UserJson {
 }
 
 describe('quotagate users', () => {
-  let world: CliWorld;
-  before(async () => {
-    world = await startCliWorld();
-  });
-  after(async () => {
-    await world.close();
-  });
+  const world = cliWorldForSuite();
 
   it('creates a user and prints it as JSON with the balance in nano-USD', async () => {
     // Act
