@@ -1,9 +1,10 @@
 /**
  * `quotagate groups …`: create, list, show, set.
  */
-import type { Stored } from '#shared/admin/config-admin.ts';
+
 import type { GroupDetails } from '#shared/admin/groups.ts';
 import type { Group } from '#shared/domain/types.ts';
+import type { Stored } from '#shared/store/config-admin.ts';
 import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 import { ifVersionFlag, versionPin } from './shared-flags.ts';

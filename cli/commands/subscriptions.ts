@@ -1,9 +1,10 @@
 /**
  * `quotagate subscriptions …`: assign, extend, list, cancel.
  */
-import type { Stored } from '#shared/admin/config-admin.ts';
+
 import { isSubscriptionActive } from '#shared/admin/subscriptions.ts';
 import type { Subscription } from '#shared/domain/types.ts';
+import type { Stored } from '#shared/store/config-admin.ts';
 import {
   type Command,
   type CommandGroup,

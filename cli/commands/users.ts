@@ -1,9 +1,10 @@
 /**
  * `quotagate users …`: create, list, show, set, add-balance, disable, enable.
  */
-import type { Stored } from '#shared/admin/config-admin.ts';
+
 import type { UserDetails } from '#shared/admin/users.ts';
 import type { User } from '#shared/domain/types.ts';
+import type { Stored } from '#shared/store/config-admin.ts';
 import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 import { renderKeysTable } from './keys.ts';

@@ -11,7 +11,7 @@
  * ```
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ConfigAdmin } from '../admin/config-admin.ts';
+import type { ConfigAdmin } from '../store/config-admin.ts';
 import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { AdminPriceStore } from '../store/prices.ts';
 import type { SlotStore } from '../store/slots.ts';

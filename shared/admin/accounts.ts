@@ -12,9 +12,9 @@
  * ```
  */
 import type { Account, AccountHealth, Status } from '../domain/types.ts';
+import type { ConfigAdmin, Stored, UpdateOptions } from '../store/config-admin.ts';
 import { parseProxyUrl, parseUserAgent, proxyEndpointOf } from './account-egress.ts';
 import { AdminError } from './admin-error.ts';
-import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import {
   parseCount,
   parseHttpUrl,

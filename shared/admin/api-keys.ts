@@ -12,9 +12,9 @@
 import { BUDGET_PERIODS } from '../billing/key-budget.ts';
 import { hashApiKey } from '../domain/api-key-hash.ts';
 import type { ApiKey } from '../domain/types.ts';
+import type { ConfigAdmin, Stored } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
 import { generateApiKeySecret, listingPrefixOf } from './api-key-secret.ts';
-import type { ConfigAdmin, Stored } from './config-admin.ts';
 import { parseCidrList, parseCount, parseFutureTime, parseModelList, requireText } from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';

@@ -9,8 +9,8 @@
  * ```
  */
 import type { Account, Group } from '../domain/types.ts';
+import type { ConfigAdmin, Stored } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
-import type { ConfigAdmin, Stored } from './config-admin.ts';
 import { parseBillingMode, parseGroupId, parsePositiveNumber, requireText } from './fields.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';
 import { parseUsdToNano } from './money.ts';

@@ -9,8 +9,8 @@
  * ```
  */
 import type { Subscription } from '../domain/types.ts';
+import type { ConfigAdmin, Stored, UpdateOptions } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
-import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import { parseFutureTime, requireText } from './fields.ts';
 import { getGroup } from './groups.ts';
 import { getUser } from './users.ts';

@@ -10,9 +10,9 @@
  * ```
  */
 import type { Status, Subscription, User } from '../domain/types.ts';
+import type { ConfigAdmin, Stored, UpdateOptions } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
 import { type ApiKeyView, toApiKeyView } from './api-keys.ts';
-import type { ConfigAdmin, Stored, UpdateOptions } from './config-admin.ts';
 import { parseCount, parseEmail, requireText } from './fields.ts';
 import { newId } from './ids.ts';
 import { parseIdempotencyKey, parseUsdToNano } from './money.ts';

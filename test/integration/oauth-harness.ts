@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import type { Stored } from '#shared/admin/config-admin.ts';
 import type { Account, OAuthCredentials } from '#shared/domain/types.ts';
 import {
   createTokenRefresh,
@@ -16,6 +15,7 @@ import {
   type TokenRefreshInput,
 } from '#shared/oauth/create-token-refresh.ts';
 import { loadSettings } from '#shared/settings.ts';
+import type { Stored } from '#shared/store/config-admin.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-store.ts';

@@ -32,20 +32,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AdminError } from '../../admin/admin-error.ts';
-import type { Stored } from '../../admin/config-admin.ts';
 import { formatNanoAsUsd, MAX_MONEY_NANO } from '../../admin/money.ts';
 import type { User } from '../../domain/types.ts';
 import { keys } from '../../tables/keys.ts';
+import type { BalanceChange, Stored } from '../config-admin.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
 
 export const MONEY_MARKS = 'moneyMarks';
-
-/** What a top-up returns: the user after it, and whether this call only replayed an earlier one. */
-export interface BalanceChange {
-  user: Stored<User>;
-  replayed: boolean;
-}
 
 interface MoneyOperation {
   idempotencyKey: string;

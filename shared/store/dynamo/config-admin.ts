@@ -28,15 +28,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { proxyEndpointOf } from '../../admin/account-egress.ts';
 import { AdminError } from '../../admin/admin-error.ts';
-import type {
-  Changes,
-  ConfigAdmin,
-  ConfigEntities,
-  EntityKind,
-  EntityRefs,
-  Stored,
-  UpdateOptions,
-} from '../../admin/config-admin.ts';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
 import {
   accountSecretContext,
@@ -46,7 +37,17 @@ import {
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
-import { type BalanceChange, DynamoBalanceOperations } from './balance-operations.ts';
+import type {
+  BalanceChange,
+  Changes,
+  ConfigAdmin,
+  ConfigEntities,
+  EntityKind,
+  EntityRefs,
+  Stored,
+  UpdateOptions,
+} from '../config-admin.ts';
+import { DynamoBalanceOperations } from './balance-operations.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { configItems, entityOf, type Item } from './config-items.ts';
 import { queryAll, scanAll } from './query-pages.ts';

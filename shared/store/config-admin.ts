@@ -1,8 +1,8 @@
 /**
- * The storage the admin operations need, and nothing more: conditional inserts, conditional
- * updates that can be pinned to a version, reads and a few listings. The DynamoDB implementation
- * is `shared/store/dynamo/config-admin.ts`; it writes the item layout of `config-items.ts`, so
- * the gateway reads exactly what an admin wrote.
+ * The storage the admin operations (`shared/admin/`) need, and nothing more: conditional
+ * inserts, conditional updates that can be pinned to a version, reads and a few listings. The
+ * DynamoDB implementation is `shared/store/dynamo/config-admin.ts`; it writes the item layout of
+ * `shared/store/dynamo/config-items.ts`, so the gateway reads exactly what an admin wrote.
  *
  * Every admin write bumps a `version` counter and sets `updatedAt`. An update given `ifVersion`
  * succeeds only if the item still has that version, which is how two admins editing the same
@@ -59,6 +59,12 @@ export interface UpdateOptions {
   ifVersion?: number;
 }
 
+/** What a top-up returns: the user after it, and whether this call only replayed an earlier one. */
+export interface BalanceChange {
+  user: Stored<User>;
+  replayed: boolean;
+}
+
 export interface ConfigAdmin {
   /** Writes a new entity with version 1; `conflict` when its key is taken. */
   insert<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Promise<Stored<ConfigEntities[K]>>;
@@ -81,11 +87,7 @@ export interface ConfigAdmin {
    * {@link addToBalance} at most once per `idempotencyKey`: a retry gets the first call's answer
    * (`replayed`), a key reused for another user or amount is a `conflict`.
    */
-  addToBalanceOnce(
-    userId: string,
-    deltaNano: number,
-    idempotencyKey: string,
-  ): Promise<{ user: Stored<User>; replayed: boolean }>;
+  addToBalanceOnce(userId: string, deltaNano: number, idempotencyKey: string): Promise<BalanceChange>;
   /**
    * Deletes an account or a group item for good; `not_found` when absent, `conflict` when
    * `ifVersion` is stale. Usage and ops records keep naming it: they are never touched.
