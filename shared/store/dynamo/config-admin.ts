@@ -1,8 +1,9 @@
 /**
  * {@link ConfigAdmin} on the Config table. Items are laid out by `config-items.ts` and keyed by
- * `tables/keys.ts`, so the gateway reads exactly what the admin wrote. Every write is
- * conditional: inserts on `attribute_not_exists(pk)`, updates on `attribute_exists(pk)` plus,
- * when asked, the item's `version`.
+ * `tables/keys.ts` (addressed by kind and ref in `config-entity-refs.ts`), so the gateway reads
+ * exactly what the admin wrote. Every write is conditional: inserts on `attribute_not_exists(pk)`,
+ * updates and deletes on `attribute_exists(pk)` plus, when asked, the item's `version`
+ * (`versioned-update.ts`); balance changes are `balance-operations.ts`.
  *
  * Listing goes through `gsi1` (users, groups, accounts, keys of a user). Two admin look-ups
  * Scan the table instead, which is fine for a config table of thousands of items and an
@@ -36,7 +37,7 @@ import {
 } from '../../secrets/account-credentials.ts';
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
-import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { keys, LIST } from '../../tables/keys.ts';
 import type {
   BalanceChange,
   Changes,
@@ -49,68 +50,10 @@ import type {
 } from '../config-admin.ts';
 import { DynamoBalanceOperations } from './balance-operations.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
-import { configItems, entityOf, type Item } from './config-items.ts';
+import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
+import { entityOf } from './config-items.ts';
 import { queryAll, scanAll } from './query-pages.ts';
-
-function itemKeyOf<K extends EntityKind>(kind: K, ref: EntityRefs[K]): ItemKey {
-  switch (kind) {
-    case 'user':
-      return keys.user(ref as EntityRefs['user']);
-    case 'apiKey':
-      return keys.apiKey((ref as EntityRefs['apiKey']).hash);
-    case 'group':
-      return keys.group(ref as EntityRefs['group']);
-    case 'account':
-      return keys.account(ref as EntityRefs['account']);
-    default: {
-      const { userId, groupId } = ref as EntityRefs['subscription'];
-      return keys.subscription(userId, groupId);
-    }
-  }
-}
-
-function refOf<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): EntityRefs[K] {
-  if (kind === 'apiKey') {
-    const key = entity as ApiKey;
-    return { hash: key.hash, id: key.id } as EntityRefs[K];
-  }
-  if (kind === 'subscription') {
-    const subscription = entity as Subscription;
-    return { userId: subscription.userId, groupId: subscription.groupId } as EntityRefs[K];
-  }
-  return (entity as { id: string }).id as EntityRefs[K];
-}
-
-/** How messages name an entity; an API key by its public id, never by its hash. */
-function describe<K extends EntityKind>(kind: K, ref: EntityRefs[K]): string {
-  switch (kind) {
-    case 'user':
-      return `User ${ref as string}`;
-    case 'apiKey':
-      return `API key ${(ref as EntityRefs['apiKey']).id}`;
-    case 'group':
-      return `Group ${ref as string}`;
-    case 'account':
-      return `Account ${ref as string}`;
-    default: {
-      const { userId, groupId } = ref as EntityRefs['subscription'];
-      return `The subscription of user ${userId} to group ${groupId}`;
-    }
-  }
-}
-
-function itemOf<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Item {
-  const layout = configItems[kind] as (value: ConfigEntities[K]) => Item;
-  return layout(entity);
-}
-
-/** Attribute names, values and SET/REMOVE clauses of one update, before versioning is added. */
-interface AttributeEdit {
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-  sets: string[];
-  removes: string[];
-}
+import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
 
 export class DynamoConfigAdmin implements ConfigAdmin {
   readonly #client: DynamoDBDocumentClient;
@@ -149,7 +92,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       );
     } catch (error) {
       if (isConditionFailure(error)) {
-        throw AdminError.conflict(`${describe(kind, refOf(kind, entity))} already exists.`);
+        throw AdminError.conflict(`${describeEntity(kind, refOf(kind, entity))} already exists.`);
       }
       throw error;
     }
@@ -172,17 +115,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     changes: Changes<K>,
     options: UpdateOptions = {},
   ): Promise<Stored<ConfigEntities[K]>> {
-    const edit: AttributeEdit = { names: {}, values: {}, sets: [], removes: [] };
-    Object.entries(changes).forEach(([field, value], index) => {
-      edit.names[`#f${index}`] = field;
-      if (value === undefined) {
-        edit.removes.push(`#f${index}`);
-      } else {
-        edit.values[`:v${index}`] = value;
-        edit.sets.push(`#f${index} = :v${index}`);
-      }
-    });
-    return this.#versionedUpdate(kind, ref, edit, options);
+    return this.#versionedUpdate(kind, ref, editOf(changes), options);
   }
 
   /** Applies `edit`, bumping the version and `updatedAt`, pinned to `options.ifVersion` if given. */
@@ -192,36 +125,12 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     edit: AttributeEdit,
     options: UpdateOptions,
   ): Promise<Stored<ConfigEntities[K]>> {
-    const names: Record<string, string> = { ...edit.names, '#version': 'version', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = {
-      ...edit.values,
-      ':zero': 0,
-      ':one': 1,
-      ':now': new Date().toISOString(),
-    };
-    const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now', ...edit.sets];
-    let condition = 'attribute_exists(pk)';
-    if (options.ifVersion !== undefined) {
-      if (options.ifVersion === 0) {
-        condition += ' AND attribute_not_exists(#version)';
-      } else {
-        condition += ' AND #version = :expected';
-        values[':expected'] = options.ifVersion;
-      }
-    }
-    const removes = edit.removes;
-    const expression = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
-    return this.#conditionalUpdate(kind, ref, {
-      UpdateExpression: expression,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    return this.#conditionalUpdate(kind, ref, versionedUpdateInput(edit, options));
   }
 
   async sealAccountCredentials(accountId: string): Promise<boolean> {
     const account = await this.get('account', accountId);
-    if (!account) throw AdminError.notFound(`${describe('account', accountId)} does not exist.`);
+    if (!account) throw AdminError.notFound(`${describeEntity('account', accountId)} does not exist.`);
     const stored = account.credentials as unknown as Record<string, unknown>;
     const plain = SECRET_CREDENTIAL_FIELDS.filter(
       (field) => typeof stored[field] === 'string' && !isSealed(stored[field]),
@@ -341,21 +250,15 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   /** Why a write conditioned on the item's existence (and version) was refused. */
   async #refusal<K extends EntityKind>(kind: K, ref: EntityRefs[K]): Promise<AdminError> {
     const current = await this.get(kind, ref);
-    if (!current) return AdminError.notFound(`${describe(kind, ref)} does not exist.`);
+    if (!current) return AdminError.notFound(`${describeEntity(kind, ref)} does not exist.`);
     return AdminError.conflict(
-      `${describe(kind, ref)} was changed by someone else (it is now at version ${current.version ?? 0}); ` +
+      `${describeEntity(kind, ref)} was changed by someone else (it is now at version ${current.version ?? 0}); ` +
         'read it again and retry.',
     );
   }
 
   async remove(kind: 'account' | 'group', id: string, options: UpdateOptions = {}): Promise<void> {
-    const values: Record<string, unknown> = {};
-    let condition = 'attribute_exists(pk)';
-    if (options.ifVersion === 0) condition += ' AND attribute_not_exists(#version)';
-    else if (options.ifVersion !== undefined) {
-      condition += ' AND #version = :expected';
-      values[':expected'] = options.ifVersion;
-    }
+    const { condition, values } = versionCondition(options.ifVersion);
     try {
       await this.#client.send(
         new DeleteCommand({
