@@ -4,10 +4,11 @@
  * Each invocation runs inside an AsyncLocalStorage context, so the DynamoDB client's observer
  * (`dynamoRequestCounter.observer`) knows which gateway request sent each command, and when it
  * started and settled. The moment the upstream request starts is when the gateway creates it
- * (undici's `undici:request:create` diagnostics channel; the gateway's upstream client is undici),
- * and the moment it leaves is when its headers are written (`undici:client:sendHeaders`, matched by
- * the `x-client-request-id` header the bench sets and the gateway passes on); the gap between the
- * two is the connection set-up, if any.
+ * (Node's `http.client.request.created` diagnostics channel; the gateway's upstream client is
+ * node:http), and the moment it leaves is when its headers are written (`http.client.request.start`),
+ * both matched by the `x-client-request-id` header the bench sets and the gateway passes on (the
+ * DynamoDB client's requests, on node:http too, carry none); the gap between the two is the
+ * connection set-up, if any.
  *
  * From those: the DynamoDB requests on the critical path (settled before the upstream request
  * started), the sequential round trips among them (waves of overlapping requests), and the total.
@@ -54,7 +55,8 @@ export interface DynamoSummary {
   /** From the upstream request starting to its headers being written (connecting, if needed), in ms. */
   upstreamSendMs: Distribution;
   /**
-   * TCP connections the gateway opened during the phase: to the upstream (undici) and others
+   * TCP connections the gateway opened during the phase: to the upstream (a request sent on a
+   * socket that was not reused) and others
    * (the DynamoDB client; the bench's gateway makes no other outbound calls).
    */
   newConnections: { upstream: number; dynamo: number };
@@ -68,16 +70,17 @@ export interface DynamoSummary {
 }
 
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
-const CLIENT_REQUEST_ID = /\r\nx-client-request-id: ([^\r\n]+)/i;
 
-/** The `x-client-request-id` of an undici request at creation (headers as a flat name/value array). */
-function createdRequestId(message: unknown): string | undefined {
-  const headers = (message as { request?: { headers?: unknown } }).request?.headers;
-  if (!Array.isArray(headers)) return undefined;
-  for (let i = 0; i + 1 < headers.length; i += 2) {
-    if (String(headers[i]).toLowerCase() === 'x-client-request-id') return String(headers[i + 1]);
-  }
-  return undefined;
+/** A node:http client request as the diagnostics channels give it. */
+interface ChannelRequest {
+  getHeader(name: string): unknown;
+  reusedSocket: boolean;
+}
+
+/** The upstream request's `x-client-request-id`; DynamoDB requests have none. */
+function upstreamRequestId(message: unknown): string | undefined {
+  const id = (message as { request?: ChannelRequest }).request?.getHeader('x-client-request-id');
+  return id === undefined ? undefined : String(id);
 }
 
 export class RequestTraces {
@@ -106,19 +109,17 @@ export class RequestTraces {
         call.end = performance.now();
       };
     };
-    subscribe('undici:request:create', (message) => {
-      const id = createdRequestId(message);
-      const trace = (id && this.#byId.get(id)) || this.#context.getStore();
+    subscribe('http.client.request.created', (message) => {
+      const id = upstreamRequestId(message);
+      const trace = id && this.#byId.get(id);
       if (trace && trace.upstreamAt === undefined) trace.upstreamAt = performance.now();
     });
-    subscribe('undici:client:sendHeaders', (message) => {
-      const headers = (message as { headers?: unknown }).headers;
-      const id = typeof headers === 'string' ? CLIENT_REQUEST_ID.exec(headers)?.[1] : undefined;
-      const trace = (id && this.#byId.get(id)) || this.#context.getStore();
-      if (trace && trace.upstreamSentAt === undefined) trace.upstreamSentAt = performance.now();
-    });
-    subscribe('undici:client:connected', () => {
-      this.#upstreamConnections += 1;
+    subscribe('http.client.request.start', (message) => {
+      const id = upstreamRequestId(message);
+      const trace = id && this.#byId.get(id);
+      if (!trace) return;
+      if (trace.upstreamSentAt === undefined) trace.upstreamSentAt = performance.now();
+      if (!(message as { request: ChannelRequest }).request.reusedSocket) this.#upstreamConnections += 1;
     });
     subscribe('net.client.socket', () => {
       this.#allConnections += 1;

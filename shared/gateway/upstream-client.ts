@@ -1,36 +1,43 @@
 /**
- * The HTTP client to the upstreams: one keep-alive pool per process (undici), a first-byte
- * timeout (until the response headers) and an idle timeout (between two body chunks). Lambda
- * cannot see a client that went away, so these two bound every upstream call. An account with an
- * outbound proxy goes through its own undici ProxyAgent, one per proxy URL for the process.
+ * The HTTP client to the upstreams: Node's own `http`/`https` with one keep-alive agent per scheme
+ * for the process, a first-byte timeout (until the response headers) and an idle timeout (between
+ * two body chunks). Lambda cannot see a client that went away, so these two bound every upstream
+ * call. An account with an outbound proxy goes through `upstream-proxy.ts` (undici's ProxyAgent,
+ * loaded only then).
+ *
+ * Node's client rather than undici for the common path: it is part of the runtime, so the bundle
+ * every cold start loads does not carry undici's 720 KB, and the bench measured no more CPU per
+ * request with it (docs/benchmarks.md).
  */
-import { Agent, type Dispatcher, errors, ProxyAgent, request } from 'undici';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { sendThroughProxy } from './upstream-proxy.ts';
 import type { UpstreamTarget } from './upstream-request.ts';
 
-// Keep-alive needs pipelining ≥ 1 in undici (0 closes every connection after its request);
-// 1 means one request at a time per connection, which is all a streaming proxy wants.
-const pool = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
-const proxies = new Map<string, ProxyAgent>();
-
 /**
- * The dispatcher for a target: the shared pool, or the ProxyAgent of its account's proxy. The
- * proxy is always asked to tunnel (CONNECT), for http upstreams too, so the upstream sees one
- * egress address whatever its scheme and the proxy never reads the traffic.
+ * Idle pooled connections close after this long; a server's shorter `Keep-Alive: timeout` wins.
+ * One request at a time per connection (no pipelining), which is all a streaming proxy wants.
  */
-function dispatcherFor(target: UpstreamTarget): Dispatcher {
-  if (!target.proxyUrl) return pool;
-  let agent = proxies.get(target.proxyUrl);
-  if (!agent) {
-    agent = new ProxyAgent({ uri: target.proxyUrl, proxyTunnel: true });
-    proxies.set(target.proxyUrl, agent);
-  }
-  return agent;
-}
+const KEEP_ALIVE_MS = 30_000;
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: 256,
+  scheduling: 'lifo',
+  timeout: KEEP_ALIVE_MS,
+} as const;
+const agents = { 'http:': new HttpAgent(AGENT_OPTIONS), 'https:': new HttpsAgent(AGENT_OPTIONS) };
 
+/** The upstream's answer; `body` is read once, as it arrives, and destroyed when not read to its end. */
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  body: Dispatcher.ResponseData['body'];
+  body: AsyncIterable<unknown> & { destroy(): void };
+}
+
+export interface SendOptions {
+  signal: AbortSignal;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
 }
 
 /** The text with the proxy URL and its user info replaced: both may carry the proxy's password. */
@@ -59,7 +66,23 @@ export class UpstreamUnavailableError extends Error {
   }
 }
 
-function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+/** The body stopped for longer than the idle timeout; thrown by the body's reader. */
+export class UpstreamIdleTimeoutError extends Error {
+  constructor(idleTimeoutMs: number) {
+    super(`upstream sent nothing for ${idleTimeoutMs} ms`);
+    this.name = 'UpstreamIdleTimeoutError';
+  }
+}
+
+class FirstByteTimeoutError extends Error {
+  constructor(firstByteTimeoutMs: number) {
+    super(`no response headers within ${firstByteTimeoutMs} ms`);
+    this.name = 'FirstByteTimeoutError';
+  }
+}
+
+/** Response headers as one string per name (lower case); repeated ones joined with `, `. */
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -67,32 +90,58 @@ function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string
   return flat;
 }
 
-export async function sendUpstream(
-  target: UpstreamTarget,
-  options: { signal: AbortSignal; firstByteTimeoutMs: number; idleTimeoutMs: number },
-): Promise<UpstreamResponse> {
+export async function sendUpstream(target: UpstreamTarget, options: SendOptions): Promise<UpstreamResponse> {
   try {
-    const response = await request(target.url, {
-      method: 'POST',
-      headers: target.headers,
-      body: target.body,
-      signal: options.signal,
-      dispatcher: dispatcherFor(target),
-      headersTimeout: options.firstByteTimeoutMs,
-      bodyTimeout: options.idleTimeoutMs,
-    });
-    return { status: response.statusCode, headers: flatHeaders(response.headers), body: response.body };
+    if (!target.proxyUrl) return await sendDirect(target, options);
+    const response = await sendThroughProxy(target, target.proxyUrl, options);
+    return { ...response, headers: flatHeaders(response.headers) };
   } catch (error) {
     if (options.signal.aborted) throw new UpstreamUnavailableError('aborted', error, target.proxyUrl);
-    if (error instanceof errors.HeadersTimeoutError)
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof FirstByteTimeoutError || code === 'UND_ERR_HEADERS_TIMEOUT')
       throw new UpstreamUnavailableError('first_byte_timeout', error, target.proxyUrl);
     throw new UpstreamUnavailableError('connect', error, target.proxyUrl);
   }
 }
 
-/** True for the error undici raises when the idle timeout passed mid-body. */
+/**
+ * Both timeouts are the socket's inactivity timer (no timer of our own per request or chunk):
+ * first the wait for the headers, then, once they came, the gap between body chunks. The agent
+ * puts its keep-alive timeout back when the connection returns to the pool.
+ */
+function sendDirect(target: UpstreamTarget, options: SendOptions): Promise<UpstreamResponse> {
+  const url = new URL(target.url);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    let response: IncomingMessage | undefined;
+    const request = send(url, {
+      method: 'POST',
+      headers: { ...target.headers, 'content-length': String(target.body.length) },
+      agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
+      signal: options.signal,
+      timeout: options.firstByteTimeoutMs,
+    });
+    request.on('timeout', () => {
+      if (response) response.destroy(new UpstreamIdleTimeoutError(options.idleTimeoutMs));
+      else request.destroy(new FirstByteTimeoutError(options.firstByteTimeoutMs));
+    });
+    request.once('error', reject);
+    request.once('response', (message) => {
+      response = message;
+      request.setTimeout(options.idleTimeoutMs);
+      resolve({ status: message.statusCode ?? 502, headers: flatHeaders(message.headers), body: message });
+    });
+    request.end(target.body);
+  });
+}
+
+/** True for the error the body's reader raises when the idle timeout passed mid-body. */
 export function isIdleTimeout(error: unknown): boolean {
-  return error instanceof errors.BodyTimeoutError;
+  return (
+    error instanceof UpstreamIdleTimeoutError ||
+    // undici's BodyTimeoutError, from the proxy path (undici is not loaded to check its class).
+    (error as { code?: unknown } | undefined)?.code === 'UND_ERR_BODY_TIMEOUT'
+  );
 }
 
 /** The whole body as text; past `limit` bytes the rest is read and dropped, so the connection can be reused. */

@@ -1,9 +1,12 @@
 /**
- * Reading items by key in as few requests as possible (BatchGetItem). Reads asked for in the same
- * synchronous run — on any table of the same client — leave together in one request: on a cold
- * config cache the gateway's caller records (Config) and its sticky session (State) are one
- * round trip and one request. Keys DynamoDB leaves unprocessed (throttling, past 16 MB) are
- * retried a bounded number of times.
+ * Reading items by key in as few requests as possible (BatchGetItem). Reads asked for before the
+ * event loop next turns — on any table of the same client — leave together in one request: on a
+ * cold config cache the gateway's caller records (Config) and its sticky session (State) are one
+ * round trip and one request, and on a warm one the sticky session (asked for once the key is
+ * known) and the fresh billing read (asked for a few awaits later) are too. Waiting for the loop's
+ * turn (`setImmediate`) rather than the end of the synchronous run costs no time: the request is
+ * sent as soon as the code that asked has nothing left to do but wait. Keys DynamoDB leaves
+ * unprocessed (throttling, past 16 MB) are retried a bounded number of times.
  *
  * @example
  * ```ts
@@ -57,7 +60,7 @@ const queues = new WeakMap<DynamoDBDocumentClient, Pending[]>();
 
 /**
  * Reads of up to 100 keys of one table; the answer maps {@link itemKeyId} to each item found.
- * Joins the other reads of the same client asked for before the current synchronous run ends.
+ * Joins the other reads of the same client asked for before the event loop next turns.
  */
 export function batchGetItems(
   client: DynamoDBDocumentClient,
@@ -71,7 +74,7 @@ export function batchGetItems(
       const fresh: Pending[] = [];
       queue = fresh;
       queues.set(client, fresh);
-      queueMicrotask(() => {
+      setImmediate(() => {
         queues.delete(client);
         void flush(client, fresh);
       });

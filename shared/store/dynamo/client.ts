@@ -44,6 +44,20 @@ export const DOCUMENT_TRANSLATION = {
   unmarshallOptions: { wrapNumbers: readNumber },
 } as const;
 
+/**
+ * Middleware of the SDK's default stack that quotagate's requests do not need, removed because
+ * every DynamoDB request runs the whole stack (the gateway makes six or seven per request, and
+ * their CPU is most of its own): the user-agent header (AWS-side statistics only), recursion
+ * detection (it forwards a Lambda's X-Ray trace id, which only matters for calls that can invoke
+ * the function again; DynamoDB cannot, and tracing is off) and the SDK's request logger (no logger
+ * is configured, so it only wraps every call). Signing, retries and (de)serialisation stay.
+ */
+export const TRIMMED_MIDDLEWARE = [
+  'getUserAgentMiddleware',
+  'recursionDetectionMiddleware',
+  'loggerMiddleware',
+] as const;
+
 export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDBDocumentClient {
   const base = new DynamoDBClient({
     ...(endpoint
@@ -55,6 +69,7 @@ export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): 
       : {}),
     maxAttempts: 3,
   });
+  for (const name of TRIMMED_MIDDLEWARE) base.middlewareStack.remove(name);
   base.middlewareStack.add(
     (next, context) => async (args) => {
       dynamoRequestCounter.total += 1;
