@@ -8,7 +8,7 @@ import { hashApiKey } from '../domain/api-key-hash.ts';
 import { ipAllowed } from '../domain/ip-allow-list.ts';
 import type { ApiKey, Group, Subscription, User } from '../domain/types.ts';
 import { GatewayError } from '../errors.ts';
-import type { ConfigDirectory } from '../store/config-store.ts';
+import type { ConfigDirectory } from '../store/config-directory.ts';
 import type { GatewayRequest } from './http.ts';
 
 export interface Caller {

@@ -26,7 +26,7 @@
  */
 import { budgetWindow, checkKeyBudget } from '../billing/key-budget.ts';
 import { STARTED_GRACE_MS, startedRecordOf } from '../recorder/request-start.ts';
-import type { BillingState } from '../store/config-store.ts';
+import type { BillingState } from '../store/config-directory.ts';
 import type { Caller } from './authenticate.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { GatewayRequest } from './http.ts';

@@ -5,7 +5,7 @@
  * costs one read per key per period. Concurrent misses for one item share one read.
  */
 import type { Account, ApiKey, Group, RequestDefaults, Subscription, User } from '../domain/types.ts';
-import type { BillingState, BillingStateReader, CallerRecords, ConfigDirectory } from './config-store.ts';
+import type { BillingState, BillingStateReader, CallerRecords, ConfigDirectory } from './config-directory.ts';
 
 interface Entry<T> {
   value: Promise<T>;

@@ -21,26 +21,7 @@
  * if (plan.start) await exports.start(plan.start);
  * ```
  */
-
-export type ExportStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-
-/** One export of the Usage table to the stack's bucket. Times in epoch ms. */
-export interface ExportInfo {
-  arn: string;
-  status: ExportStatus;
-  type: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
-  /** When it was requested. */
-  startTime: number;
-  /** A full export's point in time. */
-  exportTime?: number;
-  /** An incremental export's window, `[from, to)`. */
-  from?: number;
-  to?: number;
-}
-
-export type ExportRequest =
-  | { type: 'FULL_EXPORT'; clientToken: string }
-  | { type: 'INCREMENTAL_EXPORT'; from: number; to: number; clientToken: string };
+import type { ExportInfo, ExportRequest, TableExports } from '../store/table-exports.ts';
 
 export interface ExportPlan {
   start: ExportRequest | undefined;
@@ -121,13 +102,6 @@ export function planExports(exports: readonly ExportInfo[], now: number): Export
     }
   }
   return { start, coveredUntil, lagHours, unresolvedFailures };
-}
-
-/** The Usage table's exports to the stack's bucket, as the scheduled run needs them. */
-export interface TableExports {
-  list(): Promise<ExportInfo[]>;
-  /** Starts the export; returns its ARN. */
-  start(request: ExportRequest): Promise<string>;
 }
 
 /** The metrics the export alarms watch (namespace `Quotagate`, dimension `service`). */

@@ -4,7 +4,7 @@ import { presentedApiKey } from '#shared/gateway/authenticate.ts';
 import { ResponseChannel } from '#shared/gateway/response-channel.ts';
 import { describeBytes, parseResponsesBody } from '#shared/gateway/responses-body.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
-import type { BillingStateReader, ConfigDirectory } from '#shared/store/config-store.ts';
+import type { BillingStateReader, ConfigDirectory } from '#shared/store/config-directory.ts';
 
 describe('presentedApiKey', () => {
   it('reads Bearer (any case) first, then x-api-key', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ExportInfo, nextWindow, planExports } from '#shared/usage/export-schedule.ts';
+import type { ExportInfo } from '#shared/store/table-exports.ts';
+import { nextWindow, planExports } from '#shared/usage/export-schedule.ts';
 
 const at = (iso: string) => Date.parse(iso);
 let serial = 0;

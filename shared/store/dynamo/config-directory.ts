@@ -23,7 +23,7 @@ import type {
   BillingStateReader,
   CallerRecords,
   ConfigDirectory,
-} from '../config-store.ts';
+} from '../config-directory.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { entityOf } from './config-items.ts';
 import { queryAll } from './query-pages.ts';

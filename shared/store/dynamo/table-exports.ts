@@ -1,5 +1,5 @@
 /**
- * The Usage table's exports to the stack's bucket, through DynamoDB's export API: `ListExports`
+ * {@link TableExports} through DynamoDB's export API: `ListExports`
  * (every export of the table, all pages), `DescribeExport` (bucket, times, window of each) and
  * `ExportTableToPointInTime`. Exports to other buckets (someone's manual export) are left out, so
  * they neither count as coverage nor stop the stack from making its own.
@@ -19,7 +19,7 @@ import {
   ExportTableToPointInTimeCommand,
   ListExportsCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ExportInfo, ExportRequest, ExportStatus } from '../../usage/export-schedule.ts';
+import type { ExportInfo, ExportRequest, ExportStatus, TableExports } from '../table-exports.ts';
 
 export interface ExportDestination {
   tableArn: string;
@@ -33,7 +33,7 @@ export function exportPrefixes(prefix: string): { full: string; incremental: str
   return { full: `${prefix}/full`, incremental: `${prefix}/incremental` };
 }
 
-export class DynamoTableExports {
+export class DynamoTableExports implements TableExports {
   readonly #client: DynamoDBClient;
   readonly #destination: ExportDestination;
 

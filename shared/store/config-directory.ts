@@ -1,6 +1,8 @@
 /**
  * What the gateway and the recorder read from the Config table, behind a small interface so the
- * request logic can be tested against dynalite or an in-memory double alike.
+ * request logic can be tested against dynalite or an in-memory double alike. The DynamoDB
+ * implementation is `shared/store/dynamo/config-directory.ts`; `shared/store/cached-directory.ts`
+ * wraps any implementation with the gateway's per-process cache.
  *
  * @example
  * ```ts
