@@ -17,6 +17,8 @@
  * });
  * ```
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableNames } from '#shared/tables/definitions.ts';
 import type { AdminApi } from './admin-api-client.ts';
 
 export interface FlagSpec {
@@ -41,18 +43,43 @@ export interface CommandInput {
   flag(name: string): boolean;
 }
 
+export interface TextStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/** What the few commands that are more than one admin API call get besides it. */
+export interface CommandContext {
+  /** Where a command that streams (`usage export`) writes its records and its progress. */
+  io: { stdout: TextStream; stderr: TextStream };
+  env: Record<string, string | undefined>;
+  /**
+   * The tables themselves, for the recorder's repairs the admin API does not offer (`usage
+   * replay-parked`); with `--api` it refuses with a usage error.
+   */
+  tables(): { client: DynamoDBDocumentClient; tables: TableNames };
+}
+
 export interface Command<T = unknown> {
   name: string;
   summary: string;
   flags: Record<string, FlagSpec>;
-  /** A flag that may also be given as the single positional argument (`users show usr_…`). */
+  /**
+   * A flag that may also be given as the positional argument (`users show usr_…`); several
+   * positionals when the flag is `multiple`.
+   */
   positional?: string;
   examples: string[];
+  /** Sentences for the help page, after the flags. */
+  notes?: string[];
   /** The admin operation; its result is what `--json` prints unless {@link json} says otherwise. */
-  run(api: AdminApi, input: CommandInput): Promise<T>;
-  /** The part of the result `--json` prints, when the renderer needs more than that. */
-  json?(result: T): unknown;
-  /** The result as text for humans. */
+  run(api: AdminApi, input: CommandInput, context: CommandContext): Promise<T>;
+  /**
+   * The part of the result `--json` prints, when the renderer needs more than that; `false` for a
+   * command that writes its own output (records as CSV or JSON Lines), which refuses `--json`.
+   */
+  json?: ((result: T) => unknown) | false;
+  /** The result as text for humans; empty when the command wrote its own output. */
   render(result: T, input: CommandInput): string;
 }
 

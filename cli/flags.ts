@@ -42,11 +42,16 @@ export function parseCommandLine(command: Command, path: string, args: string[])
   }
   const values: FlagValues = { ...parsed.values };
   const help = values.help === true;
-  if (parsed.positionals.length > 0 && command.positional) {
-    if (parsed.positionals.length > 1 || values[command.positional] !== undefined) {
-      throw new UsageError(`${path} takes one ${command.positional} id, given once.`, helpCommand);
+  const positional = command.positional;
+  if (parsed.positionals.length > 0 && positional) {
+    const given = values[positional];
+    if (specs[positional]?.multiple) {
+      values[positional] = [...(Array.isArray(given) ? given : []), ...parsed.positionals];
+    } else if (parsed.positionals.length > 1 || given !== undefined) {
+      throw new UsageError(`${path} takes one ${positional} id, given once.`, helpCommand);
+    } else {
+      values[positional] = parsed.positionals[0];
     }
-    values[command.positional] = parsed.positionals[0];
   }
   if (!help) {
     const missing = Object.entries(command.flags)

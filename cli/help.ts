@@ -59,7 +59,8 @@ export function renderGroupHelp(group: CommandGroup): string {
 }
 
 export function renderCommandHelp(group: CommandGroup, command: Command): string {
-  const positional = command.positional ? ` [<${command.positional}>]` : '';
+  const many = command.positional !== undefined && command.flags[command.positional]?.multiple;
+  const positional = command.positional ? ` [<${command.positional}>${many ? '…' : ''}]` : '';
   return [
     `quotagate ${group.name} ${command.name}: ${command.summary}.`,
     '',
@@ -68,6 +69,7 @@ export function renderCommandHelp(group: CommandGroup, command: Command): string
     'Flags:',
     untitled(renderTable(['', ''], flagRows(command.flags))) || '  (none of its own)',
     '',
+    ...(command.notes ? [...command.notes, ''] : []),
     'Common flags: --json, --help, --region, --stage, --endpoint, --config-table, --state-table, --usage-table,',
     '              --api, --admin-token',
     '',

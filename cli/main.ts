@@ -15,7 +15,14 @@
 
 import { readFileSync } from 'node:fs';
 import { type AdminApi, httpTransport, inProcessTransport } from './admin-api-client.ts';
-import { type Command, type CommandGroup, type CommandInput, UsageError } from './command.ts';
+import {
+  type Command,
+  type CommandContext,
+  type CommandGroup,
+  type CommandInput,
+  type TextStream,
+  UsageError,
+} from './command.ts';
 import { accountsCommands } from './commands/accounts.ts';
 import { runConsole } from './commands/console.ts';
 import { groupsCommands } from './commands/groups.ts';
@@ -23,7 +30,7 @@ import { keysCommands } from './commands/keys.ts';
 import { opsCommands } from './commands/ops.ts';
 import { pricesCommands } from './commands/prices.ts';
 import { subscriptionsCommands } from './commands/subscriptions.ts';
-import { runUsageCommand } from './commands/usage.ts';
+import { usageCommands } from './commands/usage.ts';
 import { usersCommands } from './commands/users.ts';
 import { describeFailure } from './failure.ts';
 import { allFlagsOf, type FlagValues, parseCommandLine } from './flags.ts';
@@ -31,8 +38,8 @@ import { renderCommandHelp, renderGroupHelp, renderOverview } from './help.ts';
 import { createTargetClient, resolveApiTarget, resolveTarget, type Target } from './target.ts';
 
 export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  stdout: TextStream;
+  stderr: TextStream;
   /** Defaults to `process.env`. */
   env?: Record<string, string | undefined>;
   /** Where `-` secrets are read from; defaults to `process.stdin`. */
@@ -47,6 +54,7 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   subscriptionsCommands,
   pricesCommands,
   opsCommands,
+  usageCommands,
 ];
 
 /** `console` serves until stopped, so it runs on its own (see cli/commands/console.ts). */
@@ -60,12 +68,6 @@ export function packageVersion(): string {
   const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { version: string }).version;
 }
-
-/** `usage` streams, so it parses and prints on its own (see cli/commands/usage.ts). */
-const USAGE_GROUP = {
-  name: 'usage',
-  summary: 'Export usage records (CSV/JSONL) and replay parked usage events',
-};
 
 const HELP_WORDS = new Set(['help', '--help', '-h']);
 
@@ -83,7 +85,7 @@ function findGroup(name: string): CommandGroup {
 /** Help for `help`, `help <group>`, `help <group> <command>`. */
 function helpFor(words: string[]): string {
   const [groupName, commandName] = words;
-  if (groupName === undefined) return renderOverview([...COMMAND_GROUPS, USAGE_GROUP, CONSOLE_GROUP]);
+  if (groupName === undefined) return renderOverview([...COMMAND_GROUPS, CONSOLE_GROUP]);
   const group = findGroup(groupName);
   if (commandName === undefined) return renderGroupHelp(group);
   const command = group.commands.find((candidate) => candidate.name === commandName);
@@ -155,7 +157,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const [first, second, ...rest] = argv;
     if (first === undefined) {
-      io.stderr.write(`${renderOverview([...COMMAND_GROUPS, USAGE_GROUP, CONSOLE_GROUP])}\n`);
+      io.stderr.write(`${renderOverview([...COMMAND_GROUPS, CONSOLE_GROUP])}\n`);
       return 2;
     }
     if (first === '--version' || first === 'version') {
@@ -164,11 +166,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
       return 0;
     }
-    if (first === USAGE_GROUP.name) return await runUsageCommand(argv.slice(1), io);
     if (first === CONSOLE_GROUP.name) return await runConsole(argv.slice(1), { stdout: io.stdout, env });
     if (HELP_WORDS.has(first) && second === CONSOLE_GROUP.name)
       return await runConsole(['--help'], { stdout: io.stdout, env });
-    if (HELP_WORDS.has(first) && second === USAGE_GROUP.name) return await runUsageCommand(['--help'], io);
     if (HELP_WORDS.has(first)) {
       io.stdout.write(`${helpFor(argv.slice(1))}\n`);
       return 0;
@@ -192,29 +192,43 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     secrets.push(...(await takeSecrets(command, parsed.values, io, path)));
+    if (parsed.json && command.json === false) {
+      throw new UsageError(
+        `${path} writes CSV or JSON Lines (--format); it has no --json.`,
+        `${path} --help`,
+      );
+    }
     const apiTarget = resolveApiTarget(parsed.values, env);
     let api: AdminApi;
     if (apiTarget) {
       if (apiTarget.token) secrets.push(apiTarget.token);
       api = httpTransport(apiTarget);
     } else {
-      const resolved = resolveTarget(parsed.values, env);
-      target = resolved;
+      target = resolveTarget(parsed.values, env);
       // Credentials written to AWS are sealed with the stage's KMS key (see shared/secrets/).
-      if (resolved.secretsKeyId) {
-        process.env.QG_SECRETS_KEY_ID = resolved.secretsKeyId;
-        process.env.AWS_REGION ??= resolved.region;
+      if (target.secretsKeyId) {
+        process.env.QG_SECRETS_KEY_ID = target.secretsKeyId;
+        process.env.AWS_REGION ??= target.region;
       }
-      client = createTargetClient(resolved);
-      api = inProcessTransport(client, resolved.tables);
+      client = createTargetClient(target);
+      api = inProcessTransport(client, target.tables);
     }
+    const tables = target && client ? { client, tables: target.tables } : undefined;
+    const context: CommandContext = {
+      io,
+      env,
+      tables() {
+        if (!tables)
+          throw new UsageError(`${path} works on the tables only; leave out --api.`, `${path} --help`);
+        return tables;
+      },
+    };
     const input = commandInput(parsed.values);
-    const result = await command.run(api, input);
-    io.stdout.write(
-      parsed.json
-        ? `${JSON.stringify(command.json ? command.json(result) : result, null, 2)}\n`
-        : `${command.render(result, input)}\n`,
-    );
+    const result = await command.run(api, input, context);
+    const shown = parsed.json
+      ? JSON.stringify(command.json ? command.json(result) : result, null, 2)
+      : command.render(result, input);
+    if (shown !== '') io.stdout.write(`${shown}\n`);
     return 0;
   } catch (error) {
     const failure = describeFailure(error, target);

@@ -3,8 +3,8 @@
  * produce the same bytes for the same records: CSV (header, one row per record with the user's
  * email looked up once per user) or JSON Lines, to stdout or to `--out`, with backpressure, a
  * progress line while a person watches, and, for `--out`, a closing line saying what was written.
- * The two commands also share their output options (`--from`, `--to`, `--format`, `--out`) and
- * how they are checked, here.
+ * The two commands also share how their output flags (`--from`, `--to`, `--format`) are checked,
+ * here.
  *
  * @example
  * ```ts
@@ -14,18 +14,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
-import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { csvHeader, csvRow, jsonlLine } from '#shared/usage/export.ts';
-import { UsageError } from './command.ts';
-import type { FlagValues } from './flags.ts';
-import { createTargetClient, resolveTarget, type Target } from './target.ts';
-
-export interface TextStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-}
+import { type TextStream, UsageError } from './command.ts';
 
 export interface UsageWriteOptions {
   format: 'csv' | 'jsonl';
@@ -60,7 +51,7 @@ function cachedEmails(emailOf: UsageWriteOptions['emailOf']): UsageWriteOptions[
 
 /** Writes every record and returns how many were written. */
 export async function writeUsageRecords(
-  records: AsyncIterable<UsageRecord>,
+  records: AsyncIterable<UsageRecord> | Iterable<UsageRecord>,
   options: UsageWriteOptions,
 ): Promise<number> {
   const { io, format } = options;
@@ -110,20 +101,6 @@ export function parseBound(text: string, flag: 'from' | 'to'): number {
   return isDay && flag === 'to' ? ms + 86_400_000 : ms;
 }
 
-/** Where the command went, for error messages ("cannot reach the local stack at …"). */
-export interface OutputContext {
-  env: Record<string, string | undefined>;
-  target?: Target;
-}
-
-/** The options of the two commands that write records. */
-export const OUTPUT_OPTIONS = {
-  from: { type: 'string' },
-  to: { type: 'string' },
-  format: { type: 'string', default: 'csv' },
-  out: { type: 'string' },
-} as const;
-
 interface OutputValues {
   from?: string | undefined;
   to?: string | undefined;
@@ -156,35 +133,4 @@ export function outputOf(values: OutputValues, rangeRequired: boolean): Output {
       values.to === undefined ? 'to the end' : `--to ${values.to}`,
     ].join(' '),
   };
-}
-
-/** Writes the records with users' emails from the target's Config table, then frees the client. */
-export async function writeRecords(
-  values: OutputValues & FlagValues,
-  output: Output,
-  io: { stdout: TextStream; stderr: TextStream },
-  context: OutputContext,
-  records: (client: DynamoDBDocumentClient, target: Target) => AsyncIterable<UsageRecord>,
-  requestedSuffix = '',
-): Promise<void> {
-  const target = resolveTarget(values, context.env);
-  context.target = target;
-  const client = createTargetClient(target);
-  try {
-    await writeUsageRecords(records(client, target), {
-      format: output.format,
-      ...(values.out !== undefined ? { out: values.out } : {}),
-      io,
-      emailOf: userEmails(client, target),
-      requested: `${output.requested}${requestedSuffix}`,
-    });
-  } finally {
-    client.destroy();
-  }
-}
-
-/** The user's email as the Config table holds it now; empty for a user since deleted. */
-export function userEmails(client: DynamoDBDocumentClient, target: Target) {
-  const directory = new DynamoConfigDirectory(client, target.tables.config);
-  return async (userId: string) => (await directory.getUser(userId))?.email;
 }

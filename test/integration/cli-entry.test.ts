@@ -75,15 +75,21 @@ describe('quotagate entry point', () => {
     assert.match(command.stdout, /^Examples:\n {2}quotagate keys create --user usr_/m);
   });
 
-  it('hands `usage` to its own streaming command, help included', async () => {
+  it('lists the commands of `usage` like any group, and its streaming commands take the common flags', async () => {
     // Act
     const direct = await run(['usage', '--help'], {});
     const viaHelp = await run(['help', 'usage'], {});
+    const exportHelp = await run(['usage', 'export', '--help'], {});
 
     // Assess
     assert.equal(direct.code, 0);
-    assert.match(direct.stdout, /quotagate usage export --from/);
+    for (const command of ['export', 'from-export', 'replay-parked', 'sweep-pending']) {
+      assert.match(direct.stdout, new RegExp(`^ {2}${command}\\s`, 'm'));
+    }
     assert.equal(viaHelp.stdout, direct.stdout);
+    assert.match(exportHelp.stdout, /^Usage: quotagate usage export \[flags\]$/m);
+    assert.match(exportHelp.stdout, /^ {2}--format <csv\|jsonl>/m);
+    assert.match(exportHelp.stdout, /--api, --admin-token/);
   });
 
   for (const [label, args, sentence] of [

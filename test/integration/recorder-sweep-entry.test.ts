@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { keys } from '#shared/tables/keys.ts';
-import { runUsageCommand } from '../../cli/commands/usage.ts';
+import { runCli } from '../../cli/main.ts';
 import {
   KEYS,
   type RecorderWorld,
@@ -80,8 +80,8 @@ describe('sweeping from the schedule and the CLI', () => {
     const stderr = captured();
 
     // Act
-    const code = await runUsageCommand(
-      ['sweep-pending', '--days', '1', '--endpoint', world.db.endpoint, '--stage', 'rec'],
+    const code = await runCli(
+      ['usage', 'sweep-pending', '--days', '1', '--endpoint', world.db.endpoint, '--stage', 'rec'],
       { stdout, stderr, env: {} },
     );
 
@@ -96,7 +96,7 @@ describe('sweeping from the schedule and the CLI', () => {
 
   it('refuses a negative --days', async () => {
     const stderr = captured();
-    const code = await runUsageCommand(['sweep-pending', '--days=-1', '--endpoint', world.db.endpoint], {
+    const code = await runCli(['usage', 'sweep-pending', '--days=-1', '--endpoint', world.db.endpoint], {
       stdout: captured(),
       stderr,
       env: {},

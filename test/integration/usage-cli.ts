@@ -2,7 +2,7 @@
  * Runs `quotagate usage …` in-process against a recorder world's tables and captures what it
  * writes, for the usage export tests.
  */
-import { runUsageCommand } from '../../cli/commands/usage.ts';
+import { runCli } from '../../cli/main.ts';
 import type { RecorderWorld } from './recorder-harness.ts';
 
 /** A stdout or stderr that keeps what is written; `isTTY` makes it look like a terminal. */
@@ -33,6 +33,6 @@ export async function runUsage(world: RecorderWorld, args: string[], stderrIsTTY
   ];
   const stdout = new Capture();
   const stderr = new Capture(stderrIsTTY);
-  const code = await runUsageCommand([...args, ...target], { stdout, stderr, env: {} });
+  const code = await runCli(['usage', ...args, ...target], { stdout, stderr, env: {} });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

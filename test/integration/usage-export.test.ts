@@ -145,7 +145,8 @@ describe('quotagate usage export', () => {
       [['export', '--from', 'last week', '--to', '2026-11-27'], /--from must be a day/],
       [['export', '--from', '2026-11-27', '--to', '2026-11-25'], /--to must come after --from/],
       [['export', '--to', '2026-11-27'], /--from and --to are required/],
-      [['export', '--from', '2026-11-25', '--to', '2026-11-27', '--colour'], /Unknown option/],
+      [['export', '--from', '2026-11-25', '--to', '2026-11-27', '--colour'], /has no flag --colour/],
+      [['export', '--from', '2026-11-25', '--to', '2026-11-27', '--json'], /it has no --json/],
       [['rewrite-history'], /has no command/],
     ];
     for (const [args, message] of cases) {
