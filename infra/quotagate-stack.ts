@@ -13,6 +13,7 @@
 import { CfnOutput, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './constructs/admin-api.ts';
+import { Alerts } from './constructs/alerts.ts';
 import { FinanceSql } from './constructs/finance-sql.ts';
 import { Gateway } from './constructs/gateway.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -34,6 +35,7 @@ export class QuotagateStack extends Stack {
   readonly tables: QuotagateTables;
   readonly gateway: Gateway;
   readonly usage: UsagePipeline;
+  readonly alerts: Alerts;
   readonly monitoring: Monitoring;
   readonly tokenRefresh: TokenRefresh;
   readonly admin: AdminApi;
@@ -59,6 +61,11 @@ export class QuotagateStack extends Stack {
       ...(config.usageExports.recordTtlDays !== undefined
         ? { usageRecordTtlDays: config.usageExports.recordTtlDays }
         : {}),
+    });
+    this.alerts = new Alerts(this, 'Alerts', {
+      stage: config.stage,
+      bus: this.usage.bus,
+      deadLetterQueue: this.usage.deadLetterQueue,
     });
     this.gateway = new Gateway(this, 'Gateway', {
       observability,
@@ -113,6 +120,10 @@ export class QuotagateStack extends Stack {
     new CfnOutput(this, 'StateTableName', { value: this.tables.byId.state.tableName });
     new CfnOutput(this, 'UsageTableName', { value: this.tables.byId.usage.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.usage.bus.eventBusName });
+    new CfnOutput(this, 'AlertsTopicArn', {
+      description: 'Subscribe to low-balance, key quota and budget alerts here',
+      value: this.alerts.topic.topicArn,
+    });
     new CfnOutput(this, 'SecretsKeyArn', {
       description: 'KMS key sealing upstream credentials (the CLI names it by its alias)',
       value: this.secrets.key.keyArn,

@@ -49,6 +49,7 @@ const PREFIX = {
   account: keys.account('').pk,
   usageRecord: keys.usageRecord('').pk,
   parkedEvent: keys.parkedEvent('').pk,
+  alert: keys.alertPartition(''),
 } as const;
 
 export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
@@ -104,9 +105,18 @@ export const RECORDER_TABLE_ACCESS = {
   },
   config: {
     // Balances, key quotas, subscription spend and account last-use are conditional updates;
-    // gsi1 finds a user's key item and lists the admin price overrides.
-    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // gsi1 finds a user's key item and lists the admin price overrides. BatchGetItem: the alert
+    // watch reads the charged key, user and request defaults; its claims are UpdateItems.
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
     indexes: { gsi1: ['dynamodb:Query'] },
+  },
+  state: {
+    // Alert records (ALERT#<day>): written, marked published, listed for the republish.
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    onlyItems: {
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      partitionPrefixes: [PREFIX.alert],
+    },
   },
 } as const satisfies TableAccess;
 

@@ -14,6 +14,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
@@ -26,7 +27,7 @@ import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-event
 import { withAccessLog } from './access-log.ts';
 import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
 import { installAwsLambdaShim } from './awslambda-shim.ts';
-import { BusUsagePublisher } from './bus-publisher.ts';
+import { BusUsagePublisher, createBusEventBridgeClient } from './bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
 import { type BusTarget, InProcessEventBus, type InProcessEventBusOptions } from './event-bus.ts';
 import { startFunctionUrlServer } from './function-url-server.ts';
@@ -133,6 +134,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     client,
     logger,
     onRecorded: createRecorderMetrics({ sink: keepMetric }).recorded,
+    // Alerts go on the same bus, as on AWS (where a rule sends them to the SNS topic).
+    alerts: {
+      publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), settings.eventBusName),
+      stateTable: settings.tables.state,
+    },
   });
   const recorderTarget: BusTarget = async (envelope) => {
     await recorder.record(envelope, Date.now() + RECORDER_DEADLINE_MS);

@@ -10,11 +10,14 @@
  *
  * Every record applied here, drained parked events and swept records included, emits one
  * `RecorderLag` EMF line. A scheduled run returns the drain's summary; the sweep logs its own.
+ * Charges are watched for alerts (low balance, key quota and budget), which go on the same bus.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { deadlineFrom } from '#shared/runtime/deadline.ts';
@@ -30,12 +33,18 @@ let runtime: RecorderRuntime | undefined;
 const SAFETY_MS = 3000;
 
 function recorder(): RecorderRuntime {
-  runtime ??= createRecorderRuntime({
-    tables: loadSettings().tables,
+  if (runtime) return runtime;
+  const settings = loadSettings();
+  runtime = createRecorderRuntime({
+    tables: settings.tables,
     usageRecordTtlDays: loadUsageRecordTtlDays(),
     client: documentClient(),
     logger,
     onRecorded: metrics.recorded,
+    alerts: {
+      publisher: new EventBridgeAlertPublisher(new EventBridgeClient({}), settings.eventBusName),
+      stateTable: settings.tables.state,
+    },
   });
   return runtime;
 }

@@ -118,6 +118,9 @@ export class UsagePipeline extends Construct {
         'as well would only repeat that with less information.',
     });
     bindTables(this.recorder, props.tables, RECORDER_TABLE_ACCESS);
+    // The recorder puts alerts (low balance, key quota and budget) on the same bus.
+    this.recorder.addEnvironment('QG_EVENT_BUS_NAME', this.bus.eventBusName);
+    this.bus.grantPutEventsTo(this.recorder);
 
     this.ruleName = `quotagate-${stage}-usage-to-recorder`;
     this.rule = new Rule(this, 'Rule', {

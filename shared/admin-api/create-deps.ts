@@ -8,6 +8,7 @@
  * ```
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAlertStore } from '../store/dynamo/alert-store.ts';
 import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
 import { DynamoConfigAdmin } from '../store/dynamo/config-admin.ts';
 import { DynamoOpsErrorLog } from '../store/dynamo/ops-error-log.ts';
@@ -31,6 +32,7 @@ export function createAdminApiDeps(options: AdminApiDepsOptions): AdminApiDeps {
     usage: new DynamoUsageReader(client, tables.usage),
     slots: new DynamoSlotStore(client, tables.state),
     ops: new DynamoOpsErrorLog(client, tables.state),
+    alerts: new DynamoAlertStore(client, tables),
     logger: options.logger,
     now: options.now ?? Date.now,
   };

@@ -4,7 +4,8 @@
  * - `GET /admin/v1/keys?user=`: every key of every user (or of one user), oldest first
  * - `PATCH /admin/v1/keys/{id}` `{status: "active"|"disabled"}`: disable a key for a while or
  *   enable it again (a revoked key stays disabled); or `{allowedIps?, requestsPerMinute?,
- *   budgetUsd?, budgetPeriod?}` (`"none"` removes a limit); If-Match / `version` pins the change
+ *   budgetUsd?, budgetPeriod?, alertPercent?}` (`"none"` removes one); If-Match / `version` pins
+ *   the change
  *
  * Creating and revoking keys are in `user-routes.ts`.
  */
@@ -13,7 +14,13 @@ import { listAllApiKeys, listApiKeys, setApiKeyLimits, setApiKeyStatus } from '.
 import { expectedVersion, readBody, scalar, statusChange, stringList, text } from './input.ts';
 import { type AdminRoute, item, param } from './routes.ts';
 
-const LIMIT_FIELDS = ['allowedIps', 'requestsPerMinute', 'budgetUsd', 'budgetPeriod'] as const;
+const LIMIT_FIELDS = [
+  'allowedIps',
+  'requestsPerMinute',
+  'budgetUsd',
+  'budgetPeriod',
+  'alertPercent',
+] as const;
 
 export const keyRoutes: AdminRoute[] = [
   {
@@ -43,6 +50,7 @@ export const keyRoutes: AdminRoute[] = [
         requestsPerMinute: scalar(body, 'requestsPerMinute'),
         budgetUsd: scalar(body, 'budgetUsd'),
         budgetPeriod: text(body, 'budgetPeriod'),
+        alertPercent: scalar(body, 'alertPercent'),
         ifVersion,
       };
       return item(await setApiKeyLimits(context.deps.store, id, limits));

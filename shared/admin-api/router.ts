@@ -19,6 +19,7 @@
 import { GatewayError } from '../errors.ts';
 import { redactSecrets } from '../ops/redact.ts';
 import { accountRoutes } from './account-routes.ts';
+import { alertRoutes } from './alert-routes.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { type AdminRequest, type AdminResponse, errorResponse, jsonResponse, refusalOf } from './http.ts';
 import { keyRoutes } from './key-routes.ts';
@@ -35,6 +36,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...accountRoutes,
   ...catalogRoutes,
   ...reportRoutes,
+  ...alertRoutes,
 ];
 
 /** Query parameters each GET route reads; any other is refused rather than ignored. */
@@ -44,6 +46,7 @@ const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   '/admin/v1/usage/summary': ['from', 'to', 'bucket', 'user', 'key', 'account', 'model', 'top'],
   '/admin/v1/usage/records': ['from', 'to', 'user', 'key', 'account', 'model', 'limit', 'cursor'],
   '/admin/v1/keys': ['user'],
+  '/admin/v1/alerts': ['days', 'limit'],
   '/admin/v1/ops': ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'],
 };
 

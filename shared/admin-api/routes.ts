@@ -11,6 +11,7 @@
  * ```
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AlertAdminStore } from '../store/alert-store.ts';
 import type { ConfigAdmin } from '../store/config-admin.ts';
 import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { AdminPriceStore } from '../store/prices.ts';
@@ -28,6 +29,8 @@ export interface AdminApiDeps {
   /** Live slot leases and wait tickets, for an account's in-flight count. */
   slots: Pick<SlotStore, 'live'>;
   ops: Pick<OpsErrorLog, 'query'>;
+  /** Recent alerts and the alert defaults. */
+  alerts: AlertAdminStore;
   logger: Pick<Logger, 'info' | 'error'>;
   now: () => number;
 }

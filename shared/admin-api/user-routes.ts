@@ -3,7 +3,8 @@
  *
  * - `GET /admin/v1/users`, `POST /admin/v1/users` `{email, concurrency?, balanceUsd?}`
  * - `GET /admin/v1/users/{id}` (with keys and subscriptions), `PATCH /admin/v1/users/{id}`
- *   `{balanceUsd?, concurrency?}` or `{status}` (If-Match / `version` pins the change)
+ *   `{balanceUsd?, concurrency?, lowBalanceAlertUsd?}` or `{status}` (If-Match / `version` pins
+ *   the change)
  * - `POST /admin/v1/users/{id}/balance` `{amountUsd}`: an atomic addition (negative deducts);
  *   with an `Idempotency-Key` header it applies once, and a retry gets the same answer with
  *   `idempotent-replayed: true`
@@ -53,12 +54,13 @@ export const userRoutes: AdminRoute[] = [
   },
   statusPatchRoute(
     '/admin/v1/users/{id}',
-    ['balanceUsd', 'concurrency'],
+    ['balanceUsd', 'concurrency', 'lowBalanceAlertUsd'],
     setUserStatus,
     (store, id, body, ifVersion) =>
       updateUser(store, id, {
         balanceUsd: scalar(body, 'balanceUsd'),
         concurrency: scalar(body, 'concurrency'),
+        lowBalanceAlertUsd: scalar(body, 'lowBalanceAlertUsd'),
         ifVersion,
       }),
   ),

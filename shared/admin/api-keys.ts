@@ -14,6 +14,7 @@ import { hashApiKey } from '../domain/api-key-hash.ts';
 import type { ApiKey } from '../domain/types.ts';
 import type { ConfigAdmin, Stored } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
+import { parseOptionalAlertPercent } from './alerts.ts';
 import { generateApiKeySecret, listingPrefixOf } from './api-key-secret.ts';
 import { parseCidrList, parseCount, parseFutureTime, parseModelList, requireText } from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
@@ -145,6 +146,8 @@ export interface ApiKeyLimitsInput {
   /** USD per `budgetPeriod`, or `none` (without a period) to remove the budget. */
   budgetUsd?: string | number | undefined;
   budgetPeriod?: string | undefined;
+  /** Percent of the quota or budget at which to alert first (1–100), or `none` for the default. */
+  alertPercent?: string | number | undefined;
   ifVersion?: number | undefined;
 }
 
@@ -152,8 +155,9 @@ const isNone = (value: unknown): boolean =>
   typeof value === 'string' && value.trim().toLowerCase() === 'none';
 
 /**
- * Changes a key's limits (IP allow-list, requests per minute, budget) in place: the gateway
- * applies them once its config cache has expired. `none` removes a limit; fields not given stay.
+ * Changes a key's limits (IP allow-list, requests per minute, budget) and its alert percent in
+ * place: the gateway applies them once its config cache has expired. `none` removes a limit;
+ * fields not given stay. A changed budget starts unalerted.
  */
 export async function setApiKeyLimits(
   store: ConfigAdmin,
@@ -161,7 +165,15 @@ export async function setApiKeyLimits(
   input: ApiKeyLimitsInput,
 ): Promise<ApiKeyView> {
   const id = requireText(keyId, 'Key id');
-  const changes: Pick<ApiKey, 'allowedIps' | 'requestsPerMinute' | 'budget'> = {};
+  const changes: Pick<
+    ApiKey,
+    | 'allowedIps'
+    | 'requestsPerMinute'
+    | 'budget'
+    | 'alertPercent'
+    | 'budgetAlertPeriod'
+    | 'budgetAlertPercent'
+  > = {};
   const given: string[] = [];
   if (input.allowedIps !== undefined) {
     given.push('allowedIps');
@@ -176,10 +188,16 @@ export async function setApiKeyLimits(
     given.push('budget');
     const removed = isNone(input.budgetUsd) && input.budgetPeriod === undefined;
     if (!removed) changes.budget = parseBudget(input.budgetUsd, input.budgetPeriod);
+    given.push('budgetAlertPeriod', 'budgetAlertPercent');
+  }
+  if (input.alertPercent !== undefined) {
+    given.push('alertPercent');
+    const percent = parseOptionalAlertPercent(input.alertPercent);
+    if (percent !== undefined) changes.alertPercent = percent;
   }
   if (given.length === 0) {
     throw AdminError.invalid(
-      'Nothing to change: give allowed IPs, requests per minute or a budget (none removes one).',
+      'Nothing to change: give allowed IPs, requests per minute, a budget or an alert percent (none removes one).',
     );
   }
   const key = await store.findApiKeyById(id);

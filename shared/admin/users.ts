@@ -10,8 +10,9 @@
  * ```
  */
 import type { Status, Subscription, User } from '../domain/types.ts';
-import type { ConfigAdmin, Stored, UpdateOptions } from '../store/config-admin.ts';
+import type { Changes, ConfigAdmin, Stored, UpdateOptions } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
+import { parseAlertThreshold } from './alerts.ts';
 import { type ApiKeyView, toApiKeyView } from './api-keys.ts';
 import { parseCount, parseEmail, requireText } from './fields.ts';
 import { newId } from './ids.ts';
@@ -33,6 +34,8 @@ export interface UpdateUserInput {
   /** The new balance in USD (replaces the current one). */
   balanceUsd?: string | number;
   concurrency?: string | number;
+  /** Alert when the balance falls below this many USD; `none` goes back to the default. */
+  lowBalanceAlertUsd?: string | number;
   /** Refuse the change if the user is no longer at this version. */
   ifVersion?: number;
 }
@@ -95,13 +98,20 @@ export async function updateUser(
   input: UpdateUserInput,
 ): Promise<Stored<User>> {
   const id = requireText(userId, 'User id');
-  const changes: { balanceNano?: number; concurrency?: number } = {};
-  if (input.balanceUsd !== undefined) changes.balanceNano = parseUsdToNano(input.balanceUsd, 'Balance');
+  const changes: Changes<'user'> = {};
+  if (input.balanceUsd !== undefined) {
+    changes.balanceNano = parseUsdToNano(input.balanceUsd, 'Balance');
+    // A new balance re-arms the low-balance alert, as a top-up does.
+    changes.lowBalanceAlertedAt = undefined;
+  }
   if (input.concurrency !== undefined) {
     changes.concurrency = parseCount(input.concurrency, 'Concurrency', CONCURRENCY_MEANING);
   }
+  if (input.lowBalanceAlertUsd !== undefined) {
+    changes.lowBalanceAlertNano = parseAlertThreshold(input.lowBalanceAlertUsd);
+  }
   if (Object.keys(changes).length === 0)
-    throw AdminError.invalid('Nothing to change: give a balance or a concurrency.');
+    throw AdminError.invalid('Nothing to change: give a balance, a concurrency or a low-balance alert.');
   return store.update('user', id, changes, { ifVersion: input.ifVersion });
 }
 

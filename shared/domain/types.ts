@@ -14,6 +14,15 @@ export interface User {
   concurrency: number;
   balanceNano: number;
   createdAt: string;
+  /** Alert when the balance falls below this (nano-USD); absent: the request defaults' threshold. */
+  lowBalanceAlertNano?: number;
+  /** ISO time the low-balance alert went out; a top-up removes it, re-arming the alert. */
+  lowBalanceAlertedAt?: string;
+  /**
+   * ISO time the user was archived: hidden from listings, disabled (every key refused), kept
+   * with its usage history. Unarchiving removes it and leaves the user disabled.
+   */
+  archivedAt?: string;
 }
 
 export interface ApiKey {
@@ -44,6 +53,13 @@ export interface ApiKey {
   usedNano?: number;
   /** ISO time the key was revoked: disabled for good (a disabled key without it can be enabled). */
   revokedAt?: string;
+  /** Alert when the quota or budget reaches this percent (and at 100); absent: the defaults' (80). */
+  alertPercent?: number;
+  /** The highest quota level alerted so far (set by the alert watch). */
+  quotaAlertPercent?: number;
+  /** The budget period (its first day) and the highest level alerted in it. */
+  budgetAlertPeriod?: string;
+  budgetAlertPercent?: number;
 }
 
 export type BillingMode = 'balance' | 'subscription';
@@ -178,4 +194,8 @@ export interface CodexUsageSnapshot {
 export interface RequestDefaults {
   /** Instructions given to non-Codex clients; the built-in default is used when absent. */
   defaultInstructions?: string;
+  /** Low-balance alert threshold of every user without one of their own (nano-USD); absent: none. */
+  lowBalanceAlertNano?: number;
+  /** The percent of a key's quota or budget at which it alerts first (besides 100); default 80. */
+  keyAlertPercent?: number;
 }

@@ -56,6 +56,11 @@ export interface RecorderDeps {
    * {@link RecordBusyError} (to be redelivered later); default 5 s, never past the deadline.
    */
   maxWaitMs?: number;
+  /**
+   * Raises the alerts a charge made due (`shared/alerts/alert-watch.ts`), after the record is
+   * applied, on every delivery: the watch compares state, so a repeat raises nothing twice.
+   */
+  watchCharge?: (record: UsageRecord, apiKeyHash: string | undefined) => Promise<unknown>;
 }
 
 export interface RecordOutcome {
@@ -118,14 +123,30 @@ export async function recordUsage(
   guard();
   const context = detail.codexHeaders ? { codexHeaders: detail.codexHeaders } : {};
   if (await deps.ledger.createPending(fresh, lease, context)) {
-    return { outcome: 'recorded', record: await applyEffects(fresh, delivery) };
+    return watched({ outcome: 'recorded', record: await applyEffects(fresh, delivery) }, delivery);
   }
   const existing = await holdExisting(delivery);
   if (existing.record.state === 'applied') {
     await clearMarkers(existing.record, planOf(existing.record, delivery), delivery);
-    return { outcome: 'duplicate', record: existing.record };
+    return watched({ outcome: 'duplicate', record: existing.record }, delivery);
   }
-  return { outcome: 'completed', record: await applyEffects(existing.record, delivery) };
+  return watched({ outcome: 'completed', record: await applyEffects(existing.record, delivery) }, delivery);
+}
+
+/** The outcome, once the alerts it made due are raised; a failed watch is logged, never fatal. */
+async function watched(outcome: RecordOutcome, delivery: Delivery): Promise<RecordOutcome> {
+  const { watchCharge, logger } = delivery.deps;
+  if (!watchCharge || outcome.record.billedNano <= 0) return outcome;
+  try {
+    await watchCharge(outcome.record, delivery.detail.apiKeyHash);
+  } catch (error) {
+    // The next charge of the same user or key finds the crossing still unalerted.
+    logger.error('Alert watch failed', {
+      requestId: outcome.record.requestId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return outcome;
 }
 
 /** Waits until the record is applied or this delivery holds its lease. */

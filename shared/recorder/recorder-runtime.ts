@@ -11,8 +11,11 @@
  * ```
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AlertWatchDeps, republishAlerts, watchCharge } from '../alerts/alert-watch.ts';
 import { PriceBook } from '../billing/price-book.ts';
 import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
+import type { AlertPublisher } from '../store/alert-store.ts';
+import { DynamoAlertStore } from '../store/dynamo/alert-store.ts';
 import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
 import { DynamoUsageLedger } from '../store/dynamo/usage-ledger.ts';
 import { DynamoStrandedUsageRecords } from '../store/dynamo/usage-ledger-stranded.ts';
@@ -41,6 +44,11 @@ export interface RecorderRuntimeOptions {
   onRecorded?: (result: RecordOutcome) => void;
   /** Days after which applied records expire from the table; `undefined` keeps them. */
   usageRecordTtlDays?: number;
+  /**
+   * Where alerts go (`shared/alerts/`): with it (and the State table, which keeps the alert
+   * records) every charge is watched for balance, quota and budget crossings.
+   */
+  alerts?: { publisher: AlertPublisher; stateTable: string };
 }
 
 export interface RecorderRuntime {
@@ -57,8 +65,8 @@ export interface RecorderRuntime {
   sweepPending(options?: Pick<SweepOptions, 'days' | 'sinceMs' | 'deadlineMs'>): Promise<SweepSummary>;
   /**
    * The scheduled run, the same on Lambda and in the local stack: parked events first (recording
-   * them may finish records the sweep would otherwise take), then the sweep of the last
-   * `SCHEDULED_SWEEP_WINDOW_MS`. Returns the drain's summary; the sweep logs its own.
+   * them may finish records the sweep would otherwise take), alerts the bus never accepted, then
+   * the sweep of the last `SCHEDULED_SWEEP_WINDOW_MS`. Returns the drain's summary; the sweep logs its own.
    */
   runScheduled(deadlineMs?: number): Promise<DrainSummary>;
 }
@@ -73,6 +81,13 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
     logger: options.logger,
     now,
   };
+  const alertWatch: AlertWatchDeps | undefined = options.alerts && {
+    store: new DynamoAlertStore(options.client, { ...options.tables, state: options.alerts.stateTable }),
+    publisher: options.alerts.publisher,
+    logger: options.logger,
+    now,
+  };
+  if (alertWatch) deps.watchCharge = (record, apiKeyHash) => watchCharge(record, apiKeyHash, alertWatch);
   const parked = new DynamoParkedUsageEvents(options.client, options.tables.usage, now);
   const stranded: StrandedUsageRecords = new DynamoStrandedUsageRecords(options.client, options.tables.usage);
   const record = async (event: unknown, deadlineMs?: number, overrides: Partial<RecorderDeps> = {}) => {
@@ -108,6 +123,12 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
     sweepPending,
     async runScheduled(deadlineMs) {
       const drained = await drainParked(deadlineMs);
+      // A failed republish waits for the next run; it must not hold up the sweep.
+      if (alertWatch) {
+        await republishAlerts(alertWatch).catch((error: unknown) =>
+          options.logger.error('Alert republish failed', { error: String(error) }),
+        );
+      }
       await sweepPending({
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
         sinceMs: now() - SCHEDULED_SWEEP_WINDOW_MS,

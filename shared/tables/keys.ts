@@ -10,7 +10,8 @@
  * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
  * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`, the
  * single-refresher lease of an OAuth account's token `REFRESH#acct#<id>` / `LEASE`, per-key
- * request counters of one UTC minute `RATE#key#<keyId>#<epochMinute>` / `RATE`.
+ * request counters of one UTC minute `RATE#key#<keyId>#<epochMinute>` / `RATE`, alerts of one UTC
+ * day `ALERT#<day>` / `<iso time>#<alertId>`.
  *
  * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates,
  * usage events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day
@@ -98,6 +99,12 @@ export const keys = {
   requestRate: (keyId: string, minute: number): ItemKey => ({
     pk: `RATE#key#${keyId}#${minute}`,
     sk: 'RATE',
+  }),
+  /** The alerts raised on one UTC day, listed in time order by their sort key. */
+  alertPartition: (day: string) => `ALERT#${day}`,
+  alert: (day: string, at: string, alertId: string): ItemKey => ({
+    pk: `ALERT#${day}`,
+    sk: `${at}#${alertId}`,
   }),
   /** Whoever holds it is the only one who may spend the account's refresh token. */
   refreshLease: (accountId: string): ItemKey => ({ pk: `REFRESH#acct#${accountId}`, sk: 'LEASE' }),

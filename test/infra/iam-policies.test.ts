@@ -124,17 +124,22 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
-  it('lets the recorder use only the usage ledger and parking, charges in config and its dead-letter queue', () => {
+  it('lets the recorder use only the usage ledger and parking, charges and alert claims in config, alert records, the bus and its dead-letter queue', () => {
     assert.deepEqual(grantsOfRole(template, 'Usage/RecorderRole'), [
+      'dynamodb:BatchGetItem on Tables/Config.Arn',
       'dynamodb:DeleteItem on Tables/Usage.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/Usage.Arn',
+      'dynamodb:PutItem on Tables/State.Arn',
       'dynamodb:PutItem on Tables/Usage.Arn',
       'dynamodb:Query on Tables/Config.Arn/index/gsi1',
+      'dynamodb:Query on Tables/State.Arn',
       'dynamodb:Query on Tables/Usage.Arn',
       'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
       'dynamodb:UpdateItem on Tables/Config.Arn',
+      'dynamodb:UpdateItem on Tables/State.Arn',
       'dynamodb:UpdateItem on Tables/Usage.Arn',
+      'events:PutEvents on Usage/Bus.Arn',
       'logs:CreateLogStream on Usage/RecorderLogs.Arn',
       'logs:PutLogEvents on Usage/RecorderLogs.Arn',
       'sqs:SendMessage on Usage/DeadLetterQueue.Arn',
@@ -256,7 +261,7 @@ describe('IAM: least privilege', () => {
     }
   });
 
-  it('lets only the two recorder rules send to the dead-letter queue, and only with sqs:SendMessage', () => {
+  it('lets only the two recorder rules and the alerts rule send to the dead-letter queue, and only with sqs:SendMessage', () => {
     const queuePolicies = Object.values(resourcesOfType(template, 'AWS::SQS::QueuePolicy'));
     assert.equal(queuePolicies.length, 1);
     const document = queuePolicies[0]?.Properties.PolicyDocument as { Statement: Statement[] };
@@ -264,7 +269,7 @@ describe('IAM: least privilege', () => {
     const allows = statements.filter((statement) => statement.Effect === 'Allow');
     assert.deepEqual(
       allows.map(({ Action, Principal, Condition }) => ({ Action, Principal, Condition })),
-      ['Usage/Rule/Resource', 'Usage/DrainParkedRule/Resource'].map((path) => ({
+      ['Usage/Rule/Resource', 'Usage/DrainParkedRule/Resource', 'Alerts/Rule/Resource'].map((path) => ({
         Action: 'sqs:SendMessage',
         Principal: { Service: 'events.amazonaws.com' },
         Condition: {

@@ -108,6 +108,12 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
             QG_USAGE_TABLE: {
               Ref: logicalIdByPath(synth.template, 'AWS::DynamoDB::Table', 'Tables/Usage/Resource'),
             },
+            QG_STATE_TABLE: {
+              Ref: logicalIdByPath(synth.template, 'AWS::DynamoDB::Table', 'Tables/State/Resource'),
+            },
+            QG_EVENT_BUS_NAME: {
+              Ref: logicalIdByPath(synth.template, 'AWS::Events::EventBus', 'Usage/Bus/Resource'),
+            },
             POWERTOOLS_SERVICE_NAME: 'recorder',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',

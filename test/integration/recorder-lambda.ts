@@ -27,6 +27,8 @@ export async function loadRecorderHandler(
     AWS_REGION: 'local',
     QG_CONFIG_TABLE: world.tables.config,
     QG_USAGE_TABLE: world.tables.usage,
+    QG_STATE_TABLE: world.tables.state,
+    QG_EVENT_BUS_NAME: 'quotagate-rec',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...env,
   });

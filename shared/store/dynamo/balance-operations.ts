@@ -154,6 +154,7 @@ export class DynamoBalanceOperations {
       '#balance': 'balanceNano',
       '#version': 'version',
       '#updatedAt': 'updatedAt',
+      ...(deltaNano > 0 ? { '#alerted': 'lowBalanceAlertedAt' } : {}),
     };
     const values: Record<string, unknown> = {
       ':delta': deltaNano,
@@ -176,7 +177,8 @@ export class DynamoBalanceOperations {
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.user(userId),
-          UpdateExpression: `ADD ${add} SET #version = if_not_exists(#version, :zero) + :one, #updatedAt = :now`,
+          // A top-up re-arms the low-balance alert (`shared/alerts/alert-watch.ts`).
+          UpdateExpression: `ADD ${add} SET #version = if_not_exists(#version, :zero) + :one, #updatedAt = :now${deltaNano > 0 ? ' REMOVE #alerted' : ''}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,

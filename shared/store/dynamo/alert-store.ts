@@ -1,0 +1,318 @@
+/**
+ * {@link AlertStore} on DynamoDB. Claims are conditional UpdateItems on the subject's Config item
+ * (the user or the key), so the item's own state decides who alerts; alert records live in the
+ * State table under `ALERT#<day>` / `<iso time>#<alertId>` with `expiresAt` 30 days on, like the
+ * ops error records (alerts are rare: one partition per day is plenty).
+ *
+ * @example
+ * ```ts
+ * const store = new DynamoAlertStore(documentClient(), settings.tables);
+ * const recent = await store.list({ fromMs: Date.now() - 86_400_000, toMs: Date.now(), limit: 50 });
+ * ```
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Alert } from '../../alerts/alert.ts';
+import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
+import type { TableNames } from '../../tables/definitions.ts';
+import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import type {
+  AlertAdminStore,
+  AlertClaim,
+  AlertDefaults,
+  AlertQuery,
+  AlertStore,
+  ChargedSubjects,
+} from '../alert-store.ts';
+import { batchGetItems, itemKeyId } from './batch-get.ts';
+import { conditionHeld } from './condition-failure.ts';
+import { entityOf } from './config-items.ts';
+import { queryAll, queryPages } from './query-pages.ts';
+import { DynamoUsageReader } from './usage-reader.ts';
+
+const DAY_MS = 86_400_000;
+const ALERT_TTL_SECONDS = 30 * 86_400;
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt'] as const;
+
+interface ClaimWrite {
+  key: ItemKey;
+  update: string;
+  condition: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+function claimWrite(claim: AlertClaim): ClaimWrite {
+  if (claim.kind === 'low_balance') {
+    return {
+      key: keys.user(claim.userId),
+      update: 'SET #alerted = :at',
+      // The balance is re-checked here: a top-up between the read and this write wins.
+      condition: 'attribute_exists(pk) AND attribute_not_exists(#alerted) AND #balance < :threshold',
+      names: { '#alerted': 'lowBalanceAlertedAt', '#balance': 'balanceNano' },
+      values: { ':at': claim.at, ':threshold': claim.thresholdNano },
+    };
+  }
+  if (claim.kind === 'key_quota') {
+    return {
+      key: keys.apiKey(claim.keyHash),
+      update: 'SET #level = :percent',
+      condition:
+        'attribute_exists(pk) AND (attribute_not_exists(#level) OR #level < :percent) AND #used >= :needed',
+      names: { '#level': 'quotaAlertPercent', '#used': 'usedNano' },
+      values: { ':percent': claim.percent, ':needed': claim.neededNano },
+    };
+  }
+  return {
+    key: keys.apiKey(claim.keyHash),
+    update: 'SET #period = :start, #level = :percent',
+    condition:
+      'attribute_exists(pk) AND (attribute_not_exists(#period) OR #period <> :start OR #level < :percent)',
+    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
+    values: { ':start': claim.periodStart, ':percent': claim.percent },
+  };
+}
+
+/** Puts back what the claim replaced, if the item still holds this claim. */
+function releaseWrite(claim: AlertClaim): ClaimWrite {
+  if (claim.kind === 'low_balance') {
+    return {
+      key: keys.user(claim.userId),
+      update: 'REMOVE #alerted',
+      condition: '#alerted = :at',
+      names: { '#alerted': 'lowBalanceAlertedAt' },
+      values: { ':at': claim.at },
+    };
+  }
+  if (claim.kind === 'key_quota') {
+    const back = claim.previous === undefined ? 'REMOVE #level' : 'SET #level = :previous';
+    return {
+      key: keys.apiKey(claim.keyHash),
+      update: back,
+      condition: '#level = :percent',
+      names: { '#level': 'quotaAlertPercent' },
+      values: {
+        ':percent': claim.percent,
+        ...(claim.previous === undefined ? {} : { ':previous': claim.previous }),
+      },
+    };
+  }
+  const previous = claim.previous ?? {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const values: Record<string, unknown> = { ':start': claim.periodStart, ':percent': claim.percent };
+  if (previous.periodStart === undefined) removes.push('#period');
+  else {
+    sets.push('#period = :oldStart');
+    values[':oldStart'] = previous.periodStart;
+  }
+  if (previous.percent === undefined) removes.push('#level');
+  else {
+    sets.push('#level = :oldPercent');
+    values[':oldPercent'] = previous.percent;
+  }
+  return {
+    key: keys.apiKey(claim.keyHash),
+    update: [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
+    condition: '#period = :start AND #level = :percent',
+    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
+    values,
+  };
+}
+
+function alertOf(item: Record<string, unknown>): Alert {
+  const alert: Record<string, unknown> = { ...item };
+  for (const attribute of STORAGE_ATTRIBUTES) delete alert[attribute];
+  return alert as unknown as Alert;
+}
+
+function daysNewestFirst(fromMs: number, toMs: number): string[] {
+  const days: string[] = [];
+  const first = Date.parse(`${new Date(fromMs).toISOString().slice(0, 10)}T00:00:00.000Z`);
+  for (let day = first; day < toMs; day += DAY_MS) days.push(new Date(day).toISOString().slice(0, 10));
+  return days.reverse();
+}
+
+const DEFAULT_FIELDS = ['lowBalanceAlertNano', 'keyAlertPercent'] as const;
+
+export class DynamoAlertStore implements AlertStore, AlertAdminStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tables: Pick<TableNames, 'config' | 'state' | 'usage'>;
+  readonly #usage: DynamoUsageReader;
+
+  constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'state' | 'usage'>) {
+    this.#client = client;
+    this.#tables = tables;
+    this.#usage = new DynamoUsageReader(client, tables.usage);
+  }
+
+  async readCharged(
+    subject: { userId: string; apiKeyId: string; apiKeyHash?: string | undefined },
+    wanted: { user: boolean },
+  ): Promise<ChargedSubjects> {
+    const hash = subject.apiKeyHash ?? (await this.#keyHashOf(subject.userId, subject.apiKeyId));
+    const wantedKeys = [keys.requestDefaults()];
+    if (hash) wantedKeys.push(keys.apiKey(hash));
+    if (wanted.user) wantedKeys.push(keys.user(subject.userId));
+    const found = await batchGetItems(this.#client, this.#tables.config, wantedKeys, {
+      consistentRead: true,
+    });
+    const of = <T>(key: ItemKey | undefined) => (key ? entityOf<T>(found.get(itemKeyId(key))) : undefined);
+    const user = wanted.user ? of<User>(keys.user(subject.userId)) : undefined;
+    const key = hash ? of<ApiKey>(keys.apiKey(hash)) : undefined;
+    return {
+      ...(user ? { user } : {}),
+      ...(key ? { key } : {}),
+      defaults: of<RequestDefaults>(keys.requestDefaults()) ?? {},
+    };
+  }
+
+  /** Older events carry no hash: the key is found by owner and id through `gsi1`. */
+  async #keyHashOf(userId: string, keyId: string): Promise<string | undefined> {
+    const items = await queryAll(this.#client, {
+      TableName: this.#tables.config,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
+      ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': keyId },
+    });
+    return items[0]?.hash as string | undefined;
+  }
+
+  async keySpend(keyId: string, fromDay: string, toDay: string): Promise<number> {
+    const days = await this.#usage.dailyAggregates('key', keyId, fromDay, toDay);
+    return days.reduce((sum, day) => sum + (day.billedNano ?? 0), 0);
+  }
+
+  claim(claim: AlertClaim): Promise<boolean> {
+    return this.#conditional(claimWrite(claim));
+  }
+
+  async release(claim: AlertClaim): Promise<void> {
+    await this.#conditional(releaseWrite(claim));
+  }
+
+  #conditional(write: ClaimWrite): Promise<boolean> {
+    return conditionHeld(() =>
+      this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tables.config,
+          Key: write.key,
+          UpdateExpression: write.update,
+          ConditionExpression: write.condition,
+          ExpressionAttributeNames: write.names,
+          ExpressionAttributeValues: write.values,
+        }),
+      ),
+    );
+  }
+
+  async put(alert: Alert): Promise<void> {
+    await conditionHeld(() =>
+      this.#client.send(
+        new PutCommand({
+          TableName: this.#tables.state,
+          Item: {
+            ...keys.alert(alert.at.slice(0, 10), alert.at, alert.alertId),
+            ...alert,
+            // `kind` is the alert's own field (low_balance, …); the item says what it is by its key.
+            expiresAt: Math.floor(Date.parse(alert.at) / 1000) + ALERT_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async markPublished(alert: Alert, publishedAt: string): Promise<void> {
+    await conditionHeld(() =>
+      this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tables.state,
+          Key: keys.alert(alert.at.slice(0, 10), alert.at, alert.alertId),
+          UpdateExpression: 'SET #published = if_not_exists(#published, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#published': 'publishedAt' },
+          ExpressionAttributeValues: { ':at': publishedAt },
+        }),
+      ),
+    );
+  }
+
+  async list(query: AlertQuery): Promise<Alert[]> {
+    const fromKey = new Date(query.fromMs).toISOString();
+    const toKey = `${new Date(query.toMs - 1).toISOString()}#~`;
+    const alerts: Alert[] = [];
+    for (const day of daysNewestFirst(query.fromMs, query.toMs)) {
+      const pages = queryPages(this.#client, {
+        TableName: this.#tables.state,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ScanIndexForward: false,
+        ...(query.unpublished
+          ? {
+              FilterExpression: 'attribute_not_exists(#published)',
+              ExpressionAttributeNames: { '#published': 'publishedAt' },
+            }
+          : {}),
+        ExpressionAttributeValues: { ':pk': keys.alertPartition(day), ':from': fromKey, ':to': toKey },
+      });
+      for await (const page of pages) {
+        alerts.push(...page.map(alertOf));
+        if (alerts.length >= query.limit) return alerts.slice(0, query.limit);
+      }
+    }
+    return alerts;
+  }
+
+  async readDefaults(): Promise<AlertDefaults> {
+    const { Item: item } = await this.#client.send(
+      new GetCommand({ TableName: this.#tables.config, Key: keys.requestDefaults(), ConsistentRead: true }),
+    );
+    return pickDefaults(item ?? {});
+  }
+
+  async writeDefaults(changes: Partial<AlertDefaults>): Promise<AlertDefaults> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const removes: string[] = [];
+    for (const field of DEFAULT_FIELDS) {
+      if (!(field in changes)) continue;
+      names[`#${field}`] = field;
+      const value = changes[field];
+      if (value === undefined) removes.push(`#${field}`);
+      else {
+        values[`:${field}`] = value;
+        sets.push(`#${field} = :${field}`);
+      }
+    }
+    if (sets.length + removes.length === 0) return this.readDefaults();
+    const { Attributes: attributes } = await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tables.config,
+        Key: keys.requestDefaults(),
+        UpdateExpression: [
+          sets.length ? `SET ${sets.join(', ')}` : '',
+          removes.length ? `REMOVE ${removes.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
+        ExpressionAttributeNames: names,
+        ...(sets.length ? { ExpressionAttributeValues: values } : {}),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return pickDefaults(attributes ?? {});
+  }
+}
+
+function pickDefaults(item: Record<string, unknown>): AlertDefaults {
+  const defaults: AlertDefaults = {};
+  for (const field of DEFAULT_FIELDS) {
+    if (typeof item[field] === 'number') defaults[field] = item[field];
+  }
+  return defaults;
+}

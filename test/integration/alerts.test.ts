@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
+import { InProcessEventBus } from '#local/event-bus.ts';
+import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared/alerts/alert.ts';
+import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
+import type { ApiKey, User } from '#shared/domain/types.ts';
+import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { DynamoAlertStore } from '#shared/store/dynamo/alert-store.ts';
+import { DynamoBalanceOperations } from '#shared/store/dynamo/balance-operations.ts';
+import { configItems } from '#shared/store/dynamo/config-items.ts';
+import { keys } from '#shared/tables/keys.ts';
+import {
+  DEFAULT_EVENT_BILLED_NANO,
+  KEYS,
+  type RecorderWorld,
+  silentLogger,
+  startRecorderWorld,
+  T0,
+  TestClock,
+  usageEvent,
+} from './recorder-harness.ts';
+
+/** What one default event bills on a balance key of group g_bal (× 1.5), by hand in the fixtures. */
+const B = DEFAULT_EVENT_BILLED_NANO.g_bal ?? 0;
+const CREATED = '2026-01-01T00:00:00.000Z';
+
+function user(id: string, balanceNano: number, extra: Partial<User> = {}): User {
+  return {
+    id,
+    email: `${id}@example.com`,
+    status: 'active',
+    concurrency: 0,
+    balanceNano,
+    createdAt: CREATED,
+    ...extra,
+  };
+}
+
+function key(id: string, userId: string, extra: Partial<ApiKey> = {}): ApiKey {
+  const template = KEYS[0] as ApiKey;
+  return {
+    ...template,
+    id,
+    hash: createHash('sha256').update(id).digest('hex'),
+    userId,
+    groupId: 'g_bal',
+    name: `key ${id}`,
+    ...extra,
+  };
+}
+
+describe('alerts raised by the recorder', () => {
+  let world: RecorderWorld;
+  let bus: InProcessEventBus;
+  let recorder: RecorderRuntime;
+  const clock = new TestClock();
+  let failAlerts = false;
+  const received: Alert[] = [];
+
+  const put = async (item: Record<string, unknown>) =>
+    world.client.send(new PutCommand({ TableName: world.tables.config, Item: item }));
+  const alertsOf = (kind: string, subject: string) =>
+    received.filter((alert) => alert.kind === kind && (alert.apiKeyId ?? alert.userId) === subject);
+  const record = (id: string, of: ApiKey) =>
+    recorder.record(usageEvent(id, of, { apiKeyHash: of.hash }), clock.now() + 20_000);
+
+  before(async () => {
+    world = await startRecorderWorld(clock);
+    bus = new InProcessEventBus({
+      failEntry: (entry) => failAlerts && entry.Source === ALERT_EVENT_SOURCE,
+    });
+    bus.subscribe(
+      { source: [ALERT_EVENT_SOURCE], 'detail-type': [ALERT_EVENT_DETAIL_TYPE] },
+      async (event) => {
+        received.push(event.detail as unknown as Alert);
+      },
+    );
+    recorder = createRecorderRuntime({
+      tables: world.tables,
+      client: world.client,
+      logger: silentLogger,
+      now: clock.now,
+      alerts: {
+        publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), 'quotagate-rec'),
+        stateTable: world.tables.state,
+      },
+    });
+    Object.assign(recorder.deps, { pollMs: 10, maxWaitMs: 2000 });
+  });
+  after(async () => {
+    await bus.drain();
+    await world.close();
+  });
+
+  it('alerts once when a flood of requests, each delivered twice, takes a balance below its threshold', async () => {
+    // Prepare: 10 charges of B from 10 B; the threshold 5.5 B is crossed by the fifth.
+    const flooded = key('k_flood', 'u_flood');
+    await put(configItems.user(user('u_flood', 10 * B, { lowBalanceAlertNano: Math.round(5.5 * B) })));
+    await put(configItems.apiKey(flooded));
+
+    // Act
+    const ids = Array.from({ length: 10 }, (_, index) => `flood-${index}`);
+    await Promise.all([...ids, ...ids].map((id) => record(id, flooded)));
+    await bus.drain();
+
+    // Assess
+    const alerts = alertsOf('low_balance', 'u_flood');
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]?.limitNano, Math.round(5.5 * B));
+    assert.ok((alerts[0]?.valueNano ?? Infinity) < 5.5 * B);
+    const stored = await world.getItem('config', keys.user('u_flood'));
+    assert.equal(stored?.balanceNano, 0);
+    assert.equal(typeof stored?.lowBalanceAlertedAt, 'string');
+  });
+
+  it('alerts again after a top-up re-armed it and the balance falls again', async () => {
+    // Prepare: the flood left u_flood at 0, alerted; a top-up to 6 B is above the threshold.
+    const flooded = key('k_flood', 'u_flood');
+    await new DynamoBalanceOperations(world.client, world.tables.config).add('u_flood', 6 * B);
+    const rearmed = await world.getItem('config', keys.user('u_flood'));
+    assert.equal(rearmed?.lowBalanceAlertedAt, undefined);
+
+    // Act: 6 B → 5 B crosses 5.5 B again.
+    await record('again-1', flooded);
+    await bus.drain();
+
+    // Assess
+    assert.equal(alertsOf('low_balance', 'u_flood').length, 2);
+  });
+
+  it('uses the request defaults threshold for users without their own, and none without either', async () => {
+    // Prepare
+    const plain = key('k_plain', 'u_plain');
+    await put(configItems.user(user('u_plain', 2 * B)));
+    await put(configItems.apiKey(plain));
+
+    // Act: no threshold anywhere, then a default of 1.5 B
+    await record('plain-1', plain);
+    await bus.drain();
+    const before = alertsOf('low_balance', 'u_plain').length;
+    await put({ ...keys.requestDefaults(), lowBalanceAlertNano: Math.round(1.5 * B) });
+    await record('plain-2', plain);
+    await bus.drain();
+
+    // Assess
+    assert.equal(before, 0);
+    assert.equal(alertsOf('low_balance', 'u_plain').length, 1);
+    await put({ ...keys.requestDefaults() });
+  });
+
+  it('alerts a key quota at 80 % and at 100 %, once each, however often each charge is delivered', async () => {
+    // Prepare: a quota of 10 charges.
+    const quoted = key('k_quota', 'u_quota', { quotaNano: 10 * B });
+    await put(configItems.user(user('u_quota', 100 * B)));
+    await put(configItems.apiKey(quoted));
+
+    // Act: one at a time, each twice
+    const levels: number[][] = [];
+    for (let index = 0; index < 11; index += 1) {
+      await record(`quota-${index}`, quoted);
+      await record(`quota-${index}`, quoted);
+      await bus.drain();
+      levels.push(alertsOf('key_quota', 'k_quota').map((alert) => alert.percent ?? 0));
+    }
+
+    // Assess: the 8th charge (index 7) reaches 80 %, the 10th (index 9) 100 %.
+    assert.deepEqual(levels[6], []);
+    assert.deepEqual(levels[7], [80]);
+    assert.deepEqual(levels[8], [80]);
+    assert.deepEqual(levels[9], [80, 100]);
+    assert.deepEqual(levels[10], [80, 100]);
+  });
+
+  it("alerts a key's daily budget at its own percent and at 100 %", async () => {
+    // Prepare: a budget of 4 charges a day, alerting at 50 %.
+    const budgeted = key('k_budget', 'u_budget', {
+      budget: { period: 'daily', limitNano: 4 * B },
+      alertPercent: 50,
+    });
+    await put(configItems.user(user('u_budget', 100 * B)));
+    await put(configItems.apiKey(budgeted));
+
+    // Act
+    const seen: number[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      await record(`budget-${index}`, budgeted);
+      await bus.drain();
+      seen.push(alertsOf('key_budget', 'k_budget').length);
+    }
+
+    // Assess
+    assert.deepEqual(seen, [0, 1, 1, 2, 2]);
+    const alerts = alertsOf('key_budget', 'k_budget');
+    assert.deepEqual(
+      alerts.map((alert) => [
+        alert.percent,
+        alert.period,
+        alert.periodStart,
+        alert.valueNano,
+        alert.limitNano,
+      ]),
+      [
+        [50, 'daily', new Date(T0).toISOString().slice(0, 10), 2 * B, 4 * B],
+        [100, 'daily', new Date(T0).toISOString().slice(0, 10), 4 * B, 4 * B],
+      ],
+    );
+  });
+
+  it('keeps an alert the bus refused and republishes it in the scheduled run', async () => {
+    // Prepare
+    const refused = key('k_refused', 'u_refused');
+    await put(configItems.user(user('u_refused', 2 * B, { lowBalanceAlertNano: Math.round(1.5 * B) })));
+    await put(configItems.apiKey(refused));
+    const store = new DynamoAlertStore(world.client, world.tables);
+
+    // Act: the bus refuses alerts while the charge crosses; later the schedule runs.
+    failAlerts = true;
+    await record('refused-1', refused);
+    await bus.drain();
+    failAlerts = false;
+    const waiting = await store.list({
+      fromMs: T0 - 3_600_000,
+      toMs: T0 + 3_600_000,
+      limit: 50,
+      unpublished: true,
+    });
+    clock.advance(120_000);
+    await recorder.runScheduled(clock.now() + 20_000);
+    await bus.drain();
+
+    // Assess
+    assert.deepEqual(
+      waiting.map((alert) => alert.userId),
+      ['u_refused'],
+    );
+    assert.equal(alertsOf('low_balance', 'u_refused').length, 1);
+    const left = await store.list({
+      fromMs: T0 - 3_600_000,
+      toMs: T0 + 3_600_000,
+      limit: 50,
+      unpublished: true,
+    });
+    assert.deepEqual(left, []);
+  });
+});
