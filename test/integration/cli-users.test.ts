@@ -246,6 +246,6 @@ describe('quotagate users', () => {
 
     // Assess
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /Nothing to change: give a balance or a concurrency\./);
+    assert.match(result.stderr, /Nothing to change: give a balance, a concurrency or a low-balance alert\./);
   });
 });
