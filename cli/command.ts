@@ -37,6 +37,11 @@ export interface CommandInput {
   /** A string flag's value; for a required flag it is always present. */
   text(name: string): string;
   optionalText(name: string): string | undefined;
+  /**
+   * String flags as the admin API's fields: `{ apiField: 'flag-name' }` in, `{ apiField: value }`
+   * out (`undefined` for a flag not given, which the JSON body then leaves out).
+   */
+  fields<K extends string>(names: Record<K, string>): Record<K, string | undefined>;
   /** A required flag's value as one path segment of an admin API URL (percent-encoded). */
   id(name: string): string;
   list(name: string): string[] | undefined;

@@ -141,6 +141,10 @@ function commandInput(values: FlagValues): CommandInput {
     optionalText,
     text,
     id: (name) => encodeURIComponent(text(name)),
+    fields: <K extends string>(names: Record<K, string>) =>
+      Object.fromEntries(
+        Object.entries<string>(names).map(([field, flag]) => [field, optionalText(flag)]),
+      ) as Record<K, string | undefined>,
     list(name) {
       const value = values[name];
       return Array.isArray(value) ? value.map(String) : undefined;

@@ -61,27 +61,28 @@ export function accountCreateBody(input: CommandInput) {
   return {
     type: input.text('type'),
     name: input.text('name'),
-    baseUrl: input.optionalText('base-url'),
-    apiKey: input.optionalText('api-key'),
-    accessToken: input.optionalText('access-token'),
-    refreshToken: input.optionalText('refresh-token'),
-    chatgptAccountId: input.optionalText('chatgpt-account-id'),
-    expiresAt: input.optionalText('expires-at'),
-    priority: input.optionalText('priority'),
-    concurrency: input.optionalText('concurrency'),
-    groupIds: input.optionalText('groups'),
+    ...input.fields({
+      baseUrl: 'base-url',
+      apiKey: 'api-key',
+      accessToken: 'access-token',
+      refreshToken: 'refresh-token',
+      chatgptAccountId: 'chatgpt-account-id',
+      expiresAt: 'expires-at',
+      priority: 'priority',
+      concurrency: 'concurrency',
+      groupIds: 'groups',
+      customErrorCodes: 'error-codes',
+      userAgent: 'user-agent',
+      proxyUrl: 'proxy-url',
+    }),
     modelMapping: mappingInput(input),
-    customErrorCodes: input.optionalText('error-codes'),
-    userAgent: input.optionalText('user-agent'),
-    proxyUrl: input.optionalText('proxy-url'),
   };
 }
 
 /** `accounts set`'s flags as the fields of `PATCH /admin/v1/accounts/{id}`. */
 export function accountChangeBody(input: CommandInput) {
   return {
-    priority: input.optionalText('priority'),
-    concurrency: input.optionalText('concurrency'),
+    ...input.fields({ priority: 'priority', concurrency: 'concurrency' }),
     modelMapping: mappingInput(input),
     customErrorCodes: clearable(input, 'error-codes', 'clear-error-codes'),
     userAgent: clearable(input, 'user-agent', 'clear-user-agent'),

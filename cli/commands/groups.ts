@@ -31,16 +31,15 @@ function groupFields(group: Stored<Group>): string {
   ]);
 }
 
-/** The fields `groups create` and `groups set` both take, as the API's fields. */
-function groupInput(input: CommandInput) {
-  return {
-    rateMultiplier: input.optionalText('multiplier'),
-    billingMode: input.optionalText('billing'),
-    dailyLimitUsd: input.optionalText('daily-limit'),
-    weeklyLimitUsd: input.optionalText('weekly-limit'),
-    monthlyLimitUsd: input.optionalText('monthly-limit'),
-  };
-}
+/** The flags `groups create` and `groups set` both take, by the API's field names. */
+const GROUP_FIELDS = {
+  name: 'name',
+  rateMultiplier: 'multiplier',
+  billingMode: 'billing',
+  dailyLimitUsd: 'daily-limit',
+  weeklyLimitUsd: 'weekly-limit',
+  monthlyLimitUsd: 'monthly-limit',
+};
 
 export const groupsCommands: CommandGroup = {
   name: 'groups',
@@ -68,7 +67,7 @@ export const groupsCommands: CommandGroup = {
       ],
       run: (api, input) =>
         api.call('POST', '/admin/v1/groups', {
-          body: { id: input.optionalText('id'), name: input.text('name'), ...groupInput(input) },
+          body: { ...input.fields({ id: 'id', ...GROUP_FIELDS }), name: input.text('name') },
         }),
       render: (group) =>
         `Created group ${group.id} (${group.name}): ${group.billingMode} billing, multiplier ${group.rateMultiplier}.`,
@@ -128,7 +127,7 @@ export const groupsCommands: CommandGroup = {
       ],
       run: (api, input) =>
         api.call('PATCH', groupPath(input), {
-          body: { name: input.optionalText('name'), ...groupInput(input) },
+          body: input.fields(GROUP_FIELDS),
           ...versionPin(input),
         }),
       render: (group) => `Updated group ${group.id}.\n\n${groupFields(group)}`,

@@ -29,15 +29,13 @@ export function renderKeysTable(keys: ApiKeyView[]): string {
   );
 }
 
-/** The limits `keys create` and `keys set` both take, as the API's fields. */
-function limitsInput(input: CommandInput) {
-  return {
-    allowedIps: input.optionalText('allow-ips'),
-    requestsPerMinute: input.optionalText('rpm'),
-    budgetUsd: input.optionalText('budget'),
-    budgetPeriod: input.optionalText('budget-period'),
-  };
-}
+/** The limits `keys create` and `keys set` both take, by the API's field names. */
+const LIMIT_FIELDS = {
+  allowedIps: 'allow-ips',
+  requestsPerMinute: 'rpm',
+  budgetUsd: 'budget',
+  budgetPeriod: 'budget-period',
+};
 
 export const keysCommands: CommandGroup = {
   name: 'keys',
@@ -79,12 +77,14 @@ export const keysCommands: CommandGroup = {
         api.call('POST', '/admin/v1/keys', {
           body: {
             userId: input.text('user'),
-            groupId: input.optionalText('group'),
-            name: input.optionalText('name'),
-            expiresAt: input.optionalText('expires'),
-            quotaUsd: input.optionalText('quota'),
-            allowedModels: input.optionalText('models'),
-            ...limitsInput(input),
+            ...input.fields({
+              groupId: 'group',
+              name: 'name',
+              expiresAt: 'expires',
+              quotaUsd: 'quota',
+              allowedModels: 'models',
+              ...LIMIT_FIELDS,
+            }),
           },
         }),
       render: (key) =>
@@ -137,7 +137,7 @@ export const keysCommands: CommandGroup = {
         'quotagate keys set key_3n5p7r9t1v2w --budget 20 --budget-period monthly',
         'quotagate keys set key_3n5p7r9t1v2w --allow-ips none --budget none',
       ],
-      run: (api, input) => api.call('PATCH', keyPath(input), { body: limitsInput(input) }),
+      run: (api, input) => api.call('PATCH', keyPath(input), { body: input.fields(LIMIT_FIELDS) }),
       render: (key) => keySummary(key, 'limits updated'),
     }),
     defineCommand<ApiKeyView>({

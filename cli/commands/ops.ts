@@ -134,13 +134,10 @@ export const opsCommands: CommandGroup = {
         'quotagate ops errors --from 2026-11-27 --type rate_limit_error --account acc_5h7j9k1m3n4p',
       ],
       run(api, input) {
-        const query = Object.fromEntries(
-          ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'].map((name) => [
-            name,
-            input.optionalText(name),
-          ]),
-        );
-        return api.call('GET', '/admin/v1/ops', { query });
+        const filters = ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'];
+        return api.call('GET', '/admin/v1/ops', {
+          query: input.fields(Object.fromEntries(filters.map((name) => [name, name]))),
+        });
       },
       render(page) {
         const more = page.nextCursor ? `\n\nMore: add --cursor '${page.nextCursor}'` : '';

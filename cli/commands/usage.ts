@@ -41,7 +41,7 @@ const outputFlags: Record<string, FlagSpec> = {
 };
 
 function output(input: CommandInput, rangeRequired: boolean) {
-  const given = Object.fromEntries(Object.keys(outputFlags).map((name) => [name, input.optionalText(name)]));
+  const given = input.fields({ from: 'from', to: 'to', format: 'format' });
   return outputOf({ ...given, format: given.format ?? 'csv' }, rangeRequired);
 }
 
@@ -95,9 +95,7 @@ export const usageCommands: CommandGroup = {
         const filter = {
           from: range.from ?? 0,
           to: range.to ?? 0,
-          userId: input.optionalText('user'),
-          apiKeyId: input.optionalText('key'),
-          accountId: input.optionalText('account'),
+          ...input.fields({ userId: 'user', apiKeyId: 'key', accountId: 'account' }),
         };
         const records = await writeUsageRecords(recordsOverApi(api, filter), {
           format,

@@ -13,6 +13,8 @@ import { renderSubscriptionsTable } from './subscriptions.ts';
 
 const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
 const userPath = (input: CommandInput) => `/admin/v1/users/${input.id('user')}`;
+/** The flags `users create` and `users set` both take, by the API's field names. */
+const USER_FIELDS = { balanceUsd: 'balance', concurrency: 'concurrency' };
 
 function userSummary(verb: string, user: Stored<User>): string {
   const concurrency = user.concurrency === 0 ? 'unlimited' : String(user.concurrency);
@@ -67,11 +69,7 @@ export const usersCommands: CommandGroup = {
       examples: ['quotagate users create --email ada@example.com --concurrency 5 --balance 10'],
       run: (api, input) =>
         api.call('POST', '/admin/v1/users', {
-          body: {
-            email: input.text('email'),
-            concurrency: input.optionalText('concurrency'),
-            balanceUsd: input.optionalText('balance'),
-          },
+          body: { email: input.text('email'), ...input.fields(USER_FIELDS) },
         }),
       render: (user) => userSummary('Created', user),
     }),
@@ -133,7 +131,7 @@ export const usersCommands: CommandGroup = {
       examples: ['quotagate users set --user usr_8k2m4q9z1x0c --balance 25 --concurrency 10'],
       run: (api, input) =>
         api.call('PATCH', userPath(input), {
-          body: { balanceUsd: input.optionalText('balance'), concurrency: input.optionalText('concurrency') },
+          body: input.fields(USER_FIELDS),
           ...versionPin(input),
         }),
       render: (user) => userSummary('Updated', user),

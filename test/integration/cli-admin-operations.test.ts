@@ -5,11 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { UsageEventDetail } from '#shared/events/usage-event.ts';
-import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { cliWorldForSuite } from './cli-harness.ts';
-
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('quotagate groups set, prices and ops usage --top', { timeout: 60_000 }, () => {
   const world = cliWorldForSuite({ adminApi: true });
@@ -115,37 +111,19 @@ describe('quotagate groups set, prices and ops usage --top', { timeout: 60_000 }
   });
 
   it('lists the top users, keys and models of a range, the same through --api', async () => {
-    const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
-    const now = new Date().toISOString();
-    const event = (
-      requestId: string,
-      userId: string,
-      model: string,
-      inputTokens: number,
-    ): UsageEventDetail => ({
-      version: 1,
-      requestId,
-      startedAt: now,
-      endedAt: now,
-      userId,
-      apiKeyId: `key_${userId}`,
-      groupId: 'default',
-      accountId: 'acc_1',
-      billingMode: 'balance',
-      rateMultiplier: 1,
-      modelRequested: model,
-      modelSent: model,
-      stream: false,
-      status: 200,
-      upstreamStatus: 200,
-      usage: { inputTokens, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 },
-      cutShort: false,
-      durationMs: 10,
-      failovers: 0,
-    });
-    await recorder.record(event('req_t1', 'usr_small', 'gpt-5-mini', 100));
-    await recorder.record(event('req_t2', 'usr_big', 'gpt-5.1', 100_000));
-    await recorder.record(event('req_t3', 'usr_big', 'gpt-5.1', 100_000));
+    const request = (requestId: string, userId: string, model: string, inputTokens: number) =>
+      world.recordRequest({
+        requestId,
+        userId,
+        apiKeyId: `key_${userId}`,
+        accountId: 'acc_1',
+        modelRequested: model,
+        modelSent: model,
+        usage: { inputTokens, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 },
+      });
+    await request('req_t1', 'usr_small', 'gpt-5-mini', 100);
+    await request('req_t2', 'usr_big', 'gpt-5.1', 100_000);
+    await request('req_t3', 'usr_big', 'gpt-5.1', 100_000);
 
     const top = await world.ok<{
       top: { user: { id: string; requests: number }[]; model: { id: string }[] };

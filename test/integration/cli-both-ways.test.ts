@@ -10,8 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { UsageEventDetail } from '#shared/events/usage-event.ts';
-import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { COMMAND_GROUPS } from '../../cli/main.ts';
 import { writeFullExport } from '../support/dynamodb-export.ts';
 import { type CliRun, type CliWorld, cliWorldForSuite } from './cli-harness.ts';
@@ -148,34 +146,6 @@ function normalise(text: string, ids: Map<string, string>): string {
     .replace(/\b1\d{12}\b/g, (ms) => (recent(new Date(Number(ms)).toISOString()) ? '<now-ms>' : ms));
 }
 
-async function recordRequest(world: CliWorld, made: Record<string, string>): Promise<void> {
-  const silent = { info: () => {}, warn: () => {}, error: () => {} };
-  const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
-  const now = new Date().toISOString();
-  const detail: UsageEventDetail = {
-    version: 1,
-    requestId: 'req_both_ways_1',
-    startedAt: now,
-    endedAt: now,
-    userId: made.user as string,
-    apiKeyId: made.key as string,
-    groupId: 'default',
-    accountId: made.account as string,
-    billingMode: 'balance',
-    rateMultiplier: 1,
-    modelRequested: 'gpt-5',
-    modelSent: 'gpt-5.1',
-    stream: true,
-    status: 200,
-    upstreamStatus: 200,
-    usage: { inputTokens: 1200, cachedInputTokens: 200, outputTokens: 300, reasoningTokens: 0 },
-    cutShort: false,
-    durationMs: 850,
-    failovers: 0,
-  };
-  await recorder.record(detail);
-}
-
 /** Runs the script on one world, filling in ids from its own earlier output. */
 async function transcript(world: CliWorld, run: (...args: string[]) => Promise<CliRun>): Promise<string[]> {
   const made: Record<string, string> = { today: new Date().toISOString().slice(0, 10), export: exportFolder };
@@ -183,7 +153,16 @@ async function transcript(world: CliWorld, run: (...args: string[]) => Promise<C
   const lines: string[] = [];
   for (const step of STEPS) {
     if (step === RECORD_REQUEST) {
-      await recordRequest(world, made);
+      await world.recordRequest({
+        requestId: 'req_both_ways_1',
+        userId: made.user as string,
+        apiKeyId: made.key as string,
+        accountId: made.account as string,
+        modelRequested: 'gpt-5',
+        stream: true,
+        usage: { inputTokens: 1200, cachedInputTokens: 200, outputTokens: 300, reasoningTokens: 0 },
+        durationMs: 850,
+      });
       continue;
     }
     const args = step.args.map((arg) =>

@@ -5,11 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { UsageEventDetail } from '#shared/events/usage-event.ts';
-import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { cliWorldForSuite } from './cli-harness.ts';
-
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('quotagate accounts delete and groups delete', { timeout: 60_000 }, () => {
   const world = cliWorldForSuite({ adminApi: true });
@@ -25,30 +21,13 @@ describe('quotagate accounts delete and groups delete', { timeout: 60_000 }, () 
       '--api-key',
       'sk-live-0123456789',
     );
-    const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
     const now = new Date().toISOString();
-    const detail: UsageEventDetail = {
-      version: 1,
+    await world.recordRequest({
       requestId: 'req_deleted_account',
-      startedAt: now,
-      endedAt: now,
       userId: 'usr_1',
       apiKeyId: 'key_1',
-      groupId: 'default',
       accountId: account.id,
-      billingMode: 'balance',
-      rateMultiplier: 1,
-      modelRequested: 'gpt-5.1',
-      modelSent: 'gpt-5.1',
-      stream: false,
-      status: 200,
-      upstreamStatus: 200,
-      usage: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 1, reasoningTokens: 0 },
-      cutShort: false,
-      durationMs: 5,
-      failovers: 0,
-    };
-    await recorder.record(detail);
+    });
 
     const before = await world.snapshot();
     const active = await world.viaApi('accounts', 'delete', account.id);

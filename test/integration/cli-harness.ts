@@ -15,6 +15,8 @@
 import { after, before } from 'node:test';
 import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import type { UsageEventDetail } from '#shared/events/usage-event.ts';
+import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { runCli } from '../../cli/main.ts';
@@ -52,8 +54,16 @@ export interface CliWorld {
   viaApi(...args: string[]): Promise<CliRun>;
   /** The bearer token of that admin server. */
   adminToken: string;
+  /**
+   * Records one served request through the real recorder: a balance-billed gpt-5.1 answer in the
+   * default group, started now, 10 input and 1 output tokens, with `fields` over it.
+   */
+  recordRequest(fields: RequestFields): Promise<void>;
   close(): Promise<void>;
 }
+
+type RequestFields = Pick<UsageEventDetail, 'requestId' | 'userId' | 'apiKeyId' | 'accountId'> &
+  Partial<UsageEventDetail>;
 
 const ADMIN_TOKEN = 'cli-world-admin-token-0123456789';
 
@@ -86,7 +96,8 @@ export async function startCliWorld(): Promise<CliWorld> {
   const runWithStdin = (input: string, ...args: string[]) => runCliCaptured(args, env, input);
   const run = (...args: string[]) => runWithStdin('', ...args);
   let admin: RunningAdminServer | undefined;
-  const silent = { info: () => {}, error: () => {} } as never;
+  const silent = { info: () => {}, warn: () => {}, error: () => {} } as never;
+  const recorder = createRecorderRuntime({ tables, client, logger: silent });
 
   return {
     db,
@@ -111,6 +122,27 @@ export async function startCliWorld(): Promise<CliWorld> {
     viaApi: async (...args: string[]) => {
       const { url } = await (admin ?? Promise.reject(new Error('call startAdminApi() first')));
       return runCliCaptured([...args, '--api', url, '--admin-token', ADMIN_TOKEN], {});
+    },
+    async recordRequest(fields) {
+      const now = new Date().toISOString();
+      await recorder.record({
+        version: 1,
+        startedAt: now,
+        endedAt: now,
+        groupId: 'default',
+        billingMode: 'balance',
+        rateMultiplier: 1,
+        modelRequested: 'gpt-5.1',
+        modelSent: 'gpt-5.1',
+        stream: false,
+        status: 200,
+        upstreamStatus: 200,
+        usage: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 1, reasoningTokens: 0 },
+        cutShort: false,
+        durationMs: 5,
+        failovers: 0,
+        ...fields,
+      });
     },
     async close() {
       await admin?.close();
