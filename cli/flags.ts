@@ -2,6 +2,12 @@
  * Turns a command's argv into flag values with node:util `parseArgs` (strict: unknown flags and
  * stray arguments are usage errors), then checks required flags. Node's own messages are
  * rewritten as short sentences that name the command's help.
+ *
+ * Why not commander: with the flags declared once per command, parsing is this file and help is
+ * help.ts, both small. Commander would bring its own error sentences, exit code 1 for a bad
+ * command line and its own help layout, where the CLI promises exit 2, one sentence naming the
+ * command's `--help`, and stdin secrets that are scrubbed from errors; overriding all that would
+ * add code, not remove it.
  */
 import { parseArgs } from 'node:util';
 import type { Command, FlagSpec } from './command.ts';
