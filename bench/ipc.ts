@@ -69,7 +69,8 @@ export async function forkBenchChild(
   nodeOptions: readonly string[] = [],
 ): Promise<BenchChild> {
   const child = fork(fileURLToPath(script), [], {
-    execArgv: ['--import', 'tsx', ...nodeOptions],
+    // A bundle (.mjs) runs as plain JavaScript; sources are transpiled by tsx.
+    execArgv: [...(script.pathname.endsWith('.mjs') ? [] : ['--import', 'tsx']), ...nodeOptions],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, ...env },
   });

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'input-kb': { type: 'string', default: '0' },
     'gateway-heap-mb': { type: 'string', default: '0' },
+    'gateway-tsx': { type: 'boolean', default: false },
     'large-text-mb': { type: 'string', default: '20' },
     'large-only': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/latest.json' },
@@ -29,6 +30,11 @@ export const options = {
   profile: values.profile,
   inputKb: Number(values['input-kb']),
   gatewayHeapMb: Number(values['gateway-heap-mb']),
+  /**
+   * The gateway from its sources under tsx instead of its bundle; `--profile` implies it, so
+   * that the profile names packages and files.
+   */
+  gatewayFromSources: values['gateway-tsx'] || values.profile,
   largeTextMb: Number(values['large-text-mb']),
   largeOnly: values['large-only'],
   out: values.out,

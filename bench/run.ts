@@ -12,8 +12,9 @@
  * Options: `--quick` (a short run to check it works), `--accounts N` (default 3),
  * `--chunk-delay-ms N` between the mock's SSE frames (default 1), `--no-sessions` (send no
  * `session-id`), `--input-kb N` (pad each prompt to about N KB), `--gateway-heap-mb N` (cap the
- * gateway's V8 old space, to see its memory under a Lambda-sized limit), `--profile` (write a V8
- * CPU profile of the gateway process under bench/results/profiles/), `--out FILE`.
+ * gateway's V8 old space, to see its memory under a Lambda-sized limit), `--gateway-tsx` (run the
+ * gateway from its sources under tsx instead of its Lambda bundle), `--profile` (write a V8 CPU
+ * profile of the gateway process, from its sources, under bench/results/profiles/), `--out FILE`.
  * docs/benchmarks.md explains every figure.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -85,7 +86,8 @@ async function main(): Promise<void> {
       `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ` +
       `${options.accounts} accounts, chunk delay ${options.chunkDelayMs} ms, ${options.sessions ? 'session-id per worker' : 'no sessions'}, ` +
       `prompt ${options.inputKb > 0 ? `≈ ${options.inputKb} KB` : 'short'}` +
-      `${options.gatewayHeapMb > 0 ? `, gateway old space ≤ ${options.gatewayHeapMb} MB` : ''}; code ${revision}`,
+      `${options.gatewayHeapMb > 0 ? `, gateway old space ≤ ${options.gatewayHeapMb} MB` : ''}` +
+      `, gateway ${options.gatewayFromSources ? 'from sources (tsx)' : 'bundled'}; code ${revision}`,
     `Machine load average (1 min) ${load.before[0]?.toFixed(1)} before, ${load.after[0]?.toFixed(1)} after; ` +
       `gateway at start (idle, loaded): RSS ${idle.rssMb.toFixed(0)} MB, heap ${idle.heapAfterGcMb.toFixed(1)} MB after GC`,
   ].join('\n');
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
       sessions: options.sessions,
       inputKb: options.inputKb,
       gatewayHeapMb: options.gatewayHeapMb,
+      gatewayBundled: !options.gatewayFromSources,
       largeTextMb: options.largeTextMb,
       sizes: SIZES,
     },

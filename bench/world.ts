@@ -11,6 +11,8 @@
  */
 import type { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
+import { FUNCTION_NODE_OPTIONS } from '../infra/bundling.ts';
+import { bundleGatewayProcess } from './gateway-bundle.ts';
 import { type BenchChild, forkBenchChild } from './ipc.ts';
 import { ACCOUNT_CONCURRENCY, options, PROFILE_DIR, USER_CONCURRENCY } from './options.ts';
 import { type BenchKeys, seedBench } from './seed.ts';
@@ -60,13 +62,14 @@ export async function startWorld(agent: Agent): Promise<BenchWorld> {
   });
   const gateway = await startChild(
     'gateway',
-    './gateway-process.ts',
+    options.gatewayFromSources ? './gateway-process.ts' : `../${await bundleGatewayProcess()}`,
     {
       QG_STAGE: 'bench',
       BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     },
     [
+      ...(options.gatewayFromSources ? [] : FUNCTION_NODE_OPTIONS.split(' ')),
       '--expose-gc',
       ...(options.gatewayHeapMb > 0 ? [`--max-old-space-size=${options.gatewayHeapMb}`] : []),
       ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
