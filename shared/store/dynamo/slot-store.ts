@@ -17,7 +17,8 @@
  * }
  * ```
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ItemKey, keys, slotIndexOf } from '../../tables/keys.ts';
 import type { LeasePool, LiveLease, SlotStore } from '../slots.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
@@ -35,6 +36,16 @@ function partitionOf(pool: LeasePool): string {
 
 const NAMES = { '#holder': 'holder', '#expiresAt': 'expiresAt' };
 
+/**
+ * The item key in DynamoDB's own attribute format. Take and release are most of the gateway's
+ * DynamoDB requests (two each per request), so they are sent as the low-level commands with their
+ * few attributes written out here, skipping the document client's marshalling pass over each.
+ */
+function attributeKeyOf(pool: LeasePool, index: number) {
+  const { pk, sk } = keyOf(pool, index);
+  return { pk: { S: pk }, sk: { S: sk } };
+}
+
 export class DynamoSlotStore implements SlotStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
@@ -47,12 +58,12 @@ export class DynamoSlotStore implements SlotStore {
   async take(pool: LeasePool, index: number, holder: string, expiresAt: number, nowSeconds: number) {
     return conditionHeld(() =>
       this.#client.send(
-        new PutCommand({
+        new PutItemCommand({
           TableName: this.#table,
-          Item: { ...keyOf(pool, index), holder, expiresAt },
+          Item: { ...attributeKeyOf(pool, index), holder: { S: holder }, expiresAt: { N: String(expiresAt) } },
           ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now',
           ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':now': nowSeconds },
+          ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
         }),
       ),
     );
@@ -78,12 +89,12 @@ export class DynamoSlotStore implements SlotStore {
   async release(pool: LeasePool, index: number, holder: string) {
     try {
       await this.#client.send(
-        new DeleteCommand({
+        new DeleteItemCommand({
           TableName: this.#table,
-          Key: keyOf(pool, index),
+          Key: attributeKeyOf(pool, index),
           ConditionExpression: '#holder = :holder',
           ExpressionAttributeNames: { '#holder': 'holder' },
-          ExpressionAttributeValues: { ':holder': holder },
+          ExpressionAttributeValues: { ':holder': { S: holder } },
         }),
       );
     } catch (error) {
