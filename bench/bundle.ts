@@ -1,7 +1,7 @@
 /**
  * The gateway as Lambda loads it: bundled with the stack's own esbuild settings
  * (`infra/bundling.ts`), its size, and how long a fresh Node process takes to import it with the
- * stack's NODE_OPTIONS (source maps on). Each import runs in a new process, as a cold start does;
+ * gateway's NODE_OPTIONS as the stack sets them (source maps on). Each import runs in a new process, as a cold start does;
  * the median of several is reported.
  */
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { ESBUILD_OPTIONS, FUNCTION_NODE_OPTIONS, GATEWAY_NODE_MODULES } from '../infra/bundling.ts';
+import { ESBUILD_OPTIONS, GATEWAY_NODE_MODULES, GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
 import { FUNCTION_ENTRIES } from '../infra/function-entries.ts';
 import { distribution } from './stats.ts';
 
@@ -50,7 +50,7 @@ export async function measureGatewayBundle(imports: number): Promise<BundleFigur
     for (let n = 0; n < imports; n++) {
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        [...FUNCTION_NODE_OPTIONS.split(' '), '--input-type=module', '-e', IMPORT_SCRIPT, outfile],
+        [...GATEWAY_NODE_OPTIONS.split(' '), '--input-type=module', '-e', IMPORT_SCRIPT, outfile],
         {
           env: {
             PATH: process.env.PATH ?? '',

@@ -11,7 +11,7 @@
  */
 import type { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
-import { FUNCTION_NODE_OPTIONS } from '../infra/bundling.ts';
+import { GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
 import { bundleGatewayProcess } from './gateway-bundle.ts';
 import { type BenchChild, forkBenchChild } from './ipc.ts';
 import { ACCOUNT_CONCURRENCY, options, PROFILE_DIR, USER_CONCURRENCY } from './options.ts';
@@ -69,7 +69,7 @@ export async function startWorld(agent: Agent): Promise<BenchWorld> {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     },
     [
-      ...(options.gatewayFromSources ? [] : FUNCTION_NODE_OPTIONS.split(' ')),
+      ...(options.gatewayFromSources ? [] : GATEWAY_NODE_OPTIONS.split(' ')),
       '--expose-gc',
       ...(options.gatewayHeapMb > 0 ? [`--max-old-space-size=${options.gatewayHeapMb}`] : []),
       ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),

@@ -4,15 +4,15 @@
  */
 
 /*
- * Memory: 512 MB, from the bench (docs/benchmarks.md, 2026-11-27). The gateway is I/O bound: it
- * spent 4.5–8 ms of CPU per request and held a 25–45 MB heap at 32 requests in flight; capping
- * V8's old space at 128 MB cost no CPU, at 64 MB the collector thrashed. Duration is billed for
- * the whole upstream stream, so memory multiplies the cost of every second spent waiting: 512 MB
- * (about 0.3 vCPU on ARM) keeps 4× headroom over that heap plus room for a body at the 6 MB
- * Function URL limit held twice (raw and parsed), and 1024 MB would double the bill of every
- * multi-minute stream to save a few milliseconds of CPU.
+ * Memory: 256 MB, from the bench (docs/deploy.md, "The gateway's memory"). Lambda bills memory ×
+ * the whole upstream stream, which the gateway mostly waits on, so the size multiplies every
+ * second of every answer. The bundled gateway idles at about 80 MB resident and holds a 15–17 MB
+ * live heap serving one request at a time; the tokenizer it loads to bill a stream cut short adds
+ * about 67 MB; its answers pass through with at most a 64 KiB frame held. 256 MB keeps that with
+ * room to spare (a 6 MB body held twice, V8's collector), 128 MB would not fit the tokenizer, and
+ * 512 MB doubled the bill to shorten the CPU part of a request (a few ms at 1 vCPU) by half.
  */
-export const GATEWAY_MEMORY_MB = 512;
+export const GATEWAY_MEMORY_MB = 256;
 
 // The recorder makes a handful of single-item conditional writes: little CPU, little memory.
 export const RECORDER_MEMORY_MB = 256;

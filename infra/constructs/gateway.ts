@@ -14,7 +14,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { GATEWAY_NODE_MODULES, GATEWAY_NODE_MODULES_UNUSED } from '../bundling.ts';
+import { GATEWAY_NODE_MODULES, GATEWAY_NODE_MODULES_UNUSED, GATEWAY_NODE_OPTIONS } from '../bundling.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { GATEWAY_MEMORY_MB } from '../function-memory.ts';
 import { bindTables, GATEWAY_TABLE_ACCESS } from '../table-access.ts';
@@ -56,6 +56,7 @@ export class Gateway extends Construct {
       environment: {
         ...props.runtimeEnvironment,
         QG_EVENT_BUS_NAME: props.eventBus.eventBusName,
+        NODE_OPTIONS: GATEWAY_NODE_OPTIONS,
       },
     });
     Validations.of(this.function).acknowledge({

@@ -60,7 +60,11 @@ export class DynamoSlotStore implements SlotStore {
       this.#client.send(
         new PutItemCommand({
           TableName: this.#table,
-          Item: { ...attributeKeyOf(pool, index), holder: { S: holder }, expiresAt: { N: String(expiresAt) } },
+          Item: {
+            ...attributeKeyOf(pool, index),
+            holder: { S: holder },
+            expiresAt: { N: String(expiresAt) },
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now',
           ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
