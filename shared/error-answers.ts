@@ -63,3 +63,14 @@ export function answerOf(error: unknown): GatewayError | undefined {
   }
   return undefined;
 }
+
+/**
+ * The answer for any thrown value: {@link answerOf}'s, else {@link GatewayError.internal} once
+ * `logUnknown` saw the error (its message may carry anything, so it never reaches the client).
+ */
+export function answerOrInternal(error: unknown, logUnknown: (message: string) => void): GatewayError {
+  const answer = answerOf(error);
+  if (answer) return answer;
+  logUnknown(error instanceof Error ? error.message : String(error));
+  return GatewayError.internal();
+}

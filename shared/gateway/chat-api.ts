@@ -12,7 +12,6 @@
  */
 import { chatToResponsesRequest } from '../chat/chat-request.ts';
 import { tokenUsageOfChat } from '../chat/chat-response.ts';
-import { chatErrorFrame } from '../chat/chat-stream.ts';
 import { isObject } from '../chat/chat-values.ts';
 import { GatewayError } from '../errors.ts';
 import { ChatOverResponsesRelay } from './chat-over-responses.ts';
@@ -58,6 +57,5 @@ export function chatCompletionsApi(body: Record<string, unknown>): ClientApi {
         ? new ChatOverResponsesRelay(rewrite, now, clientWantsUsage, clientStreams)
         : new ChatChunkRelay(rewrite, now, clientWantsUsage),
     jsonAnswer: jsonAnswerOf(tokenUsageOfChat),
-    errorFrame: chatErrorFrame,
   };
 }

@@ -1,16 +1,16 @@
 /**
  * The API a client speaks (Responses or Chat Completions), as the one request flow needs it:
- * what to send an account, how to relay its stream or its JSON back, and how an error reads
- * once a stream started. Keys, slots, waits, stickiness, failover and billing do not depend on
- * it, so `serveResponses` runs unchanged for both; only these few steps differ.
+ * what to send an account and how to relay its stream or its JSON back. Keys, slots, waits,
+ * stickiness, failover and billing do not depend on it, so `serveResponses` runs unchanged for
+ * both; only these few steps differ. How an error reads once a stream started is the route's
+ * (`router.ts` gives it to the request's `ResponseChannel`), since it is known before the body is.
  *
  * @example
  * ```ts
- * serveResponses(request, caller, body, channel, deps, '/v1/chat/completions', CHAT_COMPLETIONS_API);
+ * await serveResponses({ request, caller, body, channel, deps, route, api: chatCompletionsApi(body.json) });
  * ```
  */
 import type { Account } from '../domain/types.ts';
-import { type GatewayError, sseErrorFrame } from '../errors.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
 import { readJsonBody } from './json-body.ts';
 import type { ObservedOutput } from './observed-usage.ts';
@@ -58,8 +58,6 @@ export interface ClientApi {
   ): StreamRelay;
   /** Reads a (possibly large) upstream JSON body in one pass. */
   jsonAnswer(body: AsyncIterable<unknown>, rewrite: ModelRewrite | undefined): Promise<JsonAnswer>;
-  /** The frame reporting an error once status 200 and the stream's headers have left. */
-  errorFrame(error: GatewayError, sequenceNumber?: number): string;
 }
 
 /** A Responses relay seen through {@link StreamRelay}: its final response is the JSON answer. */
@@ -80,5 +78,4 @@ export const RESPONSES_API: ClientApi = {
   streamRelay: (_account, rewrite, now, clientStreams) =>
     new ResponsesStreamRelay({ rewrite, now, keepFinalResponse: !clientStreams, observeText: clientStreams }),
   jsonAnswer: jsonAnswerOf(tokenUsageOf),
-  errorFrame: sseErrorFrame,
 };

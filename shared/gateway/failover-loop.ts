@@ -18,17 +18,17 @@ import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
-import type { AttemptOutcome } from './forward-attempt.ts';
+import type { AttemptResult } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import { attemptWithReauth } from './reauth-attempt.ts';
-import type { RequestOutcome } from './request-observer.ts';
+import type { UpstreamNotes } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import type { FirstSelection } from './take-slots.ts';
 import { type PendingRefusal, writeHealth } from './upstream-rejection.ts';
 
-/** The attempt that served the request, with what the usage event needs besides its outcome. */
-export type Served = Extract<AttemptOutcome, { kind: 'served' }> & {
+/** The attempt that served the request, with what the usage event needs besides its result. */
+export type Served = Extract<AttemptResult, { kind: 'served' }> & {
   accountId: string;
   modelSent: string;
   failovers: number;
@@ -36,19 +36,34 @@ export type Served = Extract<AttemptOutcome, { kind: 'served' }> & {
 
 export const MAX_ACCOUNT_SWITCHES = 3;
 
-export interface LoopHooks {
+/** What the loop is given: the request's signals, its wait hook and what was read for it. */
+export interface FailoverContext {
+  /** Aborts on client disconnect or when the deadline is near. */
   signal: AbortSignal;
   deadlineSignal: AbortSignal;
+  /** Pings a streaming client while an account is waited for. */
   onWaiting: (() => Promise<void>) | undefined;
-  slots: HeldSlot[];
   sessionHash: string | undefined;
   sticky: Promise<StickySession | undefined> | undefined;
-  /** What the request did so far, for its metrics and ops record. */
-  outcome: RequestOutcome;
   requestDefaultsRead: Promise<RequestDefaults>;
   api: ClientApi;
   /** The account selection made alongside the user slot, used by the first attempt. */
   first: FirstSelection | undefined;
+}
+
+/**
+ * What the request has done so far, kept outside the steps so that it outlives one that throws:
+ * the slots the flow releases in its `finally`, and the facts the request's outcome reports.
+ */
+export interface RequestProgress {
+  slots: HeldSlot[];
+  slotWaitMs?: number;
+  /** The account of the latest attempt. */
+  accountId?: string;
+  /** Accounts given up because they failed (a token that could not be refreshed is not counted). */
+  failovers: number;
+  /** The latest upstream answer, noted by the attempts. */
+  upstream: UpstreamNotes;
 }
 
 export async function failoverLoop(
@@ -57,11 +72,12 @@ export async function failoverLoop(
   body: ResponsesBody,
   channel: ResponseChannel,
   deps: GatewayDeps,
-  hooks: LoopHooks,
+  context: FailoverContext,
+  progress: RequestProgress,
 ): Promise<Served | undefined> {
   const excluded = new Set<string>();
   const codex = isCodexClient(request.headers);
-  const requestDefaults = await hooks.requestDefaultsRead;
+  const requestDefaults = await context.requestDefaultsRead;
   let lastStatus = 0;
   // One ambiguous refusal per request, unmarked until another account serves the request.
   let pending: (PendingRefusal & { accountId: string }) | undefined;
@@ -73,7 +89,7 @@ export async function failoverLoop(
     );
   for (let switches = 0; ; switches++) {
     let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;
-    const first = switches === 0 ? hooks.first : undefined;
+    const first = switches === 0 ? context.first : undefined;
     try {
       if (first && !first.ok) throw first.error;
       selected = first?.ok
@@ -81,20 +97,20 @@ export async function failoverLoop(
         : await deps.selectAccount({
             group: caller.group,
             model: body.model,
-            sessionHash: hooks.sessionHash,
-            sticky: hooks.sticky,
+            sessionHash: context.sessionHash,
+            sticky: context.sticky,
             excluded,
             requestId: request.requestId,
-            signal: hooks.signal,
-            onWaiting: hooks.onWaiting,
+            signal: context.signal,
+            onWaiting: context.onWaiting,
           });
     } catch (error) {
       // Accounts ran out because they failed: the client learns why the last one failed.
       if (excluded.size > 0 && error instanceof NoAccountsError) throw exhausted();
       throw error;
     }
-    if (!first?.ok) hooks.slots.push(selected.slot);
-    hooks.outcome.accountId = selected.account.id;
+    if (!first?.ok) progress.slots.push(selected.slot);
+    progress.accountId = selected.account.id;
     let account = selected.account;
     if (account.type === 'oauth') {
       try {
@@ -105,14 +121,14 @@ export async function failoverLoop(
         deps.logger.warn('failing over: token not refreshed', { accountId: account.id, kind: error.kind });
         excluded.add(account.id);
         lastStatus = error.upstreamStatus;
-        hooks.slots.pop();
+        progress.slots.pop();
         await selected.slot.release();
         if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
         continue;
       }
     }
     const targetFor = (forAccount: Account) =>
-      hooks.api.target({
+      context.api.target({
         account: forAccount,
         clientHeaders: request.headers,
         body: body.json,
@@ -122,31 +138,30 @@ export async function failoverLoop(
         defaultInstructions: requestDefaults.defaultInstructions ?? BUILT_IN_INSTRUCTIONS,
         chatgptBaseUrl: deps.settings.chatgptBaseUrl,
       });
-    const { outcome, target } = await attemptWithReauth(
+    const { result, target } = await attemptWithReauth(
       {
         deps,
-        api: hooks.api,
+        api: context.api,
         channel,
-        requestId: request.requestId,
         modelRequested: body.model,
         clientStreams: body.stream,
         requestBody: body.json,
-        signal: hooks.signal,
-        deadlineSignal: hooks.deadlineSignal,
-        outcome: hooks.outcome,
+        signal: context.signal,
+        deadlineSignal: context.deadlineSignal,
+        upstream: progress.upstream,
         priorRefusal: pending?.fingerprint,
       },
       account,
       targetFor,
     );
-    if (outcome.kind === 'failover') {
-      hooks.outcome.failovers = switches + 1;
+    if (result.kind === 'failover') {
+      progress.failovers = switches + 1;
       excluded.add(account.id);
-      lastStatus = outcome.upstreamStatus;
-      if (outcome.refusal && !pending) pending = { ...outcome.refusal, accountId: account.id };
-      if (outcome.until !== undefined) soonestBack = Math.min(soonestBack ?? outcome.until, outcome.until);
+      lastStatus = result.upstreamStatus;
+      if (result.refusal && !pending) pending = { ...result.refusal, accountId: account.id };
+      if (result.until !== undefined) soonestBack = Math.min(soonestBack ?? result.until, result.until);
       // The failed account's slot is not needed while the next one is tried.
-      hooks.slots.pop();
+      progress.slots.pop();
       await selected.slot.release();
       if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
       deps.logger.info('failing over', {
@@ -156,12 +171,12 @@ export async function failoverLoop(
       });
       continue;
     }
-    if (outcome.kind === 'rejected') return undefined;
+    if (result.kind === 'rejected') return undefined;
     // Another account served what the pending one refused: the refusal was that account's.
     if (pending) {
       const reason = `${pending.health.reason ?? ''} (another account served the same request)`;
       await writeHealth(deps, pending.accountId, { ...pending.health, reason });
     }
-    return { ...outcome, accountId: account.id, modelSent: target.modelSent, failovers: switches };
+    return { ...result, accountId: account.id, modelSent: target.modelSent, failovers: switches };
   }
 }

@@ -11,9 +11,8 @@ import type { ClientApi, JsonAnswer, StreamRelay } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { ModelRewrite } from './model-rewrite.ts';
 import { ObservedOutput, observedUsage } from './observed-usage.ts';
-import type { RequestOutcome } from './request-observer.ts';
+import type { UpstreamNotes } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
-import { sseHeaders } from './stream-frames.ts';
 import {
   isIdleTimeout,
   sendUpstream,
@@ -33,7 +32,6 @@ export interface AttemptContext {
   /** The API the client speaks: what the upstream's answer becomes for it. */
   api: ClientApi;
   channel: ResponseChannel;
-  requestId: string;
   modelRequested: string;
   clientStreams: boolean;
   /** The client's request body: its texts are the input of a stream cut short. */
@@ -41,15 +39,16 @@ export interface AttemptContext {
   /** Aborts on client disconnect or when the deadline is near. */
   signal: AbortSignal;
   deadlineSignal: AbortSignal;
-  /** Notes the upstream's status and latency for the request's metrics and ops record. */
-  outcome: RequestOutcome;
+  /** Where the attempt notes the upstream's status, latency, id and message for the request's outcome. */
+  upstream: UpstreamNotes;
   /** Fingerprint of an ambiguous refusal an earlier account of this request gave. */
   priorRefusal: string | undefined;
   /** An OAuth account not yet retried with a forced token refresh: a 401 asks for one. */
   canReauth?: boolean;
 }
 
-export type AttemptOutcome =
+/** How one attempt ended: served, refused for the client, or another account (or token) to try. */
+export type AttemptResult =
   | {
       kind: 'failover';
       upstreamStatus: number;
@@ -62,7 +61,7 @@ export type AttemptOutcome =
   | { kind: 'reauth'; upstreamStatus: 401; health?: AccountHealth }
   | {
       kind: 'served';
-      /** What the client got: 200, or the error status of a JSON response cut short. */
+      /** What the client got, as its channel noted it (200 when it left before anything was sent). */
       clientStatus: number;
       upstreamStatus: number;
       usage: TokenUsage;
@@ -77,6 +76,11 @@ export type AttemptOutcome =
 
 const EMPTY_USAGE: TokenUsage = { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 };
 
+/** A served client got what its channel sent; one that left before anything was sent is counted as served whole. */
+function clientStatusOf(channel: ResponseChannel): number {
+  return channel.answer?.status ?? 200;
+}
+
 function codexHeadersOf(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('x-codex-')));
 }
@@ -85,7 +89,7 @@ export async function attemptAccount(
   context: AttemptContext,
   account: Account,
   target: UpstreamTarget,
-): Promise<AttemptOutcome> {
+): Promise<AttemptResult> {
   const { deps, channel } = context;
   let upstream: UpstreamResponse;
   const sentAt = deps.now();
@@ -107,11 +111,11 @@ export async function attemptAccount(
     throw error;
   }
 
-  context.outcome.upstreamStatus = upstream.status;
-  context.outcome.upstreamLatencyMs = deps.now() - sentAt;
+  context.upstream.upstreamStatus = upstream.status;
+  context.upstream.upstreamLatencyMs = deps.now() - sentAt;
   const upstreamRequestId = upstreamRequestIdOf(upstream.headers);
-  if (upstreamRequestId) context.outcome.upstreamRequestId = upstreamRequestId;
-  else delete context.outcome.upstreamRequestId;
+  if (upstreamRequestId) context.upstream.upstreamRequestId = upstreamRequestId;
+  else delete context.upstream.upstreamRequestId;
   if (upstream.status >= 400) return rejectOrFailover(context, account, upstream);
 
   const rewrite: ModelRewrite | undefined =
@@ -127,15 +131,11 @@ export async function attemptAccount(
       return jsonCutShort(context, account, error);
     }
     const { chunks, usage } = answer;
-    channel.open(upstream.status, {
-      'content-type': upstream.headers['content-type'] ?? 'application/json',
-      'x-request-id': context.requestId,
-      ...upstreamIdHeader(context),
-    });
+    channel.openJson(upstream.status, upstreamIdHeader(context), upstream.headers['content-type']);
     for (const chunk of chunks) await channel.write(chunk);
     return {
       kind: 'served',
-      clientStatus: upstream.status,
+      clientStatus: clientStatusOf(channel),
       upstreamStatus: upstream.status,
       // Passed on as it came when unreadable; nothing to bill from a body we cannot read.
       usage: usage ?? EMPTY_USAGE,
@@ -154,7 +154,7 @@ export async function attemptAccount(
  * upstream's failure (502 `upstream_error` once every account failed) and another account may try.
  * A client that left, or a deadline that came, is no account's fault and ends the request.
  */
-function jsonCutShort(context: AttemptContext, account: Account, error: unknown): AttemptOutcome {
+function jsonCutShort(context: AttemptContext, account: Account, error: unknown): AttemptResult {
   const reason = cutShortReasonOf(error, context);
   if (reason === 'client_disconnect') throw error;
   if (reason === 'deadline')
@@ -179,14 +179,12 @@ async function relayStream(
   upstream: UpstreamResponse,
   rewrite: ModelRewrite | undefined,
   codexHeaders: Record<string, string>,
-): Promise<AttemptOutcome> {
+): Promise<AttemptResult> {
   const { deps, channel } = context;
   const relay = context.api.streamRelay(account, rewrite, deps.now, context.clientStreams);
-  let finalStatus = 200;
   let firstByteAt: number | undefined;
   let cutShortReason: CutShortReason | undefined;
-  if (context.clientStreams)
-    channel.open(200, { ...sseHeaders(context.requestId), ...upstreamIdHeader(context) });
+  if (context.clientStreams) channel.openStream(upstreamIdHeader(context));
   try {
     for await (const chunk of upstream.body) {
       // Checked before reading the chunk: text that never reached the client is not billed.
@@ -212,41 +210,25 @@ async function relayStream(
   // An upstream `error` event already told the client; a second error frame would only confuse it.
   if (cutShortReason && cutShortReason !== 'client_disconnect' && !relay.upstreamError) {
     const error = new GatewayError(502, 'upstream_error', `Upstream stream ended early (${cutShortReason})`);
-    if (context.clientStreams) {
-      // A large frame cut in the middle is closed first, so the error frame stands on its own.
-      const frame = context.api.errorFrame(error, relay.nextSequenceNumber);
-      await channel.write(relay.midFrame ? `\n\n${frame}` : frame);
-    } else {
-      channel.open(error.status, { 'content-type': 'application/json', 'x-request-id': context.requestId });
-      await channel.write(JSON.stringify(error.toBody()));
-    }
+    // A large frame cut in the middle is closed first, so the error frame stands on its own.
+    await channel.fail(error, { sequenceNumber: relay.nextSequenceNumber, midFrame: relay.midFrame });
   } else if (!context.clientStreams) {
     // The ChatGPT backend only streams; a client that asked for JSON gets the final answer.
     const final = relay.finalBody();
-    if (final) {
-      finalStatus = final.status;
-      channel.open(final.status, {
-        'content-type': 'application/json',
-        'x-request-id': context.requestId,
-        ...upstreamIdHeader(context),
-      });
-      await channel.write(JSON.stringify(final.body));
-    }
+    if (final) await channel.sendJson(final.status, final.body, upstreamIdHeader(context));
   }
-  const failedJson =
-    !context.clientStreams && cutShortReason !== undefined && cutShortReason !== 'client_disconnect';
   const billed = cutShortReason
     ? await billObserved(context, relay, cutShortReason)
     : { usage: relay.usage ?? EMPTY_USAGE, usageSource: 'upstream' as const };
   return {
     kind: 'served',
-    clientStatus: failedJson ? 502 : finalStatus,
+    clientStatus: clientStatusOf(channel),
     upstreamStatus: upstream.status,
     ...billed,
     firstTokenAt: relay.firstDeltaAt ?? firstByteAt,
     cutShortReason,
     codexHeaders,
-    ...(context.outcome.upstreamRequestId ? { upstreamRequestId: context.outcome.upstreamRequestId } : {}),
+    ...(context.upstream.upstreamRequestId ? { upstreamRequestId: context.upstream.upstreamRequestId } : {}),
   };
 }
 

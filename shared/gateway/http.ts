@@ -4,8 +4,7 @@
  * streams. The Lambda adapter (`functions/gateway`) and the local Function URL server turn their
  * own worlds into these, which keeps the core free of Lambda.
  */
-import { Readable } from 'node:stream';
-import type { GatewayError } from '../errors.ts';
+import type { Readable } from 'node:stream';
 
 export interface GatewayRequest {
   method: string;
@@ -37,25 +36,4 @@ export interface GatewayResponse {
   headers: Record<string, string>;
   /** Ends when the request's bookkeeping (slot release, usage event) is done. */
   body: Readable;
-}
-
-export function jsonResponse(
-  status: number,
-  payload: unknown,
-  requestId: string,
-  extra: Record<string, string> = {},
-): GatewayResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...extra },
-    body: Readable.from([Buffer.from(JSON.stringify(payload))]),
-  };
-}
-
-export function errorResponse(
-  error: GatewayError,
-  requestId: string,
-  extra: Record<string, string> = {},
-): GatewayResponse {
-  return jsonResponse(error.status, error.toBody(), requestId, { ...error.responseHeaders(), ...extra });
 }

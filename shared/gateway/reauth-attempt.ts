@@ -6,18 +6,18 @@
  *
  * @example
  * ```ts
- * const { outcome, target } = await attemptWithReauth(context, account, (fresh) => api.target({ account: fresh, … }));
+ * const { result, target } = await attemptWithReauth(context, account, (fresh) => api.target({ account: fresh, … }));
  * ```
  */
 import type { Account } from '../domain/types.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
-import { type AttemptContext, type AttemptOutcome, attemptAccount } from './forward-attempt.ts';
+import { type AttemptContext, type AttemptResult, attemptAccount } from './forward-attempt.ts';
 import { writeHealth } from './upstream-rejection.ts';
 import type { UpstreamTarget } from './upstream-request.ts';
 
 export interface ReauthAttempt {
-  outcome: Exclude<AttemptOutcome, { kind: 'reauth' }>;
-  /** The target of the try that gave the outcome (the retry's, after a refresh). */
+  result: Exclude<AttemptResult, { kind: 'reauth' }>;
+  /** The target of the try that gave the result (the retry's, after a refresh). */
   target: UpstreamTarget;
 }
 
@@ -29,7 +29,7 @@ export async function attemptWithReauth(
   const { deps } = context;
   const target = targetFor(account);
   const first = await attemptAccount({ ...context, canReauth: account.type === 'oauth' }, account, target);
-  if (first.kind !== 'reauth') return { outcome: first, target };
+  if (first.kind !== 'reauth') return { result: first, target };
   let refreshed: Account;
   try {
     refreshed = await deps.forceTokenRefresh(account);
@@ -38,11 +38,11 @@ export async function attemptWithReauth(
     deps.logger.warn('upstream 401; token not refreshed', { accountId: account.id, kind: error.kind });
     if (first.health) await writeHealth(deps, account.id, first.health);
     const until = first.health?.until;
-    return { outcome: { kind: 'failover', upstreamStatus: 401, ...(until ? { until } : {}) }, target };
+    return { result: { kind: 'failover', upstreamStatus: 401, ...(until ? { until } : {}) }, target };
   }
   deps.logger.info('upstream 401; retrying with a refreshed token', { accountId: account.id });
   const retryTarget = targetFor(refreshed);
   const retry = await attemptAccount({ ...context, canReauth: false }, refreshed, retryTarget);
   // canReauth was false, so the retry cannot ask for another refresh.
-  return { outcome: retry as ReauthAttempt['outcome'], target: retryTarget };
+  return { result: retry as ReauthAttempt['result'], target: retryTarget };
 }

@@ -12,7 +12,10 @@ import type { GatewayRequest } from './http.ts';
 export interface RequestOutcome {
   /** The route as matched, or `unmatched`. */
   route: string;
-  /** Status the client got (200 for an error reported inside a started stream). */
+  /**
+   * Status the client got (200 for an error reported inside a started stream, 499 when it left
+   * first), as its `ResponseChannel` noted it: no other code decides it.
+   */
   status: number;
   /** Set when the request failed or was refused, also after the stream started. */
   errorType?: string;
@@ -31,6 +34,18 @@ export interface RequestOutcome {
   slotWaitMs?: number;
   failovers?: number;
 }
+
+/**
+ * What a route tells of its request at its end, besides the answer its response channel noted
+ * (the status, and the failure the client was told of): the router adds the two.
+ */
+export type RouteDetails = Omit<RequestOutcome, 'route' | 'status'>;
+
+/** What the attempts note of the last upstream answer, for the outcome even when a later step throws. */
+export type UpstreamNotes = Pick<
+  RequestOutcome,
+  'upstreamStatus' | 'upstreamLatencyMs' | 'upstreamRequestId' | 'upstreamMessage'
+>;
 
 export interface RequestObserver {
   requestEnded(request: GatewayRequest, caller: Caller | undefined, outcome: RequestOutcome): Promise<void>;

@@ -1,29 +1,28 @@
 /**
- * Steps 4–12 of POST /v1/responses and /v1/chat/completions once the caller and the body are
- * known (the {@link ClientApi} says what differs between the two): hold a user slot
- * (waiting with pings if the client streams) while reading the billing state fresh and writing
- * the request's `started` usage record (request-admission.ts), re-check billing on those fresh
- * values, pick an account and hold one of its slots, forward, fail over on account errors (at
- * most three switches), and in `finally`
- * release every slot and emit the one usage event, before the body ends.
+ * Steps 3–10 of POST /v1/responses and /v1/chat/completions (docs/architecture.md) once the
+ * caller and the body are known (the {@link ClientApi} says what differs between the two): hold
+ * a user slot (waiting with pings if the client streams) while reading the billing state fresh
+ * and writing the request's `started` usage record (request-admission.ts), re-check billing on
+ * those fresh values, pick an account and hold one of its slots, forward, fail over on account
+ * errors (at most three switches), and in `finally` release every slot and emit the one usage
+ * event. Everything the client gets goes through the request's `ResponseChannel`; what the
+ * request did is returned, and the router observes it with the channel's answer.
  *
  * The failover loop itself is failover-loop.ts.
  */
-import type { AccountSelectionRequest, HeldSlot } from '../concurrency/contracts.ts';
-import { answerOf } from '../error-answers.ts';
-import { GatewayError } from '../errors.ts';
+import type { AccountSelectionRequest } from '../concurrency/contracts.ts';
+import { answerOrInternal } from '../error-answers.ts';
 import { type UsageEventDetail, usageEventOfServed } from '../events/usage-event.ts';
 import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
-import { failoverLoop, type Served } from './failover-loop.ts';
+import { failoverLoop, type RequestProgress, type Served } from './failover-loop.ts';
 import type { GatewayRequest } from './http.ts';
 import { beginAdmission } from './request-admission.ts';
-import type { RequestOutcome } from './request-observer.ts';
+import type { RouteDetails } from './request-observer.ts';
 import type { ResponsesPrefetch } from './request-prefetch.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
-import { SSE_PING, sseHeaders } from './stream-frames.ts';
 import { takeSlots } from './take-slots.ts';
 
 /** Time kept back from Lambda's deadline to end the stream and do the bookkeeping. */
@@ -31,23 +30,27 @@ export const DEADLINE_MARGIN_MS = 5_000;
 /** Timers may fire a little before the wall clock says their delay passed. */
 const TIMER_SLACK_MS = 50;
 
-export async function serveResponses(
-  request: GatewayRequest,
-  caller: Caller,
-  body: ResponsesBody,
-  channel: ResponseChannel,
-  deps: GatewayDeps,
-  route: string,
-  api: ClientApi,
-  prefetch?: ResponsesPrefetch,
-): Promise<void> {
-  const outcome: RequestOutcome = {
-    route,
-    status: 200,
-    failovers: 0,
-    model: body.model,
-    stream: body.stream,
-  };
+/** A model request once its caller and body are known, and the channel it is answered through. */
+export interface ModelRequest {
+  request: GatewayRequest;
+  caller: Caller;
+  body: ResponsesBody;
+  channel: ResponseChannel;
+  deps: GatewayDeps;
+  /** The route as matched, for the request's records. */
+  route: string;
+  api: ClientApi;
+  prefetch?: ResponsesPrefetch | undefined;
+}
+
+/**
+ * Serves the request through its channel (a failure included: the channel tells the client) and
+ * returns what the request's outcome reports besides the channel's answer, once every slot is
+ * released and the usage event published. It never rejects for a failure of the request.
+ */
+export async function serveResponses(flow: ModelRequest): Promise<RouteDetails> {
+  const { request, caller, body, channel, deps, route, api } = flow;
+  const progress: RequestProgress = { slots: [], failovers: 0, upstream: {} };
   // A timer cleared in `finally`: AbortSignal.timeout would keep every request's signal alive
   // until its (15-minute) deadline, which a long-running local server cannot afford.
   const deadline = new AbortController();
@@ -68,17 +71,15 @@ export async function serveResponses(
   const onWaiting = body.stream
     ? async () => {
         if (!channel.isOpen && deps.now() < firstPingAt) return;
-        channel.open(200, sseHeaders(request.requestId));
-        await channel.write(SSE_PING);
+        await channel.ping();
       }
     : undefined;
-  const slots: HeldSlot[] = [];
   let served: Served | undefined;
   const sessionHash = deps.sessionHashOf(request.headers, body.json);
   // Started with the caller's records (request-prefetch.ts), so stickiness costs no round trip of
   // its own; the account list and request defaults come from the cache, or from that prefetch when cold.
-  const sticky = prefetch
-    ? prefetch.sticky(caller.group.id, sessionHash)
+  const sticky = flow.prefetch
+    ? flow.prefetch.sticky(caller.group.id, sessionHash)
     : sessionHash
       ? deps.lookupSticky(caller.group.id, sessionHash)
       : undefined;
@@ -106,82 +107,62 @@ export async function serveResponses(
       () => deps.selectAccount(selection()),
       admission.allowance,
     );
-    slots.push(userSlot);
-    if (first?.ok) slots.push(first.selected.slot);
-    outcome.slotWaitMs = deps.now() - waitStartedAt;
+    progress.slots.push(userSlot);
+    if (first?.ok) progress.slots.push(first.selected.slot);
+    progress.slotWaitMs = deps.now() - waitStartedAt;
     // Limits are checked on values read with the slot, not the cache, so overshoot is bounded by
     // what is in flight; a user that queued for its slot (no first selection) is read again.
     deps.checkEligibility(await admission.billingCaller(first === undefined), body.model, deps.now());
     await admission.checkBudget();
-    served = await failoverLoop(request, caller, body, channel, deps, {
-      signal,
-      deadlineSignal,
-      onWaiting,
-      slots,
-      sessionHash,
-      sticky,
-      outcome,
-      requestDefaultsRead,
-      api,
-      first,
-    });
+    served = await failoverLoop(
+      request,
+      caller,
+      body,
+      channel,
+      deps,
+      { signal, deadlineSignal, onWaiting, sessionHash, sticky, requestDefaultsRead, api, first },
+      progress,
+    );
   } catch (error) {
-    const reported = await reportError(error, request, channel, deps, api);
-    if (reported) Object.assign(outcome, reported);
+    const log = (message: string) => deps.logger.error('request failed', { error: message });
+    await channel.fail(answerOrInternal(error, log));
   } finally {
     const endedAt = deps.now();
-    const bookkeeping: Promise<unknown>[] = slots.map((slot) => slot.release());
+    const bookkeeping: Promise<unknown>[] = progress.slots.map((slot) => slot.release());
     if (served) {
-      noteServed(outcome, served, request);
       bookkeeping.push(
         publishUsage(usageEventOfServed({ request, caller, body, served, route }, endedAt), deps),
       );
     }
     bookkeeping.push(admission.finish(served !== undefined));
-    bookkeeping.push(deps.observer.requestEnded(request, caller, outcome));
     await Promise.allSettled(bookkeeping);
     clearTimeout(deadlineTimer);
-    channel.end();
   }
+  return detailsOf(body, progress, served, request.receivedAt);
 }
 
-function noteServed(outcome: RequestOutcome, served: Served, request: GatewayRequest): void {
-  outcome.status = served.clientStatus;
-  if (served.firstTokenAt !== undefined) outcome.ttftMs = served.firstTokenAt - request.receivedAt;
-  if (served.cutShortReason && served.cutShortReason !== 'client_disconnect') {
-    outcome.errorType = 'upstream_error';
-    outcome.message = `Upstream stream ended early (${served.cutShortReason})`;
+/** What the request did, for its metrics and ops record; the status is the channel's to tell. */
+function detailsOf(
+  body: ResponsesBody,
+  progress: RequestProgress,
+  served: Served | undefined,
+  receivedAt: number,
+): RouteDetails {
+  const details: RouteDetails = {
+    model: body.model,
+    stream: body.stream,
+    failovers: progress.failovers,
+    ...progress.upstream,
+  };
+  if (progress.accountId !== undefined) details.accountId = progress.accountId;
+  if (progress.slotWaitMs !== undefined) details.slotWaitMs = progress.slotWaitMs;
+  if (served?.firstTokenAt !== undefined) details.ttftMs = served.firstTokenAt - receivedAt;
+  // The upstream's own `error` event already told the client; the request still failed.
+  if (served?.cutShortReason && served.cutShortReason !== 'client_disconnect') {
+    details.errorType = 'upstream_error';
+    details.message = `Upstream stream ended early (${served.cutShortReason})`;
   }
-}
-
-/** Tells the client what went wrong, as JSON or, once the stream started, as an SSE error. */
-async function reportError(
-  error: unknown,
-  request: GatewayRequest,
-  channel: ResponseChannel,
-  deps: GatewayDeps,
-  api: ClientApi,
-): Promise<Pick<RequestOutcome, 'status' | 'errorType' | 'message'> | undefined> {
-  if (channel.isClosed || request.clientGone?.aborted) {
-    return { status: 499, errorType: 'client_closed', message: 'client went away' };
-  }
-  let gatewayError = answerOf(error);
-  if (!gatewayError) {
-    deps.logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
-    gatewayError = GatewayError.internal();
-  }
-  const reported = { errorType: gatewayError.type, message: gatewayError.message };
-  if (channel.isOpen) {
-    await channel.write(api.errorFrame(gatewayError));
-    return { status: 200, ...reported };
-  }
-  channel.open(gatewayError.status, {
-    'content-type': 'application/json',
-    'x-request-id': request.requestId,
-    ...gatewayError.responseHeaders(),
-  });
-  await channel.write(JSON.stringify(gatewayError.toBody()));
-  return { status: gatewayError.status, ...reported };
+  return details;
 }
 
 async function publishUsage(detail: UsageEventDetail, deps: GatewayDeps): Promise<void> {

@@ -8,7 +8,7 @@ import type { Account, AccountHealth } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError } from '../errors.ts';
 import { redactAndCap } from '../ops/redact.ts';
 import type { GatewayDeps } from './deps.ts';
-import type { AttemptContext, AttemptOutcome } from './forward-attempt.ts';
+import type { AttemptContext, AttemptResult } from './forward-attempt.ts';
 import { readBodyText, type UpstreamResponse } from './upstream-client.ts';
 import { parseUpstreamError } from './upstream-error-meaning.ts';
 import { judgeUpstreamFailure } from './upstream-failure.ts';
@@ -31,7 +31,7 @@ export function upstreamRequestIdOf(headers: Record<string, string>): string | u
 
 /** `x-upstream-request-id` on whatever the client gets from this upstream answer. */
 export function upstreamIdHeader(context: AttemptContext): Record<string, string> {
-  const id = context.outcome.upstreamRequestId;
+  const id = context.upstream.upstreamRequestId;
   return id ? { 'x-upstream-request-id': id } : {};
 }
 
@@ -50,13 +50,13 @@ export async function rejectOrFailover(
   context: AttemptContext,
   account: Account,
   upstream: UpstreamResponse,
-): Promise<AttemptOutcome> {
-  const { deps, channel } = context;
+): Promise<AttemptResult> {
+  const { deps } = context;
   const text = await readBodyText(upstream.body, ERROR_BODY_LIMIT).catch(() => '');
   const info = parseUpstreamError(upstream.status, text, deps.now());
   const verdict = judgeUpstreamFailure(account, info, upstream.headers, deps.settings, deps.now());
   const upstreamMessage = redactAndCap(info.message, ERROR_MESSAGE_MAX_LENGTH);
-  context.outcome.upstreamMessage = upstreamMessage;
+  context.upstream.upstreamMessage = upstreamMessage;
   // A second account refusing this request the same way: the request caused it, not the accounts.
   const sameRefusal = verdict.meaning === 'ambiguous' && context.priorRefusal === verdict.fingerprint;
   const failover = verdict.failover && !sameRefusal;
@@ -87,24 +87,14 @@ export async function rejectOrFailover(
   // OpenAI's; a page's text is no message for a client.
   const message =
     (info.shape !== 'text' && upstreamMessage) || `Upstream rejected the request (HTTP ${upstream.status})`;
-  Object.assign(context.outcome, {
-    status: channel.isOpen ? 200 : upstream.status,
+  const asItCame = info.shape === 'openai';
+  const rewritten = new GatewayError(upstream.status, 'invalid_request_error', message, info.code);
+  await context.channel.fail(new GatewayError(upstream.status, 'invalid_request_error', message), {
+    body: asItCame
+      ? { text, contentType: upstream.headers['content-type'] }
+      : { text: JSON.stringify(rewritten.toBody()), contentType: undefined },
     errorType: info.type || 'invalid_request_error',
-    message,
+    headers: upstreamIdHeader(context),
   });
-  if (channel.isOpen) {
-    await channel.write(
-      context.api.errorFrame(new GatewayError(upstream.status, 'invalid_request_error', message)),
-    );
-  } else {
-    const asItCame = info.shape === 'openai';
-    channel.open(upstream.status, {
-      'content-type': (asItCame && upstream.headers['content-type']) || 'application/json',
-      'x-request-id': context.requestId,
-      ...upstreamIdHeader(context),
-    });
-    const rewritten = new GatewayError(upstream.status, 'invalid_request_error', message, info.code);
-    await channel.write(asItCame ? text : JSON.stringify(rewritten.toBody()));
-  }
   return { kind: 'rejected', upstreamStatus: upstream.status };
 }

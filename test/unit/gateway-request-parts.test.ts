@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { GatewayError } from '#shared/errors.ts';
 import { presentedApiKey } from '#shared/gateway/authenticate.ts';
 import { ResponseChannel } from '#shared/gateway/response-channel.ts';
 import { describeBytes, parseResponsesBody } from '#shared/gateway/responses-body.ts';
@@ -35,23 +36,121 @@ describe('parseResponsesBody', () => {
   });
 });
 
+/** The whole body a channel's consumer reads. */
+async function bodyOf(channel: ResponseChannel): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await channel.response).body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
 describe('ResponseChannel', () => {
   it('hands the response over when status and headers are fixed, and only once', async () => {
-    const channel = new ResponseChannel();
-    channel.open(200, { a: '1' });
-    channel.open(500, {});
+    const channel = new ResponseChannel('req_1');
+    channel.openJson(201, { a: '1' });
+    channel.openStream();
     const response = await channel.response;
-    assert.equal(response.status, 200);
+    assert.equal(response.status, 201);
+    assert.deepEqual(response.headers, {
+      'content-type': 'application/json',
+      a: '1',
+      'x-request-id': 'req_1',
+    });
     await channel.write('x');
     channel.end();
-    const chunks: Buffer[] = [];
-    for await (const chunk of response.body) chunks.push(chunk as Buffer);
-    assert.equal(Buffer.concat(chunks).toString(), 'x');
+    assert.equal(await bodyOf(channel), 'x');
+    assert.deepEqual(channel.answer, { status: 201 });
+  });
+
+  it('starts an SSE stream with the first ping, and pings after that only write a comment', async () => {
+    const channel = new ResponseChannel('req_2');
+    await channel.ping();
+    await channel.ping();
+    channel.end();
+    const response = await channel.response;
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.headers, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      'x-request-id': 'req_2',
+    });
+    assert.equal(await bodyOf(channel), ':\n\n:\n\n');
+  });
+
+  it('answers a failure as OpenAI-shaped JSON with its Retry-After while nothing was sent', async () => {
+    const channel = new ResponseChannel('req_3');
+    const answer = await channel.fail(GatewayError.rateLimited('slow down').retryAfter(7));
+    channel.end();
+    const response = await channel.response;
+    assert.equal(response.status, 429);
+    assert.equal(response.headers['retry-after'], '7');
+    assert.equal(response.headers['x-request-id'], 'req_3');
+    assert.deepEqual(JSON.parse(await bodyOf(channel)), {
+      error: { type: 'rate_limit_error', message: 'slow down' },
+    });
+    assert.deepEqual(answer, { status: 429, errorType: 'rate_limit_error', message: 'slow down' });
+  });
+
+  it('reports a failure after the stream started as one error frame of the route, status kept', async () => {
+    const frames: string[] = [];
+    const channel = new ResponseChannel('req_4', {
+      errorFrame: (error, sequenceNumber) => {
+        frames.push(`${error.message}#${sequenceNumber}`);
+        return 'data: boom\n\n';
+      },
+    });
+    channel.openStream();
+    await channel.write('event: a\ndata: {"x"');
+    const answer = await channel.fail(new GatewayError(502, 'upstream_error', 'cut'), {
+      sequenceNumber: 5,
+      midFrame: true,
+    });
+    channel.end();
+    assert.equal(await bodyOf(channel), 'event: a\ndata: {"x"\n\ndata: boom\n\n');
+    assert.deepEqual(frames, ['cut#5']);
+    assert.deepEqual(answer, { status: 200, errorType: 'upstream_error', message: 'cut' });
+  });
+
+  it('writes the Responses error event by default', async () => {
+    const channel = new ResponseChannel('req_5');
+    channel.openStream();
+    await channel.fail(new GatewayError(502, 'upstream_error', 'gone'), { sequenceNumber: 3 });
+    channel.end();
+    assert.equal(
+      await bodyOf(channel),
+      'event: error\ndata: {"type":"error","code":"upstream_error","message":"gone","param":null,"sequence_number":3}\n\n',
+    );
+  });
+
+  it("passes an upstream's own refusal on as it came, under the upstream's error type", async () => {
+    const channel = new ResponseChannel('req_6');
+    const answer = await channel.fail(new GatewayError(400, 'invalid_request_error', 'bad'), {
+      body: { text: '{"error":{"message":"bad"}}', contentType: 'application/json; charset=utf-8' },
+      errorType: 'x_type',
+      headers: { 'x-upstream-request-id': 'up_1' },
+    });
+    channel.end();
+    const response = await channel.response;
+    assert.equal(response.status, 400);
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(response.headers['x-upstream-request-id'], 'up_1');
+    assert.equal(await bodyOf(channel), '{"error":{"message":"bad"}}');
+    assert.deepEqual(answer, { status: 400, errorType: 'x_type', message: 'bad' });
+  });
+
+  it('notes 499 for a client that left, and still gives the edge a status', async () => {
+    const clientGone = new AbortController();
+    const channel = new ResponseChannel('req_7', { clientGone: clientGone.signal });
+    clientGone.abort();
+    const answer = await channel.fail(GatewayError.internal());
+    channel.end();
+    assert.equal((await channel.response).status, 500);
+    assert.deepEqual(answer, { status: 499, errorType: 'client_closed', message: 'client went away' });
   });
 
   it('waits for the reader when it falls behind (backpressure)', async () => {
-    const channel = new ResponseChannel();
-    channel.open(200, {});
+    const channel = new ResponseChannel('req_8');
+    channel.openStream();
     let written = 0;
     const writer = (async () => {
       for (let index = 0; index < 10; index++) {
@@ -67,11 +166,11 @@ describe('ResponseChannel', () => {
   });
 
   it('aborts its signal when the consumer goes away, not when it ends normally', async () => {
-    const gone = new ResponseChannel();
+    const gone = new ResponseChannel('req_9');
     gone.body.destroy();
     assert.equal(gone.signal.aborted, true);
-    const ended = new ResponseChannel();
-    ended.open(200, {});
+    const ended = new ResponseChannel('req_10');
+    ended.openStream();
     ended.end();
     ended.body.resume();
     await new Promise((resolve) => ended.body.on('close', resolve));
