@@ -12,7 +12,7 @@
  */
 
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
-import type { RecordFilter } from '#shared/usage/export.ts';
+import type { RecordFilter } from '#shared/store/usage-reader.ts';
 import type { RecordPage } from '#shared/usage/record-listing.ts';
 import type { AdminApi } from './admin-api-client.ts';
 

@@ -16,8 +16,7 @@ import type { ConfigAdmin } from '../store/config-admin.ts';
 import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { AdminPriceStore } from '../store/prices.ts';
 import type { SlotStore } from '../store/slots.ts';
-import type { UsageRecordSource } from '../usage/export.ts';
-import type { UsageAggregateReader } from '../usage/report.ts';
+import type { UsageAggregateReader, UsageRecordSource } from '../store/usage-reader.ts';
 import type { AdminRequest } from './http.ts';
 import { expectedVersion, type JsonObject, readBody, statusChange } from './input.ts';
 

@@ -13,7 +13,7 @@
 import { AdminError } from '../admin/admin-error.ts';
 import { formatNanoAsUsd } from '../admin/money.ts';
 import { AGGREGATE_COUNTERS, type AggregateCounters } from '../recorder/usage-record.ts';
-import type { AggregateDimension, DailyAggregate, UsageAggregateReader } from '../usage/report.ts';
+import type { AggregateDimension, DailyAggregate, UsageAggregateReader } from '../store/usage-reader.ts';
 
 export interface UsageQueryParams {
   by?: string;

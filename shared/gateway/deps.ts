@@ -12,11 +12,11 @@ import type {
 } from '../concurrency/contracts.ts';
 import type { Account } from '../domain/types.ts';
 import type { UsageEventPublisher } from '../events/usage-event.ts';
-import type { RequestStarts } from '../recorder/request-start.ts';
 import type { GatewaySettings } from '../settings.ts';
 import type { AccountHealthWriter, BillingStateReader, ConfigDirectory } from '../store/config-directory.ts';
 import type { RequestRates } from '../store/request-rates.ts';
-import type { UsageAggregateReader } from '../usage/report.ts';
+import type { RequestStarts } from '../store/request-starts.ts';
+import type { UsageAggregateReader } from '../store/usage-reader.ts';
 import type { Caller } from './authenticate.ts';
 import type { RequestObserver } from './request-observer.ts';
 

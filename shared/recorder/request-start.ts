@@ -19,6 +19,7 @@
  * ```
  */
 import type { BillingMode } from '../domain/types.ts';
+import type { StartedRecord } from '../store/request-starts.ts';
 import type { UsageRecord } from './usage-record.ts';
 
 /**
@@ -42,34 +43,6 @@ export interface RequestStart {
   stream: boolean;
   /** The route the client called. */
   route: string;
-}
-
-/** The part of a usage record a `started` item holds. */
-export type StartedRecord = Pick<
-  UsageRecord,
-  | 'kind'
-  | 'eventVersion'
-  | 'requestId'
-  | 'startedAt'
-  | 'day'
-  | 'userId'
-  | 'apiKeyId'
-  | 'groupId'
-  | 'billingMode'
-  | 'rateMultiplier'
-  | 'modelRequested'
-  | 'stream'
-  | 'route'
-  | 'state'
-  | 'recordedAt'
->;
-
-/** Where the gateway writes and removes `started` records (the Usage table on AWS). */
-export interface RequestStarts {
-  /** Writes the record unless one with its id exists; held until `leaseUntil` (epoch ms). */
-  markStarted(record: StartedRecord, leaseUntil: number): Promise<void>;
-  /** Removes the record if it is still `started` (the request was not served). */
-  forget(requestId: string): Promise<void>;
 }
 
 export function startedRecordOf(start: RequestStart, nowMs: number): StartedRecord {

@@ -16,6 +16,7 @@
  */
 import { formatNanoAsUsd } from '../admin/money.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
+import type { RecordFilter, UsageRecordSource } from '../store/usage-reader.ts';
 import {
   fieldSpec,
   USAGE_RECORD_FIELD_NAMES,
@@ -23,27 +24,11 @@ import {
   type UsageRecordField,
 } from './record-fields.ts';
 
-export interface RecordFilter {
-  userId?: string;
-  apiKeyId?: string;
-  accountId?: string;
-}
-
 export interface UsageExportRange extends RecordFilter {
   /** Epoch ms, inclusive. */
   from: number;
   /** Epoch ms, exclusive. */
   to: number;
-}
-
-/** Where the records come from: one day's records between two `gsi1` sort keys, in pages. */
-export interface UsageRecordSource {
-  recordPages(
-    day: string,
-    fromKey: string,
-    toKey: string,
-    filter: RecordFilter,
-  ): AsyncIterable<UsageRecord[]>;
 }
 
 const DAY_MS = 86_400_000;

@@ -12,8 +12,8 @@
 import { AdminError } from '../admin/admin-error.ts';
 import { parseTimeBound } from '../ops/ops-query.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
+import type { UsageRecordSource } from '../store/usage-reader.ts';
 import { usageRecordSortKey } from '../tables/keys.ts';
-import type { UsageRecordSource } from './export.ts';
 import {
   matchingRecords,
   parseSummaryFilter,

@@ -19,22 +19,7 @@ import { formatNanoAsUsd } from '../admin/money.ts';
 import { WINDOWS, windowUsage } from '../billing/subscription-windows.ts';
 import type { ApiKey, BillingMode, Group, Subscription, User } from '../domain/types.ts';
 import { AGGREGATE_COUNTERS, type AggregateCounters } from '../recorder/usage-record.ts';
-
-export type AggregateDimension = 'user' | 'key' | 'account' | 'model';
-
-export interface DailyAggregate extends AggregateCounters {
-  day: string;
-}
-
-export interface UsageAggregateReader {
-  /** The subject's daily aggregates with `fromDay <= day <= toDay` (days as `yyyy-mm-dd`). */
-  dailyAggregates(
-    dimension: AggregateDimension,
-    subjectId: string,
-    fromDay: string,
-    toDay: string,
-  ): Promise<DailyAggregate[]>;
-}
+import type { DailyAggregate, UsageAggregateReader } from '../store/usage-reader.ts';
 
 export interface UsageReportInput {
   key: ApiKey;

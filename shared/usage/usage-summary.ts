@@ -20,7 +20,8 @@ import { formatNanoAsUsd } from '../admin/money.ts';
 import { OPS_QUERY_MAX_LIMIT, parseTimeBound } from '../ops/ops-query.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
 import type { OpsErrorLog } from '../store/ops-log.ts';
-import { exportUsageRecords, type RecordFilter, type UsageRecordSource } from './export.ts';
+import type { RecordFilter, UsageRecordSource } from '../store/usage-reader.ts';
+import { exportUsageRecords } from './export.ts';
 
 export const SUMMARY_MAX_RECORDS = 200_000;
 export const SUMMARY_MAX_ERRORS = 50_000;

@@ -11,8 +11,8 @@
  * ```
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { RequestStarts, StartedRecord } from '../../recorder/request-start.ts';
 import { keys, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import type { RequestStarts, StartedRecord } from '../request-starts.ts';
 import { isConditionFailure } from './condition-failure.ts';
 
 /** The lease owner a `started` record names: the gateway, not a recorder delivery. */

@@ -13,8 +13,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../recorder/usage-record.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
-import type { RecordFilter, UsageRecordSource } from '../../usage/export.ts';
-import type { AggregateDimension, DailyAggregate, UsageAggregateReader } from '../../usage/report.ts';
+import type {
+  AggregateDimension,
+  DailyAggregate,
+  RecordFilter,
+  UsageAggregateReader,
+  UsageRecordSource,
+} from '../usage-reader.ts';
 import { queryAll, queryPages } from './query-pages.ts';
 import { usageRecordOf } from './usage-ledger.ts';
 
