@@ -17,6 +17,7 @@ export interface PriceOverrideReader {
   listOverrides(): Promise<ReadonlyMap<string, ModelPrice>>;
 }
 
+/** One admin-set price, as stored. */
 export interface PriceOverride extends ModelPrice {
   /** Lower-case model id, or `*` for the default price. */
   model: string;

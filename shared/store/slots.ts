@@ -31,6 +31,7 @@ export interface LiveLease {
   expiresAt: number;
 }
 
+/** Takes, renews, releases and counts the numbered leases of a pool; every write is conditional. */
 export interface SlotStore {
   /**
    * Takes lease `index` for `holder` until `expiresAt` if it is absent or expired at `nowSeconds`.

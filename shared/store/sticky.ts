@@ -17,6 +17,7 @@ export interface StickySession {
   expiresAt: number;
 }
 
+/** Reads and writes sessions' bindings; a read never sees a lapsed binding. */
 export interface StickyStore {
   /** The session's binding, or undefined when there is none or it expired before `nowSeconds`. */
   find(groupId: string, sessionHash: string, nowSeconds: number): Promise<StickySession | undefined>;

@@ -28,12 +28,15 @@ export interface UsageRecordSource {
   ): AsyncIterable<UsageRecord[]>;
 }
 
+/** What a daily aggregate is kept per. */
 export type AggregateDimension = 'user' | 'key' | 'account' | 'model';
 
+/** One subject's counters of one UTC day (`yyyy-mm-dd`). */
 export interface DailyAggregate extends AggregateCounters {
   day: string;
 }
 
+/** The daily aggregates the recorder keeps, read back per subject. */
 export interface UsageAggregateReader {
   /** The subject's daily aggregates with `fromDay <= day <= toDay` (days as `yyyy-mm-dd`). */
   dailyAggregates(
