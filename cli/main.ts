@@ -24,6 +24,7 @@ import {
   UsageError,
 } from './command.ts';
 import { accountsCommands } from './commands/accounts.ts';
+import { alertsCommands } from './commands/alerts.ts';
 import { runConsole } from './commands/console.ts';
 import { groupsCommands } from './commands/groups.ts';
 import { keysCommands } from './commands/keys.ts';
@@ -55,6 +56,7 @@ export const COMMAND_GROUPS: CommandGroup[] = [
   pricesCommands,
   opsCommands,
   usageCommands,
+  alertsCommands,
 ];
 
 /** `console` serves until stopped, so it runs on its own (see cli/commands/console.ts). */

@@ -5,6 +5,7 @@
 import type { ApiKeyView } from '#shared/admin/api-keys.ts';
 import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { renderTable, time, usd } from '../output.ts';
+import { archivedFlag } from './shared-flags.ts';
 
 const keyFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Key id (key_…)' };
 const keyPath = (input: CommandInput) => `/admin/v1/keys/${input.id('key')}`;
@@ -99,10 +100,17 @@ export const keysCommands: CommandGroup = {
     defineCommand<ApiKeyView[]>({
       name: 'list',
       summary: "List API keys (never the secrets): a user's, or every user's",
-      flags: { user: { type: 'string', value: 'id', description: 'Owner (usr_…); default: every user' } },
+      flags: {
+        user: { type: 'string', value: 'id', description: 'Owner (usr_…); default: every user' },
+        archived: archivedFlag,
+      },
       positional: 'user',
       examples: ['quotagate keys list', 'quotagate keys list --user usr_8k2m4q9z1x0c'],
-      run: (api, input) => api.list('/admin/v1/keys', { user: input.optionalText('user') }),
+      run: (api, input) =>
+        api.list('/admin/v1/keys', {
+          user: input.optionalText('user'),
+          archived: input.optionalText('archived'),
+        }),
       render: renderKeysTable,
     }),
     ...(['disable', 'enable'] as const).map((verb) =>
@@ -123,21 +131,30 @@ export const keysCommands: CommandGroup = {
     defineCommand<ApiKeyView>({
       name: 'set',
       summary:
-        "Change a key's limits in place: IP allow-list, requests per minute, budget (none removes one)",
+        "Change a key's limits in place: IP allow-list, requests per minute, budget, alert percent (none removes one)",
       flags: {
         key: keyFlag,
         'allow-ips': { type: 'string', value: 'cidr,…', description: 'IPv4/IPv6 CIDR blocks, or none' },
         rpm: { type: 'string', value: 'n', description: 'Requests per minute, or none' },
         budget: { type: 'string', value: 'usd', description: 'USD per --budget-period, or none' },
         'budget-period': { type: 'string', value: 'period', description: 'daily, weekly or monthly' },
+        'alert-percent': {
+          type: 'string',
+          value: 'n',
+          description: 'Alert when the quota or budget reaches n % (and at 100 %), or none for the default',
+        },
       },
       positional: 'key',
       examples: [
         'quotagate keys set key_3n5p7r9t1v2w --allow-ips 203.0.113.0/24 --rpm 30',
+        'quotagate keys set key_3n5p7r9t1v2w --alert-percent 90',
         'quotagate keys set key_3n5p7r9t1v2w --budget 20 --budget-period monthly',
         'quotagate keys set key_3n5p7r9t1v2w --allow-ips none --budget none',
       ],
-      run: (api, input) => api.call('PATCH', keyPath(input), { body: input.fields(LIMIT_FIELDS) }),
+      run: (api, input) =>
+        api.call('PATCH', keyPath(input), {
+          body: input.fields({ ...LIMIT_FIELDS, alertPercent: 'alert-percent' }),
+        }),
       render: (key) => keySummary(key, 'limits updated'),
     }),
     defineCommand<ApiKeyView>({

@@ -19,3 +19,10 @@ export function versionPin(input: CommandInput): Pick<ApiCallOptions, 'ifVersion
   const text = input.optionalText('if-version');
   return text === undefined ? {} : { ifVersion: parseCount(text, 'Version') };
 }
+
+/** Archived users (and their keys) are hidden from listings unless this asks for them. */
+export const archivedFlag: FlagSpec = {
+  type: 'string',
+  value: 'which',
+  description: 'Archived users: exclude (default), include or only',
+};

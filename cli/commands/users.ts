@@ -1,5 +1,5 @@
 /**
- * `quotagate users …`: create, list, show, set, add-balance, disable, enable.
+ * `quotagate users …`: create, list, show, set, add-balance, disable, enable, archive, unarchive.
  */
 
 import type { UserDetails } from '#shared/admin/users.ts';
@@ -8,7 +8,7 @@ import type { Stored } from '#shared/store/config-admin.ts';
 import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 import { renderKeysTable } from './keys.ts';
-import { ifVersionFlag, versionPin } from './shared-flags.ts';
+import { archivedFlag, ifVersionFlag, versionPin } from './shared-flags.ts';
 import { renderSubscriptionsTable } from './subscriptions.ts';
 
 const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
@@ -28,7 +28,9 @@ function userFields(user: Stored<User>): string {
     ['Status', user.status],
     ['Balance', usd(user.balanceNano)],
     ['Concurrency', user.concurrency === 0 ? 'unlimited' : String(user.concurrency)],
+    ['Low-balance alert', user.lowBalanceAlertNano === undefined ? 'default' : usd(user.lowBalanceAlertNano)],
     ['Created', time(user.createdAt)],
+    ['Archived', user.archivedAt === undefined ? '-' : time(user.archivedAt)],
     ['Version', orDash(user.version)],
   ]);
 }
@@ -76,16 +78,16 @@ export const usersCommands: CommandGroup = {
     defineCommand<Stored<User>[]>({
       name: 'list',
       summary: 'List users',
-      flags: {},
-      examples: ['quotagate users list'],
-      run: (api) => api.list('/admin/v1/users'),
+      flags: { archived: archivedFlag },
+      examples: ['quotagate users list', 'quotagate users list --archived only'],
+      run: (api, input) => api.list('/admin/v1/users', { archived: input.optionalText('archived') }),
       render: (users) =>
         renderTable(
           ['ID', 'EMAIL', 'STATUS', 'CONCURRENCY', 'BALANCE', 'CREATED'],
           users.map((user) => [
             user.id,
             user.email,
-            user.status,
+            user.archivedAt === undefined ? user.status : 'archived',
             user.concurrency === 0 ? 'unlimited' : String(user.concurrency),
             usd(user.balanceNano),
             time(user.createdAt),
@@ -112,7 +114,7 @@ export const usersCommands: CommandGroup = {
     }),
     defineCommand<Stored<User>>({
       name: 'set',
-      summary: "Replace a user's balance and/or concurrency",
+      summary: "Replace a user's balance, concurrency or low-balance alert threshold",
       flags: {
         user: userFlag,
         balance: {
@@ -125,13 +127,21 @@ export const usersCommands: CommandGroup = {
           value: 'n',
           description: 'Requests in flight at once (0 = unlimited)',
         },
+        'low-balance-alert': {
+          type: 'string',
+          value: 'usd',
+          description: 'Alert when the balance falls below this, or none for the default',
+        },
         ...ifVersionFlag,
       },
       positional: 'user',
-      examples: ['quotagate users set --user usr_8k2m4q9z1x0c --balance 25 --concurrency 10'],
+      examples: [
+        'quotagate users set --user usr_8k2m4q9z1x0c --balance 25 --concurrency 10',
+        'quotagate users set usr_8k2m4q9z1x0c --low-balance-alert 2',
+      ],
       run: (api, input) =>
         api.call('PATCH', userPath(input), {
-          body: input.fields(USER_FIELDS),
+          body: input.fields({ ...USER_FIELDS, lowBalanceAlertUsd: 'low-balance-alert' }),
           ...versionPin(input),
         }),
       render: (user) => userSummary('Updated', user),
@@ -177,5 +187,19 @@ export const usersCommands: CommandGroup = {
     }),
     statusCommand('disable'),
     statusCommand('enable'),
+    ...(['archive', 'unarchive'] as const).map((verb) =>
+      defineCommand<Stored<User>>({
+        name: verb,
+        summary:
+          verb === 'archive'
+            ? 'Archive a user: disabled, hidden from listings, usage history kept'
+            : 'List an archived user again (it stays disabled until enabled)',
+        flags: { user: userFlag, ...ifVersionFlag },
+        positional: 'user',
+        examples: [`quotagate users ${verb} usr_8k2m4q9z1x0c`],
+        run: (api, input) => api.call('POST', `${userPath(input)}/${verb}`, versionPin(input)),
+        render: (user) => userSummary(verb === 'archive' ? 'Archived' : 'Unarchived', user),
+      }),
+    ),
   ],
 };

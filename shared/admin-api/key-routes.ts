@@ -1,7 +1,8 @@
 /**
  * API keys across users:
  *
- * - `GET /admin/v1/keys?user=`: every key of every user (or of one user), oldest first
+ * - `GET /admin/v1/keys?user=&archived=`: every key of every user (or of one user), oldest
+ *   first; archived users' keys only with `archived=include|only`
  * - `PATCH /admin/v1/keys/{id}` `{status: "active"|"disabled"}`: disable a key for a while or
  *   enable it again (a revoked key stays disabled); or `{allowedIps?, requestsPerMinute?,
  *   budgetUsd?, budgetPeriod?, alertPercent?}` (`"none"` removes one); If-Match / `version` pins
@@ -11,6 +12,7 @@
  */
 
 import { listAllApiKeys, listApiKeys, setApiKeyLimits, setApiKeyStatus } from '../admin/api-keys.ts';
+import { parseArchivedFilter } from '../admin/archived.ts';
 import { expectedVersion, readBody, scalar, statusChange, stringList, text } from './input.ts';
 import { type AdminRoute, item, param } from './routes.ts';
 
@@ -28,8 +30,11 @@ export const keyRoutes: AdminRoute[] = [
     pattern: '/admin/v1/keys',
     async handle({ request, deps }) {
       const user = request.query.user?.trim();
+      const archived = parseArchivedFilter(request.query.archived);
       return {
-        body: { data: user ? await listApiKeys(deps.store, user) : await listAllApiKeys(deps.store) },
+        body: {
+          data: user ? await listApiKeys(deps.store, user) : await listAllApiKeys(deps.store, archived),
+        },
       };
     },
   },

@@ -45,7 +45,8 @@ const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   '/admin/v1/usage': ['by', 'id', 'from', 'to'],
   '/admin/v1/usage/summary': ['from', 'to', 'bucket', 'user', 'key', 'account', 'model', 'top'],
   '/admin/v1/usage/records': ['from', 'to', 'user', 'key', 'account', 'model', 'limit', 'cursor'],
-  '/admin/v1/keys': ['user'],
+  '/admin/v1/keys': ['user', 'archived'],
+  '/admin/v1/users': ['archived'],
   '/admin/v1/alerts': ['days', 'limit'],
   '/admin/v1/ops': ['from', 'to', 'status', 'type', 'user', 'key', 'account', 'limit', 'cursor'],
 };

@@ -1,7 +1,10 @@
 /**
  * Users and their API keys:
  *
- * - `GET /admin/v1/users`, `POST /admin/v1/users` `{email, concurrency?, balanceUsd?}`
+ * - `GET /admin/v1/users?archived=exclude|include|only` (archived users hidden by default),
+ *   `POST /admin/v1/users` `{email, concurrency?, balanceUsd?}`
+ * - `POST /admin/v1/users/{id}/archive` (disabled, hidden, history kept; repeating changes
+ *   nothing), `POST /admin/v1/users/{id}/unarchive` (listed again, still disabled)
  * - `GET /admin/v1/users/{id}` (with keys and subscriptions), `PATCH /admin/v1/users/{id}`
  *   `{balanceUsd?, concurrency?, lowBalanceAlertUsd?}` or `{status}` (If-Match / `version` pins
  *   the change)
@@ -14,23 +17,40 @@
  */
 import { AdminError } from '../admin/admin-error.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../admin/api-keys.ts';
+import { parseArchivedFilter } from '../admin/archived.ts';
 import {
   addToUserBalance,
+  archiveUser,
   createUser,
   listUsers,
   setUserStatus,
   showUser,
+  unarchiveUser,
   updateUser,
 } from '../admin/users.ts';
-import { readBody, refuseVersion, requiredText, scalar, stringList, text } from './input.ts';
+import { expectedVersion, readBody, refuseVersion, requiredText, scalar, stringList, text } from './input.ts';
 import { type AdminRoute, item, param, statusPatchRoute } from './routes.ts';
 
 export const userRoutes: AdminRoute[] = [
   {
     method: 'GET',
     pattern: '/admin/v1/users',
-    handle: async ({ deps }) => ({ body: { data: await listUsers(deps.store) } }),
+    handle: async ({ request, deps }) => ({
+      body: { data: await listUsers(deps.store, parseArchivedFilter(request.query.archived)) },
+    }),
   },
+  ...(['archive', 'unarchive'] as const).map(
+    (action): AdminRoute => ({
+      method: 'POST',
+      pattern: `/admin/v1/users/{id}/${action}`,
+      async handle(context) {
+        const body = readBody(context.request, ['version']);
+        const ifVersion = expectedVersion(context.request, body);
+        const change = action === 'archive' ? archiveUser : unarchiveUser;
+        return item(await change(context.deps.store, param(context, 'id'), { ifVersion }));
+      },
+    }),
+  ),
   {
     method: 'POST',
     pattern: '/admin/v1/users',

@@ -16,6 +16,7 @@ import type { ConfigAdmin, Stored } from '../store/config-admin.ts';
 import { AdminError } from './admin-error.ts';
 import { parseOptionalAlertPercent } from './alerts.ts';
 import { generateApiKeySecret, listingPrefixOf } from './api-key-secret.ts';
+import { type ArchivedFilter, shownBy } from './archived.ts';
 import { parseCidrList, parseCount, parseFutureTime, parseModelList, requireText } from './fields.ts';
 import { ensureDefaultGroup, getGroup } from './groups.ts';
 import { DEFAULT_GROUP_ID, newId } from './ids.ts';
@@ -97,6 +98,9 @@ export async function createApiKey(store: ConfigAdmin, input: CreateApiKeyInput)
 
   const user = await store.get('user', userId);
   if (!user) throw AdminError.notFound(`User ${userId} does not exist.`);
+  if (user.archivedAt !== undefined) {
+    throw AdminError.conflict(`User ${userId} is archived; unarchive and enable it before giving it a key.`);
+  }
   const group =
     groupId === DEFAULT_GROUP_ID ? await ensureDefaultGroup(store) : await getGroup(store, groupId);
 
@@ -128,9 +132,15 @@ export async function listApiKeys(store: ConfigAdmin, userId: string): Promise<A
   return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(toApiKeyView);
 }
 
-/** Every key of every user, oldest first: one listing of users, then one of each user's keys. */
-export async function listAllApiKeys(store: ConfigAdmin): Promise<ApiKeyView[]> {
-  const users = await store.listUsers();
+/**
+ * Every key of every user (archived users' keys only when `archived` says so), oldest first: one
+ * listing of users, then one of each user's keys.
+ */
+export async function listAllApiKeys(
+  store: ConfigAdmin,
+  archived: ArchivedFilter = 'exclude',
+): Promise<ApiKeyView[]> {
+  const users = (await store.listUsers()).filter(shownBy(archived));
   const perUser = await Promise.all(users.map((user) => store.listApiKeys(user.id)));
   return perUser
     .flat()

@@ -14,6 +14,7 @@ import type { Changes, ConfigAdmin, Stored, UpdateOptions } from '../store/confi
 import { AdminError } from './admin-error.ts';
 import { parseAlertThreshold } from './alerts.ts';
 import { type ApiKeyView, toApiKeyView } from './api-keys.ts';
+import { type ArchivedFilter, shownBy } from './archived.ts';
 import { parseCount, parseEmail, requireText } from './fields.ts';
 import { newId } from './ids.ts';
 import { parseIdempotencyKey, parseUsdToNano } from './money.ts';
@@ -70,8 +71,11 @@ export async function createUser(store: ConfigAdmin, input: CreateUserInput): Pr
   });
 }
 
-export async function listUsers(store: ConfigAdmin): Promise<Stored<User>[]> {
-  const users = await store.listUsers();
+export async function listUsers(
+  store: ConfigAdmin,
+  archived: ArchivedFilter = 'exclude',
+): Promise<Stored<User>[]> {
+  const users = (await store.listUsers()).filter(shownBy(archived));
   return users.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
@@ -153,5 +157,50 @@ export async function setUserStatus(
   status: Status,
   options: UpdateOptions = {},
 ): Promise<Stored<User>> {
+  if (status === 'active') {
+    const user = await getUser(store, userId);
+    if (user.archivedAt !== undefined) {
+      throw AdminError.conflict(`User ${user.id} is archived; unarchive it first, then enable it.`);
+    }
+    return store.update('user', user.id, { status }, { ifVersion: options.ifVersion ?? user.version ?? 0 });
+  }
   return store.update('user', requireText(userId, 'User id'), { status }, options);
+}
+
+/**
+ * Archives a user who no longer uses the pool: disabled (the gateway refuses every key of
+ * theirs), hidden from listings, and kept with their keys, balance and usage history, which
+ * keep naming them. Like revoking a key it is safe to repeat. Users are archived rather than
+ * deleted because usage records and exports name them; accounts and groups, which hold no
+ * history of their own, are deleted instead (once disabled or unused).
+ */
+export async function archiveUser(
+  store: ConfigAdmin,
+  userId: string,
+  options: UpdateOptions = {},
+): Promise<Stored<User>> {
+  const user = await getUser(store, userId);
+  if (user.archivedAt !== undefined) return user;
+  return store.update(
+    'user',
+    user.id,
+    { status: 'disabled', archivedAt: new Date().toISOString() },
+    { ifVersion: options.ifVersion ?? user.version ?? 0 },
+  );
+}
+
+/** Shows an archived user in listings again; the user stays disabled until enabled. */
+export async function unarchiveUser(
+  store: ConfigAdmin,
+  userId: string,
+  options: UpdateOptions = {},
+): Promise<Stored<User>> {
+  const user = await getUser(store, userId);
+  if (user.archivedAt === undefined) return user;
+  return store.update(
+    'user',
+    user.id,
+    { archivedAt: undefined },
+    { ifVersion: options.ifVersion ?? user.version ?? 0 },
+  );
 }

@@ -45,6 +45,7 @@ const STEPS: Step[] = [
   { args: ['users', 'add-balance', '{user}', '--amount', '2.5', '--idempotency-key', 'topup-1'] },
   // A retry with the same key says it was already applied, and adds nothing.
   { args: ['users', 'add-balance', '{user}', '--amount', '2.5', '--idempotency-key', 'topup-1'] },
+  { args: ['users', 'set', '{user}', '--low-balance-alert', '1'] },
   { args: ['users', 'disable', '{user}'] },
   { args: ['users', 'enable', '{user}'] },
   {
@@ -54,6 +55,11 @@ const STEPS: Step[] = [
   { args: ['keys', 'list'] },
   { args: ['keys', 'list', '--user', '{user}'] },
   { args: ['keys', 'set', '{key}', '--rpm', '30', '--budget', '2', '--budget-period', 'daily'] },
+  { args: ['keys', 'set', '{key}', '--alert-percent', '90'] },
+  { args: ['alerts', 'set-defaults', '--low-balance', '2', '--key-percent', '75'] },
+  { args: ['alerts', 'defaults'] },
+  { args: ['alerts', 'list'] },
+  { args: ['alerts', 'set-defaults', '--key-percent', '101'], code: 2 },
   { args: ['keys', 'disable', '{key}'] },
   { args: ['keys', 'enable', '{key}'] },
   {
@@ -118,6 +124,12 @@ const STEPS: Step[] = [
   { args: ['accounts', 'enable', '{account}'] },
   { args: ['accounts', 'disable', '{account}'] },
   { args: ['accounts', 'delete', '{account}'] },
+  { args: ['users', 'archive', '{user}'] },
+  { args: ['users', 'list'] },
+  { args: ['users', 'list', '--archived', 'only'] },
+  { args: ['keys', 'list', '--archived', 'include'] },
+  { args: ['users', 'enable', '{user}'], code: 1 },
+  { args: ['users', 'unarchive', '{user}'] },
   // Refusals: the same sentence and exit code either way.
   { args: ['users', 'create', '--email', 'not-an-email'], code: 2 },
   { args: ['users', 'show', 'usr_000000000000'], code: 1 },

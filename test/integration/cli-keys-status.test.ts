@@ -93,7 +93,10 @@ describe('quotagate keys across users, disable and enable', { timeout: 60_000 },
     assert.equal(refusedViaApi.stderr, refused.stderr);
     assert.equal(await world.snapshot(), before);
     assert.equal(nothing.code, 2);
-    assert.match(nothing.stderr, /Nothing to change: give allowed IPs, requests per minute/);
+    assert.match(
+      nothing.stderr,
+      /Nothing to change: give allowed IPs, requests per minute, a budget or an alert percent/,
+    );
   });
 
   it('prints its version, from package.json', async () => {
