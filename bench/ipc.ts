@@ -1,7 +1,9 @@
 /**
- * The benchmark's processes talk over Node's IPC channel: the bench forks each server (dynalite,
- * mock upstream, gateway) into its own child so that a child's `process.cpuUsage()` is that
- * server's CPU alone, and asks it for figures with small request/answer messages.
+ * The benchmark's processes talk over Node's IPC channel (`#local/child-process.ts`, as the local
+ * stack's children do): the bench forks each server (dynalite, mock upstream, gateway) into its
+ * own child so that a child's `process.cpuUsage()` is that server's CPU alone, and asks it for
+ * figures with small request/answer messages. Here each child also answers `usage`, and the
+ * bench keeps the last lines it printed.
  *
  * @example
  * ```ts
@@ -13,9 +15,7 @@
  * answerParent({ reset: () => traces.reset() }, { url });
  * ```
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { forkChild, serveParent } from '#local/child-process.ts';
 
 /** CPU and memory of one process, as a child reports them. */
 export interface ProcessUsage {
@@ -25,16 +25,6 @@ export interface ProcessUsage {
   /** Peak resident set size since the process started. */
   maxRssBytes: number;
 }
-
-interface CallMessage {
-  callId: number;
-  type: string;
-  payload?: unknown;
-}
-
-type AnswerMessage = { callId: number; result: unknown } | { callId: number; error: string };
-
-type Handlers = Record<string, (payload: unknown) => unknown>;
 
 /** Output lines kept per child, shown when the bench fails or the child logs. */
 const KEPT_LINES = 40;
@@ -49,7 +39,7 @@ export interface BenchChild {
    * embedded-metric (EMF) lines it wrote besides, which are neither kept nor counted as lines.
    */
   output(): { lines: string[]; count: number; metricLines: number };
-  /** Asks the child to close its servers and exit; kills it if it has not within 5 s. */
+  /** Asks the child to close its servers and exit; kills it if it has not within 10 s. */
   stop(): Promise<void>;
 }
 
@@ -68,12 +58,6 @@ export async function forkBenchChild(
   env: Record<string, string> = {},
   nodeOptions: readonly string[] = [],
 ): Promise<BenchChild> {
-  const child = fork(fileURLToPath(script), [], {
-    // A bundle (.mjs) runs as plain JavaScript; sources are transpiled by tsx.
-    execArgv: [...(script.pathname.endsWith('.mjs') ? [] : ['--import', 'tsx']), ...nodeOptions],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, ...env },
-  });
   const lines: string[] = [];
   let count = 0;
   let metricLines = 0;
@@ -90,87 +74,29 @@ export async function forkBenchChild(
       if (lines.length > KEPT_LINES) lines.shift();
     }
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  let nextCallId = 1;
-  const exited = once(child, 'exit');
-  void exited.then(() => {
-    for (const { reject } of pending.values()) reject(new Error(`${name} process exited`));
-    pending.clear();
-  });
-
-  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.on('message', (received: { type?: string } | AnswerMessage) => {
-      if (!('callId' in received)) {
-        if (received.type === 'ready') resolve(received as Record<string, unknown>);
-        return;
-      }
-      const message = received;
-      const waiter = pending.get(message.callId);
-      if (!waiter) return;
-      pending.delete(message.callId);
-      if ('error' in message) waiter.reject(new Error(`${name}: ${message.error}`));
-      else waiter.resolve(message.result);
-    });
-    void exited.then(() =>
-      reject(new Error(`${name} process exited before it was ready:\n${lines.join('\n')}`)),
-    );
-  });
-
+  const child = await forkChild(name, script, { env, execArgv: nodeOptions, onOutput: keep }).catch(
+    (error: unknown) => {
+      throw new Error(`${String(error)}:\n${lines.join('\n')}`);
+    },
+  );
   return {
     name,
-    info,
-    call<T>(type: string, payload?: unknown): Promise<T> {
-      const callId = nextCallId++;
-      return new Promise<T>((resolve, reject) => {
-        pending.set(callId, { resolve: resolve as (value: unknown) => void, reject });
-        child.send({ callId, type, payload } satisfies CallMessage);
-      });
-    },
+    info: child.info,
+    call: (type, payload) => child.call(type, payload),
     output: () => ({ lines: [...lines], count, metricLines }),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      await stopChild(child, exited);
-    },
+    stop: () => child.stop(),
   };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.connected) child.send({ callId: 0, type: 'exit' } satisfies CallMessage);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /**
- * Child side: answers the parent's calls with `handlers` (plus `usage`, and `exit` which runs
- * `onExit` and leaves), and sends `ready` with `info`. A child whose parent is gone exits, so a
- * crashed bench leaves no server behind.
+ * Child side: answers the parent's calls with `handlers` plus `usage` (see `serveParent`), and
+ * sends `ready` with `info`. A child whose parent is gone exits, so a crashed bench leaves no
+ * server behind.
  */
 export function answerParent(
-  handlers: Handlers,
+  handlers: Record<string, (payload: unknown) => unknown>,
   info: Record<string, unknown>,
   onExit: () => Promise<void>,
 ): void {
-  const send = (message: unknown) => process.send?.(message);
-  const leave = () => {
-    void onExit()
-      .catch(() => {})
-      .finally(() => process.exit(0));
-  };
-  process.on('disconnect', leave);
-  process.on('message', (message: CallMessage) => {
-    if (message.type === 'exit') return leave();
-    const handler = message.type === 'usage' ? processUsage : handlers[message.type];
-    if (!handler) return send({ callId: message.callId, error: `unknown call ${message.type}` });
-    Promise.resolve()
-      .then(() => handler(message.payload))
-      .then(
-        (result) => send({ callId: message.callId, result }),
-        (error: unknown) => send({ callId: message.callId, error: String(error) }),
-      );
-  });
-  send({ type: 'ready', ...info });
+  serveParent({ usage: processUsage, ...handlers }, info, onExit);
 }

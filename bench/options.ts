@@ -17,6 +17,8 @@ const { values } = parseArgs({
     'gateway-tsx': { type: 'boolean', default: false },
     'large-text-mb': { type: 'string', default: '20' },
     'large-only': { type: 'boolean', default: false },
+    'local-stack-only': { type: 'boolean', default: false },
+    'stack-dir': { type: 'string', default: '' },
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
 });
@@ -37,6 +39,9 @@ export const options = {
   gatewayFromSources: values['gateway-tsx'] || values.profile,
   largeTextMb: Number(values['large-text-mb']),
   largeOnly: values['large-only'],
+  localStackOnly: values['local-stack-only'],
+  /** Another checkout whose `npm start` the local-stack phases run (before/after in one window). */
+  stackDir: values['stack-dir'],
   out: values.out,
 };
 

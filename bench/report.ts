@@ -18,7 +18,8 @@ function label(result: Scenario): string {
   return `${result.mode} c=${result.concurrency} ${target}`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** Plain-text columns: the first left-aligned, the rest right-aligned. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((cell, column) =>
     Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

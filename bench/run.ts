@@ -5,7 +5,8 @@
  * Function URL server), each in a child process of its own (world.ts), seeds a group of accounts
  * pointing at the mock and two users (one with concurrency slots, one unlimited), warms up, then
  * for non-stream and stream at concurrency 1 and 32 runs the same load against the mock directly
- * (the baseline) and through the gateway for each user (phases.ts). It prints the tables (see
+ * (the baseline) and through the gateway for each user (phases.ts), then the same load through the
+ * whole local stack (stack-phases.ts). It prints the tables (see
  * report.ts) and writes every figure to `bench/results/latest.json`. Everything listens on
  * 127.0.0.1 and stops by itself.
  *
@@ -14,7 +15,9 @@
  * `session-id`), `--input-kb N` (pad each prompt to about N KB), `--gateway-heap-mb N` (cap the
  * gateway's V8 old space, to see its memory under a Lambda-sized limit), `--gateway-tsx` (run the
  * gateway from its sources under tsx instead of its Lambda bundle), `--profile` (write a V8 CPU
- * profile of the gateway process, from its sources, under bench/results/profiles/), `--out FILE`.
+ * profile of the gateway process, from its sources, and of the local stack's, under
+ * bench/results/profiles/), `--local-stack-only` (only the whole stack as `npm start` runs it,
+ * stack-phases.ts), `--out FILE`.
  * docs/benchmarks.md explains every figure.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -29,13 +32,15 @@ import { checkBudget, type PhaseResult } from './phase-result.ts';
 import { createPhases } from './phases.ts';
 import { summariseProfile } from './profile-summary.ts';
 import { formatReport } from './report.ts';
+import { formatLocalStack, type LocalStackFigures, measureLocalStack } from './stack-phases.ts';
 import { codeRevision, costFigures, formatExtras, type RecorderFigures } from './summary.ts';
-import { printChildOutput, startWorld, stopWorld } from './world.ts';
+import { printChildOutput, startMock, startWorld, stopWorld } from './world.ts';
 
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  if (options.localStackOnly) return localStackOnly();
   const world = await startWorld(agent);
   const { gateway } = world;
   const phases = createPhases(world);
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
         );
     }
   }
+  const localStack = await measureLocalStack(world);
   const bundle = await measureGatewayBundle(SIZES.imports);
   const tokenizer = await measureTokenizer(SIZES.imports);
   const costs = costFigures(results, recorder);
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(formatReport(results, budget, heading));
   console.log(formatExtras({ recorder, bundle, tokenizer, costs }));
+  console.log(`\n${formatLocalStack(localStack)}`);
   if (transfers.length > 0) console.log(`\n${formatTransfers(transfers, options.largeTextMb)}`);
   const failed = results.filter((result) => result.failures > 0);
   for (const result of failed) {
@@ -140,13 +147,48 @@ async function main(): Promise<void> {
     recorderWritesPerRequest: recorder?.writesPerEvent ?? null,
     recorder,
     results,
+    localStack,
     largeTransfers: transfers,
   };
   await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(
     `\nFigures written to ${options.out} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s).`,
   );
-  if (failed.length > 0 || transfers.some((transfer) => !transfer.complete)) process.exitCode = 1;
+  if (failed.length > 0 || transfers.some((transfer) => !transfer.complete) || !stackWhole(localStack))
+    process.exitCode = 1;
+}
+
+/**
+ * `--local-stack-only`: the local-stack phases alone. Their figures replace `localStack` in the
+ * output file and leave the rest of it (an earlier full run's) as it was.
+ */
+async function localStackOnly(): Promise<void> {
+  const mock = await startMock();
+  const loadBefore = loadavg();
+  const localStack = {
+    startedAt: new Date().toISOString(),
+    revision: codeRevision(),
+    ...(await measureLocalStack({ mock, mockUrl: String(mock.info.url), agent })),
+    loadAverage: { before: loadBefore, after: loadavg() },
+  };
+  console.log(
+    `quotagate bench — local stack only ${options.quick ? '(quick) ' : ''}— code ${localStack.revision}, ` +
+      `load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${localStack.loadAverage.after[0]?.toFixed(1)} after`,
+  );
+  console.log(formatLocalStack(localStack));
+  const earlier = await readFile(options.out, 'utf8').then(
+    (text) => JSON.parse(text) as Record<string, unknown>,
+    () => ({}),
+  );
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${JSON.stringify({ ...earlier, localStack }, null, 2)}\n`);
+  console.log(`\nFigures written to ${options.out} (localStack).`);
+  if (!stackWhole(localStack)) process.exitCode = 1;
+}
+
+/** Every request answered and nothing left running after Ctrl-C. */
+function stackWhole(figures: LocalStackFigures): boolean {
+  return figures.rows.every((row) => row.failures === 0) && figures.stop.leftovers.length === 0;
 }
 
 try {
@@ -160,7 +202,8 @@ try {
   await agent.close();
 }
 if (options.profile && !process.exitCode) {
-  // The gateway writes its profile as it exits, so it is read only now.
+  // The gateway writes its profile as it exits, so it is read only now; with --local-stack-only
+  // the latest profile is the local stack's main process.
   const files = (await readdir(PROFILE_DIR)).filter((file) => file.endsWith('.cpuprofile')).sort();
   const latest = files.at(-1);
   if (latest) {

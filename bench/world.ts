@@ -45,10 +45,17 @@ export async function startChild(
   return child;
 }
 
+/** The mock upstream alone (the local-stack phases need nothing else). */
+export function startMock(): Promise<BenchChild> {
+  return startChild('mock upstream', './mock-process.ts', {
+    BENCH_CHUNK_DELAY_MS: String(options.chunkDelayMs),
+  });
+}
+
 export async function startWorld(agent: Agent): Promise<BenchWorld> {
   const [dynamo, mock] = await Promise.all([
     startChild('dynalite', './dynamo-process.ts', { BENCH_TABLES: JSON.stringify(settings.tables) }),
-    startChild('mock upstream', './mock-process.ts', { BENCH_CHUNK_DELAY_MS: String(options.chunkDelayMs) }),
+    startMock(),
   ]);
   const dynamoEndpoint = String(dynamo.info.endpoint);
   const mockUrl = String(mock.info.url);

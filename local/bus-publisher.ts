@@ -28,10 +28,11 @@ import type { InProcessEventBus } from './event-bus.ts';
 
 /**
  * An EventBridge client whose PutEvents calls the bus answers: the command is stopped before it
- * is serialised, so no endpoint, region or credentials are needed. A call the bus refuses as a
+ * is serialised, so no endpoint, region or credentials are needed. The bus may be another
+ * process's: the recorder's child process puts its alerts on the stack's bus this way. A call the bus refuses as a
  * whole fails as the service's would, with a 400 status the publisher does not retry.
  */
-export function createBusEventBridgeClient(bus: InProcessEventBus): EventBridgeClient {
+export function createBusEventBridgeClient(bus: Pick<InProcessEventBus, 'putEvents'>): EventBridgeClient {
   const client = new EventBridgeClient({
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

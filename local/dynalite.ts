@@ -1,11 +1,12 @@
 /**
- * The embedded DynamoDB of the local stack: dynalite in this process, its tables created from
- * the same definitions the CDK stack uses. Tests start one on an ephemeral port; `npm start`
- * keeps its data under a folder so users, keys and usage survive a restart.
+ * The embedded DynamoDB of the local stack: dynalite, its tables created from the same
+ * definitions the CDK stack uses. Tests start one in their own process on an ephemeral port;
+ * `npm start` runs it in a child process (`startDynaliteProcess`, so its CPU has a core of its
+ * own) and keeps its data under a folder so users, keys and usage survive a restart.
  *
  * @example
  * ```ts
- * const db = await startDynalite({ port: 0 });
+ * const db = await startDynalite({ port: 0 }); // or await startDynaliteProcess({ port: 0, path })
  * await ensureTables(db.endpoint, tableNamesForStage('test'));
  * await db.close();
  * ```
@@ -23,6 +24,7 @@ import {
 // @ts-expect-error untyped package
 import dynalite from 'dynalite';
 import { TABLES, type TableDefinition, type TableNames } from '#shared/tables/definitions.ts';
+import { forkChild } from './child-process.ts';
 
 export interface RunningDynalite {
   endpoint: string;
@@ -30,9 +32,14 @@ export interface RunningDynalite {
   close(): Promise<void>;
 }
 
-export async function startDynalite(
-  options: { port?: number; path?: string } = {},
-): Promise<RunningDynalite> {
+export interface DynaliteOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** LevelDB folder for the data; none keeps it in memory. */
+  path?: string;
+}
+
+export async function startDynalite(options: DynaliteOptions = {}): Promise<RunningDynalite> {
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,
@@ -51,6 +58,14 @@ export async function startDynalite(
         server.close(() => resolve());
       }),
   };
+}
+
+/** dynalite in a child process (dynalite-process.ts); `close` stops the process. */
+export async function startDynaliteProcess(options: DynaliteOptions = {}): Promise<RunningDynalite> {
+  const child = await forkChild('dynalite', new URL('./dynalite-process.ts', import.meta.url), {
+    args: [JSON.stringify(options)],
+  });
+  return { endpoint: String(child.info.endpoint), port: Number(child.info.port), close: () => child.stop() };
 }
 
 /** The CreateTable input for one definition; the CDK constructs mirror the same fields. */

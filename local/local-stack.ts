@@ -1,8 +1,9 @@
 /**
- * The whole quotagate stack in one process, no AWS: dynalite with the three tables, the gateway
+ * The whole quotagate stack on this machine, no AWS: dynalite with the three tables, the gateway
  * Lambda handler behind a local streaming Function URL, and the in-process event bus that
- * carries usage events to the recorder. `npm start` runs it; the end-to-end
- * tests start one per file on ephemeral ports.
+ * carries usage events to the recorder. The end-to-end tests start one per file, everything in
+ * their own process on ephemeral ports; `npm start` asks for `separateProcesses`, so dynalite and
+ * the recorder each run in a child process and the stack uses more than one core.
  *
  * @example
  * ```ts
@@ -19,8 +20,6 @@ import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usag
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
-import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
-import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
@@ -28,18 +27,16 @@ import { withAccessLog } from './access-log.ts';
 import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
 import { installAwsLambdaShim } from './awslambda-shim.ts';
 import { BusUsagePublisher, createBusEventBridgeClient } from './bus-publisher.ts';
-import { ensureTables, type RunningDynalite, startDynalite } from './dynalite.ts';
+import { ensureTables, type RunningDynalite, startDynalite, startDynaliteProcess } from './dynalite.ts';
 import { type BusTarget, InProcessEventBus, type InProcessEventBusOptions } from './event-bus.ts';
 import { startFunctionUrlServer } from './function-url-server.ts';
+import { inProcessRecorder, type RecorderHost, startRecorderProcess } from './recorder-host.ts';
 
 /** Metric documents and bus events kept for inspection; a long `npm start` must not grow forever. */
 const HISTORY_LIMIT = 10_000;
 
 /** As the stack's EventBridge schedules: every five minutes. */
 const SCHEDULE_INTERVAL_MS = 5 * 60 * 1000;
-
-/** The recorder Lambda's timeout in the stack, less its safety margin. */
-const RECORDER_DEADLINE_MS = 25_000;
 
 export interface LocalStackOptions {
   /** Gateway port; 0 picks a free one. */
@@ -53,6 +50,13 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string;
   /** Folder for dynalite's data; null keeps everything in memory. */
   dataDir?: string | null;
+  /**
+   * Run dynalite and the recorder each in a child process (they leave when the stack closes or
+   * its process ends, however it ends), so the database and the recorder's writes do not share
+   * the gateway's core. `npm start` does; the default keeps everything in this process, which
+   * starts faster and lets `wrapRecorder` and `logger` reach the recorder.
+   */
+  separateProcesses?: boolean;
   /** Environment overrides for the gateway's settings (QG_* variables). */
   env?: Record<string, string>;
   /** Powertools log level of the gateway (DEBUG, INFO, WARN, ERROR, SILENT); default INFO. */
@@ -97,25 +101,41 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const settings = loadSettings({ ...process.env, ...options.env });
-  const dynamo = options.dynamoEndpoint
-    ? attachedDynamo(options.dynamoEndpoint)
-    : await startDynalite({
-        port: options.dynamoPort ?? 0,
-        ...(options.dataDir ? { path: options.dataDir } : {}),
-      });
-  await ensureTables(dynamo.endpoint, settings.tables);
-  const client = createDocumentClient(dynamo.endpoint);
-  const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT, ...options.busOptions });
-  const logger =
-    options.logger ??
-    new Logger({ serviceName: 'quotagate-gateway', logLevel: (options.logLevel ?? 'INFO') as 'INFO' });
+  const env = { ...process.env, ...options.env };
+  const settings = loadSettings(env);
+  const logLevel = options.logLevel ?? 'INFO';
   const metrics: EmfOutput[] = [];
   // EMF lines only make sense to CloudWatch; locally they are kept for whoever asks.
   const keepMetric = (emf: EmfOutput) => {
     metrics.push(emf);
     if (metrics.length > HISTORY_LIMIT) metrics.shift();
   };
+  const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT, ...options.busOptions });
+  const dynalite = { port: options.dynamoPort ?? 0, ...(options.dataDir ? { path: options.dataDir } : {}) };
+  // The two children start side by side; the recorder learns the endpoint once dynalite has one.
+  const [dynamoStart, recorderStart] = await Promise.allSettled([
+    options.dynamoEndpoint
+      ? attachedDynamo(options.dynamoEndpoint)
+      : options.separateProcesses
+        ? startDynaliteProcess(dynalite)
+        : startDynalite(dynalite),
+    options.separateProcesses
+      ? startRecorderProcess({ env: definedOnly(env), logLevel, keepMetric, bus })
+      : undefined,
+  ]);
+  if (dynamoStart.status === 'rejected' || recorderStart.status === 'rejected') {
+    if (dynamoStart.status === 'fulfilled') await dynamoStart.value.close();
+    if (recorderStart.status === 'fulfilled') await recorderStart.value?.close();
+    throw dynamoStart.status === 'rejected'
+      ? dynamoStart.reason
+      : (recorderStart as PromiseRejectedResult).reason;
+  }
+  const dynamo = dynamoStart.value;
+  const recorderProcess = recorderStart.value;
+  await ensureTables(dynamo.endpoint, settings.tables);
+  const client = createDocumentClient(dynamo.endpoint);
+  const logger =
+    options.logger ?? new Logger({ serviceName: 'quotagate-gateway', logLevel: logLevel as 'INFO' });
   const gatewayDeps = createGatewayDeps({
     settings,
     client,
@@ -129,45 +149,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const deps: GatewayDeps = options.accessLog
     ? { ...gatewayDeps, observer: withAccessLog(gatewayDeps.observer, options.accessLog) }
     : gatewayDeps;
-  const recorder = createRecorderRuntime({
-    tables: settings.tables,
-    client,
-    logger,
-    onRecorded: createRecorderMetrics({ sink: keepMetric }).recorded,
-    // Alerts go on the same bus, as on AWS (where a rule sends them to the SNS topic).
-    alerts: {
-      publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), settings.eventBusName),
-      stateTable: settings.tables.state,
-    },
-  });
-  const recorderTarget: BusTarget = async (envelope) => {
-    await recorder.record(envelope, Date.now() + RECORDER_DEADLINE_MS);
-  };
+  await recorderProcess?.connect(dynamo.endpoint);
+  const recorder: RecorderHost =
+    recorderProcess ??
+    inProcessRecorder({
+      tables: settings.tables,
+      client,
+      logger,
+      keepMetric,
+      // Alerts go on the same bus, as on AWS (where a rule sends them to the SNS topic).
+      alerts: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), settings.eventBusName),
+    });
   // The stack's rule: exactly the gateway's usage events go to the recorder, retried on failure.
   bus.subscribe(
     { source: [USAGE_EVENT_SOURCE], 'detail-type': [USAGE_EVENT_DETAIL_TYPE] },
-    options.wrapRecorder ? options.wrapRecorder(recorderTarget) : recorderTarget,
+    options.wrapRecorder ? options.wrapRecorder(recorder.target) : recorder.target,
     { name: 'recorder' },
   );
   // The stack's 5-minute schedules: OAuth tokens due soon, usage events parked by the gateway and
   // records whose event was lost (the bus dies with the process) left pending. One sweep runs at
   // start too, so a restarted stack finishes what the previous process left; close() awaits it.
   const tokens = createTokenRefresh({ client, tables: settings.tables, settings, logger });
-  const sweepPending = (options: { sinceMs?: number } = {}) =>
-    recorder
-      .sweepPending(options)
-      .then(() => {})
-      .catch((error: unknown) => logger.error('pending sweep failed', { error: String(error) }));
-  let recorderRun = sweepPending();
+  const logFailure = (what: string) => (error: unknown) => logger.error(what, { error: String(error) });
+  let recorderRun = recorder.sweepPending().catch(logFailure('pending sweep failed'));
   const scheduleIntervalMs = options.scheduleIntervalMs ?? SCHEDULE_INTERVAL_MS;
   const schedules = setInterval(() => {
-    tokens
-      .refreshExpiringTokens()
-      .catch((error: unknown) => logger.error('token refresh failed', { error: String(error) }));
-    recorderRun = recorder
-      .runScheduled()
-      .then(() => {})
-      .catch((error: unknown) => logger.error('scheduled recorder run failed', { error: String(error) }));
+    tokens.refreshExpiringTokens().catch(logFailure('token refresh failed'));
+    recorderRun = recorder.runScheduled().catch(logFailure('scheduled recorder run failed'));
   }, scheduleIntervalMs || SCHEDULE_INTERVAL_MS).unref();
   if (scheduleIntervalMs === 0) clearInterval(schedules);
   installAwsLambdaShim();
@@ -207,10 +215,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await admin?.close();
       await server.close();
       await bus.drain();
+      await recorder.close();
       client.destroy();
       await dynamo.close();
     },
   };
+}
+
+/** The environment without its unset entries, as a child process gets it. */
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** An endpoint this stack does not own: closing the stack leaves it running. */

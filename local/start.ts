@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole stack on this machine. Data lives under `.quotagate/data` (or
- * QG_DATA_DIR) so users, keys and usage survive a restart.
+ * QG_DATA_DIR) so users, keys and usage survive a restart. dynalite and the recorder run in child
+ * processes of this one (see `separateProcesses`); Ctrl-C stops them with it.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +18,7 @@ const stack = await startLocalStack({
   port,
   dynamoPort,
   dataDir,
+  separateProcesses: true,
   logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   admin: { port: adminPort, ...(process.env.QG_ADMIN_TOKEN ? { token: process.env.QG_ADMIN_TOKEN } : {}) },
   accessLog: (line) => console.log(line),

@@ -1,0 +1,90 @@
+/**
+ * Where the local stack's recorder runs: in the stack's own process (tests: quick to start, and
+ * their fault hooks reach it) or in a child process of its own (`npm start`: its DynamoDB writes,
+ * about a dozen per request, then cost the gateway's event loop nothing). Either way the bus
+ * delivers to {@link RecorderHost.target} with its retries and dead letters, and the schedules call
+ * the same runtime (`createRecorderRuntime`) the recorder Lambda uses.
+ *
+ * @example
+ * ```ts
+ * const recorder = await startRecorderProcess({ endpoint, env, logLevel: 'WARN', keepMetric });
+ * bus.subscribe(pattern, recorder.target, { name: 'recorder' });
+ * await recorder.close();
+ * ```
+ */
+import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
+import type { RecorderLogger } from '#shared/recorder/record-usage.ts';
+import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import type { AlertPublisher } from '#shared/store/alert-store.ts';
+import type { TableNames } from '#shared/tables/definitions.ts';
+import { forkChild } from './child-process.ts';
+import type { BusTarget, InProcessEventBus } from './event-bus.ts';
+
+/** The recorder Lambda's timeout in the stack, less its safety margin. */
+export const RECORDER_DEADLINE_MS = 25_000;
+
+export interface RecorderHost {
+  /** The bus target of the stack's rule: records one usage event, throws to be retried. */
+  target: BusTarget;
+  /** Finishes records left pending by events that were lost (the start-up sweep). */
+  sweepPending(): Promise<void>;
+  /** The five-minute schedule: parked events, then the sweep of the last hour. */
+  runScheduled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function inProcessRecorder(options: {
+  tables: TableNames;
+  client: DynamoDBDocumentClient;
+  logger: RecorderLogger;
+  keepMetric: (emf: EmfOutput) => void;
+  /** Where the recorder's alerts go: the stack's bus. */
+  alerts: AlertPublisher;
+}): RecorderHost {
+  const recorder = createRecorderRuntime({
+    tables: options.tables,
+    client: options.client,
+    logger: options.logger,
+    onRecorded: createRecorderMetrics({ sink: options.keepMetric }).recorded,
+    alerts: { publisher: options.alerts, stateTable: options.tables.state },
+  });
+  return {
+    target: async (envelope) => {
+      await recorder.record(envelope, Date.now() + RECORDER_DEADLINE_MS);
+    },
+    sweepPending: () => recorder.sweepPending().then(() => {}),
+    runScheduled: () => recorder.runScheduled().then(() => {}),
+    close: async () => {},
+  };
+}
+
+/**
+ * The recorder in recorder-process.ts. It gets the stack's settings through `env` and its
+ * DynamoDB endpoint once known (`connect`), so the process can start beside dynalite; its metric
+ * documents come back to `keepMetric` as the in-process recorder's do, and the alerts it puts on
+ * the bus reach `bus` (its PutEvents answered here, refusals included).
+ */
+export async function startRecorderProcess(options: {
+  env: Record<string, string>;
+  logLevel: string;
+  keepMetric: (emf: EmfOutput) => void;
+  bus: Pick<InProcessEventBus, 'putEvents'>;
+}): Promise<RecorderHost & { connect(endpoint: string): Promise<void> }> {
+  const child = await forkChild('recorder', new URL('./recorder-process.ts', import.meta.url), {
+    env: { ...options.env, POWERTOOLS_LOG_LEVEL: options.logLevel },
+    answers: { putEvents: (entries) => options.bus.putEvents(entries as PutEventsRequestEntry[]) },
+  });
+  child.onNotice((notice) => {
+    if (notice.type === 'metric') options.keepMetric(notice.payload as EmfOutput);
+  });
+  return {
+    connect: (endpoint) => child.call('connect', endpoint),
+    target: (envelope) => child.call('record', envelope),
+    sweepPending: () => child.call('sweepPending'),
+    runScheduled: () => child.call('runScheduled'),
+    close: () => child.stop(),
+  };
+}
