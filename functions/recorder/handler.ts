@@ -5,7 +5,7 @@
  * retry the event and finally park it in the dead-letter queue, which is safe because the
  * recorder is exactly-once.
  *
- * The invocation's deadline bounds the recorder's writes (its lease outlives it), so a duplicate
+ * The invocation's deadline bounds the recorder's writes (its claim outlives it), so a duplicate
  * delivery can take over a record this invocation left pending only once it can no longer write.
  *
  * Every record applied here, drained parked events and swept records included, emits one

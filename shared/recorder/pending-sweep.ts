@@ -5,11 +5,11 @@
  * lost (the local bus died with its process, or on AWS it went to the dead-letter queue and was
  * never redriven) the record would stay pending, its request served and never charged.
  *
- * The sweep lists the pending records of today and the days before it whose lease has ended,
+ * The sweep lists the pending records of today and the days before it whose claim has ended,
  * rebuilds each one's usage event from the record (`usageEventOfRecord`; every field the event carries is on the
  * record, the Codex headers in its pending context) and hands it to the normal `recordUsage`
  * path. Exactly-once therefore rests on the same construction as any redelivery: the sweep takes
- * the record over only with a conditional claim of an ended lease, the markers make effects that
+ * the record over only with a conditional write on an ended claim, the markers make effects that
  * already landed no-ops, and a record a live delivery holds is skipped (the sweep never waits).
  * The stored amounts are applied as they are; nothing is priced again.
  *
@@ -25,7 +25,7 @@
 import { type UsageEventDetail, usageEventOfRecord } from '../events/usage-event.ts';
 import type { StoredUsageRecord } from '../store/usage-ledger.ts';
 import {
-  LeaseExpiredError,
+  ClaimExpiredError,
   RecordBusyError,
   type RecorderLogger,
   type RecordOutcome,
@@ -35,12 +35,12 @@ import {
 export interface StrandedUsageRecords {
   /**
    * Pending and `started` records started on `day` (at or after `sinceIso`, when given) whose
-   * lease ended by `nowMs` (or that hold none), by page.
+   * claim ended by `nowMs` (or that hold none), by page.
    */
   strandedOn(day: string, nowMs: number, sinceIso?: string): AsyncIterable<StoredUsageRecord[]>;
   /**
    * Closes a `started` record as `lost` (see `request-start.ts`), if it is still the one listed
-   * (state `started`, lease `expectedUntil`); false when its event replaced it meanwhile.
+   * (state `started`, claim `expectedUntil`); false when its event replaced it meanwhile.
    */
   markLost(requestId: string, expectedUntil: number, nowMs: number): Promise<boolean>;
 }
@@ -149,7 +149,7 @@ async function close(
 ): Promise<'lost' | 'skipped' | 'failed'> {
   const { requestId, userId, apiKeyId, startedAt, modelRequested } = stored.record;
   try {
-    if (!(await stranded.markLost(requestId, stored.lease?.until ?? 0, nowMs))) return 'skipped';
+    if (!(await stranded.markLost(requestId, stored.claim?.until ?? 0, nowMs))) return 'skipped';
     logger.warn('Recorded a lost request: the gateway stopped before it ended, nothing billed', {
       requestId,
       userId,
@@ -181,7 +181,7 @@ async function finish(
     return 'completed';
   } catch (error) {
     if (error instanceof RecordBusyError) return 'skipped';
-    if (error instanceof LeaseExpiredError) return 'deadline';
+    if (error instanceof ClaimExpiredError) return 'deadline';
     logger.error('Stranded usage record could not be finished', {
       requestId,
       recordedAt,

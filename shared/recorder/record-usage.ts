@@ -3,7 +3,7 @@
  * single-item conditional writes only (no transactions: dynalite has none).
  *
  * 1. The record `REQ#<id>` is the anchor. The first delivery creates it `pending`, with every
- *    amount computed, and holding a lease that ends after this delivery's deadline.
+ *    amount computed, and holding a claim that ends after this delivery's deadline.
  * 2. Each effect the record's plan names (`effect-plan.ts`: balance or subscription windows, key
  *    quota, four daily aggregates) is one UpdateItem that applies the amount and adds the request
  *    id to the item's marker set, on the condition that the set does not hold it yet: however
@@ -13,13 +13,13 @@
  *    the items the same plan named.
  *
  * A redelivery that finds the record `applied` only removes markers (idempotent). One that finds
- * it `pending` with an ended lease (its recorder died) takes it over and runs the effects again:
- * the markers make the ones already done no-ops. One that finds a live lease waits for it.
+ * it `pending` with an ended claim (its recorder died) takes it over and runs the effects again:
+ * the markers make the ones already done no-ops. One that finds a live claim waits for it.
  *
- * Why a lease: markers are removed once the record is applied, so a second delivery that read
+ * Why a claim: markers are removed once the record is applied, so a second delivery that read
  * `pending` a moment earlier and then applied an effect after the removal would charge twice.
- * Only the lease holder writes effects, and it stops writing at its deadline, before the lease
- * ends (the lease runs `leaseMarginMs` past it), so nobody else can take over while it still
+ * Only the claim holder writes effects, and it stops writing at its deadline, before the claim
+ * ends (the claim runs `claimMarginMs` past it), so nobody else can take over while it still
  * writes. On Lambda the deadline is the invocation's own, after which the runtime is stopped.
  *
  * @example
@@ -32,7 +32,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ResolvedPrice } from '../billing/price-book.ts';
 import { parseUsageEvent, type UsageEventDetail, type UsageEventEnvelope } from '../events/usage-event.ts';
-import type { Lease, LedgerEffect, UsageLedger } from '../store/usage-ledger.ts';
+import type { LedgerEffect, RecordClaim, UsageLedger } from '../store/usage-ledger.ts';
 import { codexUsageSnapshot } from './codex-usage.ts';
 import { type EffectPlan, planEffects } from './effect-plan.ts';
 import { buildUsageRecord, type EffectName, type EffectResult, type UsageRecord } from './usage-record.ts';
@@ -47,8 +47,8 @@ export interface RecorderDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Epoch ms after which this delivery writes nothing more; default now + 25 s. */
   deadlineMs?: number;
-  /** How long the lease outlives the deadline; default 30 s. */
-  leaseMarginMs?: number;
+  /** How long the claim outlives the deadline; default 30 s. */
+  claimMarginMs?: number;
   /** How often a duplicate checks on a record another delivery holds; default 100 ms. */
   pollMs?: number;
   /**
@@ -73,10 +73,10 @@ export interface RecordOutcome {
 }
 
 /** This delivery reached its deadline and stopped writing; a redelivery finishes the record. */
-export class LeaseExpiredError extends Error {
+export class ClaimExpiredError extends Error {
   constructor(requestId: string) {
     super(`recorder deadline reached while recording ${requestId}; a redelivery will finish it`);
-    this.name = 'LeaseExpiredError';
+    this.name = 'ClaimExpiredError';
   }
 }
 
@@ -89,13 +89,13 @@ export class RecordBusyError extends Error {
 }
 
 const DEFAULT_BUDGET_MS = 25_000;
-const DEFAULT_LEASE_MARGIN_MS = 30_000;
+const DEFAULT_CLAIM_MARGIN_MS = 30_000;
 const DEFAULT_POLL_MS = 100;
 const DEFAULT_MAX_WAIT_MS = 5_000;
 
 interface Delivery {
   detail: UsageEventDetail;
-  lease: Lease;
+  claim: RecordClaim;
   deadline: number;
   guard: () => void;
   deps: RecorderDeps;
@@ -109,11 +109,11 @@ export async function recordUsage(
   const detail = parseUsageEvent(input);
   const now = deps.now ?? Date.now;
   const deadline = deps.deadlineMs ?? now() + DEFAULT_BUDGET_MS;
-  const lease = { owner: randomUUID(), until: deadline + (deps.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS) };
+  const claim = { owner: randomUUID(), until: deadline + (deps.claimMarginMs ?? DEFAULT_CLAIM_MARGIN_MS) };
   const guard = () => {
-    if (now() >= deadline) throw new LeaseExpiredError(detail.requestId);
+    if (now() >= deadline) throw new ClaimExpiredError(detail.requestId);
   };
-  const delivery: Delivery = { detail, lease, deadline, guard, deps, now };
+  const delivery: Delivery = { detail, claim, deadline, guard, deps, now };
 
   const fresh = buildUsageRecord(
     detail,
@@ -122,7 +122,7 @@ export async function recordUsage(
   );
   guard();
   const context = detail.codexHeaders ? { codexHeaders: detail.codexHeaders } : {};
-  if (await deps.ledger.createPending(fresh, lease, context)) {
+  if (await deps.ledger.createPending(fresh, claim, context)) {
     return watched({ outcome: 'recorded', record: await applyEffects(fresh, delivery) }, delivery);
   }
   const existing = await holdExisting(delivery);
@@ -149,7 +149,7 @@ async function watched(outcome: RecordOutcome, delivery: Delivery): Promise<Reco
   return outcome;
 }
 
-/** Waits until the record is applied or this delivery holds its lease. */
+/** Waits until the record is applied or this delivery holds its claim. */
 async function holdExisting(delivery: Delivery): Promise<{ record: UsageRecord }> {
   const { detail, deps, now, guard } = delivery;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -159,10 +159,10 @@ async function holdExisting(delivery: Delivery): Promise<{ record: UsageRecord }
     const stored = await deps.ledger.read(detail.requestId);
     if (!stored) throw new Error(`usage record ${detail.requestId} exists but could not be read back`);
     if (stored.record.state === 'applied') return stored;
-    const until = stored.lease?.until;
+    const until = stored.claim?.until;
     if (until === undefined || until <= now()) {
       guard();
-      if (await deps.ledger.claim(detail.requestId, until, delivery.lease)) return stored;
+      if (await deps.ledger.claim(detail.requestId, until, delivery.claim)) return stored;
       continue;
     }
     if (now() + pollMs >= giveUpAt) throw new RecordBusyError(detail.requestId);
@@ -180,7 +180,7 @@ function planOf(record: UsageRecord, delivery: Delivery): EffectPlan {
 }
 
 async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<UsageRecord> {
-  const { deps, guard, lease, now } = delivery;
+  const { deps, guard, claim, now } = delivery;
   const plan = planOf(record, delivery);
   try {
     const results = await applyAll(plan, deps.ledger.effectsOf(plan), guard);
@@ -189,16 +189,16 @@ async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<Us
     }
     guard();
     const appliedAt = new Date(now()).toISOString();
-    if (!(await deps.ledger.markApplied(record.requestId, lease.owner, results, appliedAt))) {
-      throw new LeaseExpiredError(record.requestId);
+    if (!(await deps.ledger.markApplied(record.requestId, claim.owner, results, appliedAt))) {
+      throw new ClaimExpiredError(record.requestId);
     }
     const applied: UsageRecord = { ...record, state: 'applied', appliedAt, effects: results };
     await clearMarkers(applied, plan, delivery);
     return applied;
   } catch (error) {
-    // Hand the record over at once rather than after the lease ends, unless past the deadline.
-    if (!(error instanceof LeaseExpiredError) && now() < delivery.deadline) {
-      await deps.ledger.releaseLease(record.requestId, lease.owner);
+    // Hand the record over at once rather than after the claim ends, unless past the deadline.
+    if (!(error instanceof ClaimExpiredError) && now() < delivery.deadline) {
+      await deps.ledger.releaseClaim(record.requestId, claim.owner);
     }
     throw error;
   }

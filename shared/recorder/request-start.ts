@@ -8,7 +8,7 @@
  *   over a `started` or `lost` item, never over a `pending` or `applied` one), so nothing is
  *   counted twice;
  * - a request that is refused or fails without being served removes it again;
- * - when the gateway dies, nobody does either: once its lease (`leaseUntil`, the request's own
+ * - when the gateway dies, nobody does either: once its claim (`leaseUntil`, the request's own
  *   deadline plus {@link STARTED_GRACE_MS}) has passed, the pending sweep closes it as `lost`,
  *   billed 0, with what was known when it started (user, key, group, billing mode, model,
  *   stream, route, start time). The account is not known then: it is chosen after the slot is taken.

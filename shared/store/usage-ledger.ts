@@ -1,6 +1,6 @@
 /**
  * What the recorder needs from storage: the {@link UsageLedger}. It is shaped around the
- * exactly-once construction (see `shared/recorder/record-usage.ts`): a pending record that holds a lease, effects
+ * exactly-once construction (see `shared/recorder/record-usage.ts`): a pending record that holds a claim, effects
  * that each apply once thanks to a per-request marker on the item they change, and a final
  * `applied` mark after which the markers are removed. The DynamoDB implementation is
  * `shared/store/dynamo/usage-ledger.ts`; every method is one or two single-item calls, since
@@ -14,8 +14,13 @@
 import type { EffectPlan } from '../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../recorder/usage-record.ts';
 
-/** Who may write a pending record's effects, and until when (epoch ms). */
-export interface Lease {
+/**
+ * Who may write a pending record's effects, and until when (epoch ms): one recorder delivery's
+ * hold on one usage record, not a slot lease of `shared/concurrency/` (a State-table item held by
+ * a running request). Stored on the record as its `leaseOwner` / `leaseUntil` attributes, the
+ * names items already written carry.
+ */
+export interface RecordClaim {
   owner: string;
   until: number;
 }
@@ -34,12 +39,12 @@ export interface PendingContext {
 export interface StoredUsageRecord {
   record: UsageRecord;
   /** Present while a delivery holds the pending record. */
-  lease: Lease | undefined;
+  claim: RecordClaim | undefined;
   /** Kept while the record is pending; absent on records written before it was kept. */
   pendingContext?: PendingContext;
 }
 
-/** Throws when the calling delivery must not write any more (its lease is about to end). */
+/** Throws when the calling delivery must not write any more (its claim is about to end). */
 export type WriteGuard = () => void;
 
 export interface LedgerEffect {
@@ -55,21 +60,21 @@ export interface LedgerEffect {
 
 export interface UsageLedger {
   /**
-   * Writes the record as pending, held by `lease`, with the `context` a sweep needs to finish it;
+   * Writes the record as pending, held by `claim`, with the `context` a sweep needs to finish it;
    * false when a record with its id exists, unless that one is only the gateway's `started` or
    * the sweep's `lost` record of the request (it holds no charge and is replaced). The context
    * is dropped once the record is applied.
    */
-  createPending(record: UsageRecord, lease: Lease, context?: PendingContext): Promise<boolean>;
+  createPending(record: UsageRecord, claim: RecordClaim, context?: PendingContext): Promise<boolean>;
   /** A strongly consistent read of the record. */
   read(requestId: string): Promise<StoredUsageRecord | undefined>;
   /**
-   * Takes over a pending record whose lease ended (or that holds none): succeeds only if the
+   * Takes over a pending record whose claim ended (or that holds none): succeeds only if the
    * record still carries `expectedUntil`, so two deliveries cannot both take it over.
    */
-  claim(requestId: string, expectedUntil: number | undefined, lease: Lease): Promise<boolean>;
-  /** Gives the lease up early (after an error), if this owner still holds it. Never throws. */
-  releaseLease(requestId: string, owner: string): Promise<void>;
+  claim(requestId: string, expectedUntil: number | undefined, claim: RecordClaim): Promise<boolean>;
+  /** Gives the claim up early (after an error), if this owner still holds it. Never throws. */
+  releaseClaim(requestId: string, owner: string): Promise<void>;
   /** Marks the record applied with each effect's result, if `owner` still holds it. */
   markApplied(
     requestId: string,

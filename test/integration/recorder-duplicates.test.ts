@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
-import { LeaseExpiredError, RecordBusyError, type RecordOutcome } from '#shared/recorder/record-usage.ts';
+import { ClaimExpiredError, RecordBusyError, type RecordOutcome } from '#shared/recorder/record-usage.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { keys, LIST } from '#shared/tables/keys.ts';
@@ -120,13 +120,13 @@ describe('a delivery that overran its deadline', () => {
     const event = usageEvent('stalled', KEYS[0] as ApiKey);
     const before = await storedTotals(world);
 
-    // Act: the stalled delivery's lease ends, another takes over and finishes; then it resumes.
+    // Act: the stalled delivery's claim ends, another takes over and finishes; then it resumes.
     const stalled = world.runtime(stalling).record(event);
     await recordCreated;
     world.clock.advance(60_000);
     const takeover = await world.runtime().record(event);
     resume();
-    await assert.rejects(stalled, LeaseExpiredError);
+    await assert.rejects(stalled, ClaimExpiredError);
     stalling.destroy();
 
     // Assess

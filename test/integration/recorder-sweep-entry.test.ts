@@ -1,7 +1,7 @@
 /**
  * The ways a sweep runs besides the runtime itself: the recorder Lambda's 5-minute schedule and
  * `quotagate usage sweep-pending`. Both use the real clock, so the stranded records here come
- * from deliveries whose lease ends a moment after they die.
+ * from deliveries whose claim ends a moment after they die.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -24,14 +24,14 @@ import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } f
 // Long enough for three dynalite writes on a loaded machine before the delivery "dies".
 const LEASE_MS = 1_500;
 
-/** A record whose delivery died after `writes` writes and whose lease is over. */
+/** A record whose delivery died after `writes` writes and whose claim is over. */
 async function strand(world: RecorderWorld, requestId: string, writes: number): Promise<void> {
   const runtime = createRecorderRuntime({
     tables: world.tables,
     client: world.crashAfterWrites(writes),
     logger: silentLogger,
   });
-  Object.assign(runtime.deps, { leaseMarginMs: 0 });
+  Object.assign(runtime.deps, { claimMarginMs: 0 });
   const now = Date.now();
   const event = usageEvent(requestId, KEYS[0] as ApiKey, {
     startedAt: new Date(now - 2000).toISOString(),

@@ -15,8 +15,8 @@ import { keys, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
 import { isConditionFailure } from './condition-failure.ts';
 
-/** The lease owner a `started` record names: the gateway, not a recorder delivery. */
-export const STARTED_LEASE_OWNER = 'gateway';
+/** The claim owner a `started` record names: the gateway, not a recorder delivery. */
+export const STARTED_CLAIM_OWNER = 'gateway';
 
 export class DynamoRequestStarts implements RequestStarts {
   readonly #client: DynamoDBDocumentClient;
@@ -37,8 +37,8 @@ export class DynamoRequestStarts implements RequestStarts {
             gsi1pk: USAGE_LIST.recordsOfDay(record.day),
             gsi1sk: usageRecordSortKey(record.startedAt, record.requestId),
             ...record,
-            // The lease is the request's, held by the gateway serving it until its deadline.
-            leaseOwner: STARTED_LEASE_OWNER,
+            // The claim is the request's, held by the gateway serving it until its deadline.
+            leaseOwner: STARTED_CLAIM_OWNER,
             leaseUntil,
           },
           ConditionExpression: 'attribute_not_exists(pk)',

@@ -1,6 +1,6 @@
 /**
  * {@link StrandedUsageRecords} on DynamoDB: the pending and `started` records of one day whose
- * lease has ended,
+ * claim has ended,
  * read through the Usage table's `gsi1` day listing (`REQS#<day>`) with a FilterExpression on
  * `state` and `leaseUntil`. No index of its own: the filter runs after the read, so a sweep reads
  * (and pays for) every record of the days it covers, which is why it covers only a few days.
@@ -40,7 +40,7 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
       TableName: this.#tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: sinceIso ? 'gsi1pk = :day AND gsi1sk >= :since' : 'gsi1pk = :day',
-      // A pending record without a lease was given up after an error: nobody holds it.
+      // A pending record without a claim was given up after an error: nobody holds it.
       FilterExpression:
         '(#state = :pending OR #state = :started) AND (attribute_not_exists(#until) OR #until <= :now)',
       ExpressionAttributeNames: { '#state': 'state', '#until': 'leaseUntil' },

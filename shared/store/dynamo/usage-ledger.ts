@@ -1,8 +1,8 @@
 /**
  * {@link UsageLedger} on DynamoDB. The record `REQ#<id>` lives in the Usage table with its
- * `gsi1` listing (`REQS#<day>` / `<startedAt>#<id>`) and, while pending, the lease attributes
+ * `gsi1` listing (`REQS#<day>` / `<startedAt>#<id>`) and, while pending, the claim attributes
  * `leaseOwner` / `leaseUntil` and the `pendingContext` a sweep needs to finish it without its
- * event (`usage-ledger-stranded.ts` lists those whose lease ended). It executes the recorder's
+ * event (`usage-ledger-stranded.ts` lists those whose claim ended). It executes the recorder's
  * effect plan (`shared/recorder/effect-plan.ts`): the user's balance, the subscription windows
  * and the key's spend in the Config table, and four `AGG#…` day items in the Usage table (see
  * `usage-ledger-effects.ts`).
@@ -28,7 +28,13 @@ import {
 import type { EffectPlan, PlannedEffect } from '../../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../../recorder/usage-record.ts';
 import { TABLES, type TableNames } from '../../tables/definitions.ts';
-import type { Lease, LedgerEffect, PendingContext, StoredUsageRecord, UsageLedger } from '../usage-ledger.ts';
+import type {
+  LedgerEffect,
+  PendingContext,
+  RecordClaim,
+  StoredUsageRecord,
+  UsageLedger,
+} from '../usage-ledger.ts';
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
 
@@ -43,7 +49,7 @@ import {
   subscriptionEffect,
 } from './usage-ledger-effects.ts';
 
-/** Not part of the record: its keys, its lease and (while pending) the sweep's context. */
+/** Not part of the record: its keys, its claim and (while pending) the sweep's context. */
 const STORAGE_ATTRIBUTES = [
   'pk',
   'sk',
@@ -56,21 +62,21 @@ const STORAGE_ATTRIBUTES = [
   'expiresAt',
 ] as const;
 
-/** The record as stored, without keys and lease. */
+/** The record as stored, without keys and claim. */
 export function usageRecordOf(item: Record<string, unknown>): UsageRecord {
   const record: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
   return record as unknown as UsageRecord;
 }
 
-/** The record with its lease and pending context, as a stored item holds them. */
+/** The record with its claim and pending context, as a stored item holds them. */
 export function storedUsageRecordOf(item: Record<string, unknown>): StoredUsageRecord {
   const owner = item.leaseOwner as string | undefined;
   const until = item.leaseUntil as number | undefined;
   const context = item.pendingContext as PendingContext | undefined;
   return {
     record: usageRecordOf(item),
-    lease: owner && until !== undefined ? { owner, until } : undefined,
+    claim: owner && until !== undefined ? { owner, until } : undefined,
     ...(context ? { pendingContext: context } : {}),
   };
 }
@@ -112,7 +118,11 @@ export class DynamoUsageLedger implements UsageLedger {
     this.#recordTtlDays = options.recordTtlDays;
   }
 
-  async createPending(record: UsageRecord, lease: Lease, context: PendingContext = {}): Promise<boolean> {
+  async createPending(
+    record: UsageRecord,
+    claim: RecordClaim,
+    context: PendingContext = {},
+  ): Promise<boolean> {
     return conditionHeld(() =>
       this.#client.send(
         new PutCommand({
@@ -122,8 +132,8 @@ export class DynamoUsageLedger implements UsageLedger {
             gsi1pk: USAGE_LIST.recordsOfDay(record.day),
             gsi1sk: usageRecordSortKey(record.startedAt, record.requestId),
             ...record,
-            leaseOwner: lease.owner,
-            leaseUntil: lease.until,
+            leaseOwner: claim.owner,
+            leaseUntil: claim.until,
             ...(Object.keys(context).length > 0 ? { pendingContext: context } : {}),
           },
           // The gateway's `started` record (or the sweep's `lost` one) of the same request holds
@@ -147,22 +157,22 @@ export class DynamoUsageLedger implements UsageLedger {
     return item ? storedUsageRecordOf(item) : undefined;
   }
 
-  async claim(requestId: string, expectedUntil: number | undefined, lease: Lease): Promise<boolean> {
+  async claim(requestId: string, expectedUntil: number | undefined, claim: RecordClaim): Promise<boolean> {
     const held = expectedUntil === undefined ? 'attribute_not_exists(#until)' : '#until = :expected';
     return this.#conditionalRecordUpdate(requestId, {
       UpdateExpression: 'SET #owner = :owner, #until = :until',
       ConditionExpression: `#state = :pending AND ${held}`,
       ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil', '#state': 'state' },
       ExpressionAttributeValues: {
-        ':owner': lease.owner,
-        ':until': lease.until,
+        ':owner': claim.owner,
+        ':until': claim.until,
         ':pending': 'pending',
         ...(expectedUntil === undefined ? {} : { ':expected': expectedUntil }),
       },
     });
   }
 
-  async releaseLease(requestId: string, owner: string): Promise<void> {
+  async releaseClaim(requestId: string, owner: string): Promise<void> {
     try {
       await this.#conditionalRecordUpdate(requestId, {
         UpdateExpression: 'REMOVE #owner, #until',
@@ -171,7 +181,7 @@ export class DynamoUsageLedger implements UsageLedger {
         ExpressionAttributeValues: { ':owner': owner, ':pending': 'pending' },
       });
     } catch {
-      // Best effort: the lease ends by itself.
+      // Best effort: the claim ends by itself.
     }
   }
 
