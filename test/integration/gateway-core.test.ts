@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { GatewayRequest, GatewayResponse } from '#shared/gateway/http.ts';
+import type { RequestOutcome } from '#shared/gateway/request-observer.ts';
 import { handleGatewayRequest } from '#shared/gateway/router.ts';
 import { DEADLINE_MARGIN_MS } from '#shared/gateway/serve-responses.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
@@ -45,6 +46,19 @@ async function bodyText(response: GatewayResponse): Promise<string> {
 }
 
 const serve = (req: GatewayRequest) => handleGatewayRequest(req, e2e.stack.deps);
+
+/** Serves with an observer that notes every outcome before handing it to the stack's own. */
+function observed(): { serve: typeof serve; outcomes: Map<string, RequestOutcome[]> } {
+  const outcomes = new Map<string, RequestOutcome[]>();
+  const inner = e2e.stack.deps.observer;
+  const observer: typeof inner = {
+    async requestEnded(req, caller, outcome) {
+      outcomes.set(req.requestId, [...(outcomes.get(req.requestId) ?? []), outcome]);
+      await inner.requestEnded(req, caller, outcome);
+    },
+  };
+  return { serve: (req) => handleGatewayRequest(req, { ...e2e.stack.deps, observer }), outcomes };
+}
 
 describe('the gateway core, called directly', { timeout: 60_000 }, () => {
   it('answers an unknown route with an OpenAI-shaped 404 and a wrong method with 405 and allow', async () => {
@@ -108,5 +122,66 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
     const held = await holder;
     assert.equal(held.status, 200);
     assert.equal(JSON.parse(await bodyText(held)).status, 'completed');
+  });
+
+  it('observes every route once, with the status its client got, before the body ends', async () => {
+    const { secret } = await e2e.seed({});
+    const { serve: serveObserved, outcomes } = observed();
+    const cases: [GatewayRequest, number, string | undefined][] = [
+      [request('none', '', { path: '/health', method: 'GET' }), 200, undefined],
+      [request('none', '', { path: '/v1/nowhere', method: 'GET' }), 404, 'invalid_request_error'],
+      [request('sk-not-a-key', '', { path: '/v1/models', method: 'GET' }), 401, 'authentication_error'],
+      [request(secret, '', { path: '/v1/models', method: 'GET' }), 200, undefined],
+      [request(secret, '{"model":'), 400, 'invalid_request_error'],
+      [request(secret, { model: 'gpt-5.1', input: 'hi' }), 200, undefined],
+    ];
+    for (const [req, status, errorType] of cases) {
+      const response = await serveObserved(req);
+      await bodyText(response);
+      // Read as soon as the body ended: the observation came before its end.
+      const seen = outcomes.get(req.requestId) ?? [];
+      assert.equal(response.status, status, req.path);
+      assert.deepEqual(
+        seen.map((outcome) => [outcome.status, outcome.errorType]),
+        [[status, errorType]],
+        req.path,
+      );
+    }
+  });
+
+  it("observes an upstream's refusal as the client got it, and a failure inside a stream as 200 with its error", async () => {
+    const { secret } = await e2e.seed({});
+    const { serve: serveObserved, outcomes } = observed();
+    const refusal = {
+      error: { type: 'invalid_request_error', message: 'Unsupported parameter: x', code: null },
+    };
+    e2e.mock.enqueue({ kind: 'error', status: 400, body: refusal });
+    const refused = request(secret, { model: 'gpt-5.1', input: 'hi' });
+
+    const response = await serveObserved(refused);
+
+    assert.equal(response.status, 400);
+    assert.deepEqual(JSON.parse(await bodyText(response)), refusal);
+    const [outcome] = outcomes.get(refused.requestId) ?? [];
+    assert.equal(outcome?.status, 400);
+    assert.equal(outcome?.errorType, 'invalid_request_error');
+    assert.equal(outcome?.upstreamStatus, 400);
+    assert.equal(outcome?.message, 'Unsupported parameter: x');
+
+    e2e.mock.enqueue({ kind: 'stall', afterEvents: 3 });
+    const cut = request(
+      secret,
+      { model: 'gpt-5.1', input: 'hi', stream: true },
+      { deadlineInMs: DEADLINE_MARGIN_MS + 1_000 },
+    );
+    const stream = await serveObserved(cut);
+    const text = await bodyText(stream);
+
+    assert.equal(stream.status, 200);
+    assert.equal(text.match(/event: error\n/g)?.length, 1, text);
+    assert.deepEqual(
+      (outcomes.get(cut.requestId) ?? []).map((seen) => [seen.status, seen.errorType, seen.message]),
+      [[200, 'upstream_error', 'Upstream stream ended early (deadline)']],
+    );
   });
 });
