@@ -1,5 +1,8 @@
 /** The admin API's answers, as far as the console reads them. */
 /** The usage summary's shapes, as the admin API defines them. */
+
+/** An alert as `GET /admin/v1/alerts` lists it. */
+export type { Alert } from '#shared/alerts/alert.ts';
 export type {
   SeriesPoint,
   TopEntry,
@@ -14,6 +17,8 @@ export interface User {
   concurrency: number;
   balanceNano: number;
   createdAt: string;
+  lowBalanceAlertNano?: number;
+  archivedAt?: string;
   version?: number;
 }
 
@@ -29,6 +34,10 @@ export interface ApiKey {
   quotaNano?: number;
   usedNano?: number;
   allowedModels?: string[];
+  allowedIps?: string[];
+  requestsPerMinute?: number;
+  budget?: { period: string; limitNano: number };
+  alertPercent?: number;
   revokedAt?: string;
   version?: number;
 }

@@ -4,8 +4,11 @@
  * the local stack with its admin server and the mock upstream. An admin signs in, creates a user
  * and a key, the key's holder calls the gateway with the official openai SDK, the request shows
  * in the Overview chart and the Usage table, a top-up lands once, a disabled key is refused by
- * the gateway, and every page opens without a console error. Screenshots of each page are kept
- * in test-artifacts/console/ (git-ignored).
+ * the gateway, a key's limits set in their form are enforced, a low-balance alert shows on the
+ * Overview, revoking a key, archiving a user and deleting a group and an account ask first and
+ * then hold (the gateway refuses the revoked key and the archived user's key), and every page
+ * opens without a console error. Screenshots of each page are kept in test-artifacts/console/
+ * (git-ignored).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -75,6 +78,46 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
     await stack?.close();
     await mock?.close();
   });
+
+  /** The gateway's answer to one request with `key`: its status and error, if any. */
+  const callGateway = async (key: string) => {
+    const answer = await fetch(`${stack.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.1', input: 'again' }),
+    });
+    const body = (await answer.json()) as { error?: { code?: string; message: string } };
+    await stack.bus.drain();
+    return { status: answer.status, error: body.error };
+  };
+  /** A key as the admin API holds it. */
+  const keyNamed = async (name: string) => {
+    const admin = stack.admin;
+    assert.ok(admin);
+    const answer = await fetch(`${admin.url}/admin/v1/keys?archived=include`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const { data } = (await answer.json()) as { data: Record<string, unknown>[] };
+    return data.find((key) => key.name === name);
+  };
+  /** The next confirmation dialog is accepted (or dismissed), and its question kept. */
+  const answerDialog = (accept: boolean) =>
+    new Promise<string>((resolve) => {
+      page.once('dialog', async (dialog) => {
+        resolve(dialog.message());
+        await (accept ? dialog.accept() : dialog.dismiss());
+      });
+    });
+  /** Creates a key for `email` from the Users page and returns its secret. */
+  const createKey = async (email: string, name: string) => {
+    await open('Users');
+    await page.getByRole('button', { name: `Manage ${email}` }).click();
+    const details = page.getByRole('region', { name: `User ${email}` });
+    await details.getByLabel('New key name').fill(name);
+    await details.getByRole('button', { name: 'Create key' }).click();
+    await details.getByTestId('new-key').waitFor();
+    return (await details.getByTestId('new-key').textContent()) ?? '';
+  };
 
   const open = async (name: (typeof PAGES)[number]) => {
     await page
@@ -146,6 +189,61 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
     assert.equal(await table.locator('tbody tr').count(), 1);
   });
 
+  it("sets a key's limits in its form, and the gateway holds the key to them", async () => {
+    await open('Keys');
+    await page.getByRole('button', { name: 'Set limits of key laptop' }).click();
+    const form = page.getByRole('region', { name: 'Limits of key laptop' });
+    await form.getByLabel('Allowed IPs (CIDR, comma-separated; empty: anywhere)').fill('203.0.113.0/24');
+    await form.getByLabel('Requests per minute (empty: no limit)').fill('100');
+    await form.getByLabel('Budget (USD, empty: none)').fill('20');
+    await form.getByLabel('Budget period').selectOption('weekly');
+    await form.getByLabel('Alert at percent of quota or budget (empty: default)').fill('50');
+    await form.getByRole('button', { name: 'Save limits' }).click();
+    await form.getByRole('status').getByText('Limits of laptop saved.').waitFor();
+    await page
+      .getByRole('table', { name: 'All keys' })
+      .getByText('IPs 203.0.113.0/24 · 100/min · $20.00 weekly')
+      .waitFor();
+    const limited = await keyNamed('laptop');
+    assert.deepEqual(
+      [limited?.allowedIps, limited?.requestsPerMinute, limited?.budget, limited?.alertPercent],
+      [['203.0.113.0/24'], 100, { period: 'weekly', limitNano: 20_000_000_000 }, 50],
+    );
+    const refused = await callGateway(secret);
+    assert.deepEqual([refused.status, refused.error?.code], [403, 'IP_NOT_ALLOWED']);
+
+    // Emptied fields remove the limits again.
+    const reopened = page.getByRole('region', { name: 'Limits of key laptop' });
+    await reopened.getByLabel('Allowed IPs (CIDR, comma-separated; empty: anywhere)').fill('');
+    await reopened.getByLabel('Budget (USD, empty: none)').fill('');
+    await reopened.getByRole('button', { name: 'Save limits' }).click();
+    await page.getByRole('table', { name: 'All keys' }).getByText('100/min', { exact: true }).waitFor();
+    const cleared = await keyNamed('laptop');
+    assert.deepEqual(
+      [cleared?.allowedIps, cleared?.budget, cleared?.requestsPerMinute],
+      [undefined, undefined, 100],
+    );
+    assert.equal((await callGateway(secret)).status, 200);
+  });
+
+  it('shows a low-balance alert on the Overview once a charge crosses the threshold', async () => {
+    await open('Users');
+    await page.getByRole('button', { name: `Manage ${userEmail}` }).click();
+    const details = page.getByRole('region', { name: `User ${userEmail}` });
+    await details.getByLabel('Alert below balance (USD, empty: default)').fill('100');
+    await details.getByRole('button', { name: 'Set alert' }).click();
+    await details.getByRole('status').getByText(`Low-balance alert of ${userEmail} saved.`).waitFor();
+    assert.equal((await callGateway(secret)).status, 200);
+    assert.equal((await callGateway(secret)).status, 200);
+
+    await open('Overview');
+    const alerts = page.getByRole('table', { name: 'Recent alerts' });
+    await alerts.getByText(/fell below \$100\.00/).waitFor();
+    // Two charges below the threshold, one alert.
+    assert.equal(await alerts.locator('tbody tr').count(), 1);
+    await alerts.getByRole('cell', { name: userEmail }).waitFor();
+  });
+
   it('tops up a balance once', async () => {
     await open('Users');
     await page.getByRole('button', { name: `Manage ${userEmail}` }).click();
@@ -173,6 +271,77 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
     assert.equal(refused.status, 401);
     const body = (await refused.json()) as { error: { type: string; message: string } };
     assert.equal(body.error.message, 'API key is disabled');
+  });
+
+  it('revokes a key only once the admin confirms, and the gateway refuses it', async () => {
+    const spare = await createKey(userEmail, 'spare');
+    await open('Keys');
+    const asked = answerDialog(false);
+    await page.getByRole('button', { name: 'Revoke key spare' }).click();
+    assert.equal(await asked, 'Revoke key spare for good?');
+    assert.equal((await keyNamed('spare'))?.revokedAt, undefined);
+
+    const confirmed = answerDialog(true);
+    await page.getByRole('button', { name: 'Revoke key spare' }).click();
+    await confirmed;
+    await page.getByRole('status').getByText('Key spare revoked.').waitFor();
+    assert.equal(typeof (await keyNamed('spare'))?.revokedAt, 'string');
+    assert.equal((await callGateway(spare)).status, 401);
+  });
+
+  it('archives a user once confirmed: their keys are refused and they leave the list until asked for', async () => {
+    const archivedEmail = 'leaving@example.com';
+    await open('Users');
+    await page.getByLabel('Email').fill(archivedEmail);
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('region', { name: `User ${archivedEmail}` }).waitFor();
+    const desk = await createKey(archivedEmail, 'desk');
+
+    const confirmed = answerDialog(true);
+    const details = page.getByRole('region', { name: `User ${archivedEmail}` });
+    await details.getByRole('button', { name: 'Archive user' }).click();
+    assert.match(await confirmed, /^Archive leaving@example\.com\?/);
+    await page.getByRole('status').getByText(`${archivedEmail} archived.`).waitFor();
+    const refused = await callGateway(desk);
+    assert.deepEqual([refused.status, refused.error?.message], [401, 'User account is not active']);
+
+    const users = page.getByRole('table', { name: 'Users', exact: true });
+    await users.getByRole('cell', { name: userEmail, exact: true }).waitFor();
+    assert.equal(await users.getByRole('cell', { name: archivedEmail, exact: true }).count(), 0);
+    await page.getByLabel('Archived users').selectOption('only');
+    await users.getByRole('cell', { name: archivedEmail, exact: true }).waitFor();
+    await users.getByRole('cell', { name: 'archived', exact: true }).waitFor();
+    assert.equal(await users.locator('tbody tr').count(), 1);
+  });
+
+  it('deletes an unused group and a disabled account once confirmed', async () => {
+    await open('Groups');
+    await page.getByLabel('Name').fill('Spare');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('button', { name: 'Edit group Spare' }).click();
+    const confirmedGroup = answerDialog(true);
+    await page
+      .getByRole('region', { name: 'Group Spare' })
+      .getByRole('button', { name: 'Delete group' })
+      .click();
+    await confirmedGroup;
+    await page.getByRole('status').getByText('Group Spare deleted.').waitFor();
+    await page.getByRole('button', { name: 'Edit group Spare' }).waitFor({ state: 'detached' });
+
+    await open('Accounts');
+    await page.getByLabel('Account name').fill('retired');
+    await page.getByLabel('Base URL (optional)').fill(mock.url);
+    await page.getByLabel('Platform API key').fill('sk-upstream-console-test-0002');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Manage retired' }).click();
+    const account = page.getByRole('region', { name: 'Account retired' });
+    await account.getByRole('button', { name: 'Disable account' }).click();
+    const confirmedAccount = answerDialog(true);
+    await account.getByRole('button', { name: 'Delete account' }).click();
+    await confirmedAccount;
+    await page.getByRole('status').getByText('Account retired deleted.').waitFor();
+    await page.getByRole('button', { name: 'Manage retired' }).waitFor({ state: 'detached' });
+    await page.getByRole('table', { name: 'Upstream accounts' }).getByText('mock (apikey)').waitFor();
   });
 
   it("changes a group's multiplier", async () => {

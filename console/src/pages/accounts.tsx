@@ -17,6 +17,7 @@ import {
   useLoad,
 } from '../components.tsx';
 import { short, time } from '../format.ts';
+import { ActionForm, ConfirmButton, formBody, StatusButton, useForm } from '../forms.tsx';
 import type { Account, AccountHealth, CodexWindow, List } from '../types.ts';
 
 interface Row {
@@ -46,59 +47,72 @@ function mappingOf(text: string): Record<string, string> {
   return mapping;
 }
 
-function EditAccount({ account, onChanged }: { account: Account; onChanged: () => void }) {
+function EditAccount({
+  account,
+  onChanged,
+  remove,
+}: {
+  account: Account;
+  onChanged: () => void;
+  /** Deletes the account; the page reports it, since the account leaves the list (and this form). */
+  remove: (account: Account) => void;
+}) {
   const { outcome, run } = useAction(onChanged);
-  const [priority, setPriority] = useState(String(account.priority));
-  const [concurrency, setConcurrency] = useState(String(account.concurrency));
-  const [mapping, setMapping] = useState(mappingText(account.modelMapping));
-  const [group, setGroup] = useState('');
+  const { form, set } = useForm({
+    priority: String(account.priority),
+    concurrency: String(account.concurrency),
+    mapping: mappingText(account.modelMapping),
+    group: '',
+  });
   return (
     <section class="details" aria-label={`Account ${account.name}`}>
       <h3>{account.name}</h3>
       <p>
         {account.id} · {account.type} · {account.status} · groups {account.groupIds.join(', ') || 'none'}
       </p>
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
+      <ActionForm
+        onSubmit={() =>
           run(
             () =>
               api('PATCH', path(account.id), {
                 body: {
-                  priority,
-                  concurrency,
-                  modelMapping: mappingOf(mapping),
+                  priority: form.priority,
+                  concurrency: form.concurrency,
+                  modelMapping: mappingOf(form.mapping),
                   version: account.version ?? 0,
                 },
               }),
             `${account.name} saved.`,
-          );
-        }}
+          )
+        }
       >
-        <Field label="Priority (lower first)" value={priority} onInput={setPriority} />
-        <Field label="Concurrency" value={concurrency} onInput={setConcurrency} />
+        <Field label="Priority (lower first)" value={form.priority} onInput={set('priority')} />
+        <Field label="Concurrency" value={form.concurrency} onInput={set('concurrency')} />
         <Field
           label="Model mapping (from=to, …)"
-          value={mapping}
-          onInput={setMapping}
+          value={form.mapping}
+          onInput={set('mapping')}
           placeholder="gpt-5=gpt-5.1"
         />
         <button type="submit">Save account</button>
-      </form>
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
+      </ActionForm>
+      <ActionForm
+        onSubmit={() =>
           run(
-            () => api('POST', `${path(account.id)}/groups`, { body: { groupId: group.trim() } }),
-            `${account.name} joined ${group}.`,
-          );
-        }}
+            () => api('POST', `${path(account.id)}/groups`, { body: { groupId: form.group.trim() } }),
+            `${account.name} joined ${form.group}.`,
+          )
+        }
       >
-        <Field label="Add to group" value={group} onInput={setGroup} placeholder="group id" required />
+        <Field
+          label="Add to group"
+          value={form.group}
+          onInput={set('group')}
+          placeholder="group id"
+          required
+        />
         <button type="submit">Add group</button>
-      </form>
+      </ActionForm>
       <div class="inline">
         {account.groupIds.map((id) => (
           <button
@@ -114,20 +128,16 @@ function EditAccount({ account, onChanged }: { account: Account; onChanged: () =
             Remove from {id}
           </button>
         ))}
-        <button
-          type="button"
-          onClick={() =>
+        <StatusButton
+          status={account.status}
+          noun="account"
+          change={(status) =>
             run(
-              () =>
-                api('PATCH', path(account.id), {
-                  body: { status: account.status === 'active' ? 'disabled' : 'active' },
-                }),
-              `${account.name} ${account.status === 'active' ? 'disabled' : 'enabled'}.`,
+              () => api('PATCH', path(account.id), { body: { status } }),
+              `${account.name} ${status === 'active' ? 'enabled' : 'disabled'}.`,
             )
           }
-        >
-          {account.status === 'active' ? 'Disable account' : 'Enable account'}
-        </button>
+        />
         <button
           type="button"
           onClick={() =>
@@ -137,21 +147,12 @@ function EditAccount({ account, onChanged }: { account: Account; onChanged: () =
           Clear health
         </button>
         {account.status === 'disabled' && (
-          <button
-            type="button"
-            class="danger"
-            onClick={() => {
-              if (
-                confirm(
-                  `Delete account ${account.name} and its credentials for good? Its usage history stays.`,
-                )
-              ) {
-                run(() => api('DELETE', path(account.id)), `${account.name} deleted.`);
-              }
-            }}
+          <ConfirmButton
+            question={`Delete account ${account.name} and its credentials for good? Its usage history stays.`}
+            action={() => remove(account)}
           >
             Delete account
-          </button>
+          </ConfirmButton>
         )}
       </div>
       <Outcome {...outcome} />
@@ -161,7 +162,7 @@ function EditAccount({ account, onChanged }: { account: Account; onChanged: () =
 
 function CreateAccount({ onCreated }: { onCreated: () => void }) {
   const { outcome, run } = useAction(onCreated);
-  const [form, setForm] = useState({
+  const { form, set } = useForm({
     type: 'apikey',
     name: '',
     baseUrl: '',
@@ -171,27 +172,25 @@ function CreateAccount({ onCreated }: { onCreated: () => void }) {
     chatgptAccountId: '',
     groupIds: '',
   });
-  const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
   return (
     <Section title="New account">
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const fields =
-            form.type === 'apikey'
-              ? ['name', 'baseUrl', 'apiKey']
-              : ['name', 'accessToken', 'refreshToken', 'chatgptAccountId'];
-          const body: Record<string, unknown> = { type: form.type };
-          for (const field of fields) {
-            const value = form[field as keyof typeof form].trim();
-            if (value !== '') body[field] = value;
-          }
-          if (form.groupIds.trim())
-            body.groupIds = form.groupIds
-              .split(',')
-              .map((id) => id.trim())
-              .filter(Boolean);
+      <ActionForm
+        onSubmit={() => {
+          const { type, groupIds, ...credentials } = form;
+          const used: Record<string, string> =
+            type === 'apikey'
+              ? { name: credentials.name, baseUrl: credentials.baseUrl, apiKey: credentials.apiKey }
+              : {
+                  name: credentials.name,
+                  accessToken: credentials.accessToken,
+                  refreshToken: credentials.refreshToken,
+                  chatgptAccountId: credentials.chatgptAccountId,
+                };
+          const groups = groupIds
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean);
+          const body = { type, ...formBody(used, 'omit'), ...(groups.length ? { groupIds: groups } : {}) };
           run(() => api('POST', '/accounts', { body }), `Account ${form.name} created.`);
         }}
       >
@@ -252,7 +251,7 @@ function CreateAccount({ onCreated }: { onCreated: () => void }) {
           placeholder="default"
         />
         <button type="submit">Create account</button>
-      </form>
+      </ActionForm>
       <Outcome {...outcome} />
     </Section>
   );
@@ -268,6 +267,9 @@ export function AccountsPage() {
   }, []);
   const [selected, setSelected] = useState<string | undefined>();
   const chosen = rows.data?.find((row) => row.account.id === selected)?.account;
+  const removal = useAction(rows.reload);
+  const remove = (account: Account) =>
+    removal.run(() => api('DELETE', path(account.id)), `Account ${account.name} deleted.`);
   const columns: Column<Row>[] = [
     { label: 'Account', cell: ({ account }) => `${account.name} (${account.type})` },
     { label: 'Status', cell: ({ account }) => account.status },
@@ -302,13 +304,14 @@ export function AccountsPage() {
     <>
       <h1>Accounts</h1>
       <Outcome error={rows.error} />
+      <Outcome {...removal.outcome} />
       <DataTable
         caption="Upstream accounts"
         columns={columns}
         rows={rows.data}
         rowKey={({ account }) => account.id}
       />
-      {chosen && <EditAccount account={chosen} onChanged={rows.reload} />}
+      {chosen && <EditAccount key={chosen.id} account={chosen} onChanged={rows.reload} remove={remove} />}
       <CreateAccount onCreated={rows.reload} />
     </>
   );

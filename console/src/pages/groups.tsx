@@ -12,90 +12,94 @@ import {
   useLoad,
 } from '../components.tsx';
 import { time, usd } from '../format.ts';
+import { ActionForm, ConfirmButton, formBody, useForm } from '../forms.tsx';
 import type { Group, List, Subscription } from '../types.ts';
 
 const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));
 
-function EditGroup({ group, onChanged }: { group: Group & { version?: number }; onChanged: () => void }) {
+type GroupForm = {
+  rateMultiplier: string;
+  billingMode: string;
+  dailyLimitUsd: string;
+  weeklyLimitUsd: string;
+  monthlyLimitUsd: string;
+};
+
+/** The fields a group is created and edited with; `emptyMeans` says what an empty limit does. */
+function GroupFields({
+  form,
+  set,
+  emptyMeans,
+}: {
+  form: GroupForm;
+  set: (field: keyof GroupForm & string) => (value: string) => void;
+  emptyMeans: string;
+}) {
+  return (
+    <>
+      <Field label="Rate multiplier" value={form.rateMultiplier} onInput={set('rateMultiplier')} />
+      <Select
+        label="Billing mode"
+        value={form.billingMode}
+        onChange={set('billingMode')}
+        options={[
+          { value: 'balance', label: 'balance' },
+          { value: 'subscription', label: 'subscription' },
+        ]}
+      />
+      {(['daily', 'weekly', 'monthly'] as const).map((period) => (
+        <Field
+          key={period}
+          label={`${period[0]?.toUpperCase()}${period.slice(1)} limit (USD${emptyMeans})`}
+          value={form[`${period}LimitUsd`]}
+          onInput={set(`${period}LimitUsd`)}
+        />
+      ))}
+    </>
+  );
+}
+
+function EditGroup({
+  group,
+  onChanged,
+  remove,
+}: {
+  group: Group & { version?: number };
+  onChanged: () => void;
+  /** Deletes the group; the page reports it, since the group leaves the list (and this form). */
+  remove: (group: Group) => void;
+}) {
   const { outcome, run } = useAction(onChanged);
-  const [form, setForm] = useState({
+  const { form, set } = useForm<GroupForm>({
     rateMultiplier: String(group.rateMultiplier),
     billingMode: group.billingMode,
     dailyLimitUsd: usdOf(group.dailyLimitNano),
     weeklyLimitUsd: usdOf(group.weeklyLimitNano),
     monthlyLimitUsd: usdOf(group.monthlyLimitNano),
   });
-  const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
+  const path = `/groups/${encodeURIComponent(group.id)}`;
   return (
     <section class="details" aria-label={`Group ${group.name}`}>
       <h3>
         {group.name} ({group.id})
       </h3>
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
-          // An emptied limit field removes the limit.
-          const body = Object.fromEntries(
-            Object.entries(form).map(([field, value]) => [
-              field,
-              value.trim() === '' ? 'none' : value.trim(),
-            ]),
-          );
+      <ActionForm
+        onSubmit={() =>
           run(
-            () =>
-              api('PATCH', `/groups/${encodeURIComponent(group.id)}`, {
-                body: { ...body, version: group.version ?? 0 },
-              }),
+            () => api('PATCH', path, { body: { ...formBody(form, 'none'), version: group.version ?? 0 } }),
             `Group ${group.name} saved.`,
-          );
-        }}
+          )
+        }
       >
-        <Field label="Rate multiplier" value={form.rateMultiplier} onInput={set('rateMultiplier')} />
-        <Select
-          label="Billing mode"
-          value={form.billingMode}
-          onChange={set('billingMode')}
-          options={[
-            { value: 'balance', label: 'balance' },
-            { value: 'subscription', label: 'subscription' },
-          ]}
-        />
-        <Field
-          label="Daily limit (USD, empty: none)"
-          value={form.dailyLimitUsd}
-          onInput={set('dailyLimitUsd')}
-        />
-        <Field
-          label="Weekly limit (USD, empty: none)"
-          value={form.weeklyLimitUsd}
-          onInput={set('weeklyLimitUsd')}
-        />
-        <Field
-          label="Monthly limit (USD, empty: none)"
-          value={form.monthlyLimitUsd}
-          onInput={set('monthlyLimitUsd')}
-        />
+        <GroupFields form={form} set={set} emptyMeans=", empty: none" />
         <button type="submit">Save group</button>
-        <button
-          type="button"
-          class="danger"
-          onClick={() => {
-            if (
-              confirm(
-                `Delete group ${group.name}? Only a group nothing uses can go; its usage history stays.`,
-              )
-            ) {
-              run(
-                () => api('DELETE', `/groups/${encodeURIComponent(group.id)}`),
-                `Group ${group.name} deleted.`,
-              );
-            }
-          }}
+        <ConfirmButton
+          question={`Delete group ${group.name}? Only a group nothing uses can go; its usage history stays.`}
+          action={() => remove(group)}
         >
           Delete group
-        </button>
-      </form>
+        </ConfirmButton>
+      </ActionForm>
       <Outcome {...outcome} />
     </section>
   );
@@ -105,9 +109,13 @@ export function GroupsPage() {
   const groups = useLoad(() => api<List<Group>>('GET', '/groups'), []);
   const subscriptions = useLoad(() => api<List<Subscription>>('GET', '/subscriptions'), []);
   const { outcome, run } = useAction(groups.reload);
-  const [selected, setSelected] = useState<string | undefined>();
-  const chosen = groups.data?.data.find((group) => group.id === selected);
-  const [form, setForm] = useState({
+  const removal = useAction(groups.reload);
+  const remove = (group: Group) =>
+    removal.run(
+      () => api('DELETE', `/groups/${encodeURIComponent(group.id)}`),
+      `Group ${group.name} deleted.`,
+    );
+  const { form, set } = useForm({
     name: '',
     rateMultiplier: '1',
     billingMode: 'balance',
@@ -115,39 +123,26 @@ export function GroupsPage() {
     weeklyLimitUsd: '',
     monthlyLimitUsd: '',
   });
-  const set = (field: keyof typeof form) => (value: string) => setForm({ ...form, [field]: value });
+  const [selected, setSelected] = useState<string | undefined>();
+  const chosen = groups.data?.data.find((group) => group.id === selected);
   const limit = (nano: number | undefined) => (nano === undefined ? 'none' : usd(nano));
   return (
     <>
       <h1>Groups</h1>
       <Outcome error={groups.error ?? subscriptions.error} />
       <Section title="New group">
-        <form
-          class="inline"
-          onSubmit={(event) => {
-            event.preventDefault();
-            const body = Object.fromEntries(Object.entries(form).filter(([, value]) => value.trim() !== ''));
-            run(() => api('POST', '/groups', { body }), `Group ${form.name} created.`);
-          }}
+        <ActionForm
+          onSubmit={() =>
+            run(() => api('POST', '/groups', { body: formBody(form, 'omit') }), `Group ${form.name} created.`)
+          }
         >
           <Field label="Name" value={form.name} onInput={set('name')} required />
-          <Field label="Rate multiplier" value={form.rateMultiplier} onInput={set('rateMultiplier')} />
-          <Select
-            label="Billing mode"
-            value={form.billingMode}
-            onChange={set('billingMode')}
-            options={[
-              { value: 'balance', label: 'balance' },
-              { value: 'subscription', label: 'subscription' },
-            ]}
-          />
-          <Field label="Daily limit (USD)" value={form.dailyLimitUsd} onInput={set('dailyLimitUsd')} />
-          <Field label="Weekly limit (USD)" value={form.weeklyLimitUsd} onInput={set('weeklyLimitUsd')} />
-          <Field label="Monthly limit (USD)" value={form.monthlyLimitUsd} onInput={set('monthlyLimitUsd')} />
+          <GroupFields form={form} set={set} emptyMeans="" />
           <button type="submit">Create group</button>
-        </form>
+        </ActionForm>
         <Outcome {...outcome} />
       </Section>
+      <Outcome {...removal.outcome} />
       <DataTable
         caption="Groups"
         rows={groups.data?.data}
@@ -166,7 +161,7 @@ export function GroupsPage() {
           ),
         ]}
       />
-      {chosen && <EditGroup key={chosen.id} group={chosen} onChanged={groups.reload} />}
+      {chosen && <EditGroup key={chosen.id} group={chosen} onChanged={groups.reload} remove={remove} />}
       <DataTable
         caption="Subscriptions"
         rows={subscriptions.data?.data}

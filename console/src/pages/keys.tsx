@@ -1,14 +1,100 @@
-/** Keys: every key of every user with its spend and quota, expiry and models; disable, enable, revoke. */
+/**
+ * Keys: every key of every user with its spend and quota, expiry, models and limits; disable,
+ * enable, revoke, and a key's limits (IP allow-list, requests per minute, budget with its period,
+ * alert percent). Keys of archived users are left out, as in the API.
+ */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { type Column, DataTable, Field, Outcome, useAction, useLoad } from '../components.tsx';
+import {
+  type Column,
+  DataTable,
+  Field,
+  Outcome,
+  pickColumn,
+  Select,
+  useAction,
+  useLoad,
+} from '../components.tsx';
 import { time, usd } from '../format.ts';
+import { ActionForm, ConfirmButton, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, User } from '../types.ts';
+
+const nameOf = (key: ApiKey) => key.name || key.id;
+
+function limitsText(key: ApiKey): string {
+  const parts = [
+    key.allowedIps?.length ? `IPs ${key.allowedIps.join(', ')}` : '',
+    key.requestsPerMinute ? `${key.requestsPerMinute}/min` : '',
+    key.budget ? `${usd(key.budget.limitNano)} ${key.budget.period}` : '',
+  ].filter(Boolean);
+  return parts.join(' · ') || 'none';
+}
+
+/** The key's limits as a form: an emptied field removes its limit. */
+function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => void }) {
+  const { outcome, run } = useAction(onChanged);
+  const { form, set } = useForm({
+    allowedIps: apiKey.allowedIps?.join(', ') ?? '',
+    requestsPerMinute: apiKey.requestsPerMinute === undefined ? '' : String(apiKey.requestsPerMinute),
+    budgetUsd: apiKey.budget ? String(apiKey.budget.limitNano / 1_000_000_000) : '',
+    budgetPeriod: apiKey.budget?.period ?? 'monthly',
+    alertPercent: apiKey.alertPercent === undefined ? '' : String(apiKey.alertPercent),
+  });
+  const none = (value: string) => value.trim() || 'none';
+  return (
+    <section class="details" aria-label={`Limits of key ${nameOf(apiKey)}`}>
+      <h3>Limits of {nameOf(apiKey)}</h3>
+      <ActionForm
+        onSubmit={() => {
+          const budget = form.budgetUsd.trim();
+          const body = {
+            allowedIps: none(form.allowedIps),
+            requestsPerMinute: none(form.requestsPerMinute),
+            alertPercent: none(form.alertPercent),
+            ...(budget ? { budgetUsd: budget, budgetPeriod: form.budgetPeriod } : { budgetUsd: 'none' }),
+            version: apiKey.version ?? 0,
+          };
+          run(
+            () => api('PATCH', `/keys/${encodeURIComponent(apiKey.id)}`, { body }),
+            `Limits of ${nameOf(apiKey)} saved.`,
+          );
+        }}
+      >
+        <Field
+          label="Allowed IPs (CIDR, comma-separated; empty: anywhere)"
+          value={form.allowedIps}
+          onInput={set('allowedIps')}
+          placeholder="203.0.113.0/24"
+        />
+        <Field
+          label="Requests per minute (empty: no limit)"
+          value={form.requestsPerMinute}
+          onInput={set('requestsPerMinute')}
+        />
+        <Field label="Budget (USD, empty: none)" value={form.budgetUsd} onInput={set('budgetUsd')} />
+        <Select
+          label="Budget period"
+          value={form.budgetPeriod}
+          onChange={set('budgetPeriod')}
+          options={['daily', 'weekly', 'monthly'].map((period) => ({ value: period, label: period }))}
+        />
+        <Field
+          label="Alert at percent of quota or budget (empty: default)"
+          value={form.alertPercent}
+          onInput={set('alertPercent')}
+        />
+        <button type="submit">Save limits</button>
+      </ActionForm>
+      <Outcome {...outcome} />
+    </section>
+  );
+}
 
 export function KeysPage() {
   const keys = useLoad(() => api<List<ApiKey>>('GET', '/keys'), []);
   const users = useLoad(() => api<List<User>>('GET', '/users'), []);
   const [search, setSearch] = useState('');
+  const [selected, setSelected] = useState<string | undefined>();
   const { outcome, run } = useAction(keys.reload);
   const email = (id: string) => users.data?.data.find((user) => user.id === id)?.email ?? id;
   const needle = search.trim().toLowerCase();
@@ -19,13 +105,17 @@ export function KeysPage() {
           text.toLowerCase().includes(needle),
         ),
   );
-  const setStatus = (key: ApiKey, status: 'active' | 'disabled') =>
-    run(
-      () => api('PATCH', `/keys/${encodeURIComponent(key.id)}`, { body: { status } }),
-      `Key ${key.name || key.id} ${status === 'active' ? 'enabled' : 'disabled'}.`,
-    );
+  const chosen = keys.data?.data.find((key) => key.id === selected);
+  const path = (key: ApiKey) => `/keys/${encodeURIComponent(key.id)}`;
+  const pick = pickColumn<ApiKey>(
+    'Set limits',
+    (key) => `Set limits of key ${nameOf(key)}`,
+    (key) => setSelected(key.id),
+  );
+  // A revoked key is refused whatever its limits: nothing to set.
+  const limitsColumn: Column<ApiKey> = { ...pick, cell: (key) => (key.revokedAt ? '—' : pick.cell(key)) };
   const columns: Column<ApiKey>[] = [
-    { label: 'Key', cell: (key) => <span title={key.id}>{`${key.name || key.id} (${key.prefix}…)`}</span> },
+    { label: 'Key', cell: (key) => <span title={key.id}>{`${nameOf(key)} (${key.prefix}…)`}</span> },
     { label: 'User', cell: (key) => email(key.userId) },
     { label: 'Group', cell: (key) => key.groupId },
     { label: 'Status', cell: (key) => (key.revokedAt ? 'revoked' : key.status) },
@@ -35,6 +125,7 @@ export function KeysPage() {
       cell: (key) => (key.quotaNano === undefined ? 'none' : usd(key.quotaNano)),
       numeric: true,
     },
+    { label: 'Limits', cell: limitsText },
     { label: 'Expires', cell: (key) => time(key.expiresAt) },
     { label: 'Models', cell: (key) => key.allowedModels?.join(', ') || 'any' },
     {
@@ -44,41 +135,30 @@ export function KeysPage() {
           '—'
         ) : (
           <span class="actions">
-            {key.status === 'active' ? (
-              <button
-                type="button"
-                onClick={() => setStatus(key, 'disabled')}
-                aria-label={`Disable key ${key.name || key.id}`}
-              >
-                Disable
-              </button>
-            ) : (
-              <button
-                type="button"
-                onClick={() => setStatus(key, 'active')}
-                aria-label={`Enable key ${key.name || key.id}`}
-              >
-                Enable
-              </button>
-            )}
-            <button
-              type="button"
-              class="danger"
-              aria-label={`Revoke key ${key.name || key.id}`}
-              onClick={() => {
-                if (confirm(`Revoke key ${key.name || key.id} for good?`)) {
-                  run(
-                    () => api('POST', `/keys/${encodeURIComponent(key.id)}/revoke`, { body: {} }),
-                    `Key ${key.name || key.id} revoked.`,
-                  );
-                }
-              }}
+            <StatusButton
+              status={key.status}
+              noun=""
+              label={`key ${nameOf(key)}`}
+              change={(status) =>
+                run(
+                  () => api('PATCH', path(key), { body: { status } }),
+                  `Key ${nameOf(key)} ${status === 'active' ? 'enabled' : 'disabled'}.`,
+                )
+              }
+            />
+            <ConfirmButton
+              label={`Revoke key ${nameOf(key)}`}
+              question={`Revoke key ${nameOf(key)} for good?`}
+              action={() =>
+                run(() => api('POST', `${path(key)}/revoke`, { body: {} }), `Key ${nameOf(key)} revoked.`)
+              }
             >
               Revoke
-            </button>
+            </ConfirmButton>
           </span>
         ),
     },
+    limitsColumn,
   ];
   return (
     <>
@@ -93,6 +173,7 @@ export function KeysPage() {
         placeholder="name, id, prefix or user"
       />
       <DataTable caption="All keys" columns={columns} rows={rows} rowKey={(key) => key.id} />
+      {chosen && !chosen.revokedAt && <KeyLimits key={chosen.id} apiKey={chosen} onChanged={keys.reload} />}
     </>
   );
 }

@@ -1,8 +1,41 @@
-/** Overview: the last 24 hours by hour, this month by day, and who used most this month. */
+/**
+ * Overview: the alerts of the last 7 days, the last 24 hours by hour, this month by day, and who
+ * used most this month.
+ */
 import { api } from '../api.ts';
-import { Outcome, Section, useLoad } from '../components.tsx';
-import type { List, UsageSummary, User } from '../types.ts';
+import { DataTable, Outcome, Section, useLoad } from '../components.tsx';
+import { time, usd } from '../format.ts';
+import type { Alert, List, UsageSummary, User } from '../types.ts';
 import { TopTable, UsageCharts } from '../usage-charts.tsx';
+
+/** What an alert says, in a few words. */
+function alertText(alert: Alert): string {
+  if (alert.kind === 'low_balance') {
+    return `Balance ${usd(alert.valueNano)} fell below ${usd(alert.limitNano)}`;
+  }
+  const limit = alert.kind === 'key_quota' ? 'quota' : `${alert.period} budget`;
+  return `Key ${alert.keyName ?? alert.apiKeyId} reached ${alert.percent} % of its ${limit} (${usd(alert.valueNano)} of ${usd(alert.limitNano)})`;
+}
+
+function RecentAlerts() {
+  const alerts = useLoad(() => api<List<Alert>>('GET', '/alerts', { query: { days: '7', limit: '20' } }), []);
+  return (
+    <Section title="Alerts, last 7 days">
+      <Outcome error={alerts.error} />
+      <DataTable
+        caption="Recent alerts"
+        rows={alerts.data?.data}
+        rowKey={(alert) => alert.alertId}
+        empty="No alerts: no balance fell below its threshold and no key neared its quota or budget."
+        columns={[
+          { label: 'When', cell: (alert) => time(alert.at) },
+          { label: 'User', cell: (alert) => alert.email ?? alert.userId },
+          { label: 'Alert', cell: alertText },
+        ]}
+      />
+    </Section>
+  );
+}
 
 export function OverviewPage() {
   const day = useLoad(() => api<UsageSummary>('GET', '/usage/summary', { query: { bucket: 'hour' } }), []);
@@ -10,12 +43,13 @@ export function OverviewPage() {
     () => api<UsageSummary>('GET', '/usage/summary', { query: { bucket: 'day', top: '5' } }),
     [],
   );
-  const users = useLoad(() => api<List<User>>('GET', '/users'), []);
+  const users = useLoad(() => api<List<User>>('GET', '/users', { query: { archived: 'include' } }), []);
   const email = (id: string) => users.data?.data.find((user) => user.id === id)?.email ?? id;
   return (
     <>
       <h1>Overview</h1>
       <Outcome error={day.error ?? month.error} />
+      <RecentAlerts />
       <Section title="Last 24 hours, by hour">
         {day.data ? <UsageCharts summary={day.data} title="in the last 24 hours" /> : <p>Loading…</p>}
       </Section>

@@ -1,6 +1,7 @@
 /**
  * Users: search by email or id, create one, and per user: top up (with an idempotency key, so
- * a retried click applies once), concurrency, disable/enable, their keys and subscriptions.
+ * a retried click applies once), concurrency, low-balance alert, disable/enable, archive, their
+ * keys and subscriptions. Archived users are listed only when asked for.
  */
 import { useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api.ts';
@@ -11,101 +12,148 @@ import {
   Outcome,
   pickColumn,
   Section,
+  Select,
   useAction,
   useLoad,
 } from '../components.tsx';
 import { time, usd } from '../format.ts';
+import { ActionForm, ConfirmButton, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, Subscription, User } from '../types.ts';
 
-function UserDetails({ user, onChanged }: { user: User; onChanged: () => void }) {
+const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));
+const statusOf = (user: User) => (user.archivedAt ? 'archived' : user.status);
+
+function UserDetails({
+  user,
+  onChanged,
+  archive,
+}: {
+  user: User;
+  onChanged: () => void;
+  /** Archives the user; the page reports it, since an archived user leaves the list (and these details). */
+  archive: (user: User) => void;
+}) {
+  const path = `/users/${encodeURIComponent(user.id)}`;
   const details = useLoad(
-    () =>
-      api<{ user: User; keys: ApiKey[]; subscriptions: Subscription[] }>(
-        'GET',
-        `/users/${encodeURIComponent(user.id)}`,
-      ),
+    () => api<{ user: User; keys: ApiKey[]; subscriptions: Subscription[] }>('GET', path),
     [user.id, user.version, user.balanceNano],
   );
   const { outcome, run } = useAction(onChanged);
-  const [amount, setAmount] = useState('');
+  const { form, set } = useForm({
+    amount: '',
+    concurrency: String(user.concurrency),
+    lowBalanceAlertUsd: usdOf(user.lowBalanceAlertNano),
+    keyName: '',
+  });
   // One key per intended top-up: a retry of the same click (or a resubmitted form) reuses it.
   const [topUpKey, setTopUpKey] = useState(idempotencyKey);
-  const [concurrency, setConcurrency] = useState(String(user.concurrency));
-  const [keyName, setKeyName] = useState('');
   const [secret, setSecret] = useState<string | undefined>();
+  const patch = (body: Record<string, unknown>, done: string) =>
+    run(() => api('PATCH', path, { body: { ...body, version: user.version ?? 0 } }), done);
   return (
     <section class="details" aria-label={`User ${user.email}`}>
       <h3>{user.email}</h3>
       <p>
-        {user.id} · {user.status} · balance <strong data-testid="balance">{usd(user.balanceNano)}</strong> ·
-        concurrency {user.concurrency || 'unlimited'}
+        {user.id} · {statusOf(user)} · balance <strong data-testid="balance">{usd(user.balanceNano)}</strong>{' '}
+        · concurrency {user.concurrency || 'unlimited'} · low-balance alert{' '}
+        {user.lowBalanceAlertNano === undefined ? 'default' : usd(user.lowBalanceAlertNano)}
       </p>
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
+      <ActionForm
+        onSubmit={() =>
           run(async () => {
-            await api('POST', `/users/${encodeURIComponent(user.id)}/balance`, {
-              body: { amountUsd: amount.trim() },
+            await api('POST', `${path}/balance`, {
+              body: { amountUsd: form.amount.trim() },
               headers: { 'idempotency-key': topUpKey },
             });
-            setAmount('');
+            set('amount')('');
             setTopUpKey(idempotencyKey());
-          }, `Added ${amount} USD to ${user.email}.`);
-        }}
+          }, `Added ${form.amount} USD to ${user.email}.`)
+        }
       >
-        <Field label="Top-up amount (USD)" value={amount} onInput={setAmount} placeholder="10" required />
+        <Field
+          label="Top-up amount (USD)"
+          value={form.amount}
+          onInput={set('amount')}
+          placeholder="10"
+          required
+        />
         <button type="submit">Top up</button>
-      </form>
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
-          run(
-            () =>
-              api('PATCH', `/users/${encodeURIComponent(user.id)}`, {
-                body: { concurrency: concurrency.trim(), version: user.version ?? 0 },
-              }),
-            `Concurrency of ${user.email} set to ${concurrency}.`,
-          );
-        }}
+      </ActionForm>
+      <ActionForm
+        onSubmit={() =>
+          patch(
+            { concurrency: form.concurrency.trim() },
+            `Concurrency of ${user.email} set to ${form.concurrency}.`,
+          )
+        }
       >
-        <Field label="Concurrency (0: unlimited)" value={concurrency} onInput={setConcurrency} />
+        <Field label="Concurrency (0: unlimited)" value={form.concurrency} onInput={set('concurrency')} />
         <button type="submit">Set concurrency</button>
-      </form>
+      </ActionForm>
+      <ActionForm
+        onSubmit={() =>
+          patch(
+            { lowBalanceAlertUsd: form.lowBalanceAlertUsd.trim() || 'none' },
+            `Low-balance alert of ${user.email} saved.`,
+          )
+        }
+      >
+        <Field
+          label="Alert below balance (USD, empty: default)"
+          value={form.lowBalanceAlertUsd}
+          onInput={set('lowBalanceAlertUsd')}
+        />
+        <button type="submit">Set alert</button>
+      </ActionForm>
       <div class="inline">
-        <button
-          type="button"
-          onClick={() =>
-            run(
-              () =>
-                api('PATCH', `/users/${encodeURIComponent(user.id)}`, {
-                  body: { status: user.status === 'active' ? 'disabled' : 'active' },
-                }),
-              `${user.email} ${user.status === 'active' ? 'disabled' : 'enabled'}.`,
-            )
+        {!user.archivedAt && (
+          <StatusButton
+            status={user.status}
+            noun="user"
+            change={(status) =>
+              patch({ status }, `${user.email} ${status === 'active' ? 'enabled' : 'disabled'}.`)
+            }
+          />
+        )}
+        {user.archivedAt ? (
+          <button
+            type="button"
+            onClick={() =>
+              run(
+                () => api('POST', `${path}/unarchive`, { body: {} }),
+                `${user.email} unarchived (still disabled).`,
+              )
+            }
+          >
+            Unarchive user
+          </button>
+        ) : (
+          <ConfirmButton
+            question={`Archive ${user.email}? Their keys stop working and they leave the lists; balance, keys and usage history stay.`}
+            action={() => archive(user)}
+          >
+            Archive user
+          </ConfirmButton>
+        )}
+      </div>
+      {!user.archivedAt && (
+        <ActionForm
+          onSubmit={() =>
+            run(async () => {
+              const name = form.keyName.trim();
+              const created = await api<{ key: string }>('POST', '/keys', {
+                body: { userId: user.id, ...(name ? { name } : {}) },
+              });
+              setSecret(created.key);
+              set('keyName')('');
+              details.reload();
+            }, 'Key created: copy it now, it is shown only once.')
           }
         >
-          {user.status === 'active' ? 'Disable user' : 'Enable user'}
-        </button>
-      </div>
-      <form
-        class="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
-          run(async () => {
-            const created = await api<{ key: string }>('POST', '/keys', {
-              body: { userId: user.id, ...(keyName.trim() ? { name: keyName.trim() } : {}) },
-            });
-            setSecret(created.key);
-            setKeyName('');
-            details.reload();
-          }, 'Key created: copy it now, it is shown only once.');
-        }}
-      >
-        <Field label="New key name" value={keyName} onInput={setKeyName} />
-        <button type="submit">Create key</button>
-      </form>
+          <Field label="New key name" value={form.keyName} onInput={set('keyName')} />
+          <button type="submit">Create key</button>
+        </ActionForm>
+      )}
       {secret && (
         <p class="secret">
           New key: <code data-testid="new-key">{secret}</code>
@@ -137,12 +185,18 @@ function UserDetails({ user, onChanged }: { user: User; onChanged: () => void })
 }
 
 export function UsersPage() {
-  const users = useLoad(() => api<List<User>>('GET', '/users'), []);
+  const [archived, setArchived] = useState('exclude');
+  const users = useLoad(() => api<List<User>>('GET', '/users', { query: { archived } }), [archived]);
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | undefined>();
-  const [email, setEmail] = useState('');
-  const [balance, setBalance] = useState('');
+  const { form, set, setForm } = useForm({ email: '', balanceUsd: '' });
   const { outcome, run } = useAction(users.reload);
+  const listAction = useAction(users.reload);
+  const archive = (user: User) =>
+    listAction.run(
+      () => api('POST', `/users/${encodeURIComponent(user.id)}/archive`, { body: {} }),
+      `${user.email} archived.`,
+    );
   const needle = search.trim().toLowerCase();
   const rows = users.data?.data.filter(
     (user) =>
@@ -151,7 +205,7 @@ export function UsersPage() {
   const chosen = users.data?.data.find((user) => user.id === selected);
   const columns: Column<User>[] = [
     { label: 'Email', cell: (user) => user.email },
-    { label: 'Status', cell: (user) => user.status },
+    { label: 'Status', cell: statusOf },
     { label: 'Balance', cell: (user) => usd(user.balanceNano), numeric: true },
     { label: 'Concurrency', cell: (user) => user.concurrency || 'unlimited', numeric: true },
     pickColumn(
@@ -165,37 +219,48 @@ export function UsersPage() {
       <h1>Users</h1>
       <Outcome error={users.error} />
       <Section title="New user">
-        <form
-          class="inline"
-          onSubmit={(event) => {
-            event.preventDefault();
+        <ActionForm
+          onSubmit={() =>
             run(async () => {
+              const balance = form.balanceUsd.trim();
               const user = await api<User>('POST', '/users', {
-                body: { email: email.trim(), ...(balance.trim() ? { balanceUsd: balance.trim() } : {}) },
+                body: { email: form.email.trim(), ...(balance ? { balanceUsd: balance } : {}) },
               });
               setSelected(user.id);
-              setEmail('');
-              setBalance('');
-            }, `User ${email} created.`);
-          }}
+              setForm({ email: '', balanceUsd: '' });
+            }, `User ${form.email} created.`)
+          }
         >
-          <Field label="Email" type="email" value={email} onInput={setEmail} required />
-          <Field label="Starting balance (USD)" value={balance} onInput={setBalance} />
+          <Field label="Email" type="email" value={form.email} onInput={set('email')} required />
+          <Field label="Starting balance (USD)" value={form.balanceUsd} onInput={set('balanceUsd')} />
           <button type="submit">Create user</button>
-        </form>
+        </ActionForm>
         <Outcome {...outcome} />
       </Section>
       <Section title="All users">
-        <Field
-          label="Search users"
-          type="search"
-          value={search}
-          onInput={setSearch}
-          placeholder="email or id"
-        />
+        <div class="inline">
+          <Field
+            label="Search users"
+            type="search"
+            value={search}
+            onInput={setSearch}
+            placeholder="email or id"
+          />
+          <Select
+            label="Archived users"
+            value={archived}
+            onChange={setArchived}
+            options={[
+              { value: 'exclude', label: 'hidden' },
+              { value: 'include', label: 'shown too' },
+              { value: 'only', label: 'only them' },
+            ]}
+          />
+        </div>
+        <Outcome {...listAction.outcome} />
         <DataTable caption="Users" columns={columns} rows={rows} rowKey={(user) => user.id} />
       </Section>
-      {chosen && <UserDetails user={chosen} onChanged={users.reload} />}
+      {chosen && <UserDetails key={chosen.id} user={chosen} onChanged={users.reload} archive={archive} />}
     </>
   );
 }

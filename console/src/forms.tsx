@@ -1,0 +1,85 @@
+/**
+ * The form pieces the pages share: a form's fields as one state, a form that runs one admin
+ * action on submit, the body an edited form sends, a button that asks before something final,
+ * and the disable/enable button of anything with a status.
+ */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+
+/** A form's text fields as one state, and a setter per field for `Field`'s `onInput`. */
+export function useForm<T extends Record<string, string>>(initial: T | (() => T)) {
+  const [form, setForm] = useState<T>(initial);
+  const set = (field: keyof T) => (value: string) => setForm((current) => ({ ...current, [field]: value }));
+  return { form, set, setForm };
+}
+
+/**
+ * What a form sends: trimmed values; an empty field is left out (`omit`, when creating) or sent
+ * as `none`, which removes the setting (`none`, when editing).
+ */
+export function formBody(form: Record<string, string>, empty: 'omit' | 'none'): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const [field, value] of Object.entries(form)) {
+    const text = value.trim();
+    if (text !== '') body[field] = text;
+    else if (empty === 'none') body[field] = 'none';
+  }
+  return body;
+}
+
+/** A one-line form that calls `onSubmit` instead of navigating. */
+export function ActionForm(props: { onSubmit: () => void; children: ComponentChildren; label?: string }) {
+  return (
+    <form
+      class="inline"
+      aria-label={props.label}
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/** A danger button that runs `action` only once the admin confirmed `question`. */
+export function ConfirmButton(props: {
+  question: string;
+  action: () => void;
+  children: ComponentChildren;
+  label?: string;
+}) {
+  return (
+    <button
+      type="button"
+      class="danger"
+      aria-label={props.label}
+      onClick={() => {
+        if (confirm(props.question)) props.action();
+      }}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** "Disable X" or "Enable X", whichever changes the item's `status`, calling `change` with the new one. */
+export function StatusButton(props: {
+  status: string;
+  noun: string;
+  change: (status: 'active' | 'disabled') => void;
+  label?: string;
+}) {
+  const active = props.status === 'active';
+  return (
+    <button
+      type="button"
+      aria-label={props.label ? `${active ? 'Disable' : 'Enable'} ${props.label}` : undefined}
+      onClick={() => props.change(active ? 'disabled' : 'active')}
+    >
+      {active ? 'Disable' : 'Enable'}
+      {props.noun ? ` ${props.noun}` : ''}
+    </button>
+  );
+}
