@@ -1,6 +1,9 @@
 import type { JsonScanner } from './json-scanner.ts';
 
 const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const DATA_FIELD = Buffer.from('data:');
+const LINE_BREAK = Buffer.from('\n');
 
 /**
  * The `data:` lines of one SSE frame too large to hold (sse-relay.ts), fed in byte pieces as the
@@ -10,6 +13,7 @@ const NEWLINE = 0x0a;
 export class DataLines {
   private lineStart = true;
   private prefix: number[] = [];
+  /** The line is a data line (from its `data:` until its end). */
   private inData = false;
   private dataLines = 0;
 
@@ -23,21 +27,26 @@ export class DataLines {
     let at = 0;
     while (at < bytes.length) {
       if (this.lineStart) {
-        // Up to `data: `, byte by byte: the field name decides what the line is.
-        const byte = bytes[at++] as number;
+        // The first five bytes of a line, one at a time, decide what it is: `data:` or a line not
+        // read; after `data:`, one space is not data, even when it comes in the next piece.
+        const byte = bytes[at] as number;
+        if (this.inData) {
+          this.lineStart = false;
+          if (byte === SPACE) at++;
+          continue;
+        }
+        at++;
         if (byte === NEWLINE) {
           this.prefix = [];
           continue;
         }
         this.prefix.push(byte);
-        const prefix = Buffer.from(this.prefix).toString('latin1');
-        if (prefix === 'data:' || prefix.length >= 5) {
-          this.lineStart = false;
-          this.inData = prefix === 'data:';
-          if (this.inData && this.dataLines++ > 0) this.feed(Buffer.from('\n'));
-          if (this.inData && bytes[at] === 0x20) at++;
-          this.prefix = [];
-        }
+        if (this.prefix.length < DATA_FIELD.length) continue;
+        this.inData = DATA_FIELD.equals(Buffer.from(this.prefix));
+        this.prefix = [];
+        if (!this.inData) this.lineStart = false;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: a line break fed before the first data line too is whitespace before the JSON value, which every scanner skips
+        else if (this.dataLines++ > 0) this.feed(LINE_BREAK);
         continue;
       }
       const end = bytes.indexOf(NEWLINE, at);
@@ -45,6 +54,7 @@ export class DataLines {
       if (this.inData) this.feed(bytes.subarray(at, stop));
       if (end === -1) return;
       this.lineStart = true;
+      this.inData = false;
       at = end + 1;
     }
   }

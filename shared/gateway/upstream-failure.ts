@@ -74,6 +74,7 @@ function numeric(value: string | undefined): number | undefined {
 /**
  * Codex plan windows that are spent: a 429 with the 5-hour window at 100 % must not cool the
  * account down until the 7-day window resets. Without any used-percent, every window counts.
+ * Here and below, 0 stands for "no reset named": only positive candidates count.
  */
 function codexResets(headers: Record<string, string>): number[] {
   const windows = ['primary', 'secondary'].map((name) => ({
@@ -83,21 +84,18 @@ function codexResets(headers: Record<string, string>): number[] {
   const anyPercent = windows.some((window) => window.used !== undefined);
   return windows
     .filter((window) => !anyPercent || (window.used ?? 0) >= 100)
-    .flatMap((window) => (window.reset === undefined ? [] : [window.reset]));
+    .map((window) => window.reset ?? 0);
 }
 
 /** `x-ratelimit-reset-requests|tokens`, counting only buckets not known to have room left. */
 function ratelimitResets(headers: Record<string, string>): number[] {
-  const resets: number[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    const bucket = /^x-ratelimit-reset-(.+)$/.exec(name)?.[1];
-    if (!bucket) continue;
+  return Object.entries(headers).map(([name, value]) => {
+    const bucket = /^x-ratelimit-reset-(.+)/.exec(name)?.[1];
+    if (!bucket) return 0;
     const remaining = numeric(headers[`x-ratelimit-remaining-${bucket}`]);
-    if (remaining !== undefined && remaining > 0) continue;
-    const seconds = parseDurationSeconds(value);
-    if (seconds !== undefined) resets.push(seconds);
-  }
-  return resets;
+    if ((remaining ?? 0) > 0) return 0;
+    return parseDurationSeconds(value) ?? 0;
+  });
 }
 
 /** Seconds until the upstream says the limit resets, from whichever header names it. */
@@ -106,11 +104,9 @@ export function resetAfterSeconds(headers: Record<string, string>, now: number):
   const retryAfter = headers['retry-after'];
   if (retryAfter !== undefined) {
     const seconds = parseDurationSeconds(retryAfter);
+    // Not a number of seconds: an HTTP date, or NaN, which the filter below drops.
     if (seconds !== undefined) candidates.push(seconds);
-    else {
-      const date = Date.parse(retryAfter);
-      if (!Number.isNaN(date)) candidates.push(Math.max(0, (date - now) / 1000));
-    }
+    else candidates.push(Math.max(0, (Date.parse(retryAfter) - now) / 1000));
   }
   const positive = candidates.filter((seconds) => seconds > 0);
   return positive.length > 0 ? Math.max(...positive) : undefined;
@@ -120,7 +116,7 @@ export function resetAfterSeconds(headers: Record<string, string>, now: number):
 export function messageRetrySeconds(message: string): number | undefined {
   const match = /try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i.exec(message);
   const seconds = match?.[1] ? parseDurationSeconds(match[1]) : undefined;
-  return seconds !== undefined && seconds > 0 ? seconds : undefined;
+  return (seconds ?? 0) > 0 ? seconds : undefined;
 }
 
 /** Where the upstream names it: the body's reset, the headers, the message; else the default. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HOLD_LIMIT, rewriteModel, SseRelay, tokenUsageOf } from '#shared/gateway/sse-relay.ts';
+import { relayed } from '../support/relay-feed.ts';
 
 const frame = (type: string, data: Record<string, unknown>) =>
   `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
@@ -15,19 +16,6 @@ const completed = frame('response.completed', {
   sequence_number: 7,
   response: { id: 'resp_1', model: 'gpt-5.1-codex', usage },
 });
-
-/** Feeds `text` cut at the given byte offsets and returns everything forwarded. */
-function relayed(relay: SseRelay, text: string, cuts: number[]): string {
-  const bytes = Buffer.from(text);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    out.push(relay.push(bytes.subarray(from, cut)));
-    from = cut;
-  }
-  out.push(relay.flush());
-  return Buffer.concat(out).toString('utf8');
-}
 
 /** The client's view of a mapped model: the test's own oracle, a plain text replacement. */
 const mapped = (text: string) => text.replaceAll('"model":"gpt-5.1-codex"', '"model":"gpt-5"');

@@ -51,6 +51,7 @@ describe('parseDurationSeconds', () => {
     ['2h', 7200],
     ['3m', 180],
     ['1.5', 1.5],
+    ['1.25', 1.25],
     [' 17 ', 17],
     ['250ms', 0.25],
     ['1h0m1s', 3601],
@@ -100,6 +101,7 @@ describe('resetAfterSeconds', () => {
       undefined,
     );
     assert.equal(resetAfterSeconds({ 'x-ratelimit-reset-': '12s' }, NOW), undefined, 'no bucket name');
+    assert.equal(resetAfterSeconds({ 'not-x-ratelimit-reset-requests': '12s' }, NOW), undefined);
     assert.equal(resetAfterSeconds({ 'x-ratelimit-reset-requests': 'soon' }, NOW), undefined);
   });
 
