@@ -70,6 +70,7 @@ export class ResponseChannel {
   #resumeWriter: (() => void) | undefined;
   #answer: Answer | undefined;
   #opened = false;
+  #streaming = false;
   #ended = false;
 
   constructor(requestId: string, options: ChannelOptions = {}) {
@@ -105,13 +106,14 @@ export class ResponseChannel {
     return this.body.destroyed;
   }
 
-  /** What the client was told so far; undefined until something was sent or the client left. */
+  /** What the client was told so far; undefined until something was sent. */
   get answer(): Answer | undefined {
     return this.#answer && { ...this.#answer };
   }
 
   /** Starts an SSE stream (status 200). Later opens, and opens after another answer, do nothing. */
   openStream(headers: Record<string, string> = {}): void {
+    if (!this.#opened) this.#streaming = true;
     this.#open(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -141,13 +143,14 @@ export class ResponseChannel {
   /**
    * Tells the client of `error` whatever has been sent: the error's JSON (with its `Retry-After`
    * and other headers) while nothing was, one error frame in the client's API's shape once a
-   * stream started (its status stays 200, as a stream's must), nothing to a client that left.
-   * Returns the answer as it now stands.
+   * stream started (its status stays 200, as a stream's must). A client that left gets no frame
+   * and is noted 499; a JSON answer already under way cannot be amended, so there the failure is
+   * only noted. Returns the answer as it now stands.
    */
   async fail(error: GatewayError, options: FailureOptions = {}): Promise<Answer> {
     const gone = this.isClosed || this.#clientGone?.aborted === true;
     if (this.#opened) {
-      if (!gone) {
+      if (!gone && this.#streaming) {
         const frame = this.#errorFrame(error, options.sequenceNumber);
         await this.write(options.midFrame ? `\n\n${frame}` : frame);
       }

@@ -138,6 +138,16 @@ describe('ResponseChannel', () => {
     assert.deepEqual(answer, { status: 400, errorType: 'x_type', message: 'bad' });
   });
 
+  it('never writes an error frame into a JSON answer already under way, and notes the failure', async () => {
+    const channel = new ResponseChannel('req_11');
+    channel.openJson(200);
+    await channel.write('{"partial":');
+    const answer = await channel.fail(new GatewayError(502, 'upstream_error', 'cut'));
+    channel.end();
+    assert.equal(await bodyOf(channel), '{"partial":');
+    assert.deepEqual(answer, { status: 200, errorType: 'upstream_error', message: 'cut' });
+  });
+
   it('notes 499 for a client that left, and still gives the edge a status', async () => {
     const clientGone = new AbortController();
     const channel = new ResponseChannel('req_7', { clientGone: clientGone.signal });
