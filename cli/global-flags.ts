@@ -16,7 +16,8 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   endpoint: {
     type: 'string',
     value: 'url',
-    description: 'DynamoDB endpoint (default: the local stack, http://127.0.0.1:8788)',
+    description:
+      'DynamoDB endpoint (default: the local stack, http://127.0.0.1:8788 or port QG_DYNALITE_PORT)',
   },
   'config-table': { type: 'string', value: 'name', description: 'Config table name (env QG_CONFIG_TABLE)' },
   'state-table': { type: 'string', value: 'name', description: 'State table name (env QG_STATE_TABLE)' },

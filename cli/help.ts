@@ -38,7 +38,7 @@ export function renderOverview(groups: Pick<CommandGroup, 'name' | 'summary'>[])
     'Every command takes:',
     untitled(renderTable(['', ''], flagRows(GLOBAL_FLAGS))),
     '',
-    'By default the CLI talks to the local stack started by `npm start` (http://127.0.0.1:8788).',
+    'By default the CLI talks to the local stack started by `npm start` (http://127.0.0.1:8788, or the port in QG_DYNALITE_PORT).',
     'For AWS give --region with --stage or table names, or --api with the admin API URL (SigV4-signed).',
     'Usage errors exit 2, failed operations 1.',
   ].join('\n');
