@@ -117,6 +117,12 @@ describe('QuotagateStack: alerts topic', () => {
     assert.equal(matchesEventPattern(pattern, envelopeOf(usage)), false);
   });
 
+  it('outputs the topic to subscribe to', () => {
+    const outputs = synth.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const topicId = logicalIdByPath(synth.template, 'AWS::SNS::Topic', 'Alerts/Topic/Resource');
+    assert.deepEqual(outputs.AlertsTopicArn?.Value, { Ref: topicId });
+  });
+
   it('lets the recorder put events on the bus and names the bus to it', () => {
     const recorderId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Usage/Recorder/Resource');
     const busId = logicalIdByPath(synth.template, 'AWS::Events::EventBus', 'Usage/Bus/Resource');

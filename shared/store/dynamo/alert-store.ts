@@ -15,6 +15,7 @@ import type { Alert } from '../../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
 import type { TableNames } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
+import { daysBetween } from '../../usage/export.ts';
 import type {
   AlertAdminStore,
   AlertClaim,
@@ -29,7 +30,6 @@ import { entityOf } from './config-items.ts';
 import { queryAll, queryPages } from './query-pages.ts';
 import { DynamoUsageReader } from './usage-reader.ts';
 
-const DAY_MS = 86_400_000;
 const ALERT_TTL_SECONDS = 30 * 86_400;
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt'] as const;
 
@@ -128,13 +128,6 @@ function alertOf(item: Record<string, unknown>): Alert {
   const alert: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete alert[attribute];
   return alert as unknown as Alert;
-}
-
-function daysNewestFirst(fromMs: number, toMs: number): string[] {
-  const days: string[] = [];
-  const first = Date.parse(`${new Date(fromMs).toISOString().slice(0, 10)}T00:00:00.000Z`);
-  for (let day = first; day < toMs; day += DAY_MS) days.push(new Date(day).toISOString().slice(0, 10));
-  return days.reverse();
 }
 
 const DEFAULT_FIELDS = ['lowBalanceAlertNano', 'keyAlertPercent'] as const;
@@ -246,7 +239,7 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
     const fromKey = new Date(query.fromMs).toISOString();
     const toKey = `${new Date(query.toMs - 1).toISOString()}#~`;
     const alerts: Alert[] = [];
-    for (const day of daysNewestFirst(query.fromMs, query.toMs)) {
+    for (const day of daysBetween(query.fromMs, query.toMs).reverse()) {
       const pages = queryPages(this.#client, {
         TableName: this.#tables.state,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

@@ -17,11 +17,11 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey } from '../../tables/keys.ts';
+import { daysBetween } from '../../usage/export.ts';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../ops-log.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 
-const DAY_MS = 86_400_000;
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'kind'] as const;
 
 /** FNV-1a: a stable, even spread of request ids over the shards. */
@@ -38,13 +38,6 @@ function recordOf(item: Record<string, unknown>): StoredOpsRecord {
   const record: Record<string, unknown> = { ...item };
   for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
   return record as unknown as StoredOpsRecord;
-}
-
-function daysNewestFirst(fromMs: number, toMs: number): string[] {
-  const days: string[] = [];
-  const first = Date.parse(`${new Date(fromMs).toISOString().slice(0, 10)}T00:00:00.000Z`);
-  for (let day = first; day < toMs; day += DAY_MS) days.push(new Date(day).toISOString().slice(0, 10));
-  return days.reverse();
 }
 
 interface Filter {
@@ -113,7 +106,7 @@ export class DynamoOpsErrorLog implements OpsErrorLog {
     const lastMs = Math.min(query.toMs, Date.parse(toKey.slice(0, 24)) + 1);
     const filter = filterOf(query);
     const records: StoredOpsRecord[] = [];
-    for (const day of daysNewestFirst(query.fromMs, lastMs)) {
+    for (const day of daysBetween(query.fromMs, lastMs).reverse()) {
       const wanted = query.limit - records.length;
       const shards = await Promise.all(
         Array.from({ length: OPS_SHARDS }, (_, shard) =>
