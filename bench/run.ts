@@ -142,6 +142,8 @@ async function main(): Promise<void> {
       importMsMedian: bundle.importMsMedian,
       sourceMapBytes: bundle.sourceMapBytes,
       importMs: bundle.importMs,
+      importCpuMsMedian: bundle.importCpuMsMedian,
+      importCpuMs: bundle.importCpuMs,
     },
     costPerMillion: costs,
     recorderWritesPerRequest: recorder?.writesPerEvent ?? null,

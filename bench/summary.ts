@@ -67,7 +67,8 @@ export function formatExtras(figures: {
       `(${recorder?.events ?? 0} usage events of the stream c=1 phase recorded after it, one at a time)`,
     `Gateway bundle (the stack's esbuild settings): ${(bundle.gatewayBytes / 1024).toFixed(0)} KB ` +
       `(+ ${(bundle.sourceMapBytes / 1024).toFixed(0)} KB source map); import in a fresh process, median of ` +
-      `${bundle.importMs.length}: ${bundle.importMsMedian.toFixed(1)} ms (${bundle.importMs.map((ms) => ms.toFixed(0)).join(', ')})`,
+      `${bundle.importMs.length}: ${bundle.importMsMedian.toFixed(1)} ms (${bundle.importMs.map((ms) => ms.toFixed(0)).join(', ')}), ` +
+      `of it CPU ${bundle.importCpuMsMedian.toFixed(1)} ms`,
     `Tokenizer beside the bundle (loaded only to bill a stream cut short): ${(tokenizer.bytes / 1024).toFixed(0)} KB ` +
       `minified; first load and count in a fresh process, median of ${tokenizer.importMs.length}: ` +
       `${tokenizer.importMsMedian.toFixed(0)} ms`,

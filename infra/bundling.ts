@@ -9,12 +9,24 @@
  * ```
  */
 
+import { fileURLToPath } from 'node:url';
+
 /**
  * package.json says "type": "module": bundle ESM, and give CommonJS dependencies the `require`
  * that ESM lacks (the alias avoids clashing with a bundled `createRequire`).
  */
 export const BUNDLE_BANNER =
   "import { createRequire as quotagateCreateRequire } from 'node:module'; const require = quotagateCreateRequire(import.meta.url);";
+
+/**
+ * Imports a bundle resolves elsewhere: `http` to `node-http-builtin.ts`, which takes the module
+ * without the ESM namespace whose creation loads Node's internal undici (that file says why).
+ * An absolute path, so esbuild finds it whatever its working directory.
+ */
+export const BUNDLE_ALIAS = {
+  http: fileURLToPath(new URL('./node-http-builtin.ts', import.meta.url)),
+  'node:http': fileURLToPath(new URL('./node-http-builtin.ts', import.meta.url)),
+} as const;
 
 export const BUNDLING = {
   mainFields: ['module', 'main'],
@@ -35,6 +47,7 @@ export const ESBUILD_OPTIONS = {
   minify: BUNDLING.minify,
   sourcemap: BUNDLING.sourceMap,
   sourcesContent: BUNDLING.sourcesContent,
+  alias: BUNDLE_ALIAS,
 } as const;
 
 /**

@@ -29,7 +29,7 @@ import {
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BUNDLE_BANNER, BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.ts';
+import { BUNDLE_ALIAS, BUNDLE_BANNER, BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.ts';
 import type { LogLevel } from '../stack-config.ts';
 
 /** The project root: entries, package.json and the lockfile are resolved against it. */
@@ -136,6 +136,9 @@ export class QuotagateFunction extends NodejsFunction {
         minify: BUNDLING.minify,
         sourceMap: BUNDLING.sourceMap,
         sourcesContent: BUNDLING.sourcesContent,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE_ALIAS).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         // Bundle the SDK at the lockfile's version rather than the runtime's: what the tests ran
         // against is what runs, and tree-shaking keeps cold starts short.
         bundleAwsSDK: true,

@@ -73,6 +73,13 @@ describe('npx cdk synth', () => {
         path,
       );
       assert.ok(existsSync(join(bundleOf(path), 'index.mjs.map')), `${path}: source map missing`);
+      // node:http through process.getBuiltinModule: its ESM namespace would load Node's undici at import.
+      assert.doesNotMatch(code, /from\s*["'](node:)?http["']/, `${path}: imports node:http as ESM`);
+      assert.match(
+        code,
+        /getBuiltinModule\(["']node:http["']\)/,
+        `${path}: node:http not taken as a built-in`,
+      );
     }
   });
 
