@@ -21,7 +21,8 @@ export interface Scenario {
   cache?: 'cold';
 }
 
-export interface PhaseResult extends Scenario {
+/** What one load tells, whatever it was sent to (see `loadFigures`). */
+export interface LoadFigures {
   requests: number;
   failures: number;
   /** The first few failure messages. */
@@ -32,6 +33,9 @@ export interface PhaseResult extends Scenario {
   totalMs: Distribution;
   /** Streams: mock wrote an SSE event → client received it. */
   eventDelayMs?: Distribution;
+}
+
+export interface PhaseResult extends Scenario, LoadFigures {
   /** CPU of the DynamoDB (dynalite) and mock processes per request, for context. */
   dynaliteCpuMsPerRequest: number;
   mockCpuMsPerRequest: number;

@@ -12,9 +12,9 @@
  */
 import type { ProcessUsage } from './ipc.ts';
 import { measureTransfer, type TransferResult } from './large-transfer.ts';
-import { type LoadPlan, type RequestSample, runLoad } from './load.ts';
+import { type LoadPlan, type LoadResult, type RequestSample, runLoad } from './load.ts';
 import { MIB, MODES, options, SIZES, USERS } from './options.ts';
-import type { PhaseResult, Scenario } from './phase-result.ts';
+import type { LoadFigures, PhaseResult, Scenario } from './phase-result.ts';
 import type { DynamoSummary } from './request-trace.ts';
 import { distribution } from './stats.ts';
 import type { BenchWorld } from './world.ts';
@@ -90,16 +90,7 @@ export function createPhases(world: BenchWorld): BenchPhases {
       if (scenario.cache === 'cold') await gateway.call('coldConfig', false);
       return {
         ...scenario,
-        requests: n,
-        failures: load.failures.length,
-        failureSamples: load.failures.slice(0, 3),
-        elapsedMs: load.elapsedMs,
-        requestsPerSecond: n / (load.elapsedMs / 1000),
-        ttfbMs: distribution(load.samples.map((sample) => sample.ttfbMs)),
-        totalMs: distribution(load.samples.map((sample) => sample.totalMs)),
-        ...(scenario.mode === 'stream'
-          ? { eventDelayMs: distribution(eventDelays(load.samples, frames)) }
-          : {}),
+        ...loadFigures(load, scenario.mode === 'stream' ? frames : undefined),
         dynaliteCpuMsPerRequest: cpuPerRequest(1),
         mockCpuMsPerRequest: cpuPerRequest(2),
         ...(dynamoSummary
@@ -152,8 +143,23 @@ export function createPhases(world: BenchWorld): BenchPhases {
   };
 }
 
+/** The latency and rate figures of one load; with the mock's frame times, its per-event delays. */
+export function loadFigures(load: LoadResult, frames?: Record<string, number[]>): LoadFigures {
+  const n = load.samples.length;
+  return {
+    requests: n,
+    failures: load.failures.length,
+    failureSamples: load.failures.slice(0, 3),
+    elapsedMs: load.elapsedMs,
+    requestsPerSecond: n / (load.elapsedMs / 1000),
+    ttfbMs: distribution(load.samples.map((sample) => sample.ttfbMs)),
+    totalMs: distribution(load.samples.map((sample) => sample.totalMs)),
+    ...(frames ? { eventDelayMs: distribution(eventDelays(load.samples, frames)) } : {}),
+  };
+}
+
 /** For each request: client arrival minus mock write, event by event. */
-export function eventDelays(samples: readonly RequestSample[], frames: Record<string, number[]>): number[] {
+function eventDelays(samples: readonly RequestSample[], frames: Record<string, number[]>): number[] {
   return samples.flatMap((sample) => {
     const written = frames[sample.id] ?? [];
     const count = Math.min(written.length, sample.eventTimes.length);

@@ -32,7 +32,8 @@ import { checkBudget, type PhaseResult } from './phase-result.ts';
 import { createPhases } from './phases.ts';
 import { summariseProfile } from './profile-summary.ts';
 import { formatReport } from './report.ts';
-import { formatLocalStack, type LocalStackFigures, measureLocalStack } from './stack-phases.ts';
+import { gatewayAloneOf, type LocalStackFigures, measureLocalStack } from './stack-phases.ts';
+import { formatLocalStack } from './stack-report.ts';
 import { codeRevision, costFigures, formatExtras, type RecorderFigures } from './summary.ts';
 import { printChildOutput, startMock, startWorld, stopWorld } from './world.ts';
 
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
         );
     }
   }
-  const localStack = await measureLocalStack(world);
+  const localStack = { ...(await measureLocalStack(world)), gatewayAlone: gatewayAloneOf(results) };
   const bundle = await measureGatewayBundle(SIZES.imports);
   const tokenizer = await measureTokenizer(SIZES.imports);
   const costs = costFigures(results, recorder);

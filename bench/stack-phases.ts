@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * const figures = await measureLocalStack({ mock, mockUrl, agent });
- * console.log(formatLocalStack(figures));
+ * console.log(formatLocalStack(figures)); // stack-report.ts
  * ```
  */
 import type { Agent } from 'undici';
@@ -29,11 +29,9 @@ import {
   SIZES,
   USER_CONCURRENCY,
 } from './options.ts';
-import type { Mode } from './phase-result.ts';
-import { eventDelays } from './phases.ts';
-import { table } from './report.ts';
+import type { LoadFigures, Mode, PhaseResult } from './phase-result.ts';
+import { loadFigures } from './phases.ts';
 import { seedBench } from './seed.ts';
-import { type Distribution, distribution } from './stats.ts';
 
 export const STACK_TARGETS = { streamAddedP50Ms: 8, streamThroughputShare: 0.7 } as const;
 const STAGE = 'bench-stack';
@@ -42,18 +40,10 @@ const IDLE_WINDOW_MS = 250;
 const IDLE_CPU_MS = 10;
 const CATCH_UP_LIMIT_MS = 120_000;
 
-export interface StackRow {
+export interface StackRow extends LoadFigures {
   mode: Mode;
   concurrency: number;
   target: 'direct' | 'stack';
-  requests: number;
-  failures: number;
-  failureSamples: string[];
-  elapsedMs: number;
-  requestsPerSecond: number;
-  ttfbMs: Distribution;
-  totalMs: Distribution;
-  eventDelayMs?: Distribution;
   /** Stack rows: CPU of all its processes from the load's start until it was idle again, per request. */
   cpuMsPerRequest?: number;
   /** Stack rows: how long after the last answer the stack was still busy (recorder catching up). */
@@ -72,11 +62,36 @@ export interface LocalStackFigures {
   stream: {
     addedP50Ms: number;
     addedP99Ms: number;
-    /** Sustained stack throughput over direct throughput at c=32. */
+    /** Sustained stack throughput at c=32, and its share of direct throughput. */
+    c32SustainedRequestsPerSecond: number;
     throughputShare: number;
     pass: boolean;
   };
   stop: { exitCode: number | null; stopMs: number; leftovers: number[] };
+  /**
+   * Full runs: the gateway process alone in the same run (stream, user with slots), for the
+   * local stack's other target, staying within 2× of it.
+   */
+  gatewayAlone?: { addedP50Ms: number; c32RequestsPerSecond: number };
+}
+
+/** The gateway-alone figures the stack is compared with, from the gateway phases of a full run. */
+export function gatewayAloneOf(results: readonly PhaseResult[]): LocalStackFigures['gatewayAlone'] {
+  const find = (target: PhaseResult['target'], concurrency: number) =>
+    results.find(
+      (result) =>
+        result.mode === 'stream' &&
+        result.concurrency === concurrency &&
+        result.target === target &&
+        !result.cache &&
+        (target === 'direct' || result.user === 'slots'),
+    );
+  const [direct1, gateway1, gateway32] = [find('direct', 1), find('gateway', 1), find('gateway', 32)];
+  if (!direct1 || !gateway1 || !gateway32) return undefined;
+  return {
+    addedP50Ms: gateway1.totalMs.p50 - direct1.totalMs.p50,
+    c32RequestsPerSecond: gateway32.requestsPerSecond,
+  };
 }
 
 export async function measureLocalStack(world: {
@@ -159,14 +174,7 @@ async function stackRows(
           mode,
           concurrency,
           target,
-          requests: n,
-          failures: load.failures.length,
-          failureSamples: load.failures.slice(0, 3),
-          elapsedMs: load.elapsedMs,
-          requestsPerSecond: n / (load.elapsedMs / 1000),
-          ttfbMs: distribution(load.samples.map((sample) => sample.ttfbMs)),
-          totalMs: distribution(load.samples.map((sample) => sample.totalMs)),
-          ...(mode === 'stream' ? { eventDelayMs: distribution(eventDelays(load.samples, frames)) } : {}),
+          ...loadFigures(load, mode === 'stream' ? frames : undefined),
           ...(target === 'stack'
             ? {
                 cpuMsPerRequest: cpuMs / Math.max(1, n),
@@ -207,69 +215,14 @@ function streamVerdict(rows: readonly StackRow[]): LocalStackFigures['stream'] {
   ];
   const addedP50Ms = (stack1?.totalMs.p50 ?? Number.NaN) - (direct1?.totalMs.p50 ?? Number.NaN);
   const addedP99Ms = (stack1?.totalMs.p99 ?? Number.NaN) - (direct1?.totalMs.p99 ?? Number.NaN);
-  const throughputShare =
-    (stack32?.sustainedRequestsPerSecond ?? 0) / (direct32?.requestsPerSecond ?? Number.NaN);
+  const c32SustainedRequestsPerSecond = stack32?.sustainedRequestsPerSecond ?? 0;
+  const throughputShare = c32SustainedRequestsPerSecond / (direct32?.requestsPerSecond ?? Number.NaN);
   return {
     addedP50Ms,
     addedP99Ms,
+    c32SustainedRequestsPerSecond,
     throughputShare,
     pass:
       addedP50Ms <= STACK_TARGETS.streamAddedP50Ms && throughputShare >= STACK_TARGETS.streamThroughputShare,
   };
-}
-
-const fixed = (value: number | undefined, digits = 1) =>
-  value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '—';
-
-export function formatLocalStack(figures: LocalStackFigures): string {
-  const direct = (row: StackRow) =>
-    figures.rows.find(
-      (other) =>
-        other.target === 'direct' && other.mode === row.mode && other.concurrency === row.concurrency,
-    );
-  const withAdded = (row: StackRow, pick: (r: StackRow) => number) => {
-    const base = direct(row);
-    if (row.target === 'direct' || !base) return fixed(pick(row), 2);
-    const added = pick(row) - pick(base);
-    return `${fixed(pick(row), 2)} (${added >= 0 ? '+' : ''}${fixed(added, 2)})`;
-  };
-  const rows = figures.rows.map((row) => [
-    `${row.mode} c=${row.concurrency} ${row.target === 'direct' ? 'direct (mock)' : 'npm start'}`,
-    String(row.requests),
-    String(row.failures),
-    withAdded(row, (r) => r.ttfbMs.p50),
-    withAdded(row, (r) => r.totalMs.p50),
-    withAdded(row, (r) => r.totalMs.p99),
-    fixed(row.requestsPerSecond, 0),
-    fixed(row.cpuMsPerRequest, 2),
-    row.target === 'stack' ? fixed(row.catchUpMs, 0) : '',
-    fixed(row.sustainedRequestsPerSecond, 0),
-  ]);
-  const { stream, stop } = figures;
-  const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-  return [
-    `Local stack as \`npm start\` runs it${figures.checkout === '.' ? '' : ` in ${figures.checkout}`} (${figures.processes} process${figures.processes === 1 ? '' : 'es'}, ` +
-      `banner after ${fixed(figures.startMs, 0)} ms), against direct calls to the same mock; ms, req/s`,
-    table(
-      [
-        'scenario',
-        'n',
-        'fail',
-        'TTFB p50',
-        'total p50',
-        'total p99',
-        'req/s',
-        'CPU ms/req (all)',
-        'catch-up ms',
-        'sustained req/s',
-      ],
-      rows,
-    ),
-    `Stream: c=1 adds ${fixed(stream.addedP50Ms, 2)} ms at p50 (target ≤ ${STACK_TARGETS.streamAddedP50Ms}: ` +
-      `${verdict(stream.addedP50Ms <= STACK_TARGETS.streamAddedP50Ms)}), ${fixed(stream.addedP99Ms, 2)} at p99; ` +
-      `c=32 sustains ${fixed(stream.throughputShare * 100, 0)} % of direct throughput ` +
-      `(target ≥ ${STACK_TARGETS.streamThroughputShare * 100} %: ${verdict(stream.throughputShare >= STACK_TARGETS.streamThroughputShare)})`,
-    `Ctrl-C: exit ${stop.exitCode} after ${fixed(stop.stopMs, 0)} ms; ` +
-      `${stop.leftovers.length === 0 ? 'no process left behind' : `LEFT BEHIND: ${stop.leftovers.join(', ')}`}`,
-  ].join('\n');
 }
