@@ -71,7 +71,10 @@ describe('ensureFreshToken (the gateway hook)', () => {
     // Prepare
     world.endpoint.delayMs = 200;
     const account = await world.addAccount(-MINUTE);
-    const instances = [world.refresh(), world.refresh()];
+    // The delay keeps the five calls overlapping; the timeout is well above it so a loaded
+    // machine cannot turn the one refresh into a timeout.
+    const patient = { QG_OAUTH_TIMEOUT_MS: '5000' };
+    const instances = [world.refresh(patient), world.refresh(patient)];
     const requests = world.endpoint.requests.length;
 
     // Act
