@@ -41,7 +41,7 @@ import {
   stringMap,
   text,
 } from './input.ts';
-import { type AdminRoute, item, param, statusPatchRoute } from './routes.ts';
+import { type AdminRoute, createRoute, item, param, statusPatchRoute } from './routes.ts';
 
 function modelMapping(body: JsonObject): string[] | string | Record<string, unknown> | undefined {
   const value = body.modelMapping;
@@ -70,28 +70,27 @@ export const accountRoutes: AdminRoute[] = [
     pattern: '/admin/v1/accounts',
     handle: async ({ deps }) => ({ body: { data: await listAccounts(deps.store) } }),
   },
-  {
-    method: 'POST',
-    pattern: '/admin/v1/accounts',
-    async handle({ request, deps }) {
-      const body = readBody(request, [
-        'type',
-        'name',
-        'baseUrl',
-        'apiKey',
-        'accessToken',
-        'refreshToken',
-        'chatgptAccountId',
-        'expiresAt',
-        'priority',
-        'concurrency',
-        'groupIds',
-        'modelMapping',
-        'customErrorCodes',
-        'userAgent',
-        'proxyUrl',
-      ]);
-      const account = await createAccount(deps.store, {
+  createRoute(
+    '/admin/v1/accounts',
+    [
+      'type',
+      'name',
+      'baseUrl',
+      'apiKey',
+      'accessToken',
+      'refreshToken',
+      'chatgptAccountId',
+      'expiresAt',
+      'priority',
+      'concurrency',
+      'groupIds',
+      'modelMapping',
+      'customErrorCodes',
+      'userAgent',
+      'proxyUrl',
+    ],
+    (store, body) =>
+      createAccount(store, {
         type: requiredText(body, 'type'),
         name: requiredText(body, 'name'),
         baseUrl: text(body, 'baseUrl'),
@@ -107,10 +106,8 @@ export const accountRoutes: AdminRoute[] = [
         customErrorCodes: errorCodes(body),
         userAgent: text(body, 'userAgent'),
         proxyUrl: text(body, 'proxyUrl'),
-      });
-      return item(account, 201);
-    },
-  },
+      }),
+  ),
   {
     method: 'POST',
     pattern: '/admin/v1/accounts/reseal',

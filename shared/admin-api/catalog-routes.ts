@@ -20,9 +20,38 @@ import {
   extendSubscription,
   listSubscriptions,
 } from '../admin/subscriptions.ts';
-import { expectedVersion, readBody, refuseVersion, requiredText, scalar, text } from './input.ts';
+import {
+  expectedVersion,
+  type JsonObject,
+  readBody,
+  refuseVersion,
+  requiredText,
+  scalar,
+  text,
+} from './input.ts';
 import { priceRoutes } from './price-routes.ts';
-import { type AdminRoute, item, param } from './routes.ts';
+import { type AdminRoute, createRoute, item, param, showRoute } from './routes.ts';
+
+/** The group fields POST and PATCH share (`name` is required on POST), in the order they are read. */
+const GROUP_FIELDS = [
+  'name',
+  'rateMultiplier',
+  'billingMode',
+  'dailyLimitUsd',
+  'weeklyLimitUsd',
+  'monthlyLimitUsd',
+];
+
+/** A group's settings from a POST or PATCH body; absent fields stay `undefined` (unchanged). */
+function groupSettings(body: JsonObject) {
+  return {
+    rateMultiplier: scalar(body, 'rateMultiplier'),
+    billingMode: text(body, 'billingMode'),
+    dailyLimitUsd: scalar(body, 'dailyLimitUsd'),
+    weeklyLimitUsd: scalar(body, 'weeklyLimitUsd'),
+    monthlyLimitUsd: scalar(body, 'monthlyLimitUsd'),
+  };
+}
 
 const groupRoutes: AdminRoute[] = [
   {
@@ -30,59 +59,18 @@ const groupRoutes: AdminRoute[] = [
     pattern: '/admin/v1/groups',
     handle: async ({ deps }) => ({ body: { data: await listGroups(deps.store) } }),
   },
-  {
-    method: 'POST',
-    pattern: '/admin/v1/groups',
-    async handle({ request, deps }) {
-      const body = readBody(request, [
-        'id',
-        'name',
-        'rateMultiplier',
-        'billingMode',
-        'dailyLimitUsd',
-        'weeklyLimitUsd',
-        'monthlyLimitUsd',
-      ]);
-      const group = await createGroup(deps.store, {
-        id: text(body, 'id'),
-        name: requiredText(body, 'name'),
-        rateMultiplier: scalar(body, 'rateMultiplier'),
-        billingMode: text(body, 'billingMode'),
-        dailyLimitUsd: scalar(body, 'dailyLimitUsd'),
-        weeklyLimitUsd: scalar(body, 'weeklyLimitUsd'),
-        monthlyLimitUsd: scalar(body, 'monthlyLimitUsd'),
-      });
-      return item(group, 201);
-    },
-  },
-  {
-    method: 'GET',
-    pattern: '/admin/v1/groups/{id}',
-    async handle(context) {
-      const details = await showGroup(context.deps.store, param(context, 'id'));
-      return { ...item(details.group), body: details };
-    },
-  },
+  createRoute('/admin/v1/groups', ['id', ...GROUP_FIELDS], (store, body) =>
+    createGroup(store, { id: text(body, 'id'), name: requiredText(body, 'name'), ...groupSettings(body) }),
+  ),
+  showRoute('/admin/v1/groups/{id}', showGroup, (details) => details.group),
   {
     method: 'PATCH',
     pattern: '/admin/v1/groups/{id}',
     async handle(context) {
-      const fields = [
-        'name',
-        'rateMultiplier',
-        'billingMode',
-        'dailyLimitUsd',
-        'weeklyLimitUsd',
-        'monthlyLimitUsd',
-      ];
-      const body = readBody(context.request, [...fields, 'version']);
+      const body = readBody(context.request, [...GROUP_FIELDS, 'version']);
       const group = await updateGroup(context.deps.store, param(context, 'id'), {
         name: text(body, 'name'),
-        rateMultiplier: scalar(body, 'rateMultiplier'),
-        billingMode: text(body, 'billingMode'),
-        dailyLimitUsd: scalar(body, 'dailyLimitUsd'),
-        weeklyLimitUsd: scalar(body, 'weeklyLimitUsd'),
-        monthlyLimitUsd: scalar(body, 'monthlyLimitUsd'),
+        ...groupSettings(body),
         ifVersion: expectedVersion(context.request, body),
       });
       return item(group);
@@ -107,19 +95,13 @@ const subscriptionRoutes: AdminRoute[] = [
       return { body: { data: await listSubscriptions(deps.store, user === '' ? undefined : user) } };
     },
   },
-  {
-    method: 'POST',
-    pattern: '/admin/v1/subscriptions',
-    async handle({ request, deps }) {
-      const body = readBody(request, ['userId', 'groupId', 'until']);
-      const subscription = await assignSubscription(deps.store, {
-        userId: requiredText(body, 'userId'),
-        groupId: requiredText(body, 'groupId'),
-        until: requiredText(body, 'until'),
-      });
-      return item(subscription, 201);
-    },
-  },
+  createRoute('/admin/v1/subscriptions', ['userId', 'groupId', 'until'], (store, body) =>
+    assignSubscription(store, {
+      userId: requiredText(body, 'userId'),
+      groupId: requiredText(body, 'groupId'),
+      until: requiredText(body, 'until'),
+    }),
+  ),
   {
     method: 'PATCH',
     pattern: '/admin/v1/subscriptions/{userId}/{groupId}',

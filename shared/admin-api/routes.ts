@@ -65,6 +65,46 @@ export function item(body: unknown, status = 200): RouteResult {
 }
 
 /**
+ * `POST` that creates one item from the body's `fields` (any other field is refused, before
+ * anything is written) and answers 201 with the item and its version as the ETag.
+ *
+ * @example
+ * ```ts
+ * createRoute('/admin/v1/users', ['email'], (store, body) => createUser(store, { email: requiredText(body, 'email') }));
+ * ```
+ */
+export function createRoute(
+  pattern: string,
+  fields: readonly string[],
+  create: (store: ConfigAdmin, body: JsonObject) => Promise<unknown>,
+): AdminRoute {
+  return {
+    method: 'POST',
+    pattern,
+    handle: async ({ request, deps }) => item(await create(deps.store, readBody(request, fields)), 201),
+  };
+}
+
+/**
+ * `GET` of one item with what belongs to it (`/…/{id}`): the details are the body, and the item's
+ * version is the ETag a following `PATCH` pins with If-Match.
+ */
+export function showRoute<Details>(
+  pattern: string,
+  show: (store: ConfigAdmin, id: string) => Promise<Details>,
+  itemOf: (details: Details) => unknown,
+): AdminRoute {
+  return {
+    method: 'GET',
+    pattern,
+    async handle(context) {
+      const details = await show(context.deps.store, param(context, 'id'));
+      return { ...item(itemOf(details)), body: details };
+    },
+  };
+}
+
+/**
  * `PATCH` of an item that has a status (users, accounts): `{status}` alone enables or disables
  * it, the route's other `fields` change it through `update`; If-Match or the body's `version`
  * pins either change.

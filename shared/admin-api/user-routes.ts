@@ -29,7 +29,7 @@ import {
   updateUser,
 } from '../admin/users.ts';
 import { expectedVersion, readBody, refuseVersion, requiredText, scalar, stringList, text } from './input.ts';
-import { type AdminRoute, item, param, statusPatchRoute } from './routes.ts';
+import { type AdminRoute, createRoute, item, param, showRoute, statusPatchRoute } from './routes.ts';
 
 export const userRoutes: AdminRoute[] = [
   {
@@ -51,27 +51,14 @@ export const userRoutes: AdminRoute[] = [
       },
     }),
   ),
-  {
-    method: 'POST',
-    pattern: '/admin/v1/users',
-    async handle({ request, deps }) {
-      const body = readBody(request, ['email', 'concurrency', 'balanceUsd']);
-      const user = await createUser(deps.store, {
-        email: requiredText(body, 'email'),
-        concurrency: scalar(body, 'concurrency'),
-        balanceUsd: scalar(body, 'balanceUsd'),
-      });
-      return item(user, 201);
-    },
-  },
-  {
-    method: 'GET',
-    pattern: '/admin/v1/users/{id}',
-    async handle(context) {
-      const details = await showUser(context.deps.store, param(context, 'id'));
-      return { ...item(details.user), body: details };
-    },
-  },
+  createRoute('/admin/v1/users', ['email', 'concurrency', 'balanceUsd'], (store, body) =>
+    createUser(store, {
+      email: requiredText(body, 'email'),
+      concurrency: scalar(body, 'concurrency'),
+      balanceUsd: scalar(body, 'balanceUsd'),
+    }),
+  ),
+  showRoute('/admin/v1/users/{id}', showUser, (details) => details.user),
   statusPatchRoute(
     '/admin/v1/users/{id}',
     ['balanceUsd', 'concurrency', 'lowBalanceAlertUsd'],

@@ -18,7 +18,12 @@
 import { AdminError } from '../admin/admin-error.ts';
 import { formatNanoAsUsd } from '../admin/money.ts';
 import { OPS_QUERY_MAX_LIMIT, parseTimeBound } from '../ops/ops-query.ts';
-import type { UsageRecord } from '../recorder/usage-record.ts';
+import {
+  AGGREGATE_COUNTERS,
+  type AggregateCounters,
+  aggregateCountersOf,
+  type UsageRecord,
+} from '../recorder/usage-record.ts';
 import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { RecordFilter, UsageRecordSource } from '../store/usage-reader.ts';
 import { exportUsageRecords } from './export.ts';
@@ -60,17 +65,17 @@ export interface SummaryQueryParams {
   top?: string | undefined;
 }
 
-export interface UsageCounters {
-  requests: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  costNano: number;
-  billedNano: number;
-  /** Usage records whose status was 400 or more. */
-  failedRequests: number;
-}
+/** The recorder's daily counters a usage summary does not report. */
+const NOT_SUMMED = ['chargeNano', 'cutShortRequests'] as const;
+type SummaryCounter = Exclude<keyof AggregateCounters, (typeof NOT_SUMMED)[number]>;
+
+/** The recorder's daily counters a summary adds up from the records themselves, in output order. */
+const SUMMARY_COUNTERS = AGGREGATE_COUNTERS.filter(
+  (name): name is SummaryCounter => !(NOT_SUMMED as readonly string[]).includes(name),
+);
+
+/** Counted as the recorder counts its aggregates (`failedRequests`: records of status 400 or more). */
+export type UsageCounters = Pick<AggregateCounters, SummaryCounter>;
 
 export interface SeriesPoint extends UsageCounters {
   /** ISO start of the bucket. */
@@ -155,27 +160,12 @@ export function parseSummaryFilter(params: SummaryQueryParams): SummaryFilter {
 }
 
 function zero(): UsageCounters {
-  return {
-    requests: 0,
-    inputTokens: 0,
-    cachedInputTokens: 0,
-    outputTokens: 0,
-    reasoningTokens: 0,
-    costNano: 0,
-    billedNano: 0,
-    failedRequests: 0,
-  };
+  return Object.fromEntries(SUMMARY_COUNTERS.map((name) => [name, 0])) as UsageCounters;
 }
 
 function add(into: UsageCounters, record: UsageRecord): void {
-  into.requests += 1;
-  into.inputTokens += record.inputTokens;
-  into.cachedInputTokens += record.cachedInputTokens;
-  into.outputTokens += record.outputTokens;
-  into.reasoningTokens += record.reasoningTokens;
-  into.costNano += record.costNano;
-  into.billedNano += record.billedNano;
-  if (record.status >= 400) into.failedRequests += 1;
+  const counters = aggregateCountersOf(record);
+  for (const name of SUMMARY_COUNTERS) into[name] += counters[name];
 }
 
 const SUBJECT: Record<TopDimension, (record: UsageRecord) => string> = {
