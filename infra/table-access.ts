@@ -93,7 +93,9 @@ export const GATEWAY_TABLE_ACCESS = {
 /** The recorder: writes the usage record and aggregates, charges balances and quotas in config. */
 export const RECORDER_TABLE_ACCESS = {
   usage: {
-    // DeleteItem and the gsi1 Query drain parked events (`PARKED` list, oldest first).
+    // DeleteItem and the gsi1 Query drain parked events (`PARKED` list, oldest first); gsi1 also
+    // lists records written before the pending index (`sweep-pending --days`); the sparse
+    // `pending` index is what the sweep reads.
     actions: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -101,7 +103,7 @@ export const RECORDER_TABLE_ACCESS = {
       'dynamodb:DeleteItem',
       'dynamodb:Query',
     ],
-    indexes: { gsi1: ['dynamodb:Query'] },
+    indexes: { gsi1: ['dynamodb:Query'], pending: ['dynamodb:Query'] },
   },
   config: {
     // Balances, key quotas, subscription spend and account last-use are conditional updates;
@@ -162,9 +164,10 @@ export const ADMIN_TABLE_ACCESS = {
     actions: ['dynamodb:Query'],
   },
   usage: {
-    // Daily aggregates (AGG#<dimension>#<id>) for usage reports.
+    // Daily aggregates (AGG#key#<id>, AGG#model#<model>#<shard>) for usage reports.
     actions: ['dynamodb:Query'],
-    // The records of a day (`REQS#<day>`) for the usage summary and the record listing.
+    // The records of a day (`REQS#<day>#<shard>`) for the usage summary and the record listing,
+    // and an account's model aggregates (`AGGA#<account>`).
     indexes: { gsi1: ['dynamodb:Query'] },
   },
 } as const satisfies TableAccess;

@@ -133,18 +133,41 @@ FROM latest
 WHERE position = 1 AND image.state.s = 'applied'`;
 }
 
-/** `usage_daily_aggregates`: the latest image of every daily aggregate item, folded the same way. */
+/**
+ * `usage_daily_aggregates`: one row per dimension (`key`, `account`, `model`), subject and day,
+ * from the latest image of every aggregate item. The recorder keeps a key's day item and one item
+ * per model, account and request shard (`dimension` `modelAccount`, the model in `subjectId`), so
+ * a model's and an account's rows sum those; day items of older deployments (`account`, `model`,
+ * `user`) are added in. A user's usage is the sum of its keys': its old `user` items are left out.
+ */
 export function dailyAggregatesViewSql(): string {
   const counters = AGGREGATE_COUNTERS.map(
-    (counter) => `  CAST(image.${counter.toLowerCase()}.n AS BIGINT) AS ${sqlName(counter)}`,
+    (counter) => `    CAST(image.${counter.toLowerCase()}.n AS BIGINT) AS ${sqlName(counter)}`,
   ).join(',\n');
+  const names = AGGREGATE_COUNTERS.map(sqlName).join(', ');
+  const sums = AGGREGATE_COUNTERS.map((counter) => `sum(${sqlName(counter)}) AS ${sqlName(counter)}`).join(
+    ', ',
+  );
   return `CREATE OR REPLACE VIEW ${CATALOG_TABLES.aggregates} AS
-${latestImagesSql('aggregate', 'image.pk.s, image.sk.s')}
-SELECT
-  image.dimension.s AS dimension,
-  image.subjectid.s AS subject_id,
-  image.day.s AS day,
+${latestImagesSql('aggregate', 'image.pk.s, image.sk.s')},
+items AS (
+  SELECT
+    image.dimension.s AS dimension,
+    image.subjectid.s AS subject_id,
+    image.accountid.s AS account_id,
+    image.day.s AS day,
 ${counters}
-FROM latest
-WHERE position = 1`;
+  FROM latest
+  WHERE position = 1
+),
+rows AS (
+  SELECT dimension, subject_id, day, ${names} FROM items WHERE dimension IN ('key', 'account', 'model')
+  UNION ALL
+  SELECT 'model', subject_id, day, ${names} FROM items WHERE dimension = 'modelAccount'
+  UNION ALL
+  SELECT 'account', account_id, day, ${names} FROM items WHERE dimension = 'modelAccount'
+)
+SELECT dimension, subject_id, day, ${sums}
+FROM rows
+GROUP BY dimension, subject_id, day`;
 }

@@ -49,8 +49,8 @@ const COUNTER_SUMS: Record<string, string> = {
 };
 
 function aggregateReconciliationSql(): string {
+  // A user's usage is the sum of its keys' (no aggregate of its own), so keys cover users.
   const subjects: [string, string][] = [
-    ['user', 'user_id'],
     ['key', 'api_key_id'],
     ['account', 'account_id'],
     ['model', 'model_requested'],

@@ -91,7 +91,10 @@ export function createTableInput(definition: TableDefinition, tableName: string)
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection:
+              index.projection === 'ALL'
+                ? { ProjectionType: 'ALL' as const }
+                : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection.include] },
           })),
         }
       : {}),

@@ -4,15 +4,16 @@
  * - `replay-parked` records the usage events the gateway had to park because EventBridge refused
  *   them, then removes them from the parking.
  * - `sweep-pending [--days n]` finishes the usage records left `pending` whose event was lost and
- *   records as `lost` the requests a dead gateway left `started` (today and the `n` days before
- *   it, default 2), as the recorder's schedule does; a record a live delivery still holds is left
- *   to it.
+ *   records as `lost` the requests a dead gateway left `started`, however old, as the recorder's
+ *   schedule does; a record a live delivery still holds is left to it. `--days n` also reads, for
+ *   today and the `n` days before it, the day listings of records an older deployment wrote (they
+ *   are not in the `pending` index).
  *
  * Both run the recorder on the tables (the admin API offers neither), so `--api` is refused. Both
  * print what they did, and exit 1 when something is still left undone.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DEFAULT_SWEEP_DAYS, type SweepSummary } from '#shared/recorder/pending-sweep.ts';
+import type { SweepSummary } from '#shared/recorder/pending-sweep.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { type CommandContext, defineCommand, UsageError } from '../command.ts';
 
@@ -64,21 +65,23 @@ const sweepSummary = (summary: SweepSummary) =>
 
 export const sweepPendingCommand = defineCommand<SweepSummary>({
   name: 'sweep-pending',
-  summary: 'Finish usage records whose event was lost, as the recorder schedule does (tables only)',
+  summary:
+    'Finish usage records whose event was lost, however old, as the recorder schedule does (tables only)',
   flags: {
     days: {
       type: 'string',
       value: 'n',
-      description: `Days before today to sweep too (default ${DEFAULT_SWEEP_DAYS})`,
+      description:
+        'Also the records an older deployment wrote (not in the pending index), of today and the n days before',
     },
   },
   examples: ['quotagate usage sweep-pending --days 7 --region eu-west-1 --stage prod'],
   async run(_api, input, context) {
     const text = input.optionalText('days');
-    const days = text === undefined ? DEFAULT_SWEEP_DAYS : Number(text);
+    const days = text === undefined ? 0 : Number(text);
     if (!Number.isSafeInteger(days) || days < 0)
       throw new UsageError('--days must be 0 or a positive integer.');
-    const summary = await recorderOn(context).sweepPending({ days });
+    const summary = await recorderOn(context).sweepPending(days > 0 ? { legacyDays: days } : {});
     finish(context, sweepSummary(summary), summary.failed, 'usage record(s) are still pending');
     return summary;
   },

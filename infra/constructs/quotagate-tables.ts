@@ -62,7 +62,9 @@ function buildTable(scope: Construct, id: string, definition: TableDefinition, t
       indexName: index.name,
       partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
       sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      ...(index.projection === 'ALL'
+        ? { projectionType: ProjectionType.ALL }
+        : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.include] }),
     });
   }
   return table;

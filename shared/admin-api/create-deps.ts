@@ -29,7 +29,7 @@ export function createAdminApiDeps(options: AdminApiDepsOptions): AdminApiDeps {
   return {
     store: new DynamoConfigAdmin(client, tables.config),
     prices: new DynamoPriceOverrides(client, tables.config),
-    usage: new DynamoUsageReader(client, tables.usage),
+    usage: new DynamoUsageReader(client, tables),
     slots: new DynamoSlotStore(client, tables.state),
     ops: new DynamoOpsErrorLog(client, tables.state),
     alerts: new DynamoAlertStore(client, tables),

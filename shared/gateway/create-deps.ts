@@ -70,7 +70,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     sessionHashOf,
     checkEligibility: (caller, model, at) => checkBillingEligibility({ ...caller, model, now: at }),
     publisher: input.publisher,
-    usageReader: new DynamoUsageReader(client, settings.tables.usage),
+    usageReader: new DynamoUsageReader(client, settings.tables),
     ensureFreshToken: (account) => tokens.ensureFreshToken(account),
     forceTokenRefresh: (account) => tokens.forceRefresh(account),
     observer,

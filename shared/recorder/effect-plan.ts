@@ -2,8 +2,11 @@
  * The recorder's billing rules: which effects a usage record has, worked out without I/O. A
  * balance request is taken from the user's balance, a subscription request is counted in the
  * subscription's windows, and either counts against its key's quota (all three only when it
- * billed something); every request adds to four daily aggregates (user, key, account, model)
- * and moves its account's last-used time (and Codex usage snapshot).
+ * billed something); every request adds to two daily aggregates — its key's, and one item per
+ * model, account and request shard — and moves its account's last-used time (and Codex usage
+ * snapshot). Two, not four: a user's day is the sum of its keys' and an account's the sum of
+ * its model items (`usage-reader.ts`), and each marked item costs two writes (apply, clear), so
+ * the fold keeps a request within 10 recorder writes.
  *
  * The plan says what to change and by how much; the ledger (`UsageLedger.effectsOf`) says how:
  * on DynamoDB each planned effect becomes one marked UpdateItem. The same plan serves applying
@@ -18,6 +21,7 @@
  * ```
  */
 import type { CodexUsageSnapshot } from '../domain/types.ts';
+import { shardOf, USAGE_SHARDS } from '../tables/keys.ts';
 import {
   type AggregateCounters,
   aggregateCountersOf,
@@ -35,16 +39,17 @@ export interface EffectContext {
 /** The key item to charge: by its hash, or (older events without it) by its owner and id. */
 export type KeyItemRef = { hash: string } | { userId: string; keyId: string };
 
-export type AggregateDimension = 'user' | 'key' | 'account' | 'model';
-
 export type PlannedEffect =
   | { name: 'balance'; userId: string; amountNano: number }
   | { name: 'subscription'; userId: string; groupId: string; amountNano: number; atMs: number }
   | { name: 'keyQuota'; key: KeyItemRef; amountNano: number }
+  | { name: 'keyDaily'; keyId: string; day: string; counters: AggregateCounters }
   | {
-      name: 'userDaily' | 'keyDaily' | 'accountDaily' | 'modelDaily';
-      dimension: AggregateDimension;
-      subjectId: string;
+      name: 'modelAccountDaily';
+      model: string;
+      accountId: string;
+      /** The request's shard ({@link USAGE_SHARDS}): a busy model's day is spread over them. */
+      shard: number;
       day: string;
       counters: AggregateCounters;
     }
@@ -89,16 +94,16 @@ export function planEffects(record: UsageRecord, context: EffectContext): Effect
     effects.push({ name: 'keyQuota', key, amountNano: billed });
   } else skipped.push('keyQuota');
   const counters = aggregateCountersOf(record);
-  const aggregate = (
-    name: 'userDaily' | 'keyDaily' | 'accountDaily' | 'modelDaily',
-    dimension: AggregateDimension,
-    subjectId: string,
-  ): PlannedEffect => ({ name, dimension, subjectId, day: record.day, counters });
   effects.push(
-    aggregate('userDaily', 'user', record.userId),
-    aggregate('keyDaily', 'key', record.apiKeyId),
-    aggregate('accountDaily', 'account', record.accountId),
-    aggregate('modelDaily', 'model', record.modelRequested),
+    { name: 'keyDaily', keyId: record.apiKeyId, day: record.day, counters },
+    {
+      name: 'modelAccountDaily',
+      model: record.modelRequested,
+      accountId: record.accountId,
+      shard: shardOf(record.requestId, USAGE_SHARDS),
+      day: record.day,
+      counters,
+    },
     {
       name: 'account',
       accountId: record.accountId,

@@ -5,13 +5,18 @@
  * lost (the local bus died with its process, or on AWS it went to the dead-letter queue and was
  * never redriven) the record would stay pending, its request served and never charged.
  *
- * The sweep lists the pending records of today and the days before it whose claim has ended,
- * rebuilds each one's usage event from the record (`usageEventOfRecord`; every field the event carries is on the
- * record, the Codex headers in its pending context) and hands it to the normal `recordUsage`
- * path. Exactly-once therefore rests on the same construction as any redelivery: the sweep takes
- * the record over only with a conditional write on an ended claim, the markers make effects that
+ * The sweep lists the records not yet applied whose claim has ended — from a listing that holds
+ * only those (the Usage table's sparse `pending` index), so a run costs O(records in flight),
+ * whatever the traffic and however old a stranded record is — rebuilds each pending one's usage
+ * event from the record (`usageEventOfRecord`; every field the event carries is on the record,
+ * the Codex headers in its pending context) and hands it to the normal `recordUsage` path.
+ * Exactly-once therefore rests on the same construction as any redelivery: the sweep takes the
+ * record over only with a conditional write on an ended claim, the markers make effects that
  * already landed no-ops, and a record a live delivery holds is skipped (the sweep never waits).
  * The stored amounts are applied as they are; nothing is priced again.
+ *
+ * Records written before that listing existed are swept from their day listings when asked
+ * (`legacyDays`, `quotagate usage sweep-pending --days n`).
  *
  * It runs on the recorder's 5-minute schedule, in the local stack (at start and on its schedule)
  * and from `quotagate usage sweep-pending`.
@@ -33,11 +38,10 @@ import {
 
 /** Where the sweep finds records a lost event left pending, and requests that never ended. */
 export interface StrandedUsageRecords {
-  /**
-   * Pending and `started` records started on `day` (at or after `sinceIso`, when given) whose
-   * claim ended by `nowMs` (or that hold none), by page.
-   */
-  strandedOn(day: string, nowMs: number, sinceIso?: string): AsyncIterable<StoredUsageRecord[]>;
+  /** Records `started` or `pending` whose claim ended by `nowMs` (or that hold none), by page. */
+  stranded(nowMs: number): AsyncIterable<StoredUsageRecord[]>;
+  /** The same among the records of `day` written before the pending listing existed. */
+  legacyStrandedOn(day: string, nowMs: number): AsyncIterable<StoredUsageRecord[]>;
   /**
    * Closes a `started` record as `lost` (see `request-start.ts`), if it is still the one listed
    * (state `started`, claim `expectedUntil`); false when its event replaced it meanwhile.
@@ -61,34 +65,20 @@ export interface SweepSummary {
 }
 
 export interface SweepOptions {
-  /** Days before today that are swept too; default {@link DEFAULT_SWEEP_DAYS}. */
-  days?: number;
   /**
-   * Only records started at or after this epoch ms (the days follow from it): what a frequent
-   * schedule uses, so that each run reads a recent window instead of whole days.
+   * Also sweep the day listings of today and this many days before it, for records written
+   * before the pending listing existed; default 0 (none).
    */
-  sinceMs?: number;
+  legacyDays?: number;
   /** Epoch ms after which no further record is started. */
   deadlineMs?: number;
   now?: () => number;
 }
 
-/** Today and the two days before it: a lost event's record is finished within minutes anyway. */
-export const DEFAULT_SWEEP_DAYS = 2;
-
-/**
- * The window a scheduled (every 5 minutes) sweep reads: records started in the last hour. The
- * filter on `state` runs after the read, so each run pays for every record of its window; an hour
- * means each record is read about 12 times, not the 800-odd times three whole days would cost.
- * Older stranded records (an event retried for hours, then dead-lettered) need the dead-letter
- * redrive or `quotagate usage sweep-pending --days N`.
- */
-export const SCHEDULED_SWEEP_WINDOW_MS = 60 * 60 * 1000;
-
 const DAY_MS = 86_400_000;
 
 /** The UTC days to sweep, oldest first. */
-export function sweepDays(nowMs: number, days = DEFAULT_SWEEP_DAYS): string[] {
+export function sweepDays(nowMs: number, days: number): string[] {
   if (!Number.isSafeInteger(days) || days < 0) throw new RangeError(`days must be 0 or more, got ${days}`);
   const listed: string[] = [];
   for (let back = days; back >= 0; back -= 1) {
@@ -111,13 +101,14 @@ export async function sweepPendingRecords(
   const summary: SweepSummary = { found: 0, completed: 0, skipped: 0, failed: 0, lost: 0, more: false };
   const pastDeadline = () => options.deadlineMs !== undefined && now() >= options.deadlineMs;
   const startedAt = now();
-  const sinceIso = options.sinceMs === undefined ? undefined : new Date(options.sinceMs).toISOString();
-  const days =
-    options.sinceMs === undefined
-      ? options.days
-      : Math.max(0, Math.floor(startedAt / DAY_MS) - Math.floor(options.sinceMs / DAY_MS));
-  sweep: for (const day of sweepDays(startedAt, days)) {
-    for await (const page of stranded.strandedOn(day, now(), sinceIso)) {
+  const listings: AsyncIterable<StoredUsageRecord[]>[] = [
+    ...(options.legacyDays === undefined
+      ? []
+      : sweepDays(startedAt, options.legacyDays).map((day) => stranded.legacyStrandedOn(day, startedAt))),
+    stranded.stranded(startedAt),
+  ];
+  sweep: for (const listing of listings) {
+    for await (const page of listing) {
       for (const stored of page) {
         if (pastDeadline()) {
           summary.more = true;

@@ -24,7 +24,6 @@ import type { ParkedUsageEvents } from '../store/parked-events.ts';
 import type { TableNames } from '../tables/definitions.ts';
 import { type DrainSummary, drainParkedEvents } from './parked-events.ts';
 import {
-  SCHEDULED_SWEEP_WINDOW_MS,
   type StrandedUsageRecords,
   type SweepOptions,
   type SweepSummary,
@@ -62,11 +61,11 @@ export interface RecorderRuntime {
    * Finishes the records lost events left pending (see `pending-sweep.ts`), never waiting for a
    * record a live delivery holds; `deadlineMs` bounds the sweep and each record's writes.
    */
-  sweepPending(options?: Pick<SweepOptions, 'days' | 'sinceMs' | 'deadlineMs'>): Promise<SweepSummary>;
+  sweepPending(options?: Pick<SweepOptions, 'legacyDays' | 'deadlineMs'>): Promise<SweepSummary>;
   /**
    * The scheduled run, the same on Lambda and in the local stack: parked events first (recording
    * them may finish records the sweep would otherwise take), alerts the bus never accepted, then
-   * the sweep of the last `SCHEDULED_SWEEP_WINDOW_MS`. Returns the drain's summary; the sweep logs its own.
+   * the sweep of every record still pending. Returns the drain's summary; the sweep logs its own.
    */
   runScheduled(deadlineMs?: number): Promise<DrainSummary>;
 }
@@ -129,10 +128,7 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
           options.logger.error('Alert republish failed', { error: String(error) }),
         );
       }
-      await sweepPending({
-        ...(deadlineMs === undefined ? {} : { deadlineMs }),
-        sinceMs: now() - SCHEDULED_SWEEP_WINDOW_MS,
-      });
+      await sweepPending(deadlineMs === undefined ? {} : { deadlineMs });
       return drained;
     },
   };

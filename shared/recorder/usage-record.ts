@@ -31,11 +31,14 @@ export type EffectName =
   | 'balance'
   | 'subscription'
   | 'keyQuota'
-  | 'userDaily'
   | 'keyDaily'
+  | 'modelAccountDaily'
+  | 'account'
+  // Records applied before the aggregates were folded (a user's day is its keys' days, an
+  // account's and a model's are one item per model, account and shard) name these.
+  | 'userDaily'
   | 'accountDaily'
-  | 'modelDaily'
-  | 'account';
+  | 'modelDaily';
 
 /**
  * `applied`: done (by this delivery or an earlier one); `skipped`: nothing to do (zero amount,

@@ -13,6 +13,12 @@ export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /**
+   * What the index copies besides the keys: everything (`ALL`, for readers that need whole
+   * items), or only the named attributes (`include`). Changing it on a deployed table means a
+   * new index (DynamoDB cannot change a projection in place).
+   */
+  readonly projection: 'ALL' | { readonly include: readonly string[] };
 }
 
 export interface TableDefinition {
@@ -39,7 +45,7 @@ export const TABLES = {
     id: 'config',
     partitionKey: PK,
     sortKey: SK,
-    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' }],
     retain: true,
     pointInTimeRecovery: true,
   },
@@ -62,7 +68,18 @@ export const TABLES = {
     id: 'usage',
     partitionKey: PK,
     sortKey: SK,
-    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+    indexes: [
+      // Records by day (16 shards), model aggregates by account, parked events: whole items.
+      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+      // Sparse: only records still `started` or `pending` carry its keys, so the sweep reads
+      // O(pending) index entries, filters on the lease and re-reads the few it finishes.
+      {
+        name: 'pending',
+        partitionKey: 'pendingPk',
+        sortKey: 'pendingSk',
+        projection: { include: ['state', 'leaseUntil'] },
+      },
+    ],
     ttlAttribute: 'expiresAt',
     retain: true,
     pointInTimeRecovery: true,

@@ -13,9 +13,12 @@
  * request counters of one UTC minute `RATE#key#<keyId>#<epochMinute>` / `RATE`, alerts of one UTC
  * day `ALERT#<day>` / `<iso time>#<alertId>`.
  *
- * Usage table: `REQ#<requestId>` records, `AGG#<dimension>#<id>` / `<yyyy-mm-dd>` aggregates,
- * usage events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day
- * (`REQS#<yyyy-mm-dd>` / `<startedAt>#<requestId>`) and parked events (`PARKED`).
+ * Usage table: `REQ#<requestId>` records, key aggregates `AGG#key#<id>` / `<yyyy-mm-dd>`,
+ * model-by-account aggregates `AGG#model#<model>#<shard>` / `<yyyy-mm-dd>#<accountId>`, usage
+ * events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day in
+ * {@link USAGE_SHARDS} shards (`REQS#<yyyy-mm-dd>#<shard>` / `<startedAt>#<requestId>`), an
+ * account's model aggregates (`AGGA#<accountId>` / `<day>#<model>#<shard>`) and parked events
+ * (`PARKED`); the sparse `pending` index lists records not yet applied (`PENDING#<shard>`).
  *
  * @example
  * ```ts
@@ -38,12 +41,43 @@ export const LIST = {
   keysOf: (userId: string) => `KEYS#${userId}`,
 } as const;
 
-/** The listings of the Usage table's `gsi1`. */
+/**
+ * Usage records of a day, the pending listing and the per-model aggregates are each spread over
+ * this many partitions by request id ({@link shardOf}), so none takes more than 1/16 of the
+ * traffic (docs/deploy.md, scaling): at 2,000 req/s about 250 writes/s per partition, a quarter
+ * of DynamoDB's 1,000 per partition. Readers query every shard and merge. Never change it for a
+ * deployment holding records: readers would miss the other shards.
+ */
+export const USAGE_SHARDS = 16;
+
+/** The listings of the Usage table's indexes. */
 export const USAGE_LIST = {
-  /** Usage records by the UTC day they started; sort key {@link usageRecordSortKey}. */
-  recordsOfDay: (day: string) => `REQS#${day}`,
+  /**
+   * `gsi1`: usage records by the UTC day they started, one shard of it; sort key
+   * {@link usageRecordSortKey}.
+   */
+  recordsOfDay: (day: string, shard: number) => `REQS#${day}#${shard}`,
+  /** `gsi1`: the unsharded day listing records written before sharding still sit in. */
+  legacyRecordsOfDay: (day: string) => `REQS#${day}`,
+  /** `gsi1`: a model's per-account daily aggregates, listed under the account. */
+  modelAggregatesOfAccount: (accountId: string) => `AGGA#${accountId}`,
   parked: 'PARKED',
+  /**
+   * `pending` (sparse): one shard of the records still `started` or `pending`; sort key
+   * {@link usageRecordSortKey}. The attributes go when a record is applied or lost.
+   */
+  pending: (shard: number) => `PENDING#${shard}`,
 } as const;
+
+/** FNV-1a of `id`, modulo `shards`: a stable, even spread of request ids over partitions. */
+export function shardOf(id: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < id.length; index += 1) {
+    hash ^= id.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
 
 /**
  * Ops error records of one UTC day are spread over this many partitions (by request id), so an
@@ -56,6 +90,29 @@ export const OPS_SHARDS = 4;
 export function usageRecordSortKey(startedAt: string, requestId: string): string {
   return `${startedAt}#${requestId}`;
 }
+
+/**
+ * The index attributes of a usage record: its shard of the day listing (`gsi1`) and, while it is
+ * not yet applied (`started`, `pending`), its shard of the sparse `pending` listing. Both shards
+ * are the request id's, so a request's record always lands in the same ones.
+ */
+export function usageRecordListing(
+  record: { requestId: string; day: string; startedAt: string },
+  pending: boolean,
+): Record<string, string> {
+  const shard = shardOf(record.requestId, USAGE_SHARDS);
+  const sortKey = usageRecordSortKey(record.startedAt, record.requestId);
+  return {
+    gsi1pk: USAGE_LIST.recordsOfDay(record.day, shard),
+    gsi1sk: sortKey,
+    ...(pending
+      ? { [PENDING_INDEX_KEYS[0]]: USAGE_LIST.pending(shard), [PENDING_INDEX_KEYS[1]]: sortKey }
+      : {}),
+  };
+}
+
+/** The attributes that put a record in the `pending` listing; removed when it is applied or lost. */
+export const PENDING_INDEX_KEYS = ['pendingPk', 'pendingSk'] as const;
 
 export const keys = {
   user: (id: string): ItemKey => ({ pk: `USER#${id}`, sk: 'USER' }),
@@ -110,9 +167,22 @@ export const keys = {
   refreshLease: (accountId: string): ItemKey => ({ pk: `REFRESH#acct#${accountId}`, sk: 'LEASE' }),
 
   usageRecord: (requestId: string): ItemKey => ({ pk: `REQ#${requestId}`, sk: 'REQ' }),
+  /**
+   * A daily aggregate of one subject. The recorder keeps `key` ones; `user`, `account` and
+   * `model` ones are what deployments before the fold of aggregates wrote, still read.
+   */
   aggregate: (dimension: 'user' | 'key' | 'account' | 'model', id: string, day: string): ItemKey => ({
     pk: `AGG#${dimension}#${id}`,
     sk: day,
+  }),
+  /**
+   * One request shard of a model's usage through one account on one day: the model's daily
+   * total sums the shards, the account's is listed through `gsi1`
+   * ({@link USAGE_LIST.modelAggregatesOfAccount}).
+   */
+  modelAccountAggregate: (model: string, shard: number, day: string, accountId: string): ItemKey => ({
+    pk: `AGG#model#${model}#${shard}`,
+    sk: `${day}#${accountId}`,
   }),
   parkedEvent: (requestId: string): ItemKey => ({ pk: `PARKED#${requestId}`, sk: 'PARKED' }),
 } as const;

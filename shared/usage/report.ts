@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * const body = await usageReport({ ...caller, now: Date.now() }, new DynamoUsageReader(client, tables.usage));
+ * const body = await usageReport({ ...caller, now: Date.now() }, new DynamoUsageReader(client, tables));
  * ```
  */
 import { formatNanoAsUsd } from '../admin/money.ts';
@@ -20,6 +20,30 @@ import { WINDOWS, windowUsage } from '../billing/subscription-windows.ts';
 import type { ApiKey, BillingMode, Group, Subscription, User } from '../domain/types.ts';
 import { AGGREGATE_COUNTERS, type AggregateCounters } from '../recorder/usage-record.ts';
 import type { DailyAggregate, UsageAggregateReader } from '../store/usage-reader.ts';
+
+/**
+ * Day totals of aggregate items (several per day when a subject's usage is spread over shards,
+ * keys or accounts), oldest day first; a counter an item lacks counts 0.
+ */
+export function sumByDay(
+  items: readonly Record<string, unknown>[],
+  dayOf: (item: Record<string, unknown>) => string,
+): DailyAggregate[] {
+  const days = new Map<string, DailyAggregate>();
+  for (const item of items) {
+    const day = dayOf(item);
+    let total = days.get(day);
+    if (!total) {
+      total = {
+        day,
+        ...(Object.fromEntries(AGGREGATE_COUNTERS.map((c) => [c, 0])) as unknown as AggregateCounters),
+      };
+      days.set(day, total);
+    }
+    for (const counter of AGGREGATE_COUNTERS) total[counter] += Number(item[counter] ?? 0);
+  }
+  return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+}
 
 export interface UsageReportInput {
   key: ApiKey;

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';
-import { USAGE_LIST } from '#shared/tables/keys.ts';
+import type { UsageRecord } from '#shared/recorder/usage-record.ts';
+import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 import { call } from '../support/gateway-calls.ts';
 
@@ -18,20 +18,13 @@ const UPSTREAM_MS = 1_500;
 
 let e2e: E2E;
 
-async function recordsOf(
-  userId: string,
-): Promise<{ state: string; billedNano?: number; startedAt: string }[]> {
+async function recordsOf(userId: string): Promise<UsageRecord[]> {
+  // Every shard of the day, through the reader the admin API and the export use.
   const day = new Date().toISOString().slice(0, 10);
-  const { Items: items = [] } = await e2e.stack.client.send(
-    new QueryCommand({
-      TableName: e2e.stack.settings.tables.usage,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :day',
-      FilterExpression: 'userId = :user',
-      ExpressionAttributeValues: { ':day': USAGE_LIST.recordsOfDay(day), ':user': userId },
-    }),
-  );
-  return items as { state: string; billedNano?: number; startedAt: string }[];
+  const reader = new DynamoUsageReader(e2e.stack.client, e2e.stack.settings.tables);
+  const records: UsageRecord[] = [];
+  for await (const page of reader.recordPages(day, day, `${day}~`, { userId })) records.push(...page);
+  return records;
 }
 
 describe('limits under concurrency (local stack, dynalite)', { timeout: 120_000 }, () => {

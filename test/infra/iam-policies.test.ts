@@ -136,6 +136,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:Query on Tables/State.Arn',
       'dynamodb:Query on Tables/Usage.Arn',
       'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
+      'dynamodb:Query on Tables/Usage.Arn/index/pending',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/State.Arn',
       'dynamodb:UpdateItem on Tables/Usage.Arn',

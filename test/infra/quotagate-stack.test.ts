@@ -83,11 +83,35 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
                     { AttributeName: index.partitionKey, KeyType: 'HASH' },
                     { AttributeName: index.sortKey, KeyType: 'RANGE' },
                   ],
-                  Projection: { ProjectionType: 'ALL' },
+                  Projection: Match.anyValue(),
                 })),
         });
       });
     }
+
+    it('lists usage records by day in gsi1 (whole items) and the records not yet applied in a sparse, narrow pending index', () => {
+      synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: names.usage,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'pending',
+            KeySchema: [
+              { AttributeName: 'pendingPk', KeyType: 'HASH' },
+              { AttributeName: 'pendingSk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['state', 'leaseUntil'] },
+          },
+        ],
+      });
+    });
 
     it('expires State items and (when the record TTL is set) usage records on expiresAt, never Config', () => {
       for (const table of [names.state, names.usage]) {

@@ -5,6 +5,7 @@ import type { ApiKey } from '#shared/domain/types.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoPriceOverrides } from '#shared/store/dynamo/billing-prices.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
+import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
   DEFAULT_EVENT_BILLED_NANO,
@@ -134,6 +135,13 @@ describe('what the recorder writes besides money', () => {
       usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 },
     });
 
+    const beforeDays = await new DynamoUsageReader(world.client, world.tables).dailyAggregates(
+      'user',
+      'u_1',
+      refused.startedAt.slice(0, 10),
+      refused.startedAt.slice(0, 10),
+    );
+
     // Act
     const { record } = await world.runtime().record(refused);
 
@@ -142,8 +150,13 @@ describe('what the recorder writes besides money', () => {
     assert.equal(record.billedNano, 0);
     assert.equal(record.effects?.balance, 'skipped');
     assert.deepEqual(after.balances, before.balances);
-    const userDay = await world.getItem('usage', keys.aggregate('user', 'u_1', record.day));
-    assert.equal(userDay?.failedRequests, 1);
+    const afterDays = await new DynamoUsageReader(world.client, world.tables).dailyAggregates(
+      'user',
+      'u_1',
+      record.day,
+      record.day,
+    );
+    assert.equal((afterDays[0]?.failedRequests ?? 0) - (beforeDays[0]?.failedRequests ?? 0), 1);
   });
 
   it('records a charge it cannot apply and logs an error, never loses the record', async () => {

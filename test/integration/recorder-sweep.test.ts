@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
-import { SCHEDULED_SWEEP_WINDOW_MS } from '#shared/recorder/pending-sweep.ts';
 import { RecordBusyError } from '#shared/recorder/record-usage.ts';
-import { keys } from '#shared/tables/keys.ts';
+import { keys, USAGE_LIST, USAGE_SHARDS } from '#shared/tables/keys.ts';
 import {
   DEFAULT_EVENT_BILLED_NANO,
   isWrite,
@@ -39,6 +39,23 @@ async function recordsOf(world: RecorderWorld, prefix: string) {
 async function pendingIds(world: RecorderWorld, prefix: string): Promise<string[]> {
   const records = await recordsOf(world, prefix);
   return records.filter((record) => record.state === 'pending').map((record) => record.requestId);
+}
+
+/** Request ids in the sparse `pending` index, every shard. */
+async function pendingListing(world: RecorderWorld): Promise<string[]> {
+  const ids: string[] = [];
+  for (let shard = 0; shard < USAGE_SHARDS; shard += 1) {
+    const { Items: items = [] } = await world.client.send(
+      new QueryCommand({
+        TableName: world.tables.usage,
+        IndexName: 'pending',
+        KeyConditionExpression: 'pendingPk = :shard',
+        ExpressionAttributeValues: { ':shard': USAGE_LIST.pending(shard) },
+      }),
+    );
+    ids.push(...items.map((item) => String(item.pk).slice('REQ#'.length)));
+  }
+  return ids;
 }
 
 describe('the sweep of records a lost event left pending', () => {
@@ -162,57 +179,71 @@ describe('the sweep of records a lost event left pending', () => {
     );
   });
 
-  it('sweeps today and the two days before by default, and further back when asked', async () => {
-    // Prepare: records stranded two and three days before the sweep.
+  it('finds stranded records of any age from the pending listing, which holds only records not yet applied', async () => {
+    // Prepare: five records applied normally, then three stranded 20 minutes, 3 hours and 3 days back.
     const key = KEYS[0] as ApiKey;
-    const at = (daysBack: number) => ({
-      startedAt: new Date(world.clock.now() - daysBack * DAY_MS - 2000).toISOString(),
-      endedAt: new Date(world.clock.now() - daysBack * DAY_MS - 500).toISOString(),
-    });
-    for (const daysBack of [2, 3]) {
-      const event = usageEvent(`sweep-back-${daysBack}`, key, at(daysBack));
-      await assert.rejects(world.runtime(world.crashAfterWrites(2)).record(event), SimulatedCrash);
-    }
-    world.clock.advance(LEASE_OVER_MS);
-
-    // Act
-    const byDefault = await world.runtime().sweepPending();
-    const further = await world.runtime().sweepPending({ days: 3 });
-
-    // Assess
-    assert.equal(byDefault.completed, 1);
-    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-back-2')))?.state, 'applied');
-    assert.equal(further.completed, 1);
-    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-back-3')))?.state, 'applied');
-  });
-
-  it('reads only its window when given one, as the 5-minute schedule does', async () => {
-    // Prepare: one record stranded 20 minutes ago, one 3 hours ago.
-    const key = KEYS[0] as ApiKey;
+    for (let n = 0; n < 5; n += 1) await world.runtime().record(usageEvent(`sweep-listed-ok-${n}`, key));
     const at = (minutesBack: number) => ({
       startedAt: new Date(world.clock.now() - minutesBack * 60_000 - 2000).toISOString(),
       endedAt: new Date(world.clock.now() - minutesBack * 60_000 - 500).toISOString(),
     });
-    for (const minutesBack of [20, 180]) {
-      const event = usageEvent(`sweep-window-${minutesBack}`, key, at(minutesBack));
+    for (const minutesBack of [20, 180, 3 * 24 * 60]) {
+      const event = usageEvent(`sweep-listed-${minutesBack}`, key, at(minutesBack));
       await assert.rejects(world.runtime(world.crashAfterWrites(2)).record(event), SimulatedCrash);
     }
+    const listedBefore = await pendingListing(world);
     world.clock.advance(LEASE_OVER_MS);
 
     // Act
-    const windowed = await world
-      .runtime()
-      .sweepPending({ sinceMs: world.clock.now() - SCHEDULED_SWEEP_WINDOW_MS });
+    const swept = await world.runtime().sweepPending();
+
+    // Assess: the listing held the three stranded records and none of the applied ones.
+    assert.deepEqual(listedBefore.filter((id) => id.startsWith('sweep-listed')).sort(), [
+      'sweep-listed-180',
+      'sweep-listed-20',
+      'sweep-listed-4320',
+    ]);
+    assert.equal(swept.completed, 3);
+    for (const minutesBack of [20, 180, 3 * 24 * 60]) {
+      assert.equal(
+        (await world.getItem('usage', keys.usageRecord(`sweep-listed-${minutesBack}`)))?.state,
+        'applied',
+      );
+    }
+    assert.deepEqual(
+      (await pendingListing(world)).filter((id) => id.startsWith('sweep-listed')),
+      [],
+      'an applied record leaves the listing',
+    );
+  });
+
+  it('sweeps a record written before the pending listing only when asked for its days', async () => {
+    // Prepare: a stranded record as an older deployment left it: in the unsharded day listing only.
+    const key = KEYS[0] as ApiKey;
+    const startedAt = new Date(world.clock.now() - DAY_MS - 2000).toISOString();
+    const event = usageEvent('sweep-legacy', key, {
+      startedAt,
+      endedAt: new Date(world.clock.now() - DAY_MS - 500).toISOString(),
+    });
+    await assert.rejects(world.runtime(world.crashAfterWrites(2)).record(event), SimulatedCrash);
+    await world.client.send(
+      new UpdateCommand({
+        TableName: world.tables.usage,
+        Key: keys.usageRecord('sweep-legacy'),
+        UpdateExpression: 'SET gsi1pk = :legacy REMOVE pendingPk, pendingSk',
+        ExpressionAttributeValues: { ':legacy': USAGE_LIST.legacyRecordsOfDay(startedAt.slice(0, 10)) },
+      }),
+    );
+    world.clock.advance(LEASE_OVER_MS);
+
+    // Act
+    const byDefault = await world.runtime().sweepPending();
+    const asked = await world.runtime().sweepPending({ legacyDays: 1 });
 
     // Assess
-    assert.equal(windowed.found, 1);
-    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-window-20')))?.state, 'applied');
-    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-window-180')))?.state, 'pending');
-    assert.equal(
-      (await world.runtime().sweepPending()).completed,
-      1,
-      'a whole-day sweep still finds the older one',
-    );
+    assert.equal(byDefault.found, 0);
+    assert.equal(asked.completed, 1);
+    assert.equal((await world.getItem('usage', keys.usageRecord('sweep-legacy')))?.state, 'applied');
   });
 
   it("keeps the event's Codex headers on the pending record and applies them when it sweeps it", async () => {

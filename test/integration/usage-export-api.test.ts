@@ -92,10 +92,7 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
     const day0 = Date.parse(`${day}T00:00:00.000Z`);
     const range = { from: day0, to: day0 + 86_400_000 };
     const direct = [];
-    for await (const record of exportUsageRecords(
-      range,
-      new DynamoUsageReader(world.client, world.tables.usage),
-    )) {
+    for await (const record of exportUsageRecords(range, new DynamoUsageReader(world.client, world.tables))) {
       direct.push(record.requestId);
     }
     const paged = [];

@@ -31,7 +31,7 @@ describe('GET /v1/usage report', () => {
 
   before(async () => {
     world = await startRecorderWorld();
-    reader = new DynamoUsageReader(world.client, world.tables.usage);
+    reader = new DynamoUsageReader(world.client, world.tables);
     const recorder = world.runtime();
     // k_1 (balance): two today, one three days ago, one last month.
     for (const [id, ms] of [

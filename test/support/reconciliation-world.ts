@@ -21,8 +21,8 @@ import { createUser, getUser } from '#shared/admin/users.ts';
 import type { BillingMode, Subscription } from '#shared/domain/types.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
-import { usageRecordOf } from '#shared/store/dynamo/usage-ledger.ts';
 import { MARKS } from '#shared/store/dynamo/usage-ledger-effects.ts';
+import { usageRecordOf } from '#shared/store/dynamo/usage-record-item.ts';
 import type { E2E } from './e2e-stack.ts';
 import type { Caller } from './reconciliation-calls.ts';
 

@@ -140,7 +140,7 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
   constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'state' | 'usage'>) {
     this.#client = client;
     this.#tables = tables;
-    this.#usage = new DynamoUsageReader(client, tables.usage);
+    this.#usage = new DynamoUsageReader(client, tables);
   }
 
   async readCharged(

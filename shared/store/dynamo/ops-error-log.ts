@@ -16,7 +16,7 @@
  */
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
-import { keys, OPS_SHARDS, opsRecordSortKey } from '../../tables/keys.ts';
+import { keys, OPS_SHARDS, opsRecordSortKey, shardOf } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../ops-log.ts';
 import { isConditionFailure } from './condition-failure.ts';
@@ -24,14 +24,9 @@ import { queryPages } from './query-pages.ts';
 
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'kind'] as const;
 
-/** FNV-1a: a stable, even spread of request ids over the shards. */
+/** The shard of a request's ops record. */
 export function opsShardOf(requestId: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < requestId.length; index += 1) {
-    hash ^= requestId.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % OPS_SHARDS;
+  return shardOf(requestId, OPS_SHARDS);
 }
 
 function recordOf(item: Record<string, unknown>): StoredOpsRecord {

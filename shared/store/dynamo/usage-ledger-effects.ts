@@ -140,35 +140,34 @@ export function keyQuotaEffect(target: EffectTarget, requestId: string, billedNa
   return counterEffect('keyQuota', target, requestId, { usedNano: billedNano });
 }
 
-/** A day's counters of one user, key, account or model; created by its first request. */
+/**
+ * A day's counters (a key's, or a model's through one account in one shard), created by its
+ * first request: `identity` holds the attributes that name it (`day` among them, which readers
+ * sum by), set on every write.
+ */
 export function aggregateEffect(
   name: EffectName,
   target: EffectTarget,
   requestId: string,
-  identity: { dimension: string; subjectId: string; day: string },
+  identity: Record<string, string> & { day: string },
   counters: AggregateCounters,
 ): LedgerEffect {
   return {
     name,
     async apply(guard: WriteGuard): Promise<EffectResult> {
-      const names: Record<string, string> = {
-        '#kind': 'kind',
-        '#dim': 'dimension',
-        '#sid': 'subjectId',
-        '#day': 'day',
-      };
-      const values: Record<string, unknown> = {
-        ':kind': 'aggregate',
-        ':dim': identity.dimension,
-        ':sid': identity.subjectId,
-        ':day': identity.day,
-      };
+      const names: Record<string, string> = { '#kind': 'kind' };
+      const values: Record<string, unknown> = { ':kind': 'aggregate' };
+      const set = ['#kind = :kind'];
+      Object.entries(identity).forEach(([attribute, value], index) => {
+        names[`#i${index}`] = attribute;
+        values[`:i${index}`] = value;
+        set.push(`#i${index} = :i${index}`);
+      });
       const add = Object.entries(counters).map(([counter, amount], index) => {
         names[`#c${index}`] = counter;
         values[`:c${index}`] = amount;
         return `#c${index} :c${index}`;
       });
-      const set = ['#kind = :kind', '#dim = :dim', '#sid = :sid', '#day = :day'];
       guard();
       const outcome = await sendMarked(target, requestId, { set, add, names, values });
       if (outcome !== 'applied' && outcome !== 'marked') {

@@ -1,6 +1,6 @@
 /**
  * {@link RequestStarts} on the Usage table: the `started` record is an ordinary usage record item
- * (`REQ#<id>`, listed under its day in `gsi1`) in state `started`, with `leaseUntil` saying when
+ * (`REQ#<id>`, listed under its day in `gsi1` and in the sparse `pending` index) in state `started`, with `leaseUntil` saying when
  * the sweep may call it lost. Both writes are conditional, so neither can touch a record the
  * recorder already wrote from the request's event.
  *
@@ -11,7 +11,7 @@
  * ```
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import { keys, usageRecordListing } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
 import { isConditionFailure } from './condition-failure.ts';
 
@@ -34,8 +34,8 @@ export class DynamoRequestStarts implements RequestStarts {
           TableName: this.#tableName,
           Item: {
             ...keys.usageRecord(record.requestId),
-            gsi1pk: USAGE_LIST.recordsOfDay(record.day),
-            gsi1sk: usageRecordSortKey(record.startedAt, record.requestId),
+            // Listed as pending from the start: the sweep finds it if the request never ends.
+            ...usageRecordListing(record, true),
             ...record,
             // The claim is the request's, held by the gateway serving it until its deadline.
             leaseOwner: STARTED_CLAIM_OWNER,

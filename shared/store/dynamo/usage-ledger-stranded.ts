@@ -1,28 +1,42 @@
 /**
- * {@link StrandedUsageRecords} on DynamoDB: the pending and `started` records of one day whose
- * claim has ended,
- * read through the Usage table's `gsi1` day listing (`REQS#<day>`) with a FilterExpression on
- * `state` and `leaseUntil`. No index of its own: the filter runs after the read, so a sweep reads
- * (and pays for) every record of the days it covers, which is why it covers only a few days.
+ * {@link StrandedUsageRecords} on DynamoDB: the records still `started` or `pending` whose claim
+ * has ended, read through the Usage table's sparse `pending` index. Only records not yet applied
+ * carry its keys (`pendingPk` / `pendingSk`, removed when a record is applied or lost), in
+ * {@link USAGE_SHARDS} shards, and it projects just `state` and `leaseUntil`: a sweep reads one
+ * small entry per record in flight (O(pending), not O(traffic)), filters on the claim there, and
+ * re-reads only the records it will finish, strongly consistently, from the table.
+ *
+ * Records written before the index existed are not in it; {@link legacyStrandedOn} reads them
+ * the old way, from one day's unsharded `gsi1` listing (`REQS#<day>`) with a filter.
  *
  * The index is eventually consistent, so a record it shows as stranded may have been finished or
- * taken over meanwhile; that is harmless, since the sweep goes through `recordUsage`, which reads
- * the record strongly consistently and only ever takes it over with a conditional claim.
+ * taken over meanwhile; that is harmless, since the re-read drops what is no longer stranded and
+ * the sweep goes through `recordUsage`, which only ever takes a record over with a conditional
+ * claim.
  *
  * @example
  * ```ts
  * const stranded = new DynamoStrandedUsageRecords(documentClient(), settings.tables.usage);
- * for await (const page of stranded.strandedOn('2026-11-27', Date.now())) …
+ * for await (const page of stranded.stranded(Date.now())) …
  * ```
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StrandedUsageRecords } from '../../recorder/pending-sweep.ts';
 import { lostRecordFields } from '../../recorder/request-start.ts';
-import { keys, USAGE_LIST } from '../../tables/keys.ts';
+import { keys, PENDING_INDEX_KEYS, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import type { StoredUsageRecord } from '../usage-ledger.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
-import { storedUsageRecordOf } from './usage-ledger.ts';
+import { storedUsageRecordOf } from './usage-record-item.ts';
+
+// A pending record without a claim was given up after an error: nobody holds it.
+const STRANDED =
+  '(#state = :pending OR #state = :started) AND (attribute_not_exists(#until) OR #until <= :now)';
+
+function isStranded(stored: StoredUsageRecord, nowMs: number): boolean {
+  const { state } = stored.record;
+  return (state === 'pending' || state === 'started') && (stored.claim?.until ?? 0) <= nowMs;
+}
 
 export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
   readonly #client: DynamoDBDocumentClient;
@@ -33,26 +47,57 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
     this.#tableName = usageTableName;
   }
 
-  async *strandedOn(day: string, nowMs: number, sinceIso?: string): AsyncGenerator<StoredUsageRecord[]> {
-    // The sort key starts with the ISO start time, so a window is a key condition: only its
-    // records are read (and paid for).
+  async *stranded(nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
+    for (let shard = 0; shard < USAGE_SHARDS; shard += 1) {
+      const pages = queryPages(this.#client, {
+        TableName: this.#tableName,
+        IndexName: 'pending',
+        KeyConditionExpression: '#pk = :shard',
+        FilterExpression: STRANDED,
+        ExpressionAttributeNames: { '#pk': PENDING_INDEX_KEYS[0], '#state': 'state', '#until': 'leaseUntil' },
+        ExpressionAttributeValues: {
+          ':shard': USAGE_LIST.pending(shard),
+          ':pending': 'pending',
+          ':started': 'started',
+          ':now': nowMs,
+        },
+      });
+      for await (const entries of pages) {
+        const reread = await Promise.all(entries.map((entry) => this.#read(entry)));
+        const page = reread.filter(
+          (stored): stored is StoredUsageRecord => stored !== undefined && isStranded(stored, nowMs),
+        );
+        if (page.length > 0) yield page;
+      }
+    }
+  }
+
+  async *legacyStrandedOn(day: string, nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
     const pages = queryPages(this.#client, {
       TableName: this.#tableName,
       IndexName: 'gsi1',
-      KeyConditionExpression: sinceIso ? 'gsi1pk = :day AND gsi1sk >= :since' : 'gsi1pk = :day',
-      // A pending record without a claim was given up after an error: nobody holds it.
-      FilterExpression:
-        '(#state = :pending OR #state = :started) AND (attribute_not_exists(#until) OR #until <= :now)',
+      KeyConditionExpression: 'gsi1pk = :day',
+      FilterExpression: STRANDED,
       ExpressionAttributeNames: { '#state': 'state', '#until': 'leaseUntil' },
       ExpressionAttributeValues: {
-        ':day': USAGE_LIST.recordsOfDay(day),
+        ':day': USAGE_LIST.legacyRecordsOfDay(day),
         ':pending': 'pending',
         ':started': 'started',
         ':now': nowMs,
-        ...(sinceIso ? { ':since': sinceIso } : {}),
       },
     });
     for await (const items of pages) yield items.map(storedUsageRecordOf);
+  }
+
+  async #read(entry: Record<string, unknown>): Promise<StoredUsageRecord | undefined> {
+    const { Item: item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: { pk: entry.pk, sk: entry.sk },
+        ConsistentRead: true,
+      }),
+    );
+    return item ? storedUsageRecordOf(item) : undefined;
   }
 
   async markLost(requestId: string, expectedUntil: number, nowMs: number): Promise<boolean> {
@@ -61,6 +106,8 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
       '#state': 'state',
       '#until': 'leaseUntil',
       '#owner': 'leaseOwner',
+      '#pendingPk': PENDING_INDEX_KEYS[0],
+      '#pendingSk': PENDING_INDEX_KEYS[1],
     };
     const values: Record<string, unknown> = {
       ':started': 'started',
@@ -77,7 +124,7 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.usageRecord(requestId),
-          UpdateExpression: `SET #state = :lost, ${sets.join(', ')} REMOVE #until, #owner`,
+          UpdateExpression: `SET #state = :lost, ${sets.join(', ')} REMOVE #until, #owner, #pendingPk, #pendingSk`,
           // Only the started record the sweep listed: not one its event replaced meanwhile.
           ConditionExpression: '#state = :started AND #until = :expected',
           ExpressionAttributeNames: names,

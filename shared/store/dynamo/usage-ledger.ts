@@ -1,11 +1,12 @@
 /**
  * {@link UsageLedger} on DynamoDB. The record `REQ#<id>` lives in the Usage table with its
- * `gsi1` listing (`REQS#<day>` / `<startedAt>#<id>`) and, while pending, the claim attributes
- * `leaseOwner` / `leaseUntil` and the `pendingContext` a sweep needs to finish it without its
- * event (`usage-ledger-stranded.ts` lists those whose claim ended). It executes the recorder's
- * effect plan (`shared/recorder/effect-plan.ts`): the user's balance, the subscription windows
- * and the key's spend in the Config table, and four `AGG#…` day items in the Usage table (see
- * `usage-ledger-effects.ts`).
+ * `gsi1` listing (`REQS#<day>#<shard>` / `<startedAt>#<id>`) and, while pending, its `pending`
+ * listing, the claim attributes `leaseOwner` / `leaseUntil` and the `pendingContext` a sweep
+ * needs to finish it without its event (`usage-ledger-stranded.ts` lists those whose claim
+ * ended). It executes the recorder's effect plan (`shared/recorder/effect-plan.ts`): the user's
+ * balance, the subscription windows and the key's spend in the Config table, the key's day item
+ * and the model's day item of the request's shard and account in the Usage table (see
+ * `usage-ledger-effects.ts`), and the account's last use (`usage-ledger-account.ts`).
  *
  * The key item is addressed by the hash of its secret. A plan from an older event without the
  * hash (or from a sweep, which does not keep it) names the key by owner and id instead; it is
@@ -38,9 +39,16 @@ import type {
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
 
-import { type ItemKey, keys, LIST, USAGE_LIST, usageRecordSortKey } from '../../tables/keys.ts';
+import {
+  type ItemKey,
+  keys,
+  LIST,
+  PENDING_INDEX_KEYS,
+  USAGE_LIST,
+  usageRecordListing,
+} from '../../tables/keys.ts';
 import { conditionHeld } from './condition-failure.ts';
-import { accountEffect } from './usage-ledger-account.ts';
+import { accountEffect, LastUsedWrites } from './usage-ledger-account.ts';
 import {
   aggregateEffect,
   balanceEffect,
@@ -48,38 +56,7 @@ import {
   keyQuotaEffect,
   subscriptionEffect,
 } from './usage-ledger-effects.ts';
-
-/** Not part of the record: its keys, its claim and (while pending) the sweep's context. */
-const STORAGE_ATTRIBUTES = [
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'leaseOwner',
-  'leaseUntil',
-  'pendingContext',
-  // The optional TTL (docs/deploy.md): storage, not a record field.
-  'expiresAt',
-] as const;
-
-/** The record as stored, without keys and claim. */
-export function usageRecordOf(item: Record<string, unknown>): UsageRecord {
-  const record: Record<string, unknown> = { ...item };
-  for (const attribute of STORAGE_ATTRIBUTES) delete record[attribute];
-  return record as unknown as UsageRecord;
-}
-
-/** The record with its claim and pending context, as a stored item holds them. */
-export function storedUsageRecordOf(item: Record<string, unknown>): StoredUsageRecord {
-  const owner = item.leaseOwner as string | undefined;
-  const until = item.leaseUntil as number | undefined;
-  const context = item.pendingContext as PendingContext | undefined;
-  return {
-    record: usageRecordOf(item),
-    claim: owner && until !== undefined ? { owner, until } : undefined,
-    ...(context ? { pendingContext: context } : {}),
-  };
-}
+import { storedUsageRecordOf } from './usage-record-item.ts';
 
 /** A target whose key is looked up lazily (the API key item), or missing altogether. */
 function deferredEffect(name: EffectName, resolve: () => Promise<LedgerEffect | undefined>): LedgerEffect {
@@ -104,6 +81,7 @@ export class DynamoUsageLedger implements UsageLedger {
   readonly #client: DynamoDBDocumentClient;
   readonly #tables: Pick<TableNames, 'config' | 'usage'>;
   readonly #keyItems = new Map<string, ItemKey>();
+  readonly #lastUsedWritten = new LastUsedWrites();
 
   readonly #recordTtlDays: number | undefined;
 
@@ -129,8 +107,7 @@ export class DynamoUsageLedger implements UsageLedger {
           TableName: this.#tables.usage,
           Item: {
             ...keys.usageRecord(record.requestId),
-            gsi1pk: USAGE_LIST.recordsOfDay(record.day),
-            gsi1sk: usageRecordSortKey(record.startedAt, record.requestId),
+            ...usageRecordListing(record, true),
             ...record,
             leaseOwner: claim.owner,
             leaseUntil: claim.until,
@@ -197,7 +174,8 @@ export class DynamoUsageLedger implements UsageLedger {
         ? undefined
         : Math.floor(Date.parse(appliedAt) / 1000) + this.#recordTtlDays * 86_400;
     const done = await this.#conditionalRecordUpdate(requestId, {
-      UpdateExpression: `SET #state = :applied, #appliedAt = :at, #effects = :effects${expiry === undefined ? '' : ', #expiresAt = :expiresAt'} REMOVE #owner, #until, #context`,
+      // Out of the pending listing: the sweep never reads an applied record again.
+      UpdateExpression: `SET #state = :applied, #appliedAt = :at, #effects = :effects${expiry === undefined ? '' : ', #expiresAt = :expiresAt'} REMOVE #owner, #until, #context, #pendingPk, #pendingSk`,
       ConditionExpression: '#state = :pending AND #owner = :owner',
       ExpressionAttributeNames: {
         '#state': 'state',
@@ -206,6 +184,8 @@ export class DynamoUsageLedger implements UsageLedger {
         '#owner': 'leaseOwner',
         '#until': 'leaseUntil',
         '#context': 'pendingContext',
+        '#pendingPk': PENDING_INDEX_KEYS[0],
+        '#pendingSk': PENDING_INDEX_KEYS[1],
         ...(expiry === undefined ? {} : { '#expiresAt': USAGE_RECORD_TTL_ATTRIBUTE }),
       },
       ExpressionAttributeValues: {
@@ -249,22 +229,44 @@ export class DynamoUsageLedger implements UsageLedger {
         });
       }
       case 'account':
-        return accountEffect(config(keys.account(planned.accountId)), planned.usedAt, planned.codexUsage);
-      default: {
-        const { dimension, subjectId, day } = planned;
+        return accountEffect(
+          config(keys.account(planned.accountId)),
+          planned.usedAt,
+          planned.codexUsage,
+          this.#lastUsedWritten,
+        );
+      case 'keyDaily':
         return aggregateEffect(
-          planned.name,
-          {
-            client: this.#client,
-            tableName: this.#tables.usage,
-            key: keys.aggregate(dimension, subjectId, day),
-          },
+          'keyDaily',
+          this.#usage(keys.aggregate('key', planned.keyId, planned.day)),
           id,
-          { dimension, subjectId, day },
+          { dimension: 'key', subjectId: planned.keyId, day: planned.day },
+          planned.counters,
+        );
+      case 'modelAccountDaily': {
+        const { model, accountId, shard, day } = planned;
+        return aggregateEffect(
+          'modelAccountDaily',
+          this.#usage(keys.modelAccountAggregate(model, shard, day, accountId)),
+          id,
+          {
+            // The catalog's aggregates view reads the model as `subjectId` (infra/usage-catalog.ts).
+            dimension: 'modelAccount',
+            subjectId: model,
+            accountId,
+            day,
+            // Listed under the account, so an account's day is one Query.
+            gsi1pk: USAGE_LIST.modelAggregatesOfAccount(accountId),
+            gsi1sk: `${day}#${model}#${shard}`,
+          },
           planned.counters,
         );
       }
     }
+  }
+
+  #usage(key: ItemKey): EffectTarget {
+    return { client: this.#client, tableName: this.#tables.usage, key };
   }
 
   async #keyItem(userId: string, keyId: string): Promise<ItemKey | undefined> {

@@ -1,18 +1,28 @@
 /**
- * Reads of the Usage table for people: a subject's daily aggregates (GET /v1/usage) and the
- * records of one day page by page (the export). Records are found through `gsi1`
- * (`REQS#<day>` / `<startedAt>#<requestId>`), so an export reads exactly the days it covers, in
- * time order, without a Scan; the user/key/account filters are FilterExpressions on those pages.
+ * Reads of the Usage table for people: a subject's daily aggregates (GET /v1/usage, the admin's
+ * usage by day) and the records of one day page by page (the export).
+ *
+ * Aggregates: a key's are its day items; a user's are the sum of its keys'; a model's are the
+ * sum of its {@link USAGE_SHARDS} shards (one item per shard, day and account); an account's are
+ * the same items listed through `gsi1`. Account and model day items written before that fold
+ * (`AGG#account#…`, `AGG#model#…` / `<day>`) are added in, so old days read as they did.
+ *
+ * Records are found through `gsi1`: every shard of the day (`REQS#<day>#<shard>`) plus the
+ * unsharded `REQS#<day>` older records sit in, merged by `<startedAt>#<requestId>`, so an export
+ * reads exactly the days it covers, in time order, without a Scan; the user/key/account filters
+ * are FilterExpressions on those pages.
  *
  * @example
  * ```ts
- * const reader = new DynamoUsageReader(documentClient(), settings.tables.usage);
+ * const reader = new DynamoUsageReader(documentClient(), settings.tables);
  * for await (const page of reader.recordPages('2026-11-27', from, to, { userId: 'usr_1' })) …
  * ```
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../recorder/usage-record.ts';
-import { keys, USAGE_LIST } from '../../tables/keys.ts';
+import type { TableNames } from '../../tables/definitions.ts';
+import { keys, LIST, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
+import { sumByDay } from '../../usage/report.ts';
 import type {
   AggregateDimension,
   DailyAggregate,
@@ -20,18 +30,21 @@ import type {
   UsageAggregateReader,
   UsageRecordSource,
 } from '../usage-reader.ts';
-import { queryAll, queryPages } from './query-pages.ts';
-import { usageRecordOf } from './usage-ledger.ts';
+import { queryAll, queryPages, type StoredItem } from './query-pages.ts';
+import { mergeSortedPages } from './sorted-merge.ts';
+import { usageRecordOf } from './usage-record-item.ts';
 
-const AGGREGATE_STORAGE = ['pk', 'sk', 'kind', 'dimension', 'subjectId', 'usageMarks'] as const;
+/** After every character of a model name, account id or shard in a sort key. */
+const AFTER = '#\uffff';
 
 export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSource {
   readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+  readonly #tables: Pick<TableNames, 'config' | 'usage'>;
 
-  constructor(client: DynamoDBDocumentClient, usageTableName: string) {
+  /** The Config table is read for a user's usage: the keys whose aggregates add up to it. */
+  constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'usage'>) {
     this.#client = client;
-    this.#tableName = usageTableName;
+    this.#tables = tables;
   }
 
   async dailyAggregates(
@@ -40,17 +53,79 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
     fromDay: string,
     toDay: string,
   ): Promise<DailyAggregate[]> {
-    const { pk } = keys.aggregate(dimension, subjectId, fromDay);
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    // Every aggregate item names its day.
+    const dayOf = (item: StoredItem) => String(item.day);
+    switch (dimension) {
+      case 'key':
+        return sumByDay(await this.#legacy('key', subjectId, fromDay, toDay), dayOf);
+      case 'user': {
+        // Every request is counted under its key, and a key is never deleted (only revoked), so
+        // the user's keys add up to the user, days before the fold of aggregates included.
+        const keyIds = await this.#keysOf(subjectId);
+        const perKey = await Promise.all(keyIds.map((id) => this.#legacy('key', id, fromDay, toDay)));
+        return sumByDay(perKey.flat(), dayOf);
+      }
+      case 'model': {
+        const shards = await Promise.all(
+          Array.from({ length: USAGE_SHARDS }, (_, shard) =>
+            this.#query({
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: {
+                ':pk': keys.modelAccountAggregate(subjectId, shard, fromDay, '').pk,
+                ':from': fromDay,
+                ':to': `${toDay}${AFTER}`,
+              },
+            }),
+          ),
+        );
+        return sumByDay(
+          [...shards.flat(), ...(await this.#legacy('model', subjectId, fromDay, toDay))],
+          dayOf,
+        );
+      }
+      case 'account': {
+        const listed = await this.#query({
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': USAGE_LIST.modelAggregatesOfAccount(subjectId),
+            ':from': fromDay,
+            ':to': `${toDay}${AFTER}`,
+          },
+        });
+        return sumByDay([...listed, ...(await this.#legacy('account', subjectId, fromDay, toDay))], dayOf);
+      }
+    }
+  }
+
+  /**
+   * Day items `AGG#<dimension>#<id>` / `<day>`: the key aggregates the recorder keeps, and the
+   * account and model ones deployments wrote before those were folded into one item per shard.
+   */
+  #legacy(dimension: AggregateDimension, subjectId: string, fromDay: string, toDay: string) {
+    return this.#query({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': pk, ':from': fromDay, ':to': toDay },
+      ExpressionAttributeValues: {
+        ':pk': keys.aggregate(dimension, subjectId, fromDay).pk,
+        ':from': fromDay,
+        ':to': toDay,
+      },
     });
-    return items.map((item) => {
-      const aggregate: Record<string, unknown> = { ...item };
-      for (const attribute of AGGREGATE_STORAGE) delete aggregate[attribute];
-      return aggregate as unknown as DailyAggregate;
+  }
+
+  #query(input: Omit<Parameters<typeof queryAll>[1], 'TableName'>): Promise<StoredItem[]> {
+    return queryAll(this.#client, { ...input, TableName: this.#tables.usage });
+  }
+
+  async #keysOf(userId: string): Promise<string[]> {
+    const items = await queryAll(this.#client, {
+      TableName: this.#tables.config,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :list',
+      ExpressionAttributeValues: { ':list': LIST.keysOf(userId) },
+      ProjectionExpression: 'gsi1sk',
     });
+    return items.map((item) => item.gsi1sk as string);
   }
 
   async *recordPages(
@@ -60,11 +135,7 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
     filter: RecordFilter,
   ): AsyncGenerator<UsageRecord[]> {
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {
-      ':day': USAGE_LIST.recordsOfDay(day),
-      ':from': fromKey,
-      ':to': toKey,
-    };
+    const values: Record<string, unknown> = { ':from': fromKey, ':to': toKey };
     const conditions: string[] = [];
     for (const [field, value] of Object.entries(filter)) {
       if (value === undefined) continue;
@@ -72,18 +143,22 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
       values[`:${field}`] = value;
       conditions.push(`#${field} = :${field}`);
     }
-    const pages = queryPages(this.#client, {
-      TableName: this.#tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :from AND :to',
-      ...(conditions.length > 0
-        ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
-        : {}),
-      ExpressionAttributeValues: values,
-    });
-    for await (const items of pages) {
-      const records = items.map(usageRecordOf);
-      if (records.length > 0) yield records;
-    }
+    const listing = (partition: string) =>
+      queryPages(this.#client, {
+        TableName: this.#tables.usage,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :from AND :to',
+        ...(conditions.length > 0
+          ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
+          : {}),
+        ExpressionAttributeValues: { ...values, ':day': partition },
+      });
+    // Every shard of the day, and the one listing records written before sharding sit in.
+    const partitions = [
+      ...Array.from({ length: USAGE_SHARDS }, (_, shard) => USAGE_LIST.recordsOfDay(day, shard)),
+      USAGE_LIST.legacyRecordsOfDay(day),
+    ];
+    const pages = mergeSortedPages(partitions.map(listing), (item) => item.gsi1sk as string);
+    for await (const items of pages) yield items.map(usageRecordOf);
   }
 }
