@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
@@ -184,5 +184,22 @@ describe('quotagate entry point', () => {
     const user = JSON.parse(stdout) as { id: string; balanceNano: number };
     assert.match(user.id, /^usr_/);
     assert.equal(user.balanceNano, 100_000_000);
+  });
+
+  it('stops quietly, exit 0, when its reader closes the pipe early (`| head`)', async () => {
+    // Prepare: the read end of stdout is closed before the CLI writes, so every write meets EPIPE.
+    const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+
+    // Act
+    const [code] = (await once(child, 'close')) as [number | null];
+
+    // Assess
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 });
