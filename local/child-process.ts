@@ -64,6 +64,8 @@ export interface ForkOptions {
   onOutput?: (data: Buffer) => void;
   /** What the parent answers when the child asks (see `serveParent`'s `ask`). */
   answers?: Handlers;
+  /** Told when the child exits after it was ready without having been asked to (`stop`). */
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export interface Child {
@@ -122,6 +124,10 @@ export async function forkChild(name: string, script: URL, options: ForkOptions 
     void exited.then(() => reject(new Error(`${name} process exited before it was ready`)));
   });
 
+  let stopping = false;
+  void exited.then(([code, signal]) => {
+    if (!stopping) options.onUnexpectedExit?.(code as number | null, signal as NodeJS.Signals | null);
+  });
   return {
     name,
     process: child,
@@ -137,6 +143,7 @@ export async function forkChild(name: string, script: URL, options: ForkOptions 
     },
     onNotice: (listener) => noticeListeners.push(listener),
     async stop() {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       if (child.connected) child.send({ callId: 0, type: 'exit' } satisfies CallMessage);
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

@@ -60,10 +60,17 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Runn
   };
 }
 
-/** dynalite in a child process (dynalite-process.ts); `close` stops the process. */
-export async function startDynaliteProcess(options: DynaliteOptions = {}): Promise<RunningDynalite> {
+/**
+ * dynalite in a child process (dynalite-process.ts); `close` stops the process, and
+ * `onUnexpectedExit` hears of it if it ends otherwise.
+ */
+export async function startDynaliteProcess(
+  options: DynaliteOptions = {},
+  onUnexpectedExit?: (code: number | null, signal: string | null) => void,
+): Promise<RunningDynalite> {
   const child = await forkChild('dynalite', new URL('./dynalite-process.ts', import.meta.url), {
     args: [JSON.stringify(options)],
+    ...(onUnexpectedExit ? { onUnexpectedExit } : {}),
   });
   return { endpoint: String(child.info.endpoint), port: Number(child.info.port), close: () => child.stop() };
 }

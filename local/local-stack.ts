@@ -111,16 +111,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (metrics.length > HISTORY_LIMIT) metrics.shift();
   };
   const bus = new InProcessEventBus({ historyLimit: HISTORY_LIMIT, ...options.busOptions });
+  const logger =
+    options.logger ?? new Logger({ serviceName: 'quotagate-gateway', logLevel: logLevel as 'INFO' });
+  // A child that dies takes its part of the stack with it (all DynamoDB, or all recording):
+  // say so loudly rather than let every request or delivery fail with a connection error.
+  const childDied = (part: string) => (code: number | null, signal: string | null) =>
+    logger.error(`the ${part} process exited unexpectedly; restart the stack`, { code, signal });
   const dynalite = { port: options.dynamoPort ?? 0, ...(options.dataDir ? { path: options.dataDir } : {}) };
   // The two children start side by side; the recorder learns the endpoint once dynalite has one.
   const [dynamoStart, recorderStart] = await Promise.allSettled([
     options.dynamoEndpoint
       ? attachedDynamo(options.dynamoEndpoint)
       : options.separateProcesses
-        ? startDynaliteProcess(dynalite)
+        ? startDynaliteProcess(dynalite, childDied('dynalite'))
         : startDynalite(dynalite),
     options.separateProcesses
-      ? startRecorderProcess({ env: definedOnly(env), logLevel, keepMetric, bus })
+      ? startRecorderProcess({
+          env: definedOnly(env),
+          logLevel,
+          keepMetric,
+          bus,
+          onUnexpectedExit: childDied('recorder'),
+        })
       : undefined,
   ]);
   if (dynamoStart.status === 'rejected' || recorderStart.status === 'rejected') {
@@ -134,8 +146,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const recorderProcess = recorderStart.value;
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
-  const logger =
-    options.logger ?? new Logger({ serviceName: 'quotagate-gateway', logLevel: logLevel as 'INFO' });
   const gatewayDeps = createGatewayDeps({
     settings,
     client,

@@ -72,9 +72,11 @@ export async function startRecorderProcess(options: {
   logLevel: string;
   keepMetric: (emf: EmfOutput) => void;
   bus: Pick<InProcessEventBus, 'putEvents'>;
+  onUnexpectedExit?: (code: number | null, signal: string | null) => void;
 }): Promise<RecorderHost & { connect(endpoint: string): Promise<void> }> {
   const child = await forkChild('recorder', new URL('./recorder-process.ts', import.meta.url), {
     env: { ...options.env, POWERTOOLS_LOG_LEVEL: options.logLevel },
+    ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
     answers: { putEvents: (entries) => options.bus.putEvents(entries as PutEventsRequestEntry[]) },
   });
   child.onNotice((notice) => {

@@ -2,8 +2,8 @@
  * The local stack's process layout: `npm start` runs dynalite and the recorder in child processes
  * so the stack uses more than one core. A request is still served and charged (by the recorder in
  * its child, metrics forwarded), and however the stack ends — closed, Ctrl-C in a terminal (SIGINT
- * to the whole process group), SIGKILL of its main process — no child is left running; data
- * survives a restart as before.
+ * to the whole process group), SIGKILL of its main process — no child is left running; a child
+ * that dies under it is reported in its log; data survives a restart as before.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +23,7 @@ import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
 import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
 import { alive, commandLine, processTree, waitUntilGone } from '../support/process-tree.ts';
-import { testLogger } from '../support/test-logs.ts';
+import { keptLogLines, testLogger } from '../support/test-logs.ts';
 
 /** How long children may take to notice their parent left. */
 const GONE_WITHIN_MS = 10_000;
@@ -99,6 +99,28 @@ describe('the local stack in several processes', { timeout: 180_000 }, () => {
     await stack.close();
     closed = true;
     assert.deepEqual(await waitUntilGone([...children.dynalite, ...children.recorder], GONE_WITHIN_MS), []);
+  });
+
+  it('says so in its log when a child dies under it', async () => {
+    const stack = await startLocalStack({
+      port: 0,
+      dataDir: null,
+      separateProcesses: true,
+      logger: testLogger('quotagate-gateway'),
+      logLevel: 'ERROR',
+      env: { QG_STAGE: 'processes-death' },
+    });
+    cleanups.push(() => stack.close());
+    const { recorder } = await stackChildren(await processTree(process.pid));
+    assert.equal(recorder.length, 1);
+
+    process.kill(recorder[0] as number, 'SIGKILL');
+
+    const deadline = Date.now() + GONE_WITHIN_MS;
+    const said = () =>
+      keptLogLines().some((line) => line.includes('the recorder process exited unexpectedly'));
+    while (!said() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(said(), keptLogLines().join('\n'));
   });
 
   it('npm start: SIGKILL of the main process takes dynalite and the recorder with it', async () => {
