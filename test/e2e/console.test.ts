@@ -244,6 +244,38 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
     await alerts.getByRole('cell', { name: userEmail }).waitFor();
   });
 
+  it('sets the alert defaults on the Overview, and an emptied field removes one', async () => {
+    await open('Overview');
+    const form = page.getByRole('form', { name: 'Alert defaults' });
+    // Resolves once the console's PUT is answered, so the reads below see what it wrote.
+    const save = () =>
+      Promise.all([
+        page.waitForResponse(
+          (answer) =>
+            answer.url().endsWith('/admin/v1/alerts/defaults') && answer.request().method() === 'PUT',
+        ),
+        form.getByRole('button', { name: 'Save alert defaults' }).click(),
+      ]);
+    await form.getByLabel('Default low-balance alert (USD, empty: none)').fill('2.5');
+    await form.getByLabel('Default key alert percent (empty: 80)').fill('90');
+    await save();
+    await page.getByRole('status').getByText('Alert defaults saved.').waitFor();
+    const read = async () => {
+      const answer = await fetch(`${stack.admin?.url}/admin/v1/alerts/defaults`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      return answer.json();
+    };
+    assert.deepEqual(await read(), {
+      lowBalanceAlertNano: 2_500_000_000,
+      keyAlertPercent: 90,
+      effectiveKeyAlertPercent: 90,
+    });
+    await form.getByLabel('Default key alert percent (empty: 80)').fill('');
+    await save();
+    assert.deepEqual(await read(), { lowBalanceAlertNano: 2_500_000_000, effectiveKeyAlertPercent: 80 });
+  });
+
   it('tops up a balance once', async () => {
     await open('Users');
     await page.getByRole('button', { name: `Manage ${userEmail}` }).click();
@@ -355,13 +387,20 @@ describe('the console in a browser', { timeout: 240_000 }, () => {
   });
 
   it('opens every page without a console error and keeps a screenshot of each', async () => {
+    // A screenshot shows the page loaded: no "Loading…" left, the Overview's charts drawn.
+    const loaded = async (name: (typeof PAGES)[number]) => {
+      await page.waitForLoadState('networkidle');
+      await page.getByText('Loading…').first().waitFor({ state: 'detached' });
+      if (name === 'Overview') await page.locator('canvas').nth(7).waitFor();
+    };
     for (const name of PAGES) {
       await open(name);
-      await page.waitForLoadState('networkidle');
+      await loaded(name);
       await page.screenshot({ path: join(ARTIFACTS, `${name.toLowerCase()}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: 390, height: 844 });
     await open('Overview');
+    await loaded('Overview');
     await page.screenshot({ path: join(ARTIFACTS, 'overview-phone.png'), fullPage: true });
     const refusedSignIn = consoleErrors.filter((text) => !text.includes('401'));
     assert.deepEqual(refusedSignIn, []);

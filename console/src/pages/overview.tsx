@@ -1,10 +1,11 @@
 /**
- * Overview: the alerts of the last 7 days, the last 24 hours by hour, this month by day, and who
+ * Overview: the alerts of the last 7 days and their defaults, the last 24 hours by hour, this month by day, and who
  * used most this month.
  */
 import { api } from '../api.ts';
-import { DataTable, Outcome, Section, useLoad } from '../components.tsx';
+import { DataTable, Field, Outcome, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd } from '../format.ts';
+import { ActionForm, formBody, useForm } from '../forms.tsx';
 import type { Alert, List, UsageSummary, User } from '../types.ts';
 import { TopTable, UsageCharts } from '../usage-charts.tsx';
 
@@ -17,11 +18,51 @@ function alertText(alert: Alert): string {
   return `Key ${alert.keyName ?? alert.apiKeyId} reached ${alert.percent} % of its ${limit} (${usd(alert.valueNano)} of ${usd(alert.limitNano)})`;
 }
 
+interface AlertDefaults {
+  lowBalanceAlertNano?: number;
+  keyAlertPercent?: number;
+}
+
+/** What users and keys without their own threshold alert by; an emptied field removes a default. */
+function AlertDefaultsForm({ defaults, onSaved }: { defaults: AlertDefaults; onSaved: () => void }) {
+  const { outcome, run } = useAction(onSaved);
+  const { form, set } = useForm({
+    lowBalanceAlertUsd:
+      defaults.lowBalanceAlertNano === undefined ? '' : String(defaults.lowBalanceAlertNano / 1_000_000_000),
+    keyAlertPercent: defaults.keyAlertPercent === undefined ? '' : String(defaults.keyAlertPercent),
+  });
+  return (
+    <>
+      <ActionForm
+        label="Alert defaults"
+        onSubmit={() =>
+          run(() => api('PUT', '/alerts/defaults', { body: formBody(form, 'none') }), 'Alert defaults saved.')
+        }
+      >
+        <Field
+          label="Default low-balance alert (USD, empty: none)"
+          value={form.lowBalanceAlertUsd}
+          onInput={set('lowBalanceAlertUsd')}
+        />
+        <Field
+          label="Default key alert percent (empty: 80)"
+          value={form.keyAlertPercent}
+          onInput={set('keyAlertPercent')}
+        />
+        <button type="submit">Save alert defaults</button>
+      </ActionForm>
+      <Outcome {...outcome} />
+    </>
+  );
+}
+
 function RecentAlerts() {
   const alerts = useLoad(() => api<List<Alert>>('GET', '/alerts', { query: { days: '7', limit: '20' } }), []);
+  const defaults = useLoad(() => api<AlertDefaults>('GET', '/alerts/defaults'), []);
   return (
     <Section title="Alerts, last 7 days">
-      <Outcome error={alerts.error} />
+      <Outcome error={alerts.error ?? defaults.error} />
+      {defaults.data && <AlertDefaultsForm defaults={defaults.data} onSaved={defaults.reload} />}
       <DataTable
         caption="Recent alerts"
         rows={alerts.data?.data}
