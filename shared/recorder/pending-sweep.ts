@@ -28,6 +28,7 @@
  * ```
  */
 import { type UsageEventDetail, usageEventOfRecord } from '../events/usage-event.ts';
+import type { StrandedUsageRecords } from '../store/stranded-records.ts';
 import type { StoredUsageRecord } from '../store/usage-ledger.ts';
 import {
   ClaimExpiredError,
@@ -35,19 +36,6 @@ import {
   type RecorderLogger,
   type RecordOutcome,
 } from './record-usage.ts';
-
-/** Where the sweep finds records a lost event left pending, and requests that never ended. */
-export interface StrandedUsageRecords {
-  /** Records `started` or `pending` whose claim ended by `nowMs` (or that hold none), by page. */
-  stranded(nowMs: number): AsyncIterable<StoredUsageRecord[]>;
-  /** The same among the records of `day` written before the pending listing existed. */
-  legacyStrandedOn(day: string, nowMs: number): AsyncIterable<StoredUsageRecord[]>;
-  /**
-   * Closes a `started` record as `lost` (see `request-start.ts`), if it is still the one listed
-   * (state `started`, claim `expectedUntil`); false when its event replaced it meanwhile.
-   */
-  markLost(requestId: string, expectedUntil: number, nowMs: number): Promise<boolean>;
-}
 
 export interface SweepSummary {
   /** Stranded records found. */

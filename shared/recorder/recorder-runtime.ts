@@ -21,14 +21,10 @@ import { DynamoUsageLedger } from '../store/dynamo/usage-ledger.ts';
 import { DynamoStrandedUsageRecords } from '../store/dynamo/usage-ledger-stranded.ts';
 import { DynamoParkedUsageEvents } from '../store/dynamo/usage-parked-events.ts';
 import type { ParkedUsageEvents } from '../store/parked-events.ts';
+import type { StrandedUsageRecords } from '../store/stranded-records.ts';
 import type { TableNames } from '../tables/definitions.ts';
 import { type DrainSummary, drainParkedEvents } from './parked-events.ts';
-import {
-  type StrandedUsageRecords,
-  type SweepOptions,
-  type SweepSummary,
-  sweepPendingRecords,
-} from './pending-sweep.ts';
+import { type SweepOptions, type SweepSummary, sweepPendingRecords } from './pending-sweep.ts';
 import { type RecorderDeps, type RecorderLogger, type RecordOutcome, recordUsage } from './record-usage.ts';
 
 export interface RecorderRuntimeOptions {

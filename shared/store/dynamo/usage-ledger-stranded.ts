@@ -21,9 +21,9 @@
  * ```
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StrandedUsageRecords } from '../../recorder/pending-sweep.ts';
 import { lostRecordFields } from '../../recorder/request-start.ts';
 import { keys, PENDING_INDEX_KEYS, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
+import type { StrandedUsageRecords } from '../stranded-records.ts';
 import type { StoredUsageRecord } from '../usage-ledger.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
