@@ -24,8 +24,7 @@ export type DynamoAction =
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
-  | 'dynamodb:DeleteItem'
-  | 'dynamodb:Scan';
+  | 'dynamodb:DeleteItem';
 
 type IndexName<T extends TableId> = (typeof TABLES)[T]['indexes'][number]['name'];
 
@@ -146,15 +145,14 @@ export const ADMIN_TABLE_ACCESS = {
   config: {
     // PutItem: conditional creates and top-ups' MONEYOP#<idempotency key> items; UpdateItem:
     // versioned changes, balance additions, prices; DeleteItem: a price override, a refused top-up's
-    // pending MONEYOP# item; Query: a user's subscriptions (`USER#<id>` / `SUB#…`);
-    // Scan: a key by its public id and everyone's subscriptions (rare, by hand).
+    // pending MONEYOP# item; Query: a user's subscriptions (`USER#<id>` / `SUB#…`). No Scan: a
+    // key by its public id and everyone's subscriptions go through each user's listing.
     actions: [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'dynamodb:Query',
-      'dynamodb:Scan',
     ],
     // The USERS, GROUPS, ACCOUNTS, KEYS#<user> and PRICES listings.
     indexes: { gsi1: ['dynamodb:Query'] },

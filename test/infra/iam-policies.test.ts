@@ -171,7 +171,6 @@ describe('IAM: least privilege', () => {
       'dynamodb:Query on Tables/State.Arn',
       'dynamodb:Query on Tables/Usage.Arn',
       'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
-      'dynamodb:Scan on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'kms:GenerateDataKey on Secrets/Key.Arn',
       'logs:CreateLogStream on AdminApi/FunctionLogs.Arn',
