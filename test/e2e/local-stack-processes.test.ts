@@ -10,20 +10,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import OpenAI from 'openai';
-import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
-import { createAccount } from '#shared/admin/accounts.ts';
-import { createApiKey } from '#shared/admin/api-keys.ts';
-import { createGroup } from '#shared/admin/groups.ts';
 import { createUser, getUser, updateUser } from '#shared/admin/users.ts';
 import { ALERT_EVENT_DETAIL_TYPE } from '#shared/alerts/alert.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
-import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
+import { type E2E, startE2E } from '../support/e2e-stack.ts';
 import { type NpmStart, startNpmStart } from '../support/npm-start.ts';
 import { alive, commandLine, processTree, waitUntilGone } from '../support/process-tree.ts';
-import { keptLogLines, testLogger } from '../support/test-logs.ts';
+import { keptLogLines } from '../support/test-logs.ts';
 
 /** How long children may take to notice their parent left. */
 const GONE_WITHIN_MS = 10_000;
@@ -43,74 +38,45 @@ describe('the local stack in several processes', { timeout: 180_000 }, () => {
 
   it('serves and charges a request with the recorder in its own process, and close() ends both children', async () => {
     // Prepare
-    const mock: MockUpstream = await startMockUpstream();
-    cleanups.push(() => mock.close());
-    const dataDir = await mkdtemp(join(tmpdir(), 'qg-processes-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const stack: LocalStack = await startLocalStack({
-      port: 0,
-      dataDir,
-      separateProcesses: true,
-      logger: testLogger('quotagate-gateway'),
-      logLevel: 'ERROR',
-      env: { QG_STAGE: 'processes', QG_CONFIG_CACHE_SECONDS: '0' },
-    });
+    const e2e: E2E = await startE2E({}, { separateProcesses: true });
     let closed = false;
-    cleanups.push(async () => (closed ? undefined : stack.close()));
+    cleanups.push(async () => (closed ? undefined : e2e.close()));
     const children = await stackChildren(await processTree(process.pid));
     assert.equal(children.dynalite.length, 1, 'dynalite runs in one child process');
     assert.equal(children.recorder.length, 1, 'the recorder runs in one child process');
-    const admin = new DynamoConfigAdmin(stack.client, stack.settings.tables.config);
-    const user = await createUser(admin, { email: 'two-cores@example.com', concurrency: 2, balanceUsd: '5' });
-    await updateUser(admin, user.id, { lowBalanceAlertUsd: '4.99' });
-    const group = await createGroup(admin, { name: 'processes' });
-    await createAccount(admin, {
-      type: 'apikey',
-      name: 'mock',
-      baseUrl: mock.url,
-      apiKey: 'sk-upstream-processes-0001',
-      groupIds: [group.id],
-    });
-    const { secret } = await createApiKey(admin, { userId: user.id, groupId: group.id });
+    const { secret, userId } = await e2e.seed({ user: { balanceUsd: '5' } });
+    await updateUser(e2e.admin, userId, { lowBalanceAlertUsd: '4.99' });
     const usage = { input_tokens: 10_000, cached_tokens: 0, output_tokens: 1_000, reasoning_tokens: 0 };
-    mock.enqueue({ kind: 'ok', usage });
-    const client = new OpenAI({ apiKey: secret, baseURL: `${stack.url}/v1`, maxRetries: 0 });
+    e2e.mock.enqueue({ kind: 'ok', usage });
 
     // Act
-    const stream = await client.responses.create({ model: 'gpt-5.1', input: 'hi', stream: true });
+    const stream = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'hi', stream: true });
     for await (const _event of stream) {
       // drain
     }
     // A delivery ends when the recorder process has answered for it.
-    await stack.bus.drain();
+    await e2e.stack.bus.drain();
 
     // Assess
     // gpt-5.1 lists $1.25 per 1M input and $10 per 1M output tokens: 10_000 × 1_250 + 1_000 × 10_000.
     const chargeNano = 22_500_000;
-    assert.equal((await getUser(admin, user.id)).balanceNano, 5_000_000_000 - chargeNano);
+    assert.equal((await getUser(e2e.admin, userId)).balanceNano, 5_000_000_000 - chargeNano);
     assert.ok(
-      stack.metrics.some((emf) => JSON.stringify(emf).includes('RecorderLag')),
+      e2e.stack.metrics.some((emf) => JSON.stringify(emf).includes('RecorderLag')),
       'the recorder process sends its metric documents back to the stack',
     );
     // 5 − 0.0225 USD is below the user's 4.99 USD line: the recorder's alert reaches the stack's bus.
-    const alerts = stack.bus.events.filter((event) => event['detail-type'] === ALERT_EVENT_DETAIL_TYPE);
+    const alerts = e2e.stack.bus.events.filter((event) => event['detail-type'] === ALERT_EVENT_DETAIL_TYPE);
     assert.equal(alerts.length, 1);
-    assert.equal(alerts[0]?.detail.userId, user.id);
-    await stack.close();
+    assert.equal(alerts[0]?.detail.userId, userId);
+    await e2e.close();
     closed = true;
     assert.deepEqual(await waitUntilGone([...children.dynalite, ...children.recorder], GONE_WITHIN_MS), []);
   });
 
   it('says so in its log when a child dies under it', async () => {
-    const stack = await startLocalStack({
-      port: 0,
-      dataDir: null,
-      separateProcesses: true,
-      logger: testLogger('quotagate-gateway'),
-      logLevel: 'ERROR',
-      env: { QG_STAGE: 'processes-death' },
-    });
-    cleanups.push(() => stack.close());
+    const e2e = await startE2E({}, { separateProcesses: true });
+    cleanups.push(() => e2e.close());
     const { recorder } = await stackChildren(await processTree(process.pid));
     assert.equal(recorder.length, 1);
 

@@ -36,7 +36,12 @@ export async function startE2E(
   env: Record<string, string> = {},
   options: Pick<
     LocalStackOptions,
-    'functionTimeoutMs' | 'busOptions' | 'wrapRecorder' | 'accessLog' | 'scheduleIntervalMs'
+    | 'functionTimeoutMs'
+    | 'busOptions'
+    | 'wrapRecorder'
+    | 'accessLog'
+    | 'scheduleIntervalMs'
+    | 'separateProcesses'
   > = {},
 ): Promise<E2E> {
   const mock = await startMockUpstream();
