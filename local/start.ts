@@ -7,10 +7,19 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startLocalStack } from './local-stack.ts';
 import { DEFAULT_MOCK_UPSTREAM_PORT, startBanner } from './start-banner.ts';
+import { type PortVariable, portOf, portProblem } from './start-ports.ts';
 
-const port = Number(process.env.PORT ?? 8787);
-const dynamoPort = Number(process.env.QG_DYNALITE_PORT ?? 8788);
-const adminPort = Number(process.env.QG_ADMIN_PORT ?? 8789);
+const ports = [
+  ['PORT', process.env.PORT, 8787],
+  ['QG_DYNALITE_PORT', process.env.QG_DYNALITE_PORT, 8788],
+  ['QG_ADMIN_PORT', process.env.QG_ADMIN_PORT, 8789],
+] as const satisfies readonly PortVariable[];
+const problem = await portProblem(ports);
+if (problem) {
+  console.error(problem);
+  process.exit(1);
+}
+const [port, dynamoPort, adminPort] = ports.map((variable) => portOf(variable) as number);
 const dataDir = resolve(process.env.QG_DATA_DIR ?? '.quotagate/data');
 mkdirSync(dataDir, { recursive: true });
 
