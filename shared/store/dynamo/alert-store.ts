@@ -24,6 +24,7 @@ import type {
   AlertStore,
   ChargedSubjects,
 } from '../alert-store.ts';
+import { type ClaimWrite, claimWrite, releaseWrite } from './alert-claims.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
@@ -32,97 +33,6 @@ import { DynamoUsageReader } from './usage-reader.ts';
 
 const ALERT_TTL_SECONDS = 30 * 86_400;
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt'] as const;
-
-interface ClaimWrite {
-  key: ItemKey;
-  update: string;
-  condition: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-}
-
-function claimWrite(claim: AlertClaim): ClaimWrite {
-  if (claim.kind === 'low_balance') {
-    return {
-      key: keys.user(claim.userId),
-      update: 'SET #alerted = :at',
-      // The balance is re-checked here: a top-up between the read and this write wins.
-      condition: 'attribute_exists(pk) AND attribute_not_exists(#alerted) AND #balance < :threshold',
-      names: { '#alerted': 'lowBalanceAlertedAt', '#balance': 'balanceNano' },
-      values: { ':at': claim.at, ':threshold': claim.thresholdNano },
-    };
-  }
-  if (claim.kind === 'key_quota') {
-    return {
-      key: keys.apiKey(claim.keyHash),
-      update: 'SET #level = :percent',
-      condition:
-        'attribute_exists(pk) AND (attribute_not_exists(#level) OR #level < :percent) AND #used >= :needed',
-      names: { '#level': 'quotaAlertPercent', '#used': 'usedNano' },
-      values: { ':percent': claim.percent, ':needed': claim.neededNano },
-    };
-  }
-  return {
-    key: keys.apiKey(claim.keyHash),
-    update: 'SET #period = :start, #level = :percent',
-    condition:
-      'attribute_exists(pk) AND (attribute_not_exists(#period) OR #period <> :start OR #level < :percent)',
-    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
-    values: { ':start': claim.periodStart, ':percent': claim.percent },
-  };
-}
-
-/** Puts back what the claim replaced, if the item still holds this claim. */
-function releaseWrite(claim: AlertClaim): ClaimWrite {
-  if (claim.kind === 'low_balance') {
-    return {
-      key: keys.user(claim.userId),
-      update: 'REMOVE #alerted',
-      condition: '#alerted = :at',
-      names: { '#alerted': 'lowBalanceAlertedAt' },
-      values: { ':at': claim.at },
-    };
-  }
-  if (claim.kind === 'key_quota') {
-    const back = claim.previous === undefined ? 'REMOVE #level' : 'SET #level = :previous';
-    return {
-      key: keys.apiKey(claim.keyHash),
-      update: back,
-      condition: '#level = :percent',
-      names: { '#level': 'quotaAlertPercent' },
-      values: {
-        ':percent': claim.percent,
-        ...(claim.previous === undefined ? {} : { ':previous': claim.previous }),
-      },
-    };
-  }
-  const previous = claim.previous ?? {};
-  const sets: string[] = [];
-  const removes: string[] = [];
-  const values: Record<string, unknown> = { ':start': claim.periodStart, ':percent': claim.percent };
-  if (previous.periodStart === undefined) removes.push('#period');
-  else {
-    sets.push('#period = :oldStart');
-    values[':oldStart'] = previous.periodStart;
-  }
-  if (previous.percent === undefined) removes.push('#level');
-  else {
-    sets.push('#level = :oldPercent');
-    values[':oldPercent'] = previous.percent;
-  }
-  return {
-    key: keys.apiKey(claim.keyHash),
-    update: [
-      sets.length ? `SET ${sets.join(', ')}` : '',
-      removes.length ? `REMOVE ${removes.join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join(' '),
-    condition: '#period = :start AND #level = :percent',
-    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
-    values,
-  };
-}
 
 function alertOf(item: Record<string, unknown>): Alert {
   const alert: Record<string, unknown> = { ...item };
