@@ -126,6 +126,23 @@ describe('what the recorder writes besides money', () => {
     assert.equal(late.record.effects?.account, 'stale');
   });
 
+  it("writes an account's last use once it moves by the resolution, not on every request", async () => {
+    // Prepare: one recorder, three requests on account a_3 ending 0 s, 4 s and 11 s after T0.
+    const recorder = world.runtime();
+    const lastUsed = async () => (await world.getItem('config', keys.account('a_3')))?.lastUsedAt;
+    const ending = (id: string, ms: number) =>
+      usageEvent(id, balanceKey, { ...at(ms - 1000), accountId: 'a_3' });
+
+    // Act and assess: the 4 s one is within the 10 s resolution of what this recorder wrote.
+    await recorder.record(ending('used-0', T0));
+    assert.equal(await lastUsed(), T0);
+    const close = await recorder.record(ending('used-4', T0 + 4000));
+    assert.equal(await lastUsed(), T0);
+    assert.equal(close.record.effects?.account, 'stale');
+    await recorder.record(ending('used-11', T0 + 11_000));
+    assert.equal(await lastUsed(), T0 + 11_000);
+  });
+
   it('charges nothing for a request without usage but still counts it', async () => {
     // Prepare
     const before = await storedTotals(world);
