@@ -12,7 +12,7 @@
  */
 import type { Account } from '../domain/types.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
-import { readJsonBody } from './json-body.ts';
+import { type JsonAnswer, readJsonBody } from './json-body.ts';
 import type { ObservedOutput } from './observed-usage.ts';
 import { type ModelRewrite, SseRelay, tokenUsageOf } from './sse-relay.ts';
 import { buildUpstreamRequest, type UpstreamRequestInput, type UpstreamTarget } from './upstream-request.ts';
@@ -38,12 +38,6 @@ export interface StreamRelay {
   readonly observed?: ObservedOutput;
   /** The whole answer as one JSON body, for a client that asked for JSON from an upstream that only streams. */
   finalBody(): { status: number; body: unknown } | undefined;
-}
-
-/** What a non-streamed upstream JSON answer becomes for the client: its chunks, model written back. */
-export interface JsonAnswer {
-  chunks: Buffer[];
-  usage: TokenUsage | undefined;
 }
 
 export interface ClientApi {

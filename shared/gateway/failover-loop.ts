@@ -14,18 +14,18 @@ import type { Account, RequestDefaults } from '../domain/types.ts';
 import { mapUpstreamError } from '../errors.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
 import type { StickySession } from '../store/sticky.ts';
+import type { AttemptResult, PendingRefusal } from './attempt.ts';
 import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import { BUILT_IN_INSTRUCTIONS, isCodexClient } from './codex-client.ts';
 import type { GatewayDeps } from './deps.ts';
-import type { AttemptResult } from './forward-attempt.ts';
 import type { GatewayRequest } from './http.ts';
 import { attemptWithReauth } from './reauth-attempt.ts';
 import type { UpstreamNotes } from './request-observer.ts';
 import type { ResponseChannel } from './response-channel.ts';
 import type { ResponsesBody } from './responses-body.ts';
 import type { FirstSelection } from './take-slots.ts';
-import { type PendingRefusal, writeHealth } from './upstream-rejection.ts';
+import { writeHealth } from './upstream-rejection.ts';
 
 /** The attempt that served the request, with what the usage event needs besides its result. */
 export type Served = Extract<AttemptResult, { kind: 'served' }> & {

@@ -11,10 +11,15 @@
  * ```
  */
 import type { TokenUsage } from '../events/usage-event.ts';
-import type { JsonAnswer } from './client-api.ts';
 import { JsonScanner } from './json-scanner.ts';
 import { type ModelRewrite, ModelRewriter } from './model-rewrite.ts';
 import { tokenUsageOf } from './sse-relay.ts';
+
+/** What a non-streamed upstream JSON answer becomes for the client: its chunks, model written back. */
+export interface JsonAnswer {
+  chunks: Buffer[];
+  usage: TokenUsage | undefined;
+}
 
 export async function readJsonBody(
   body: AsyncIterable<unknown>,

@@ -11,7 +11,8 @@
  */
 import type { Account } from '../domain/types.ts';
 import { TokenRefreshError } from '../oauth/token-refresh-error.ts';
-import { type AttemptContext, type AttemptResult, attemptAccount } from './forward-attempt.ts';
+import type { AttemptContext, AttemptResult } from './attempt.ts';
+import { attemptAccount } from './forward-attempt.ts';
 import { writeHealth } from './upstream-rejection.ts';
 import type { UpstreamTarget } from './upstream-request.ts';
 

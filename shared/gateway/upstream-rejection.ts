@@ -7,21 +7,14 @@
 import type { Account, AccountHealth } from '../domain/types.ts';
 import { GatewayError, mapUpstreamError } from '../errors.ts';
 import { redactAndCap } from '../ops/redact.ts';
+import type { AttemptContext, AttemptResult } from './attempt.ts';
 import type { GatewayDeps } from './deps.ts';
-import type { AttemptContext, AttemptResult } from './forward-attempt.ts';
 import { readBodyText, type UpstreamResponse } from './upstream-client.ts';
 import { parseUpstreamError } from './upstream-error-meaning.ts';
 import { judgeUpstreamFailure } from './upstream-failure.ts';
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 const ERROR_MESSAGE_MAX_LENGTH = 1000;
-
-/** An ambiguous refusal, held by the failover loop until it knows whose fault it was. */
-export interface PendingRefusal {
-  fingerprint: string;
-  /** Written for the refusing account once another account served the request. */
-  health: AccountHealth;
-}
 
 /** OpenAI's id of its answer, passed on only when it looks like one (it ends up in headers and records). */
 export function upstreamRequestIdOf(headers: Record<string, string>): string | undefined {
