@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { GLOBAL_FLAGS } from '../../cli/global-flags.ts';
 import { COMMAND_GROUPS } from '../../cli/main.ts';
 import {
   layerEntry,
@@ -112,8 +113,11 @@ describe('the docs against the repository', () => {
     );
   });
 
-  it('describes every CLI command and flag in docs/cli.md under its group', () => {
-    assert.deepEqual(undocumentedCli(COMMAND_GROUPS, read('docs/cli.md')), []);
+  it('describes every CLI command and flag in docs/cli.md under its group, and the common flags', () => {
+    const page = read('docs/cli.md');
+    assert.deepEqual(undocumentedCli(COMMAND_GROUPS, page), []);
+    const common = Object.keys(GLOBAL_FLAGS).filter((flag) => !new RegExp(`--${flag}(?![\\w-])`).test(page));
+    assert.deepEqual(common, []);
   });
 
   it('names every source folder in the layer list of docs/architecture.md', () => {
