@@ -1,0 +1,258 @@
+/**
+ * `npm run bench:dynamo-clients [-- --calls N --rounds N]`: the CPU one DynamoDB request costs
+ * the calling process, per client and operation, against the bench's dynalite (in a child process
+ * of its own, so its CPU is not counted). Answers "what would another DynamoDB client buy the
+ * gateway": every warm gateway request makes six DynamoDB requests, and their client-side CPU is
+ * the largest share of the gateway's own (docs/benchmarks.md).
+ *
+ * Clients compared, each sending the same PutItem (a slot-like item), UpdateItem (a counter with
+ * a condition) and BatchGetItem (two keys) one at a time:
+ * - `document`: the project's client (`createDocumentClient`) with lib-dynamodb's commands;
+ * - `low-level`: the same client sending the low-level commands with attributes written out, as
+ *   the slot take and release do;
+ * - `aws-lite`: `@aws-lite/client` with its DynamoDB plugin (marshals plain objects itself);
+ * - `aws4+http`: a signed JSON POST over node:http with a keep-alive agent (`aws4` signs), the
+ *   least a client can do.
+ *
+ * Rounds interleave the clients, so a loaded machine's drift falls on all of them alike; the table
+ * shows the median and range over rounds of CPU (user + system) per call and wall time per call.
+ * Only a benchmark: the project's storage still uses the AWS SDK.
+ */
+import { Agent, request as httpRequest } from 'node:http';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import awsLite from '@aws-lite/client';
+import awsLiteDynamo from '@aws-lite/dynamodb';
+import { BatchGetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import aws4 from 'aws4';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { forkBenchChild } from './ipc.ts';
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '400' },
+    rounds: { type: 'string', default: '5' },
+  },
+});
+const CALLS = Number(values.calls);
+const ROUNDS = Number(values.rounds);
+const TABLES = tableNamesForStage('bench');
+const TABLE = TABLES.state;
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const OPERATIONS = ['PutItem', 'UpdateItem', 'BatchGetItem'] as const;
+type Operation = (typeof OPERATIONS)[number];
+/** One call of an operation; `n` makes each PutItem's item its own. */
+type Client = Record<Operation, (n: number) => Promise<unknown>>;
+
+const slotItem = (n: number) => ({
+  pk: `BENCH#${n % 64}`,
+  sk: 'SLOT',
+  holder: `req-${n}`,
+  expiresAt: 1_900_000_000 + n,
+});
+const counterKey = { pk: 'BENCH#counter', sk: 'COUNT' };
+const batchKeys = [
+  { pk: 'BENCH#1', sk: 'SLOT' },
+  { pk: 'BENCH#2', sk: 'SLOT' },
+];
+const UPDATE = {
+  expression: 'ADD #c :one SET #t = :now',
+  condition: 'attribute_not_exists(#l) OR #l > :zero',
+};
+const NAMES = { '#c': 'count', '#t': 'touchedAt', '#l': 'limit' };
+
+function documentClient(endpoint: string): Client {
+  const client = createDocumentClient(endpoint);
+  return {
+    PutItem: (n) => client.send(new PutCommand({ TableName: TABLE, Item: slotItem(n) })),
+    UpdateItem: (n) =>
+      client.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: counterKey,
+          UpdateExpression: UPDATE.expression,
+          ConditionExpression: UPDATE.condition,
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: { ':one': 1, ':now': n, ':zero': 0 },
+        }),
+      ),
+    BatchGetItem: () =>
+      client.send(
+        new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: batchKeys, ConsistentRead: true } } }),
+      ),
+  };
+}
+
+/** The low-level wire form of the same requests (aws4+http sends it as JSON). */
+const wire = {
+  PutItem: (n: number) => {
+    const item = slotItem(n);
+    return {
+      TableName: TABLE,
+      Item: {
+        pk: { S: item.pk },
+        sk: { S: item.sk },
+        holder: { S: item.holder },
+        expiresAt: { N: String(item.expiresAt) },
+      },
+    };
+  },
+  UpdateItem: (n: number) => ({
+    TableName: TABLE,
+    Key: { pk: { S: counterKey.pk }, sk: { S: counterKey.sk } },
+    UpdateExpression: UPDATE.expression,
+    ConditionExpression: UPDATE.condition,
+    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeValues: { ':one': { N: '1' }, ':now': { N: String(n) }, ':zero': { N: '0' } },
+  }),
+  BatchGetItem: () => ({
+    RequestItems: {
+      [TABLE]: {
+        Keys: batchKeys.map((key) => ({ pk: { S: key.pk }, sk: { S: key.sk } })),
+        ConsistentRead: true,
+      },
+    },
+  }),
+};
+
+function lowLevelClient(endpoint: string): Client {
+  const client = createDocumentClient(endpoint);
+  return {
+    PutItem: (n) => client.send(new PutItemCommand(wire.PutItem(n))),
+    UpdateItem: (n) => client.send(new UpdateItemCommand(wire.UpdateItem(n))),
+    BatchGetItem: () => client.send(new BatchGetItemCommand(wire.BatchGetItem())),
+  };
+}
+
+async function awsLiteClient(endpoint: string): Promise<Client> {
+  const aws = await awsLite({
+    ...CREDENTIALS,
+    region: 'local',
+    endpoint,
+    keepAlive: true,
+    autoloadPlugins: false,
+    plugins: [awsLiteDynamo],
+  });
+  // The plugin adds `DynamoDB` at run time; the client's types do not know it.
+  const dynamo = (aws as unknown as { DynamoDB: Record<Operation, (params: object) => Promise<unknown>> })
+    .DynamoDB;
+  return {
+    PutItem: (n) => dynamo.PutItem({ TableName: TABLE, Item: slotItem(n) }),
+    UpdateItem: (n) =>
+      dynamo.UpdateItem({
+        TableName: TABLE,
+        Key: counterKey,
+        UpdateExpression: UPDATE.expression,
+        ConditionExpression: UPDATE.condition,
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ':one': 1, ':now': n, ':zero': 0 },
+      }),
+    BatchGetItem: () =>
+      dynamo.BatchGetItem({ RequestItems: { [TABLE]: { Keys: batchKeys, ConsistentRead: true } } }),
+  };
+}
+
+function aws4HttpClient(endpoint: string): Client {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true });
+  const send = (target: Operation, payload: unknown) =>
+    new Promise<unknown>((resolve, reject) => {
+      const body = JSON.stringify(payload);
+      const signed = aws4.sign(
+        {
+          host: url.host,
+          path: '/',
+          method: 'POST',
+          service: 'dynamodb',
+          region: 'local',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': `DynamoDB_20120810.${target}`,
+          },
+          body,
+        },
+        CREDENTIALS,
+      );
+      const req = httpRequest(
+        { hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers: signed.headers, agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const answer: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            if (response.statusCode === 200) resolve(answer);
+            else reject(new Error(`${target} answered ${response.statusCode}: ${JSON.stringify(answer)}`));
+          });
+          response.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    PutItem: (n) => send('PutItem', wire.PutItem(n)),
+    UpdateItem: (n) => send('UpdateItem', wire.UpdateItem(n)),
+    BatchGetItem: () => send('BatchGetItem', wire.BatchGetItem()),
+  };
+}
+
+interface Sample {
+  cpuMs: number;
+  wallMs: number;
+}
+
+async function measure(client: Client, operation: Operation, calls: number): Promise<Sample> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let n = 0; n < calls; n += 1) await client[operation](n);
+  const used = process.cpuUsage(cpu);
+  return { cpuMs: (used.user + used.system) / 1000 / calls, wallMs: (performance.now() - started) / calls };
+}
+
+const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] ?? 0;
+const ms = (value: number) => value.toFixed(3);
+
+async function main(): Promise<void> {
+  const dynamo = await forkBenchChild('dynalite', new URL('./dynamo-process.ts', import.meta.url), {
+    BENCH_TABLES: JSON.stringify(TABLES),
+  });
+  try {
+    const endpoint = String(dynamo.info.endpoint);
+    const clients: Record<string, Client> = {
+      document: documentClient(endpoint),
+      'low-level': lowLevelClient(endpoint),
+      'aws-lite': await awsLiteClient(endpoint),
+      'aws4+http': aws4HttpClient(endpoint),
+    };
+    const samples = new Map<string, Sample[]>();
+    const loadBefore = loadavg()[0] ?? 0;
+    // The first round warms every client (JIT, connections) and is not counted.
+    for (let round = 0; round <= ROUNDS; round += 1) {
+      for (const operation of OPERATIONS) {
+        for (const [name, client] of Object.entries(clients)) {
+          const sample = await measure(client, operation, round === 0 ? Math.min(CALLS, 100) : CALLS);
+          if (round === 0) continue;
+          const key = `${name}\t${operation}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+        }
+      }
+    }
+    console.log(
+      `DynamoDB client CPU per call — ${ROUNDS} rounds of ${CALLS} calls, load ${loadBefore.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}`,
+    );
+    console.log('client\toperation\tCPU ms/call median (min–max)\twall ms/call median');
+    for (const [key, list] of samples) {
+      const cpu = list.map((sample) => sample.cpuMs);
+      const wall = list.map((sample) => sample.wallMs);
+      console.log(
+        `${key}\t${ms(median(cpu))} (${ms(Math.min(...cpu))}–${ms(Math.max(...cpu))})\t${ms(median(wall))}`,
+      );
+    }
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+await main();
