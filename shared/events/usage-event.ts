@@ -2,9 +2,10 @@
  * The usage event contract, whole: one event per served request, emitted by the gateway after
  * the response ended and consumed by the recorder. It carries everything the usage record needs,
  * so the recorder never has to ask the gateway anything. Versioned: a consumer reads
- * `detail.version` first. This module holds its type, its cut-short reasons, its parser (what
- * the recorder accepts) and its two builders: from a served request (the gateway) and from a
- * stored record (the sweep, finishing a record whose event was lost).
+ * `detail.version` first. This module holds its type, its cut-short reasons and its parser (what
+ * the recorder accepts); its two builders, from a served request (the gateway) and from a stored
+ * record (the sweep, finishing a record whose event was lost), are in `usage-event-builders.ts`,
+ * which needs the record's and the ledger's types this module must not import (they import it).
  *
  * On AWS it travels as an EventBridge entry (`Source` = {@link USAGE_EVENT_SOURCE},
  * `DetailType` = {@link USAGE_EVENT_DETAIL_TYPE}); locally the in-process bus wraps it in the
@@ -12,13 +13,11 @@
  *
  * @example
  * ```ts
- * const detail = usageEventOfServed(request, caller, body, served, Date.now(), route); // gateway
+ * const detail = usageEventOfServed({ request, caller, body, served, route }, Date.now()); // gateway
  * const same = parseUsageEvent(envelope); // recorder; throws InvalidUsageEventError
  * ```
  */
 import type { BillingMode } from '../domain/types.ts';
-import type { UsageRecord } from '../recorder/usage-record.ts';
-import type { PendingContext } from '../store/usage-ledger.ts';
 
 export const USAGE_EVENT_SOURCE = 'quotagate.gateway';
 export const USAGE_EVENT_DETAIL_TYPE = 'quotagate.usage.v1';
@@ -227,107 +226,4 @@ export function parseUsageEvent(input: UsageEventEnvelope | UsageEventDetail | u
     fail(undefined, `unexpected source/detail-type ${String(input.source)}/${String(input['detail-type'])}`);
   }
   return validateUsageDetail(input.detail);
-}
-
-/** What the gateway observed of a request it served (its own types fit these as they are). */
-export interface ServedRequest {
-  request: { requestId: string; receivedAt: number };
-  caller: {
-    user: { id: string };
-    key: { id: string; hash: string };
-    group: { id: string; billingMode: BillingMode; rateMultiplier: number };
-  };
-  body: { model: string; stream: boolean };
-  served: {
-    accountId: string;
-    modelSent: string;
-    clientStatus: number;
-    upstreamStatus: number;
-    usage: TokenUsage;
-    usageSource: UsageSource;
-    cutShortReason: CutShortReason | undefined;
-    /** Epoch ms of the first byte of the upstream body. */
-    firstTokenAt: number | undefined;
-    failovers: number;
-    codexHeaders: Record<string, string>;
-    upstreamRequestId?: string;
-  };
-  /** The route the client called. */
-  route: string;
-}
-
-/** The usage event of a request the gateway served, its response having ended at `endedAt`. */
-export function usageEventOfServed(
-  { request, caller, body, served, route }: ServedRequest,
-  endedAt: number,
-): UsageEventDetail {
-  return {
-    version: 1,
-    requestId: request.requestId,
-    startedAt: new Date(request.receivedAt).toISOString(),
-    endedAt: new Date(endedAt).toISOString(),
-    userId: caller.user.id,
-    apiKeyId: caller.key.id,
-    apiKeyHash: caller.key.hash,
-    groupId: caller.group.id,
-    accountId: served.accountId,
-    billingMode: caller.group.billingMode,
-    rateMultiplier: caller.group.rateMultiplier,
-    modelRequested: body.model,
-    modelSent: served.modelSent,
-    stream: body.stream,
-    route,
-    status: served.clientStatus,
-    upstreamStatus: served.upstreamStatus,
-    usage: served.usage,
-    usageSource: served.usageSource,
-    cutShort: served.cutShortReason !== undefined,
-    ...(served.cutShortReason ? { cutShortReason: served.cutShortReason } : {}),
-    durationMs: endedAt - request.receivedAt,
-    ...(served.firstTokenAt !== undefined ? { firstTokenMs: served.firstTokenAt - request.receivedAt } : {}),
-    failovers: served.failovers,
-    ...(Object.keys(served.codexHeaders).length > 0 ? { codexHeaders: served.codexHeaders } : {}),
-    ...(served.upstreamRequestId ? { upstreamRequestId: served.upstreamRequestId } : {}),
-  };
-}
-
-/**
- * The usage event a stored record was built from, as far as its effects need it: the sweep
- * finishes a record whose event was lost by recording this again. Every field the event carries
- * is on the record, except the Codex headers (kept in the pending context) and the key's hash.
- */
-export function usageEventOfRecord(record: UsageRecord, context: PendingContext = {}): UsageEventDetail {
-  const detail: UsageEventDetail = {
-    version: 1,
-    requestId: record.requestId,
-    startedAt: record.startedAt,
-    endedAt: record.endedAt,
-    userId: record.userId,
-    apiKeyId: record.apiKeyId,
-    groupId: record.groupId,
-    accountId: record.accountId,
-    billingMode: record.billingMode,
-    rateMultiplier: record.rateMultiplier,
-    modelRequested: record.modelRequested,
-    modelSent: record.modelSent,
-    stream: record.stream,
-    status: record.status,
-    upstreamStatus: record.upstreamStatus,
-    usage: {
-      inputTokens: record.inputTokens,
-      cachedInputTokens: record.cachedInputTokens,
-      outputTokens: record.outputTokens,
-      reasoningTokens: record.reasoningTokens,
-    },
-    cutShort: record.cutShort,
-    usageSource: record.usageSource ?? 'upstream',
-    durationMs: record.durationMs,
-    failovers: record.failovers,
-  };
-  if (record.cutShortReason !== undefined) detail.cutShortReason = record.cutShortReason;
-  if (record.firstTokenMs !== undefined) detail.firstTokenMs = record.firstTokenMs;
-  if (record.route !== undefined) detail.route = record.route;
-  if (record.upstreamRequestId !== undefined) detail.upstreamRequestId = record.upstreamRequestId;
-  if (context.codexHeaders !== undefined) detail.codexHeaders = context.codexHeaders;
-  return detail;
 }

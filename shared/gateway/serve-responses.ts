@@ -12,7 +12,8 @@
  */
 import type { AccountSelectionRequest } from '../concurrency/contracts.ts';
 import { answerOrInternal } from '../error-answers.ts';
-import { type UsageEventDetail, usageEventOfServed } from '../events/usage-event.ts';
+import type { UsageEventDetail } from '../events/usage-event.ts';
+import { usageEventOfServed } from '../events/usage-event-builders.ts';
 import type { Caller } from './authenticate.ts';
 import type { ClientApi } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';

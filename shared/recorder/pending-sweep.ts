@@ -27,7 +27,8 @@
  * summary.completed; // records this sweep finished
  * ```
  */
-import { type UsageEventDetail, usageEventOfRecord } from '../events/usage-event.ts';
+import type { UsageEventDetail } from '../events/usage-event.ts';
+import { usageEventOfRecord } from '../events/usage-event-builders.ts';
 import type { StrandedUsageRecords } from '../store/stranded-records.ts';
 import type { StoredUsageRecord } from '../store/usage-ledger.ts';
 import {

@@ -15,7 +15,7 @@ import { createAccount } from '#shared/admin/accounts.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { createUser, getUser } from '#shared/admin/users.ts';
-import { usageEventOfRecord } from '#shared/events/usage-event.ts';
+import { usageEventOfRecord } from '#shared/events/usage-event-builders.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { loadSettings } from '#shared/settings.ts';

@@ -7,9 +7,8 @@ import {
   USAGE_EVENT_DETAIL_TYPE,
   USAGE_EVENT_SOURCE,
   type UsageEventDetail,
-  usageEventOfRecord,
-  usageEventOfServed,
 } from '#shared/events/usage-event.ts';
+import { usageEventOfRecord, usageEventOfServed } from '#shared/events/usage-event-builders.ts';
 import { codexUsageSnapshot } from '#shared/recorder/codex-usage.ts';
 import { aggregateCountersOf, buildUsageRecord } from '#shared/recorder/usage-record.ts';
 
