@@ -1,14 +1,15 @@
 /**
  * The project's import graph, read statically from the sources, so tests can hold the layering
  * rules of docs/architecture.md (storage interfaces in `shared/store/`, implementations only in
- * `shared/store/dynamo/`, no cycle between folders that must stay apart). Type-only imports count:
- * a cycle of types still ties two folders together. Package imports are left out; `#shared/*` and
+ * `shared/store/dynamo/`, no cycle between folders that must stay apart, none between modules).
+ * Type-only imports count: a cycle of types still ties two modules (or folders) together. Package imports are left out; `#shared/*` and
  * `#local/*` resolve as package.json's `imports` map says.
  *
  * @example
  * ```ts
  * const graph = importGraph(repoRoot, ['shared']);
  * folderCycles(graph); // [['shared/a', 'shared/b']] when a and b import each other
+ * fileCycles(graph); // [['shared/a/x.ts', 'shared/a/y.ts']] when x.ts and y.ts import each other
  * ```
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -59,9 +60,47 @@ export function importsInto(graph: ImportGraph, fromFolder: string, toFolder: st
 }
 
 /**
+ * The strongly connected components of a directed graph with more than one member (or one that
+ * points at itself), each sorted, found with Tarjan's algorithm: the groups of nodes that reach
+ * each other.
+ */
+function stronglyConnected(edges: ReadonlyMap<string, Iterable<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (node: string) => {
+    index.set(node, index.size);
+    low.set(node, index.get(node) as number);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of edges.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node) as number, low.get(next) as number));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node) as number, index.get(next) as number));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop() as string;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== node);
+    const selfLoop = [...(edges.get(node) ?? [])].includes(node);
+    if (component.length > 1 || selfLoop) components.push(component.sort());
+  };
+  for (const node of edges.keys()) if (!index.has(node)) visit(node);
+  return components;
+}
+
+/**
  * The folders that import each other, directly or through other folders: the strongly connected
- * components of the folder graph (a module's folder is its directory) with more than one folder,
- * each sorted, found with Tarjan's algorithm.
+ * components of the folder graph (a module's folder is its directory) with more than one folder.
  */
 export function folderCycles(graph: ImportGraph): string[][] {
   const edges = new Map<string, Set<string>>();
@@ -71,34 +110,13 @@ export function folderCycles(graph: ImportGraph): string[][] {
     edges.set(source, out);
     for (const to of targets) if (path.posix.dirname(to) !== source) out.add(path.posix.dirname(to));
   }
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const components: string[][] = [];
-  const visit = (folder: string) => {
-    index.set(folder, index.size);
-    low.set(folder, index.get(folder) as number);
-    stack.push(folder);
-    onStack.add(folder);
-    for (const next of edges.get(folder) ?? []) {
-      if (!index.has(next)) {
-        visit(next);
-        low.set(folder, Math.min(low.get(folder) as number, low.get(next) as number));
-      } else if (onStack.has(next)) {
-        low.set(folder, Math.min(low.get(folder) as number, index.get(next) as number));
-      }
-    }
-    if (low.get(folder) !== index.get(folder)) return;
-    const component: string[] = [];
-    let member: string | undefined;
-    do {
-      member = stack.pop() as string;
-      onStack.delete(member);
-      component.push(member);
-    } while (member !== folder);
-    if (component.length > 1) components.push(component.sort());
-  };
-  for (const folder of edges.keys()) if (!index.has(folder)) visit(folder);
-  return components;
+  return stronglyConnected(edges);
+}
+
+/**
+ * The modules that import each other, directly or through other modules (type-only imports
+ * included): each group is one strongly connected component of the module graph, sorted.
+ */
+export function fileCycles(graph: ImportGraph): string[][] {
+  return stronglyConnected(graph);
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { folderCycles, type ImportGraph, importGraph, importsInto } from '../support/import-graph.ts';
+import {
+  fileCycles,
+  folderCycles,
+  type ImportGraph,
+  importGraph,
+  importsInto,
+} from '../support/import-graph.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,6 +24,20 @@ describe('the import graph reader', () => {
 
   it('finds the folders that import each other through other folders', () => {
     assert.deepEqual(folderCycles(made), [['x/a', 'x/b', 'x/c']]);
+  });
+
+  it('finds the modules that import each other, a module that imports itself included', () => {
+    // one → two → three → one is a cycle; four only imports into it; five imports itself.
+    const modules: ImportGraph = new Map([
+      ['m/one.ts', ['m/two.ts']],
+      ['m/two.ts', ['m/three.ts']],
+      ['m/three.ts', ['m/one.ts']],
+      ['m/four.ts', ['m/one.ts']],
+      ['m/five.ts', ['m/five.ts']],
+    ]);
+    const found = fileCycles(modules).sort((left, right) => String(left[0]).localeCompare(String(right[0])));
+    assert.deepEqual(found, [['m/five.ts'], ['m/one.ts', 'm/three.ts', 'm/two.ts']]);
+    assert.deepEqual(fileCycles(made), []);
   });
 
   it('lists the imports from one folder into another', () => {
@@ -59,5 +79,13 @@ describe('where storage interfaces and their DynamoDB implementations live', () 
       (line) => !line.startsWith('shared/store/dynamo/'),
     );
     assert.deepEqual(fromInterfaces, []);
+  });
+});
+
+describe('module import cycles', () => {
+  // A cycle makes load order matter and ties modules that should change apart; a type both sides
+  // need goes into its own small module instead (see shared/gateway/attempt.ts).
+  it('keeps shared/, functions/ and local/ free of modules that import each other', () => {
+    assert.deepEqual(fileCycles(importGraph(root, ['shared', 'functions', 'local'])), []);
   });
 });
