@@ -108,7 +108,11 @@ export function createTableInput(definition: TableDefinition, tableName: string)
   };
 }
 
-/** Creates any of the three tables that does not exist yet; existing tables are left alone. */
+/**
+ * Creates any of the three tables that does not exist yet. An existing table is left alone, but
+ * one that lacks an index of its definition (made by an older version: dynalite cannot add an
+ * index to a table) is refused with what to do, rather than failing on every query of it.
+ */
 export async function ensureTables(endpoint: string, names: TableNames): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
@@ -119,7 +123,17 @@ export async function ensureTables(endpoint: string, names: TableNames): Promise
     for (const definition of Object.values(TABLES)) {
       const tableName = names[definition.id];
       try {
-        await client.send(new DescribeTableCommand({ TableName: tableName }));
+        const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+        const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+        const missing = definition.indexes
+          .filter((index) => !present.has(index.name))
+          .map((index) => index.name);
+        if (missing.length > 0) {
+          throw new Error(
+            `The local table ${tableName} was made by an older quotagate and lacks the index ${missing.join(', ')}; ` +
+              'delete the local data folder (.quotagate/ by default) to start with new tables.',
+          );
+        }
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
         await client.send(new CreateTableCommand(createTableInput(definition, tableName)));
