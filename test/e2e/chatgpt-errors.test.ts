@@ -76,15 +76,6 @@ async function failure(secret: string, request: OpenAI.Responses.ResponseCreateP
 const healthOf = async (accountId: string | undefined) =>
   (await getAccount(e2e.admin, accountId as string)).health;
 
-/** Usage events of a user (one per served request; a refused request has none). */
-async function usageOf(userId: string) {
-  await e2e.stack.bus.drain();
-  return e2e
-    .usageEvents()
-    .filter((event) => event.detail.userId === userId)
-    .map((event) => event.detail);
-}
-
 /** Every credential of the pool and what the token endpoint issued: none may reach a client. */
 function assertNoCredential(text: string, keys: string[]): void {
   const secrets = [
@@ -119,7 +110,7 @@ describe('a plan at its usage limit (429 usage_limit_reached)', () => {
     const until = health.until ?? 0;
     assert.ok(until >= startedAt + 13_872_000 && until <= endedAt + 13_872_000, `until ${until}`);
     assert.equal((await healthOf(accountIds[1])).state, 'ok');
-    const usage = await usageOf(userId);
+    const usage = await e2e.usageOf(userId);
     assert.deepEqual(
       usage.map((event) => [event.accountId, event.status, event.failovers]),
       [[accountIds[1], 200, 1]],
@@ -173,7 +164,7 @@ describe('a plan at its usage limit (429 usage_limit_reached)', () => {
       JSON.parse(unavailable.text).error.message,
       /^No available accounts: all cooling down until \d{4}-\d\d-\d\dT/,
     );
-    assert.deepEqual(await usageOf(userId), []);
+    assert.deepEqual(await e2e.usageOf(userId), []);
     assert.equal((await getUser(e2e.admin, userId)).balanceNano, balanceBefore);
     assertNoCredential(JSON.stringify(limited.error) + unavailable.text, keys);
   });
@@ -264,7 +255,7 @@ describe('a refused token (401)', () => {
       ],
     );
     assert.equal((await healthOf(accountIds[0])).state, 'ok');
-    const usage = await usageOf(userId);
+    const usage = await e2e.usageOf(userId);
     assert.deepEqual(
       usage.map((event) => [event.accountId, event.failovers]),
       [[accountIds[0], 0]],
@@ -296,7 +287,7 @@ describe('a refused token (401)', () => {
     const record = records.find((candidate) => candidate.requestId === refused.headers.get('x-request-id'));
     assert.equal(record?.upstreamStatus, 401);
     assertNoCredential(refused.text + JSON.stringify(record), keys);
-    assert.deepEqual(await usageOf(userId), []);
+    assert.deepEqual(await e2e.usageOf(userId), []);
   });
 });
 
@@ -322,7 +313,7 @@ describe('a request the backend refuses (400 {"detail":…})', () => {
       'ok',
       'ok',
     ]);
-    assert.deepEqual(await usageOf(userId), []);
+    assert.deepEqual(await e2e.usageOf(userId), []);
   });
 });
 
@@ -369,7 +360,7 @@ describe('a Cloudflare block page (403 text/html)', () => {
       'ok',
       'ok',
     ]);
-    assert.deepEqual(await usageOf(userId), []);
+    assert.deepEqual(await e2e.usageOf(userId), []);
     assertNoCredential(raw.text, keys);
   });
 });

@@ -33,14 +33,6 @@ beforeEach(() => {
 
 const pool = (count: number, options?: AccountPoolOptions) => seedAccountPool(e2e, count, options);
 
-async function usageOf(userId: string) {
-  await e2e.stack.bus.drain();
-  return e2e
-    .usageEvents()
-    .filter((event) => event.detail.userId === userId)
-    .map((event) => event.detail);
-}
-
 describe('failover before the first byte', () => {
   for (const status of [429, 500]) {
     it(`serves one clean stream from the next account when the first answers ${status}`, async () => {
@@ -52,7 +44,7 @@ describe('failover before the first byte', () => {
       assert.equal(result.status, 200);
       assert.ok(isCleanStream(result.text), result.text);
       assert.deepEqual(attempts(), [0, 1]);
-      const [usage] = await usageOf(userId);
+      const [usage] = await e2e.usageOf(userId);
       assert.equal(usage?.failovers, 1);
       assert.equal(usage?.accountId, accountIds[1]);
     });
@@ -66,7 +58,7 @@ describe('failover before the first byte', () => {
     assert.equal(result.status, 200);
     assert.ok(isCleanStream(result.text));
     assert.deepEqual(attempts(), [1]);
-    const [usage] = await usageOf(userId);
+    const [usage] = await e2e.usageOf(userId);
     assert.equal(usage?.failovers, 1);
     assert.equal(usage?.accountId, accountIds[1]);
   });
@@ -80,7 +72,7 @@ describe('failover before the first byte', () => {
     assert.equal(result.status, 200);
     assert.ok(isCleanStream(result.text));
     assert.deepEqual(attempts(), [0, 1]);
-    assert.equal((await usageOf(userId))[0]?.accountId, accountIds[1]);
+    assert.equal((await e2e.usageOf(userId))[0]?.accountId, accountIds[1]);
   });
 
   it('stops after 3 switches: of 5 failing accounts 4 are tried and the last status is mapped', async () => {
@@ -100,7 +92,7 @@ describe('failover before the first byte', () => {
       error: { type: 'rate_limit_error', message: 'Upstream rate limit exceeded, please retry later' },
     });
     assert.deepEqual(attempts(), [0, 1, 2, 3]);
-    assert.deepEqual(await usageOf(userId), []);
+    assert.deepEqual(await e2e.usageOf(userId), []);
   });
 
   it('maps the last status when every account of the group failed', async () => {
@@ -129,7 +121,7 @@ describe('failover before the first byte', () => {
     assert.ok(waiter.text.startsWith(PING));
     assert.ok(isCleanStream(waiter.text), waiter.text);
     assert.deepEqual(attempts(), [0, 0, 1]);
-    const failovers = (await usageOf(userId))
+    const failovers = (await e2e.usageOf(userId))
       .sort((a, b) => a.failovers - b.failovers)
       .map((usage) => [usage.accountId, usage.failovers]);
     assert.deepEqual(failovers, [

@@ -29,6 +29,8 @@ export interface E2E {
   }): Promise<{ userId: string; secret: string; keyId: string; accountId: string; groupId: string }>;
   client(secret: string, options?: { basePath?: string; headers?: Record<string, string> }): OpenAI;
   usageEvents(): UsageEventEnvelope[];
+  /** The usage events of one user's requests once the bus delivered them, oldest first. */
+  usageOf(userId: string): Promise<UsageEventEnvelope['detail'][]>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,10 @@ export async function startE2E(
   });
   const admin = new DynamoConfigAdmin(stack.client, stack.settings.tables.config);
   let counter = 0;
+  const usageEvents = () =>
+    stack.bus.events.filter(
+      (event) => event.source === 'quotagate.gateway',
+    ) as unknown as UsageEventEnvelope[];
   return {
     stack,
     mock,
@@ -91,10 +97,13 @@ export async function startE2E(
         defaultHeaders: options.headers,
       });
     },
-    usageEvents: () =>
-      stack.bus.events.filter(
-        (event) => event.source === 'quotagate.gateway',
-      ) as unknown as UsageEventEnvelope[],
+    usageEvents,
+    async usageOf(userId) {
+      await stack.bus.drain();
+      return usageEvents()
+        .filter((event) => event.detail.userId === userId)
+        .map((event) => event.detail);
+    },
     async close() {
       await stack.close();
       await mock.close();

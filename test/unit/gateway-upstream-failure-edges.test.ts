@@ -14,6 +14,7 @@ import {
   rateLimitSeconds,
   resetAfterSeconds,
 } from '#shared/gateway/upstream-failure.ts';
+import { storedAccount } from '../support/account-fixture.ts';
 
 const NOW = 1_900_000_000_000;
 const settings = {
@@ -21,20 +22,13 @@ const settings = {
   overloadCooldownSeconds: 75,
   accountErrorRecheckSeconds: 120,
 };
-const account = (customErrorCodes?: number[]): Account => ({
-  id: 'acc_edges',
-  name: 'edges',
-  type: 'oauth',
-  credentials: { accessToken: 'at-x' },
-  status: 'active',
-  priority: 1,
-  concurrency: 1,
-  modelMapping: {},
-  groupIds: ['g'],
-  health: { state: 'ok' },
-  createdAt: '2026-01-01T00:00:00Z',
-  ...(customErrorCodes ? { customErrorCodes } : {}),
-});
+const account = (customErrorCodes?: number[]): Account =>
+  storedAccount({
+    id: 'acc_edges',
+    type: 'oauth',
+    credentials: { accessToken: 'at-x' },
+    ...(customErrorCodes ? { customErrorCodes } : {}),
+  });
 const judge = (status: number, text: string, headers: Record<string, string> = {}, codes?: number[]) =>
   judgeUpstreamFailure(account(codes), parseUpstreamError(status, text, NOW), headers, settings, NOW);
 const usageLimit = (resetsInSeconds: number) =>

@@ -13,21 +13,11 @@ import {
   parseDurationSeconds,
   resetAfterSeconds,
 } from '#shared/gateway/upstream-failure.ts';
+import { storedAccount } from '../support/account-fixture.ts';
+import { chatgptTokenInvalidatedError } from '../support/mock-upstream/errors.ts';
 
-const account = (customErrorCodes?: number[]): Account => ({
-  id: 'acc_1',
-  name: 'a',
-  type: 'apikey',
-  credentials: { apiKey: 'sk-x' },
-  status: 'active',
-  priority: 1,
-  concurrency: 1,
-  modelMapping: {},
-  groupIds: ['g'],
-  health: { state: 'ok' },
-  createdAt: '2026-01-01T00:00:00Z',
-  ...(customErrorCodes ? { customErrorCodes } : {}),
-});
+const account = (customErrorCodes?: number[]): Account =>
+  storedAccount({ ...(customErrorCodes ? { customErrorCodes } : {}) });
 const settings = {
   rateLimitCooldownSeconds: 300,
   overloadCooldownSeconds: 600,
@@ -215,20 +205,7 @@ const REAL_ERRORS: [string, number, string, ErrorMeaning][] = [
     'account',
   ],
   ['ChatGPT bare 401', 401, JSON.stringify({ detail: 'Unauthorized' }), 'account'],
-  [
-    'ChatGPT token_invalidated',
-    401,
-    JSON.stringify({
-      error: {
-        message: 'Your authentication token has been invalidated. Please try signing in again.',
-        type: 'invalid_request_error',
-        code: 'token_invalidated',
-        param: null,
-      },
-      status: 401,
-    }),
-    'account',
-  ],
+  ['ChatGPT token_invalidated', 401, JSON.stringify(chatgptTokenInvalidatedError()), 'account'],
   [
     'ChatGPT model not served (400 detail)',
     400,

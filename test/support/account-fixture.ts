@@ -1,0 +1,22 @@
+/**
+ * An upstream account as the store returns it, for unit tests of code that judges or targets
+ * one: a platform account in good health, with whatever the test changes.
+ */
+import type { Account } from '#shared/domain/types.ts';
+
+export function storedAccount(overrides: Partial<Account> = {}): Account {
+  return {
+    id: 'acc_1',
+    name: 'a',
+    type: 'apikey',
+    credentials: { apiKey: 'sk-x' },
+    status: 'active',
+    priority: 1,
+    concurrency: 1,
+    modelMapping: {},
+    groupIds: ['g'],
+    health: { state: 'ok' },
+    createdAt: '2026-01-01T00:00:00Z',
+    ...overrides,
+  };
+}
