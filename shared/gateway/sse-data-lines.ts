@@ -44,18 +44,22 @@ export class DataLines {
         if (this.prefix.length < DATA_FIELD.length) continue;
         this.inData = DATA_FIELD.equals(Buffer.from(this.prefix));
         this.prefix = [];
-        if (!this.inData) this.lineStart = false;
+        if (!this.inData) {
+          this.lineStart = false;
+          continue;
+        }
         // Stryker disable next-line ConditionalExpression,EqualityOperator: a line break fed before the first data line too is whitespace before the JSON value, which every scanner skips
-        else if (this.dataLines++ > 0) this.feed(LINE_BREAK);
+        if (this.dataLines++ > 0) this.feed(LINE_BREAK);
         continue;
       }
       const end = bytes.indexOf(NEWLINE, at);
       const stop = end === -1 ? bytes.length : end;
       if (this.inData) this.feed(bytes.subarray(at, stop));
       if (end === -1) return;
+      // The line's newline is read again at the line start, where it ends nothing more.
       this.lineStart = true;
       this.inData = false;
-      at = end + 1;
+      at = end;
     }
   }
 }

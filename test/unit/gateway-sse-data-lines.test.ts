@@ -33,15 +33,15 @@ function everyCut(frame: string): number[][] {
 describe('DataLines', () => {
   it('joins data lines with a line break, with or without the space after the colon, at every cut', () => {
     const frame =
-      ': {"response":{"usage":{"input_tokens":999}}}\n' +
+      ': {"open":\n' +
       'event: response.completed\n' +
       ':\n' +
       'id: 7\n' +
-      ': 123data: {"response":{"usage":{"input_tokens":998}}}\n' +
       'data: {"type":"response.completed","delta":"héllo",\n' +
       ': between\n' +
       'data:"response":{"usage":{"input_tokens":1,\n' +
       'data: "output_tokens":2}}}\n' +
+      ': 123data: {"response":{"usage":{"input_tokens":998}}}\n' +
       '\n';
     for (const cuts of everyCut(frame)) {
       assert.deepEqual(

@@ -69,6 +69,21 @@ describe('SseRelay, CRLF and LF', () => {
     assert.equal(third.toString(), 'data: {"type":"response.output_text.delta","delta":"a"}\n\rx\n\r\n');
   });
 
+  it('takes a piece that starts with CR and goes on for a line with content', () => {
+    const relay = new SseRelay();
+    const frame = 'data: {"type":"response.output_text.delta","delta":"ab"}\n';
+    assert.equal(relay.push(Buffer.from(frame)).length, 0);
+    assert.equal(relay.push(Buffer.from('\rx')).length, 0);
+    assert.equal(relay.push(Buffer.from('\n')).length, 0, 'the line CR x is not blank');
+    assert.equal(relay.push(Buffer.from('\n')).toString(), `${frame}\rx\n\n`);
+  });
+
+  it('forwards a blank line that starts the stream at once', () => {
+    const relay = new SseRelay();
+    assert.equal(relay.push(Buffer.from('\n')).toString(), '\n');
+    assert.equal(relay.nextSequenceNumber, 0);
+  });
+
   it('does not take a chunk ending in a lone CR for a line with content', () => {
     const relay = new SseRelay();
     const frame = 'data: {"type":"response.output_text.delta","delta":"ab"}\n';
@@ -147,8 +162,8 @@ describe('SseRelay, what a held frame says', () => {
 
   it('keeps the text of a delta whose data line has no space after the colon, and leaves [DONE] alone', () => {
     const relay = new SseRelay();
-    relay.push(Buffer.from('data:{"type":"response.output_text.delta","delta":"four"}\n\ndata: [DONE]\n\n'));
-    assert.equal(relay.observed?.chars, 4);
+    relay.push(Buffer.from('data:{"type":"response.output_text.delta","delta":"fo ur"}\n\ndata: [DONE]\n\n'));
+    assert.equal(relay.observed?.chars, 5);
     assert.equal(relay.terminalEvent, undefined);
   });
 
@@ -159,12 +174,29 @@ describe('SseRelay, what a held frame says', () => {
     assert.equal(relay.observed?.chars, 0);
   });
 
-  it('keeps the highest sequence number seen', () => {
+  it('keeps the highest sequence number seen, through frames that carry none', () => {
     const relay = new SseRelay();
     relay.push(
-      Buffer.from('data: {"type":"a","sequence_number":12}\n\ndata: {"type":"b","sequence_number":3}\n\n'),
+      Buffer.from(
+        'data: {"type":"a","sequence_number":12}\n\ndata: {"type":"b","sequence_number":3}\n\ndata: {"type":"c"}\n\n',
+      ),
     );
     assert.equal(relay.nextSequenceNumber, 13);
+  });
+
+  it('reads a terminal event without a response, and tells a listener without event() nothing', () => {
+    const frames: string[] = [];
+    const relay = new SseRelay({
+      listener: {
+        frame: (text) => {
+          frames.push(text);
+          return text;
+        },
+      },
+    });
+    const text = 'data: {"type":"response.failed"}\n\n';
+    assert.equal(relayed(relay, text), text);
+    assert.deepEqual([relay.terminalEvent, relay.usage, frames], ['response.failed', undefined, [text]]);
   });
 
   it('collects no text when told not to', () => {

@@ -69,13 +69,32 @@ describe('SseRelay, what a large frame says', () => {
     assert.deepEqual([relay.terminalEvent, relay.usage], ['response.completed', USAGE]);
   });
 
+  it('reads the type from the event line, not from text that mentions event: in the data', () => {
+    const lf = new SseRelay();
+    pushLarge(
+      lf,
+      `event: response.completed\ndata: {"type":"x","response":{"x":"${PADDING}","usage":${USAGE_JSON}}}\n\n`,
+    );
+    assert.deepEqual([lf.terminalEvent, lf.usage], ['response.completed', USAGE]);
+    const mention = new SseRelay();
+    pushLarge(mention, `data: {"type":"response.output_text.delta","delta":"event: x ${PADDING}"}\n\n`);
+    assert.equal(mention.observed?.chars, `event: x ${PADDING}`.length);
+  });
+
+  it('collects no text of a large delta when told not to', () => {
+    const relay = new SseRelay({ observeText: false });
+    const frame = `data: {"type":"response.output_text.delta","delta":"${PADDING}"}\n\n`;
+    assert.equal(pushLarge(relay, frame), frame);
+    assert.equal(relay.observed, undefined);
+  });
+
   it('does not take a large non-terminal event for the end', () => {
     const relay = new SseRelay();
     pushLarge(
       relay,
       `event: response.output_item.done\ndata: {"type":"response.output_item.done","response":{"usage":${USAGE_JSON}},"x":"${PADDING}"}\n\n`,
     );
-    assert.deepEqual([relay.terminalEvent, relay.usage], [undefined, undefined]);
+    assert.deepEqual([relay.terminalEvent, relay.usage, relay.upstreamError], [undefined, undefined, false]);
   });
 
   it('notes a large upstream error event, and the first delta and its text when a large delta comes first', () => {
@@ -186,6 +205,23 @@ describe('SseRelay, a listener', () => {
       `data: {"type":"response.completed","response":{"x":"${PADDING}","usage":${USAGE_JSON}}}\n\n`,
     );
     assert.deepEqual([relay.terminalEvent, relay.usage, ended], ['response.completed', USAGE, 1]);
+  });
+
+  it('asks a listener without largeFrame() nothing, and calls frame() once per held frame only', () => {
+    const frames: string[] = [];
+    const relay = new SseRelay({
+      listener: {
+        frame: (text) => {
+          frames.push(text);
+          return text;
+        },
+      },
+    });
+    const small = 'data: {"type":"a"}\n\n';
+    const large = `data: {"type":"response.output_text.delta","delta":"${PADDING}"}\n\n`;
+    assert.equal(relayed(relay, small + large, [Buffer.byteLength(small) + HOLD_LIMIT + 1]), small + large);
+    assert.deepEqual(frames, [small]);
+    assert.equal(relay.observed?.chars, PADDING.length);
   });
 
   it('may skip a large frame', () => {
