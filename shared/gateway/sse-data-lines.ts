@@ -42,8 +42,8 @@ export class DataLines {
         }
         this.prefix.push(byte);
         if (this.prefix.length < DATA_FIELD.length) continue;
+        // The prefix is emptied when the line's newline comes back to the line start.
         this.inData = DATA_FIELD.equals(Buffer.from(this.prefix));
-        this.prefix = [];
         if (!this.inData) {
           this.lineStart = false;
           continue;
