@@ -13,7 +13,8 @@
  */
 import { parseOpsQuery } from '../ops/ops-query.ts';
 import { listUsageRecords, parseRecordListing } from '../usage/record-listing.ts';
-import { parseSummaryQuery, summarizeUsage } from '../usage/usage-summary.ts';
+import { parseSummaryQuery } from '../usage/summary-query.ts';
+import { summarizeUsage } from '../usage/usage-summary.ts';
 import type { AdminRoute } from './routes.ts';
 import { parseUsageQuery, usageByDay } from './usage-query.ts';
 

@@ -14,12 +14,8 @@ import { parseTimeBound } from '../ops/ops-query.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
 import type { UsageRecordSource } from '../store/usage-reader.ts';
 import { usageRecordSortKey } from '../tables/keys.ts';
-import {
-  matchingRecords,
-  parseSummaryFilter,
-  type SummaryFilter,
-  type SummaryQueryParams,
-} from './usage-summary.ts';
+import { parseSummaryFilter, type SummaryFilter, type SummaryQueryParams } from './summary-query.ts';
+import { matchingRecords } from './usage-summary.ts';
 
 export const RECORD_PAGE_DEFAULT = 100;
 export const RECORD_PAGE_MAX = 1000;

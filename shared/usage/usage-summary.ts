@@ -4,6 +4,9 @@
  * table's `gsi1`, as the export reads them) summed into hour or day buckets and into top-N
  * lists by user, key, model and account; the ops error log of the same range counted per bucket.
  *
+ * What a summary covers (range, bucket, filters, top-N size) is read from request parameters by
+ * `summary-query.ts`.
+ *
  * It reads records, so its cost grows with the requests in the range: at most
  * {@link SUMMARY_MAX_RECORDS} records and {@link SUMMARY_MAX_ERRORS} ops records are read, and
  * `truncated` says when a range held more (the sums then cover its oldest part only).
@@ -15,9 +18,8 @@
  * summary.series[0]; // { start: '2026-12-02T08:00:00.000Z', requests: 3, … }
  * ```
  */
-import { AdminError } from '../admin/admin-error.ts';
 import { formatNanoAsUsd } from '../admin/money.ts';
-import { OPS_QUERY_MAX_LIMIT, parseTimeBound } from '../ops/ops-query.ts';
+import { OPS_QUERY_MAX_LIMIT } from '../ops/ops-query.ts';
 import {
   AGGREGATE_COUNTERS,
   type AggregateCounters,
@@ -27,43 +29,12 @@ import {
 import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { RecordFilter, UsageRecordSource } from '../store/usage-reader.ts';
 import { exportUsageRecords } from './export.ts';
+import { type Bucket, bucketMs, type SummaryFilter, type SummaryQuery } from './summary-query.ts';
 
 export const SUMMARY_MAX_RECORDS = 200_000;
 export const SUMMARY_MAX_ERRORS = 50_000;
-export const SUMMARY_DEFAULT_TOP = 10;
-const MAX_TOP = 100;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-/** Hour buckets cover at most a week, day buckets a year: a chart of at most 366 points. */
-const MAX_SPAN_MS = { hour: 7 * DAY_MS, day: 366 * DAY_MS } as const;
-
-export type Bucket = 'hour' | 'day';
 export const TOP_DIMENSIONS = ['user', 'key', 'model', 'account'] as const;
 export type TopDimension = (typeof TOP_DIMENSIONS)[number];
-
-export interface SummaryFilter extends RecordFilter {
-  model?: string;
-}
-
-export interface SummaryQuery extends SummaryFilter {
-  /** Epoch ms, inclusive; the start of a bucket. */
-  from: number;
-  /** Epoch ms, exclusive. */
-  to: number;
-  bucket: Bucket;
-  top: number;
-}
-
-export interface SummaryQueryParams {
-  from?: string | undefined;
-  to?: string | undefined;
-  bucket?: string | undefined;
-  user?: string | undefined;
-  key?: string | undefined;
-  account?: string | undefined;
-  model?: string | undefined;
-  top?: string | undefined;
-}
 
 /** The recorder's daily counters a usage summary does not report. */
 const NOT_SUMMED = ['chargeNano', 'cutShortRequests'] as const;
@@ -105,58 +76,6 @@ export interface UsageSummary {
 export interface SummarySources {
   records: UsageRecordSource;
   ops: Pick<OpsErrorLog, 'query'>;
-}
-
-function floorTo(ms: number, bucket: Bucket): number {
-  const size = bucket === 'hour' ? HOUR_MS : DAY_MS;
-  return Math.floor(ms / size) * size;
-}
-
-function idParam(value: string | undefined, name: string): string | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (text.length > 200) throw AdminError.invalid(`"${name}" is longer than 200 characters.`);
-  return text;
-}
-
-/**
- * Defaults: hour buckets over the last 24 hours, day buckets over this UTC month. `from` is
- * moved back to the start of its bucket so the first bucket is whole.
- */
-export function parseSummaryQuery(params: SummaryQueryParams, now: number): SummaryQuery {
-  const bucket = (params.bucket?.trim() || 'hour') as Bucket;
-  if (bucket !== 'hour' && bucket !== 'day') {
-    throw AdminError.invalid(`"bucket" must be hour or day, got "${params.bucket}".`);
-  }
-  const to = params.to?.trim() ? parseTimeBound(params.to, 'to') : now;
-  const defaultFrom =
-    bucket === 'hour' ? to - DAY_MS + HOUR_MS : Date.parse(`${new Date(to).toISOString().slice(0, 7)}-01`);
-  const from = floorTo(params.from?.trim() ? parseTimeBound(params.from, 'from') : defaultFrom, bucket);
-  if (from >= to) throw AdminError.invalid('"from" must be before "to".');
-  if (to - from > MAX_SPAN_MS[bucket]) {
-    throw AdminError.invalid(
-      bucket === 'hour'
-        ? 'Hour buckets cover at most 7 days; use bucket=day for a longer range.'
-        : 'The range is longer than 366 days.',
-    );
-  }
-  const topText = params.top?.trim();
-  const top = topText ? Number(topText) : SUMMARY_DEFAULT_TOP;
-  if (!/^\d+$/.test(topText ?? '0') || !Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) {
-    throw AdminError.invalid(`"top" must be a whole number from 1 to ${MAX_TOP}, got "${params.top}".`);
-  }
-  return { from, to, bucket, top, ...parseSummaryFilter(params) };
-}
-
-/** The `user`, `key`, `account` and `model` parameters, each optional. */
-export function parseSummaryFilter(params: SummaryQueryParams): SummaryFilter {
-  const filter: SummaryFilter = {};
-  const given = { userId: params.user, apiKeyId: params.key, accountId: params.account, model: params.model };
-  for (const [field, value] of Object.entries(given)) {
-    const id = idParam(value, field === 'apiKeyId' ? 'key' : field.replace(/Id$/, ''));
-    if (id !== undefined) filter[field as keyof SummaryFilter] = id;
-  }
-  return filter;
 }
 
 function zero(): UsageCounters {
@@ -234,7 +153,7 @@ async function countErrors(
 }
 
 export async function summarizeUsage(query: SummaryQuery, sources: SummarySources): Promise<UsageSummary> {
-  const size = query.bucket === 'hour' ? HOUR_MS : DAY_MS;
+  const size = bucketMs(query.bucket);
   const series: SeriesPoint[] = [];
   for (let at = query.from; at < query.to; at += size) {
     series.push({ start: new Date(at).toISOString(), ...zero(), errors: 0 });
