@@ -49,8 +49,7 @@ export class GatewayError extends Error {
 
   /** Names when a retry may succeed (rounded up to whole seconds, at least 1); ignores undefined. */
   retryAfter(seconds: number | undefined): this {
-    if (seconds !== undefined && Number.isFinite(seconds))
-      this.retryAfterSeconds = Math.max(1, Math.ceil(seconds));
+    if (Number.isFinite(seconds)) this.retryAfterSeconds = Math.max(1, Math.ceil(seconds as number));
     return this;
   }
 

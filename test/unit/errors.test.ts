@@ -48,6 +48,13 @@ describe('GatewayError', () => {
     assert.deepEqual(GatewayError.forbidden('x').retryAfter(9).responseHeaders(), {});
     assert.deepEqual(new GatewayError(502, 'upstream_error', 'x').responseHeaders(), {});
   });
+
+  it('carries the headers a refusal calls for, beside Retry-After on a 429', () => {
+    const notAllowed = new GatewayError(405, 'invalid_request_error', 'x').withHeaders({ allow: 'POST' });
+    assert.deepEqual(notAllowed.responseHeaders(), { allow: 'POST' });
+    const limited = GatewayError.rateLimited('x').retryAfter(4).withHeaders({ 'x-limit': 'rpm' });
+    assert.deepEqual(limited.responseHeaders(), { 'retry-after': '4', 'x-limit': 'rpm' });
+  });
 });
 
 describe('mapUpstreamError', () => {
