@@ -44,7 +44,9 @@ export class DataLines {
         if (this.prefix.length < DATA_FIELD.length) continue;
         // The prefix is emptied when the line's newline comes back to the line start.
         this.inData = DATA_FIELD.equals(Buffer.from(this.prefix));
+        // Stryker disable next-line ConditionalExpression,BlockStatement: a line that is not data stays unread either way; ending its line start here saves comparing each further byte
         if (!this.inData) {
+          // Stryker disable next-line BooleanLiteral: as above
           this.lineStart = false;
           continue;
         }
