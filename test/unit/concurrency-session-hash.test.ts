@@ -81,7 +81,7 @@ describe('sessionHashOf', () => {
 
   it('skips blank values and returns undefined without any identity', () => {
     // Prepare
-    const headers = { 'session-id': '  ', session_id: ['', 'x'] };
+    const headers = { 'session-id': '  ', session_id: ['', 'x'], 'thread-id': ' \t ' };
     const bodies: unknown[] = [{ prompt_cache_key: 42 }, { prompt_cache_key: '' }, 'text', null, [SESSION]];
 
     // Act
