@@ -17,9 +17,10 @@ import {
   type LambdaResponseStream,
   type StreamifiedHandler,
 } from '#local/awslambda-shim.ts';
-import { BusUsagePublisher } from '#local/bus-publisher.ts';
+import { BusUsagePublisher, createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { startFunctionUrlServer } from '#local/function-url-server.ts';
+import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
@@ -97,7 +98,16 @@ answerParent(
      * recorder Lambda would, and answers its DynamoDB requests per event (writes, reads).
      */
     async recordEvents(limit: unknown) {
-      const runtime = createRecorderRuntime({ tables: settings.tables, client, logger });
+      // Wired as the recorder Lambda is (alerts on), so the figures include the alert watch.
+      const runtime = createRecorderRuntime({
+        tables: settings.tables,
+        client,
+        logger,
+        alerts: {
+          publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), settings.eventBusName),
+          stateTable: settings.tables.state,
+        },
+      });
       const events = bus.events.slice(0, Number(limit));
       const before = new Map(dynamoRequestCounter.byCommand);
       for (const envelope of events) await runtime.record(envelope);
