@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared/alerts/alert.ts';
@@ -149,6 +149,73 @@ describe('alerts raised by the recorder', () => {
     assert.equal(before, 0);
     assert.equal(alertsOf('low_balance', 'u_plain').length, 1);
     await put({ ...keys.requestDefaults() });
+  });
+
+  it('puts back what a claim replaced when its alert could not be stored, and only while it still holds', async () => {
+    // Prepare: one key alerted before (quota at 80 %, budget at 80 % in the week of 2026-01-05),
+    // one never alerted.
+    const store = new DynamoAlertStore(world.client, { ...world.tables, state: world.tables.state });
+    const alerted = key('k_claimed', 'u_claimed', {
+      quotaNano: 10 * B,
+      usedNano: 10 * B,
+      quotaAlertPercent: 80,
+      budgetAlertPeriod: '2026-01-05',
+      budgetAlertPercent: 80,
+    } as Partial<ApiKey>);
+    const fresh = key('k_unclaimed', 'u_claimed', { quotaNano: 10 * B, usedNano: 10 * B });
+    await put(configItems.apiKey(alerted));
+    await put(configItems.apiKey(fresh));
+    const fields = ['quotaAlertPercent', 'budgetAlertPeriod', 'budgetAlertPercent'];
+    const stateOf = async (of: ApiKey) => {
+      const item = (
+        await world.client.send(new GetCommand({ TableName: world.tables.config, Key: keys.apiKey(of.hash) }))
+      ).Item;
+      return Object.fromEntries(
+        fields.filter((field) => item?.[field] !== undefined).map((f) => [f, item?.[f]]),
+      );
+    };
+    const quota = (of: ApiKey, previous?: number) => ({
+      kind: 'key_quota' as const,
+      keyHash: of.hash,
+      percent: 100,
+      neededNano: 0,
+      ...(previous === undefined ? {} : { previous }),
+    });
+    const budget = (of: ApiKey, previous?: { periodStart: string; percent: number }) => ({
+      kind: 'key_budget' as const,
+      keyHash: of.hash,
+      percent: 80,
+      periodStart: '2026-01-12',
+      ...(previous === undefined ? {} : { previous }),
+    });
+
+    // Act & Assess: claimed, then released back to the earlier levels
+    assert.equal(await store.claim(quota(alerted, 80)), true);
+    assert.equal(await store.claim(budget(alerted, { periodStart: '2026-01-05', percent: 80 })), true);
+    assert.deepEqual(await stateOf(alerted), {
+      quotaAlertPercent: 100,
+      budgetAlertPeriod: '2026-01-12',
+      budgetAlertPercent: 80,
+    });
+    await store.release(quota(alerted, 80));
+    await store.release(budget(alerted, { periodStart: '2026-01-05', percent: 80 }));
+    assert.deepEqual(await stateOf(alerted), {
+      quotaAlertPercent: 80,
+      budgetAlertPeriod: '2026-01-05',
+      budgetAlertPercent: 80,
+    });
+
+    // Act & Assess: a key never alerted is left with no alert level at all
+    assert.equal(await store.claim(quota(fresh)), true);
+    assert.equal(await store.claim(budget(fresh)), true);
+    await store.release(quota(fresh));
+    await store.release(budget(fresh));
+    assert.deepEqual(await stateOf(fresh), {});
+
+    // Act & Assess: a release whose claim no longer holds (another charge moved on) changes nothing
+    assert.equal(await store.claim(quota(fresh)), true);
+    await store.release({ ...quota(fresh), percent: 90 });
+    assert.deepEqual(await stateOf(fresh), { quotaAlertPercent: 100 });
   });
 
   it('alerts a key quota at 80 % and at 100 %, once each, however often each charge is delivered', async () => {

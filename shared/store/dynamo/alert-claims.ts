@@ -12,6 +12,7 @@
 
 import { type ItemKey, keys } from '../../tables/keys.ts';
 import type { AlertClaim } from '../alert-store.ts';
+import { editOf, updateExpressionOf } from './versioned-update.ts';
 
 /** One conditional UpdateItem on the Config table. */
 export interface ClaimWrite {
@@ -54,7 +55,10 @@ export function claimWrite(claim: AlertClaim): ClaimWrite {
   };
 }
 
-/** Puts back what the claim replaced, if the item still holds this claim. */
+/**
+ * Puts back what the claim replaced (a level the key had before is set again, one it did not
+ * have is removed), if the item still holds this claim.
+ */
 export function releaseWrite(claim: AlertClaim): ClaimWrite {
   if (claim.kind === 'low_balance') {
     return {
@@ -65,43 +69,30 @@ export function releaseWrite(claim: AlertClaim): ClaimWrite {
       values: { ':at': claim.at },
     };
   }
-  if (claim.kind === 'key_quota') {
-    const back = claim.previous === undefined ? 'REMOVE #level' : 'SET #level = :previous';
-    return {
-      key: keys.apiKey(claim.keyHash),
-      update: back,
-      condition: '#level = :percent',
-      names: { '#level': 'quotaAlertPercent' },
-      values: {
-        ':percent': claim.percent,
-        ...(claim.previous === undefined ? {} : { ':previous': claim.previous }),
-      },
-    };
-  }
-  const previous = claim.previous ?? {};
-  const sets: string[] = [];
-  const removes: string[] = [];
-  const values: Record<string, unknown> = { ':start': claim.periodStart, ':percent': claim.percent };
-  if (previous.periodStart === undefined) removes.push('#period');
-  else {
-    sets.push('#period = :oldStart');
-    values[':oldStart'] = previous.periodStart;
-  }
-  if (previous.percent === undefined) removes.push('#level');
-  else {
-    sets.push('#level = :oldPercent');
-    values[':oldPercent'] = previous.percent;
-  }
+  const restore =
+    claim.kind === 'key_quota'
+      ? editOf({ quotaAlertPercent: claim.previous })
+      : editOf({
+          budgetAlertPeriod: claim.previous?.periodStart,
+          budgetAlertPercent: claim.previous?.percent,
+        });
+  const held: Pick<ClaimWrite, 'condition' | 'names' | 'values'> =
+    claim.kind === 'key_quota'
+      ? {
+          condition: '#level = :percent',
+          names: { '#level': 'quotaAlertPercent' },
+          values: { ':percent': claim.percent },
+        }
+      : {
+          condition: '#period = :start AND #level = :percent',
+          names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
+          values: { ':start': claim.periodStart, ':percent': claim.percent },
+        };
   return {
     key: keys.apiKey(claim.keyHash),
-    update: [
-      sets.length ? `SET ${sets.join(', ')}` : '',
-      removes.length ? `REMOVE ${removes.join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join(' '),
-    condition: '#period = :start AND #level = :percent',
-    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
-    values,
+    update: updateExpressionOf(restore.sets, restore.removes),
+    condition: held.condition,
+    names: { ...restore.names, ...held.names },
+    values: { ...restore.values, ...held.values },
   };
 }

@@ -37,6 +37,16 @@ export function editOf(changes: Record<string, unknown>): AttributeEdit {
   return edit;
 }
 
+/** The UpdateExpression of SET and REMOVE clauses, leaving out an empty one. */
+export function updateExpressionOf(sets: readonly string[], removes: readonly string[]): string {
+  return [
+    sets.length > 0 ? `SET ${sets.join(', ')}` : '',
+    removes.length > 0 ? `REMOVE ${removes.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** The condition of an admin write: the item exists and, when `ifVersion` is given, is at it. */
 export function versionCondition(ifVersion: number | undefined): {
   condition: string;
@@ -66,9 +76,8 @@ export function versionedUpdateInput(
     ...expected,
   };
   const sets = ['#version = if_not_exists(#version, :zero) + :one', '#updatedAt = :now', ...edit.sets];
-  const removes = edit.removes;
   return {
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    UpdateExpression: updateExpressionOf(sets, edit.removes),
     ConditionExpression: condition,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
