@@ -63,25 +63,26 @@ const UPDATE = {
 };
 const NAMES = { '#c': 'count', '#t': 'touchedAt', '#l': 'limit' };
 
+/** The requests in the plain form the DocumentClient and aws-lite both take. */
+const plain = {
+  PutItem: (n: number) => ({ TableName: TABLE, Item: slotItem(n) }),
+  UpdateItem: (n: number) => ({
+    TableName: TABLE,
+    Key: counterKey,
+    UpdateExpression: UPDATE.expression,
+    ConditionExpression: UPDATE.condition,
+    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeValues: { ':one': 1, ':now': n, ':zero': 0 },
+  }),
+  BatchGetItem: () => ({ RequestItems: { [TABLE]: { Keys: batchKeys, ConsistentRead: true } } }),
+};
+
 function documentClient(endpoint: string): Client {
   const client = createDocumentClient(endpoint);
   return {
-    PutItem: (n) => client.send(new PutCommand({ TableName: TABLE, Item: slotItem(n) })),
-    UpdateItem: (n) =>
-      client.send(
-        new UpdateCommand({
-          TableName: TABLE,
-          Key: counterKey,
-          UpdateExpression: UPDATE.expression,
-          ConditionExpression: UPDATE.condition,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: { ':one': 1, ':now': n, ':zero': 0 },
-        }),
-      ),
-    BatchGetItem: () =>
-      client.send(
-        new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: batchKeys, ConsistentRead: true } } }),
-      ),
+    PutItem: (n) => client.send(new PutCommand(plain.PutItem(n))),
+    UpdateItem: (n) => client.send(new UpdateCommand(plain.UpdateItem(n))),
+    BatchGetItem: () => client.send(new BatchGetCommand(plain.BatchGetItem())),
   };
 }
 
@@ -139,18 +140,9 @@ async function awsLiteClient(endpoint: string): Promise<Client> {
   const dynamo = (aws as unknown as { DynamoDB: Record<Operation, (params: object) => Promise<unknown>> })
     .DynamoDB;
   return {
-    PutItem: (n) => dynamo.PutItem({ TableName: TABLE, Item: slotItem(n) }),
-    UpdateItem: (n) =>
-      dynamo.UpdateItem({
-        TableName: TABLE,
-        Key: counterKey,
-        UpdateExpression: UPDATE.expression,
-        ConditionExpression: UPDATE.condition,
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ':one': 1, ':now': n, ':zero': 0 },
-      }),
-    BatchGetItem: () =>
-      dynamo.BatchGetItem({ RequestItems: { [TABLE]: { Keys: batchKeys, ConsistentRead: true } } }),
+    PutItem: (n) => dynamo.PutItem(plain.PutItem(n)),
+    UpdateItem: (n) => dynamo.UpdateItem(plain.UpdateItem(n)),
+    BatchGetItem: () => dynamo.BatchGetItem(plain.BatchGetItem()),
   };
 }
 
