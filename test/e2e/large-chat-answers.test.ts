@@ -51,7 +51,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 describe('chat answers of many MB', () => {
   for (const [kind, account] of Object.entries(ACCOUNTS)) {
-    it(`streams a 20 MB chat answer whole on an ${kind} account, and bills its usage`, async () => {
+    it(`streams a 20 MB chat answer whole on an ${kind} account, and bills its usage`, async (t) => {
       e2e.mock.reset();
       const { secret } = await e2e.seed({ account: account() });
       e2e.mock.enqueue(LARGE);
@@ -89,7 +89,7 @@ describe('chat answers of many MB', () => {
       assert.equal(usage?.completion_tokens, 5_000_000);
       const growth = rssPeak - rssBefore;
       assert.ok(growth < RSS_GROWTH_LIMIT, `RSS grew by ${Math.round(growth / MB)} MB`);
-      console.log(`${kind}: RSS grew by ${Math.round(growth / MB)} MB`);
+      t.diagnostic(`${kind}: RSS grew by ${Math.round(growth / MB)} MB`);
       const requestId = response.headers.get('x-request-id');
       await e2e.stack.bus.drain();
       const detail = e2e.usageEvents().find((event) => event.detail.requestId === requestId)?.detail;

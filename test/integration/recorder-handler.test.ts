@@ -1,6 +1,7 @@
 /**
  * The recorder's Lambda handler as Lambda runs it: an EventBridge rule-target event in, with a
- * Lambda context, configured through the environment the stack sets; DynamoDB is dynalite.
+ * Lambda context, configured through the environment the stack sets; DynamoDB is dynalite. Its
+ * EMF metric lines on stdout are caught and checked, not printed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +11,9 @@ import {
   USAGE_EVENT_DETAIL_TYPE,
   USAGE_EVENT_SOURCE,
 } from '#shared/events/usage-event.ts';
+import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { emfOf, metricNamesOf } from '../support/emf-capture.ts';
 import { KEYS, type RecorderWorld, startRecorderWorld, usageEvent } from './recorder-harness.ts';
 import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } from './recorder-lambda.ts';
 
@@ -33,12 +36,15 @@ describe('the recorder Lambda handler', () => {
     );
 
     // Act
-    const first = await handler(event, lambdaContext());
-    const again = await handler(event, lambdaContext());
+    const first = await emfOf(() => handler(event, lambdaContext()));
+    const again = await emfOf(() => handler(event, lambdaContext()));
 
     // Assess
-    assert.deepEqual(first, { outcome: 'recorded', requestId: 'lambda-1' });
-    assert.deepEqual(again, { outcome: 'duplicate', requestId: 'lambda-1' });
+    assert.deepEqual(first.result, { outcome: 'recorded', requestId: 'lambda-1' });
+    assert.deepEqual(again.result, { outcome: 'duplicate', requestId: 'lambda-1' });
+    assert.deepEqual(first.emf.map(metricNamesOf), [[METRIC_NAMES.recorderLag]]);
+    assert.equal(first.emf[0]?.requestId, 'lambda-1');
+    assert.deepEqual(again.emf, []);
     assert.equal((await world.getItem('usage', keys.usageRecord('lambda-1')))?.state, 'applied');
   });
 
@@ -52,10 +58,16 @@ describe('the recorder Lambda handler', () => {
     await world.runtime().parked.park(usageEvent('lambda-parked', KEYS[1] as ApiKey), 'ThrottlingException');
 
     // Act
-    const summary = await handler(ruleEvent('Scheduled Event', 'aws.events', {}), lambdaContext());
+    const { result: summary, emf } = await emfOf(() =>
+      handler(ruleEvent('Scheduled Event', 'aws.events', {}), lambdaContext()),
+    );
 
     // Assess
     assert.deepEqual(summary, { recorded: 1, failed: 0, more: false });
+    assert.deepEqual(
+      emf.map((line) => [metricNamesOf(line), line.requestId]),
+      [[[METRIC_NAMES.recorderLag], 'lambda-parked']],
+    );
     assert.equal((await world.getItem('usage', keys.usageRecord('lambda-parked')))?.state, 'applied');
   });
 });

@@ -13,6 +13,7 @@ import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import type { RecordOutcome } from '#shared/recorder/record-usage.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { emfOf } from '../support/emf-capture.ts';
 import {
   KEYS,
   type RecorderWorld,
@@ -147,22 +148,6 @@ describe('RecorderLag from the recorder runtime', () => {
   });
 });
 
-/** The lines a call writes to stdout, as Lambda would ship them to CloudWatch Logs. */
-async function stdoutOf(act: () => Promise<unknown>): Promise<string[]> {
-  const lines: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await act();
-  } finally {
-    process.stdout.write = write;
-  }
-  return lines;
-}
-
 describe('RecorderLag from the recorder Lambda handler', () => {
   let world: RecorderWorld;
   let handler: RecorderHandler;
@@ -186,13 +171,11 @@ describe('RecorderLag from the recorder Lambda handler', () => {
     );
 
     // Act
-    const first = await stdoutOf(() => handler(event, lambdaContext()));
-    const again = await stdoutOf(() => handler(event, lambdaContext()));
+    const first = await emfOf(() => handler(event, lambdaContext()));
+    const again = await emfOf(() => handler(event, lambdaContext()));
 
     // Assess
-    const emf = first
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const emf = first.emf;
     assert.equal(emf.length, 1);
     const sample = lagSample(emf[0] as unknown as EmfOutput);
     assert.equal(sample.namespace, 'QuotagateHandlerTest');
@@ -203,6 +186,6 @@ describe('RecorderLag from the recorder Lambda handler', () => {
       typeof sample.lagMs === 'number' && sample.lagMs >= 2_000 && sample.lagMs < 60_000,
       `lag ${sample.lagMs}`,
     );
-    assert.equal(again.filter((line) => line.includes('"_aws"')).length, 0);
+    assert.equal(again.emf.length, 0);
   });
 });

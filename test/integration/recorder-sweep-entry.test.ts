@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiKey } from '#shared/domain/types.ts';
+import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { runCli } from '../../cli/main.ts';
+import { emfOf, metricNamesOf } from '../support/emf-capture.ts';
 import {
   KEYS,
   type RecorderWorld,
@@ -62,10 +64,16 @@ describe('sweeping from the schedule and the CLI', () => {
     await strand(world, 'entry-scheduled', 3);
 
     // Act
-    const drained = await handler(ruleEvent('Scheduled Event', 'aws.events', {}), lambdaContext());
+    const { result: drained, emf } = await emfOf(() =>
+      handler(ruleEvent('Scheduled Event', 'aws.events', {}), lambdaContext()),
+    );
 
-    // Assess
+    // Assess: the swept record is applied by this run, so it reports its lag
     assert.deepEqual(drained, { recorded: 0, failed: 0, more: false });
+    assert.deepEqual(
+      emf.map((line) => [metricNamesOf(line), line.requestId]),
+      [[[METRIC_NAMES.recorderLag], 'entry-scheduled']],
+    );
     const record = await world.getItem('usage', keys.usageRecord('entry-scheduled'));
     assert.equal(record?.state, 'applied');
     const after = await storedTotals(world);
