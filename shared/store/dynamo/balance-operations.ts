@@ -24,13 +24,7 @@
  * const { user, replayed } = await new DynamoBalanceOperations(client, table).addOnce('usr_1', 5e9, 'topup-42');
  * ```
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AdminError } from '../../admin/admin-error.ts';
 import { formatNanoAsUsd, MAX_MONEY_NANO } from '../../admin/money.ts';
 import type { User } from '../../domain/types.ts';
@@ -38,6 +32,7 @@ import { keys } from '../../tables/keys.ts';
 import type { BalanceChange, Stored } from '../config-admin.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
+import { DynamoTableStore } from './table-store.ts';
 
 export const MONEY_MARKS = 'moneyMarks';
 
@@ -65,15 +60,7 @@ function boundCondition(deltaNano: number): { expression: string; limit: number 
       };
 }
 
-export class DynamoBalanceOperations {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-
-  constructor(client: DynamoDBDocumentClient, configTableName: string) {
-    this.#client = client;
-    this.#tableName = configTableName;
-  }
-
+export class DynamoBalanceOperations extends DynamoTableStore {
   /** Adds `deltaNano` (negative deducts) to the balance, within the bounds; every call applies. */
   async add(userId: string, deltaNano: number): Promise<Stored<User>> {
     const user = await this.#addToUser(userId, deltaNano, undefined);
@@ -101,9 +88,9 @@ export class DynamoBalanceOperations {
       throw error;
     }
     const result = await this.#finish(idempotencyKey, after ?? (await this.#currentUser(userId)));
-    await this.#client.send(
+    await this.client.send(
       new UpdateCommand({
-        TableName: this.#tableName,
+        TableName: this.table,
         Key: keys.user(userId),
         UpdateExpression: 'DELETE #marks :mark',
         ConditionExpression: 'attribute_exists(pk)',
@@ -117,9 +104,9 @@ export class DynamoBalanceOperations {
   /** Step 1: the operation item, new or as an earlier call left it. */
   async #begin(operation: MoneyOperation): Promise<MoneyOperation> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Item: { ...keys.moneyOperation(operation.idempotencyKey), kind: 'moneyOperation', ...operation },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -173,9 +160,9 @@ export class DynamoBalanceOperations {
       condition += ' AND NOT contains(#marks, :mark)';
     }
     try {
-      const { Attributes: attributes } = await this.#client.send(
+      const { Attributes: attributes } = await this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.user(userId),
           // A top-up re-arms the low-balance alert (`shared/alerts/alert-watch.ts`).
           UpdateExpression: `ADD ${add} SET #version = if_not_exists(#version, :zero) + :one, #updatedAt = :now${deltaNano > 0 ? ' REMOVE #alerted' : ''}`,
@@ -189,8 +176,8 @@ export class DynamoBalanceOperations {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const { Item: item } = await this.#client.send(
-      new GetCommand({ TableName: this.#tableName, Key: keys.user(userId), ConsistentRead: true }),
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.user(userId), ConsistentRead: true }),
     );
     if (!item) throw AdminError.notFound(`User ${userId} does not exist.`);
     const marks = item[MONEY_MARKS];
@@ -206,9 +193,9 @@ export class DynamoBalanceOperations {
   /** Step 3: the operation applied with `result`; the answer stored first is the one returned. */
   async #finish(idempotencyKey: string, result: Stored<User>): Promise<Stored<User>> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.moneyOperation(idempotencyKey),
           UpdateExpression: 'SET #state = :applied, #result = :result, #appliedAt = :now',
           ConditionExpression: '#state = :pending',
@@ -231,8 +218,8 @@ export class DynamoBalanceOperations {
   }
 
   async #currentUser(userId: string): Promise<Stored<User>> {
-    const { Item: item } = await this.#client.send(
-      new GetCommand({ TableName: this.#tableName, Key: keys.user(userId), ConsistentRead: true }),
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.user(userId), ConsistentRead: true }),
     );
     const user = entityOf<Stored<User>>(item);
     if (!user) throw AdminError.notFound(`User ${userId} does not exist.`);
@@ -240,9 +227,9 @@ export class DynamoBalanceOperations {
   }
 
   async #operation(idempotencyKey: string): Promise<MoneyOperation | undefined> {
-    const { Item: item } = await this.#client.send(
+    const { Item: item } = await this.client.send(
       new GetCommand({
-        TableName: this.#tableName,
+        TableName: this.table,
         Key: keys.moneyOperation(idempotencyKey),
         ConsistentRead: true,
       }),
@@ -253,9 +240,9 @@ export class DynamoBalanceOperations {
   /** Removes a pending operation that was refused, so it never blocks its key. */
   async #forget(idempotencyKey: string): Promise<void> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.moneyOperation(idempotencyKey),
           ConditionExpression: '#state = :pending',
           ExpressionAttributeNames: { '#state': 'state' },

@@ -9,7 +9,7 @@
  * await overrides.setPrice('gpt-5.1-codex', { inputPicoPerToken: 1_000_000, cachedInputPicoPerToken: 100_000, outputPicoPerToken: 8_000_000 });
  * ```
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_PRICE_MODEL } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
@@ -17,6 +17,7 @@ import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
+import { DynamoTableStore } from './table-store.ts';
 
 function expectation(expect: PriceExpectation): { expression: string; values: Record<string, unknown> } {
   if (expect === 'absent') return { expression: 'attribute_not_exists(pk)', values: {} };
@@ -37,18 +38,10 @@ function normalised(model: string): string {
   return name;
 }
 
-export class DynamoPriceOverrides implements PriceOverrideReader, AdminPriceStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-
-  constructor(client: DynamoDBDocumentClient, configTableName: string) {
-    this.#client = client;
-    this.#tableName = configTableName;
-  }
-
+export class DynamoPriceOverrides extends DynamoTableStore implements PriceOverrideReader, AdminPriceStore {
   async list(): Promise<PriceOverride[]> {
-    const items = await queryAll(this.#client, {
-      TableName: this.#tableName,
+    const items = await queryAll(this.client, {
+      TableName: this.table,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :list',
       ExpressionAttributeValues: { ':list': LIST.prices },
@@ -84,9 +77,9 @@ export class DynamoPriceOverrides implements PriceOverrideReader, AdminPriceStor
       outputPicoPerToken: price.outputPicoPerToken,
       updatedAt: now.toISOString(),
     };
-    await this.#client.send(
+    await this.client.send(
       new PutCommand({
-        TableName: this.#tableName,
+        TableName: this.table,
         Item: { ...priceKey(name), gsi1pk: LIST.prices, gsi1sk: name, kind: 'price', ...override },
       }),
     );
@@ -109,9 +102,9 @@ export class DynamoPriceOverrides implements PriceOverrideReader, AdminPriceStor
     const name = normalised(model);
     const condition = expectation(expect);
     try {
-      const { Attributes: item = {} } = await this.#client.send(
+      const { Attributes: item = {} } = await this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: priceKey(name),
           UpdateExpression:
             'SET gsi1pk = :list, gsi1sk = :model, #kind = :kind, #model = :model, inputPicoPerToken = :input, ' +
@@ -152,9 +145,9 @@ export class DynamoPriceOverrides implements PriceOverrideReader, AdminPriceStor
   async removePriceIfVersion(model: string, expect: Exclude<PriceExpectation, 'absent'>): Promise<boolean> {
     const condition = expectation(expect);
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: priceKey(normalised(model)),
           ConditionExpression: condition.expression,
           // DynamoDB refuses names and values the expression does not use.
@@ -171,8 +164,6 @@ export class DynamoPriceOverrides implements PriceOverrideReader, AdminPriceStor
 
   /** Removes the override, so the built-in price (or default) applies again. */
   async removePrice(model: string): Promise<void> {
-    await this.#client.send(
-      new DeleteCommand({ TableName: this.#tableName, Key: priceKey(normalised(model)) }),
-    );
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: priceKey(normalised(model)) }));
   }
 }

@@ -13,25 +13,18 @@
  * if (await leases.acquire('acc_1', holder, now + 45, now)) await leases.release('acc_1', holder);
  * ```
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../tables/keys.ts';
 import type { RefreshLeases } from '../refresh-leases.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
+import { DynamoTableStore } from './table-store.ts';
 
-export class DynamoRefreshLeases implements RefreshLeases {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-
-  constructor(client: DynamoDBDocumentClient, stateTableName: string) {
-    this.#client = client;
-    this.#tableName = stateTableName;
-  }
-
+export class DynamoRefreshLeases extends DynamoTableStore implements RefreshLeases {
   async acquire(accountId: string, holder: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Item: { ...keys.refreshLease(accountId), holder, expiresAt },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
@@ -42,9 +35,9 @@ export class DynamoRefreshLeases implements RefreshLeases {
 
   async release(accountId: string, holder: string): Promise<void> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.refreshLease(accountId),
           ConditionExpression: 'holder = :holder',
           ExpressionAttributeValues: { ':holder': holder },

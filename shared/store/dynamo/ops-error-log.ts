@@ -14,13 +14,14 @@
  * await log.write(toStoredOpsRecord(record));
  * ```
  */
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey, shardOf } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../ops-log.ts';
 import { isConditionFailure } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
+import { DynamoTableStore } from './table-store.ts';
 
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'kind'] as const;
 
@@ -63,20 +64,12 @@ function filterOf(query: OpsQuery): Filter {
     : { expression: conditions.join(' AND '), names, values };
 }
 
-export class DynamoOpsErrorLog implements OpsErrorLog {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(client: DynamoDBDocumentClient, stateTable: string) {
-    this.#client = client;
-    this.#table = stateTable;
-  }
-
+export class DynamoOpsErrorLog extends DynamoTableStore implements OpsErrorLog {
   async write(record: StoredOpsRecord): Promise<void> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new PutCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Item: {
             ...keys.opsRecord(record.day, opsShardOf(record.requestId), record.time, record.requestId),
             kind: 'ops',
@@ -132,8 +125,8 @@ export class DynamoOpsErrorLog implements OpsErrorLog {
     wanted: number,
   ): Promise<StoredOpsRecord[]> {
     const found: StoredOpsRecord[] = [];
-    const pages = queryPages(this.#client, {
-      TableName: this.#table,
+    const pages = queryPages(this.client, {
+      TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ...(filter.expression
         ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names }

@@ -9,26 +9,19 @@
  * await rates.take('key_1', 3, Date.now()); // true while fewer than 3 were taken this minute
  * ```
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../tables/keys.ts';
 import { MINUTE_MS, type RequestRates } from '../request-rates.ts';
 import { conditionHeld } from './condition-failure.ts';
+import { DynamoTableStore } from './table-store.ts';
 
-export class DynamoRequestRates implements RequestRates {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(client: DynamoDBDocumentClient, stateTable: string) {
-    this.#client = client;
-    this.#table = stateTable;
-  }
-
+export class DynamoRequestRates extends DynamoTableStore implements RequestRates {
   async take(keyId: string, limit: number, nowMs: number): Promise<boolean> {
     const minute = Math.floor(nowMs / MINUTE_MS);
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: keys.requestRate(keyId, minute),
           UpdateExpression: 'ADD #count :one SET #expiresAt = :expiresAt',
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',

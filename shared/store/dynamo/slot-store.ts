@@ -18,11 +18,12 @@
  * ```
  */
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ItemKey, keys, slotIndexOf } from '../../tables/keys.ts';
 import type { LeasePool, LiveLease, SlotStore } from '../slots.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
+import { DynamoTableStore } from './table-store.ts';
 
 function keyOf(pool: LeasePool, index: number): ItemKey {
   return pool.kind === 'slot' ? keys.slot(pool.scope, pool.id, index) : keys.wait(pool.scope, pool.id, index);
@@ -46,20 +47,12 @@ function attributeKeyOf(pool: LeasePool, index: number) {
   return { pk: { S: pk }, sk: { S: sk } };
 }
 
-export class DynamoSlotStore implements SlotStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(client: DynamoDBDocumentClient, stateTable: string) {
-    this.#client = client;
-    this.#table = stateTable;
-  }
-
+export class DynamoSlotStore extends DynamoTableStore implements SlotStore {
   async take(pool: LeasePool, index: number, holder: string, expiresAt: number, nowSeconds: number) {
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new PutItemCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Item: {
             ...attributeKeyOf(pool, index),
             holder: { S: holder },
@@ -77,9 +70,9 @@ export class DynamoSlotStore implements SlotStore {
     // Conditioned on the holder alone: a lease that lapsed but was not retaken is still ours,
     // and a renewal landing after the release finds no holder and changes nothing.
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new UpdateCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: keyOf(pool, index),
           UpdateExpression: 'SET #expiresAt = :expiresAt',
           ConditionExpression: '#holder = :holder',
@@ -92,9 +85,9 @@ export class DynamoSlotStore implements SlotStore {
 
   async release(pool: LeasePool, index: number, holder: string) {
     try {
-      await this.#client.send(
+      await this.client.send(
         new DeleteItemCommand({
-          TableName: this.#table,
+          TableName: this.table,
           Key: attributeKeyOf(pool, index),
           ConditionExpression: '#holder = :holder',
           ExpressionAttributeNames: { '#holder': 'holder' },
@@ -108,8 +101,8 @@ export class DynamoSlotStore implements SlotStore {
 
   async live(pool: LeasePool, nowSeconds: number) {
     // A partition holds at most one item per index ever used, so this is one page in practice.
-    const items = await queryAll(this.#client, {
-      TableName: this.#table,
+    const items = await queryAll(this.client, {
+      TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ConsistentRead: true,
       ProjectionExpression: 'sk, #holder, #expiresAt',

@@ -13,24 +13,17 @@
  * (await store.find('g_1', hash, nowSeconds))?.accountId; // 'acct_1'
  * ```
  */
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../tables/keys.ts';
 import type { StickyStore } from '../sticky.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
+import { DynamoTableStore } from './table-store.ts';
 
-export class DynamoStickyStore implements StickyStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #table: string;
-
-  constructor(client: DynamoDBDocumentClient, stateTable: string) {
-    this.#client = client;
-    this.#table = stateTable;
-  }
-
+export class DynamoStickyStore extends DynamoTableStore implements StickyStore {
   async find(groupId: string, sessionHash: string, nowSeconds: number) {
     // A batch read, so that it joins the caller's records read in the same run (batch-get.ts).
     const key = keys.sticky(groupId, sessionHash);
-    const found = await batchGetItems(this.#client, this.#table, [key], {
+    const found = await batchGetItems(this.client, this.table, [key], {
       attributes: ['accountId', 'expiresAt'],
     });
     const Item = found.get(itemKeyId(key));
@@ -40,9 +33,9 @@ export class DynamoStickyStore implements StickyStore {
   }
 
   async bind(groupId: string, sessionHash: string, accountId: string, expiresAt: number) {
-    await this.#client.send(
+    await this.client.send(
       new PutCommand({
-        TableName: this.#table,
+        TableName: this.table,
         Item: { ...keys.sticky(groupId, sessionHash), accountId, expiresAt },
       }),
     );

@@ -10,28 +10,21 @@
  * await starts.markStarted(startedRecordOf(start, Date.now()), request.deadlineAt + STARTED_GRACE_MS);
  * ```
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, usageRecordListing } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
 import { isConditionFailure } from './condition-failure.ts';
+import { DynamoTableStore } from './table-store.ts';
 
 /** The claim owner a `started` record names: the gateway, not a recorder delivery. */
 export const STARTED_CLAIM_OWNER = 'gateway';
 
-export class DynamoRequestStarts implements RequestStarts {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-
-  constructor(client: DynamoDBDocumentClient, usageTableName: string) {
-    this.#client = client;
-    this.#tableName = usageTableName;
-  }
-
+export class DynamoRequestStarts extends DynamoTableStore implements RequestStarts {
   async markStarted(record: StartedRecord, leaseUntil: number): Promise<void> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Item: {
             ...keys.usageRecord(record.requestId),
             // Listed as pending from the start: the sweep finds it if the request never ends.
@@ -52,9 +45,9 @@ export class DynamoRequestStarts implements RequestStarts {
 
   async forget(requestId: string): Promise<void> {
     try {
-      await this.#client.send(
+      await this.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.usageRecord(requestId),
           ConditionExpression: '#state = :started',
           ExpressionAttributeNames: { '#state': 'state' },

@@ -20,13 +20,14 @@
  * for await (const page of stranded.stranded(Date.now())) …
  * ```
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { lostRecordFields } from '../../recorder/request-start.ts';
 import { keys, PENDING_INDEX_KEYS, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import type { StrandedUsageRecords } from '../stranded-records.ts';
 import type { StoredUsageRecord } from '../usage-ledger.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
+import { DynamoTableStore } from './table-store.ts';
 import { storedUsageRecordOf } from './usage-record-item.ts';
 
 // A pending record without a claim was given up after an error: nobody holds it.
@@ -38,19 +39,11 @@ function isStranded(stored: StoredUsageRecord, nowMs: number): boolean {
   return (state === 'pending' || state === 'started') && (stored.claim?.until ?? 0) <= nowMs;
 }
 
-export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
-
-  constructor(client: DynamoDBDocumentClient, usageTableName: string) {
-    this.#client = client;
-    this.#tableName = usageTableName;
-  }
-
+export class DynamoStrandedUsageRecords extends DynamoTableStore implements StrandedUsageRecords {
   async *stranded(nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
     for (let shard = 0; shard < USAGE_SHARDS; shard += 1) {
-      const pages = queryPages(this.#client, {
-        TableName: this.#tableName,
+      const pages = queryPages(this.client, {
+        TableName: this.table,
         IndexName: 'pending',
         KeyConditionExpression: '#pk = :shard',
         FilterExpression: STRANDED,
@@ -73,8 +66,8 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
   }
 
   async *legacyStrandedOn(day: string, nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
-    const pages = queryPages(this.#client, {
-      TableName: this.#tableName,
+    const pages = queryPages(this.client, {
+      TableName: this.table,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :day',
       FilterExpression: STRANDED,
@@ -90,9 +83,9 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
   }
 
   async #read(entry: Record<string, unknown>): Promise<StoredUsageRecord | undefined> {
-    const { Item: item } = await this.#client.send(
+    const { Item: item } = await this.client.send(
       new GetCommand({
-        TableName: this.#tableName,
+        TableName: this.table,
         Key: { pk: entry.pk, sk: entry.sk },
         ConsistentRead: true,
       }),
@@ -120,9 +113,9 @@ export class DynamoStrandedUsageRecords implements StrandedUsageRecords {
       return `#f${index} = :v${index}`;
     });
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.usageRecord(requestId),
           UpdateExpression: `SET #state = :lost, ${sets.join(', ')} REMOVE #until, #owner, #pendingPk, #pendingSk`,
           // Only the started record the sweep listed: not one its event replaced meanwhile.

@@ -16,23 +16,21 @@ import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } 
 import type { UsageEventDetail } from '../../events/usage-event.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
 import type { ParkedUsageEvent, ParkedUsageEvents } from '../parked-events.ts';
+import { DynamoTableStore } from './table-store.ts';
 
-export class DynamoParkedUsageEvents implements ParkedUsageEvents {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+export class DynamoParkedUsageEvents extends DynamoTableStore implements ParkedUsageEvents {
   readonly #now: () => number;
 
   constructor(client: DynamoDBDocumentClient, usageTableName: string, now: () => number = Date.now) {
-    this.#client = client;
-    this.#tableName = usageTableName;
+    super(client, usageTableName);
     this.#now = now;
   }
 
   async park(detail: UsageEventDetail, reason: string): Promise<void> {
     const parkedAt = new Date(this.#now()).toISOString();
-    await this.#client.send(
+    await this.client.send(
       new PutCommand({
-        TableName: this.#tableName,
+        TableName: this.table,
         Item: {
           ...keys.parkedEvent(detail.requestId),
           gsi1pk: USAGE_LIST.parked,
@@ -48,9 +46,9 @@ export class DynamoParkedUsageEvents implements ParkedUsageEvents {
   }
 
   async list(limit: number): Promise<ParkedUsageEvent[]> {
-    const { Items: items = [] } = await this.#client.send(
+    const { Items: items = [] } = await this.client.send(
       new QueryCommand({
-        TableName: this.#tableName,
+        TableName: this.table,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :parked',
         ExpressionAttributeValues: { ':parked': USAGE_LIST.parked },
@@ -66,8 +64,6 @@ export class DynamoParkedUsageEvents implements ParkedUsageEvents {
   }
 
   async remove(requestId: string): Promise<void> {
-    await this.#client.send(
-      new DeleteCommand({ TableName: this.#tableName, Key: keys.parkedEvent(requestId) }),
-    );
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.parkedEvent(requestId) }));
   }
 }
