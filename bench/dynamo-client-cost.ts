@@ -11,22 +11,21 @@
  * - `low-level`: the same client sending the low-level commands with attributes written out, as
  *   the slot take and release do;
  * - `aws-lite`: `@aws-lite/client` with its DynamoDB plugin (marshals plain objects itself);
- * - `aws4+http`: a signed JSON POST over node:http with a keep-alive agent (`aws4` signs), the
- *   least a client can do.
+ * - `json-client`: the gateway's own client (json-client.ts): a JSON POST signed by `aws4` over
+ *   node:http with a keep-alive agent, with the SDK's retries, error names and request counter.
  *
  * Rounds interleave the clients, so a loaded machine's drift falls on all of them alike; the table
  * shows the median and range over rounds of CPU (user + system) per call and wall time per call.
- * Only a benchmark: the project's storage still uses the AWS SDK.
+ * The gateway's hot-path stores use `json-client`; the rest of the project's storage the SDK.
  */
-import { Agent, request as httpRequest } from 'node:http';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import awsLite from '@aws-lite/client';
 import awsLiteDynamo from '@aws-lite/dynamodb';
 import { BatchGetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import aws4 from 'aws4';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { forkBenchChild } from './ipc.ts';
 
@@ -86,7 +85,7 @@ function documentClient(endpoint: string): Client {
   };
 }
 
-/** The low-level wire form of the same requests (aws4+http sends it as JSON). */
+/** The low-level wire form of the same requests (the JSON client sends it as it is). */
 const wire = {
   PutItem: (n: number) => {
     const item = slotItem(n);
@@ -146,47 +145,12 @@ async function awsLiteClient(endpoint: string): Promise<Client> {
   };
 }
 
-function aws4HttpClient(endpoint: string): Client {
-  const url = new URL(endpoint);
-  const agent = new Agent({ keepAlive: true });
-  const send = (target: Operation, payload: unknown) =>
-    new Promise<unknown>((resolve, reject) => {
-      const body = JSON.stringify(payload);
-      const signed = aws4.sign(
-        {
-          host: url.host,
-          path: '/',
-          method: 'POST',
-          service: 'dynamodb',
-          region: 'local',
-          headers: {
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amz-target': `DynamoDB_20120810.${target}`,
-          },
-          body,
-        },
-        CREDENTIALS,
-      );
-      const req = httpRequest(
-        { hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers: signed.headers, agent },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            const answer: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            if (response.statusCode === 200) resolve(answer);
-            else reject(new Error(`${target} answered ${response.statusCode}: ${JSON.stringify(answer)}`));
-          });
-          response.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+function jsonClient(endpoint: string): Client {
+  const client = new DynamoJsonClient({ endpoint, region: 'local', credentials: CREDENTIALS });
   return {
-    PutItem: (n) => send('PutItem', wire.PutItem(n)),
-    UpdateItem: (n) => send('UpdateItem', wire.UpdateItem(n)),
-    BatchGetItem: () => send('BatchGetItem', wire.BatchGetItem()),
+    PutItem: (n) => client.send('PutItem', wire.PutItem(n)),
+    UpdateItem: (n) => client.send('UpdateItem', wire.UpdateItem(n)),
+    BatchGetItem: () => client.send('BatchGetItem', wire.BatchGetItem()),
   };
 }
 
@@ -216,7 +180,7 @@ async function main(): Promise<void> {
       document: documentClient(endpoint),
       'low-level': lowLevelClient(endpoint),
       'aws-lite': await awsLiteClient(endpoint),
-      'aws4+http': aws4HttpClient(endpoint),
+      'json-client': jsonClient(endpoint),
     };
     const samples = new Map<string, Sample[]>();
     const loadBefore = loadavg()[0] ?? 0;

@@ -15,7 +15,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import { dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
+import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { type Distribution, distribution } from './stats.ts';
 

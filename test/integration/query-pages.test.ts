@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { queryAll, queryPages, scanAll } from '#shared/store/dynamo/query-pages.ts';
+import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 
 const tables = tableNamesForStage('pages');

@@ -10,7 +10,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
-import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 
 const tables = tableNamesForStage('budget');

@@ -8,7 +8,8 @@ import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency
 import { QueueFullError, WaitTimedOutError } from '#shared/domain/errors.ts';
 import type { User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
-import { createDocumentClient, dynamoRequestCounter } from '#shared/store/dynamo/client.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 

@@ -2,28 +2,12 @@
  * One DynamoDB document client per process, created lazily at module scope so a warm Lambda
  * reuses its connections. `DYNAMODB_ENDPOINT` points it at the local stack's dynalite.
  *
- * Every request the client sends is counted in {@link dynamoRequestCounter}; the benchmark reads
- * it to report DynamoDB requests per gateway request, critical path and total.
+ * Every request the client sends is counted in `dynamoRequestCounter` (request-counter.ts), as
+ * the gateway's JSON client's are (json-client.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-/**
- * Told when a command starts (its name and table); the function it returns, if any, is called
- * once the command settles, retries included. The benchmark times each request with it.
- */
-export type DynamoRequestObserver = (command: string, table: string | undefined) => (() => void) | undefined;
-
-/** Counts of sent DynamoDB commands by name, for benchmarks and tests. */
-export const dynamoRequestCounter = {
-  total: 0,
-  byCommand: new Map<string, number>(),
-  observer: undefined as DynamoRequestObserver | undefined,
-  reset(): void {
-    this.total = 0;
-    this.byCommand.clear();
-  },
-};
+import { countDynamoRequest } from './request-counter.ts';
 
 let client: DynamoDBDocumentClient | undefined;
 
@@ -72,12 +56,9 @@ export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): 
   for (const name of TRIMMED_MIDDLEWARE) base.middlewareStack.remove(name);
   base.middlewareStack.add(
     (next, context) => async (args) => {
-      dynamoRequestCounter.total += 1;
-      const name = context.commandName ?? 'unknown';
-      dynamoRequestCounter.byCommand.set(name, (dynamoRequestCounter.byCommand.get(name) ?? 0) + 1);
       const input = args.input as { TableName?: string; RequestItems?: Record<string, unknown> };
       const table = input.TableName ?? Object.keys(input.RequestItems ?? {})[0];
-      const settled = dynamoRequestCounter.observer?.(name, table);
+      const settled = countDynamoRequest(context.commandName ?? 'unknown', table);
       if (!settled) return next(args);
       try {
         return await next(args);
