@@ -217,17 +217,23 @@ function readString(node: Node, key: string): string | undefined {
 }
 
 function readNumber(node: Node, key: string): number | undefined {
-  const text = readString(node, key);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new Error(`context "${key}" must be a number, got "${text}"`);
-  return value;
+  return readChecked(node, key, Number.isFinite, 'a number');
 }
 
 function readInteger(node: Node, key: string): number | undefined {
+  return readChecked(node, key, Number.isSafeInteger, 'an integer');
+}
+
+/** A context value read as a number that must pass `accept`; the error names the text as given. */
+function readChecked(
+  node: Node,
+  key: string,
+  accept: (value: number) => boolean,
+  kind: string,
+): number | undefined {
   const text = readString(node, key);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new Error(`context "${key}" must be an integer, got "${text}"`);
+  if (!accept(value)) throw new Error(`context "${key}" must be ${kind}, got "${text}"`);
   return value;
 }
