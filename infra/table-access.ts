@@ -51,6 +51,18 @@ const PREFIX = {
   alert: keys.alertPartition(''),
 } as const;
 
+/**
+ * Every single-item call and Query, in the order the IAM statements list them: for a function
+ * that reads, writes and deletes items of its own choosing and lists partitions.
+ */
+const READ_WRITE_AND_QUERY = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+] as const satisfies readonly DynamoAction[];
+
 export type TableAccess = { readonly [T in TableId]?: TableGrant<T> };
 
 /** The gateway: reads config (keys, users, groups, accounts), marks account health, holds leases. */
@@ -95,13 +107,7 @@ export const RECORDER_TABLE_ACCESS = {
     // DeleteItem and the gsi1 Query drain parked events (`PARKED` list, oldest first); gsi1 also
     // lists records written before the pending index (`sweep-pending --days`); the sparse
     // `pending` index is what the sweep reads.
-    actions: [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-    ],
+    actions: READ_WRITE_AND_QUERY,
     indexes: { gsi1: ['dynamodb:Query'], pending: ['dynamodb:Query'] },
   },
   config: {
@@ -147,13 +153,7 @@ export const ADMIN_TABLE_ACCESS = {
     // versioned changes, balance additions, prices; DeleteItem: a price override, a refused top-up's
     // pending MONEYOP# item; Query: a user's subscriptions (`USER#<id>` / `SUB#…`). No Scan: a
     // key by its public id and everyone's subscriptions go through each user's listing.
-    actions: [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-    ],
+    actions: READ_WRITE_AND_QUERY,
     // The USERS, GROUPS, ACCOUNTS, KEYS#<user> and PRICES listings.
     indexes: { gsi1: ['dynamodb:Query'] },
   },
