@@ -10,7 +10,7 @@
  * new QuotagateStack(app, 'Quotagate-prod', { config: readStackConfig(app.node) });
  * ```
  */
-import { CfnOutput, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, type CfnOutputProps, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './constructs/admin-api.ts';
 import { Alerts } from './constructs/alerts.ts';
@@ -108,51 +108,59 @@ export class QuotagateStack extends Stack {
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
 
-    new CfnOutput(this, 'GatewayUrl', {
-      description: 'Function URL of the gateway',
-      value: this.gateway.url.url,
-    });
-    new CfnOutput(this, 'OpenAiBaseUrl', {
-      description: 'Base URL for OpenAI clients and Codex (`base_url`)',
-      value: Fn.join('', [this.gateway.url.url, 'openai/v1']),
-    });
-    new CfnOutput(this, 'ConfigTableName', { value: this.tables.byId.config.tableName });
-    new CfnOutput(this, 'StateTableName', { value: this.tables.byId.state.tableName });
-    new CfnOutput(this, 'UsageTableName', { value: this.tables.byId.usage.tableName });
-    new CfnOutput(this, 'EventBusName', { value: this.usage.bus.eventBusName });
-    new CfnOutput(this, 'AlertsTopicArn', {
-      description: 'Subscribe to low-balance, key quota and budget alerts here',
-      value: this.alerts.topic.topicArn,
-    });
-    new CfnOutput(this, 'SecretsKeyArn', {
-      description: 'KMS key sealing upstream credentials (the CLI names it by its alias)',
-      value: this.secrets.key.keyArn,
-    });
-    new CfnOutput(this, 'UsageDeadLetterQueueUrl', {
-      description: 'Usage events that could not be recorded; redrive them once the cause is fixed',
-      value: this.usage.deadLetterQueue.queueUrl,
-    });
-    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
-    new CfnOutput(this, 'AdminApiUrl', {
-      description: 'Function URL of the admin API (AWS_IAM: SigV4-signed requests only)',
-      value: this.admin.url.url,
-    });
-    new CfnOutput(this, 'UsageExportBucket', {
-      description: "Where the Usage table's exports (usage/) and Athena's results (athena-results/) land",
-      value: this.usageExports.bucket.bucketName,
-    });
-    new CfnOutput(this, 'FinanceWorkGroup', {
-      description: 'Athena workgroup holding the saved usage and billing queries',
-      value: this.financeSql.workGroup.ref,
-    });
-    new CfnOutput(this, 'FinanceDatabase', { value: this.financeSql.database.ref });
-    new CfnOutput(this, 'FinanceQueryPolicyArn', {
-      description: 'Managed policy that lets a finance role run the saved queries',
-      value: this.financeSql.queryPolicy.managedPolicyArn,
-    });
-    new CfnOutput(this, 'AdminApiInvokePolicyArn', {
-      description: 'Managed policy that lets an IAM role or group call the admin API',
-      value: this.admin.invokePolicy.managedPolicyArn,
-    });
+    this.addOutputs();
+  }
+
+  /**
+   * What an operator reads after a deploy (`cdk deploy --outputs-file`, `quotagate console`); each key is
+   * an output's name, which scripts and docs use, so renaming one is a breaking change.
+   */
+  private addOutputs(): void {
+    const outputs: Record<string, CfnOutputProps> = {
+      GatewayUrl: { description: 'Function URL of the gateway', value: this.gateway.url.url },
+      OpenAiBaseUrl: {
+        description: 'Base URL for OpenAI clients and Codex (`base_url`)',
+        value: Fn.join('', [this.gateway.url.url, 'openai/v1']),
+      },
+      ConfigTableName: { value: this.tables.byId.config.tableName },
+      StateTableName: { value: this.tables.byId.state.tableName },
+      UsageTableName: { value: this.tables.byId.usage.tableName },
+      EventBusName: { value: this.usage.bus.eventBusName },
+      AlertsTopicArn: {
+        description: 'Subscribe to low-balance, key quota and budget alerts here',
+        value: this.alerts.topic.topicArn,
+      },
+      SecretsKeyArn: {
+        description: 'KMS key sealing upstream credentials (the CLI names it by its alias)',
+        value: this.secrets.key.keyArn,
+      },
+      UsageDeadLetterQueueUrl: {
+        description: 'Usage events that could not be recorded; redrive them once the cause is fixed',
+        value: this.usage.deadLetterQueue.queueUrl,
+      },
+      DashboardName: { value: this.monitoring.dashboard.dashboardName },
+      AdminApiUrl: {
+        description: 'Function URL of the admin API (AWS_IAM: SigV4-signed requests only)',
+        value: this.admin.url.url,
+      },
+      UsageExportBucket: {
+        description: "Where the Usage table's exports (usage/) and Athena's results (athena-results/) land",
+        value: this.usageExports.bucket.bucketName,
+      },
+      FinanceWorkGroup: {
+        description: 'Athena workgroup holding the saved usage and billing queries',
+        value: this.financeSql.workGroup.ref,
+      },
+      FinanceDatabase: { value: this.financeSql.database.ref },
+      FinanceQueryPolicyArn: {
+        description: 'Managed policy that lets a finance role run the saved queries',
+        value: this.financeSql.queryPolicy.managedPolicyArn,
+      },
+      AdminApiInvokePolicyArn: {
+        description: 'Managed policy that lets an IAM role or group call the admin API',
+        value: this.admin.invokePolicy.managedPolicyArn,
+      },
+    };
+    for (const [name, output] of Object.entries(outputs)) new CfnOutput(this, name, output);
   }
 }
