@@ -15,12 +15,12 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { bindTables, TOKEN_REFRESH_TABLE_ACCESS } from '../table-access.ts';
 import { notifyAlarms } from './alarm-topic.ts';
+import { intervalRule } from './interval-rule.ts';
 import type { FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 import { scheduledFunction } from './scheduled-function.ts';
@@ -81,18 +81,12 @@ export class TokenRefresh extends Construct {
     this.errorsAlarm = scheduled.errorsAlarm;
     bindTables(this.function, props.tables, TOKEN_REFRESH_TABLE_ACCESS);
 
-    this.schedule = new Rule(this, 'Schedule', {
+    this.schedule = intervalRule(this, 'Schedule', {
       ruleName: `quotagate-${stage}-token-refresh`,
       description: 'Has the token-refresh function refresh OAuth tokens that expire soon',
-      schedule: Schedule.rate(TOKEN_REFRESH_INTERVAL),
+      interval: TOKEN_REFRESH_INTERVAL,
+      target: this.function,
     });
-    this.schedule.addTarget(
-      new LambdaFunction(this.function, {
-        // A trigger older than one interval is superseded by the next one.
-        retryAttempts: 2,
-        maxEventAge: TOKEN_REFRESH_INTERVAL,
-      }),
-    );
     Validations.of(this.schedule).acknowledge({
       id: 'Serverless-EventBusDLQ',
       reason: NO_DEAD_LETTERS,

@@ -13,7 +13,7 @@
  * ```
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { DestinationConfig, IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +23,7 @@ import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usag
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { RECORDER_MEMORY_MB } from '../function-memory.ts';
 import { bindTables, RECORDER_TABLE_ACCESS } from '../table-access.ts';
+import { intervalRule } from './interval-rule.ts';
 import { type FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
 
@@ -137,19 +138,13 @@ export class UsagePipeline extends Construct {
       }),
     );
 
-    this.drainRule = new Rule(this, 'DrainParkedRule', {
+    this.drainRule = intervalRule(this, 'DrainParkedRule', {
       ruleName: `quotagate-${stage}-drain-parked`,
       description: 'Has the recorder record usage events the gateway parked',
-      schedule: Schedule.rate(PARKED_DRAIN_INTERVAL),
+      interval: PARKED_DRAIN_INTERVAL,
+      target: this.recorder,
+      deadLetterQueue: this.deadLetterQueue,
     });
-    this.drainRule.addTarget(
-      new LambdaFunction(this.recorder, {
-        // A trigger older than one interval is superseded by the next one.
-        retryAttempts: 2,
-        maxEventAge: PARKED_DRAIN_INTERVAL,
-        deadLetterQueue: this.deadLetterQueue,
-      }),
-    );
   }
 }
 
