@@ -14,16 +14,15 @@
  * ```
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Rule } from 'aws-cdk-lib/aws-events';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { bindTables, TOKEN_REFRESH_TABLE_ACCESS } from '../table-access.ts';
 import { notifyAlarms } from './alarm-topic.ts';
 import { intervalRule } from './interval-rule.ts';
-import type { FunctionObservability, QuotagateFunction } from './quotagate-function.ts';
+import type { FunctionObservability } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
-import { scheduledFunction } from './scheduled-function.ts';
+import { ScheduledFunction } from './scheduled-function.ts';
 
 /** How often the schedule runs: a 30-minute window gives each token about six tries. */
 export const TOKEN_REFRESH_INTERVAL = Duration.minutes(5);
@@ -48,19 +47,15 @@ export interface TokenRefreshProps {
   readonly alarmTopicArn?: string;
 }
 
-export class TokenRefresh extends Construct {
-  readonly function: QuotagateFunction;
+export class TokenRefresh extends ScheduledFunction {
   readonly schedule: Rule;
-  readonly errorsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: TokenRefreshProps) {
-    super(scope, id);
     const { stage } = props.observability;
     const oauthEnvironment = Object.fromEntries(
       Object.entries(props.runtimeEnvironment).filter(([name]) => name.startsWith('QG_OAUTH_')),
     );
-
-    const scheduled = scheduledFunction(this, {
+    super(scope, id, {
       ...props.observability,
       entry: FUNCTION_ENTRIES.tokenRefresh,
       serviceName: 'token-refresh',
@@ -77,8 +72,6 @@ export class TokenRefresh extends Construct {
           'are refreshed on demand by the gateway meanwhile.',
       },
     });
-    this.function = scheduled.fn;
-    this.errorsAlarm = scheduled.errorsAlarm;
     bindTables(this.function, props.tables, TOKEN_REFRESH_TABLE_ACCESS);
 
     this.schedule = intervalRule(this, 'Schedule', {

@@ -36,17 +36,13 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { USAGE_EXPORT_METRICS, USAGE_EXPORT_SERVICE } from '#shared/usage/export-schedule.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { notifyAlarms } from './alarm-topic.ts';
-import {
-  type FunctionObservability,
-  METRICS_NAMESPACE,
-  type QuotagateFunction,
-} from './quotagate-function.ts';
+import { type FunctionObservability, METRICS_NAMESPACE } from './quotagate-function.ts';
 import type { QuotagateTables } from './quotagate-tables.ts';
-import { scheduledFunction } from './scheduled-function.ts';
+import { ScheduledFunction } from './scheduled-function.ts';
 
 /** Key prefix of the exports (`usage/full/…`, `usage/incremental/…`) in the bucket. */
 export const EXPORT_PREFIX = 'usage';
@@ -67,18 +63,36 @@ export interface UsageExportsProps {
   readonly alarmTopicArn?: string;
 }
 
-export class UsageExports extends Construct {
+export class UsageExports extends ScheduledFunction {
   readonly bucket: Bucket;
-  readonly function: QuotagateFunction;
   readonly schedule: Schedule;
   readonly failedAlarm: Alarm;
   readonly behindAlarm: Alarm;
-  readonly errorsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: UsageExportsProps) {
-    super(scope, id);
     const { stage } = props.observability;
     const usage = props.tables.byId.usage;
+    super(scope, id, {
+      ...props.observability,
+      entry: FUNCTION_ENTRIES.usageExport,
+      serviceName: USAGE_EXPORT_SERVICE,
+      description: `quotagate ${stage}: starts the Usage table's full and daily incremental exports to S3`,
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      environment: {
+        QG_USAGE_TABLE_ARN: usage.tableArn,
+        QG_EXPORT_PREFIX: EXPORT_PREFIX,
+      },
+      interval: Duration.hours(1),
+      noDeadLettersReason:
+        'The usage-export function runs only on its hourly schedule with an empty input: the next run repeats the ' +
+        'whole decision from the exports DynamoDB lists, so a parked copy of a failed run would hold nothing to ' +
+        'redrive. Failed runs raise the usage-export errors alarm, and a missed export the behind alarm.',
+      errorsAlarm: {
+        name: `quotagate-${stage}-usage-export-errors`,
+        description: 'A usage-export run failed (DynamoDB refused the export, or a permission is missing).',
+      },
+    });
 
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -117,30 +131,8 @@ export class UsageExports extends Construct {
         'nothing an auditor needs beyond that.',
     });
 
-    const scheduled = scheduledFunction(this, {
-      ...props.observability,
-      entry: FUNCTION_ENTRIES.usageExport,
-      serviceName: USAGE_EXPORT_SERVICE,
-      description: `quotagate ${stage}: starts the Usage table's full and daily incremental exports to S3`,
-      memorySize: 256,
-      timeout: Duration.minutes(1),
-      environment: {
-        QG_USAGE_TABLE_ARN: usage.tableArn,
-        QG_EXPORT_BUCKET: this.bucket.bucketName,
-        QG_EXPORT_PREFIX: EXPORT_PREFIX,
-      },
-      interval: Duration.hours(1),
-      noDeadLettersReason:
-        'The usage-export function runs only on its hourly schedule with an empty input: the next run repeats the ' +
-        'whole decision from the exports DynamoDB lists, so a parked copy of a failed run would hold nothing to ' +
-        'redrive. Failed runs raise the usage-export errors alarm, and a missed export the behind alarm.',
-      errorsAlarm: {
-        name: `quotagate-${stage}-usage-export-errors`,
-        description: 'A usage-export run failed (DynamoDB refused the export, or a permission is missing).',
-      },
-    });
-    this.function = scheduled.fn;
-    this.errorsAlarm = scheduled.errorsAlarm;
+    // The base class made the function before the bucket existed: the bucket's name reaches it here.
+    this.function.addEnvironment('QG_EXPORT_BUCKET', this.bucket.bucketName);
     this.grantExports(usage);
 
     // Our own role, so its one finding is acknowledged here rather than on a stack-wide singleton.
