@@ -30,7 +30,7 @@ import { formatNanoAsUsd, MAX_MONEY_NANO } from '../../admin/money.ts';
 import type { User } from '../../domain/types.ts';
 import { keys } from '../../tables/keys.ts';
 import type { BalanceChange, Stored } from '../config-admin.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
 import { DynamoTableStore } from './table-store.ts';
 
@@ -103,18 +103,16 @@ export class DynamoBalanceOperations extends DynamoTableStore {
 
   /** Step 1: the operation item, new or as an earlier call left it. */
   async #begin(operation: MoneyOperation): Promise<MoneyOperation> {
-    try {
-      await this.client.send(
+    const created = await conditionHeld(() =>
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...keys.moneyOperation(operation.idempotencyKey), kind: 'moneyOperation', ...operation },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return operation;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (created) return operation;
     const existing = await this.#operation(operation.idempotencyKey);
     if (!existing) return this.#begin(operation);
     if (existing.userId !== operation.userId || existing.deltaNano !== operation.deltaNano) {
@@ -159,8 +157,8 @@ export class DynamoBalanceOperations extends DynamoTableStore {
       add += ', #marks :markSet';
       condition += ' AND NOT contains(#marks, :mark)';
     }
-    try {
-      const { Attributes: attributes } = await this.client.send(
+    const added = await whenConditionHeld(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.user(userId),
@@ -171,11 +169,9 @@ export class DynamoBalanceOperations extends DynamoTableStore {
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return entityOf<Stored<User>>(attributes);
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (added) return entityOf<Stored<User>>(added.Attributes);
     const { Item: item } = await this.client.send(
       new GetCommand({ TableName: this.table, Key: keys.user(userId), ConsistentRead: true }),
     );
@@ -192,8 +188,8 @@ export class DynamoBalanceOperations extends DynamoTableStore {
 
   /** Step 3: the operation applied with `result`; the answer stored first is the one returned. */
   async #finish(idempotencyKey: string, result: Stored<User>): Promise<Stored<User>> {
-    try {
-      await this.client.send(
+    const applied = await conditionHeld(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.moneyOperation(idempotencyKey),
@@ -207,11 +203,9 @@ export class DynamoBalanceOperations extends DynamoTableStore {
             ':now': new Date().toISOString(),
           },
         }),
-      );
-      return result;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (applied) return result;
     const stored = await this.#operation(idempotencyKey);
     if (!stored?.result) throw new Error(`money operation ${idempotencyKey} vanished while being applied`);
     return stored.result;
@@ -239,8 +233,8 @@ export class DynamoBalanceOperations extends DynamoTableStore {
 
   /** Removes a pending operation that was refused, so it never blocks its key. */
   async #forget(idempotencyKey: string): Promise<void> {
-    try {
-      await this.client.send(
+    await conditionHeld(() =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.moneyOperation(idempotencyKey),
@@ -248,9 +242,7 @@ export class DynamoBalanceOperations extends DynamoTableStore {
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':pending': 'pending' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }

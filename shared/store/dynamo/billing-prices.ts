@@ -15,7 +15,7 @@ import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
-import { conditionHeld, isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { queryAll } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
 
@@ -101,8 +101,8 @@ export class DynamoPriceOverrides extends DynamoTableStore implements PriceOverr
     assertValidPrice(price);
     const name = normalised(model);
     const condition = expectation(expect);
-    try {
-      const { Attributes: item = {} } = await this.client.send(
+    const written = await whenConditionHeld(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: priceKey(name),
@@ -126,19 +126,18 @@ export class DynamoPriceOverrides extends DynamoTableStore implements PriceOverr
           },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return {
-        model: name,
-        inputPicoPerToken: price.inputPicoPerToken,
-        cachedInputPicoPerToken: price.cachedInputPicoPerToken,
-        outputPicoPerToken: price.outputPicoPerToken,
-        updatedAt: item.updatedAt as string,
-        version: item.version as number,
-      };
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    if (!written) return undefined;
+    const item = written.Attributes ?? {};
+    return {
+      model: name,
+      inputPicoPerToken: price.inputPicoPerToken,
+      cachedInputPicoPerToken: price.cachedInputPicoPerToken,
+      outputPicoPerToken: price.outputPicoPerToken,
+      updatedAt: item.updatedAt as string,
+      version: item.version as number,
+    };
   }
 
   /** Removes an existing override (at a version, when given); false when the condition fails. */

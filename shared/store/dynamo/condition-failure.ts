@@ -20,8 +20,29 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 /**
+ * Runs one conditional write and answers what it returned, or `undefined` for a refused
+ * condition; any other error is thrown. For a write whose answer is needed (`ReturnValues`).
+ *
+ * @example
+ * ```ts
+ * const written = await whenConditionHeld(() => client.send(new UpdateCommand({ …, ReturnValues: 'ALL_NEW' })));
+ * if (!written) return undefined; // the item was not at the expected version
+ * ```
+ */
+export async function whenConditionHeld<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Runs one conditional write and answers whether its condition held: `false` for a refused
- * condition, the error itself for anything else.
+ * condition, the error itself for anything else. A caller to whom a refusal is as good as the
+ * write (a release lost to expiry, a record written first by someone else) awaits it and lets
+ * the answer go.
  *
  * @example
  * ```ts
@@ -29,11 +50,10 @@ export function isConditionFailure(error: unknown): boolean {
  * ```
  */
 export async function conditionHeld(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return (
+    (await whenConditionHeld(async () => {
+      await write();
+      return true;
+    })) ?? false
+  );
 }

@@ -16,7 +16,7 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../tables/keys.ts';
 import type { RefreshLeases } from '../refresh-leases.ts';
-import { conditionHeld, isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 export class DynamoRefreshLeases extends DynamoTableStore implements RefreshLeases {
@@ -34,18 +34,16 @@ export class DynamoRefreshLeases extends DynamoTableStore implements RefreshLeas
   }
 
   async release(accountId: string, holder: string): Promise<void> {
-    try {
-      await this.client.send(
+    // Refused when lost to expiry and taken by another refresher: the lease is theirs now.
+    await conditionHeld(() =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.refreshLease(accountId),
           ConditionExpression: 'holder = :holder',
           ExpressionAttributeValues: { ':holder': holder },
         }),
-      );
-    } catch (error) {
-      // Lost to expiry and taken by another refresher: the lease is theirs now.
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }

@@ -19,7 +19,7 @@ import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey, shardOf } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../ops-log.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
 
@@ -66,8 +66,8 @@ function filterOf(query: OpsQuery): Filter {
 
 export class DynamoOpsErrorLog extends DynamoTableStore implements OpsErrorLog {
   async write(record: StoredOpsRecord): Promise<void> {
-    try {
-      await this.client.send(
+    await conditionHeld(() =>
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: {
@@ -78,10 +78,8 @@ export class DynamoOpsErrorLog extends DynamoTableStore implements OpsErrorLog {
           // A retried write of the same record keeps the first; nothing else can have this key.
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async query(query: OpsQuery): Promise<OpsPage> {

@@ -13,7 +13,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CodexUsageSnapshot } from '../../domain/types.ts';
 import type { EffectResult } from '../../recorder/usage-record.ts';
 import type { LedgerEffect, WriteGuard } from '../usage-ledger.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import type { EffectTarget } from './usage-ledger-effects.ts';
 
 /**
@@ -25,8 +25,8 @@ async function setIfNewer(
   write: { attribute: string; value: unknown; at: number; nested?: string },
 ): Promise<'applied' | 'stale' | 'missing'> {
   const path = write.nested ? '#attr.#nested' : '#attr';
-  try {
-    await target.client.send(
+  const applied = await conditionHeld(() =>
+    target.client.send(
       new UpdateCommand({
         TableName: target.tableName,
         Key: target.key,
@@ -38,15 +38,13 @@ async function setIfNewer(
         },
         ExpressionAttributeValues: { ':value': write.value, ':at': write.at },
       }),
-    );
-    return 'applied';
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const { Item: item } = await target.client.send(
-      new GetCommand({ TableName: target.tableName, Key: target.key, ProjectionExpression: 'pk' }),
-    );
-    return item ? 'stale' : 'missing';
-  }
+    ),
+  );
+  if (applied) return 'applied';
+  const { Item: item } = await target.client.send(
+    new GetCommand({ TableName: target.tableName, Key: target.key, ProjectionExpression: 'pk' }),
+  );
+  return item ? 'stale' : 'missing';
 }
 
 /**

@@ -20,7 +20,7 @@ import type { Subscription } from '../../domain/types.ts';
 import type { AggregateCounters, EffectName, EffectResult } from '../../recorder/usage-record.ts';
 import type { ItemKey } from '../../tables/keys.ts';
 import type { LedgerEffect, WriteGuard } from '../usage-ledger.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 
 export const MARKS = 'usageMarks';
 
@@ -64,8 +64,8 @@ async function sendMarked(
     `ADD ${add.join(', ')}`,
   ];
   const condition = ['NOT contains(#marks, :mark)', ...(update.condition ? [update.condition] : [])];
-  try {
-    await target.client.send(
+  const applied = await conditionHeld(() =>
+    target.client.send(
       new UpdateCommand({
         TableName: target.tableName,
         Key: target.key,
@@ -74,17 +74,14 @@ async function sendMarked(
         ExpressionAttributeNames: { '#marks': MARKS, ...update.names },
         ExpressionAttributeValues: { ':markSet': new Set([requestId]), ':mark': requestId, ...update.values },
       }),
-    );
-    return 'applied';
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    return observe(target, requestId);
-  }
+    ),
+  );
+  return applied ? 'applied' : observe(target, requestId);
 }
 
 async function clearMark(target: EffectTarget, requestId: string): Promise<void> {
-  try {
-    await target.client.send(
+  await conditionHeld(() =>
+    target.client.send(
       new UpdateCommand({
         TableName: target.tableName,
         Key: target.key,
@@ -94,10 +91,8 @@ async function clearMark(target: EffectTarget, requestId: string): Promise<void>
         ExpressionAttributeNames: { '#marks': MARKS },
         ExpressionAttributeValues: { ':markSet': new Set([requestId]) },
       }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+    ),
+  );
 }
 
 /** An effect that adds `amounts` to existing attributes of an item that must exist. */

@@ -13,7 +13,7 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, usageRecordListing } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
-import { isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 /** The claim owner a `started` record names: the gateway, not a recorder delivery. */
@@ -21,8 +21,9 @@ export const STARTED_CLAIM_OWNER = 'gateway';
 
 export class DynamoRequestStarts extends DynamoTableStore implements RequestStarts {
   async markStarted(record: StartedRecord, leaseUntil: number): Promise<void> {
-    try {
-      await this.client.send(
+    // Refused when the event was recorded first (a request id is never reused): the record says it all.
+    await conditionHeld(() =>
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: {
@@ -36,16 +37,13 @@ export class DynamoRequestStarts extends DynamoTableStore implements RequestStar
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      // The event was recorded first (a request id is never reused): the record says it all.
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async forget(requestId: string): Promise<void> {
-    try {
-      await this.client.send(
+    await conditionHeld(() =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.usageRecord(requestId),
@@ -53,9 +51,7 @@ export class DynamoRequestStarts extends DynamoTableStore implements RequestStar
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':started': 'started' },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }
