@@ -118,10 +118,11 @@ export const RECORDER_TABLE_ACCESS = {
     indexes: { gsi1: ['dynamodb:Query'] },
   },
   state: {
-    // Alert records (ALERT#<day>): written, marked published, listed for the republish.
-    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    // Alert records (ALERT#<day>): written pending, confirmed or (a lost claim) deleted, marked
+    // published, listed for the republish.
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     onlyItems: {
-      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       partitionPrefixes: [PREFIX.alert],
     },
   },

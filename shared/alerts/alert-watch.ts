@@ -11,14 +11,19 @@
  * before alerting leaves the alert to the next charge (or to the redelivery). A top-up removes
  * `lowBalanceAlertedAt` (re-arming the alert); a budget's next period starts unalerted.
  *
- * **Nothing lost on the way to the bus.** The winner stores the alert record (the console's
- * list) before it publishes, and marks it published after; the recorder's scheduled run
- * republishes records the bus never accepted ({@link republishAlerts}), so the bus sees every
- * alert at least once (consumers can dedupe on `alertId`). If the record itself cannot be
- * stored, the claim is released so the next charge tries again.
+ * **Nothing lost on the way to the bus.** Before it tries a claim, a delivery stores the alert
+ * record with that claim on it (pending: an outbox entry), and confirms it once the claim is won
+ * or deletes it once the claim is refused. A delivery that dies anywhere in between leaves a
+ * pending record, which the recorder's scheduled run finishes ({@link republishAlerts}): it tries
+ * the claim again, and a refused claim that names this very record was its own (the subject's
+ * item says which record took it), so the record is confirmed; otherwise it is deleted. Confirmed
+ * records are published, then marked published; the scheduled run republishes the ones the bus
+ * never accepted, so the bus sees every alert at least once (consumers can dedupe on `alertId`).
+ * A crossing is thus taken by a claim only with its record already stored, and is alerted once.
  *
  * Cost: one strongly consistent BatchGetItem per charged request (key, user, request defaults),
- * a Query of the key's period aggregates when the key has a budget; writes only on a crossing.
+ * a Query of the key's period aggregates when the key has a budget; writes only on a crossing
+ * (four for the delivery that alerts, three for each that raced it and lost).
  *
  * @example
  * ```ts
@@ -76,14 +81,13 @@ export async function watchCharge(
   if (key) due.push(...(await keyAlerts(key, record, at, defaults.keyAlertPercent, deps, user)));
   const raised: Alert[] = [];
   for (const { claim, alert } of due) {
-    if (!(await deps.store.claim(claim))) continue;
-    try {
-      await deps.store.put(alert);
-    } catch (error) {
-      await deps.store.release(claim);
-      throw error;
+    await deps.store.putPending(alert, claim);
+    if (await deps.store.claim(claim, alert)) {
+      await deps.store.confirm(alert);
+      raised.push(alert);
+    } else {
+      await deps.store.discard(alert);
     }
-    raised.push(alert);
   }
   if (raised.length > 0) await publish(raised, deps);
   return raised;
@@ -110,7 +114,6 @@ async function keyAlerts(
           keyHash: key.hash,
           percent,
           neededNano,
-          ...(key.quotaAlertPercent !== undefined ? { previous: key.quotaAlertPercent } : {}),
         },
         alert: { ...base('key_quota', key.id, record, at, user, key, spent, key.quotaNano), percent },
       });
@@ -128,10 +131,6 @@ async function keyAlerts(
           keyHash: key.hash,
           percent,
           periodStart: window.fromDay,
-          previous: {
-            ...(key.budgetAlertPeriod !== undefined ? { periodStart: key.budgetAlertPeriod } : {}),
-            ...(key.budgetAlertPercent !== undefined ? { percent: key.budgetAlertPercent } : {}),
-          },
         },
         alert: {
           ...base('key_budget', key.id, record, at, user, key, spent, key.budget.limitNano),
@@ -183,22 +182,45 @@ async function publish(alerts: readonly Alert[], deps: AlertWatchDeps): Promise<
   await Promise.all(alerts.map((alert) => deps.store.markPublished(alert, publishedAt)));
 }
 
-/** Alerts stored at least this long ago without being published are republished. */
+/**
+ * Records stored at least this long ago and still unpublished are finished and republished: by
+ * then the delivery that stored one has returned or died (the recorder's own writes stop at its
+ * invocation's deadline, well within this).
+ */
 export const REPUBLISH_AFTER_MS = 60_000;
 const REPUBLISH_WINDOW_MS = 86_400_000;
 
 /**
- * Publishes again the alerts of the last day the bus never accepted (a crash or a refusal
- * between storing and publishing); part of the recorder's scheduled run. Returns how many.
+ * Finishes and publishes the alert records of the last day the bus never accepted: pending ones
+ * left by a delivery that died between storing a record and confirming or deleting it, and
+ * confirmed ones the bus refused or never saw. Part of the recorder's scheduled run. Returns how
+ * many it published.
  */
 export async function republishAlerts(deps: AlertWatchDeps): Promise<number> {
   const now = deps.now();
-  const stale = await deps.store.list({
+  const stale = await deps.store.listUnpublished({
     fromMs: now - REPUBLISH_WINDOW_MS,
     toMs: now - REPUBLISH_AFTER_MS,
     limit: 100,
-    unpublished: true,
   });
-  if (stale.length > 0) await publish(stale, deps);
-  return stale.length;
+  const due: Alert[] = [];
+  for (const { alert, pendingClaim } of stale) {
+    if (pendingClaim === undefined) due.push(alert);
+    else if (await finishPending(alert, pendingClaim, deps)) due.push(alert);
+  }
+  if (due.length > 0) await publish(due, deps);
+  return due.length;
+}
+
+/**
+ * Settles a record left pending: its claim, tried again, is either taken now (the crossing is
+ * still due and unalerted) or already held by this record (its delivery died after the claim);
+ * then the record is confirmed. Any other refusal means another record alerted the crossing, or
+ * it is no longer crossed, and the record is deleted.
+ */
+async function finishPending(alert: Alert, claim: AlertClaim, deps: AlertWatchDeps): Promise<boolean> {
+  const won = (await deps.store.claim(claim, alert)) || (await deps.store.heldBy(claim, alert));
+  if (won) await deps.store.confirm(alert);
+  else await deps.store.discard(alert);
+  return won;
 }

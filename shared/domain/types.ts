@@ -18,6 +18,8 @@ export interface User {
   lowBalanceAlertNano?: number;
   /** ISO time the low-balance alert went out; a top-up removes it, re-arming the alert. */
   lowBalanceAlertedAt?: string;
+  /** The alert record that took the last low-balance claim (set by the alert watch). */
+  lowBalanceAlertRef?: string;
   /**
    * ISO time the user was archived: hidden from listings, disabled (every key refused), kept
    * with its usage history. Unarchiving removes it and leaves the user disabled.
@@ -60,6 +62,9 @@ export interface ApiKey {
   /** The budget period (its first day) and the highest level alerted in it. */
   budgetAlertPeriod?: string;
   budgetAlertPercent?: number;
+  /** The alert records that took the last quota and budget claims (set by the alert watch). */
+  quotaAlertRef?: string;
+  budgetAlertRef?: string;
 }
 
 export type BillingMode = 'balance' | 'subscription';

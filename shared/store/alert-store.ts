@@ -5,10 +5,17 @@
  * many deliveries race for it), and the alert records the console lists and the scheduled run
  * republishes. The DynamoDB implementation is `shared/store/dynamo/alert-store.ts`.
  *
+ * An alert record is stored **before** its claim is tried, carrying that claim (a pending
+ * record: an outbox entry), so no crash between the two can take a crossing and leave nothing
+ * to deliver; the claim names the record that took it, so a later run can tell whether a pending
+ * record won.
+ *
  * @example
  * ```ts
  * const charged = await store.readCharged({ userId, apiKeyId, apiKeyHash }, { user: true });
- * if (await store.claim(claim)) await store.put(alert);
+ * await store.putPending(alert, claim);
+ * if (await store.claim(claim, alert)) await store.confirm(alert);
+ * else await store.discard(alert);
  * ```
  */
 import type { Alert } from '../alerts/alert.ts';
@@ -27,14 +34,8 @@ export interface ChargedSubjects {
  */
 export type AlertClaim =
   | { kind: 'low_balance'; userId: string; thresholdNano: number; at: string }
-  | { kind: 'key_quota'; keyHash: string; percent: number; neededNano: number; previous?: number }
-  | {
-      kind: 'key_budget';
-      keyHash: string;
-      percent: number;
-      periodStart: string;
-      previous?: { periodStart?: string; percent?: number };
-    };
+  | { kind: 'key_quota'; keyHash: string; percent: number; neededNano: number }
+  | { kind: 'key_budget'; keyHash: string; percent: number; periodStart: string };
 
 export interface AlertQuery {
   /** Epoch ms, inclusive. */
@@ -43,8 +44,12 @@ export interface AlertQuery {
   toMs: number;
   /** Most alerts returned, newest first. */
   limit: number;
-  /** Only alerts the bus has not accepted yet. */
-  unpublished?: boolean;
+}
+
+/** An alert the bus has not accepted yet, with its claim while that is not known to be won. */
+export interface UnpublishedAlert {
+  alert: Alert;
+  pendingClaim?: AlertClaim;
 }
 
 export interface AlertStore {
@@ -55,14 +60,27 @@ export interface AlertStore {
   ): Promise<ChargedSubjects>;
   /** Nano-USD the key was billed from `fromDay` to `toDay` (its daily aggregates). */
   keySpend(keyId: string, fromDay: string, toDay: string): Promise<number>;
-  /** True when this call took the crossing (see {@link AlertClaim}). */
-  claim(claim: AlertClaim): Promise<boolean>;
-  /** Undoes a claim whose alert could not be stored, so the next charge tries again. */
-  release(claim: AlertClaim): Promise<void>;
-  /** Stores the alert (30 days); storing the same alert id twice keeps one. */
-  put(alert: Alert): Promise<void>;
+  /**
+   * Stores the alert (30 days) as pending on `claim`: kept out of {@link list} until confirmed.
+   * Storing the same record twice keeps one.
+   */
+  putPending(alert: Alert, claim: AlertClaim): Promise<void>;
+  /**
+   * True when this call took the crossing for `alert`'s record (see {@link AlertClaim}); the
+   * subject's item then names that record.
+   */
+  claim(claim: AlertClaim, alert: Alert): Promise<boolean>;
+  /** Whether the subject's item names `alert`'s record as the one that took `claim`. */
+  heldBy(claim: AlertClaim, alert: Alert): Promise<boolean>;
+  /** The record's claim is won: it becomes an alert like any other. */
+  confirm(alert: Alert): Promise<void>;
+  /** Deletes a record still pending (its claim was lost); a confirmed record is left alone. */
+  discard(alert: Alert): Promise<void>;
   markPublished(alert: Alert, publishedAt: string): Promise<void>;
+  /** Confirmed alerts, newest first. */
   list(query: AlertQuery): Promise<Alert[]>;
+  /** Records the bus has not accepted, pending ones included, newest first. */
+  listUnpublished(query: AlertQuery): Promise<UnpublishedAlert[]>;
 }
 
 /** What the admin API needs: the recent alerts, and the defaults every user and key alert by. */

@@ -127,6 +127,7 @@ describe('IAM: least privilege', () => {
   it('lets the recorder use only the usage ledger and parking, charges and alert claims in config, alert records, the bus and its dead-letter queue', () => {
     assert.deepEqual(grantsOfRole(template, 'Usage/RecorderRole'), [
       'dynamodb:BatchGetItem on Tables/Config.Arn',
+      'dynamodb:DeleteItem on Tables/State.Arn',
       'dynamodb:DeleteItem on Tables/Usage.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/Usage.Arn',

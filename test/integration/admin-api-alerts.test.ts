@@ -21,13 +21,22 @@ describe('admin API: alerts', () => {
   });
   after(() => world.close());
 
-  it('lists the alerts of the last days, newest first, within the limit', async () => {
-    // Prepare: three alerts, one older than the default 7 days.
+  it('lists the alerts of the last days, newest first, within the limit, and none still pending', async () => {
+    // Prepare: three alerts, one older than the default 7 days; a newer one whose claim is
+    // not known to be won yet.
     const store = new DynamoAlertStore(world.client, world.tables);
     const day = 86_400_000;
     const now = Date.now();
     const times = [now - 10 * day, now - 2 * day, now - 60_000].map((ms) => new Date(ms).toISOString());
-    for (const [index, at] of times.entries()) await store.put(alert(at, `usr_${index}`));
+    const claimOf = (stored: Alert) =>
+      ({ kind: 'low_balance', userId: stored.userId, thresholdNano: 1, at: stored.at }) as const;
+    for (const [index, at] of times.entries()) {
+      const stored = alert(at, `usr_${index}`);
+      await store.putPending(stored, claimOf(stored));
+      await store.confirm(stored);
+    }
+    const pending = alert(new Date(now - 30_000).toISOString(), 'usr_pending');
+    await store.putPending(pending, claimOf(pending));
 
     // Act
     const recent = await world.ok('GET', '/admin/v1/alerts');

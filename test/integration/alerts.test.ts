@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared/alerts/alert.ts';
@@ -151,71 +151,59 @@ describe('alerts raised by the recorder', () => {
     await put({ ...keys.requestDefaults() });
   });
 
-  it('puts back what a claim replaced when its alert could not be stored, and only while it still holds', async () => {
-    // Prepare: one key alerted before (quota at 80 %, budget at 80 % in the week of 2026-01-05),
-    // one never alerted.
-    const store = new DynamoAlertStore(world.client, { ...world.tables, state: world.tables.state });
-    const alerted = key('k_claimed', 'u_claimed', {
-      quotaNano: 10 * B,
-      usedNano: 10 * B,
-      quotaAlertPercent: 80,
-      budgetAlertPeriod: '2026-01-05',
-      budgetAlertPercent: 80,
-    } as Partial<ApiKey>);
-    const fresh = key('k_unclaimed', 'u_claimed', { quotaNano: 10 * B, usedNano: 10 * B });
-    await put(configItems.apiKey(alerted));
-    await put(configItems.apiKey(fresh));
-    const fields = ['quotaAlertPercent', 'budgetAlertPeriod', 'budgetAlertPercent'];
-    const stateOf = async (of: ApiKey) => {
-      const item = (
-        await world.client.send(new GetCommand({ TableName: world.tables.config, Key: keys.apiKey(of.hash) }))
-      ).Item;
-      return Object.fromEntries(
-        fields.filter((field) => item?.[field] !== undefined).map((f) => [f, item?.[f]]),
-      );
-    };
-    const quota = (of: ApiKey, previous?: number) => ({
-      kind: 'key_quota' as const,
-      keyHash: of.hash,
+  it('names the record that took a claim, so a pending record can tell its own claim from another', async () => {
+    // Prepare: a key at its quota, two racing records for its 100 % crossing.
+    const store = new DynamoAlertStore(world.client, world.tables);
+    const quoted = key('k_claimed', 'u_claimed', { quotaNano: 10 * B, usedNano: 10 * B });
+    await put(configItems.apiKey(quoted));
+    const claim = { kind: 'key_quota' as const, keyHash: quoted.hash, percent: 100, neededNano: 10 * B };
+    const at = new Date(clock.now()).toISOString();
+    const record = (requestId: string): Alert => ({
+      alertId: `key_quota:${quoted.id}:${requestId}`,
+      kind: 'key_quota',
+      at,
+      userId: 'u_claimed',
+      apiKeyId: quoted.id,
       percent: 100,
-      neededNano: 0,
-      ...(previous === undefined ? {} : { previous }),
+      valueNano: 10 * B,
+      limitNano: 10 * B,
+      requestId,
     });
-    const budget = (of: ApiKey, previous?: { periodStart: string; percent: number }) => ({
-      kind: 'key_budget' as const,
-      keyHash: of.hash,
-      percent: 80,
-      periodStart: '2026-01-12',
-      ...(previous === undefined ? {} : { previous }),
-    });
+    const [winner, loser] = [record('race-a'), record('race-b')];
+    await store.putPending(winner, claim);
+    await store.putPending(loser, claim);
+    const window = { fromMs: clock.now() - 1_000, toMs: clock.now() + 1_000, limit: 100 };
+    const listed = async () => (await store.list(window)).filter((each) => each.apiKeyId === quoted.id);
+    const unpublished = async () =>
+      (await store.listUnpublished(window)).filter((each) => each.alert.apiKeyId === quoted.id);
 
-    // Act & Assess: claimed, then released back to the earlier levels
-    assert.equal(await store.claim(quota(alerted, 80)), true);
-    assert.equal(await store.claim(budget(alerted, { periodStart: '2026-01-05', percent: 80 })), true);
-    assert.deepEqual(await stateOf(alerted), {
-      quotaAlertPercent: 100,
-      budgetAlertPeriod: '2026-01-12',
-      budgetAlertPercent: 80,
-    });
-    await store.release(quota(alerted, 80));
-    await store.release(budget(alerted, { periodStart: '2026-01-05', percent: 80 }));
-    assert.deepEqual(await stateOf(alerted), {
-      quotaAlertPercent: 80,
-      budgetAlertPeriod: '2026-01-05',
-      budgetAlertPercent: 80,
-    });
+    // Act
+    const first = await store.claim(claim, winner);
+    const second = await store.claim(claim, loser);
+    const listedWhilePending = await listed();
 
-    // Act & Assess: a key never alerted is left with no alert level at all
-    assert.equal(await store.claim(quota(fresh)), true);
-    assert.equal(await store.claim(budget(fresh)), true);
-    await store.release(quota(fresh));
-    await store.release(budget(fresh));
-    assert.deepEqual(await stateOf(fresh), {});
+    // Assess: one claim, held by the winner's record only
+    assert.deepEqual([first, second], [true, false]);
+    assert.deepEqual([await store.heldBy(claim, winner), await store.heldBy(claim, loser)], [true, false]);
+    assert.deepEqual(listedWhilePending, []);
 
-    // Act & Assess: a release whose claim no longer holds (another charge moved on) changes nothing
-    assert.equal(await store.claim(quota(fresh)), true);
-    await store.release({ ...quota(fresh), percent: 90 });
-    assert.deepEqual(await stateOf(fresh), { quotaAlertPercent: 100 });
+    // Act: the winner is confirmed, the loser deleted; deleting the winner then changes nothing.
+    await store.confirm(winner);
+    await store.discard(loser);
+    await store.discard(winner);
+
+    // Assess
+    assert.deepEqual(
+      (await listed()).map((each) => each.alertId),
+      [winner.alertId],
+    );
+    assert.deepEqual(
+      (await unpublished()).map((each) => [each.alert.alertId, each.pendingClaim]),
+      [[winner.alertId, undefined]],
+    );
+    assert.equal((await world.getItem('config', keys.apiKey(quoted.hash)))?.quotaAlertPercent, 100);
+    await store.markPublished(winner, at);
+    assert.deepEqual(await unpublished(), []);
   });
 
   it('alerts a key quota at 80 % and at 100 %, once each, however often each charge is delivered', async () => {
@@ -288,28 +276,18 @@ describe('alerts raised by the recorder', () => {
     await record('refused-1', refused);
     await bus.drain();
     failAlerts = false;
-    const waiting = await store.list({
-      fromMs: T0 - 3_600_000,
-      toMs: T0 + 3_600_000,
-      limit: 50,
-      unpublished: true,
-    });
+    const waiting = await store.listUnpublished({ fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000, limit: 50 });
     clock.advance(120_000);
     await recorder.runScheduled(clock.now() + 20_000);
     await bus.drain();
 
     // Assess
     assert.deepEqual(
-      waiting.map((alert) => alert.userId),
-      ['u_refused'],
+      waiting.map((each) => [each.alert.userId, each.pendingClaim]),
+      [['u_refused', undefined]],
     );
     assert.equal(alertsOf('low_balance', 'u_refused').length, 1);
-    const left = await store.list({
-      fromMs: T0 - 3_600_000,
-      toMs: T0 + 3_600_000,
-      limit: 50,
-      unpublished: true,
-    });
+    const left = await store.listUnpublished({ fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000, limit: 50 });
     assert.deepEqual(left, []);
   });
 });

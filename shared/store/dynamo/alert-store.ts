@@ -2,7 +2,8 @@
  * {@link AlertStore} on DynamoDB. Claims are conditional UpdateItems on the subject's Config item
  * (the user or the key), so the item's own state decides who alerts; alert records live in the
  * State table under `ALERT#<day>` / `<iso time>#<alertId>` with `expiresAt` 30 days on, like the
- * ops error records (alerts are rare: one partition per day is plenty).
+ * ops error records (alerts are rare: one partition per day is plenty). A record whose claim is
+ * not yet known to be won carries it as `pendingClaim`; listings for people leave those out.
  *
  * @example
  * ```ts
@@ -10,7 +11,13 @@
  * const recent = await store.list({ fromMs: Date.now() - 86_400_000, toMs: Date.now(), limit: 50 });
  * ```
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
 import type { TableNames } from '../../tables/definitions.ts';
@@ -23,8 +30,9 @@ import type {
   AlertQuery,
   AlertStore,
   ChargedSubjects,
+  UnpublishedAlert,
 } from '../alert-store.ts';
-import { type ClaimWrite, claimWrite, releaseWrite } from './alert-claims.ts';
+import { CLAIM_REF_ATTRIBUTE, claimSubject, claimWrite } from './alert-claims.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
@@ -32,7 +40,8 @@ import { queryAll, queryPages } from './query-pages.ts';
 import { DynamoUsageReader } from './usage-reader.ts';
 
 const ALERT_TTL_SECONDS = 30 * 86_400;
-const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt'] as const;
+const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt', 'pendingClaim'] as const;
+const PENDING = 'pendingClaim';
 
 function alertOf(item: Record<string, unknown>): Alert {
   const alert: Record<string, unknown> = { ...item };
@@ -90,15 +99,8 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
     return days.reduce((sum, day) => sum + (day.billedNano ?? 0), 0);
   }
 
-  claim(claim: AlertClaim): Promise<boolean> {
-    return this.#conditional(claimWrite(claim));
-  }
-
-  async release(claim: AlertClaim): Promise<void> {
-    await this.#conditional(releaseWrite(claim));
-  }
-
-  #conditional(write: ClaimWrite): Promise<boolean> {
+  claim(claim: AlertClaim, alert: Alert): Promise<boolean> {
+    const write = claimWrite(claim, recordRef(alert));
     return conditionHeld(() =>
       this.#client.send(
         new UpdateCommand({
@@ -113,18 +115,60 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
     );
   }
 
-  async put(alert: Alert): Promise<void> {
+  async heldBy(claim: AlertClaim, alert: Alert): Promise<boolean> {
+    const attribute = CLAIM_REF_ATTRIBUTE[claim.kind];
+    const { Item: item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tables.config,
+        Key: claimSubject(claim),
+        ProjectionExpression: '#ref',
+        ExpressionAttributeNames: { '#ref': attribute },
+        ConsistentRead: true,
+      }),
+    );
+    return item?.[attribute] === recordRef(alert);
+  }
+
+  async putPending(alert: Alert, claim: AlertClaim): Promise<void> {
     await conditionHeld(() =>
       this.#client.send(
         new PutCommand({
           TableName: this.#tables.state,
           Item: {
-            ...keys.alert(alert.at.slice(0, 10), alert.at, alert.alertId),
+            ...recordKey(alert),
             ...alert,
+            [PENDING]: claim,
             // `kind` is the alert's own field (low_balance, …); the item says what it is by its key.
             expiresAt: Math.floor(Date.parse(alert.at) / 1000) + ALERT_TTL_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async confirm(alert: Alert): Promise<void> {
+    await conditionHeld(() =>
+      this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tables.state,
+          Key: recordKey(alert),
+          UpdateExpression: 'REMOVE #pending',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#pending': PENDING },
+        }),
+      ),
+    );
+  }
+
+  async discard(alert: Alert): Promise<void> {
+    await conditionHeld(() =>
+      this.#client.send(
+        new DeleteCommand({
+          TableName: this.#tables.state,
+          Key: recordKey(alert),
+          ConditionExpression: 'attribute_exists(#pending)',
+          ExpressionAttributeNames: { '#pending': PENDING },
         }),
       ),
     );
@@ -135,7 +179,7 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
       this.#client.send(
         new UpdateCommand({
           TableName: this.#tables.state,
-          Key: keys.alert(alert.at.slice(0, 10), alert.at, alert.alertId),
+          Key: recordKey(alert),
           UpdateExpression: 'SET #published = if_not_exists(#published, :at)',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#published': 'publishedAt' },
@@ -146,28 +190,44 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
   }
 
   async list(query: AlertQuery): Promise<Alert[]> {
+    const items = await this.#records(query, 'attribute_not_exists(#pending)', { '#pending': PENDING });
+    return items.map(alertOf);
+  }
+
+  async listUnpublished(query: AlertQuery): Promise<UnpublishedAlert[]> {
+    const items = await this.#records(query, 'attribute_not_exists(#published)', {
+      '#published': 'publishedAt',
+    });
+    return items.map((item) => ({
+      alert: alertOf(item),
+      ...(item[PENDING] ? { pendingClaim: item[PENDING] as AlertClaim } : {}),
+    }));
+  }
+
+  /** The records of the query's time range matching `filter`, newest first. */
+  async #records(
+    query: AlertQuery,
+    filter: string,
+    names: Record<string, string>,
+  ): Promise<Record<string, unknown>[]> {
     const fromKey = new Date(query.fromMs).toISOString();
     const toKey = `${new Date(query.toMs - 1).toISOString()}#~`;
-    const alerts: Alert[] = [];
+    const found: Record<string, unknown>[] = [];
     for (const day of daysBetween(query.fromMs, query.toMs).reverse()) {
       const pages = queryPages(this.#client, {
         TableName: this.#tables.state,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ScanIndexForward: false,
-        ...(query.unpublished
-          ? {
-              FilterExpression: 'attribute_not_exists(#published)',
-              ExpressionAttributeNames: { '#published': 'publishedAt' },
-            }
-          : {}),
+        FilterExpression: filter,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ':pk': keys.alertPartition(day), ':from': fromKey, ':to': toKey },
       });
       for await (const page of pages) {
-        alerts.push(...page.map(alertOf));
-        if (alerts.length >= query.limit) return alerts.slice(0, query.limit);
+        found.push(...page);
+        if (found.length >= query.limit) return found.slice(0, query.limit);
       }
     }
-    return alerts;
+    return found;
   }
 
   async readDefaults(): Promise<AlertDefaults> {
@@ -210,6 +270,16 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
     );
     return pickDefaults(attributes ?? {});
   }
+}
+
+/** The alert record's key. */
+function recordKey(alert: Alert): ItemKey {
+  return keys.alert(alert.at.slice(0, 10), alert.at, alert.alertId);
+}
+
+/** How a claim names the record that took it: the record's sort key, unique per record. */
+function recordRef(alert: Alert): string {
+  return recordKey(alert).sk;
 }
 
 function pickDefaults(item: Record<string, unknown>): AlertDefaults {
