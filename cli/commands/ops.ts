@@ -11,7 +11,7 @@
 import type { AccountHealthReport } from '#shared/admin-api/account-health.ts';
 import type { UsageByDay } from '#shared/admin-api/usage-query.ts';
 import type { StoredOpsRecord } from '#shared/ops/ops-record.ts';
-import type { TopDimension, UsageSummary } from '#shared/usage/usage-summary.ts';
+import type { TopDimension, TopEntry, UsageSummary } from '#shared/usage/usage-summary.ts';
 import { type CommandGroup, defineCommand, type FlagSpec, UsageError } from '../command.ts';
 import { orDash, renderFields, renderTable, time } from '../output.ts';
 
@@ -36,23 +36,33 @@ function errorsTable(records: StoredOpsRecord[]): string {
   );
 }
 
+/** What both usage reports count per row: a day's totals, or one top entry's. */
+type Counted = Omit<TopEntry, 'id'>;
+
+/** The counted columns, header beside cell; the top tables leave cached input out. */
+const COUNTED_COLUMNS: { header: string; cell: (row: Counted) => string; inTop: boolean }[] = [
+  { header: 'REQUESTS', cell: (row) => String(row.requests), inTop: true },
+  { header: 'INPUT', cell: (row) => String(row.inputTokens), inTop: true },
+  { header: 'CACHED', cell: (row) => String(row.cachedInputTokens), inTop: false },
+  { header: 'OUTPUT', cell: (row) => String(row.outputTokens), inTop: true },
+  { header: 'COST', cell: (row) => `${row.costUsd} USD`, inTop: true },
+  { header: 'BILLED', cell: (row) => `${row.billedUsd} USD`, inTop: true },
+  { header: 'FAILED', cell: (row) => String(row.failedRequests), inTop: true },
+];
+
+/** A table whose first column names each row and whose others are `columns` of its counts. */
+function countedTable(first: string, rows: [string, Counted][], columns: typeof COUNTED_COLUMNS): string {
+  return renderTable(
+    [first, ...columns.map((column) => column.header)],
+    rows.map(([name, counted]) => [name, ...columns.map((column) => column.cell(counted))]),
+  );
+}
+
 function usageTable(report: UsageByDay): string {
-  const row = (day: string, totals: UsageByDay['total']) => [
-    day,
-    String(totals.requests),
-    String(totals.inputTokens),
-    String(totals.cachedInputTokens),
-    String(totals.outputTokens),
-    `${totals.costUsd} USD`,
-    `${totals.billedUsd} USD`,
-    String(totals.failedRequests),
-  ];
+  const rows = report.days.map((day): [string, Counted] => [day.day, day]);
   return [
     `Usage of ${report.by} ${report.id}, ${report.from} to ${report.to} (UTC days):`,
-    renderTable(
-      ['DAY', 'REQUESTS', 'INPUT', 'CACHED', 'OUTPUT', 'COST', 'BILLED', 'FAILED'],
-      [...report.days.map((day) => row(day.day, day)), row('total', report.total)],
-    ),
+    countedTable('DAY', [...rows, ['total', report.total]], COUNTED_COLUMNS),
   ].join('\n');
 }
 
@@ -72,17 +82,10 @@ function topTables(summary: UsageSummary, dimensions: TopDimension[]): string {
     lines.push(
       '',
       `${TOP_TITLES[dimension]}:`,
-      renderTable(
-        [dimension.toUpperCase(), 'REQUESTS', 'INPUT', 'OUTPUT', 'COST', 'BILLED', 'FAILED'],
-        summary.top[dimension].map((entry) => [
-          entry.id,
-          String(entry.requests),
-          String(entry.inputTokens),
-          String(entry.outputTokens),
-          `${entry.costUsd} USD`,
-          `${entry.billedUsd} USD`,
-          String(entry.failedRequests),
-        ]),
+      countedTable(
+        dimension.toUpperCase(),
+        summary.top[dimension].map((entry) => [entry.id, entry]),
+        COUNTED_COLUMNS.filter((column) => column.inTop),
       ),
     );
   }
