@@ -20,6 +20,7 @@ import {
 } from './account-flags.ts';
 import { accountSummary, renderAccountsTable, renderHealth } from './account-text.ts';
 import { ifVersionFlag, versionPin } from './shared-flags.ts';
+import { deleteCommand, listAllCommand } from './standard-commands.ts';
 
 const accountFlag: FlagSpec = {
   type: 'string',
@@ -118,12 +119,10 @@ export const accountsCommands: CommandGroup = {
       run: (api, input) => api.call('POST', '/admin/v1/accounts', { body: accountCreateBody(input) }),
       render: (account) => accountSummary('Created', account),
     }),
-    defineCommand<AccountView[]>({
-      name: 'list',
+    listAllCommand({
+      group: 'accounts',
+      path: '/admin/v1/accounts',
       summary: 'List accounts (never their credentials)',
-      flags: {},
-      examples: ['quotagate accounts list'],
-      run: (api) => api.list('/admin/v1/accounts'),
       render: renderAccountsTable,
     }),
     accountCommand(
@@ -197,14 +196,12 @@ export const accountsCommands: CommandGroup = {
       },
       'Cleared the health of',
     ),
-    defineCommand<{ id: string }>({
-      name: 'delete',
+    deleteCommand({
+      noun: 'account',
+      flag: accountFlag,
+      path: accountPath,
       summary: 'Delete a disabled account and its credentials (usage records keep its id)',
-      flags: { account: accountFlag, ...ifVersionFlag },
-      positional: 'account',
-      examples: ['quotagate accounts disable acc_5h7j9k1m3n4p && quotagate accounts delete acc_5h7j9k1m3n4p'],
-      run: (api, input) => api.call('DELETE', accountPath(input), versionPin(input)),
-      render: (result) => `Deleted account ${result.id}; its usage history stays.`,
+      example: 'quotagate accounts disable acc_5h7j9k1m3n4p && quotagate accounts delete acc_5h7j9k1m3n4p',
     }),
   ],
 };

@@ -8,6 +8,7 @@ import type { Stored } from '#shared/store/config-admin.ts';
 import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 import { ifVersionFlag, versionPin } from './shared-flags.ts';
+import { deleteCommand, listAllCommand } from './standard-commands.ts';
 
 const groupFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Group id' };
 const groupPath = (input: CommandInput) => `/admin/v1/groups/${input.id('group')}`;
@@ -29,6 +30,21 @@ function groupFields(group: Stored<Group>): string {
     ['Created', time(group.createdAt)],
     ['Version', orDash(group.version)],
   ]);
+}
+
+function renderGroupsTable(groups: Stored<Group>[]): string {
+  return renderTable(
+    ['ID', 'NAME', 'BILLING', 'MULTIPLIER', 'DAILY', 'WEEKLY', 'MONTHLY'],
+    groups.map((group) => [
+      group.id,
+      group.name,
+      group.billingMode,
+      String(group.rateMultiplier),
+      group.billingMode === 'subscription' ? limit(group.dailyLimitNano) : '-',
+      group.billingMode === 'subscription' ? limit(group.weeklyLimitNano) : '-',
+      group.billingMode === 'subscription' ? limit(group.monthlyLimitNano) : '-',
+    ]),
+  );
 }
 
 /** The flags `groups create` and `groups set` both take, by the API's field names. */
@@ -72,25 +88,11 @@ export const groupsCommands: CommandGroup = {
       render: (group) =>
         `Created group ${group.id} (${group.name}): ${group.billingMode} billing, multiplier ${group.rateMultiplier}.`,
     }),
-    defineCommand<Stored<Group>[]>({
-      name: 'list',
+    listAllCommand({
+      group: 'groups',
+      path: '/admin/v1/groups',
       summary: 'List groups',
-      flags: {},
-      examples: ['quotagate groups list'],
-      run: (api) => api.list('/admin/v1/groups'),
-      render: (groups) =>
-        renderTable(
-          ['ID', 'NAME', 'BILLING', 'MULTIPLIER', 'DAILY', 'WEEKLY', 'MONTHLY'],
-          groups.map((group) => [
-            group.id,
-            group.name,
-            group.billingMode,
-            String(group.rateMultiplier),
-            group.billingMode === 'subscription' ? limit(group.dailyLimitNano) : '-',
-            group.billingMode === 'subscription' ? limit(group.weeklyLimitNano) : '-',
-            group.billingMode === 'subscription' ? limit(group.monthlyLimitNano) : '-',
-          ]),
-        ),
+      render: renderGroupsTable,
     }),
     defineCommand<GroupDetails>({
       name: 'show',
@@ -132,14 +134,12 @@ export const groupsCommands: CommandGroup = {
         }),
       render: (group) => `Updated group ${group.id}.\n\n${groupFields(group)}`,
     }),
-    defineCommand<{ id: string }>({
-      name: 'delete',
+    deleteCommand({
+      noun: 'group',
+      flag: groupFlag,
+      path: groupPath,
       summary: 'Delete a group no account, key or subscription uses (usage records keep its id)',
-      flags: { group: groupFlag, ...ifVersionFlag },
-      positional: 'group',
-      examples: ['quotagate groups delete trial'],
-      run: (api, input) => api.call('DELETE', groupPath(input), versionPin(input)),
-      render: (result) => `Deleted group ${result.id}; its usage history stays.`,
+      example: 'quotagate groups delete trial',
     }),
   ],
 };

@@ -7,6 +7,7 @@
 import type { PriceView } from '#shared/admin-api/price-routes.ts';
 import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
 import { renderTable, time } from '../output.ts';
+import { listAllCommand } from './standard-commands.ts';
 
 const modelFlag: FlagSpec = {
   type: 'string',
@@ -42,12 +43,10 @@ export const pricesCommands: CommandGroup = {
   name: 'prices',
   summary: 'Price overrides per model (USD per 1M tokens), beside the built-in table',
   commands: [
-    defineCommand<PriceView[]>({
-      name: 'list',
+    listAllCommand({
+      group: 'prices',
+      path: '/admin/v1/prices',
       summary: 'List the price overrides (models not listed use the built-in table)',
-      flags: {},
-      examples: ['quotagate prices list'],
-      run: (api) => api.list('/admin/v1/prices'),
       render: pricesTable,
     }),
     defineCommand<{ written: PriceView; changed: boolean }>({
