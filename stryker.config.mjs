@@ -29,6 +29,7 @@ export default {
     'shared/billing/price-book.ts',
     'shared/billing/eligibility.ts',
     'shared/gateway/sse-relay.ts',
+    'shared/gateway/responses-stream-events.ts',
     'shared/gateway/sse-data-lines.ts',
     'shared/gateway/upstream-failure.ts',
     'shared/errors.ts',

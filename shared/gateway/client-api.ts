@@ -14,7 +14,8 @@ import type { Account } from '../domain/types.ts';
 import type { TokenUsage } from '../events/usage-event.ts';
 import { type JsonAnswer, readJsonBody } from './json-body.ts';
 import type { ObservedOutput } from './observed-usage.ts';
-import { type ModelRewrite, SseRelay, tokenUsageOf } from './sse-relay.ts';
+import { tokenUsageOf } from './responses-stream-events.ts';
+import { type ModelRewrite, SseRelay } from './sse-relay.ts';
 import { buildUpstreamRequest, type UpstreamRequestInput, type UpstreamTarget } from './upstream-request.ts';
 
 /** What the flow reads from any upstream stream while it passes it on. */

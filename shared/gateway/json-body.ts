@@ -13,7 +13,7 @@
 import type { TokenUsage } from '../events/usage-event.ts';
 import { JsonScanner } from './json-scanner.ts';
 import { type ModelRewrite, ModelRewriter } from './model-rewrite.ts';
-import { tokenUsageOf } from './sse-relay.ts';
+import { tokenUsageOf } from './responses-stream-events.ts';
 
 /** What a non-streamed upstream JSON answer becomes for the client: its chunks, model written back. */
 export interface JsonAnswer {

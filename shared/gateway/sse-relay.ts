@@ -17,6 +17,15 @@ import type { TokenUsage } from '../events/usage-event.ts';
 import { JsonScanner } from './json-scanner.ts';
 import { type ModelRewrite, ModelRewriter } from './model-rewrite.ts';
 import { ObservedOutput } from './observed-usage.ts';
+import {
+  eventOf,
+  eventTypeOf,
+  frameFieldsOf,
+  isTerminalEvent,
+  isTextDelta,
+  sequenceNumberIn,
+  tokenUsageOf,
+} from './responses-stream-events.ts';
 import { DataLines } from './sse-data-lines.ts';
 
 export { type ModelRewrite, rewriteModel } from './model-rewrite.ts';
@@ -24,42 +33,8 @@ export { type ModelRewrite, rewriteModel } from './model-rewrite.ts';
 /** Frames up to this size are forwarded whole; every delta and small event is far below it. */
 export const HOLD_LIMIT = 64 * 1024;
 
-const TERMINAL_EVENTS: ReadonlySet<string | undefined> = new Set([
-  'response.completed',
-  'response.incomplete',
-  'response.failed',
-  'response.done',
-]);
-/** Deltas that carry no text a tokenizer could count. */
-const NON_TEXT_DELTAS = new Set(['response.audio.delta']);
 const NEWLINE = 0x0a;
 const CR = 0x0d;
-
-/** Converts OpenAI's usage object to ours; missing fields count as zero. */
-export function tokenUsageOf(usage: unknown): TokenUsage | undefined {
-  if (typeof usage !== 'object' || usage === null) return undefined;
-  const u = usage as Record<string, unknown>;
-  const count = (value: unknown) => (Number.isFinite(value) ? Math.max(0, Math.floor(value as number)) : 0);
-  const inputDetails = (u.input_tokens_details ?? {}) as Record<string, unknown>;
-  const outputDetails = (u.output_tokens_details ?? {}) as Record<string, unknown>;
-  return {
-    inputTokens: count(u.input_tokens),
-    cachedInputTokens: count(inputDetails.cached_tokens),
-    outputTokens: count(u.output_tokens),
-    reasoningTokens: count(outputDetails.reasoning_tokens),
-  };
-}
-
-function isTextDelta(type: string | undefined): type is string {
-  return type?.endsWith('.delta') === true && !NON_TEXT_DELTAS.has(type);
-}
-
-/** The event type from a frame's head: its `event:` line, else the `type` its JSON starts with. */
-function eventTypeOf(head: string): string | undefined {
-  const event = /^event:[ \t]*(.*?)\r?$/m.exec(head)?.[1];
-  if (event) return event;
-  return /^data:.*?"type"\s*:\s*"([^"]+)"/m.exec(head)?.[1];
-}
 
 /**
  * A reader of the events themselves (the Chat Completions translation), told of each frame as it
@@ -238,7 +213,7 @@ export class SseRelay {
 
   /** What reads a large frame of this type as it passes: its usage, its text, or all of it. */
   private readersFor(type: string | undefined): Passing {
-    if (TERMINAL_EVENTS.has(type)) {
+    if (isTerminalEvent(type)) {
       // Stryker disable next-line ConditionalExpression: a kept frame reads the same usage; what not keeping it saves is memory, which the benchmarks measure
       if (this.keepFinalResponse) return { data: undefined, kept: [], onEnd: undefined };
       const scanner = new JsonScanner({ capture: ['response', 'usage'] });
@@ -289,20 +264,14 @@ export class SseRelay {
 
   /** Reads one whole frame: its type, and what the gateway needs from it. */
   private inspect(text: string): void {
-    let event: string | undefined;
-    const dataLines: string[] = [];
-    for (const line of text.split(/\r?\n/)) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) dataLines.push(line.slice(5).replace(/^ /, ''));
-    }
-    const data = dataLines.join('\n');
+    const { event, data } = frameFieldsOf(text);
     // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: empty or [DONE] data parses to nothing, so returning early only saves the attempt
     if (data === '' || data === '[DONE]') return;
     this.noteSequenceNumber(data);
     const type = event ?? /"type"\s*:\s*"([^"]+)"/.exec(data)?.[1];
-    const terminal = TERMINAL_EVENTS.has(type);
+    const terminal = isTerminalEvent(type);
     // Stryker disable next-line ConditionalExpression: parsing every frame reads nothing more; the condition saves the parse
-    const parsed = this.listener?.event || terminal || isTextDelta(type) ? this.parse(data) : undefined;
+    const parsed = this.listener?.event || terminal || isTextDelta(type) ? eventOf(data) : undefined;
     if (isTextDelta(type)) {
       this.firstDeltaAt ??= this.now();
       if (typeof parsed?.delta === 'string') this.observed?.add(parsed.delta);
@@ -318,16 +287,7 @@ export class SseRelay {
   }
 
   private noteSequenceNumber(text: string): void {
-    const found = /"sequence_number"\s*:\s*(\d+)/.exec(text)?.[1];
-    if (found !== undefined) this.lastSequenceNumber = Math.max(this.lastSequenceNumber, Number(found));
-  }
-
-  private parse(data: string): Record<string, unknown> | undefined {
-    try {
-      return JSON.parse(data) as Record<string, unknown>;
-    } catch {
-      // A malformed frame is passed on as it came, nothing read from it.
-    }
-    return undefined;
+    const found = sequenceNumberIn(text);
+    if (found !== undefined) this.lastSequenceNumber = Math.max(this.lastSequenceNumber, found);
   }
 }

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOLD_LIMIT, SseRelay, tokenUsageOf } from '#shared/gateway/sse-relay.ts';
+import { tokenUsageOf } from '#shared/gateway/responses-stream-events.ts';
+import { HOLD_LIMIT, SseRelay } from '#shared/gateway/sse-relay.ts';
 import { PADDING, pushLarge, relayed, USAGE, USAGE_JSON } from '../support/relay-feed.ts';
 
 describe('SseRelay, CRLF and LF', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HOLD_LIMIT, rewriteModel, SseRelay, tokenUsageOf } from '#shared/gateway/sse-relay.ts';
+import { tokenUsageOf } from '#shared/gateway/responses-stream-events.ts';
+import { HOLD_LIMIT, rewriteModel, SseRelay } from '#shared/gateway/sse-relay.ts';
 import { relayed } from '../support/relay-feed.ts';
 
 const frame = (type: string, data: Record<string, unknown>) =>
