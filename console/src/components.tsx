@@ -1,4 +1,7 @@
-/** The few building blocks every page uses: loading data, showing an outcome, a table, a field. */
+/**
+ * The few building blocks every page uses: loading data, showing an outcome, a table, a section,
+ * paging. Form controls are in forms.tsx.
+ */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 
@@ -113,56 +116,6 @@ export function DataTable<T>(props: {
         </tbody>
       </table>
     </div>
-  );
-}
-
-export function Field(props: {
-  label: string;
-  value: string;
-  onInput: (value: string) => void;
-  type?: 'text' | 'email' | 'search' | 'password' | 'date';
-  placeholder?: string;
-  required?: boolean;
-  name?: string;
-  autoComplete?: string;
-}) {
-  return (
-    <label class="field">
-      <span>{props.label}</span>
-      <input
-        // Preact types each input type apart; all of these take the same attributes used here.
-        type={(props.type ?? 'text') as 'text'}
-        value={props.value}
-        name={props.name}
-        placeholder={props.placeholder}
-        required={props.required}
-        autoComplete={props.autoComplete ?? 'off'}
-        onInput={(event) => props.onInput((event.target as HTMLInputElement).value)}
-      />
-    </label>
-  );
-}
-
-export function Select(props: {
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  options: { value: string; label: string }[];
-}) {
-  return (
-    <label class="field">
-      <span>{props.label}</span>
-      <select
-        value={props.value}
-        onChange={(event) => props.onChange((event.target as HTMLSelectElement).value)}
-      >
-        {props.options.map((option) => (
-          <option value={option.value} key={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-    </label>
   );
 }
 

@@ -1,7 +1,7 @@
 /**
- * The form pieces the pages share: a form's fields as one state, a form that runs one admin
- * action on submit, the body an edited form sends, a button that asks before something final,
- * and the disable/enable button of anything with a status.
+ * The form pieces the pages share: a labelled text field and select, a form's fields as one
+ * state, a form that runs one admin action on submit, the body an edited form sends, a button
+ * that asks before something final, and the disable/enable button of anything with a status.
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
@@ -81,5 +81,55 @@ export function StatusButton(props: {
       {active ? 'Disable' : 'Enable'}
       {props.noun ? ` ${props.noun}` : ''}
     </button>
+  );
+}
+
+export function Field(props: {
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  type?: 'text' | 'email' | 'search' | 'password' | 'date';
+  placeholder?: string;
+  required?: boolean;
+  name?: string;
+  autoComplete?: string;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        // Preact types each input type apart; all of these take the same attributes used here.
+        type={(props.type ?? 'text') as 'text'}
+        value={props.value}
+        name={props.name}
+        placeholder={props.placeholder}
+        required={props.required}
+        autoComplete={props.autoComplete ?? 'off'}
+        onInput={(event) => props.onInput((event.target as HTMLInputElement).value)}
+      />
+    </label>
+  );
+}
+
+export function Select(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: { value: string; label: string }[];
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <select
+        value={props.value}
+        onChange={(event) => props.onChange((event.target as HTMLSelectElement).value)}
+      >
+        {props.options.map((option) => (
+          <option value={option.value} key={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

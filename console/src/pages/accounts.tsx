@@ -5,19 +5,9 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import {
-  type Column,
-  DataTable,
-  Field,
-  Outcome,
-  pickColumn,
-  Section,
-  Select,
-  useAction,
-  useLoad,
-} from '../components.tsx';
+import { type Column, DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
-import { ActionForm, ConfirmButton, formBody, StatusButton, useForm } from '../forms.tsx';
+import { ActionForm, ConfirmButton, Field, formBody, Select, StatusButton, useForm } from '../forms.tsx';
 import type { Account, AccountHealth, CodexWindow, List } from '../types.ts';
 
 interface Row {

@@ -1,8 +1,9 @@
 /** Errors: the ops error log (refused and failed requests of known callers), newest first, filtered. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { DataTable, Field, Outcome, Pager, useCursors, useLoad } from '../components.tsx';
+import { DataTable, Outcome, Pager, useCursors, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
+import { Field } from '../forms.tsx';
 import type { List, OpsRecord } from '../types.ts';
 
 const EMPTY = { from: '', to: '', status: '', type: '', user: '', key: '', account: '' };

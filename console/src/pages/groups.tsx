@@ -1,18 +1,9 @@
 /** Groups: multiplier, billing mode and subscription limits; create one; the subscriptions. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import {
-  DataTable,
-  Field,
-  Outcome,
-  pickColumn,
-  Section,
-  Select,
-  useAction,
-  useLoad,
-} from '../components.tsx';
+import { DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd } from '../format.ts';
-import { ActionForm, ConfirmButton, formBody, useForm } from '../forms.tsx';
+import { ActionForm, ConfirmButton, Field, formBody, Select, useForm } from '../forms.tsx';
 import type { Group, List, Subscription } from '../types.ts';
 
 const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));

@@ -5,18 +5,9 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import {
-  type Column,
-  DataTable,
-  Field,
-  Outcome,
-  pickColumn,
-  Select,
-  useAction,
-  useLoad,
-} from '../components.tsx';
+import { type Column, DataTable, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
 import { time, usd } from '../format.ts';
-import { ActionForm, ConfirmButton, StatusButton, useForm } from '../forms.tsx';
+import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, User } from '../types.ts';
 
 const nameOf = (key: ApiKey) => key.name || key.id;

@@ -3,9 +3,9 @@
  * used most this month.
  */
 import { api } from '../api.ts';
-import { DataTable, Field, Outcome, Section, useAction, useLoad } from '../components.tsx';
+import { DataTable, Outcome, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd } from '../format.ts';
-import { ActionForm, formBody, useForm } from '../forms.tsx';
+import { ActionForm, Field, formBody, useForm } from '../forms.tsx';
 import type { Alert, List, UsageSummary, User } from '../types.ts';
 import { TopTable, UsageCharts } from '../usage-charts.tsx';
 

@@ -7,18 +7,9 @@ import { useState } from 'preact/hooks';
 import type { UsageRecord as FullRecord } from '../../../shared/recorder/usage-record.ts';
 import { csvHeader, csvRow } from '../../../shared/usage/export.ts';
 import { api } from '../api.ts';
-import {
-  DataTable,
-  Field,
-  Outcome,
-  Pager,
-  Section,
-  Select,
-  useAction,
-  useCursors,
-  useLoad,
-} from '../components.tsx';
+import { DataTable, Outcome, Pager, Section, useAction, useCursors, useLoad } from '../components.tsx';
 import { count, dayString, time, usd } from '../format.ts';
+import { Field, Select } from '../forms.tsx';
 import type { List, UsageRecord, UsageSummary, User } from '../types.ts';
 import { UsageCharts } from '../usage-charts.tsx';
 

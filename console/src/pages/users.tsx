@@ -5,19 +5,9 @@
  */
 import { useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api.ts';
-import {
-  type Column,
-  DataTable,
-  Field,
-  Outcome,
-  pickColumn,
-  Section,
-  Select,
-  useAction,
-  useLoad,
-} from '../components.tsx';
+import { type Column, DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd } from '../format.ts';
-import { ActionForm, ConfirmButton, StatusButton, useForm } from '../forms.tsx';
+import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, Subscription, User } from '../types.ts';
 
 const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));
