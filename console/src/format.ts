@@ -8,6 +8,11 @@ export function usd(nano: number | undefined): string {
   return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
 }
 
+/** A nano-USD amount as the text of a USD form field (plain digits, `''` when unset), ready to edit. */
+export function usdInput(nano: number | undefined): string {
+  return nano === undefined ? '' : String(nano / NANO_PER_USD);
+}
+
 export function count(value: number | undefined): string {
   return value === undefined ? '—' : value.toLocaleString('en-US');
 }

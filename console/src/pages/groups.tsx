@@ -2,11 +2,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
-import { time, usd } from '../format.ts';
+import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, formBody, Select, useForm } from '../forms.tsx';
 import type { Group, List, Subscription } from '../types.ts';
-
-const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));
 
 type GroupForm = {
   rateMultiplier: string;
@@ -64,9 +62,9 @@ function EditGroup({
   const { form, set } = useForm<GroupForm>({
     rateMultiplier: String(group.rateMultiplier),
     billingMode: group.billingMode,
-    dailyLimitUsd: usdOf(group.dailyLimitNano),
-    weeklyLimitUsd: usdOf(group.weeklyLimitNano),
-    monthlyLimitUsd: usdOf(group.monthlyLimitNano),
+    dailyLimitUsd: usdInput(group.dailyLimitNano),
+    weeklyLimitUsd: usdInput(group.weeklyLimitNano),
+    monthlyLimitUsd: usdInput(group.monthlyLimitNano),
   });
   const path = `/groups/${encodeURIComponent(group.id)}`;
   return (

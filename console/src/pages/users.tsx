@@ -6,11 +6,10 @@
 import { useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api.ts';
 import { type Column, DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
-import { time, usd } from '../format.ts';
+import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, Subscription, User } from '../types.ts';
 
-const usdOf = (nano: number | undefined) => (nano === undefined ? '' : String(nano / 1_000_000_000));
 const statusOf = (user: User) => (user.archivedAt ? 'archived' : user.status);
 
 function UserDetails({
@@ -32,7 +31,7 @@ function UserDetails({
   const { form, set } = useForm({
     amount: '',
     concurrency: String(user.concurrency),
-    lowBalanceAlertUsd: usdOf(user.lowBalanceAlertNano),
+    lowBalanceAlertUsd: usdInput(user.lowBalanceAlertNano),
     keyName: '',
   });
   // One key per intended top-up: a retry of the same click (or a resubmitted form) reuses it.
