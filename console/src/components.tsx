@@ -154,6 +154,22 @@ export function useCursors() {
   };
 }
 
+/**
+ * Filters the admin edits in a form and applies on submit: `draft` is what the fields show,
+ * `filters` what the page loads with, and applying them starts paging again from the first page.
+ */
+export function useFilters<T extends Record<keyof T, string>>(initial: T | (() => T)) {
+  const [draft, setDraft] = useState<T>(initial);
+  const [filters, setFilters] = useState<T>(draft);
+  const paging = useCursors();
+  const set = (field: keyof T) => (value: string) => setDraft((current) => ({ ...current, [field]: value }));
+  const apply = () => {
+    paging.reset();
+    setFilters(draft);
+  };
+  return { draft, set, filters, apply, paging };
+}
+
 export function Pager({
   back,
   forward,

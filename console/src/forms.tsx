@@ -27,11 +27,16 @@ export function formBody(form: Record<string, string>, empty: 'omit' | 'none'): 
   return body;
 }
 
-/** A one-line form that calls `onSubmit` instead of navigating. */
-export function ActionForm(props: { onSubmit: () => void; children: ComponentChildren; label?: string }) {
+/** A one-line form that calls `onSubmit` instead of navigating; `filters` marks a page's filter bar. */
+export function ActionForm(props: {
+  onSubmit: () => void;
+  children: ComponentChildren;
+  label?: string;
+  filters?: boolean;
+}) {
   return (
     <form
-      class="inline"
+      class={props.filters ? 'inline filters' : 'inline'}
       aria-label={props.label}
       onSubmit={(event) => {
         event.preventDefault();

@@ -1,35 +1,23 @@
 /** Errors: the ops error log (refused and failed requests of known callers), newest first, filtered. */
-import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { DataTable, Outcome, Pager, useCursors, useLoad } from '../components.tsx';
+import { DataTable, Outcome, Pager, useFilters, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
-import { Field } from '../forms.tsx';
+import { ActionForm, Field } from '../forms.tsx';
 import type { List, OpsRecord } from '../types.ts';
 
 const EMPTY = { from: '', to: '', status: '', type: '', user: '', key: '', account: '' };
 
 export function ErrorsPage() {
-  const [draft, setDraft] = useState(EMPTY);
-  const [filters, setFilters] = useState(EMPTY);
-  const paging = useCursors();
+  const { draft, set, filters, apply, paging } = useFilters(EMPTY);
   const { cursor } = paging;
   const page = useLoad(
     () => api<List<OpsRecord>>('GET', '/ops', { query: { ...filters, limit: '100', cursor } }),
     [filters, cursor],
   );
-  const set = (field: keyof typeof EMPTY) => (value: string) => setDraft({ ...draft, [field]: value });
   return (
     <>
       <h1>Errors</h1>
-      <form
-        class="inline filters"
-        aria-label="Error filters"
-        onSubmit={(event) => {
-          event.preventDefault();
-          paging.reset();
-          setFilters(draft);
-        }}
-      >
+      <ActionForm label="Error filters" filters onSubmit={apply}>
         <Field
           label="From (day or ISO time)"
           value={draft.from}
@@ -43,7 +31,7 @@ export function ErrorsPage() {
         <Field label="Key id" value={draft.key} onInput={set('key')} />
         <Field label="Account id" value={draft.account} onInput={set('account')} />
         <button type="submit">Apply filters</button>
-      </form>
+      </ActionForm>
       <Outcome error={page.error} />
       <DataTable
         caption="Ops error log"

@@ -3,13 +3,12 @@
  * a page at a time, and a CSV download of every record of the filter (the columns and quoting
  * of `quotagate usage export`, from the same module).
  */
-import { useState } from 'preact/hooks';
 import type { UsageRecord as FullRecord } from '../../../shared/recorder/usage-record.ts';
 import { csvHeader, csvRow } from '../../../shared/usage/export.ts';
 import { api } from '../api.ts';
-import { DataTable, Outcome, Pager, Section, useAction, useCursors, useLoad } from '../components.tsx';
+import { DataTable, Outcome, Pager, Section, useAction, useFilters, useLoad } from '../components.tsx';
 import { count, dayString, time, usd } from '../format.ts';
-import { Field, Select } from '../forms.tsx';
+import { ActionForm, Field, Select } from '../forms.tsx';
 import type { List, UsageRecord, UsageSummary, User } from '../types.ts';
 import { UsageCharts } from '../usage-charts.tsx';
 
@@ -62,9 +61,7 @@ async function downloadCsv(filters: Filters): Promise<number> {
 }
 
 export function UsagePage() {
-  const [draft, setDraft] = useState(initialFilters);
-  const [filters, setFilters] = useState(draft);
-  const paging = useCursors();
+  const { draft, set, filters, apply, paging } = useFilters(initialFilters);
   const summary = useLoad(
     () =>
       api<UsageSummary>('GET', '/usage/summary', { query: { ...query(filters), bucket: filters.bucket } }),
@@ -76,19 +73,10 @@ export function UsagePage() {
     [filters, cursor],
   );
   const { outcome, run } = useAction();
-  const set = (field: keyof Filters) => (value: string) => setDraft({ ...draft, [field]: value });
   return (
     <>
       <h1>Usage</h1>
-      <form
-        class="inline filters"
-        aria-label="Usage filters"
-        onSubmit={(event) => {
-          event.preventDefault();
-          paging.reset();
-          setFilters(draft);
-        }}
-      >
+      <ActionForm label="Usage filters" filters onSubmit={apply}>
         <Field label="From (UTC day)" type="date" value={draft.from} onInput={set('from')} />
         <Field label="To (UTC day)" type="date" value={draft.to} onInput={set('to')} />
         <Select
@@ -108,7 +96,7 @@ export function UsagePage() {
         <button type="button" onClick={() => run(async () => downloadCsv(filters), 'CSV downloaded.')}>
           Download CSV
         </button>
-      </form>
+      </ActionForm>
       <Outcome error={summary.error ?? records.error} />
       <Outcome {...outcome} />
       <Section title="Over time">
