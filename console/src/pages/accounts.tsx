@@ -1,14 +1,15 @@
 /**
  * Accounts: health at a glance (state and why, cooldown, Codex 5 h / 7 d windows, in-flight
  * slots) and the account's settings: create, priority, concurrency, model mapping, groups,
- * disable/enable, clear an error.
+ * disable/enable, clear an error. The "New account" form is new-account.tsx.
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { type Column, DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
+import { type Column, DataTable, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
-import { ActionForm, ConfirmButton, Field, formBody, Select, StatusButton, useForm } from '../forms.tsx';
+import { ActionForm, ConfirmButton, Field, StatusButton, useForm } from '../forms.tsx';
 import type { Account, AccountHealth, CodexWindow, List } from '../types.ts';
+import { CreateAccount } from './new-account.tsx';
 
 interface Row {
   account: Account;
@@ -147,103 +148,6 @@ function EditAccount({
       </div>
       <Outcome {...outcome} />
     </section>
-  );
-}
-
-function CreateAccount({ onCreated }: { onCreated: () => void }) {
-  const { outcome, run } = useAction(onCreated);
-  const { form, set } = useForm({
-    type: 'apikey',
-    name: '',
-    baseUrl: '',
-    apiKey: '',
-    accessToken: '',
-    refreshToken: '',
-    chatgptAccountId: '',
-    groupIds: '',
-  });
-  return (
-    <Section title="New account">
-      <ActionForm
-        onSubmit={() => {
-          const { type, groupIds, ...credentials } = form;
-          const used: Record<string, string> =
-            type === 'apikey'
-              ? { name: credentials.name, baseUrl: credentials.baseUrl, apiKey: credentials.apiKey }
-              : {
-                  name: credentials.name,
-                  accessToken: credentials.accessToken,
-                  refreshToken: credentials.refreshToken,
-                  chatgptAccountId: credentials.chatgptAccountId,
-                };
-          const groups = groupIds
-            .split(',')
-            .map((id) => id.trim())
-            .filter(Boolean);
-          const body = { type, ...formBody(used, 'omit'), ...(groups.length ? { groupIds: groups } : {}) };
-          run(() => api('POST', '/accounts', { body }), `Account ${form.name} created.`);
-        }}
-      >
-        <Select
-          label="Type"
-          value={form.type}
-          onChange={set('type')}
-          options={[
-            { value: 'apikey', label: 'API key' },
-            { value: 'oauth', label: 'ChatGPT/Codex OAuth' },
-          ]}
-        />
-        <Field label="Account name" value={form.name} onInput={set('name')} required />
-        {form.type === 'apikey' ? (
-          <>
-            <Field
-              label="Base URL (optional)"
-              value={form.baseUrl}
-              onInput={set('baseUrl')}
-              placeholder="https://api.openai.com"
-            />
-            <Field
-              label="Platform API key"
-              type="password"
-              value={form.apiKey}
-              onInput={set('apiKey')}
-              required
-            />
-          </>
-        ) : (
-          <>
-            <Field
-              label="Access token"
-              type="password"
-              value={form.accessToken}
-              onInput={set('accessToken')}
-              required
-            />
-            <Field
-              label="Refresh token"
-              type="password"
-              value={form.refreshToken}
-              onInput={set('refreshToken')}
-              required
-            />
-            <Field
-              label="ChatGPT account id"
-              value={form.chatgptAccountId}
-              onInput={set('chatgptAccountId')}
-              required
-            />
-          </>
-        )}
-        <Field
-          label="Groups (comma-separated)"
-          value={form.groupIds}
-          onInput={set('groupIds')}
-          placeholder="default"
-        />
-        <button type="submit">Create account</button>
-      </ActionForm>
-      <Outcome {...outcome} />
-    </Section>
   );
 }
 
