@@ -116,12 +116,16 @@ export function Field(props: {
   );
 }
 
+/** A labelled select; an option given as a plain string is its own value and label. */
 export function Select(props: {
   label: string;
   value: string;
   onChange: (value: string) => void;
-  options: { value: string; label: string }[];
+  options: (string | { value: string; label: string })[];
 }) {
+  const options = props.options.map((option) =>
+    typeof option === 'string' ? { value: option, label: option } : option,
+  );
   return (
     <label class="field">
       <span>{props.label}</span>
@@ -129,7 +133,7 @@ export function Select(props: {
         value={props.value}
         onChange={(event) => props.onChange((event.target as HTMLSelectElement).value)}
       >
-        {props.options.map((option) => (
+        {options.map((option) => (
           <option value={option.value} key={option.value}>
             {option.label}
           </option>

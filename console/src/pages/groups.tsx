@@ -31,10 +31,7 @@ function GroupFields({
         label="Billing mode"
         value={form.billingMode}
         onChange={set('billingMode')}
-        options={[
-          { value: 'balance', label: 'balance' },
-          { value: 'subscription', label: 'subscription' },
-        ]}
+        options={['balance', 'subscription']}
       />
       {(['daily', 'weekly', 'monthly'] as const).map((period) => (
         <Field

@@ -67,7 +67,7 @@ function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => voi
           label="Budget period"
           value={form.budgetPeriod}
           onChange={set('budgetPeriod')}
-          options={['daily', 'weekly', 'monthly'].map((period) => ({ value: period, label: period }))}
+          options={['daily', 'weekly', 'monthly']}
         />
         <Field
           label="Alert at percent of quota or budget (empty: default)"

@@ -79,15 +79,7 @@ export function UsagePage() {
       <ActionForm label="Usage filters" filters onSubmit={apply}>
         <Field label="From (UTC day)" type="date" value={draft.from} onInput={set('from')} />
         <Field label="To (UTC day)" type="date" value={draft.to} onInput={set('to')} />
-        <Select
-          label="By"
-          value={draft.bucket}
-          onChange={set('bucket')}
-          options={[
-            { value: 'day', label: 'day' },
-            { value: 'hour', label: 'hour' },
-          ]}
-        />
+        <Select label="By" value={draft.bucket} onChange={set('bucket')} options={['day', 'hour']} />
         <Field label="User id" value={draft.user} onInput={set('user')} />
         <Field label="Key id" value={draft.key} onInput={set('key')} />
         <Field label="Account id" value={draft.account} onInput={set('account')} />
