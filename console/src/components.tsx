@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useForm } from './forms.tsx';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -159,15 +160,14 @@ export function useCursors() {
  * `filters` what the page loads with, and applying them starts paging again from the first page.
  */
 export function useFilters<T extends Record<keyof T, string>>(initial: T | (() => T)) {
-  const [draft, setDraft] = useState<T>(initial);
+  const { form: draft, set, bind } = useForm(initial);
   const [filters, setFilters] = useState<T>(draft);
   const paging = useCursors();
-  const set = (field: keyof T) => (value: string) => setDraft((current) => ({ ...current, [field]: value }));
   const apply = () => {
     paging.reset();
     setFilters(draft);
   };
-  return { draft, set, filters, apply, paging };
+  return { draft, set, bind, filters, apply, paging };
 }
 
 export function Pager({

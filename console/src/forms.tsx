@@ -6,11 +6,15 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 
-/** A form's text fields as one state, and a setter per field for `Field`'s `onInput`. */
-export function useForm<T extends Record<string, string>>(initial: T | (() => T)) {
+/**
+ * A form's text fields as one state, a setter per field, and `bind(field)`: the `value` and
+ * `onInput` a `Field` spreads, so each field names its state once (`<Field {...bind('email')} />`).
+ */
+export function useForm<T extends Record<keyof T, string>>(initial: T | (() => T)) {
   const [form, setForm] = useState<T>(initial);
   const set = (field: keyof T) => (value: string) => setForm((current) => ({ ...current, [field]: value }));
-  return { form, set, setForm };
+  const bind = (field: keyof T) => ({ value: form[field], onInput: set(field) });
+  return { form, set, bind, setForm };
 }
 
 /**

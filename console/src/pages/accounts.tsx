@@ -49,7 +49,7 @@ function EditAccount({
   remove: (account: Account) => void;
 }) {
   const { outcome, run } = useAction(onChanged);
-  const { form, set } = useForm({
+  const { form, bind } = useForm({
     priority: String(account.priority),
     concurrency: String(account.concurrency),
     mapping: mappingText(account.modelMapping),
@@ -77,14 +77,9 @@ function EditAccount({
           )
         }
       >
-        <Field label="Priority (lower first)" value={form.priority} onInput={set('priority')} />
-        <Field label="Concurrency" value={form.concurrency} onInput={set('concurrency')} />
-        <Field
-          label="Model mapping (from=to, …)"
-          value={form.mapping}
-          onInput={set('mapping')}
-          placeholder="gpt-5=gpt-5.1"
-        />
+        <Field label="Priority (lower first)" {...bind('priority')} />
+        <Field label="Concurrency" {...bind('concurrency')} />
+        <Field label="Model mapping (from=to, …)" {...bind('mapping')} placeholder="gpt-5=gpt-5.1" />
         <button type="submit">Save account</button>
       </ActionForm>
       <ActionForm
@@ -95,13 +90,7 @@ function EditAccount({
           )
         }
       >
-        <Field
-          label="Add to group"
-          value={form.group}
-          onInput={set('group')}
-          placeholder="group id"
-          required
-        />
+        <Field label="Add to group" {...bind('group')} placeholder="group id" required />
         <button type="submit">Add group</button>
       </ActionForm>
       <div class="inline">

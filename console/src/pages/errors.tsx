@@ -8,7 +8,7 @@ import type { List, OpsRecord } from '../types.ts';
 const EMPTY = { from: '', to: '', status: '', type: '', user: '', key: '', account: '' };
 
 export function ErrorsPage() {
-  const { draft, set, filters, apply, paging } = useFilters(EMPTY);
+  const { bind, filters, apply, paging } = useFilters(EMPTY);
   const { cursor } = paging;
   const page = useLoad(
     () => api<List<OpsRecord>>('GET', '/ops', { query: { ...filters, limit: '100', cursor } }),
@@ -18,18 +18,13 @@ export function ErrorsPage() {
     <>
       <h1>Errors</h1>
       <ActionForm label="Error filters" filters onSubmit={apply}>
-        <Field
-          label="From (day or ISO time)"
-          value={draft.from}
-          onInput={set('from')}
-          placeholder="last 24 hours"
-        />
-        <Field label="To (day or ISO time)" value={draft.to} onInput={set('to')} placeholder="now" />
-        <Field label="Status (429 or 5xx)" value={draft.status} onInput={set('status')} />
-        <Field label="Error type" value={draft.type} onInput={set('type')} />
-        <Field label="User id" value={draft.user} onInput={set('user')} />
-        <Field label="Key id" value={draft.key} onInput={set('key')} />
-        <Field label="Account id" value={draft.account} onInput={set('account')} />
+        <Field label="From (day or ISO time)" {...bind('from')} placeholder="last 24 hours" />
+        <Field label="To (day or ISO time)" {...bind('to')} placeholder="now" />
+        <Field label="Status (429 or 5xx)" {...bind('status')} />
+        <Field label="Error type" {...bind('type')} />
+        <Field label="User id" {...bind('user')} />
+        <Field label="Key id" {...bind('key')} />
+        <Field label="Account id" {...bind('account')} />
         <button type="submit">Apply filters</button>
       </ActionForm>
       <Outcome error={page.error} />

@@ -18,15 +18,17 @@ type GroupForm = {
 function GroupFields({
   form,
   set,
+  bind,
   emptyMeans,
 }: {
   form: GroupForm;
-  set: (field: keyof GroupForm & string) => (value: string) => void;
+  set: (field: keyof GroupForm) => (value: string) => void;
+  bind: (field: keyof GroupForm) => { value: string; onInput: (value: string) => void };
   emptyMeans: string;
 }) {
   return (
     <>
-      <Field label="Rate multiplier" value={form.rateMultiplier} onInput={set('rateMultiplier')} />
+      <Field label="Rate multiplier" {...bind('rateMultiplier')} />
       <Select
         label="Billing mode"
         value={form.billingMode}
@@ -37,8 +39,7 @@ function GroupFields({
         <Field
           key={period}
           label={`${period[0]?.toUpperCase()}${period.slice(1)} limit (USD${emptyMeans})`}
-          value={form[`${period}LimitUsd`]}
-          onInput={set(`${period}LimitUsd`)}
+          {...bind(`${period}LimitUsd`)}
         />
       ))}
     </>
@@ -56,7 +57,7 @@ function EditGroup({
   remove: (group: Group) => void;
 }) {
   const { outcome, run } = useAction(onChanged);
-  const { form, set } = useForm<GroupForm>({
+  const { form, set, bind } = useForm<GroupForm>({
     rateMultiplier: String(group.rateMultiplier),
     billingMode: group.billingMode,
     dailyLimitUsd: usdInput(group.dailyLimitNano),
@@ -77,7 +78,7 @@ function EditGroup({
           )
         }
       >
-        <GroupFields form={form} set={set} emptyMeans=", empty: none" />
+        <GroupFields form={form} set={set} bind={bind} emptyMeans=", empty: none" />
         <button type="submit">Save group</button>
         <ConfirmButton
           question={`Delete group ${group.name}? Only a group nothing uses can go; its usage history stays.`}
@@ -101,7 +102,7 @@ export function GroupsPage() {
       () => api('DELETE', `/groups/${encodeURIComponent(group.id)}`),
       `Group ${group.name} deleted.`,
     );
-  const { form, set } = useForm({
+  const { form, set, bind } = useForm({
     name: '',
     rateMultiplier: '1',
     billingMode: 'balance',
@@ -122,8 +123,8 @@ export function GroupsPage() {
             run(() => api('POST', '/groups', { body: formBody(form, 'omit') }), `Group ${form.name} created.`)
           }
         >
-          <Field label="Name" value={form.name} onInput={set('name')} required />
-          <GroupFields form={form} set={set} emptyMeans="" />
+          <Field label="Name" {...bind('name')} required />
+          <GroupFields form={form} set={set} bind={bind} emptyMeans="" />
           <button type="submit">Create group</button>
         </ActionForm>
         <Outcome {...outcome} />

@@ -24,7 +24,7 @@ function limitsText(key: ApiKey): string {
 /** The key's limits as a form: an emptied field removes its limit. */
 function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => void }) {
   const { outcome, run } = useAction(onChanged);
-  const { form, set } = useForm({
+  const { form, set, bind } = useForm({
     allowedIps: apiKey.allowedIps?.join(', ') ?? '',
     requestsPerMinute: apiKey.requestsPerMinute === undefined ? '' : String(apiKey.requestsPerMinute),
     budgetUsd: apiKey.budget ? String(apiKey.budget.limitNano / 1_000_000_000) : '',
@@ -53,27 +53,18 @@ function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => voi
       >
         <Field
           label="Allowed IPs (CIDR, comma-separated; empty: anywhere)"
-          value={form.allowedIps}
-          onInput={set('allowedIps')}
+          {...bind('allowedIps')}
           placeholder="203.0.113.0/24"
         />
-        <Field
-          label="Requests per minute (empty: no limit)"
-          value={form.requestsPerMinute}
-          onInput={set('requestsPerMinute')}
-        />
-        <Field label="Budget (USD, empty: none)" value={form.budgetUsd} onInput={set('budgetUsd')} />
+        <Field label="Requests per minute (empty: no limit)" {...bind('requestsPerMinute')} />
+        <Field label="Budget (USD, empty: none)" {...bind('budgetUsd')} />
         <Select
           label="Budget period"
           value={form.budgetPeriod}
           onChange={set('budgetPeriod')}
           options={['daily', 'weekly', 'monthly']}
         />
-        <Field
-          label="Alert at percent of quota or budget (empty: default)"
-          value={form.alertPercent}
-          onInput={set('alertPercent')}
-        />
+        <Field label="Alert at percent of quota or budget (empty: default)" {...bind('alertPercent')} />
         <button type="submit">Save limits</button>
       </ActionForm>
       <Outcome {...outcome} />

@@ -34,7 +34,7 @@ const CREDENTIAL_FIELDS: Record<Kind, CredentialField[]> = {
 
 export function CreateAccount({ onCreated }: { onCreated: () => void }) {
   const { outcome, run } = useAction(onCreated);
-  const { form, set } = useForm({
+  const { form, set, bind } = useForm({
     type: 'apikey',
     name: '',
     baseUrl: '',
@@ -72,24 +72,18 @@ export function CreateAccount({ onCreated }: { onCreated: () => void }) {
             { value: 'oauth', label: 'ChatGPT/Codex OAuth' },
           ]}
         />
-        <Field label="Account name" value={form.name} onInput={set('name')} required />
+        <Field label="Account name" {...bind('name')} required />
         {credentials.map((field) => (
           <Field
             key={field.name}
             label={field.label}
             type={field.secret ? 'password' : 'text'}
-            value={form[field.name]}
-            onInput={set(field.name)}
+            {...bind(field.name)}
             placeholder={field.placeholder}
             required={field.required}
           />
         ))}
-        <Field
-          label="Groups (comma-separated)"
-          value={form.groupIds}
-          onInput={set('groupIds')}
-          placeholder="default"
-        />
+        <Field label="Groups (comma-separated)" {...bind('groupIds')} placeholder="default" />
         <button type="submit">Create account</button>
       </ActionForm>
       <Outcome {...outcome} />

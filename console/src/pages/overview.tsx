@@ -26,7 +26,7 @@ interface AlertDefaults {
 /** What users and keys without their own threshold alert by; an emptied field removes a default. */
 function AlertDefaultsForm({ defaults, onSaved }: { defaults: AlertDefaults; onSaved: () => void }) {
   const { outcome, run } = useAction(onSaved);
-  const { form, set } = useForm({
+  const { form, bind } = useForm({
     lowBalanceAlertUsd:
       defaults.lowBalanceAlertNano === undefined ? '' : String(defaults.lowBalanceAlertNano / 1_000_000_000),
     keyAlertPercent: defaults.keyAlertPercent === undefined ? '' : String(defaults.keyAlertPercent),
@@ -39,16 +39,8 @@ function AlertDefaultsForm({ defaults, onSaved }: { defaults: AlertDefaults; onS
           run(() => api('PUT', '/alerts/defaults', { body: formBody(form, 'none') }), 'Alert defaults saved.')
         }
       >
-        <Field
-          label="Default low-balance alert (USD, empty: none)"
-          value={form.lowBalanceAlertUsd}
-          onInput={set('lowBalanceAlertUsd')}
-        />
-        <Field
-          label="Default key alert percent (empty: 80)"
-          value={form.keyAlertPercent}
-          onInput={set('keyAlertPercent')}
-        />
+        <Field label="Default low-balance alert (USD, empty: none)" {...bind('lowBalanceAlertUsd')} />
+        <Field label="Default key alert percent (empty: 80)" {...bind('keyAlertPercent')} />
         <button type="submit">Save alert defaults</button>
       </ActionForm>
       <Outcome {...outcome} />

@@ -61,7 +61,7 @@ async function downloadCsv(filters: Filters): Promise<number> {
 }
 
 export function UsagePage() {
-  const { draft, set, filters, apply, paging } = useFilters(initialFilters);
+  const { draft, set, bind, filters, apply, paging } = useFilters(initialFilters);
   const summary = useLoad(
     () =>
       api<UsageSummary>('GET', '/usage/summary', { query: { ...query(filters), bucket: filters.bucket } }),
@@ -77,13 +77,13 @@ export function UsagePage() {
     <>
       <h1>Usage</h1>
       <ActionForm label="Usage filters" filters onSubmit={apply}>
-        <Field label="From (UTC day)" type="date" value={draft.from} onInput={set('from')} />
-        <Field label="To (UTC day)" type="date" value={draft.to} onInput={set('to')} />
+        <Field label="From (UTC day)" type="date" {...bind('from')} />
+        <Field label="To (UTC day)" type="date" {...bind('to')} />
         <Select label="By" value={draft.bucket} onChange={set('bucket')} options={['day', 'hour']} />
-        <Field label="User id" value={draft.user} onInput={set('user')} />
-        <Field label="Key id" value={draft.key} onInput={set('key')} />
-        <Field label="Account id" value={draft.account} onInput={set('account')} />
-        <Field label="Model" value={draft.model} onInput={set('model')} />
+        <Field label="User id" {...bind('user')} />
+        <Field label="Key id" {...bind('key')} />
+        <Field label="Account id" {...bind('account')} />
+        <Field label="Model" {...bind('model')} />
         <button type="submit">Apply filters</button>
         <button type="button" onClick={() => run(async () => downloadCsv(filters), 'CSV downloaded.')}>
           Download CSV

@@ -28,7 +28,7 @@ function UserDetails({
     [user.id, user.version, user.balanceNano],
   );
   const { outcome, run } = useAction(onChanged);
-  const { form, set } = useForm({
+  const { form, set, bind } = useForm({
     amount: '',
     concurrency: String(user.concurrency),
     lowBalanceAlertUsd: usdInput(user.lowBalanceAlertNano),
@@ -59,13 +59,7 @@ function UserDetails({
           }, `Added ${form.amount} USD to ${user.email}.`)
         }
       >
-        <Field
-          label="Top-up amount (USD)"
-          value={form.amount}
-          onInput={set('amount')}
-          placeholder="10"
-          required
-        />
+        <Field label="Top-up amount (USD)" {...bind('amount')} placeholder="10" required />
         <button type="submit">Top up</button>
       </ActionForm>
       <ActionForm
@@ -76,7 +70,7 @@ function UserDetails({
           )
         }
       >
-        <Field label="Concurrency (0: unlimited)" value={form.concurrency} onInput={set('concurrency')} />
+        <Field label="Concurrency (0: unlimited)" {...bind('concurrency')} />
         <button type="submit">Set concurrency</button>
       </ActionForm>
       <ActionForm
@@ -87,11 +81,7 @@ function UserDetails({
           )
         }
       >
-        <Field
-          label="Alert below balance (USD, empty: default)"
-          value={form.lowBalanceAlertUsd}
-          onInput={set('lowBalanceAlertUsd')}
-        />
+        <Field label="Alert below balance (USD, empty: default)" {...bind('lowBalanceAlertUsd')} />
         <button type="submit">Set alert</button>
       </ActionForm>
       <div class="inline">
@@ -139,7 +129,7 @@ function UserDetails({
             }, 'Key created: copy it now, it is shown only once.')
           }
         >
-          <Field label="New key name" value={form.keyName} onInput={set('keyName')} />
+          <Field label="New key name" {...bind('keyName')} />
           <button type="submit">Create key</button>
         </ActionForm>
       )}
@@ -178,7 +168,7 @@ export function UsersPage() {
   const users = useLoad(() => api<List<User>>('GET', '/users', { query: { archived } }), [archived]);
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | undefined>();
-  const { form, set, setForm } = useForm({ email: '', balanceUsd: '' });
+  const { form, bind, setForm } = useForm({ email: '', balanceUsd: '' });
   const { outcome, run } = useAction(users.reload);
   const listAction = useAction(users.reload);
   const archive = (user: User) =>
@@ -220,8 +210,8 @@ export function UsersPage() {
             }, `User ${form.email} created.`)
           }
         >
-          <Field label="Email" type="email" value={form.email} onInput={set('email')} required />
-          <Field label="Starting balance (USD)" value={form.balanceUsd} onInput={set('balanceUsd')} />
+          <Field label="Email" type="email" {...bind('email')} required />
+          <Field label="Starting balance (USD)" {...bind('balanceUsd')} />
           <button type="submit">Create user</button>
         </ActionForm>
         <Outcome {...outcome} />
