@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { type Column, DataTable, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
-import { time, usd } from '../format.ts';
+import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, User } from '../types.ts';
 
@@ -27,7 +27,7 @@ function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => voi
   const { form, set, bind } = useForm({
     allowedIps: apiKey.allowedIps?.join(', ') ?? '',
     requestsPerMinute: apiKey.requestsPerMinute === undefined ? '' : String(apiKey.requestsPerMinute),
-    budgetUsd: apiKey.budget ? String(apiKey.budget.limitNano / 1_000_000_000) : '',
+    budgetUsd: usdInput(apiKey.budget?.limitNano),
     budgetPeriod: apiKey.budget?.period ?? 'monthly',
     alertPercent: apiKey.alertPercent === undefined ? '' : String(apiKey.alertPercent),
   });

@@ -4,7 +4,7 @@
  */
 import { api } from '../api.ts';
 import { DataTable, Outcome, Section, useAction, useLoad } from '../components.tsx';
-import { time, usd } from '../format.ts';
+import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, Field, formBody, useForm } from '../forms.tsx';
 import type { Alert, List, UsageSummary, User } from '../types.ts';
 import { TopTable, UsageCharts } from '../usage-charts.tsx';
@@ -27,8 +27,7 @@ interface AlertDefaults {
 function AlertDefaultsForm({ defaults, onSaved }: { defaults: AlertDefaults; onSaved: () => void }) {
   const { outcome, run } = useAction(onSaved);
   const { form, bind } = useForm({
-    lowBalanceAlertUsd:
-      defaults.lowBalanceAlertNano === undefined ? '' : String(defaults.lowBalanceAlertNano / 1_000_000_000),
+    lowBalanceAlertUsd: usdInput(defaults.lowBalanceAlertNano),
     keyAlertPercent: defaults.keyAlertPercent === undefined ? '' : String(defaults.keyAlertPercent),
   });
   return (
