@@ -130,6 +130,19 @@ export function Section(props: { title: string; children: ComponentChildren }) {
 }
 
 /**
+ * The panel under a table that shows and edits the row picked there (see {@link pickColumn}):
+ * `label` names it for assistive technology, `title` heads it.
+ */
+export function Details(props: { label: string; title: ComponentChildren; children: ComponentChildren }) {
+  return (
+    <section class="details" aria-label={props.label}>
+      <h3>{props.title}</h3>
+      {props.children}
+    </section>
+  );
+}
+
+/**
  * A column with one button that picks its row (opens the row's details below the table).
  * `label` is the button's accessible name, e.g. `Manage ada@example.com`.
  */

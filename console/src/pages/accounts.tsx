@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { type Column, DataTable, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
+import { type Column, DataTable, Details, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, StatusButton, useForm } from '../forms.tsx';
 import type { Account, AccountHealth, CodexWindow, List } from '../types.ts';
@@ -56,8 +56,7 @@ function EditAccount({
     group: '',
   });
   return (
-    <section class="details" aria-label={`Account ${account.name}`}>
-      <h3>{account.name}</h3>
+    <Details label={`Account ${account.name}`} title={account.name}>
       <p>
         {account.id} · {account.type} · {account.status} · groups {account.groupIds.join(', ') || 'none'}
       </p>
@@ -136,7 +135,7 @@ function EditAccount({
         )}
       </div>
       <Outcome {...outcome} />
-    </section>
+    </Details>
   );
 }
 

@@ -1,7 +1,7 @@
 /** Groups: multiplier, billing mode and subscription limits; create one; the subscriptions. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
+import { DataTable, Details, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, formBody, Select, useForm } from '../forms.tsx';
 import type { Group, List, Subscription } from '../types.ts';
@@ -66,10 +66,7 @@ function EditGroup({
   });
   const path = `/groups/${encodeURIComponent(group.id)}`;
   return (
-    <section class="details" aria-label={`Group ${group.name}`}>
-      <h3>
-        {group.name} ({group.id})
-      </h3>
+    <Details label={`Group ${group.name}`} title={`${group.name} (${group.id})`}>
       <ActionForm
         onSubmit={() =>
           run(
@@ -88,7 +85,7 @@ function EditGroup({
         </ConfirmButton>
       </ActionForm>
       <Outcome {...outcome} />
-    </section>
+    </Details>
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { type Column, DataTable, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
+import { type Column, DataTable, Details, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
 import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, User } from '../types.ts';
@@ -33,8 +33,7 @@ function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => voi
   });
   const none = (value: string) => value.trim() || 'none';
   return (
-    <section class="details" aria-label={`Limits of key ${nameOf(apiKey)}`}>
-      <h3>Limits of {nameOf(apiKey)}</h3>
+    <Details label={`Limits of key ${nameOf(apiKey)}`} title={`Limits of ${nameOf(apiKey)}`}>
       <ActionForm
         onSubmit={() => {
           const budget = form.budgetUsd.trim();
@@ -68,7 +67,7 @@ function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => voi
         <button type="submit">Save limits</button>
       </ActionForm>
       <Outcome {...outcome} />
-    </section>
+    </Details>
   );
 }
 

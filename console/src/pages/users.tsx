@@ -5,7 +5,16 @@
  */
 import { useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api.ts';
-import { type Column, DataTable, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
+import {
+  type Column,
+  DataTable,
+  Details,
+  Outcome,
+  pickColumn,
+  Section,
+  useAction,
+  useLoad,
+} from '../components.tsx';
 import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
 import type { ApiKey, List, Subscription, User } from '../types.ts';
@@ -40,8 +49,7 @@ function UserDetails({
   const patch = (body: Record<string, unknown>, done: string) =>
     run(() => api('PATCH', path, { body: { ...body, version: user.version ?? 0 } }), done);
   return (
-    <section class="details" aria-label={`User ${user.email}`}>
-      <h3>{user.email}</h3>
+    <Details label={`User ${user.email}`} title={user.email}>
       <p>
         {user.id} · {statusOf(user)} · balance <strong data-testid="balance">{usd(user.balanceNano)}</strong>{' '}
         · concurrency {user.concurrency || 'unlimited'} · low-balance alert{' '}
@@ -159,7 +167,7 @@ function UserDetails({
           { label: 'Until', cell: (sub) => time(sub.expiresAt) },
         ]}
       />
-    </section>
+    </Details>
   );
 }
 
