@@ -23,7 +23,12 @@ import { parseArgs } from 'node:util';
 import awsLite from '@aws-lite/client';
 import awsLiteDynamo from '@aws-lite/dynamodb';
 import { BatchGetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
@@ -76,14 +81,22 @@ const plain = {
   BatchGetItem: () => ({ RequestItems: { [TABLE]: { Keys: batchKeys, ConsistentRead: true } } }),
 };
 
-function documentClient(endpoint: string): Client {
+/** One call made with the project's SDK client. */
+type SdkCall = (client: DynamoDBDocumentClient, n: number) => Promise<unknown>;
+
+/** The project's SDK client (`createDocumentClient`), making each operation's call as `calls` says. */
+function sdkClient(endpoint: string, calls: Record<Operation, SdkCall>): Client {
   const client = createDocumentClient(endpoint);
-  return {
-    PutItem: (n) => client.send(new PutCommand(plain.PutItem(n))),
-    UpdateItem: (n) => client.send(new UpdateCommand(plain.UpdateItem(n))),
-    BatchGetItem: () => client.send(new BatchGetCommand(plain.BatchGetItem())),
-  };
+  const bound = (operation: Operation) => (n: number) => calls[operation](client, n);
+  return { PutItem: bound('PutItem'), UpdateItem: bound('UpdateItem'), BatchGetItem: bound('BatchGetItem') };
 }
+
+const documentClient = (endpoint: string) =>
+  sdkClient(endpoint, {
+    PutItem: (client, n) => client.send(new PutCommand(plain.PutItem(n))),
+    UpdateItem: (client, n) => client.send(new UpdateCommand(plain.UpdateItem(n))),
+    BatchGetItem: (client) => client.send(new BatchGetCommand(plain.BatchGetItem())),
+  });
 
 /** The low-level wire form of the same requests (the JSON client sends it as it is). */
 const wire = {
@@ -117,14 +130,12 @@ const wire = {
   }),
 };
 
-function lowLevelClient(endpoint: string): Client {
-  const client = createDocumentClient(endpoint);
-  return {
-    PutItem: (n) => client.send(new PutItemCommand(wire.PutItem(n))),
-    UpdateItem: (n) => client.send(new UpdateItemCommand(wire.UpdateItem(n))),
-    BatchGetItem: () => client.send(new BatchGetItemCommand(wire.BatchGetItem())),
-  };
-}
+const lowLevelClient = (endpoint: string) =>
+  sdkClient(endpoint, {
+    PutItem: (client, n) => client.send(new PutItemCommand(wire.PutItem(n))),
+    UpdateItem: (client, n) => client.send(new UpdateItemCommand(wire.UpdateItem(n))),
+    BatchGetItem: (client) => client.send(new BatchGetItemCommand(wire.BatchGetItem())),
+  });
 
 async function awsLiteClient(endpoint: string): Promise<Client> {
   const aws = await awsLite({
