@@ -54,7 +54,10 @@ export class QuotagateStack extends Stack {
       logLevel: config.logLevel,
       logRetention: config.logRetention,
     };
-    this.tables = new QuotagateTables(this, 'Tables', { stage: config.stage });
+    this.tables = new QuotagateTables(this, 'Tables', {
+      stage: config.stage,
+      keepLegacyConfigIndex: config.keepLegacyConfigIndex,
+    });
     this.usage = new UsagePipeline(this, 'Usage', {
       observability,
       tables: this.tables,

@@ -44,6 +44,11 @@ export interface StackConfig {
   readonly alarmThresholds: AlarmThresholds;
   /** The Usage table's exports to S3 and the SQL over them (docs/finance.md, docs/deploy.md). */
   readonly usageExports: UsageExportConfig;
+  /**
+   * Keep the Config table's old `gsi1` index (projection ALL) beside `listing`: the first step of
+   * upgrading a deployment made before `listing` (docs/deploy.md). Context `keepLegacyConfigIndex`.
+   */
+  readonly keepLegacyConfigIndex: boolean;
 }
 
 export interface UsageExportConfig {
@@ -153,7 +158,16 @@ export function readStackConfig(node: Node): StackConfig {
     gatewayEnvironment,
     alarmThresholds,
     usageExports,
+    keepLegacyConfigIndex: readBoolean(node, 'keepLegacyConfigIndex') ?? false,
   };
+}
+
+function readBoolean(node: Node, key: string): boolean | undefined {
+  const text = readString(node, key);
+  if (text === undefined) return undefined;
+  if (text !== 'true' && text !== 'false')
+    throw new Error(`context "${key}" must be true or false, got "${text}"`);
+  return text === 'true';
 }
 
 function readUsageExports(node: Node): UsageExportConfig {

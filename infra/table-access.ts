@@ -70,9 +70,10 @@ export const GATEWAY_TABLE_ACCESS = {
   config: {
     // BatchGetItem: a caller's user, group, subscription and the settings in one read.
     // UpdateItem: account health (rate-limited/overloaded/error) and tokens it refreshed, on
-    // account items only; gsi1 lists the accounts.
+    // account items only; `listing` lists the accounts (without credentials, which GetItem reads
+    // from the chosen account's item).
     actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-    indexes: { gsi1: ['dynamodb:Query'] },
+    indexes: { listing: ['dynamodb:Query'] },
     onlyItems: { actions: ['dynamodb:UpdateItem'], partitionPrefixes: [PREFIX.account] },
   },
   state: {
@@ -112,10 +113,10 @@ export const RECORDER_TABLE_ACCESS = {
   },
   config: {
     // Balances, key quotas, subscription spend and account last-use are conditional updates;
-    // gsi1 finds a user's key item and lists the admin price overrides. BatchGetItem: the alert
-    // watch reads the charged key, user and request defaults; its claims are UpdateItems.
+    // `listing` finds a user's key item and lists the admin price overrides. BatchGetItem: the
+    // alert watch reads the charged key, user and request defaults; its claims are UpdateItems.
     actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-    indexes: { gsi1: ['dynamodb:Query'] },
+    indexes: { listing: ['dynamodb:Query'] },
   },
   state: {
     // Alert records (ALERT#<day>): written pending, confirmed or (a lost claim) deleted, marked
@@ -134,8 +135,8 @@ export const TOKEN_REFRESH_TABLE_ACCESS = {
     // GetItem: the consistent re-read under the lease; UpdateItem: tokens, failure count, health,
     // on account items only.
     actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    // The ACCOUNTS listing the schedule walks.
-    indexes: { gsi1: ['dynamodb:Query'] },
+    // The ACCOUNTS listing the schedule walks (the OAuth accounts' items are then read by key).
+    indexes: { listing: ['dynamodb:Query'] },
     onlyItems: { actions: ['dynamodb:UpdateItem'], partitionPrefixes: [PREFIX.account] },
   },
   state: {
@@ -152,11 +153,12 @@ export const ADMIN_TABLE_ACCESS = {
   config: {
     // PutItem: conditional creates and top-ups' MONEYOP#<idempotency key> items; UpdateItem:
     // versioned changes, balance additions, prices; DeleteItem: a price override, a refused top-up's
-    // pending MONEYOP# item; Query: a user's subscriptions (`USER#<id>` / `SUB#…`). No Scan: a
+    // pending MONEYOP# item; Query: a user's subscriptions (`USER#<id>` / `SUB#…`); BatchGetItem:
+    // the listed items whole (balances, spend, Codex usage stay out of the index). No Scan: a
     // key by its public id and everyone's subscriptions go through each user's listing.
-    actions: READ_WRITE_AND_QUERY,
+    actions: [...READ_WRITE_AND_QUERY, 'dynamodb:BatchGetItem'],
     // The USERS, GROUPS, ACCOUNTS, KEYS#<user> and PRICES listings.
-    indexes: { gsi1: ['dynamodb:Query'] },
+    indexes: { listing: ['dynamodb:Query'] },
   },
   state: {
     // An account's live slot leases and wait tickets; the ops error records of a day.

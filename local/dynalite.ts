@@ -13,18 +13,13 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // dynalite ships no types; its default export is a factory returning an http.Server.
 // @ts-expect-error untyped package
 import dynalite from 'dynalite';
 import { TABLES, type TableDefinition, type TableNames } from '#shared/tables/definitions.ts';
 import { forkChild } from './child-process.ts';
+import { hasIndexesOf, rebuildTable, spareTableName, tableDescription } from './table-rebuild.ts';
 
 export interface RunningDynalite {
   endpoint: string;
@@ -111,7 +106,8 @@ export function createTableInput(definition: TableDefinition, tableName: string)
 /**
  * Creates any of the three tables that does not exist yet. An existing table is left alone, but
  * one that lacks an index of its definition (made by an older version: dynalite cannot add an
- * index to a table) is refused with what to do, rather than failing on every query of it.
+ * index to a table) is rebuilt with its items (`table-rebuild.ts`), as is one whose rebuild an
+ * earlier start left unfinished.
  */
 export async function ensureTables(endpoint: string, names: TableNames): Promise<void> {
   const client = new DynamoDBClient({
@@ -122,22 +118,11 @@ export async function ensureTables(endpoint: string, names: TableNames): Promise
   try {
     for (const definition of Object.values(TABLES)) {
       const tableName = names[definition.id];
-      try {
-        const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-        const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-        const missing = definition.indexes
-          .filter((index) => !present.has(index.name))
-          .map((index) => index.name);
-        if (missing.length > 0) {
-          throw new Error(
-            `The local table ${tableName} was made by an older quotagate and lacks the index ${missing.join(', ')}; ` +
-              'delete the local data folder (.quotagate/ by default) to start with new tables.',
-          );
-        }
-      } catch (error) {
-        if (!(error instanceof ResourceNotFoundException)) throw error;
-        await client.send(new CreateTableCommand(createTableInput(definition, tableName)));
-      }
+      const table = await tableDescription(client, tableName);
+      const unfinished = await tableDescription(client, spareTableName(tableName));
+      if (unfinished || (table && !hasIndexesOf(table, definition)))
+        await rebuildTable(client, definition, tableName);
+      else if (!table) await client.send(new CreateTableCommand(createTableInput(definition, tableName)));
     }
   } finally {
     client.destroy();

@@ -14,6 +14,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import {
+  LEGACY_CONFIG_INDEX,
   TABLES,
   type TableDefinition,
   type TableId,
@@ -22,6 +23,13 @@ import {
 
 export interface QuotagateTablesProps {
   readonly stage: string;
+  /**
+   * Also keep the Config table's old `gsi1` (projection ALL, credentials included): CloudFormation
+   * creates or deletes one index per table per update, so a deployment made before `listing`
+   * adds `listing` with this on, then drops `gsi1` with it off (docs/deploy.md). Off by default:
+   * a new deployment never has it.
+   */
+  readonly keepLegacyConfigIndex?: boolean;
 }
 
 export class QuotagateTables extends Construct {
@@ -31,7 +39,14 @@ export class QuotagateTables extends Construct {
     super(scope, id);
     const names = tableNamesForStage(props.stage);
     this.byId = {
-      config: buildTable(this, 'Config', TABLES.config, names.config),
+      config: buildTable(
+        this,
+        'Config',
+        props.keepLegacyConfigIndex
+          ? { ...TABLES.config, indexes: [...TABLES.config.indexes, LEGACY_CONFIG_INDEX] }
+          : TABLES.config,
+        names.config,
+      ),
       state: buildTable(this, 'State', TABLES.state, names.state),
       usage: buildTable(this, 'Usage', TABLES.usage, names.usage),
     };

@@ -15,7 +15,7 @@
  */
 import { healthHolds } from '../domain/account-health.ts';
 import type { NoAccountsReason } from '../domain/errors.ts';
-import type { Account } from '../domain/types.ts';
+import type { ListedAccount } from '../domain/types.ts';
 
 export interface CandidateFilter {
   groupId: string;
@@ -24,22 +24,22 @@ export interface CandidateFilter {
 }
 
 /** Active, healthy (or past its cooldown) and able to hold at least one request at `nowMs`. */
-export function isSchedulable(account: Account, nowMs: number): boolean {
+export function isSchedulable(account: ListedAccount, nowMs: number): boolean {
   if (account.status !== 'active' || !(account.concurrency >= 1)) return false;
   return !healthHolds(account.health, nowMs);
 }
 
 /** An empty mapping serves every model; otherwise the requested model must be one of its keys. */
-export function supportsModel(account: Account, model: string): boolean {
+export function supportsModel(account: ListedAccount, model: string): boolean {
   const mapping = account.modelMapping ?? {};
   return Object.keys(mapping).length === 0 || Object.hasOwn(mapping, model);
 }
 
 export function candidatesFor(
-  accounts: readonly Account[],
+  accounts: readonly ListedAccount[],
   filter: CandidateFilter,
   nowMs: number,
-): Account[] {
+): ListedAccount[] {
   return accounts.filter(
     (account) =>
       account.groupIds.includes(filter.groupId) &&
@@ -55,7 +55,7 @@ export function candidatesFor(
  * accounts nor their errors.
  */
 export function noCandidateReason(
-  accounts: readonly Account[],
+  accounts: readonly ListedAccount[],
   filter: Omit<CandidateFilter, 'excluded'>,
   nowMs: number,
 ): NoAccountsReason {
@@ -85,11 +85,11 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 }
 
 /** Candidates grouped by priority, lowest value first; each tier least recently used first. */
-export function priorityTiers(candidates: readonly Account[], random: () => number): Account[][] {
+export function priorityTiers(candidates: readonly ListedAccount[], random: () => number): ListedAccount[][] {
   const ordered = shuffled(candidates, random).sort(
     (a, b) => a.priority - b.priority || (a.lastUsedAt ?? -1) - (b.lastUsedAt ?? -1),
   );
-  const tiers: Account[][] = [];
+  const tiers: ListedAccount[][] = [];
   for (const account of ordered) {
     const tier = tiers.at(-1);
     if (tier?.[0]?.priority === account.priority) tier.push(account);
@@ -100,7 +100,7 @@ export function priorityTiers(candidates: readonly Account[], random: () => numb
 
 /** An account whose slot partition was read for this selection. */
 export interface ProbedAccount {
-  account: Account;
+  account: ListedAccount;
   inFlight: number;
   hasRoom: boolean;
 }

@@ -10,7 +10,9 @@
  *   {@link LOAD_PROBES_WITH_SESSION} or {@link LOAD_PROBES_WITHOUT_SESSION} of them, least recently
  *   used first with random tie-break), then one Put on a free index of the least loaded.
  * A session's binding is read once (prefetch it with `lookupSticky` alongside the user slot) and
- * written only when new, moved, or under 50 minutes from lapsing, in the background.
+ * written only when new, moved, or under 50 minutes from lapsing, in the background. Accounts come
+ * as listed, without credentials: `willTake` tells the caller which account's slot is being taken,
+ * so it reads that account's credentials in the same round trip.
  *
  * @example
  * ```ts
@@ -21,7 +23,7 @@
  */
 
 import { NoAccountsError, QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
-import type { Account } from '../domain/types.ts';
+import type { ListedAccount } from '../domain/types.ts';
 import type { StickySession, StickyStore } from '../store/sticky.ts';
 import { candidatesFor, noCandidateReason, priorityTiers, rankProbed } from './account-candidates.ts';
 import { type Clock, epochSeconds } from './clock.ts';
@@ -57,7 +59,7 @@ export interface AccountSelectorSettings {
 export interface AccountSelectorDeps {
   pools: LeasePools;
   sticky: StickyStore;
-  listAccounts: () => Promise<readonly Account[]>;
+  listAccounts: () => Promise<readonly ListedAccount[]>;
   settings: AccountSelectorSettings;
   clock: Clock;
   random: () => number;
@@ -70,16 +72,16 @@ export interface AccountSelector {
   bindSticky: BindStickySession;
 }
 
-const slotPoolOf = (account: Account) => ({ kind: 'slot', scope: 'acct', id: account.id }) as const;
+const slotPoolOf = (account: ListedAccount) => ({ kind: 'slot', scope: 'acct', id: account.id }) as const;
 
 /** Probe rounds: each priority tier in slices, best tier first; a blind-tried sticky joins the first. */
 function probeRounds(
-  others: readonly Account[],
-  sticky: Account | undefined,
+  others: readonly ListedAccount[],
+  sticky: ListedAccount | undefined,
   perRound: number,
   random: () => number,
 ) {
-  const rounds: Account[][] = [];
+  const rounds: ListedAccount[][] = [];
   for (const tier of priorityTiers(others, random)) {
     for (let start = 0; start < tier.length; start += perRound)
       rounds.push(tier.slice(start, start + perRound));
@@ -108,7 +110,7 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
   function won(
     request: AccountSelectionRequest,
     sticky: StickySession | undefined,
-    account: Account,
+    account: ListedAccount,
     lease: HeldLease,
   ): SelectedAccount {
     const hash = request.sessionHash;
@@ -119,14 +121,15 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
   }
 
   async function tryRound(
-    round: Account[],
-    blindTried: Account | undefined,
+    round: ListedAccount[],
+    blindTried: ListedAccount | undefined,
     request: AccountSelectionRequest,
   ) {
     const { requestId: holder, signal } = request;
     if (round.length === 1 && round[0]) {
       const [account] = round;
       const blind = account !== blindTried;
+      request.willTake?.(account);
       const lease = await pools.acquire(slotPoolOf(account), account.concurrency, holder, { blind, signal });
       return { lease, account, best: account };
     }
@@ -141,6 +144,7 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     );
     for (const { account, hasRoom, known } of ranked) {
       if (!hasRoom) break;
+      request.willTake?.(account);
       const lease = await pools.acquire(slotPoolOf(account), account.concurrency, holder, {
         known,
         reads: 0,
@@ -157,9 +161,10 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
    * already wait for it, up to `stickyWaitSeconds`. Undefined when that is over budget: the
    * session moves.
    */
-  async function waitForSticky(account: Account, request: AccountSelectionRequest) {
+  async function waitForSticky(account: ListedAccount, request: AccountSelectionRequest) {
     if (settings.stickyWaitSeconds <= 0 || settings.stickyMaxWaiting <= 0) return undefined;
     const overBudget = new Error('sticky wait over budget');
+    request.willTake?.(account);
     try {
       return await pools.wait({
         pool: slotPoolOf(account),
@@ -192,6 +197,7 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     const sticky = hash ? await (request.sticky ?? lookupSticky(request.group.id, hash)) : undefined;
     const stickyAccount = candidates.find((account) => account.id === sticky?.accountId);
     if (stickyAccount) {
+      request.willTake?.(stickyAccount);
       const pool = slotPoolOf(stickyAccount);
       const lease = await pools.acquire(pool, stickyAccount.concurrency, request.requestId, {
         blind: true,
@@ -205,7 +211,7 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
 
     const others = candidates.filter((account) => account !== stickyAccount);
     const perRound = hash ? LOAD_PROBES_WITH_SESSION : LOAD_PROBES_WITHOUT_SESSION;
-    let waitFor: Account | undefined;
+    let waitFor: ListedAccount | undefined;
     for (const round of probeRounds(others, stickyAccount, perRound, deps.random)) {
       const outcome = await tryRound(round, stickyAccount, request);
       if (outcome.lease && outcome.account) return won(request, sticky, outcome.account, outcome.lease);
@@ -213,7 +219,8 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     }
 
     // Every candidate is full: wait for the best of the best tier, rather than refusing at once.
-    const target = waitFor ?? (candidates[0] as Account);
+    const target = waitFor ?? (candidates[0] as ListedAccount);
+    request.willTake?.(target);
     const lease = await pools.wait({
       pool: slotPoolOf(target),
       limit: target.concurrency,

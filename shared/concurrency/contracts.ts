@@ -4,7 +4,7 @@
  * DynamoDB-backed implementations live beside them.
  */
 import type { NoAccountsError, QueueFullError, WaitTimedOutError } from '../domain/errors.ts';
-import type { Account, Group, User } from '../domain/types.ts';
+import type { Group, ListedAccount, User } from '../domain/types.ts';
 import type { StickySession } from '../store/sticky.ts';
 
 /**
@@ -76,10 +76,17 @@ export interface AccountSelectionRequest extends WaitHooks {
   /** Accounts that already failed for this request. */
   excluded: ReadonlySet<string>;
   requestId: string;
+  /**
+   * Called as a slot of `account` is about to be taken (or waited for), before the outcome is
+   * known: the caller starts reading what it needs of that account (its credentials), so the
+   * read shares the slot's round trip instead of following it.
+   */
+  willTake?: (account: ListedAccount) => void;
 }
 
 export interface SelectedAccount {
-  account: Account;
+  /** As listed: without credentials. */
+  account: ListedAccount;
   slot: HeldSlot;
 }
 

@@ -15,7 +15,7 @@
  * ```
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Account } from '../domain/types.ts';
+import type { ListedAccount } from '../domain/types.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { DynamoSlotStore } from '../store/dynamo/slot-store.ts';
 import { DynamoStickyStore } from '../store/dynamo/sticky-store.ts';
@@ -43,7 +43,7 @@ export interface ConcurrencyOptions {
   tables: Pick<TableNames, 'state'>;
   settings: ConcurrencySettings;
   /** Every account (the gateway's cached `ConfigDirectory.listAccounts`); filtered per request here. */
-  listAccounts: () => Promise<readonly Account[]>;
+  listAccounts: () => Promise<readonly ListedAccount[]>;
   clock?: Clock;
   /** [0, 1) like Math.random; picks slot indexes and breaks ties between equal accounts. */
   random?: () => number;

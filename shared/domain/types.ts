@@ -174,6 +174,15 @@ export interface Account {
   createdAt: string;
 }
 
+/**
+ * An account as the Config listing holds it (`tables/definitions.ts`): everything the gateway
+ * schedules on, without the sealed credentials, which are read from the account item by key, and
+ * without the Codex usage snapshot. `credentialsVersion` goes up with every write of the
+ * credentials (absent: never rewritten since before it existed, version 0), so a reader holding
+ * opened credentials knows from the listing whether they are still the stored ones.
+ */
+export type ListedAccount = Omit<Account, 'credentials' | 'codexUsage'> & { credentialsVersion?: number };
+
 /** One Codex usage-limit window as the upstream reported it. */
 export interface CodexUsageWindow {
   usedPercent?: number;

@@ -14,6 +14,7 @@ import { createGatewayMetrics, type MetricsSink } from '../observability/gateway
 import { createOpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
+import { CredentialCache } from '../store/credential-cache.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
 import { DynamoRequestRates } from '../store/dynamo/request-rate-store.ts';
 import { DynamoRequestStarts } from '../store/dynamo/usage-ledger-started.ts';
@@ -36,6 +37,8 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
   const now = input.now ?? Date.now;
   const dynamo = new DynamoConfigDirectory(client, settings.tables.config);
   const directory = new CachedConfigDirectory(dynamo, settings.configCacheSeconds * 1000, now);
+  // Kept by credentials version, not time: the config cache running out does not empty it.
+  const credentials = new CredentialCache(dynamo);
   const logger = input.logger ?? new Logger({ serviceName: 'quotagate-gateway' });
   const concurrency = createConcurrency({
     client,
@@ -66,6 +69,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     acquireUserSlot: concurrency.acquireUserSlot,
     tryUserSlot: concurrency.tryUserSlot,
     selectAccount: concurrency.selectAccount,
+    withCredentials: (account) => credentials.withCredentials(account),
     lookupSticky: concurrency.lookupSticky,
     sessionHashOf,
     checkEligibility: (caller, model, at) => checkBillingEligibility({ ...caller, model, now: at }),

@@ -10,7 +10,7 @@ import type {
   SelectAccount,
   TryUserSlot,
 } from '../concurrency/contracts.ts';
-import type { Account } from '../domain/types.ts';
+import type { Account, ListedAccount } from '../domain/types.ts';
 import type { UsageEventPublisher } from '../events/usage-event.ts';
 import type { GatewaySettings } from '../settings.ts';
 import type { AccountHealthWriter, BillingStateReader, ConfigDirectory } from '../store/config-directory.ts';
@@ -35,6 +35,12 @@ export interface GatewayDeps {
   tryUserSlot: TryUserSlot;
   /** Also binds the session to the account it chose, once that account's slot is won. */
   selectAccount: SelectAccount;
+  /**
+   * The chosen account with its credentials, which the listing never holds: read by key when
+   * this instance holds none at the listing's `credentialsVersion`; `undefined` when the account
+   * was deleted since it was listed. Asks for one account share one read.
+   */
+  withCredentials: (account: ListedAccount) => Promise<Account | undefined>;
   lookupSticky: LookupStickySession;
   /** sha256 of the client's session identity (headers or `prompt_cache_key`), if it sent one. */
   sessionHashOf: (

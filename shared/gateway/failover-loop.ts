@@ -103,6 +103,7 @@ export async function failoverLoop(
             requestId: request.requestId,
             signal: context.signal,
             onWaiting: context.onWaiting,
+            willTake: (listed) => void deps.withCredentials(listed).catch(() => {}),
           });
     } catch (error) {
       // Accounts ran out because they failed: the client learns why the last one failed.
@@ -111,7 +112,17 @@ export async function failoverLoop(
     }
     if (!first?.ok) progress.slots.push(selected.slot);
     progress.accountId = selected.account.id;
-    let account = selected.account;
+    // Read as the slot was taken (`willTake`), so this waits on that read, or on nothing.
+    const withCredentials = await deps.withCredentials(selected.account);
+    if (!withCredentials) {
+      // Deleted since it was listed: another account may serve.
+      excluded.add(selected.account.id);
+      progress.slots.pop();
+      await selected.slot.release();
+      if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
+      continue;
+    }
+    let account = withCredentials;
     if (account.type === 'oauth') {
       try {
         account = await deps.ensureFreshToken(account);

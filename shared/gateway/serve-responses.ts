@@ -101,6 +101,7 @@ export async function serveResponses(flow: ModelRequest): Promise<RouteDetails> 
       requestId: request.requestId,
       signal,
       onWaiting,
+      willTake: (account) => void deps.withCredentials(account).catch(() => {}),
     });
     const { user: userSlot, first } = await takeSlots(
       deps,

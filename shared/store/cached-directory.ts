@@ -4,7 +4,7 @@
  * change made by an admin is seen within `ttlMs`. Misses are cached too, so a flood of bad keys
  * costs one read per key per period. Concurrent misses for one item share one read.
  */
-import type { Account, ApiKey, Group, RequestDefaults, Subscription, User } from '../domain/types.ts';
+import type { ApiKey, Group, ListedAccount, RequestDefaults, Subscription, User } from '../domain/types.ts';
 import type { BillingState, BillingStateReader, CallerRecords, ConfigDirectory } from './config-directory.ts';
 
 interface Entry<T> {
@@ -72,7 +72,7 @@ export class CachedConfigDirectory implements ConfigDirectory, BillingStateReade
   getSubscription(userId: string, groupId: string): Promise<Subscription | undefined> {
     return this.cached(`sub:${userId}:${groupId}`, () => this.inner.getSubscription(userId, groupId));
   }
-  listAccounts(): Promise<Account[]> {
+  listAccounts(): Promise<ListedAccount[]> {
     return this.cached('accounts', () => this.inner.listAccounts());
   }
   getRequestDefaults(): Promise<RequestDefaults> {

@@ -14,6 +14,7 @@ import type {
   AccountHealth,
   ApiKey,
   Group,
+  ListedAccount,
   RequestDefaults,
   Subscription,
   User,
@@ -32,8 +33,11 @@ export interface ConfigDirectory {
   getUser(id: string): Promise<User | undefined>;
   getGroup(id: string): Promise<Group | undefined>;
   getSubscription(userId: string, groupId: string): Promise<Subscription | undefined>;
-  /** Every account, credentials included; the scheduler filters by group and model. */
-  listAccounts(): Promise<Account[]>;
+  /**
+   * Every account as the listing holds it, without credentials; the scheduler filters by group
+   * and model, and the chosen account's credentials are read by key ({@link AccountCredentialsReader}).
+   */
+  listAccounts(): Promise<ListedAccount[]>;
   getRequestDefaults(): Promise<RequestDefaults>;
   /**
    * The key's user, group and subscription and the request defaults in one round trip (a BatchGetItem):
@@ -41,6 +45,19 @@ export interface ConfigDirectory {
    * request's critical path short.
    */
   getCallerRecords(userId: string, groupId: string): Promise<CallerRecords>;
+}
+
+/** An account's credentials as stored now, opened, and the version they were written at. */
+export interface StoredCredentials {
+  credentials: Account['credentials'];
+  /** The account's `credentialsVersion` (0 when the item has none). */
+  version: number;
+}
+
+/** Reads one account's credentials by key: the listing never holds them. */
+export interface AccountCredentialsReader {
+  /** Strongly consistent; `undefined` when the account no longer exists. */
+  readCredentials(accountId: string): Promise<StoredCredentials | undefined>;
 }
 
 /** Writes the gateway makes to accounts while serving requests. */

@@ -40,7 +40,10 @@ export interface RefreshFailure {
 export interface OAuthAccountStore {
   /** A strongly consistent read: what a refresher decides on must include the latest refresh. */
   getAccount(accountId: string): Promise<Account | undefined>;
-  /** Every account (credentials included); the caller filters the OAuth ones it may refresh. */
+  /**
+   * Every OAuth account, credentials included (each read by key: the listing holds none); the
+   * caller filters the ones it may refresh.
+   */
   listAccounts(): Promise<Account[]>;
   /**
    * Writes the new tokens, clears the failure count, and touches nothing else: only if the stored

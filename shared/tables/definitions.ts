@@ -9,6 +9,8 @@
  * TABLES.state.ttlAttribute; // 'expiresAt'
  * ```
  */
+import type { Account } from '../domain/types.ts';
+
 export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: string;
@@ -39,13 +41,94 @@ export interface TableDefinition {
 export const PK = 'pk';
 export const SK = 'sk';
 
+/**
+ * Account attributes the gateway schedules on, copied into the Config listing: every attribute of
+ * an account except its sealed `credentials` (read from the account item itself, by key) and the
+ * `codexUsage` snapshot the recorder rewrites on every request (admin views read whole items).
+ * `lastUsedAt` is written at most once per 10 s per recorder instance and account.
+ */
+const ACCOUNT_LISTING = [
+  'id',
+  'name',
+  'type',
+  'baseUrl',
+  'status',
+  'priority',
+  'concurrency',
+  'modelMapping',
+  'groupIds',
+  'userAgent',
+  'proxyEndpoint',
+  'customErrorCodes',
+  'health',
+  'lastUsedAt',
+  'refreshFailures',
+  'refreshError',
+  'tokenRefreshedAt',
+  'createdAt',
+] as const satisfies readonly (keyof Account)[];
+
+// Every account attribute is either listed or deliberately left to the item: a new one fails
+// typecheck here until someone decides which.
+const accountAttributesDecided: Exclude<
+  keyof Account,
+  (typeof ACCOUNT_LISTING)[number] | 'credentials' | 'codexUsage'
+> extends never
+  ? true
+  : false = true;
+void accountAttributesDecided;
+
+/**
+ * What the Config table's `listing` index copies besides its keys and the table's: the account
+ * attributes above, what the price listing reads, a key's `hash` (found by its public id), and the
+ * bookkeeping every entity has (`kind`, `version`, `updatedAt`, the credentials' version). Never
+ * an account's sealed credentials, and never an attribute a request changes (a user's balance, a
+ * key's spend, the recorder's and top-ups' markers, alert levels): a charge then writes no index
+ * entry, so the `USERS` and `KEYS#<user>` listings are not written per request. Admin listings
+ * read the listed items whole (BatchGetItem) after the index query.
+ */
+export const CONFIG_LISTING_ATTRIBUTES = [
+  'kind',
+  'version',
+  'updatedAt',
+  'credentialsVersion',
+  ...ACCOUNT_LISTING,
+  'hash',
+  'model',
+  'inputPicoPerToken',
+  'cachedInputPicoPerToken',
+  'outputPicoPerToken',
+] as const;
+
+/**
+ * The Config listing as deployments before the narrow `listing` index had it: every attribute,
+ * credentials and balances included. The stack keeps it only while `keepLegacyConfigIndex` says
+ * so (the first step of the upgrade, docs/deploy.md); nothing reads it.
+ */
+export const LEGACY_CONFIG_INDEX: IndexDefinition = {
+  name: 'gsi1',
+  partitionKey: 'gsi1pk',
+  sortKey: 'gsi1sk',
+  projection: 'ALL',
+};
+
 export const TABLES = {
-  /** Users, key hashes, groups, accounts, subscriptions, prices, settings. Read-mostly. */
+  /**
+   * Users, key hashes, groups, accounts, subscriptions, prices, settings. Read-mostly. `listing`
+   * lists an entity kind (`tables/keys.ts`, `LIST`) with {@link CONFIG_LISTING_ATTRIBUTES} only.
+   */
   config: {
     id: 'config',
     partitionKey: PK,
     sortKey: SK,
-    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' }],
+    indexes: [
+      {
+        name: 'listing',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        projection: { include: CONFIG_LISTING_ATTRIBUTES },
+      },
+    ],
     retain: true,
     pointInTimeRecovery: true,
   },
@@ -87,6 +170,9 @@ export const TABLES = {
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableId = keyof typeof TABLES;
+
+/** The Config table's listing index: what every reader of an entity kind's list queries. */
+export const CONFIG_LIST_INDEX = TABLES.config.indexes[0].name;
 
 /** Physical table names for one deployment. */
 export interface TableNames {

@@ -5,7 +5,8 @@
  * Config table: `USER#<id>`, `KEY#<sha256>`, `GROUP#<id>`, `ACCOUNT#<id>`, subscriptions under
  * the user (`USER#<id>` / `SUB#<groupId>`), prices (`PRICE#<model>`), request defaults (`SETTINGS`) and
  * admin money operations by their idempotency key (`MONEYOP#<key>` / `MONEYOP`).
- * `gsi1` lists an entity kind (`gsi1pk` = `USERS`, `GROUPS`, `ACCOUNTS`, `KEYS#<userId>`).
+ * The `listing` index lists an entity kind (`gsi1pk` = `USERS`, `GROUPS`, `ACCOUNTS`, `KEYS#<userId>`,
+ * `PRICES`), with the attributes `CONFIG_LISTING_ATTRIBUTES` names (tables/definitions.ts).
  *
  * State table: `SLOT#user#<id>` / `SLOT#acct#<id>` with the slot index as sort key, wait tickets
  * `WAIT#user#<id>` / `WAIT#acct#<id>`, sticky sessions `STICKY#<groupId>#<sessionHash>`, the
@@ -32,7 +33,7 @@ export interface ItemKey {
 
 export type SlotScope = 'user' | 'acct';
 
-/** The entity kinds listed through the Config table's `gsi1`. */
+/** The entity kinds listed through the Config table's `listing` index. */
 export const LIST = {
   users: 'USERS',
   groups: 'GROUPS',

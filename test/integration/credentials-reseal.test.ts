@@ -53,6 +53,19 @@ before(async () => {
     await client.send(new PutCommand({ TableName: tables.config, Item: configItems.account(account) }));
 });
 
+/** What the gateway opens for each listed account: its credentials, read by key. */
+async function credentialsById() {
+  const directory = new DynamoConfigDirectory(client, tables.config);
+  const listed = await directory.listAccounts();
+  return new Map(
+    await Promise.all(
+      listed.map(
+        async (account) => [account.id, (await directory.readCredentials(account.id))?.credentials] as const,
+      ),
+    ),
+  );
+}
+
 after(async () => {
   client.destroy();
   await db.close();
@@ -60,8 +73,7 @@ after(async () => {
 
 describe('credentials stored before sealing', () => {
   it('are read as they are by the gateway', async () => {
-    const accounts = await new DynamoConfigDirectory(client, tables.config).listAccounts();
-    const byId = new Map(accounts.map((account) => [account.id, account.credentials]));
+    const byId = await credentialsById();
     assert.deepEqual(byId.get('acc_plain_key'), { apiKey: 'sk-legacy-plain-key-0001' });
     assert.deepEqual(byId.get('acc_plain_oauth'), {
       accessToken: 'at-legacy-0001',
@@ -118,8 +130,7 @@ describe('credentials stored before sealing', () => {
       const raw = await rawItem(id);
       for (const secret of secrets) assert.ok(!raw.includes(secret), `${secret} still plain`);
     }
-    const accounts = await new DynamoConfigDirectory(client, tables.config).listAccounts();
-    const byId = new Map(accounts.map((account) => [account.id, account.credentials]));
+    const byId = await credentialsById();
     assert.deepEqual(byId.get('acc_plain_key'), { apiKey: 'sk-legacy-plain-key-0001' });
     assert.deepEqual(byId.get('acc_plain_oauth'), {
       accessToken: 'at-legacy-0001',

@@ -1,13 +1,21 @@
 /**
  * The local stack's tables: made from the shared definitions when missing, and an existing table
- * an older version made without one of today's indexes is refused with what to do, instead of the
- * stack failing on every query of that index later (dynalite cannot add an index to a table).
+ * an older version made without one of today's indexes is rebuilt with its items (dynalite cannot
+ * add an index to a table), a rebuild cut short being finished by the next start.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { createTableInput, ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { TABLES, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { spareTableName, tableDescription } from '#local/table-rebuild.ts';
+import { LEGACY_CONFIG_INDEX, TABLES, tableNamesForStage } from '#shared/tables/definitions.ts';
 
 describe('the local tables', { timeout: 60_000 }, () => {
   let db: RunningDynalite;
@@ -36,13 +44,85 @@ describe('the local tables', { timeout: 60_000 }, () => {
     ]);
   });
 
-  it('refuses a Usage table an older version made without the pending index, saying what to do', async () => {
+  const indexesOf = async (tableName: string) =>
+    ((await tableDescription(client, tableName))?.GlobalSecondaryIndexes ?? [])
+      .map((index) => index.IndexName)
+      .sort();
+  const itemsOf = async (tableName: string) =>
+    ((await client.send(new ScanCommand({ TableName: tableName }))).Items ?? [])
+      .map((item) => `${item.pk?.S}|${item.sk?.S}|${item.balanceNano?.N ?? ''}`)
+      .sort();
+  /** Items as an older version left them: an account with a credential and a user with a balance. */
+  const putOlderItems = async (tableName: string) => {
+    for (const item of [
+      {
+        pk: 'ACCOUNT#acc_1',
+        sk: 'ACCOUNT',
+        gsi1pk: 'ACCOUNTS',
+        gsi1sk: 'acc_1',
+        id: 'acc_1',
+        credentials: 'sealed',
+      },
+      { pk: 'USER#u_1', sk: 'USER', gsi1pk: 'USERS', gsi1sk: 'u_1', id: 'u_1', balanceNano: '42' },
+    ])
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: Object.fromEntries(
+            Object.entries(item).map(([name, value]) => [
+              name,
+              name === 'balanceNano' ? { N: value } : { S: value },
+            ]),
+          ),
+        }),
+      );
+  };
+
+  it('rebuilds a Config table an older version made with gsi1 (ALL), keeping its items', async () => {
     const names = tableNamesForStage('older');
+    const older = { ...TABLES.config, indexes: [LEGACY_CONFIG_INDEX] };
+    await client.send(new CreateTableCommand(createTableInput(older, names.config)));
+    await putOlderItems(names.config);
+
+    await ensureTables(db.endpoint, names);
+
+    assert.deepEqual(await indexesOf(names.config), ['listing']);
+    assert.deepEqual(await itemsOf(names.config), ['ACCOUNT#acc_1|ACCOUNT|', 'USER#u_1|USER|42']);
+    assert.equal(await tableDescription(client, spareTableName(names.config)), undefined);
+    const { Items: listed = [] } = await client.send(
+      new QueryCommand({
+        TableName: names.config,
+        IndexName: 'listing',
+        KeyConditionExpression: 'gsi1pk = :list',
+        ExpressionAttributeValues: { ':list': { S: 'ACCOUNTS' } },
+      }),
+    );
+    // The rebuilt index holds the listing, not the credential.
+    assert.deepEqual(
+      listed.map((item) => [item.id?.S, item.credentials]),
+      [['acc_1', undefined]],
+    );
+  });
+
+  it('finishes a rebuild an earlier start left with only the spare table', async () => {
+    const names = tableNamesForStage('halfway');
+    const spare = spareTableName(names.config);
+    await client.send(new CreateTableCommand(createTableInput(TABLES.config, spare)));
+    await putOlderItems(spare);
+
+    await ensureTables(db.endpoint, names);
+
+    assert.deepEqual(await itemsOf(names.config), ['ACCOUNT#acc_1|ACCOUNT|', 'USER#u_1|USER|42']);
+    assert.equal(await tableDescription(client, spare), undefined);
+  });
+
+  it('rebuilds a Usage table an older version made without the pending index', async () => {
+    const names = tableNamesForStage('nopending');
     const older = { ...TABLES.usage, indexes: TABLES.usage.indexes.filter((index) => index.name === 'gsi1') };
     await client.send(new CreateTableCommand(createTableInput(older, names.usage)));
-    await assert.rejects(
-      ensureTables(db.endpoint, names),
-      /quotagate-older-usage .*lacks the index pending.*delete the local data folder/,
-    );
+
+    await ensureTables(db.endpoint, names);
+
+    assert.deepEqual(await indexesOf(names.usage), ['gsi1', 'pending']);
   });
 });

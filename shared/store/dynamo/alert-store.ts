@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
-import type { TableNames } from '../../tables/definitions.ts';
+import { CONFIG_LIST_INDEX, type TableNames } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
 import type {
@@ -83,11 +83,11 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
     };
   }
 
-  /** Older events carry no hash: the key is found by owner and id through `gsi1`. */
+  /** Older events carry no hash: the key is found by owner and id through the Config `listing` index. */
   async #keyHashOf(userId: string, keyId: string): Promise<string | undefined> {
     const items = await queryAll(this.#client, {
       TableName: this.#tables.config,
-      IndexName: 'gsi1',
+      IndexName: CONFIG_LIST_INDEX,
       KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
       ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': keyId },
     });

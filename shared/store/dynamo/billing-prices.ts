@@ -1,7 +1,7 @@
 /**
  * Admin price overrides ({@link PriceOverrideReader}, {@link AdminPriceStore}) in the Config
  * table: one `PRICE#<model>` item per model (`PRICE#*` for the default price of unknown models),
- * listed through `gsi1` (`PRICES` / model).
+ * listed through the `listing` index (`PRICES` / model).
  *
  * @example
  * ```ts
@@ -13,6 +13,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { DEFAULT_PRICE_MODEL } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
+import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
@@ -42,7 +43,7 @@ export class DynamoPriceOverrides extends DynamoTableStore implements PriceOverr
   async list(): Promise<PriceOverride[]> {
     const items = await queryAll(this.client, {
       TableName: this.table,
-      IndexName: 'gsi1',
+      IndexName: CONFIG_LIST_INDEX,
       KeyConditionExpression: 'gsi1pk = :list',
       ExpressionAttributeValues: { ':list': LIST.prices },
     });

@@ -5,7 +5,9 @@
  * updates and deletes on `attribute_exists(pk)` plus, when asked, the item's `version`
  * (`versioned-update.ts`); balance changes are `balance-operations.ts`.
  *
- * Listing goes through `gsi1` (users, groups, accounts, keys of a user). Two admin look-ups go
+ * Listing goes through the `listing` index (users, groups, accounts, keys of a user), whose
+ * entries name the items, which are then read whole (the index leaves out balances, spend and
+ * credentials, which change per request or must not be copied). Two admin look-ups go
  * through every user instead, one small Query each, which is fine for an operation a person runs
  * by hand: finding a key by its public id (the item key is the hash of the secret) and listing
  * every user's subscriptions. Nothing Scans the table, so the admin role has no Scan.
@@ -36,6 +38,7 @@ import {
 } from '../../secrets/account-credentials.ts';
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
+import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type {
   BalanceChange,
@@ -48,13 +51,16 @@ import type {
   UpdateOptions,
 } from '../config-admin.ts';
 import { DynamoBalanceOperations } from './balance-operations.ts';
+import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
-import { entityOf } from './config-items.ts';
+import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf, type Item } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 
 /** Users whose keys or subscriptions are read at once when looking through all of them. */
 const PER_USER_PARALLEL = 16;
+/** DynamoDB's limit of keys per BatchGetItem. */
+const BATCH_KEYS = 100;
 
 import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
 
@@ -140,8 +146,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     );
     if (plain.length === 0) return false;
     const sealed = await sealCredentials(this.#sealer(), accountId, account.credentials);
-    const names: Record<string, string> = { '#credentials': 'credentials' };
-    const values: Record<string, unknown> = { ':sealed': sealed };
+    const names: Record<string, string> = { '#credentials': 'credentials', ...CREDENTIALS_VERSION_NAMES };
+    const values: Record<string, unknown> = { ':sealed': sealed, ':zero': 0, ':one': 1 };
     // Only if each plain value read is still the stored one: a refresh meanwhile wrote sealed tokens.
     const condition = plain.map((field, index) => {
       names[`#f${index}`] = field;
@@ -153,7 +159,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
         new UpdateCommand({
           TableName: this.#tableName,
           Key: keys.account(accountId),
-          UpdateExpression: 'SET #credentials = :sealed',
+          UpdateExpression: `SET #credentials = :sealed, ${BUMP_CREDENTIALS_VERSION}`,
           ConditionExpression: ['attribute_exists(pk)', ...condition].join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -167,16 +173,23 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     proxyUrl: string | undefined,
     options: UpdateOptions = {},
   ): Promise<Stored<Account>> {
-    const names = { '#credentials': 'credentials', '#proxyUrl': 'proxyUrl', '#endpoint': 'proxyEndpoint' };
+    const names = {
+      '#credentials': 'credentials',
+      '#proxyUrl': 'proxyUrl',
+      '#endpoint': 'proxyEndpoint',
+      ...CREDENTIALS_VERSION_NAMES,
+    };
+    // versionedUpdateInput supplies `:zero` and `:one`.
     if (proxyUrl === undefined) {
-      const edit = { names, values: {}, sets: [], removes: ['#credentials.#proxyUrl', '#endpoint'] };
+      const removes = ['#credentials.#proxyUrl', '#endpoint'];
+      const edit = { names, values: {}, sets: [BUMP_CREDENTIALS_VERSION], removes };
       return this.#versionedUpdate('account', accountId, edit, options);
     }
     const values = {
       ':proxyUrl': await this.#sealer().seal(proxyUrl, accountSecretContext(accountId, 'proxyUrl')),
       ':endpoint': proxyEndpointOf(proxyUrl),
     };
-    const sets = ['#credentials.#proxyUrl = :proxyUrl', '#endpoint = :endpoint'];
+    const sets = ['#credentials.#proxyUrl = :proxyUrl', '#endpoint = :endpoint', BUMP_CREDENTIALS_VERSION];
     return this.#versionedUpdate('account', accountId, { names, values, sets, removes: [] }, options);
   }
 
@@ -208,7 +221,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     // Each user's key listing, asked for exactly this id: small queries, no Scan.
     const found = await this.#perUser((userId) =>
       this.#query<ApiKey>({
-        IndexName: 'gsi1',
+        IndexName: CONFIG_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
         ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': id },
       }),
@@ -229,14 +242,14 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   }
 
   /**
-   * `read` for every user (listed through `gsi1`; users are archived, never deleted), a few at a
+   * `read` for every user (listed through `listing`; users are archived, never deleted), a few at a
    * time, in the listing's order. What a Scan did, with Query only: the admin role needs no Scan.
    */
   async #perUser<T>(read: (userId: string) => Promise<T[]>): Promise<T[]> {
     const userIds = (
       await queryAll(this.#client, {
         TableName: this.#tableName,
-        IndexName: 'gsi1',
+        IndexName: CONFIG_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :list',
         ExpressionAttributeValues: { ':list': LIST.users },
         ProjectionExpression: 'gsi1sk',
@@ -298,11 +311,31 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     }
   }
 
+  /**
+   * The items of a listing, whole and in its order: the index names them (its entries hold no
+   * balance, spend, marker or credential), one consistent BatchGetItem per 100 reads them. An
+   * entry whose item was deleted meanwhile is left out.
+   */
   async #listed<T>(listKey: string): Promise<Stored<T>[]> {
-    return this.#query<T>({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :list',
-      ExpressionAttributeValues: { ':list': listKey },
+    const listed = (
+      await queryAll(this.#client, {
+        TableName: this.#tableName,
+        IndexName: CONFIG_LIST_INDEX,
+        KeyConditionExpression: 'gsi1pk = :list',
+        ExpressionAttributeValues: { ':list': listKey },
+        ProjectionExpression: 'pk, sk',
+      })
+    ).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+    const found = new Map<string, Item>();
+    // One batch at a time: a batch of this client's reads holds at most 100 keys.
+    for (let start = 0; start < listed.length; start += BATCH_KEYS) {
+      const batch = listed.slice(start, start + BATCH_KEYS);
+      const items = await batchGetItems(this.#client, this.#tableName, batch, { consistentRead: true });
+      for (const [id, item] of items) found.set(id, item);
+    }
+    return listed.flatMap((key) => {
+      const entity = entityOf<Stored<T>>(found.get(itemKeyId(key)));
+      return entity ? [entity] : [];
     });
   }
 

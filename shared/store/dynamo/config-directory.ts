@@ -1,45 +1,54 @@
 /**
  * The Config table read by the gateway and the recorder ({@link ConfigDirectory}), the fresh
- * billing reads of the gateway ({@link BillingStateReader}: one consistent BatchGetItem), and the
- * account-health writes the gateway makes ({@link AccountHealthWriter}).
+ * billing reads of the gateway ({@link BillingStateReader}: one consistent BatchGetItem), an
+ * account's credentials by key ({@link AccountCredentialsReader}: the listing never holds them),
+ * and the account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
-  Account,
   AccountHealth,
   ApiKey,
   Group,
+  ListedAccount,
   RequestDefaults,
   Subscription,
   User,
 } from '../../domain/types.ts';
-import { openAccount } from '../../secrets/account-credentials.ts';
+import { openCredentials } from '../../secrets/account-credentials.ts';
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
+import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type {
+  AccountCredentialsReader,
   AccountHealthWriter,
   BillingState,
   BillingStateReader,
   CallerRecords,
   ConfigDirectory,
+  StoredCredentials,
 } from '../config-directory.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
-import { entityOf } from './config-items.ts';
+import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
+import { DynamoTableStore } from './table-store.ts';
 
-export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWriter, BillingStateReader {
-  /** `sealer` opens the sealed credentials of listed accounts (default: the process's). */
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly sealer: () => SecretSealer = secretSealer,
-  ) {}
+export class DynamoConfigDirectory
+  extends DynamoTableStore
+  implements ConfigDirectory, AccountCredentialsReader, AccountHealthWriter, BillingStateReader
+{
+  readonly #sealer: () => SecretSealer;
+
+  /** `sealer` opens the sealed credentials it reads (default: the process's). */
+  constructor(client: DynamoDBDocumentClient, table: string, sealer: () => SecretSealer = secretSealer) {
+    super(client, table);
+    this.#sealer = sealer;
+  }
 
   private async get<T>(key: { pk: string; sk: string }, consistent = false): Promise<T | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
-        TableName: this.tableName,
+        TableName: this.table,
         Key: key,
         ...(consistent ? { ConsistentRead: true } : {}),
       }),
@@ -81,7 +90,7 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
         ? {}
         : { subscription: keys.subscription(userId, subscriptionGroupId) }),
     };
-    const found = await batchGetItems(this.client, this.tableName, Object.values(wanted), {
+    const found = await batchGetItems(this.client, this.table, Object.values(wanted), {
       consistentRead: true,
     });
     const itemOf = <T>(key: { pk: string; sk: string } | undefined) =>
@@ -106,7 +115,7 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
     };
     // Strongly consistent: the gateway checks limits on these when its cache was cold, with no
     // second read (see readBillingState).
-    const found = await batchGetItems(this.client, this.tableName, Object.values(wanted), {
+    const found = await batchGetItems(this.client, this.table, Object.values(wanted), {
       consistentRead: true,
     });
     const of = <T>(key: { pk: string; sk: string }) => entityOf<T>(found.get(itemKeyId(key)));
@@ -118,26 +127,49 @@ export class DynamoConfigDirectory implements ConfigDirectory, AccountHealthWrit
     };
   }
 
-  async listAccounts(): Promise<Account[]> {
+  async listAccounts(): Promise<ListedAccount[]> {
     const items = await queryAll(this.client, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
+      TableName: this.table,
+      IndexName: CONFIG_LIST_INDEX,
       KeyConditionExpression: 'gsi1pk = :kind',
       ExpressionAttributeValues: { ':kind': LIST.accounts },
     });
-    const accounts: Promise<Account>[] = [];
-    for (const item of items) {
-      const account = entityOf<Account>(item);
-      if (account)
-        accounts.push(openAccount(this.sealer(), { ...account, health: account.health ?? { state: 'ok' } }));
-    }
-    return Promise.all(accounts);
+    return items.map((item) => {
+      const account = entityOf<ListedAccount>(item) as ListedAccount;
+      return {
+        ...account,
+        health: account.health ?? { state: 'ok' },
+        credentialsVersion: credentialsVersionOf(item),
+      };
+    });
+  }
+
+  async readCredentials(accountId: string): Promise<StoredCredentials | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.account(accountId),
+        ConsistentRead: true,
+        ProjectionExpression: '#credentials, #version',
+        ExpressionAttributeNames: { '#credentials': 'credentials', '#version': CREDENTIALS_VERSION },
+      }),
+    );
+    if (!item) return undefined;
+    const credentials = await openCredentials(
+      this.#sealer(),
+      accountId,
+      item.credentials as Record<string, unknown> | undefined,
+    );
+    return {
+      credentials,
+      version: typeof item[CREDENTIALS_VERSION] === 'number' ? item[CREDENTIALS_VERSION] : 0,
+    };
   }
 
   async setHealth(accountId: string, health: AccountHealth): Promise<void> {
     await this.client.send(
       new UpdateCommand({
-        TableName: this.tableName,
+        TableName: this.table,
         Key: keys.account(accountId),
         UpdateExpression: 'SET health = :health',
         // Never resurrect an account an admin deleted meanwhile.

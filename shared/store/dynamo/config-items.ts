@@ -1,5 +1,6 @@
 /**
- * How each Config entity is laid out as a DynamoDB item: its key, its `gsi1` listing key and a
+ * How each Config entity is laid out as a DynamoDB item: its key, its listing key (`gsi1pk` /
+ * `gsi1sk`, which the `listing` index lists by) and a
  * `kind` attribute that makes an export self-describing. Readers and admin writers both use
  * these functions, so an entity has exactly one item format.
  */
@@ -8,9 +9,35 @@ import { keys, LIST } from '../../tables/keys.ts';
 
 export type Item = Record<string, unknown>;
 
+/**
+ * The account attribute every write of its `credentials` increments (creation sets 1): the
+ * listing carries it, so the gateway's opened credentials are re-read exactly when they changed.
+ */
+export const CREDENTIALS_VERSION = 'credentialsVersion';
+
+/** The SET clause that bumps {@link CREDENTIALS_VERSION}; needs `:zero` = 0 and `:one` = 1. */
+export const BUMP_CREDENTIALS_VERSION = `#credentialsVersion = if_not_exists(#credentialsVersion, :zero) + :one`;
+export const CREDENTIALS_VERSION_NAMES = { '#credentialsVersion': CREDENTIALS_VERSION } as const;
+
 // `usageMarks` is the recorder's per-request marker set on charged items (see usage-ledger.ts),
-// `moneyMarks` the same for admin top-ups given an idempotency key (balance-operations.ts).
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind', 'usageMarks', 'moneyMarks'] as const;
+// `moneyMarks` the same for admin top-ups given an idempotency key (balance-operations.ts);
+// `credentialsVersion` is read only by the gateway's listing (config-directory.ts).
+const KEY_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'kind',
+  'usageMarks',
+  'moneyMarks',
+  'credentialsVersion',
+] as const;
+
+/** The item's {@link CREDENTIALS_VERSION}; 0 for an item written before it existed. */
+export function credentialsVersionOf(item: Item): number {
+  const version = item[CREDENTIALS_VERSION];
+  return typeof version === 'number' ? version : 0;
+}
 
 /** Removes the storage attributes, leaving the entity. */
 export function entityOf<T>(item: Item | undefined): T | undefined {
@@ -47,6 +74,7 @@ export const configItems = {
     gsi1pk: LIST.accounts,
     gsi1sk: account.id,
     kind: 'account',
+    [CREDENTIALS_VERSION]: 1,
     ...account,
   }),
   subscription: (subscription: Subscription): Item => ({

@@ -31,7 +31,7 @@ import { keys } from '../../tables/keys.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../oauth-accounts.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
-import { entityOf } from './config-items.ts';
+import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
 
 const NAMES = {
   '#credentials': 'credentials',
@@ -70,8 +70,11 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
     return account && openAccount(this.#sealer(), { ...account, health: account.health ?? { state: 'ok' } });
   }
 
-  listAccounts(): Promise<Account[]> {
-    return this.#directory.listAccounts();
+  /** The listing names the OAuth accounts; each is then read whole, as the listing holds no credentials. */
+  async listAccounts(): Promise<Account[]> {
+    const listed = (await this.#directory.listAccounts()).filter((account) => account.type === 'oauth');
+    const read = await Promise.all(listed.map((account) => this.getAccount(account.id)));
+    return read.filter((account) => account !== undefined);
   }
 
   async saveRefreshed(
@@ -85,6 +88,7 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       '#expiresAt': 'expiresAt',
       '#refreshedAt': 'tokenRefreshedAt',
       '#fingerprint': REFRESH_TOKEN_FINGERPRINT,
+      ...CREDENTIALS_VERSION_NAMES,
     };
     const sealed = await sealCredentials(this.#sealer(), accountId, {
       accessToken: credentials.accessToken,
@@ -97,12 +101,16 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       ':spent': spentRefreshToken,
       ':spentFingerprint': refreshTokenFingerprint(spentRefreshToken),
       ':refreshedAt': credentials.refreshedAt,
+      ':zero': 0,
+      ':one': 1,
     };
+    // The new version in the listing is how every gateway instance learns to re-read the tokens.
     const sets = [
       '#credentials.#accessToken = :accessToken',
       '#credentials.#refreshToken = :refreshToken',
       '#credentials.#fingerprint = :newFingerprint',
       '#refreshedAt = :refreshedAt',
+      BUMP_CREDENTIALS_VERSION,
     ];
     const removes = ['#failures', '#error'];
     if (credentials.expiresAt === undefined) removes.push('#credentials.#expiresAt');

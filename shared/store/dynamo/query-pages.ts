@@ -7,7 +7,7 @@
  * ```ts
  * const items = await queryAll(client, {
  *   TableName: tables.config,
- *   IndexName: 'gsi1',
+ *   IndexName: 'listing',
  *   KeyConditionExpression: 'gsi1pk = :list',
  *   ExpressionAttributeValues: { ':list': LIST.accounts },
  * });
