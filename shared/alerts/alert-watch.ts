@@ -21,9 +21,16 @@
  * never accepted, so the bus sees every alert at least once (consumers can dedupe on `alertId`).
  * A crossing is thus taken by a claim only with its record already stored, and is alerted once.
  *
- * Cost: one strongly consistent BatchGetItem per charged request (key, user, request defaults),
- * a Query of the key's period aggregates when the key has a budget; writes only on a crossing
- * (four for the delivery that alerts, three for each that raced it and lost).
+ * **Reads.** The user and key come from the recorder's own writes: clearing a charge's markers
+ * on the user's balance and the key's spend answers each item as it then stands (`known`), as
+ * fresh as a strongly consistent read. Only what a delivery lacks is read (strongly consistent,
+ * one BatchGetItem): an item whose effect this delivery found gone or did not apply. The request
+ * defaults (the thresholds users and keys inherit) are read at most once per
+ * {@link ALERT_DEFAULTS_TTL_MS} per recorder instance.
+ *
+ * Cost: per charged request, no read in the common case; a Query of the key's period aggregates
+ * when the key has a budget; writes only on a crossing (four for the delivery that alerts, three
+ * for each that raced it and lost).
  *
  * @example
  * ```ts
@@ -35,6 +42,7 @@ import { budgetWindow } from '../billing/key-budget.ts';
 import type { ApiKey, User } from '../domain/types.ts';
 import type { UsageRecord } from '../recorder/usage-record.ts';
 import type { AlertClaim, AlertPublisher, AlertStore } from '../store/alert-store.ts';
+import type { ChargedItems } from '../store/usage-ledger.ts';
 import { type Alert, dueKeyPercent, keyAlertLevels, lowBalanceDue } from './alert.ts';
 
 export interface AlertWatchDeps {
@@ -55,16 +63,22 @@ interface Due {
   alert: Alert;
 }
 
-/** Raises the alerts the charge of `record` made due; returns the ones this call raised. */
+/**
+ * Raises the alerts the charge of `record` made due; returns the ones this call raised. `known`
+ * holds the user and key as the recorder's own writes returned them after the charge; only what
+ * it lacks is read.
+ */
 export async function watchCharge(
   record: ChargedRecord,
   apiKeyHash: string | undefined,
   deps: AlertWatchDeps,
+  known: ChargedItems = {},
 ): Promise<Alert[]> {
   if (record.billedNano <= 0) return [];
   const charged = await deps.store.readCharged(
     { userId: record.userId, apiKeyId: record.apiKeyId, apiKeyHash },
     { user: record.billingMode === 'balance' },
+    known,
   );
   const at = new Date(deps.now()).toISOString();
   const due: Due[] = [];

@@ -32,7 +32,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ResolvedPrice } from '../billing/price-book.ts';
 import { parseUsageEvent, type UsageEventDetail, type UsageEventEnvelope } from '../events/usage-event.ts';
-import type { LedgerEffect, RecordClaim, UsageLedger } from '../store/usage-ledger.ts';
+import type { ChargedItems, LedgerEffect, RecordClaim, UsageLedger } from '../store/usage-ledger.ts';
 import { codexUsageSnapshot } from './codex-usage.ts';
 import { type EffectPlan, planEffects } from './effect-plan.ts';
 import { buildUsageRecord, type EffectName, type EffectResult, type UsageRecord } from './usage-record.ts';
@@ -59,8 +59,13 @@ export interface RecorderDeps {
   /**
    * Raises the alerts a charge made due (`shared/alerts/alert-watch.ts`), after the record is
    * applied, on every delivery: the watch compares state, so a repeat raises nothing twice.
+   * `charged` holds the user and key as this delivery's marker clears left them.
    */
-  watchCharge?: (record: UsageRecord, apiKeyHash: string | undefined) => Promise<unknown>;
+  watchCharge?: (
+    record: UsageRecord,
+    apiKeyHash: string | undefined,
+    charged: ChargedItems,
+  ) => Promise<unknown>;
 }
 
 export interface RecordOutcome {
@@ -123,22 +128,27 @@ export async function recordUsage(
   guard();
   const context = detail.codexHeaders ? { codexHeaders: detail.codexHeaders } : {};
   if (await deps.ledger.createPending(fresh, claim, context)) {
-    return watched({ outcome: 'recorded', record: await applyEffects(fresh, delivery) }, delivery);
+    return watched('recorded', await applyEffects(fresh, delivery), delivery);
   }
   const existing = await holdExisting(delivery);
   if (existing.record.state === 'applied') {
-    await clearMarkers(existing.record, planOf(existing.record, delivery), delivery);
-    return watched({ outcome: 'duplicate', record: existing.record }, delivery);
+    const charged = await clearMarkers(existing.record, planOf(existing.record, delivery), delivery);
+    return watched('duplicate', { record: existing.record, charged }, delivery);
   }
-  return watched({ outcome: 'completed', record: await applyEffects(existing.record, delivery) }, delivery);
+  return watched('completed', await applyEffects(existing.record, delivery), delivery);
 }
 
 /** The outcome, once the alerts it made due are raised; a failed watch is logged, never fatal. */
-async function watched(outcome: RecordOutcome, delivery: Delivery): Promise<RecordOutcome> {
+async function watched(
+  kind: RecordOutcome['outcome'],
+  { record, charged }: Applied,
+  delivery: Delivery,
+): Promise<RecordOutcome> {
+  const outcome: RecordOutcome = { outcome: kind, record };
   const { watchCharge, logger } = delivery.deps;
   if (!watchCharge || outcome.record.billedNano <= 0) return outcome;
   try {
-    await watchCharge(outcome.record, delivery.detail.apiKeyHash);
+    await watchCharge(outcome.record, delivery.detail.apiKeyHash, charged);
   } catch (error) {
     // The next charge of the same user or key finds the crossing still unalerted.
     logger.error('Alert watch failed', {
@@ -179,7 +189,13 @@ function planOf(record: UsageRecord, delivery: Delivery): EffectPlan {
   });
 }
 
-async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<UsageRecord> {
+/** A record applied, with the charged items as clearing its markers left them. */
+interface Applied {
+  record: UsageRecord;
+  charged: ChargedItems;
+}
+
+async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<Applied> {
   const { deps, guard, claim, now } = delivery;
   const plan = planOf(record, delivery);
   try {
@@ -193,8 +209,7 @@ async function applyEffects(record: UsageRecord, delivery: Delivery): Promise<Us
       throw new ClaimExpiredError(record.requestId);
     }
     const applied: UsageRecord = { ...record, state: 'applied', appliedAt, effects: results };
-    await clearMarkers(applied, plan, delivery);
-    return applied;
+    return { record: applied, charged: await clearMarkers(applied, plan, delivery) };
   } catch (error) {
     // Hand the record over at once rather than after the claim ends, unless past the deadline.
     if (!(error instanceof ClaimExpiredError) && now() < delivery.deadline) {
@@ -221,11 +236,19 @@ async function applyAll(
   return results;
 }
 
-/** Clears the markers of the effects the record says were applied, on the items `plan` names. */
-async function clearMarkers(record: UsageRecord, plan: EffectPlan, delivery: Delivery): Promise<void> {
+/**
+ * Clears the markers of the effects the record says were applied, on the items `plan` names;
+ * answers the charged items as the clears left them.
+ */
+async function clearMarkers(
+  record: UsageRecord,
+  plan: EffectPlan,
+  delivery: Delivery,
+): Promise<ChargedItems> {
   const effects = delivery.deps.ledger.effectsOf(plan);
   const applied = effects.filter((effect) => record.effects?.[effect.name] === 'applied');
-  await Promise.all(applied.map((effect) => effect.clearMarker()));
+  const cleared = await Promise.all(applied.map((effect) => effect.clearMarker()));
+  return Object.assign({}, ...cleared);
 }
 
 function logMissing(logger: RecorderLogger, record: UsageRecord, effect: EffectName): void {

@@ -77,12 +77,18 @@ export function createRecorderRuntime(options: RecorderRuntimeOptions): Recorder
     now,
   };
   const alertWatch: AlertWatchDeps | undefined = options.alerts && {
-    store: new DynamoAlertStore(options.client, { ...options.tables, state: options.alerts.stateTable }),
+    store: new DynamoAlertStore(
+      options.client,
+      { ...options.tables, state: options.alerts.stateTable },
+      { now },
+    ),
     publisher: options.alerts.publisher,
     logger: options.logger,
     now,
   };
-  if (alertWatch) deps.watchCharge = (record, apiKeyHash) => watchCharge(record, apiKeyHash, alertWatch);
+  if (alertWatch) {
+    deps.watchCharge = (record, apiKeyHash, charged) => watchCharge(record, apiKeyHash, alertWatch, charged);
+  }
   const parked = new DynamoParkedUsageEvents(options.client, options.tables.usage, now);
   const stranded: StrandedUsageRecords = new DynamoStrandedUsageRecords(options.client, options.tables.usage);
   const record = async (event: unknown, deadlineMs?: number, overrides: Partial<RecorderDeps> = {}) => {

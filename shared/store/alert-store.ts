@@ -20,6 +20,14 @@
  */
 import type { Alert } from '../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../domain/types.ts';
+import type { ChargedItems } from './usage-ledger.ts';
+
+/**
+ * How old the request defaults (the alert thresholds users and keys inherit) may be when the
+ * watch reads them: a recorder instance reads them at most once per this, so a changed default
+ * applies within it.
+ */
+export const ALERT_DEFAULTS_TTL_MS = 30_000;
 
 export interface ChargedSubjects {
   /** Read only when asked for (balance billing); absent when asked for but gone. */
@@ -53,10 +61,15 @@ export interface UnpublishedAlert {
 }
 
 export interface AlertStore {
-  /** Strongly consistent reads of the key (and the user when asked) and the request defaults. */
+  /**
+   * The key (and the user when asked) as they stand after the charge, and the request defaults
+   * (up to {@link ALERT_DEFAULTS_TTL_MS} old). Items in `known` are taken as given; the others
+   * are read strongly consistently.
+   */
   readCharged(
     subject: { userId: string; apiKeyId: string; apiKeyHash?: string | undefined },
     wanted: { user: boolean },
+    known?: ChargedItems,
   ): Promise<ChargedSubjects>;
   /** Nano-USD the key was billed from `fromDay` to `toDay` (its daily aggregates). */
   keySpend(keyId: string, fromDay: string, toDay: string): Promise<number>;

@@ -11,6 +11,7 @@
  * const ledger: UsageLedger = new DynamoUsageLedger(documentClient(), settings.tables);
  * ```
  */
+import type { ApiKey, User } from '../domain/types.ts';
 import type { EffectPlan } from '../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../recorder/usage-record.ts';
 
@@ -44,6 +45,18 @@ export interface StoredUsageRecord {
   pendingContext?: PendingContext;
 }
 
+/**
+ * The charged user and key as clearing this request's markers left them: the answer of that
+ * write, so as fresh as a strongly consistent read after the charge, at no extra request. The
+ * alert watch reads them instead of reading the items again.
+ */
+export interface ChargedItems {
+  /** From the balance effect's item (balance billing). */
+  user?: User;
+  /** From the key quota effect's item. */
+  key?: ApiKey;
+}
+
 /** Throws when the calling delivery must not write any more (its claim is about to end). */
 export type WriteGuard = () => void;
 
@@ -54,8 +67,12 @@ export interface LedgerEffect {
    * times, concurrently or after a crash, and the amount lands once.
    */
   apply(guard: WriteGuard): Promise<EffectResult>;
-  /** Removes the request's marker from the item; idempotent. Only once the record is applied. */
-  clearMarker(): Promise<void>;
+  /**
+   * Removes the request's marker from the item; idempotent. Only once the record is applied.
+   * Answers the item as it is then when it is one the alert watch reads (see
+   * {@link ChargedItems}); nothing for the others, or when the item is gone.
+   */
+  clearMarker(): Promise<ChargedItems>;
 }
 
 export interface UsageLedger {

@@ -8,8 +8,10 @@ import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared
 import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import type { ApiKey, User } from '#shared/domain/types.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { ALERT_DEFAULTS_TTL_MS } from '#shared/store/alert-store.ts';
 import { DynamoAlertStore } from '#shared/store/dynamo/alert-store.ts';
 import { DynamoBalanceOperations } from '#shared/store/dynamo/balance-operations.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
@@ -137,11 +139,13 @@ describe('alerts raised by the recorder', () => {
     await put(configItems.user(user('u_plain', 2 * B)));
     await put(configItems.apiKey(plain));
 
-    // Act: no threshold anywhere, then a default of 1.5 B
+    // Act: no threshold anywhere, then a default of 1.5 B, which the recorder applies once its
+    // copy of the defaults is due a new read.
     await record('plain-1', plain);
     await bus.drain();
     const before = alertsOf('low_balance', 'u_plain').length;
     await put({ ...keys.requestDefaults(), lowBalanceAlertNano: Math.round(1.5 * B) });
+    clock.advance(ALERT_DEFAULTS_TTL_MS);
     await record('plain-2', plain);
     await bus.drain();
 
@@ -204,6 +208,53 @@ describe('alerts raised by the recorder', () => {
     assert.equal((await world.getItem('config', keys.apiKey(quoted.hash)))?.quotaAlertPercent, 100);
     await store.markPublished(winner, at);
     assert.deepEqual(await unpublished(), []);
+  });
+
+  it("reads nothing to watch a charge: the user and key come back from the recorder's own writes", async () => {
+    // Prepare: a recorder on a client that counts what it sends; a first charge fills its
+    // price and request-defaults caches.
+    const watched = key('k_reads', 'u_reads', { quotaNano: 100 * B });
+    await put(configItems.user(user('u_reads', 100 * B, { lowBalanceAlertNano: Math.round(97.5 * B) })));
+    await put(configItems.apiKey(watched));
+    const client = createDocumentClient(world.db.endpoint);
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'commandLog' },
+    );
+    const counted = createRecorderRuntime({
+      tables: world.tables,
+      client,
+      logger: silentLogger,
+      now: clock.now,
+      alerts: {
+        publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), 'quotagate-rec'),
+        stateTable: world.tables.state,
+      },
+    });
+    await counted.record(usageEvent('reads-1', watched, { apiKeyHash: watched.hash }), clock.now() + 20_000);
+    sent.splice(0);
+
+    // Act: the third charge crosses 97.5 B (99 B → 98 B → 97 B)
+    await counted.record(usageEvent('reads-2', watched, { apiKeyHash: watched.hash }), clock.now() + 20_000);
+    await counted.record(usageEvent('reads-3', watched, { apiKeyHash: watched.hash }), clock.now() + 20_000);
+    await bus.drain();
+    client.destroy();
+
+    // Assess: writes only, and the alert raised from what they returned
+    assert.deepEqual(
+      sent.filter(
+        (command) => !['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'].includes(command),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      alertsOf('low_balance', 'u_reads').map((alert) => [alert.requestId, alert.valueNano]),
+      [['reads-3', 97 * B]],
+    );
   });
 
   it('alerts a key quota at 80 % and at 100 %, once each, however often each charge is delivered', async () => {

@@ -23,15 +23,17 @@ import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
 import { CONFIG_LIST_INDEX, type TableNames } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
-import type {
-  AlertAdminStore,
-  AlertClaim,
-  AlertDefaults,
-  AlertQuery,
-  AlertStore,
-  ChargedSubjects,
-  UnpublishedAlert,
+import {
+  ALERT_DEFAULTS_TTL_MS,
+  type AlertAdminStore,
+  type AlertClaim,
+  type AlertDefaults,
+  type AlertQuery,
+  type AlertStore,
+  type ChargedSubjects,
+  type UnpublishedAlert,
 } from '../alert-store.ts';
+import type { ChargedItems } from '../usage-ledger.ts';
 import { CLAIM_REF_ATTRIBUTE, claimSubject, claimWrite } from './alert-claims.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld } from './condition-failure.ts';
@@ -55,32 +57,45 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #tables: Pick<TableNames, 'config' | 'state' | 'usage'>;
   readonly #usage: DynamoUsageReader;
+  readonly #now: () => number;
+  /** The request defaults as last read, for {@link ALERT_DEFAULTS_TTL_MS}. */
+  #defaults: { value: RequestDefaults; until: number } | undefined;
 
-  constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'state' | 'usage'>) {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tables: Pick<TableNames, 'config' | 'state' | 'usage'>,
+    options: { now?: () => number } = {},
+  ) {
     this.#client = client;
     this.#tables = tables;
     this.#usage = new DynamoUsageReader(client, tables);
+    this.#now = options.now ?? Date.now;
   }
 
   async readCharged(
     subject: { userId: string; apiKeyId: string; apiKeyHash?: string | undefined },
     wanted: { user: boolean },
+    known: ChargedItems = {},
   ): Promise<ChargedSubjects> {
-    const hash = subject.apiKeyHash ?? (await this.#keyHashOf(subject.userId, subject.apiKeyId));
-    const wantedKeys = [keys.requestDefaults()];
-    if (hash) wantedKeys.push(keys.apiKey(hash));
-    if (wanted.user) wantedKeys.push(keys.user(subject.userId));
-    const found = await batchGetItems(this.#client, this.#tables.config, wantedKeys, {
-      consistentRead: true,
-    });
+    const now = this.#now();
+    const hash = known.key
+      ? undefined
+      : (subject.apiKeyHash ?? (await this.#keyHashOf(subject.userId, subject.apiKeyId)));
+    const keyKey = hash ? keys.apiKey(hash) : undefined;
+    const userKey = wanted.user && !known.user ? keys.user(subject.userId) : undefined;
+    const cached = this.#defaults && this.#defaults.until > now ? this.#defaults.value : undefined;
+    const defaultsKey = cached ? undefined : keys.requestDefaults();
+    const wantedKeys = [keyKey, userKey, defaultsKey].filter((key) => key !== undefined);
+    const found =
+      wantedKeys.length === 0
+        ? new Map<string, Record<string, unknown>>()
+        : await batchGetItems(this.#client, this.#tables.config, wantedKeys, { consistentRead: true });
     const of = <T>(key: ItemKey | undefined) => (key ? entityOf<T>(found.get(itemKeyId(key))) : undefined);
-    const user = wanted.user ? of<User>(keys.user(subject.userId)) : undefined;
-    const key = hash ? of<ApiKey>(keys.apiKey(hash)) : undefined;
-    return {
-      ...(user ? { user } : {}),
-      ...(key ? { key } : {}),
-      defaults: of<RequestDefaults>(keys.requestDefaults()) ?? {},
-    };
+    const defaults = cached ?? of<RequestDefaults>(defaultsKey) ?? {};
+    if (!cached) this.#defaults = { value: defaults, until: now + ALERT_DEFAULTS_TTL_MS };
+    const user = wanted.user ? (known.user ?? of<User>(userKey)) : undefined;
+    const key = known.key ?? of<ApiKey>(keyKey);
+    return { ...(user ? { user } : {}), ...(key ? { key } : {}), defaults };
   }
 
   /** Older events carry no hash: the key is found by owner and id through the Config `listing` index. */

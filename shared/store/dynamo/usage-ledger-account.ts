@@ -104,6 +104,6 @@ export function accountEffect(
       return lastUsed === 'applied' || snapshot === 'applied' ? 'applied' : snapshot;
     },
     // No marker to clear.
-    clearMarker: async () => {},
+    clearMarker: async () => ({}),
   };
 }

@@ -16,11 +16,12 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { planWindowSteps } from '../../billing/subscription-windows.ts';
-import type { Subscription } from '../../domain/types.ts';
+import type { ApiKey, Subscription, User } from '../../domain/types.ts';
 import type { AggregateCounters, EffectName, EffectResult } from '../../recorder/usage-record.ts';
 import type { ItemKey } from '../../tables/keys.ts';
-import type { LedgerEffect, WriteGuard } from '../usage-ledger.ts';
-import { conditionHeld } from './condition-failure.ts';
+import type { ChargedItems, LedgerEffect, WriteGuard } from '../usage-ledger.ts';
+import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
+import { entityOf } from './config-items.ts';
 
 export const MARKS = 'usageMarks';
 
@@ -79,8 +80,13 @@ async function sendMarked(
   return applied ? 'applied' : observe(target, requestId);
 }
 
-async function clearMark(target: EffectTarget, requestId: string): Promise<void> {
-  await conditionHeld(() =>
+/** Removes the marker; `returned` names what the item becomes in the answer, if anything. */
+async function clearMark(
+  target: EffectTarget,
+  requestId: string,
+  returned?: keyof ChargedItems,
+): Promise<ChargedItems> {
+  const written = await whenConditionHeld(() =>
     target.client.send(
       new UpdateCommand({
         TableName: target.tableName,
@@ -90,9 +96,14 @@ async function clearMark(target: EffectTarget, requestId: string): Promise<void>
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#marks': MARKS },
         ExpressionAttributeValues: { ':markSet': new Set([requestId]) },
+        ...(returned ? { ReturnValues: 'ALL_NEW' as const } : {}),
       }),
     ),
   );
+  const item = entityOf<Record<string, unknown>>(written?.Attributes);
+  if (!returned || !item) return {};
+  delete item[MARKS];
+  return returned === 'user' ? { user: item as unknown as User } : { key: item as unknown as ApiKey };
 }
 
 /** An effect that adds `amounts` to existing attributes of an item that must exist. */
@@ -101,6 +112,7 @@ function counterEffect(
   target: EffectTarget,
   requestId: string,
   amounts: Record<string, number>,
+  returned: keyof ChargedItems,
 ): LedgerEffect {
   return {
     name,
@@ -123,16 +135,16 @@ function counterEffect(
         throw new Error(`${name} of ${requestId}: condition failed on an unmarked item`);
       return outcome === 'missing' ? 'missing' : 'applied';
     },
-    clearMarker: () => clearMark(target, requestId),
+    clearMarker: () => clearMark(target, requestId, returned),
   };
 }
 
 export function balanceEffect(target: EffectTarget, requestId: string, chargeNano: number): LedgerEffect {
-  return counterEffect('balance', target, requestId, { balanceNano: -chargeNano });
+  return counterEffect('balance', target, requestId, { balanceNano: -chargeNano }, 'user');
 }
 
 export function keyQuotaEffect(target: EffectTarget, requestId: string, billedNano: number): LedgerEffect {
-  return counterEffect('keyQuota', target, requestId, { usedNano: billedNano });
+  return counterEffect('keyQuota', target, requestId, { usedNano: billedNano }, 'key');
 }
 
 /**

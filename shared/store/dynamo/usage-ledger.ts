@@ -72,7 +72,7 @@ function deferredEffect(name: EffectName, resolve: () => Promise<LedgerEffect | 
       return resolved ? resolved.apply(guard) : 'missing';
     },
     async clearMarker() {
-      await (await current())?.clearMarker();
+      return (await current())?.clearMarker() ?? {};
     },
   };
 }
