@@ -19,16 +19,10 @@ import {
   mappingFlags,
 } from './account-flags.ts';
 import { accountSummary, renderAccountsTable, renderHealth } from './account-text.ts';
-import { ifVersionFlag, versionPin } from './shared-flags.ts';
+import { groupFlag, idFlag, ifVersionFlag, versionPin } from './shared-flags.ts';
 import { deleteCommand, listAllCommand } from './standard-commands.ts';
 
-const accountFlag: FlagSpec = {
-  type: 'string',
-  required: true,
-  value: 'id',
-  description: 'Account id (acc_…)',
-};
-const groupFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Group id' };
+const accountFlag = idFlag('Account id (acc_…)');
 const accountPath = (input: CommandInput) => `/admin/v1/accounts/${input.id('account')}`;
 
 /** A command on one account that prints what it did and the account as it is now. */

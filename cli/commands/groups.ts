@@ -5,12 +5,11 @@
 import type { GroupDetails } from '#shared/admin/groups.ts';
 import type { Group } from '#shared/domain/types.ts';
 import type { Stored } from '#shared/store/config-admin.ts';
-import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
+import { type CommandGroup, type CommandInput, defineCommand } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
-import { ifVersionFlag, versionPin } from './shared-flags.ts';
+import { groupFlag, ifVersionFlag, versionPin } from './shared-flags.ts';
 import { deleteCommand, listAllCommand } from './standard-commands.ts';
 
-const groupFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Group id' };
 const groupPath = (input: CommandInput) => `/admin/v1/groups/${input.id('group')}`;
 
 function limit(nano: number | undefined): string {

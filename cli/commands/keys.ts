@@ -3,11 +3,11 @@
  * disable and enable (for a while), revoke (for good).
  */
 import type { ApiKeyView } from '#shared/admin/api-keys.ts';
-import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
+import { type CommandGroup, type CommandInput, defineCommand } from '../command.ts';
 import { renderTable, time, usd } from '../output.ts';
-import { archivedFlag } from './shared-flags.ts';
+import { archivedFlag, idFlag } from './shared-flags.ts';
 
-const keyFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'Key id (key_…)' };
+const keyFlag = idFlag('Key id (key_…)');
 const keyPath = (input: CommandInput) => `/admin/v1/keys/${input.id('key')}`;
 const keySummary = (key: ApiKeyView, what: string) => `API key ${key.id} (${key.prefix}…) ${what}.`;
 

@@ -5,6 +5,17 @@ import { parseCount } from '#shared/admin/fields.ts';
 import type { ApiCallOptions } from '../admin-api-client.ts';
 import type { CommandInput, FlagSpec } from '../command.ts';
 
+/** A required flag naming one item by its id; commands on one item also take it as their positional. */
+export function idFlag(description: string): FlagSpec {
+  return { type: 'string', required: true, value: 'id', description };
+}
+
+/** `--user`, as the users and subscriptions commands name one. */
+export const userFlag = idFlag('User id (usr_…)');
+
+/** `--group`, as the groups and accounts commands name one. */
+export const groupFlag = idFlag('Group id');
+
 /** Optimistic locking for `set` commands: refuse the change if someone changed the item since. */
 export const ifVersionFlag: Record<string, FlagSpec> = {
   'if-version': {

@@ -13,14 +13,9 @@ import {
   type FlagSpec,
 } from '../command.ts';
 import { renderTable, time, usd } from '../output.ts';
+import { idFlag, userFlag } from './shared-flags.ts';
 
-const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
-const groupFlag: FlagSpec = {
-  type: 'string',
-  required: true,
-  value: 'id',
-  description: 'Subscription group id',
-};
+const groupFlag = idFlag('Subscription group id');
 const untilFlag: FlagSpec = {
   type: 'string',
   required: true,

@@ -5,13 +5,12 @@
 import type { UserDetails } from '#shared/admin/users.ts';
 import type { User } from '#shared/domain/types.ts';
 import type { Stored } from '#shared/store/config-admin.ts';
-import { type CommandGroup, type CommandInput, defineCommand, type FlagSpec } from '../command.ts';
+import { type CommandGroup, type CommandInput, defineCommand } from '../command.ts';
 import { orDash, renderFields, renderTable, time, usd } from '../output.ts';
 import { renderKeysTable } from './keys.ts';
-import { archivedFlag, ifVersionFlag, versionPin } from './shared-flags.ts';
+import { archivedFlag, ifVersionFlag, userFlag, versionPin } from './shared-flags.ts';
 import { renderSubscriptionsTable } from './subscriptions.ts';
 
-const userFlag: FlagSpec = { type: 'string', required: true, value: 'id', description: 'User id (usr_…)' };
 const userPath = (input: CommandInput) => `/admin/v1/users/${input.id('user')}`;
 /** The flags `users create` and `users set` both take, by the API's field names. */
 const USER_FIELDS = { balanceUsd: 'balance', concurrency: 'concurrency' };
