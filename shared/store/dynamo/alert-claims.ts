@@ -35,35 +35,46 @@ export function claimSubject(claim: AlertClaim): ItemKey {
   return claim.kind === 'low_balance' ? keys.user(claim.userId) : keys.apiKey(claim.keyHash);
 }
 
-/** The claim of a crossing: it holds only while the crossing is unalerted. */
-export function claimWrite(claim: AlertClaim, ref: string): ClaimWrite {
-  const held = { '#ref': CLAIM_REF_ATTRIBUTE[claim.kind] };
+/** What each kind of crossing sets and requires of its subject's item. */
+function crossingWrite(claim: AlertClaim): Omit<ClaimWrite, 'key'> {
   if (claim.kind === 'low_balance') {
     return {
-      key: claimSubject(claim),
-      update: 'SET #alerted = :at, #ref = :ref',
+      update: '#alerted = :at',
       // The balance is re-checked here: a top-up between the read and this write wins.
       condition: 'attribute_exists(pk) AND attribute_not_exists(#alerted) AND #balance < :threshold',
-      names: { '#alerted': 'lowBalanceAlertedAt', '#balance': 'balanceNano', ...held },
-      values: { ':at': claim.at, ':threshold': claim.thresholdNano, ':ref': ref },
+      names: { '#alerted': 'lowBalanceAlertedAt', '#balance': 'balanceNano' },
+      values: { ':at': claim.at, ':threshold': claim.thresholdNano },
     };
   }
   if (claim.kind === 'key_quota') {
     return {
-      key: claimSubject(claim),
-      update: 'SET #level = :percent, #ref = :ref',
+      update: '#level = :percent',
       condition:
         'attribute_exists(pk) AND (attribute_not_exists(#level) OR #level < :percent) AND #used >= :needed',
-      names: { '#level': 'quotaAlertPercent', '#used': 'usedNano', ...held },
-      values: { ':percent': claim.percent, ':needed': claim.neededNano, ':ref': ref },
+      names: { '#level': 'quotaAlertPercent', '#used': 'usedNano' },
+      values: { ':percent': claim.percent, ':needed': claim.neededNano },
     };
   }
   return {
-    key: claimSubject(claim),
-    update: 'SET #period = :start, #level = :percent, #ref = :ref',
+    update: '#period = :start, #level = :percent',
     condition:
       'attribute_exists(pk) AND (attribute_not_exists(#period) OR #period <> :start OR #level < :percent)',
-    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent', ...held },
-    values: { ':start': claim.periodStart, ':percent': claim.percent, ':ref': ref },
+    names: { '#period': 'budgetAlertPeriod', '#level': 'budgetAlertPercent' },
+    values: { ':start': claim.periodStart, ':percent': claim.percent },
+  };
+}
+
+/**
+ * The claim of a crossing: it holds only while the crossing is unalerted, and it names the record
+ * that took it in the same write.
+ */
+export function claimWrite(claim: AlertClaim, ref: string): ClaimWrite {
+  const crossing = crossingWrite(claim);
+  return {
+    key: claimSubject(claim),
+    update: `SET ${crossing.update}, #ref = :ref`,
+    condition: crossing.condition,
+    names: { ...crossing.names, '#ref': CLAIM_REF_ATTRIBUTE[claim.kind] },
+    values: { ...crossing.values, ':ref': ref },
   };
 }
