@@ -76,11 +76,12 @@ export function sequenceNumberIn(text: string): number | undefined {
   return found === undefined ? undefined : Number(found);
 }
 
-/** A frame's data as an event object; `undefined` for malformed JSON, which is passed on as it came. */
+/** A frame's data as an event object; `undefined` for malformed JSON. */
 export function eventOf(data: string): Record<string, unknown> | undefined {
   try {
     return JSON.parse(data) as Record<string, unknown>;
   } catch {
-    return undefined;
+    // A malformed frame is passed on as it came, nothing read from it.
   }
+  return undefined;
 }
