@@ -1,6 +1,6 @@
 /**
  * The few building blocks every page uses: loading data, showing an outcome, a table, a section,
- * paging. Form controls are in forms.tsx.
+ * paging. Form controls are in forms.tsx; picking a table row and its panel in row-panel.tsx.
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
@@ -127,34 +127,6 @@ export function Section(props: { title: string; children: ComponentChildren }) {
       {props.children}
     </section>
   );
-}
-
-/**
- * The panel under a table that shows and edits the row picked there (see {@link pickColumn}):
- * `label` names it for assistive technology, `title` heads it.
- */
-export function Details(props: { label: string; title: ComponentChildren; children: ComponentChildren }) {
-  return (
-    <section class="details" aria-label={props.label}>
-      <h3>{props.title}</h3>
-      {props.children}
-    </section>
-  );
-}
-
-/**
- * A column with one button that picks its row (opens the row's details below the table).
- * `label` is the button's accessible name, e.g. `Manage ada@example.com`.
- */
-export function pickColumn<T>(heading: string, label: (row: T) => string, pick: (row: T) => void): Column<T> {
-  return {
-    label: heading,
-    cell: (row) => (
-      <button type="button" class="quiet" onClick={() => pick(row)} aria-label={label(row)}>
-        {heading}
-      </button>
-    ),
-  };
 }
 
 /** Cursor paging: the cursor of the page shown, and a step back or forward. */

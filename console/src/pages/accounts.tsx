@@ -5,9 +5,10 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { type Column, DataTable, Details, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
+import { type Column, DataTable, Outcome, useAction, useLoad } from '../components.tsx';
 import { short, time } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, StatusButton, useForm } from '../forms.tsx';
+import { Details, pickColumn, type RowPanelProps } from '../row-panel.tsx';
 import type { Account, AccountHealth, CodexWindow, List } from '../types.ts';
 import { CreateAccount } from './new-account.tsx';
 
@@ -38,16 +39,8 @@ function mappingOf(text: string): Record<string, string> {
   return mapping;
 }
 
-function EditAccount({
-  account,
-  onChanged,
-  remove,
-}: {
-  account: Account;
-  onChanged: () => void;
-  /** Deletes the account; the page reports it, since the account leaves the list (and this form). */
-  remove: (account: Account) => void;
-}) {
+/** The picked account's settings; `remove` deletes it. */
+function EditAccount({ row: account, onChanged, remove }: RowPanelProps<Account>) {
   const { outcome, run } = useAction(onChanged);
   const { form, bind } = useForm({
     priority: String(account.priority),
@@ -193,7 +186,7 @@ export function AccountsPage() {
         rows={rows.data}
         rowKey={({ account }) => account.id}
       />
-      {chosen && <EditAccount key={chosen.id} account={chosen} onChanged={rows.reload} remove={remove} />}
+      {chosen && <EditAccount key={chosen.id} row={chosen} onChanged={rows.reload} remove={remove} />}
       <CreateAccount onCreated={rows.reload} />
     </>
   );

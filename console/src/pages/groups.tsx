@@ -1,9 +1,10 @@
 /** Groups: multiplier, billing mode and subscription limits; create one; the subscriptions. */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { DataTable, Details, Outcome, pickColumn, Section, useAction, useLoad } from '../components.tsx';
+import { DataTable, Outcome, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, formBody, Select, useForm } from '../forms.tsx';
+import { Details, pickColumn, type RowPanelProps } from '../row-panel.tsx';
 import type { Group, List, Subscription } from '../types.ts';
 
 type GroupForm = {
@@ -46,16 +47,8 @@ function GroupFields({
   );
 }
 
-function EditGroup({
-  group,
-  onChanged,
-  remove,
-}: {
-  group: Group & { version?: number };
-  onChanged: () => void;
-  /** Deletes the group; the page reports it, since the group leaves the list (and this form). */
-  remove: (group: Group) => void;
-}) {
+/** The picked group's settings; `remove` deletes it. */
+function EditGroup({ row: group, onChanged, remove }: RowPanelProps<Group & { version?: number }>) {
   const { outcome, run } = useAction(onChanged);
   const { form, set, bind } = useForm<GroupForm>({
     rateMultiplier: String(group.rateMultiplier),
@@ -145,7 +138,7 @@ export function GroupsPage() {
           ),
         ]}
       />
-      {chosen && <EditGroup key={chosen.id} group={chosen} onChanged={groups.reload} remove={remove} />}
+      {chosen && <EditGroup key={chosen.id} row={chosen} onChanged={groups.reload} remove={remove} />}
       <DataTable
         caption="Subscriptions"
         rows={subscriptions.data?.data}

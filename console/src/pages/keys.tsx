@@ -5,9 +5,10 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
-import { type Column, DataTable, Details, Outcome, pickColumn, useAction, useLoad } from '../components.tsx';
+import { type Column, DataTable, Outcome, useAction, useLoad } from '../components.tsx';
 import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
+import { Details, pickColumn } from '../row-panel.tsx';
 import type { ApiKey, List, User } from '../types.ts';
 
 const nameOf = (key: ApiKey) => key.name || key.id;

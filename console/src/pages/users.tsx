@@ -5,32 +5,16 @@
  */
 import { useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api.ts';
-import {
-  type Column,
-  DataTable,
-  Details,
-  Outcome,
-  pickColumn,
-  Section,
-  useAction,
-  useLoad,
-} from '../components.tsx';
+import { type Column, DataTable, Outcome, Section, useAction, useLoad } from '../components.tsx';
 import { time, usd, usdInput } from '../format.ts';
 import { ActionForm, ConfirmButton, Field, Select, StatusButton, useForm } from '../forms.tsx';
+import { Details, pickColumn, type RowPanelProps } from '../row-panel.tsx';
 import type { ApiKey, List, Subscription, User } from '../types.ts';
 
 const statusOf = (user: User) => (user.archivedAt ? 'archived' : user.status);
 
-function UserDetails({
-  user,
-  onChanged,
-  archive,
-}: {
-  user: User;
-  onChanged: () => void;
-  /** Archives the user; the page reports it, since an archived user leaves the list (and these details). */
-  archive: (user: User) => void;
-}) {
+/** The picked user, their keys and subscriptions; `remove` archives them. */
+function UserDetails({ row: user, onChanged, remove }: RowPanelProps<User>) {
   const path = `/users/${encodeURIComponent(user.id)}`;
   const details = useLoad(
     () => api<{ user: User; keys: ApiKey[]; subscriptions: Subscription[] }>('GET', path),
@@ -117,7 +101,7 @@ function UserDetails({
         ) : (
           <ConfirmButton
             question={`Archive ${user.email}? Their keys stop working and they leave the lists; balance, keys and usage history stay.`}
-            action={() => archive(user)}
+            action={() => remove(user)}
           >
             Archive user
           </ConfirmButton>
@@ -247,7 +231,7 @@ export function UsersPage() {
         <Outcome {...listAction.outcome} />
         <DataTable caption="Users" columns={columns} rows={rows} rowKey={(user) => user.id} />
       </Section>
-      {chosen && <UserDetails key={chosen.id} user={chosen} onChanged={users.reload} archive={archive} />}
+      {chosen && <UserDetails key={chosen.id} row={chosen} onChanged={users.reload} remove={archive} />}
     </>
   );
 }
