@@ -10,7 +10,7 @@
  *
  * The key item is addressed by the hash of its secret. A plan from an older event without the
  * hash (or from a sweep, which does not keep it) names the key by owner and id instead; it is
- * then found once per key through the Config table's `gsi1` (`KEYS#<userId>` / key id) and kept
+ * then found once per key through the Config table's `listing` index (`KEYS#<userId>` / key id) and kept
  * in memory, since a key's hash never changes.
  *
  * @example
@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EffectPlan, PlannedEffect } from '../../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../../recorder/usage-record.ts';
-import { TABLES, type TableNames } from '../../tables/definitions.ts';
+import { CONFIG_LIST_INDEX, TABLES, type TableNames } from '../../tables/definitions.ts';
 import type {
   LedgerEffect,
   PendingContext,
@@ -275,7 +275,7 @@ export class DynamoUsageLedger implements UsageLedger {
     const { Items: items = [] } = await this.#client.send(
       new QueryCommand({
         TableName: this.#tables.config,
-        IndexName: 'gsi1',
+        IndexName: CONFIG_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
         ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': keyId },
       }),

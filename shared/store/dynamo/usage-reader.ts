@@ -20,7 +20,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../recorder/usage-record.ts';
-import type { TableNames } from '../../tables/definitions.ts';
+import { CONFIG_LIST_INDEX, type TableNames } from '../../tables/definitions.ts';
 import { keys, LIST, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import { sumByDay } from '../../usage/report.ts';
 import type {
@@ -120,7 +120,7 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
   async #keysOf(userId: string): Promise<string[]> {
     const items = await queryAll(this.#client, {
       TableName: this.#tables.config,
-      IndexName: 'gsi1',
+      IndexName: CONFIG_LIST_INDEX,
       KeyConditionExpression: 'gsi1pk = :list',
       ExpressionAttributeValues: { ':list': LIST.keysOf(userId) },
       ProjectionExpression: 'gsi1sk',
