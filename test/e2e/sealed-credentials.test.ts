@@ -1,12 +1,15 @@
 /**
  * Upstream credentials are sealed at rest (shared/secrets/): after API-key and OAuth accounts are
  * created and an OAuth token is refreshed, no table of the local stack — nor any index — holds an
- * API key or a token in plain text, yet the gateway still sends each upstream its credential.
+ * API key or a token in plain text, no index holds even the sealed values (the Config listing
+ * names accounts without their credentials), yet the gateway still sends each upstream its
+ * credential.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLES } from '#shared/tables/definitions.ts';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { CONFIG_LIST_INDEX, TABLES } from '#shared/tables/definitions.ts';
+import { LIST } from '#shared/tables/keys.ts';
 import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
 
@@ -24,9 +27,10 @@ after(async () => {
   await tokens.close();
 });
 
-/** Every item of every table and every index, as text. */
-async function everythingStored(): Promise<string> {
+/** Every item of every table and every index, as text: `all`, and `indexes` (index entries only). */
+async function everythingStored(): Promise<{ all: string; indexes: string }> {
   const texts: string[] = [];
+  const indexTexts: string[] = [];
   const names = e2e.stack.settings.tables;
   for (const definition of Object.values(TABLES)) {
     const TableName = names[definition.id];
@@ -37,11 +41,25 @@ async function everythingStored(): Promise<string> {
           new ScanCommand({ TableName, ...(IndexName ? { IndexName } : {}), ExclusiveStartKey }),
         );
         texts.push(JSON.stringify(page.Items ?? []));
+        if (IndexName) indexTexts.push(JSON.stringify(page.Items ?? []));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
     }
   }
-  return texts.join('\n');
+  return { all: texts.join('\n'), indexes: indexTexts.join('\n') };
+}
+
+/** The accounts listing as the gateway queries it. */
+async function listedAccounts(): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await e2e.stack.client.send(
+    new QueryCommand({
+      TableName: e2e.stack.settings.tables.config,
+      IndexName: CONFIG_LIST_INDEX,
+      KeyConditionExpression: 'gsi1pk = :list',
+      ExpressionAttributeValues: { ':list': LIST.accounts },
+    }),
+  );
+  return Items;
 }
 
 describe('sealed upstream credentials', () => {
@@ -59,12 +77,13 @@ describe('sealed upstream credentials', () => {
         expiresAt: '2020-01-01T00:00:00Z',
       },
     });
-    const beforeRefresh = await everythingStored();
+    const { all: beforeRefresh } = await everythingStored();
 
     // Act
     await e2e.client(platform.secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
     await e2e.client(oauth.secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
-    const afterRefresh = await everythingStored();
+    const { all: afterRefresh, indexes } = await everythingStored();
+    const accounts = await listedAccounts();
 
     // Assess
     const issued = tokens.issued[0];
@@ -78,5 +97,13 @@ describe('sealed upstream credentials', () => {
     for (const secret of [UPSTREAM_KEY, ACCESS_TOKEN, REFRESH_TOKEN, issued.accessToken, issued.refreshToken])
       assert.ok(!afterRefresh.includes(secret), `${secret} stored in plain text after the refresh`);
     assert.match(afterRefresh, /qgs1\./);
+    // The index entries: the accounts are listed, without even their sealed credentials.
+    assert.deepEqual(
+      accounts.map((account) => account.id).sort(),
+      [platform.accountId, oauth.accountId].sort(),
+    );
+    for (const account of accounts) assert.ok(!('credentials' in account), `${account.id} lists credentials`);
+    assert.doesNotMatch(indexes, /qgs1\./);
+    assert.doesNotMatch(indexes, /refreshTokenSha256/);
   });
 });

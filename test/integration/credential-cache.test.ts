@@ -1,0 +1,125 @@
+/**
+ * The gateway's opened credentials (shared/store/credential-cache.ts) against dynalite: read by
+ * key once per account, then again only when the listing shows a newer `credentialsVersion`,
+ * which every write of the credentials makes (creation 1, a proxy change, a reseal, a refresh).
+ * Reads are counted by wrapping the real directory.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { createAccount } from '#shared/admin/accounts.ts';
+import type { ListedAccount } from '#shared/domain/types.ts';
+import type { AccountCredentialsReader } from '#shared/store/config-directory.ts';
+import { CredentialCache } from '#shared/store/credential-cache.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
+import { tableNamesForStage } from '#shared/tables/definitions.ts';
+
+const tables = tableNamesForStage('credcache');
+let db: RunningDynalite;
+let client: DynamoDBDocumentClient;
+let admin: DynamoConfigAdmin;
+let directory: DynamoConfigDirectory;
+
+before(async () => {
+  db = await startDynalite({ port: 0 });
+  await ensureTables(db.endpoint, tables);
+  client = createDocumentClient(db.endpoint);
+  admin = new DynamoConfigAdmin(client, tables.config);
+  directory = new DynamoConfigDirectory(client, tables.config);
+});
+after(async () => {
+  client.destroy();
+  await db.close();
+});
+
+/** The cache over the real directory, and the account ids it read, in order. */
+function countedCache(): { cache: CredentialCache; reads: string[] } {
+  const reads: string[] = [];
+  const reader: AccountCredentialsReader = {
+    readCredentials(accountId) {
+      reads.push(accountId);
+      return directory.readCredentials(accountId);
+    },
+  };
+  return { cache: new CredentialCache(reader), reads };
+}
+
+async function listedAccount(id: string): Promise<ListedAccount> {
+  const account = (await directory.listAccounts()).find((listed) => listed.id === id);
+  assert.ok(account, `${id} is listed`);
+  return account;
+}
+
+describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
+  it('reads an account once, and again only when the listing shows its credentials changed', async () => {
+    const { id } = await createAccount(admin, {
+      type: 'apikey',
+      name: 'cached',
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'sk-cache-test-key-0001',
+    });
+    const { cache, reads } = countedCache();
+    const first = await listedAccount(id);
+
+    const opened = await cache.withCredentials(first);
+    await cache.withCredentials(first);
+    assert.deepEqual(opened?.credentials, { apiKey: 'sk-cache-test-key-0001' });
+    assert.equal(first.credentialsVersion, 1);
+    assert.deepEqual(reads, [id]);
+
+    // A credentials write: the listing's version moves, the next ask reads.
+    await admin.setAccountProxy(id, 'http://user:secret@proxy.example:3128');
+    const second = await listedAccount(id);
+    const [a, b] = await Promise.all([cache.withCredentials(second), cache.withCredentials(second)]);
+    assert.equal(second.credentialsVersion, 2);
+    assert.equal(a?.credentials.proxyUrl, 'http://user:secret@proxy.example:3128');
+    assert.deepEqual(b, a);
+    assert.deepEqual(reads, [id, id], 'two asks at once share one read');
+
+    // A listing older than what is held (the index lags the item) costs no read.
+    const stale = await cache.withCredentials(first);
+    assert.equal(stale?.credentials.proxyUrl, 'http://user:secret@proxy.example:3128');
+    assert.deepEqual(reads, [id, id]);
+  });
+
+  it('answers undefined for an account deleted since it was listed, and remembers nothing for it', async () => {
+    const { id } = await createAccount(admin, {
+      type: 'apikey',
+      name: 'deleted',
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'sk-cache-test-key-0002',
+    });
+    const listed = await listedAccount(id);
+    await admin.update('account', id, { status: 'disabled' });
+    await admin.remove('account', id);
+    const { cache, reads } = countedCache();
+
+    assert.equal(await cache.withCredentials(listed), undefined);
+    assert.equal(await cache.withCredentials(listed), undefined);
+    assert.deepEqual(reads, [id, id]);
+  });
+
+  it('lists every attribute of an account but its credentials, so the gateway schedules on the whole account', async () => {
+    const { id } = await createAccount(admin, {
+      type: 'apikey',
+      name: 'every field',
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'sk-cache-test-key-0003',
+      priority: 3,
+      concurrency: 7,
+      modelMapping: { 'gpt-5': 'gpt-5.1' },
+      customErrorCodes: [401],
+      userAgent: 'listing-test/1',
+      proxyUrl: 'http://proxy.example:3128',
+    });
+    await directory.setHealth(id, { state: 'rate_limited', until: 1, reason: 'test' });
+    const stored = await admin.get('account', id);
+    assert.ok(stored);
+    const { credentials: _, ...withoutCredentials } = stored;
+
+    assert.deepEqual(await listedAccount(id), { ...withoutCredentials, credentialsVersion: 1 });
+  });
+});
