@@ -62,11 +62,10 @@ const PER_USER_PARALLEL = 16;
 /** DynamoDB's limit of keys per BatchGetItem. */
 const BATCH_KEYS = 100;
 
+import { DynamoTableStore } from './table-store.ts';
 import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
 
-export class DynamoConfigAdmin implements ConfigAdmin {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+export class DynamoConfigAdmin extends DynamoTableStore implements ConfigAdmin {
   readonly #balances: DynamoBalanceOperations;
 
   readonly #sealer: () => SecretSealer;
@@ -77,8 +76,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     configTableName: string,
     sealer: () => SecretSealer = secretSealer,
   ) {
-    this.#client = client;
-    this.#tableName = configTableName;
+    super(client, configTableName);
     this.#balances = new DynamoBalanceOperations(client, configTableName);
     this.#sealer = () => sealer();
   }
@@ -92,9 +90,9 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       item.credentials = await sealCredentials(this.#sealer(), account.id, account.credentials);
     }
     try {
-      await this.#client.send(
+      await this.client.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -112,8 +110,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     kind: K,
     ref: EntityRefs[K],
   ): Promise<Stored<ConfigEntities[K]> | undefined> {
-    const { Item: item } = await this.#client.send(
-      new GetCommand({ TableName: this.#tableName, Key: itemKeyOf(kind, ref), ConsistentRead: true }),
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: itemKeyOf(kind, ref), ConsistentRead: true }),
     );
     return entityOf<Stored<ConfigEntities[K]>>(item);
   }
@@ -155,9 +153,9 @@ export class DynamoConfigAdmin implements ConfigAdmin {
       return `#credentials.#f${index} = :p${index}`;
     });
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.account(accountId),
           UpdateExpression: `SET #credentials = :sealed, ${BUMP_CREDENTIALS_VERSION}`,
           ConditionExpression: ['attribute_exists(pk)', ...condition].join(' AND '),
@@ -247,8 +245,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
    */
   async #perUser<T>(read: (userId: string) => Promise<T[]>): Promise<T[]> {
     const userIds = (
-      await queryAll(this.#client, {
-        TableName: this.#tableName,
+      await queryAll(this.client, {
+        TableName: this.table,
         IndexName: CONFIG_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :list',
         ExpressionAttributeValues: { ':list': LIST.users },
@@ -268,9 +266,9 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     expression: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
   ): Promise<Stored<ConfigEntities[K]>> {
     try {
-      const { Attributes: attributes } = await this.#client.send(
+      const { Attributes: attributes } = await this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: itemKeyOf(kind, ref),
           ...expression,
           ReturnValues: 'ALL_NEW',
@@ -296,9 +294,9 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   async remove(kind: 'account' | 'group', id: string, options: UpdateOptions = {}): Promise<void> {
     const { condition, values } = versionCondition(options.ifVersion);
     try {
-      await this.#client.send(
+      await this.client.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: itemKeyOf(kind, id),
           ConditionExpression: condition,
           ...(options.ifVersion === undefined ? {} : { ExpressionAttributeNames: { '#version': 'version' } }),
@@ -318,8 +316,8 @@ export class DynamoConfigAdmin implements ConfigAdmin {
    */
   async #listed<T>(listKey: string): Promise<Stored<T>[]> {
     const listed = (
-      await queryAll(this.#client, {
-        TableName: this.#tableName,
+      await queryAll(this.client, {
+        TableName: this.table,
         IndexName: CONFIG_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :list',
         ExpressionAttributeValues: { ':list': listKey },
@@ -330,7 +328,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
     // One batch at a time: a batch of this client's reads holds at most 100 keys.
     for (let start = 0; start < listed.length; start += BATCH_KEYS) {
       const batch = listed.slice(start, start + BATCH_KEYS);
-      const items = await batchGetItems(this.#client, this.#tableName, batch, { consistentRead: true });
+      const items = await batchGetItems(this.client, this.table, batch, { consistentRead: true });
       for (const [id, item] of items) found.set(id, item);
     }
     return listed.flatMap((key) => {
@@ -340,7 +338,7 @@ export class DynamoConfigAdmin implements ConfigAdmin {
   }
 
   async #query<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<Stored<T>[]> {
-    const items = await queryAll(this.#client, { ...input, TableName: this.#tableName });
+    const items = await queryAll(this.client, { ...input, TableName: this.table });
     return items.map((item) => entityOf<Stored<T>>(item) as Stored<T>);
   }
 }

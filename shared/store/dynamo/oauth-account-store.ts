@@ -32,6 +32,7 @@ import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '..
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
+import { DynamoTableStore } from './table-store.ts';
 
 const NAMES = {
   '#credentials': 'credentials',
@@ -44,9 +45,7 @@ const NAMES = {
 const SPENT_IS_STORED =
   '(#credentials.#fingerprint = :spentFingerprint OR #credentials.#refreshToken = :spent)';
 
-export class DynamoOAuthAccountStore implements OAuthAccountStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #tableName: string;
+export class DynamoOAuthAccountStore extends DynamoTableStore implements OAuthAccountStore {
   readonly #directory: DynamoConfigDirectory;
 
   readonly #sealer: () => SecretSealer;
@@ -56,15 +55,14 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
     configTableName: string,
     sealer: () => SecretSealer = secretSealer,
   ) {
-    this.#client = client;
-    this.#tableName = configTableName;
+    super(client, configTableName);
     this.#sealer = sealer;
     this.#directory = new DynamoConfigDirectory(client, configTableName, sealer);
   }
 
   async getAccount(accountId: string): Promise<Account | undefined> {
-    const { Item } = await this.#client.send(
-      new GetCommand({ TableName: this.#tableName, Key: keys.account(accountId), ConsistentRead: true }),
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.account(accountId), ConsistentRead: true }),
     );
     const account = entityOf<Account>(Item);
     return account && openAccount(this.#sealer(), { ...account, health: account.health ?? { state: 'ok' } });
@@ -124,9 +122,9 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       sets.push('#credentials.#accountId = if_not_exists(#credentials.#accountId, :accountId)');
     }
     try {
-      const { Attributes } = await this.#client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.account(accountId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: `attribute_exists(pk) AND ${SPENT_IS_STORED}`,
@@ -173,9 +171,9 @@ export class DynamoOAuthAccountStore implements OAuthAccountStore {
       values[':previous'] = failure.previousFailures;
     }
     return conditionHeld(() =>
-      this.#client.send(
+      this.client.send(
         new UpdateCommand({
-          TableName: this.#tableName,
+          TableName: this.table,
           Key: keys.account(accountId),
           UpdateExpression: update,
           ConditionExpression: condition,
