@@ -36,7 +36,6 @@ import {
   SECRET_CREDENTIAL_FIELDS,
   sealCredentials,
 } from '../../secrets/account-credentials.ts';
-import { secretSealer } from '../../secrets/default-sealer.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
 import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
@@ -56,29 +55,21 @@ import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
 import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf, type Item } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
+import { DynamoSealingStore } from './sealing-store.ts';
+import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
 
 /** Users whose keys or subscriptions are read at once when looking through all of them. */
 const PER_USER_PARALLEL = 16;
 /** DynamoDB's limit of keys per BatchGetItem. */
 const BATCH_KEYS = 100;
 
-import { DynamoTableStore } from './table-store.ts';
-import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
-
-export class DynamoConfigAdmin extends DynamoTableStore implements ConfigAdmin {
+export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin {
   readonly #balances: DynamoBalanceOperations;
 
-  readonly #sealer: () => SecretSealer;
-
   /** `sealer`: what seals account credentials on write (default: the process's, from its environment). */
-  constructor(
-    client: DynamoDBDocumentClient,
-    configTableName: string,
-    sealer: () => SecretSealer = secretSealer,
-  ) {
-    super(client, configTableName);
+  constructor(client: DynamoDBDocumentClient, configTableName: string, sealer?: () => SecretSealer) {
+    super(client, configTableName, sealer);
     this.#balances = new DynamoBalanceOperations(client, configTableName);
-    this.#sealer = () => sealer();
   }
 
   async insert<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Promise<Stored<ConfigEntities[K]>> {
@@ -87,7 +78,7 @@ export class DynamoConfigAdmin extends DynamoTableStore implements ConfigAdmin {
     // Upstream credentials never reach the table in plain text (see account-credentials.ts).
     if (kind === 'account') {
       const account = stored as unknown as Account;
-      item.credentials = await sealCredentials(this.#sealer(), account.id, account.credentials);
+      item.credentials = await sealCredentials(this.sealer(), account.id, account.credentials);
     }
     try {
       await this.client.send(
@@ -143,7 +134,7 @@ export class DynamoConfigAdmin extends DynamoTableStore implements ConfigAdmin {
       (field) => typeof stored[field] === 'string' && !isSealed(stored[field]),
     );
     if (plain.length === 0) return false;
-    const sealed = await sealCredentials(this.#sealer(), accountId, account.credentials);
+    const sealed = await sealCredentials(this.sealer(), accountId, account.credentials);
     const names: Record<string, string> = { '#credentials': 'credentials', ...CREDENTIALS_VERSION_NAMES };
     const values: Record<string, unknown> = { ':sealed': sealed, ':zero': 0, ':one': 1 };
     // Only if each plain value read is still the stored one: a refresh meanwhile wrote sealed tokens.
@@ -184,7 +175,7 @@ export class DynamoConfigAdmin extends DynamoTableStore implements ConfigAdmin {
       return this.#versionedUpdate('account', accountId, edit, options);
     }
     const values = {
-      ':proxyUrl': await this.#sealer().seal(proxyUrl, accountSecretContext(accountId, 'proxyUrl')),
+      ':proxyUrl': await this.sealer().seal(proxyUrl, accountSecretContext(accountId, 'proxyUrl')),
       ':endpoint': proxyEndpointOf(proxyUrl),
     };
     const sets = ['#credentials.#proxyUrl = :proxyUrl', '#endpoint = :endpoint', BUMP_CREDENTIALS_VERSION];

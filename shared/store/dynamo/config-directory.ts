@@ -4,7 +4,7 @@
  * account's credentials by key ({@link AccountCredentialsReader}: the listing never holds them),
  * and the account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   AccountHealth,
   ApiKey,
@@ -15,8 +15,6 @@ import type {
   User,
 } from '../../domain/types.ts';
 import { openCredentials } from '../../secrets/account-credentials.ts';
-import { secretSealer } from '../../secrets/default-sealer.ts';
-import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type {
@@ -31,20 +29,12 @@ import type {
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
-import { DynamoTableStore } from './table-store.ts';
+import { DynamoSealingStore } from './sealing-store.ts';
 
 export class DynamoConfigDirectory
-  extends DynamoTableStore
+  extends DynamoSealingStore
   implements ConfigDirectory, AccountCredentialsReader, AccountHealthWriter, BillingStateReader
 {
-  readonly #sealer: () => SecretSealer;
-
-  /** `sealer` opens the sealed credentials it reads (default: the process's). */
-  constructor(client: DynamoDBDocumentClient, table: string, sealer: () => SecretSealer = secretSealer) {
-    super(client, table);
-    this.#sealer = sealer;
-  }
-
   private async get<T>(key: { pk: string; sk: string }, consistent = false): Promise<T | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
@@ -156,7 +146,7 @@ export class DynamoConfigDirectory
     );
     if (!item) return undefined;
     const credentials = await openCredentials(
-      this.#sealer(),
+      this.sealer(),
       accountId,
       item.credentials as Record<string, unknown> | undefined,
     );

@@ -25,14 +25,13 @@ import {
   refreshTokenFingerprint,
   sealCredentials,
 } from '../../secrets/account-credentials.ts';
-import { secretSealer } from '../../secrets/default-sealer.ts';
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys } from '../../tables/keys.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../oauth-accounts.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
-import { DynamoTableStore } from './table-store.ts';
+import { DynamoSealingStore } from './sealing-store.ts';
 
 const NAMES = {
   '#credentials': 'credentials',
@@ -45,19 +44,12 @@ const NAMES = {
 const SPENT_IS_STORED =
   '(#credentials.#fingerprint = :spentFingerprint OR #credentials.#refreshToken = :spent)';
 
-export class DynamoOAuthAccountStore extends DynamoTableStore implements OAuthAccountStore {
+export class DynamoOAuthAccountStore extends DynamoSealingStore implements OAuthAccountStore {
   readonly #directory: DynamoConfigDirectory;
 
-  readonly #sealer: () => SecretSealer;
-
-  constructor(
-    client: DynamoDBDocumentClient,
-    configTableName: string,
-    sealer: () => SecretSealer = secretSealer,
-  ) {
-    super(client, configTableName);
-    this.#sealer = sealer;
-    this.#directory = new DynamoConfigDirectory(client, configTableName, sealer);
+  constructor(client: DynamoDBDocumentClient, configTableName: string, sealer?: () => SecretSealer) {
+    super(client, configTableName, sealer);
+    this.#directory = new DynamoConfigDirectory(client, configTableName, this.sealer);
   }
 
   async getAccount(accountId: string): Promise<Account | undefined> {
@@ -65,7 +57,7 @@ export class DynamoOAuthAccountStore extends DynamoTableStore implements OAuthAc
       new GetCommand({ TableName: this.table, Key: keys.account(accountId), ConsistentRead: true }),
     );
     const account = entityOf<Account>(Item);
-    return account && openAccount(this.#sealer(), { ...account, health: account.health ?? { state: 'ok' } });
+    return account && openAccount(this.sealer(), { ...account, health: account.health ?? { state: 'ok' } });
   }
 
   /** The listing names the OAuth accounts; each is then read whole, as the listing holds no credentials. */
@@ -88,7 +80,7 @@ export class DynamoOAuthAccountStore extends DynamoTableStore implements OAuthAc
       '#fingerprint': REFRESH_TOKEN_FINGERPRINT,
       ...CREDENTIALS_VERSION_NAMES,
     };
-    const sealed = await sealCredentials(this.#sealer(), accountId, {
+    const sealed = await sealCredentials(this.sealer(), accountId, {
       accessToken: credentials.accessToken,
       refreshToken: credentials.refreshToken,
     });
@@ -134,7 +126,7 @@ export class DynamoOAuthAccountStore extends DynamoTableStore implements OAuthAc
         }),
       );
       const saved = entityOf<Account>(Attributes);
-      return saved && openAccount(this.#sealer(), saved);
+      return saved && openAccount(this.sealer(), saved);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
