@@ -13,12 +13,13 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // dynalite ships no types; its default export is a factory returning an http.Server.
 // @ts-expect-error untyped package
 import dynalite from 'dynalite';
-import { TABLES, type TableDefinition, type TableNames } from '#shared/tables/definitions.ts';
+import { TABLES, type TableNames } from '#shared/tables/definitions.ts';
 import { forkChild } from './child-process.ts';
+import { createTableInput } from './create-table-input.ts';
 import { hasIndexesOf, rebuildTable, spareTableName, tableDescription } from './table-rebuild.ts';
 
 export interface RunningDynalite {
@@ -68,39 +69,6 @@ export async function startDynaliteProcess(
     ...(onUnexpectedExit ? { onUnexpectedExit } : {}),
   });
   return { endpoint: String(child.info.endpoint), port: Number(child.info.port), close: () => child.stop() };
-}
-
-/** The CreateTable input for one definition; the CDK constructs mirror the same fields. */
-export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
-  const attributes = new Set<string>([definition.partitionKey, definition.sortKey]);
-  for (const index of definition.indexes) {
-    attributes.add(index.partitionKey);
-    attributes.add(index.sortKey);
-  }
-  return {
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-    KeySchema: [
-      { AttributeName: definition.partitionKey, KeyType: 'HASH' },
-      { AttributeName: definition.sortKey, KeyType: 'RANGE' },
-    ],
-    ...(definition.indexes.length > 0
-      ? {
-          GlobalSecondaryIndexes: definition.indexes.map((index) => ({
-            IndexName: index.name,
-            KeySchema: [
-              { AttributeName: index.partitionKey, KeyType: 'HASH' },
-              { AttributeName: index.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection:
-              index.projection === 'ALL'
-                ? { ProjectionType: 'ALL' as const }
-                : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection.include] },
-          })),
-        }
-      : {}),
-  };
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { TableDefinition } from '#shared/tables/definitions.ts';
-import { createTableInput } from './dynalite.ts';
+import { createTableInput } from './create-table-input.ts';
 
 /** Polls of a table's status before giving up: dynalite settles in milliseconds. */
 const STATUS_POLLS = 200;

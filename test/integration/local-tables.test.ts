@@ -13,7 +13,8 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput, ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { createTableInput } from '#local/create-table-input.ts';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { spareTableName, tableDescription } from '#local/table-rebuild.ts';
 import { LEGACY_CONFIG_INDEX, TABLES, tableNamesForStage } from '#shared/tables/definitions.ts';
 
