@@ -89,6 +89,35 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
     assert.equal(event?.detail.accountId, pool.accountIds[1]);
   });
 
+  it('serves from the next account when the chosen one was deleted after it was listed', async () => {
+    const pool = await seedAccountPool(e2e, 2);
+    const seen = e2e.mock.requests.length;
+    const [first] = pool.accountIds;
+    const inner = e2e.stack.deps.withCredentials;
+    // The race, made to happen: the admin deletes the first account between the listing and the
+    // read of its credentials.
+    let deleted: Promise<void> | undefined;
+    const withCredentials: typeof inner = async (account) => {
+      if (account.id === first) {
+        deleted ??= e2e.admin
+          .update('account', account.id, { status: 'disabled' })
+          .then(() => e2e.admin.remove('account', account.id));
+        await deleted;
+      }
+      return inner(account);
+    };
+
+    const response = await handleGatewayRequest(request(pool.secret, { model: 'gpt-5.1', input: 'hi' }), {
+      ...e2e.stack.deps,
+      withCredentials,
+    });
+
+    const text = await bodyText(response);
+    assert.equal(response.status, 200, text);
+    assert.equal(JSON.parse(text).status, 'completed');
+    assert.deepEqual(pool.attempts().slice(seen), [1]);
+  });
+
   it('ends a stream the function deadline would cut with exactly one SSE error and frees the slot', async () => {
     const { secret } = await e2e.seed({ user: { concurrency: 1 } });
     e2e.mock.enqueue({ kind: 'stall', afterEvents: 3 });
