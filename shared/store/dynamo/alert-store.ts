@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
-import { CONFIG_LIST_INDEX, type TableNames } from '../../tables/definitions.ts';
+import type { TableNames } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
 import {
@@ -37,7 +37,7 @@ import type { ChargedItems } from '../usage-ledger.ts';
 import { CLAIM_REF_ATTRIBUTE, claimSubject, claimWrite } from './alert-claims.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld } from './condition-failure.ts';
-import { entityOf } from './config-items.ts';
+import { entityOf, listingQuery } from './config-items.ts';
 import { queryAll, queryPages } from './query-pages.ts';
 import { DynamoUsageReader } from './usage-reader.ts';
 
@@ -102,9 +102,7 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
   async #keyHashOf(userId: string, keyId: string): Promise<string | undefined> {
     const items = await queryAll(this.#client, {
       TableName: this.#tables.config,
-      IndexName: CONFIG_LIST_INDEX,
-      KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
-      ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': keyId },
+      ...listingQuery(LIST.keysOf(userId), { id: keyId }),
     });
     return items[0]?.hash as string | undefined;
   }

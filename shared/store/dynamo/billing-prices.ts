@@ -13,10 +13,10 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { DEFAULT_PRICE_MODEL } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
-import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
+import { listingQuery } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
 
@@ -41,12 +41,7 @@ function normalised(model: string): string {
 
 export class DynamoPriceOverrides extends DynamoTableStore implements PriceOverrideReader, AdminPriceStore {
   async list(): Promise<PriceOverride[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.table,
-      IndexName: CONFIG_LIST_INDEX,
-      KeyConditionExpression: 'gsi1pk = :list',
-      ExpressionAttributeValues: { ':list': LIST.prices },
-    });
+    const items = await queryAll(this.client, { TableName: this.table, ...listingQuery(LIST.prices) });
     return items.map((item) => ({
       model: item.model as string,
       inputPicoPerToken: item.inputPicoPerToken as number,

@@ -37,7 +37,6 @@ import {
   sealCredentials,
 } from '../../secrets/account-credentials.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
-import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type {
   BalanceChange,
@@ -53,7 +52,13 @@ import { DynamoBalanceOperations } from './balance-operations.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld, isConditionFailure } from './condition-failure.ts';
 import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
-import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf, type Item } from './config-items.ts';
+import {
+  BUMP_CREDENTIALS_VERSION,
+  CREDENTIALS_VERSION_NAMES,
+  entityOf,
+  type Item,
+  listingQuery,
+} from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
@@ -209,11 +214,7 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
   async findApiKeyById(id: string): Promise<Stored<ApiKey> | undefined> {
     // Each user's key listing, asked for exactly this id: small queries, no Scan.
     const found = await this.#perUser((userId) =>
-      this.#query<ApiKey>({
-        IndexName: CONFIG_LIST_INDEX,
-        KeyConditionExpression: 'gsi1pk = :list AND gsi1sk = :id',
-        ExpressionAttributeValues: { ':list': LIST.keysOf(userId), ':id': id },
-      }),
+      this.#query<ApiKey>(listingQuery(LIST.keysOf(userId), { id })),
     );
     const listed = found[0];
     // The index lags a moment behind a write: the caller gets the item itself, read consistently.
@@ -238,10 +239,7 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
     const userIds = (
       await queryAll(this.client, {
         TableName: this.table,
-        IndexName: CONFIG_LIST_INDEX,
-        KeyConditionExpression: 'gsi1pk = :list',
-        ExpressionAttributeValues: { ':list': LIST.users },
-        ProjectionExpression: 'gsi1sk',
+        ...listingQuery(LIST.users, { projection: 'gsi1sk' }),
       })
     ).map((item) => item.gsi1sk as string);
     const results: T[][] = [];
@@ -309,10 +307,7 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
     const listed = (
       await queryAll(this.client, {
         TableName: this.table,
-        IndexName: CONFIG_LIST_INDEX,
-        KeyConditionExpression: 'gsi1pk = :list',
-        ExpressionAttributeValues: { ':list': listKey },
-        ProjectionExpression: 'pk, sk',
+        ...listingQuery(listKey, { projection: 'pk, sk' }),
       })
     ).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
     const found = new Map<string, Item>();

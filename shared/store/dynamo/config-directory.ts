@@ -15,7 +15,6 @@ import type {
   User,
 } from '../../domain/types.ts';
 import { openCredentials } from '../../secrets/account-credentials.ts';
-import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type {
   AccountCredentialsReader,
@@ -27,7 +26,7 @@ import type {
   StoredCredentials,
 } from '../config-directory.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
-import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf } from './config-items.ts';
+import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf, listingQuery } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 
@@ -118,12 +117,7 @@ export class DynamoConfigDirectory
   }
 
   async listAccounts(): Promise<ListedAccount[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.table,
-      IndexName: CONFIG_LIST_INDEX,
-      KeyConditionExpression: 'gsi1pk = :kind',
-      ExpressionAttributeValues: { ':kind': LIST.accounts },
-    });
+    const items = await queryAll(this.client, { TableName: this.table, ...listingQuery(LIST.accounts) });
     return items.map((item) => {
       const account = entityOf<ListedAccount>(item) as ListedAccount;
       return {

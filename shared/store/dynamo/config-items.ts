@@ -4,7 +4,9 @@
  * `kind` attribute that makes an export self-describing. Readers and admin writers both use
  * these functions, so an entity has exactly one item format.
  */
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
+import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 
 export type Item = Record<string, unknown>;
@@ -32,6 +34,29 @@ const KEY_ATTRIBUTES = [
   'moneyMarks',
   'credentialsVersion',
 ] as const;
+
+/**
+ * The Query of one listing (`LIST.*`) on the listing index, in `gsi1sk` order: the whole listing,
+ * or with `id` the one entry listed under that id; `projection` names the attributes read, else
+ * the index's own are.
+ *
+ * @example
+ * ```ts
+ * await queryAll(client, { TableName: table, ...listingQuery(LIST.keysOf(userId), { projection: 'gsi1sk' }) });
+ * ```
+ */
+export function listingQuery(
+  list: string,
+  options: { id?: string; projection?: string } = {},
+): Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'> {
+  const { id, projection } = options;
+  return {
+    IndexName: CONFIG_LIST_INDEX,
+    KeyConditionExpression: id === undefined ? 'gsi1pk = :list' : 'gsi1pk = :list AND gsi1sk = :id',
+    ExpressionAttributeValues: id === undefined ? { ':list': list } : { ':list': list, ':id': id },
+    ...(projection === undefined ? {} : { ProjectionExpression: projection }),
+  };
+}
 
 /** The item's {@link CREDENTIALS_VERSION}; 0 for an item written before it existed. */
 export function credentialsVersionOf(item: Item): number {

@@ -5,12 +5,7 @@
  *
  * @example
  * ```ts
- * const items = await queryAll(client, {
- *   TableName: tables.config,
- *   IndexName: 'listing',
- *   KeyConditionExpression: 'gsi1pk = :list',
- *   ExpressionAttributeValues: { ':list': LIST.accounts },
- * });
+ * const items = await queryAll(client, { TableName: tables.config, ...listingQuery(LIST.accounts) });
  * for await (const page of queryPages(client, input)) if (take(page)) break;
  * ```
  */

@@ -20,7 +20,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../recorder/usage-record.ts';
-import { CONFIG_LIST_INDEX, type TableNames } from '../../tables/definitions.ts';
+import type { TableNames } from '../../tables/definitions.ts';
 import { keys, LIST, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import { sumByDay } from '../../usage/report.ts';
 import type {
@@ -30,6 +30,7 @@ import type {
   UsageAggregateReader,
   UsageRecordSource,
 } from '../usage-reader.ts';
+import { listingQuery } from './config-items.ts';
 import { queryAll, queryPages, type StoredItem } from './query-pages.ts';
 import { mergeSortedPages } from './sorted-merge.ts';
 import { usageRecordOf } from './usage-record-item.ts';
@@ -120,10 +121,7 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
   async #keysOf(userId: string): Promise<string[]> {
     const items = await queryAll(this.#client, {
       TableName: this.#tables.config,
-      IndexName: CONFIG_LIST_INDEX,
-      KeyConditionExpression: 'gsi1pk = :list',
-      ExpressionAttributeValues: { ':list': LIST.keysOf(userId) },
-      ProjectionExpression: 'gsi1sk',
+      ...listingQuery(LIST.keysOf(userId), { projection: 'gsi1sk' }),
     });
     return items.map((item) => item.gsi1sk as string);
   }
