@@ -16,7 +16,7 @@ import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
-import { listingQuery } from './config-items.ts';
+import { listedItem, listingQuery } from './config-items.ts';
 import { queryAll } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
 
@@ -76,7 +76,7 @@ export class DynamoPriceOverrides extends DynamoTableStore implements PriceOverr
     await this.client.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...priceKey(name), gsi1pk: LIST.prices, gsi1sk: name, kind: 'price', ...override },
+        Item: listedItem(priceKey(name), { list: LIST.prices, id: name }, 'price', override),
       }),
     );
     return override;

@@ -1,13 +1,13 @@
 /**
  * How each Config entity is laid out as a DynamoDB item: its key, its listing key (`gsi1pk` /
- * `gsi1sk`, which the `listing` index lists by) and a
- * `kind` attribute that makes an export self-describing. Readers and admin writers both use
- * these functions, so an entity has exactly one item format.
+ * `gsi1sk`, which the `listing` index lists by; written by `listedItem`, read back by
+ * `listingQuery`) and a `kind` attribute that makes an export self-describing. Readers and admin
+ * writers both use these functions, so an entity has exactly one item format.
  */
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
 import { CONFIG_LIST_INDEX } from '../../tables/definitions.ts';
-import { keys, LIST } from '../../tables/keys.ts';
+import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 
 export type Item = Record<string, unknown>;
 
@@ -72,36 +72,30 @@ export function entityOf<T>(item: Item | undefined): T | undefined {
   return entity as T;
 }
 
+/**
+ * The item of an entity that a listing names: its key, its entry in the listing (`gsi1pk` /
+ * `gsi1sk`, what {@link listingQuery} reads) and its kind, then the entity's own fields.
+ */
+export function listedItem(
+  key: ItemKey,
+  listing: { list: string; id: string },
+  kind: string,
+  entity: object,
+): Item {
+  return { ...key, gsi1pk: listing.list, gsi1sk: listing.id, kind, ...entity };
+}
+
 export const configItems = {
-  user: (user: User): Item => ({
-    ...keys.user(user.id),
-    gsi1pk: LIST.users,
-    gsi1sk: user.id,
-    kind: 'user',
-    ...user,
-  }),
-  apiKey: (key: ApiKey): Item => ({
-    ...keys.apiKey(key.hash),
-    gsi1pk: LIST.keysOf(key.userId),
-    gsi1sk: key.id,
-    kind: 'apiKey',
-    ...key,
-  }),
-  group: (group: Group): Item => ({
-    ...keys.group(group.id),
-    gsi1pk: LIST.groups,
-    gsi1sk: group.id,
-    kind: 'group',
-    ...group,
-  }),
-  account: (account: Account): Item => ({
-    ...keys.account(account.id),
-    gsi1pk: LIST.accounts,
-    gsi1sk: account.id,
-    kind: 'account',
-    [CREDENTIALS_VERSION]: 1,
-    ...account,
-  }),
+  user: (user: User): Item => listedItem(keys.user(user.id), { list: LIST.users, id: user.id }, 'user', user),
+  apiKey: (key: ApiKey): Item =>
+    listedItem(keys.apiKey(key.hash), { list: LIST.keysOf(key.userId), id: key.id }, 'apiKey', key),
+  group: (group: Group): Item =>
+    listedItem(keys.group(group.id), { list: LIST.groups, id: group.id }, 'group', group),
+  account: (account: Account): Item =>
+    listedItem(keys.account(account.id), { list: LIST.accounts, id: account.id }, 'account', {
+      [CREDENTIALS_VERSION]: 1,
+      ...account,
+    }),
   subscription: (subscription: Subscription): Item => ({
     ...keys.subscription(subscription.userId, subscription.groupId),
     kind: 'subscription',
