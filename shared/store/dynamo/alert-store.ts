@@ -40,6 +40,7 @@ import { conditionHeld } from './condition-failure.ts';
 import { entityOf, listingQuery } from './config-items.ts';
 import { queryAll, queryPages } from './query-pages.ts';
 import { DynamoUsageReader } from './usage-reader.ts';
+import { editOf, updateExpressionOf } from './versioned-update.ts';
 
 const ALERT_TTL_SECONDS = 30 * 86_400;
 const STORAGE_ATTRIBUTES = ['pk', 'sk', 'expiresAt', 'pendingClaim'] as const;
@@ -251,33 +252,17 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
   }
 
   async writeDefaults(changes: Partial<AlertDefaults>): Promise<AlertDefaults> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    const removes: string[] = [];
-    for (const field of DEFAULT_FIELDS) {
-      if (!(field in changes)) continue;
-      names[`#${field}`] = field;
-      const value = changes[field];
-      if (value === undefined) removes.push(`#${field}`);
-      else {
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
-      }
-    }
-    if (sets.length + removes.length === 0) return this.readDefaults();
+    // A field given as undefined is removed; one not given at all is left as it is.
+    const given = DEFAULT_FIELDS.filter((field) => field in changes);
+    if (given.length === 0) return this.readDefaults();
+    const edit = editOf(Object.fromEntries(given.map((field) => [field, changes[field]])));
     const { Attributes: attributes } = await this.#client.send(
       new UpdateCommand({
         TableName: this.#tables.config,
         Key: keys.requestDefaults(),
-        UpdateExpression: [
-          sets.length ? `SET ${sets.join(', ')}` : '',
-          removes.length ? `REMOVE ${removes.join(', ')}` : '',
-        ]
-          .filter(Boolean)
-          .join(' '),
-        ExpressionAttributeNames: names,
-        ...(sets.length ? { ExpressionAttributeValues: values } : {}),
+        UpdateExpression: updateExpressionOf(edit.sets, edit.removes),
+        ExpressionAttributeNames: edit.names,
+        ...(edit.sets.length ? { ExpressionAttributeValues: edit.values } : {}),
         ReturnValues: 'ALL_NEW',
       }),
     );
