@@ -50,7 +50,7 @@ import type {
 } from '../config-admin.ts';
 import { DynamoBalanceOperations } from './balance-operations.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
-import { conditionHeld, isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
 import {
   BUMP_CREDENTIALS_VERSION,
@@ -85,20 +85,16 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
       const account = stored as unknown as Account;
       item.credentials = await sealCredentials(this.sealer(), account.id, account.credentials);
     }
-    try {
-      await this.client.send(
+    const created = await conditionHeld(() =>
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw AdminError.conflict(`${describeEntity(kind, refOf(kind, entity))} already exists.`);
-      }
-      throw error;
-    }
+      ),
+    );
+    if (!created) throw AdminError.conflict(`${describeEntity(kind, refOf(kind, entity))} already exists.`);
     return stored;
   }
 
@@ -254,20 +250,18 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
     ref: EntityRefs[K],
     expression: Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>,
   ): Promise<Stored<ConfigEntities[K]>> {
-    try {
-      const { Attributes: attributes } = await this.client.send(
+    const updated = await whenConditionHeld(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: itemKeyOf(kind, ref),
           ...expression,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return entityOf<Stored<ConfigEntities[K]>>(attributes) as Stored<ConfigEntities[K]>;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw await this.#refusal(kind, ref);
-    }
+      ),
+    );
+    if (!updated) throw await this.#refusal(kind, ref);
+    return entityOf<Stored<ConfigEntities[K]>>(updated.Attributes) as Stored<ConfigEntities[K]>;
   }
 
   /** Why a write conditioned on the item's existence (and version) was refused. */
@@ -282,8 +276,8 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
 
   async remove(kind: 'account' | 'group', id: string, options: UpdateOptions = {}): Promise<void> {
     const { condition, values } = versionCondition(options.ifVersion);
-    try {
-      await this.client.send(
+    const removed = await conditionHeld(() =>
+      this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: itemKeyOf(kind, id),
@@ -291,11 +285,9 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
           ...(options.ifVersion === undefined ? {} : { ExpressionAttributeNames: { '#version': 'version' } }),
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw await this.#refusal(kind, id);
-    }
+      ),
+    );
+    if (!removed) throw await this.#refusal(kind, id);
   }
 
   /**

@@ -28,10 +28,11 @@ import {
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys } from '../../tables/keys.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../oauth-accounts.ts';
-import { conditionHeld, isConditionFailure } from './condition-failure.ts';
+import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
+import { updateExpressionOf } from './versioned-update.ts';
 
 const NAMES = {
   '#credentials': 'credentials',
@@ -113,24 +114,21 @@ export class DynamoOAuthAccountStore extends DynamoSealingStore implements OAuth
       values[':accountId'] = credentials.chatgptAccountId;
       sets.push('#credentials.#accountId = if_not_exists(#credentials.#accountId, :accountId)');
     }
-    try {
-      const { Attributes } = await this.client.send(
+    const written = await whenConditionHeld(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.account(accountId),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          UpdateExpression: updateExpressionOf(sets, removes),
           ConditionExpression: `attribute_exists(pk) AND ${SPENT_IS_STORED}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      const saved = entityOf<Account>(Attributes);
-      return saved && openAccount(this.sealer(), saved);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    const saved = entityOf<Account>(written?.Attributes);
+    return saved && openAccount(this.sealer(), saved);
   }
 
   async recordFailure(
