@@ -106,7 +106,7 @@ export async function serveResponses(flow: ModelRequest): Promise<RouteDetails> 
     const { user: userSlot, first } = await takeSlots(
       deps,
       { user: caller.user, requestId: request.requestId, signal, onWaiting },
-      () => deps.selectAccount(selection()),
+      (userLost) => deps.selectAccount({ ...selection(), signal: AbortSignal.any([signal, userLost]) }),
       admission.allowance,
     );
     progress.slots.push(userSlot);

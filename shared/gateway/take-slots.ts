@@ -4,12 +4,15 @@
  * write, and none needs another's answer. A request refused its allowance gives back the slots it
  * won and never queues. A user at its limit must not hold
  * an account slot while it queues, so when the user's one attempt loses, the account's slot goes
- * back and the request waits for its own slot first, then selects again.
+ * back and the request waits for its own slot first, then selects again. Nor may it hold a place
+ * in the account's wait queue: the first selection is aborted as soon as the user's attempt loses,
+ * so a burst of one user's requests cannot fill the account's queue and refuse the requests that
+ * do hold a user slot.
  *
  * @example
  * ```ts
- * const { user, first } = await takeSlots(deps, { user: caller.user, requestId, signal, onWaiting }, () =>
- *   deps.selectAccount({ … }),
+ * const { user, first } = await takeSlots(deps, { user: caller.user, requestId, signal, onWaiting }, (userLost) =>
+ *   deps.selectAccount({ …, signal: AbortSignal.any([signal, userLost]) }),
  * );
  * ```
  */
@@ -30,12 +33,18 @@ const settle = <T>(promise: Promise<T>): Promise<Settled<T>> =>
 export async function takeSlots(
   deps: Pick<GatewayDeps, 'tryUserSlot' | 'acquireUserSlot'>,
   request: UserSlotRequest,
-  select: () => Promise<SelectedAccount>,
+  /** The first selection; `userLost` aborts when the user's attempt lost (its result is dropped then). */
+  select: (userLost: AbortSignal) => Promise<SelectedAccount>,
   allowance: Promise<void> = Promise.resolve(),
 ): Promise<{ user: HeldSlot; first: FirstSelection | undefined }> {
+  const userLost = new AbortController();
+  const userTry = settle(deps.tryUserSlot(request)).then((settled) => {
+    if (!(settled.ok && settled.value)) userLost.abort(new Error('the user slot was not free'));
+    return settled;
+  });
   const [user, selection, allowed] = await Promise.all([
-    settle(deps.tryUserSlot(request)),
-    settle(select()),
+    userTry,
+    settle(select(userLost.signal)),
     settle(allowance),
   ]);
   const first: FirstSelection = selection.ok

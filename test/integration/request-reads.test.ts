@@ -212,4 +212,32 @@ describe('taking the user and account slots together', () => {
     );
     await userSlot.release();
   });
+
+  it("leaves no ticket in a full account's wait queue while a user at its limit waits for its own slot", async () => {
+    // Prepare: the user's only slot and every slot of the account are held by other requests.
+    const deps = concurrency();
+    const busy = await deps.acquireUserSlot({ user: user(1), requestId: 'r_user_holder' });
+    const accountHolders = [];
+    for (let i = 0; i < account.concurrency; i += 1) accountHolders.push(await select(deps, `r_acct_${i}`)());
+
+    // Act: the first selection would queue for the account; the user's attempt loses at once.
+    const taking = takeSlots(deps, { user: user(1), requestId: 'r_queued' }, (userLost) =>
+      deps.selectAccount({
+        group: { id: 'g_together' } as never,
+        model: 'gpt-5',
+        excluded: new Set(),
+        requestId: 'r_queued',
+        signal: userLost,
+      }),
+    );
+    await sleep(300);
+    const accountTicketsWhileWaiting = await leasesIn(keys.waitPartition('acct', account.id));
+    await busy.release();
+    const { user: userSlot, first } = await taking;
+
+    // Assess
+    assert.deepEqual(accountTicketsWhileWaiting, []);
+    assert.equal(first, undefined);
+    await Promise.all([userSlot.release(), ...accountHolders.map((held) => held.slot.release())]);
+  });
 });
