@@ -159,9 +159,9 @@ async function awsLiteClient(endpoint: string): Promise<Client> {
 function jsonClient(endpoint: string): Client {
   const client = new DynamoJsonClient({ endpoint, region: 'local', credentials: CREDENTIALS });
   return {
-    PutItem: (n) => client.send('PutItem', wire.PutItem(n)),
-    UpdateItem: (n) => client.send('UpdateItem', wire.UpdateItem(n)),
-    BatchGetItem: () => client.send('BatchGetItem', wire.BatchGetItem()),
+    PutItem: (n) => client.request('PutItem', wire.PutItem(n)),
+    UpdateItem: (n) => client.request('UpdateItem', wire.UpdateItem(n)),
+    BatchGetItem: () => client.request('BatchGetItem', wire.BatchGetItem()),
   };
 }
 

@@ -26,6 +26,7 @@ import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { answerParent } from './ipc.ts';
@@ -35,6 +36,7 @@ const endpoint = process.env.BENCH_DYNAMO_ENDPOINT;
 if (!endpoint) throw new Error('BENCH_DYNAMO_ENDPOINT is not set');
 const settings = loadSettings(process.env);
 const client = createDocumentClient(endpoint);
+const requester = createDynamoJsonClient(endpoint);
 const bus = new InProcessEventBus();
 const logger = new Logger({
   serviceName: 'quotagate-gateway',
@@ -43,6 +45,7 @@ const logger = new Logger({
 const deps = createGatewayDeps({
   settings,
   client,
+  requester,
   logger,
   publisher: new BusUsagePublisher(bus, settings.eventBusName, {
     parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
@@ -136,5 +139,6 @@ answerParent(
   async () => {
     await server.close();
     client.destroy();
+    requester.destroy();
   },
 );

@@ -22,6 +22,7 @@ import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { withAccessLog } from './access-log.ts';
 import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
@@ -146,9 +147,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const recorderProcess = recorderStart.value;
   await ensureTables(dynamo.endpoint, settings.tables);
   const client = createDocumentClient(dynamo.endpoint);
+  const requester = createDynamoJsonClient(dynamo.endpoint);
   const gatewayDeps = createGatewayDeps({
     settings,
     client,
+    requester,
     logger,
     publisher: new BusUsagePublisher(bus, settings.eventBusName, {
       parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
@@ -227,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await bus.drain();
       await recorder.close();
       client.destroy();
+      requester.destroy();
       await dynamo.close();
     },
   };

@@ -8,6 +8,7 @@ import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { documentClient } from '#shared/store/dynamo/client.ts';
+import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { createGatewayHandler } from './create-handler.ts';
 
@@ -24,7 +25,7 @@ function productionDeps(): GatewayDeps {
     parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
     logger,
   });
-  return createGatewayDeps({ settings, client, publisher, logger });
+  return createGatewayDeps({ settings, client, requester: dynamoJsonClient(), publisher, logger });
 }
 
 export const handler = createGatewayHandler(() => {

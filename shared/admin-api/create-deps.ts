@@ -12,6 +12,7 @@ import { DynamoAlertStore } from '../store/dynamo/alert-store.ts';
 import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
 import { DynamoConfigAdmin } from '../store/dynamo/config-admin.ts';
 import { DynamoOpsErrorLog } from '../store/dynamo/ops-error-log.ts';
+import { sdkRequester } from '../store/dynamo/sdk-requester.ts';
 import { DynamoSlotStore } from '../store/dynamo/slot-store.ts';
 import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
 import type { TableNames } from '../tables/definitions.ts';
@@ -30,7 +31,8 @@ export function createAdminApiDeps(options: AdminApiDepsOptions): AdminApiDeps {
     store: new DynamoConfigAdmin(client, tables.config),
     prices: new DynamoPriceOverrides(client, tables.config),
     usage: new DynamoUsageReader(client, tables),
-    slots: new DynamoSlotStore(client, tables.state),
+    // The CLI runs this with the SDK's credential chain, which the gateway's JSON client lacks.
+    slots: new DynamoSlotStore(sdkRequester(client), tables.state),
     ops: new DynamoOpsErrorLog(client, tables.state),
     alerts: new DynamoAlertStore(client, tables),
     logger: options.logger,

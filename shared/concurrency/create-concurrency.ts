@@ -7,6 +7,7 @@
  * ```ts
  * const concurrency = createConcurrency({
  *   client: documentClient(),
+ *   requester: dynamoJsonClient(),
  *   tables: settings.tables,
  *   settings,
  *   listAccounts: () => directory.listAccounts(),
@@ -17,6 +18,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ListedAccount } from '../domain/types.ts';
 import type { GatewaySettings } from '../settings.ts';
+import type { DynamoRequester } from '../store/dynamo/json-protocol.ts';
 import { DynamoSlotStore } from '../store/dynamo/slot-store.ts';
 import { DynamoStickyStore } from '../store/dynamo/sticky-store.ts';
 import type { TableNames } from '../tables/definitions.ts';
@@ -39,7 +41,10 @@ export type ConcurrencySettings = Pick<
 >;
 
 export interface ConcurrencyOptions {
+  /** Sticky sessions: their read joins the caller's Config reads in one batch (batch-get.ts). */
   client: DynamoDBDocumentClient;
+  /** Slots and wait tickets: the gateway's JSON client (json-client.ts), most of its requests. */
+  requester: DynamoRequester;
   tables: Pick<TableNames, 'state'>;
   settings: ConcurrencySettings;
   /** Every account (the gateway's cached `ConfigDirectory.listAccounts`); filtered per request here. */
@@ -67,7 +72,7 @@ export function createConcurrency(options: ConcurrencyOptions): Concurrency {
   const report = options.onError ?? logToStderr;
   const { settings } = options;
   const pools = new LeasePools({
-    store: new DynamoSlotStore(options.client, options.tables.state),
+    store: new DynamoSlotStore(options.requester, options.tables.state),
     leaseSeconds: settings.leaseSeconds,
     clock,
     random,

@@ -16,6 +16,7 @@ import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { CredentialCache } from '../store/credential-cache.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
+import type { DynamoRequester } from '../store/dynamo/json-protocol.ts';
 import { DynamoRequestRates } from '../store/dynamo/request-rate-store.ts';
 import { DynamoRequestStarts } from '../store/dynamo/usage-ledger-started.ts';
 import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
@@ -25,6 +26,8 @@ import { createRequestObserver } from './request-observer.ts';
 export interface GatewayDepsInput {
   settings: GatewaySettings;
   client: DynamoDBDocumentClient;
+  /** The hot path's requests (slots): the JSON client (json-client.ts) on the same endpoint. */
+  requester: DynamoRequester;
   publisher: UsageEventPublisher;
   logger?: Logger;
   /** Where EMF metrics go: stdout on Lambda (the default), nowhere or a function locally. */
@@ -42,6 +45,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
   const logger = input.logger ?? new Logger({ serviceName: 'quotagate-gateway' });
   const concurrency = createConcurrency({
     client,
+    requester: input.requester,
     tables: settings.tables,
     settings,
     listAccounts: () => directory.listAccounts(),

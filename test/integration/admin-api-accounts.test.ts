@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sdkRequester } from '#shared/store/dynamo/sdk-requester.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
 
@@ -131,7 +132,7 @@ describe('admin API: accounts', () => {
         updatedAt: now,
       },
     });
-    const slots = new DynamoSlotStore(world.client, world.tables.state);
+    const slots = new DynamoSlotStore(sdkRequester(world.client), world.tables.state);
     const pool = { kind: 'slot', scope: 'acct', id: platform.id } as const;
     const nowSeconds = Math.floor(now / 1000);
     await slots.take(pool, 0, 'req_a', nowSeconds + 90, nowSeconds);

@@ -29,14 +29,18 @@ function freshKey() {
 }
 
 const conditionalPut = (key: ReturnType<typeof freshKey>, holder: string) =>
-  client.send('PutItem', {
+  client.request('PutItem', {
     TableName: tables.state,
     Item: { ...key, holder: { S: holder } },
     ConditionExpression: 'attribute_not_exists(pk)',
   });
 
 async function holderOf(key: ReturnType<typeof freshKey>) {
-  const { Item } = await client.send('GetItem', { TableName: tables.state, Key: key, ConsistentRead: true });
+  const { Item } = await client.request('GetItem', {
+    TableName: tables.state,
+    Key: key,
+    ConsistentRead: true,
+  });
   return Item?.holder;
 }
 
@@ -67,7 +71,7 @@ beforeEach(() => {
 describe('DynamoJsonClient', { timeout: 60_000 }, () => {
   it('writes and reads an item in DynamoDB form through dynalite', async () => {
     const key = freshKey();
-    await client.send('PutItem', {
+    await client.request('PutItem', {
       TableName: tables.state,
       Item: {
         ...key,
@@ -77,7 +81,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
       },
     });
 
-    const { Item } = await client.send('GetItem', {
+    const { Item } = await client.request('GetItem', {
       TableName: tables.state,
       Key: key,
       ConsistentRead: true,
@@ -97,7 +101,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
 
   it('signs each request with SigV4 as the AWS SDK signer would, session token included', async () => {
     const key = freshKey();
-    await client.send('DeleteItem', { TableName: tables.state, Key: key });
+    await client.request('DeleteItem', { TableName: tables.state, Key: key });
     const [seen] = front.requests;
     assert.ok(seen);
     const amzDate = String(seen.headers['x-amz-date']);
@@ -168,7 +172,11 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
 
   it('does not retry a validation error', async () => {
     const error = await client
-      .send('UpdateItem', { TableName: tables.state, Key: freshKey(), UpdateExpression: 'SET #missing = :v' })
+      .request('UpdateItem', {
+        TableName: tables.state,
+        Key: freshKey(),
+        UpdateExpression: 'SET #missing = :v',
+      })
       .catch((caught: unknown) => caught);
 
     assert.ok(error instanceof DynamoServiceError);
@@ -243,7 +251,8 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
 
   it('passes UnprocessedKeys of a BatchGetItem on to its caller', async () => {
     const [first, second] = [freshKey(), freshKey()];
-    for (const key of [first, second]) await client.send('PutItem', { TableName: tables.state, Item: key });
+    for (const key of [first, second])
+      await client.request('PutItem', { TableName: tables.state, Item: key });
     front.inject({
       kind: 'rewrite',
       rewrite: (answer) => {
@@ -258,7 +267,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
       },
     });
 
-    const output = await client.send('BatchGetItem', {
+    const output = await client.request('BatchGetItem', {
       RequestItems: { [tables.state]: { Keys: [first, second] } },
     });
 
@@ -308,20 +317,22 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
       // 25 requests of 3 attempts each spend 25 × 2 × 10 = 500 tokens.
       for (let i = 0; i < 25; i += 1) {
         front.inject(failure, failure, failure);
-        await lonely.send('DeleteItem', { TableName: tables.state, Key: freshKey() }).catch(() => undefined);
+        await lonely
+          .request('DeleteItem', { TableName: tables.state, Key: freshKey() })
+          .catch(() => undefined);
       }
       assert.equal(front.requests.length, 75);
       front.inject(failure);
-      await assert.rejects(lonely.send('DeleteItem', { TableName: tables.state, Key: freshKey() }), {
+      await assert.rejects(lonely.request('DeleteItem', { TableName: tables.state, Key: freshKey() }), {
         name: 'InternalServerError',
       });
       assert.equal(front.requests.length, 76, 'no retry once the quota is spent');
 
       // Ten successes give back ten tokens: one retry's worth.
       for (let i = 0; i < 10; i += 1)
-        await lonely.send('DeleteItem', { TableName: tables.state, Key: freshKey() });
+        await lonely.request('DeleteItem', { TableName: tables.state, Key: freshKey() });
       front.inject(failure);
-      await lonely.send('DeleteItem', { TableName: tables.state, Key: freshKey() });
+      await lonely.request('DeleteItem', { TableName: tables.state, Key: freshKey() });
       assert.equal(front.requests.length, 76 + 10 + 2);
     } finally {
       lonely.destroy();
@@ -340,7 +351,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
       const msTaken = async (...faults: Parameters<DynamoFaultFront['inject']>) => {
         front.inject(...faults);
         const started = performance.now();
-        await patient.send('DeleteItem', { TableName: tables.state, Key: freshKey() });
+        await patient.request('DeleteItem', { TableName: tables.state, Key: freshKey() });
         return performance.now() - started;
       };
       const transient = await msTaken(
@@ -365,7 +376,7 @@ describe('createDynamoJsonClient', () => {
   it('talks to the given endpoint with local credentials', async () => {
     const local = createDynamoJsonClient(front.url, {});
     try {
-      await local.send('DeleteItem', { TableName: tables.state, Key: freshKey() });
+      await local.request('DeleteItem', { TableName: tables.state, Key: freshKey() });
       assert.match(
         String(front.requests.at(-1)?.headers.authorization),
         /Credential=local\/\d{8}\/local\/dynamodb\//,

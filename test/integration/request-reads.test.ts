@@ -20,6 +20,7 @@ import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoStickyStore } from '#shared/store/dynamo/sticky-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
@@ -28,15 +29,18 @@ import { keys } from '#shared/tables/keys.ts';
 const tables = tableNamesForStage('request-reads');
 let db: RunningDynalite;
 let client: DynamoDBDocumentClient;
+let requester: DynamoJsonClient;
 
 before(async () => {
   db = await startDynalite({ port: 0 });
   await ensureTables(db.endpoint, tables);
   client = createDocumentClient(db.endpoint);
+  requester = createDynamoJsonClient(db.endpoint);
 });
 
 after(async () => {
   client.destroy();
+  requester.destroy();
   await db.close();
 });
 
@@ -153,6 +157,7 @@ describe('taking the user and account slots together', () => {
   const concurrency = () =>
     createConcurrency({
       client,
+      requester,
       tables,
       settings: {
         leaseSeconds: 90,

@@ -1,8 +1,9 @@
 /**
  * The DynamoDB budget of one gateway request, warm and uncontended: at most 3 sequential round
  * trips before the upstream request starts and at most 8 requests in all (user slot, sticky read
- * and bind, account selection, both releases). Requests are counted by the shared client's
- * counter; round trips as the waves of requests in flight, completed before selection resolves.
+ * and bind, account selection, both releases). Requests are counted by the process-wide
+ * counter of both clients; round trips as the waves of requests in flight, completed before
+ * selection resolves.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynali
 import { createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 
@@ -32,6 +34,7 @@ const GROUP: Group = {
 };
 let db: RunningDynalite;
 let client: DynamoDBDocumentClient;
+let requester: DynamoJsonClient;
 const waves = { inFlight: 0, completed: 0 };
 
 function accounts(count: number): Account[] {
@@ -54,6 +57,7 @@ function accounts(count: number): Account[] {
 async function serve(pool: Account[], sessionHash?: string) {
   const concurrency = createConcurrency({
     client,
+    requester,
     tables,
     settings: {
       leaseSeconds: 90,
@@ -88,21 +92,20 @@ before(async () => {
   db = await startDynalite({ port: 0 });
   await ensureTables(db.endpoint, tables);
   client = createDocumentClient(db.endpoint);
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      waves.inFlight++;
-      try {
-        return await next(args);
-      } finally {
-        if (--waves.inFlight === 0) waves.completed++;
-      }
-    },
-    { step: 'initialize', name: 'budgetTestWaves' },
-  );
+  requester = createDynamoJsonClient(db.endpoint);
+  // Both clients (the SDK's for sticky reads, the JSON client for slots) report to the observer.
+  dynamoRequestCounter.observer = () => {
+    waves.inFlight++;
+    return () => {
+      if (--waves.inFlight === 0) waves.completed++;
+    };
+  };
 });
 
 after(async () => {
+  dynamoRequestCounter.observer = undefined;
   client.destroy();
+  requester.destroy();
   await db.close();
 });
 

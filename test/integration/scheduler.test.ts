@@ -8,6 +8,7 @@ import type { Account, Group } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -24,6 +25,7 @@ const SETTINGS: ConcurrencySettings = {
 };
 let db: RunningDynalite;
 let client: DynamoDBDocumentClient;
+let requester: DynamoJsonClient;
 let groupCount = 0;
 
 /** Each test gets its own group and accounts, so no two tests share a slot partition. */
@@ -54,6 +56,7 @@ function scenario(specs: Record<string, Partial<Account>>, settings: Partial<Con
   );
   const concurrency = createConcurrency({
     client,
+    requester,
     tables,
     settings: { ...SETTINGS, ...settings },
     listAccounts: async () => accounts,
@@ -68,7 +71,7 @@ function scenario(specs: Record<string, Partial<Account>>, settings: Partial<Con
   });
   /** Fills `count` slots of an account as other requests would. */
   const occupy = async (name: string, count: number) => {
-    const store = new DynamoSlotStore(client, tables.state);
+    const store = new DynamoSlotStore(requester, tables.state);
     const nowSeconds = Math.floor(Date.now() / 1000);
     const pool = { kind: 'slot', scope: 'acct', id: id(name) } as const;
     for (let index = 0; index < count; index++) {
@@ -103,10 +106,12 @@ before(async () => {
   db = await startDynalite({ port: 0 });
   await ensureTables(db.endpoint, tables);
   client = createDocumentClient(db.endpoint);
+  requester = createDynamoJsonClient(db.endpoint);
 });
 
 after(async () => {
   client.destroy();
+  requester.destroy();
   await db.close();
 });
 
@@ -175,7 +180,7 @@ describe('sticky sessions', () => {
     await concurrency.bindSticky(group.id, 'crowded-session', id('a'));
     const free = await occupy('a', 1);
     const first = concurrency.selectAccount(request({ sessionHash: 'crowded-session' }));
-    const tickets = new DynamoSlotStore(client, tables.state);
+    const tickets = new DynamoSlotStore(requester, tables.state);
     const waitPool = { kind: 'wait', scope: 'acct', id: id('a') } as const;
     for (let tries = 0; (await tickets.live(waitPool, Math.floor(Date.now() / 1000))).length === 0; tries++) {
       assert.ok(tries < 100, 'the first request never queued for the sticky account');

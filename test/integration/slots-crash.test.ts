@@ -16,6 +16,7 @@ import { type Concurrency, createConcurrency } from '#shared/concurrency/create-
 import type { Account, Group, User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 
@@ -50,9 +51,14 @@ const ACCOUNT: Account = {
   createdAt: '',
 };
 
-function concurrencyFor(client: DynamoDBDocumentClient, waitSeconds: number): Concurrency {
+function concurrencyFor(
+  client: DynamoDBDocumentClient,
+  requester: DynamoJsonClient,
+  waitSeconds: number,
+): Concurrency {
   return createConcurrency({
     client,
+    requester,
     tables,
     settings: {
       leaseSeconds: LEASE_SECONDS,
@@ -69,7 +75,7 @@ function concurrencyFor(client: DynamoDBDocumentClient, waitSeconds: number): Co
 
 /** The child: holds both slots, renewing them, until it is killed. */
 async function holdUntilKilled(endpoint: string): Promise<void> {
-  const concurrency = concurrencyFor(createDocumentClient(endpoint), 0);
+  const concurrency = concurrencyFor(createDocumentClient(endpoint), createDynamoJsonClient(endpoint), 0);
   await concurrency.acquireUserSlot({ user: USER, requestId: 'doomed' });
   await concurrency.selectAccount({ group: GROUP, model: 'gpt-5', excluded: new Set(), requestId: 'doomed' });
   process.stdout.write('held\n');
@@ -81,6 +87,7 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
 } else {
   let db: RunningDynalite;
   let client: DynamoDBDocumentClient;
+  let requester: DynamoJsonClient;
   let child: ChildProcess | undefined;
 
   const leaseOf = async (pk: string) => {
@@ -118,11 +125,13 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
     db = await startDynalite({ port: 0 });
     await ensureTables(db.endpoint, tables);
     client = createDocumentClient(db.endpoint);
+    requester = createDynamoJsonClient(db.endpoint);
   });
 
   after(async () => {
     child?.kill('SIGKILL');
     client.destroy();
+    requester.destroy();
     await db.close();
   });
 
@@ -137,7 +146,7 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
       const [line] = (await Promise.race([once(holder.stdout, 'data'), once(holder, 'exit')])) as [Buffer];
       assert.equal(String(line).trim(), 'held');
       await sleep(LEASE_SECONDS * 1000 + 500); // the child renews: its leases outlive their first period
-      const concurrency = concurrencyFor(client, 0);
+      const concurrency = concurrencyFor(client, requester, 0);
       const selection = { group: GROUP, model: 'gpt-5', excluded: new Set<string>() };
       const userWhileAlive = await concurrency
         .acquireUserSlot({ user: USER, requestId: 'early' })

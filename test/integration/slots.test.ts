@@ -9,6 +9,7 @@ import { QueueFullError, WaitTimedOutError } from '#shared/domain/errors.ts';
 import type { User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -25,10 +26,12 @@ const SETTINGS: ConcurrencySettings = {
 };
 let db: RunningDynalite;
 let client: DynamoDBDocumentClient;
+let requester: DynamoJsonClient;
 
 function concurrencyWith(settings: Partial<ConcurrencySettings> = {}) {
   return createConcurrency({
     client,
+    requester,
     tables,
     settings: { ...SETTINGS, ...settings },
     listAccounts: async () => [],
@@ -80,10 +83,12 @@ before(async () => {
   db = await startDynalite({ port: 0 });
   await ensureTables(db.endpoint, tables);
   client = createDocumentClient(db.endpoint);
+  requester = createDynamoJsonClient(db.endpoint);
 });
 
 after(async () => {
   client.destroy();
+  requester.destroy();
   await db.close();
 });
 

@@ -9,7 +9,7 @@
  * ```ts
  * const front = await startDynamoFaultFront(db.endpoint);
  * front.inject({ kind: 'answer', status: 500, type: 'InternalServerError' });
- * await client.send('PutItem', input); // the retry reaches dynalite
+ * await client.request('PutItem', input); // the retry reaches dynalite
  * front.requests.length; // 2
  * ```
  */

@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sdkRequester } from '#shared/store/dynamo/sdk-requester.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import type { LeaseKind, LiveLease } from '#shared/store/slots.ts';
 import type { SlotScope } from '#shared/tables/keys.ts';
@@ -172,7 +173,7 @@ export function liveLeases(
   stateTable: string,
   pool: { kind?: LeaseKind; scope: SlotScope; id: string },
 ): Promise<LiveLease[]> {
-  return new DynamoSlotStore(client, stateTable).live(
+  return new DynamoSlotStore(sdkRequester(client), stateTable).live(
     { kind: pool.kind ?? 'slot', scope: pool.scope, id: pool.id },
     Math.floor(Date.now() / 1000),
   );

@@ -19,7 +19,7 @@
  * @example
  * ```ts
  * const client = dynamoJsonClient();
- * await client.send('DeleteItem', {
+ * await client.request('DeleteItem', {
  *   TableName: settings.tables.state,
  *   Key: { pk: { S: 'SLOT#user#u_1' }, sk: { S: '000' } },
  * });
@@ -89,7 +89,7 @@ export class DynamoJsonClient {
    * Sends one operation, retrying throttling and transient failures; answers the operation's
    * output, or throws the last attempt's error (a {@link DynamoServiceError} for an answer).
    */
-  async send<O extends Operation>(operation: O, input: OperationInput<O>): Promise<OperationOutput<O>> {
+  async request<O extends Operation>(operation: O, input: OperationInput<O>): Promise<OperationOutput<O>> {
     const table =
       'TableName' in input
         ? input.TableName

@@ -1,5 +1,5 @@
 /**
- * The parts of DynamoDB's JSON protocol (API version 2012-08-10) that {@link DynamoJsonClient}
+ * The parts of DynamoDB's JSON protocol (API version 2012-08-10) that `DynamoJsonClient`
  * speaks: attribute values in DynamoDB's own typed form (`{ S: 'x' }`, `{ N: '42' }`), and the
  * input and output of each operation, as the service documents them. Only what quotagate sends:
  * no binary attributes (JSON would carry them as base64, and no item of ours holds one), no
@@ -95,3 +95,12 @@ interface Operations {
 export type Operation = keyof Operations;
 export type OperationInput<O extends Operation> = Operations[O]['input'];
 export type OperationOutput<O extends Operation> = Operations[O]['output'];
+
+/**
+ * What sends requests in this form: the gateway's `DynamoJsonClient` (json-client.ts), or the AWS SDK
+ * through `sdkRequester` (sdk-requester.ts) where a process has only the SDK's credential chain (the
+ * CLI). Stores of the gateway's hot path take this, so both can stand behind them.
+ */
+export interface DynamoRequester {
+  request<O extends Operation>(operation: O, input: OperationInput<O>): Promise<OperationOutput<O>>;
+}

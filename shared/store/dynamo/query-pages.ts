@@ -16,18 +16,19 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { AttributeMap, DynamoRequester, OperationInput } from './json-protocol.ts';
 
 export type StoredItem = Record<string, unknown>;
 
-type StartKey = Record<string, unknown> | undefined;
-
-interface Page {
-  Items?: StoredItem[];
-  LastEvaluatedKey?: Record<string, unknown>;
+interface Page<Item, Key> {
+  Items?: Item[];
+  LastEvaluatedKey?: Key;
 }
 
-async function* pagesOf(read: (startKey: StartKey) => Promise<Page>): AsyncGenerator<StoredItem[]> {
-  let startKey: StartKey;
+async function* pagesOf<Item, Key>(
+  read: (startKey: Key | undefined) => Promise<Page<Item, Key>>,
+): AsyncGenerator<Item[]> {
+  let startKey: Key | undefined;
   do {
     const page = await read(startKey);
     yield page.Items ?? [];
@@ -35,8 +36,8 @@ async function* pagesOf(read: (startKey: StartKey) => Promise<Page>): AsyncGener
   } while (startKey);
 }
 
-async function allOf(pages: AsyncGenerator<StoredItem[]>): Promise<StoredItem[]> {
-  const items: StoredItem[] = [];
+async function allOf<Item>(pages: AsyncGenerator<Item[]>): Promise<Item[]> {
+  const items: Item[] = [];
   for await (const page of pages) items.push(...page);
   return items;
 }
@@ -46,7 +47,21 @@ export function queryPages(
   client: DynamoDBDocumentClient,
   input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
 ): AsyncGenerator<StoredItem[]> {
-  return pagesOf((startKey) => client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
+  return pagesOf((startKey: Record<string, unknown> | undefined) =>
+    client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })),
+  );
+}
+
+/** Every item a Query matches, in DynamoDB's typed form, through a {@link DynamoRequester}. */
+export function queryAllTyped(
+  requester: DynamoRequester,
+  input: Omit<OperationInput<'Query'>, 'ExclusiveStartKey'>,
+): Promise<AttributeMap[]> {
+  return allOf(
+    pagesOf((startKey: AttributeMap | undefined) =>
+      requester.request('Query', startKey ? { ...input, ExclusiveStartKey: startKey } : input),
+    ),
+  );
 }
 
 /** Every item a Query matches, in its order. */
@@ -63,6 +78,8 @@ export function scanAll(
   input: Omit<ScanCommandInput, 'ExclusiveStartKey'>,
 ): Promise<StoredItem[]> {
   return allOf(
-    pagesOf((startKey) => client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }))),
+    pagesOf((startKey: Record<string, unknown> | undefined) =>
+      client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey })),
+    ),
   );
 }
