@@ -26,7 +26,7 @@ import { createRequestObserver } from './request-observer.ts';
 export interface GatewayDepsInput {
   settings: GatewaySettings;
   client: DynamoDBDocumentClient;
-  /** The hot path's requests (slots): the JSON client (json-client.ts) on the same endpoint. */
+  /** The hot path's requests (slots, `started` records): the JSON client (json-client.ts), same endpoint. */
   requester: DynamoRequester;
   publisher: UsageEventPublisher;
   logger?: Logger;
@@ -62,7 +62,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     settings,
     directory,
     billingState: directory,
-    requestStarts: new DynamoRequestStarts(client, settings.tables.usage),
+    requestStarts: new DynamoRequestStarts(input.requester, settings.tables.usage),
     accountHealth: {
       async setHealth(accountId, health) {
         await dynamo.setHealth(accountId, health);

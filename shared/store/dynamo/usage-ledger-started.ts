@@ -6,52 +6,60 @@
  *
  * @example
  * ```ts
- * const starts = new DynamoRequestStarts(documentClient(), settings.tables.usage);
+ * const starts = new DynamoRequestStarts(dynamoJsonClient(), settings.tables.usage);
  * await starts.markStarted(startedRecordOf(start, Date.now()), request.deadlineAt + STARTED_GRACE_MS);
  * ```
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { keys, usageRecordListing } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
+import { DOCUMENT_TRANSLATION } from './client.ts';
 import { conditionHeld } from './condition-failure.ts';
+import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 /** The claim owner a `started` record names: the gateway, not a recorder delivery. */
 export const STARTED_CLAIM_OWNER = 'gateway';
 
-export class DynamoRequestStarts extends DynamoTableStore implements RequestStarts {
+/**
+ * The document client's translation, so the item is the one the recorder reads and writes. A copy
+ * with the top-level map unwrapped: lib-dynamodb sets `convertTopLevelContainer` on the options
+ * object it is given, the shared one included, which would wrap the item in `{ M: … }`.
+ */
+const MARSHALLING = { ...DOCUMENT_TRANSLATION.marshallOptions, convertTopLevelContainer: false };
+
+/** Sent by the gateway on every request, so through its JSON client (json-client.ts). */
+export class DynamoRequestStarts extends DynamoTableStore<DynamoRequester> implements RequestStarts {
   async markStarted(record: StartedRecord, leaseUntil: number): Promise<void> {
+    const item = {
+      ...keys.usageRecord(record.requestId),
+      // Listed as pending from the start: the sweep finds it if the request never ends.
+      ...usageRecordListing(record, true),
+      ...record,
+      // The claim is the request's, held by the gateway serving it until its deadline.
+      leaseOwner: STARTED_CLAIM_OWNER,
+      leaseUntil,
+    };
     // Refused when the event was recorded first (a request id is never reused): the record says it all.
     await conditionHeld(() =>
-      this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...keys.usageRecord(record.requestId),
-            // Listed as pending from the start: the sweep finds it if the request never ends.
-            ...usageRecordListing(record, true),
-            ...record,
-            // The claim is the request's, held by the gateway serving it until its deadline.
-            leaseOwner: STARTED_CLAIM_OWNER,
-            leaseUntil,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+      this.client.request('PutItem', {
+        TableName: this.table,
+        Item: marshall(item, MARSHALLING) as AttributeMap,
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
   async forget(requestId: string): Promise<void> {
+    const { pk, sk } = keys.usageRecord(requestId);
     await conditionHeld(() =>
-      this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: keys.usageRecord(requestId),
-          ConditionExpression: '#state = :started',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':started': 'started' },
-        }),
-      ),
+      this.client.request('DeleteItem', {
+        TableName: this.table,
+        Key: { pk: { S: pk }, sk: { S: sk } },
+        ConditionExpression: '#state = :started',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':started': { S: 'started' } },
+      }),
     );
   }
 }
