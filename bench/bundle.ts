@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { ESBUILD_OPTIONS, GATEWAY_NODE_MODULES, GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
@@ -87,44 +88,74 @@ export async function measureGatewayBundle(imports: number): Promise<BundleFigur
 }
 
 export interface TokenizerFigures {
-  /** Its modules as the gateway loads them on need (bundled and minified here, for a fair size). */
+  /** The rank table the gateway reads from disk on need (js-tiktoken's `o200k_base`). */
   bytes: number;
-  /** Import of the package from node_modules in a fresh process, as the gateway does on need. */
+  /** First load and count in a fresh process with the gateway's NODE_OPTIONS, as on need. */
   importMsMedian: number;
   importMs: number[];
+  /** Resident memory the loaded counter adds (after a full collection), median of the loads. */
+  residentMbMedian: number;
+  residentMb: number[];
 }
 
 const TOKENIZER_IMPORT_SCRIPT = `
+const { tokenCounter } = await import(process.argv[1]);
+globalThis.gc();
+const before = process.memoryUsage().rss;
 const started = performance.now();
-const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
-countTokens('warm');
-process.stdout.write(String(performance.now() - started));
+const count = await tokenCounter();
+count('warm');
+const ms = performance.now() - started;
+globalThis.gc();
+process.stdout.write(\`\${ms} \${(process.memoryUsage().rss - before) / 2 ** 20}\`);
 `;
 
-/** The tokenizer the gateway keeps outside its bundle: its size and its load time on first need. */
+/**
+ * The token counter the gateway loads only to bill a stream cut short: its rank table's size, and
+ * the time and resident memory of its first load. The counter is bundled as the gateway bundles
+ * it, into a folder under node_modules so that the rank table resolves from there as on Lambda.
+ */
 export async function measureTokenizer(imports: number): Promise<TokenizerFigures> {
-  const dir = await mkdtemp(join(tmpdir(), 'quotagate-tokenizer-'));
+  const dir = await mkdtemp(join(process.cwd(), 'node_modules', '.quotagate-tokenizer-'));
   try {
     const outfile = join(dir, 'tokenizer.mjs');
     await build({
-      stdin: { contents: "export * from 'gpt-tokenizer/encoding/o200k_base';", resolveDir: process.cwd() },
+      entryPoints: [fileURLToPath(new URL('../shared/gateway/token-count.ts', import.meta.url))],
       bundle: true,
       platform: 'node',
-      format: 'esm',
-      minify: true,
       outfile,
       logLevel: 'error',
+      external: [...GATEWAY_NODE_MODULES],
+      ...ESBUILD_OPTIONS,
+      mainFields: [...ESBUILD_OPTIONS.mainFields],
     });
     const importMs: number[] = [];
+    const residentMb: number[] = [];
     for (let n = 0; n < imports; n++) {
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        ['--input-type=module', '-e', TOKENIZER_IMPORT_SCRIPT],
-        { cwd: process.cwd(), env: { PATH: process.env.PATH ?? '' } },
+        [
+          ...GATEWAY_NODE_OPTIONS.split(' '),
+          '--expose-gc',
+          '--input-type=module',
+          '-e',
+          TOKENIZER_IMPORT_SCRIPT,
+          outfile,
+        ],
+        { env: { PATH: process.env.PATH ?? '' } },
       );
-      importMs.push(Number(stdout));
+      const [ms, mb] = stdout.split(' ').map(Number);
+      importMs.push(ms as number);
+      residentMb.push(mb as number);
     }
-    return { bytes: (await stat(outfile)).size, importMsMedian: distribution(importMs).p50, importMs };
+    const ranks = fileURLToPath(import.meta.resolve('js-tiktoken/ranks/o200k_base'));
+    return {
+      bytes: (await stat(ranks)).size,
+      importMsMedian: distribution(importMs).p50,
+      importMs,
+      residentMbMedian: distribution(residentMb).p50,
+      residentMb,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

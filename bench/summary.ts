@@ -69,9 +69,9 @@ export function formatExtras(figures: {
       `(+ ${(bundle.sourceMapBytes / 1024).toFixed(0)} KB source map); import in a fresh process, median of ` +
       `${bundle.importMs.length}: ${bundle.importMsMedian.toFixed(1)} ms (${bundle.importMs.map((ms) => ms.toFixed(0)).join(', ')}), ` +
       `of it CPU ${bundle.importCpuMsMedian.toFixed(1)} ms`,
-    `Tokenizer beside the bundle (loaded only to bill a stream cut short): ${(tokenizer.bytes / 1024).toFixed(0)} KB ` +
-      `minified; first load and count in a fresh process, median of ${tokenizer.importMs.length}: ` +
-      `${tokenizer.importMsMedian.toFixed(0)} ms`,
+    `Token counter (loaded only to bill a stream cut short): rank table beside the bundle ${(tokenizer.bytes / 1024).toFixed(0)} KB; ` +
+      `first load and count in a fresh process, median of ${tokenizer.importMs.length}: ` +
+      `${tokenizer.importMsMedian.toFixed(0)} ms, +${tokenizer.residentMbMedian.toFixed(1)} MB resident`,
     `Cost per million requests at ${costs.memoryMb} MB (docs/deploy.md, prices of ${PRICES.asOf}): ` +
       `$${costs.stream2sUsd.toFixed(2)} for 2 s streams, $${costs.stream20sUsd.toFixed(2)} for 20 s streams`,
   ].join('\n');

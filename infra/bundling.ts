@@ -52,26 +52,29 @@ export const ESBUILD_OPTIONS = {
 
 /**
  * Packages the gateway loads from disk beside its bundle instead of bundling, each imported only
- * when a request needs it, so a cold start neither reads nor parses them: the tokenizer that
- * counts the usage of a stream cut short (`shared/gateway/token-count.ts`, 2.4 MB of rank table a
+ * when a request needs it, so a cold start neither reads nor parses them: the `o200k_base` rank
+ * table that counts the usage of a stream cut short (`shared/gateway/token-count.ts`, 2.3 MB a
  * request which completes never needs) and undici, the HTTP client of accounts with an outbound
  * proxy (`shared/gateway/upstream-proxy.ts`, 720 KB; other upstream calls use node:http).
  */
-export const GATEWAY_NODE_MODULES = ['gpt-tokenizer', 'undici'];
+export const GATEWAY_NODE_MODULES = ['js-tiktoken', 'undici'];
 
 /**
- * The parts of {@link GATEWAY_NODE_MODULES} the gateway never loads (CommonJS and TypeScript
- * copies, raw data, the other encodings' rank tables, maps and typings), removed from the asset
- * after install: 30 MB of tokenizer package becomes 3.5 MB and undici's 2.7 MB about 2 MB, which
- * keeps the code package small.
+ * The parts of {@link GATEWAY_NODE_MODULES} the gateway never loads (js-tiktoken's own tokenizer
+ * and its CommonJS copies, the other encodings' rank tables, undici's docs), removed from the
+ * asset after install: js-tiktoken's 22 MB becomes the 2.3 MB `dist/ranks/o200k_base.js` and
+ * undici's 2.7 MB about 2 MB, which keeps the code package small.
  */
 export const GATEWAY_NODE_MODULES_UNUSED = [
-  'gpt-tokenizer/cjs',
-  'gpt-tokenizer/src',
-  'gpt-tokenizer/data',
-  'gpt-tokenizer/esm/bpeRanks/cl100k_base.js',
-  'gpt-tokenizer/esm/bpeRanks/p50k_base.js',
-  'gpt-tokenizer/esm/bpeRanks/r50k_base.js',
+  'js-tiktoken/dist/index.js',
+  'js-tiktoken/dist/index.cjs',
+  'js-tiktoken/dist/lite.cjs',
+  ...['cl100k_base', 'gpt2', 'o200k_base', 'p50k_base', 'p50k_edit', 'r50k_base'].map(
+    (encoding) => `js-tiktoken/dist/ranks/${encoding}.cjs`,
+  ),
+  ...['cl100k_base', 'gpt2', 'p50k_base', 'p50k_edit', 'r50k_base'].map(
+    (encoding) => `js-tiktoken/dist/ranks/${encoding}.js`,
+  ),
   'undici/docs',
 ];
 

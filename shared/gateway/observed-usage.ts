@@ -6,10 +6,10 @@
  * counted; docs/finance.md explains the estimate and its limits.
  *
  * The output text is never held whole: it waits in {@link ObservedOutput} up to
- * {@link PENDING_TEXT_LIMIT} characters, and beyond that is counted as it passes, in pieces cut at
- * whitespace. An answer shorter than the limit (every answer within OpenAI's output-token caps)
- * is counted only if its stream is cut short, so a request that completes never loads the
- * tokenizer.
+ * {@link PENDING_TEXT_LIMIT} characters, and beyond that is counted as it passes, in pieces cut
+ * where the counts of the pieces add up to the whole's ({@link lastSafeCut}). An answer shorter
+ * than the limit (every answer within OpenAI's output-token caps) is counted only if its stream is
+ * cut short, so a request that completes never loads the tokenizer.
  *
  * @example
  * ```ts
@@ -19,10 +19,12 @@
  * ```
  */
 import type { TokenUsage } from '../events/usage-event.ts';
-import { countTokens } from './token-count.ts';
+import { countTokens, lastSafeCut } from './token-count.ts';
 
 /** Characters of observed text kept before counting starts (about 2 MB of memory at most). */
 export const PENDING_TEXT_LIMIT = 1024 * 1024;
+/** Characters at the end of the waiting text where a cut is looked for first. */
+const SAFE_CUT_WINDOW = 4096;
 
 export class ObservedOutput {
   private pending: string[] = [];
@@ -44,15 +46,16 @@ export class ObservedOutput {
   }
 
   /**
-   * Counts the waiting text up to its last whitespace, which stays with the rest: tokens carry
-   * their leading space, so pieces cut there count as the whole text would.
+   * Counts the waiting text up to its last safe cut ({@link lastSafeCut}); the rest waits for more.
    */
   async drain(): Promise<void> {
     const text = this.pending.join('');
-    let cut = text.length - 1;
-    while (cut > 0 && !/\s/.test(text[cut] as string)) cut--;
-    // No whitespace in a whole megabyte: cut anyway, the estimate differs by a token at most.
-    if (cut <= 0) cut = text.length;
+    // Text has a safe cut every few words: looked for near its end first.
+    let cut = lastSafeCut(text, Math.max(0, text.length - SAFE_CUT_WINDOW));
+    if (cut === -1) cut = lastSafeCut(text);
+    // None in a whole megabyte (one run of letters, or of symbols): cut at the end anyway, where
+    // the count can differ from the whole's by a token. A surrogate pair stays whole.
+    if (cut === -1) cut = /[\ud800-\udbff]$/.test(text) ? text.length - 1 : text.length;
     this.pending = cut < text.length ? [text.slice(cut)] : [];
     this.pendingChars = text.length - cut;
     this.counted += await countTokens(text.slice(0, cut));

@@ -46,9 +46,9 @@ function deltasIn(text: string): number {
 }
 
 /** Streams the prompt, hangs up once `leaveAt` shows in the body; returns what arrived and the event. */
-async function leaveAt(secret: string, marker: string) {
+async function leaveAt(secret: string, marker: string, input = PROMPT) {
   e2e.mock.enqueue(SLOW);
-  const call = startCall(e2e.stack.url, secret, { model: MODEL, input: PROMPT, stream: true });
+  const call = startCall(e2e.stack.url, secret, { model: MODEL, input, stream: true });
   await call.until((text) => text.includes(marker));
   call.abort();
   const result = await call.finished;
@@ -80,6 +80,23 @@ describe('a stream the client leaves', () => {
       });
     });
   }
+
+  it('is billed a prompt that spells a special token, counted as the text it is', async () => {
+    // o200k_base as text: Say| <|||end|of|text|||>| to| the| mock| upstream|. — 13 tokens.
+    const { secret } = await e2e.seed();
+    const { detail } = await leaveAt(
+      secret,
+      'event: response.output_text.delta',
+      'Say <|endoftext|> to the mock upstream.',
+    );
+    assert.equal(detail?.usageSource, 'observed');
+    assert.deepEqual(detail?.usage, {
+      inputTokens: 13,
+      cachedInputTokens: 0,
+      outputTokens: TOKENS_AFTER_DELTAS[1],
+      reasoningTokens: 0,
+    });
+  });
 
   it('is not billed when it leaves before the upstream answered', async () => {
     const { secret } = await e2e.seed();

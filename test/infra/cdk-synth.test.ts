@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -81,6 +81,21 @@ describe('npx cdk synth', () => {
         `${path}: node:http not taken as a built-in`,
       );
     }
+  });
+
+  it('ships the gateway the o200k_base rank table beside its bundle, and no other tokenizer', async () => {
+    const modules = join(bundleOf('Gateway/Function'), 'node_modules');
+    const ranks = join(modules, 'js-tiktoken', 'dist', 'ranks');
+    assert.deepEqual(readdirSync(ranks), ['o200k_base.js']);
+    assert.ok(!existsSync(join(modules, 'gpt-tokenizer')), 'the old tokenizer is shipped too');
+    assert.ok(!existsSync(join(modules, 'js-tiktoken', 'dist', 'index.js')), 'js-tiktoken is shipped whole');
+    // The bundle imports it by the name the package exports it under, and that name resolves there.
+    const code = readFileSync(join(bundleOf('Gateway/Function'), 'index.mjs'), 'utf8');
+    assert.match(code, /import\(["']js-tiktoken\/ranks\/o200k_base["']\)/);
+    const table = (await import(pathToFileURL(join(ranks, 'o200k_base.js')).href)) as {
+      default: { bpe_ranks: string };
+    };
+    assert.ok(table.default.bpe_ranks.length > 2_000_000);
   });
 
   it('produces bundles that load on Node 24 and export the handlers, the gateway streaming', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { countTokens as referenceCount } from 'gpt-tokenizer/encoding/o200k_base';
 import {
   ObservedOutput,
   observedUsage,
@@ -38,6 +39,44 @@ describe('ObservedOutput', () => {
     }
     assert.ok(drains >= 2, `${drains} drains`);
     assert.equal(await observed.tokens(), copies * SENTENCE_TOKENS);
+  });
+
+  /** Feeds `text` in deltas of `size` characters, draining when full; returns its count. */
+  async function countIncrementally(text: string, size: number): Promise<{ tokens: number; drains: number }> {
+    const observed = new ObservedOutput();
+    let drains = 0;
+    for (let at = 0; at < text.length; at += size) {
+      observed.add(text.slice(at, at + size));
+      if (observed.full) {
+        await observed.drain();
+        drains += 1;
+      }
+    }
+    return { tokens: await observed.tokens(), drains };
+  }
+
+  // Texts where a cut at the last whitespace counts differently from the whole: blank lines
+  // ('.\n\n' is one piece), and CJK without spaces. Reference counts are another implementation's.
+  for (const [name, unit] of [
+    ['paragraphs', 'A line of prose, then a blank line.\n\n'],
+    ['code', '  if (x) {\n    return [a, b];\n  }\n\n'],
+    ['CJK', '今天天气很好，我们去公园散步吧。'],
+    ['a special token’s spelling', 'text <|endoftext|> more\n\n'],
+  ] as const) {
+    it(`counts ${name} longer than it holds exactly as the whole`, async () => {
+      const text = unit.repeat(Math.ceil((PENDING_TEXT_LIMIT * 2.2) / unit.length));
+      const { tokens, drains } = await countIncrementally(text, 997);
+      assert.ok(drains >= 2, `${drains} drains`);
+      assert.equal(tokens, referenceCount(text, { disallowedSpecial: new Set() }));
+    });
+  }
+
+  it('cuts a megabyte with no safe cut at its end, keeping a surrogate pair whole', async () => {
+    // Emoji only: one split-pattern piece after another, none a letter, so no safe cut.
+    const text = '😀'.repeat(PENDING_TEXT_LIMIT);
+    const { tokens, drains } = await countIncrementally(text, 999); // odd: deltas end mid-pair
+    assert.ok(drains >= 1, `${drains} drains`);
+    assert.equal(tokens, referenceCount('😀'.repeat(1000)) * (PENDING_TEXT_LIMIT / 1000));
   });
 });
 
@@ -90,5 +129,13 @@ describe('observedUsage', () => {
       reasoningTokens: 3,
     });
     assert.deepEqual(usage, { inputTokens: 6, cachedInputTokens: 1, outputTokens: 9, reasoningTokens: 3 });
+  });
+
+  it('counts a prompt and an answer that spell a special token instead of failing to bill them', async () => {
+    // '<|endoftext|>' as text is 7 tokens (test/support/o200k-counts.json); the sentence 6.
+    const output = new ObservedOutput();
+    output.add('<|endoftext|>');
+    const usage = await observedUsage({ instructions: SENTENCE, input: '<|endoftext|>' }, output, undefined);
+    assert.deepEqual(usage, { inputTokens: 13, cachedInputTokens: 0, outputTokens: 7, reasoningTokens: 0 });
   });
 });
