@@ -23,7 +23,7 @@
  */
 import { type ItemKey, keys, slotIndexOf } from '../../tables/keys.ts';
 import type { LeasePool, LiveLease, SlotStore } from '../slots.ts';
-import { conditionHeld, isConditionFailure } from './condition-failure.ts';
+import { conditionHeld } from './condition-failure.ts';
 import type { DynamoRequester } from './json-protocol.ts';
 import { queryAllTyped } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
@@ -79,17 +79,16 @@ export class DynamoSlotStore extends DynamoTableStore<DynamoRequester> implement
   }
 
   async release(pool: LeasePool, index: number, holder: string) {
-    try {
-      await this.client.request('DeleteItem', {
+    // Refused when the lease lapsed and was retaken: it is the new holder's now.
+    await conditionHeld(() =>
+      this.client.request('DeleteItem', {
         TableName: this.table,
         Key: attributeKeyOf(pool, index),
         ConditionExpression: '#holder = :holder',
         ExpressionAttributeNames: { '#holder': 'holder' },
         ExpressionAttributeValues: { ':holder': { S: holder } },
-      });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      }),
+    );
   }
 
   async live(pool: LeasePool, nowSeconds: number) {
