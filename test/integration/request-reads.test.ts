@@ -170,12 +170,13 @@ describe('taking the user and account slots together', () => {
       },
       listAccounts: async () => [account],
     });
-  const select = (deps: ReturnType<typeof concurrency>, requestId: string) => () =>
+  const select = (deps: ReturnType<typeof concurrency>, requestId: string) => (signal?: AbortSignal) =>
     deps.selectAccount({
       group: { id: 'g_together' } as never,
       model: 'gpt-5',
       excluded: new Set(),
       requestId,
+      signal,
     });
 
   it('holds both slots after one attempt each when neither is busy', async () => {
@@ -226,15 +227,7 @@ describe('taking the user and account slots together', () => {
     for (let i = 0; i < account.concurrency; i += 1) accountHolders.push(await select(deps, `r_acct_${i}`)());
 
     // Act: the first selection would queue for the account; the user's attempt loses at once.
-    const taking = takeSlots(deps, { user: user(1), requestId: 'r_queued' }, (userLost) =>
-      deps.selectAccount({
-        group: { id: 'g_together' } as never,
-        model: 'gpt-5',
-        excluded: new Set(),
-        requestId: 'r_queued',
-        signal: userLost,
-      }),
-    );
+    const taking = takeSlots(deps, { user: user(1), requestId: 'r_queued' }, select(deps, 'r_queued'));
     await sleep(300);
     const accountTicketsWhileWaiting = await leasesIn(keys.waitPartition('acct', account.id));
     await busy.release();
