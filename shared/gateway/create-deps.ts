@@ -15,6 +15,7 @@ import { createOpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { CredentialCache } from '../store/credential-cache.ts';
+import { sendBatchReadsThrough } from '../store/dynamo/batch-get.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
 import type { DynamoRequester } from '../store/dynamo/json-protocol.ts';
 import { DynamoRequestRates } from '../store/dynamo/request-rate-store.ts';
@@ -26,7 +27,10 @@ import { createRequestObserver } from './request-observer.ts';
 export interface GatewayDepsInput {
   settings: GatewaySettings;
   client: DynamoDBDocumentClient;
-  /** The hot path's requests (slots, `started` records): the JSON client (json-client.ts), same endpoint. */
+  /**
+   * The hot path's requests (slots, `started` records, the batch reads of `client`): the JSON
+   * client (json-client.ts) on the same endpoint.
+   */
   requester: DynamoRequester;
   publisher: UsageEventPublisher;
   logger?: Logger;
@@ -37,6 +41,8 @@ export interface GatewayDepsInput {
 
 export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
   const { settings, client } = input;
+  // The Config, sticky-session and credential reads of a request leave as one BatchGetItem.
+  sendBatchReadsThrough(client, input.requester);
   const now = input.now ?? Date.now;
   const dynamo = new DynamoConfigDirectory(client, settings.tables.config);
   const directory = new CachedConfigDirectory(dynamo, settings.configCacheSeconds * 1000, now);

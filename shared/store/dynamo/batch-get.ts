@@ -17,9 +17,13 @@
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ItemKey } from '../../tables/keys.ts';
+import { ITEM_TRANSLATION } from './client.ts';
+import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
 import type { StoredItem } from './query-pages.ts';
 
 /** Attempts for keys left unprocessed, with a short doubling pause between them. */
@@ -57,6 +61,17 @@ interface TableRead {
 }
 
 const queues = new WeakMap<DynamoDBDocumentClient, Pending[]>();
+const requesters = new WeakMap<DynamoDBDocumentClient, DynamoRequester>();
+
+/**
+ * Sends the batch reads asked of `client` through `requester` (the gateway's JSON client,
+ * json-client.ts) instead of the SDK. Reads still join by `client`, so every store reading through
+ * that document client (the config directory, sticky sessions, the credential reads) keeps sharing
+ * one request, and none of them changes: the gateway's wiring calls this once.
+ */
+export function sendBatchReadsThrough(client: DynamoDBDocumentClient, requester: DynamoRequester): void {
+  requesters.set(client, requester);
+}
 
 /**
  * Reads of up to 100 keys of one table; the answer maps {@link itemKeyId} to each item found.
@@ -149,7 +164,7 @@ async function send(
           : {}),
       };
     }
-    const output = await client.send(new BatchGetCommand({ RequestItems: requestItems }));
+    const output = await batchGet(client, requestItems);
     for (const [table, items] of Object.entries(output.Responses ?? {}))
       for (const item of items)
         found.get(table)?.set(itemKeyId({ pk: String(item.pk), sk: String(item.sk) }), item);
@@ -161,4 +176,36 @@ async function send(
     );
   }
   return found;
+}
+
+type RequestItems = NonNullable<BatchGetCommandInput['RequestItems']>;
+
+/** One BatchGetItem in the document client's form, through the client's requester if it has one. */
+async function batchGet(
+  client: DynamoDBDocumentClient,
+  requestItems: RequestItems,
+): Promise<Pick<BatchGetCommandOutput, 'Responses' | 'UnprocessedKeys'>> {
+  const requester = requesters.get(client);
+  if (!requester) return client.send(new BatchGetCommand({ RequestItems: requestItems }));
+  const typed: Record<string, { Keys: AttributeMap[] }> = {};
+  for (const [table, { Keys = [], ...rest }] of Object.entries(requestItems)) {
+    typed[table] = {
+      ...rest,
+      Keys: Keys.map((key) => ({ pk: { S: String(key.pk) }, sk: { S: String(key.sk) } })),
+    };
+  }
+  const output = await requester.request('BatchGetItem', { RequestItems: typed });
+  const item = (attributes: AttributeMap) =>
+    unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
+  return {
+    Responses: Object.fromEntries(
+      Object.entries(output.Responses ?? {}).map(([table, items]) => [table, items.map(item)]),
+    ),
+    UnprocessedKeys: Object.fromEntries(
+      Object.entries(output.UnprocessedKeys ?? {}).map(([table, unprocessed]) => [
+        table,
+        { ...unprocessed, Keys: unprocessed.Keys.map(item) },
+      ]),
+    ),
+  };
 }

@@ -29,6 +29,18 @@ export const DOCUMENT_TRANSLATION = {
 } as const;
 
 /**
+ * The same translation for code that marshals whole items itself (`@aws-sdk/util-dynamodb`) to
+ * send them through the gateway's JSON client (json-client.ts). Its own objects, with the
+ * top-level map written out and read as a map: lib-dynamodb sets `convertTopLevelContainer` and
+ * `convertWithoutMapWrapper` on the option objects a document client is given, the shared ones
+ * above included, which would wrap a marshalled item in `{ M: … }` and unmarshal an item as a value.
+ */
+export const ITEM_TRANSLATION = {
+  marshallOptions: { ...DOCUMENT_TRANSLATION.marshallOptions, convertTopLevelContainer: false },
+  unmarshallOptions: { ...DOCUMENT_TRANSLATION.unmarshallOptions, convertWithoutMapWrapper: false },
+} as const;
+
+/**
  * Middleware of the SDK's default stack that quotagate's requests do not need, removed because
  * every DynamoDB request runs the whole stack (the gateway makes six or seven per request, and
  * their CPU is most of its own): the user-agent header (AWS-side statistics only), recursion

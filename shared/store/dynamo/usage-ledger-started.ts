@@ -13,20 +13,13 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { keys, usageRecordListing } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
-import { DOCUMENT_TRANSLATION } from './client.ts';
+import { ITEM_TRANSLATION } from './client.ts';
 import { conditionHeld } from './condition-failure.ts';
 import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 /** The claim owner a `started` record names: the gateway, not a recorder delivery. */
 export const STARTED_CLAIM_OWNER = 'gateway';
-
-/**
- * The document client's translation, so the item is the one the recorder reads and writes. A copy
- * with the top-level map unwrapped: lib-dynamodb sets `convertTopLevelContainer` on the options
- * object it is given, the shared one included, which would wrap the item in `{ M: … }`.
- */
-const MARSHALLING = { ...DOCUMENT_TRANSLATION.marshallOptions, convertTopLevelContainer: false };
 
 /** Sent by the gateway on every request, so through its JSON client (json-client.ts). */
 export class DynamoRequestStarts extends DynamoTableStore<DynamoRequester> implements RequestStarts {
@@ -44,7 +37,8 @@ export class DynamoRequestStarts extends DynamoTableStore<DynamoRequester> imple
     await conditionHeld(() =>
       this.client.request('PutItem', {
         TableName: this.table,
-        Item: marshall(item, MARSHALLING) as AttributeMap,
+        // The document client's translation: the item is the one the recorder reads and writes.
+        Item: marshall(item, ITEM_TRANSLATION.marshallOptions) as AttributeMap,
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );

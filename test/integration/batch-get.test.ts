@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { batchGetItems, itemKeyId, sendBatchReadsThrough } from '#shared/store/dynamo/batch-get.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { type DynamoFaultFront, startDynamoFaultFront } from '../support/dynamo-fault-front.ts';
+
+const tables = tableNamesForStage('batch-get');
+const USER = {
+  pk: 'USER#u_batch',
+  sk: 'USER',
+  balanceNano: 1_500_000_000,
+  limits: { daily: 3 },
+  name: 'batch',
+};
+const STICKY = { pk: 'STICKY#g#h', sk: 'STICKY', accountId: 'acct_1', expiresAt: 1_900_000_000 };
+let db: RunningDynalite;
+let front: DynamoFaultFront;
+let requester: DynamoJsonClient;
+let routed: DynamoDBDocumentClient;
+let plain: DynamoDBDocumentClient;
+
+before(async () => {
+  db = await startDynalite({ port: 0 });
+  await ensureTables(db.endpoint, tables);
+  front = await startDynamoFaultFront(db.endpoint);
+  requester = new DynamoJsonClient({
+    endpoint: front.url,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  routed = createDocumentClient(db.endpoint);
+  sendBatchReadsThrough(routed, requester);
+  plain = createDocumentClient(db.endpoint);
+  await plain.send(new PutCommand({ TableName: tables.config, Item: USER }));
+  await plain.send(new PutCommand({ TableName: tables.state, Item: STICKY }));
+});
+
+after(async () => {
+  requester.destroy();
+  routed.destroy();
+  plain.destroy();
+  await front.close();
+  await db.close();
+});
+
+beforeEach(() => {
+  front.requests.splice(0);
+});
+
+const userKey = { pk: USER.pk, sk: USER.sk };
+const stickyKey = { pk: STICKY.pk, sk: STICKY.sk };
+const missingKey = { pk: 'USER#u_missing', sk: 'USER' };
+
+describe('batch reads sent through the JSON client', { timeout: 30_000 }, () => {
+  it('leave as one BatchGetItem for reads of two tables asked together, items as the document client reads them', async () => {
+    const [config, state] = await Promise.all([
+      batchGetItems(routed, tables.config, [userKey, missingKey], { consistentRead: true }),
+      batchGetItems(routed, tables.state, [stickyKey], { attributes: ['accountId'] }),
+    ]);
+
+    assert.deepEqual(
+      front.requests.map((request) => request.operation),
+      ['BatchGetItem'],
+    );
+    assert.deepEqual(config.get(itemKeyId(userKey)), USER);
+    assert.equal(config.has(itemKeyId(missingKey)), false);
+    assert.deepEqual(state.get(itemKeyId(stickyKey)), { ...stickyKey, accountId: 'acct_1' });
+  });
+
+  it('ask again for the keys DynamoDB left unprocessed, and only for those', async () => {
+    front.inject({
+      kind: 'rewrite',
+      rewrite: (answer) => {
+        const responses = answer.Responses as Record<string, unknown[]>;
+        return {
+          Responses: { ...responses, [tables.state]: [] },
+          UnprocessedKeys: { [tables.state]: { Keys: [{ pk: { S: STICKY.pk }, sk: { S: STICKY.sk } }] } },
+        };
+      },
+    });
+
+    const [config, state] = await Promise.all([
+      batchGetItems(routed, tables.config, [userKey]),
+      batchGetItems(routed, tables.state, [stickyKey]),
+    ]);
+
+    assert.equal(front.requests.length, 2);
+    const retried = JSON.parse(front.requests[1]?.body ?? '{}') as {
+      RequestItems: Record<string, { Keys: unknown[] }>;
+    };
+    assert.deepEqual(Object.keys(retried.RequestItems), [tables.state]);
+    assert.deepEqual(retried.RequestItems[tables.state]?.Keys, [
+      { pk: { S: STICKY.pk }, sk: { S: STICKY.sk } },
+    ]);
+    assert.deepEqual(config.get(itemKeyId(userKey)), USER);
+    assert.deepEqual(state.get(itemKeyId(stickyKey)), STICKY);
+  });
+
+  it('stay on the SDK for a document client with no requester', async () => {
+    const found = await batchGetItems(plain, tables.config, [userKey]);
+
+    assert.deepEqual(found.get(itemKeyId(userKey)), USER);
+    assert.equal(front.requests.length, 0);
+  });
+});
