@@ -4,7 +4,7 @@
  * one holding a finite number of concurrency slots (its requests take and release a user slot in
  * DynamoDB) and one unlimited (concurrency 0, no user slot at all).
  */
-import { createAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { createUser } from '#shared/admin/users.ts';

@@ -16,15 +16,14 @@
  *   (safe to repeat: sealed ones are skipped)
  */
 
+import { createAccount, resealAccounts } from '../admin/account-create.ts';
 import {
   addAccountToGroup,
   clearAccountHealth,
-  createAccount,
   deleteAccount,
   getAccount,
   listAccounts,
   removeAccountFromGroup,
-  resealAccounts,
   setAccountStatus,
   updateAccount,
 } from '../admin/accounts.ts';

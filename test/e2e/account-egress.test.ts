@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createAccount, getAccount, listAccounts, updateAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
+import { getAccount, listAccounts, updateAccount } from '#shared/admin/accounts.ts';
 import { isSealed } from '#shared/secrets/secret-sealer.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
 import { type ConnectProxy, startConnectProxy } from '../support/connect-proxy.ts';

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createAccount, getAccountHealth } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
+import { getAccountHealth } from '#shared/admin/accounts.ts';
 import { setApiKeyStatus } from '#shared/admin/api-keys.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
-import { createAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { createUser } from '#shared/admin/users.ts';

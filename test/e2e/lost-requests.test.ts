@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { createAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { createUser, getUser } from '#shared/admin/users.ts';

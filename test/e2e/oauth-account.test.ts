@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type OpenAI from 'openai';
-import { createAccount, getAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
+import { getAccount } from '#shared/admin/accounts.ts';
 import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { createAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
 import type { ListedAccount } from '#shared/domain/types.ts';
 import type { AccountCredentialsReader } from '#shared/store/config-directory.ts';
 import { CredentialCache } from '#shared/store/credential-cache.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { resealAccounts } from '#shared/admin/accounts.ts';
+import { resealAccounts } from '#shared/admin/account-create.ts';
 import type { Account } from '#shared/domain/types.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';

@@ -12,7 +12,7 @@
  * ```
  */
 import { randomBytes } from 'node:crypto';
-import { type CreateAccountInput, createAccount } from '#shared/admin/accounts.ts';
+import { type CreateAccountInput, createAccount } from '#shared/admin/account-create.ts';
 import type { ConfigAdmin } from '#shared/store/config-admin.ts';
 import type { E2E } from './e2e-stack.ts';
 

@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/local-stack.ts';
-import { type CreateAccountInput, createAccount } from '#shared/admin/accounts.ts';
+import { type CreateAccountInput, createAccount } from '#shared/admin/account-create.ts';
 import { type CreateApiKeyInput, createApiKey } from '#shared/admin/api-keys.ts';
 import { type CreateGroupInput, createGroup } from '#shared/admin/groups.ts';
 import { createUser } from '#shared/admin/users.ts';

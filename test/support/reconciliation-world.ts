@@ -13,7 +13,7 @@
  * books.balances.get(world.callers[0].userId);
  * ```
  */
-import { createAccount } from '#shared/admin/accounts.ts';
+import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey, listApiKeys } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';

@@ -1,16 +1,10 @@
 /**
- * {@link ConfigAdmin} on the Config table. Items are laid out by `config-items.ts` and keyed by
- * `tables/keys.ts` (addressed by kind and ref in `config-entity-refs.ts`), so the gateway reads
- * exactly what the admin wrote. Every write is conditional: inserts on `attribute_not_exists(pk)`,
- * updates and deletes on `attribute_exists(pk)` plus, when asked, the item's `version`
- * (`versioned-update.ts`); balance changes are `balance-operations.ts`.
- *
- * Listing goes through the `listing` index (users, groups, accounts, keys of a user), whose
- * entries name the items, which are then read whole (the index leaves out balances, spend and
- * credentials, which change per request or must not be copied). Two admin look-ups go
- * through every user instead, one small Query each, which is fine for an operation a person runs
- * by hand: finding a key by its public id (the item key is the hash of the secret) and listing
- * every user's subscriptions. Nothing Scans the table, so the admin role has no Scan.
+ * {@link ConfigAdmin} on the Config table: the per-entity writes, each changing one item. Items
+ * are laid out by `config-items.ts` and keyed by `tables/keys.ts` (addressed by kind and ref in
+ * `config-entity-refs.ts`), so the gateway reads exactly what the admin wrote. Every write is
+ * conditional: inserts on `attribute_not_exists(pk)`, updates and deletes on `attribute_exists(pk)`
+ * plus, when asked, the item's `version` (`versioned-update.ts`); balance changes are
+ * `balance-operations.ts` and the listings, which read many items at once, `config-listings.ts`.
  *
  * @example
  * ```ts
@@ -24,7 +18,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  type QueryCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -37,7 +30,7 @@ import {
   sealCredentials,
 } from '../../secrets/account-credentials.ts';
 import { isSealed, type SecretSealer } from '../../secrets/secret-sealer.ts';
-import { keys, LIST } from '../../tables/keys.ts';
+import { keys } from '../../tables/keys.ts';
 import type {
   BalanceChange,
   Changes,
@@ -49,32 +42,22 @@ import type {
   UpdateOptions,
 } from '../config-admin.ts';
 import { DynamoBalanceOperations } from './balance-operations.ts';
-import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
-import {
-  BUMP_CREDENTIALS_VERSION,
-  CREDENTIALS_VERSION_NAMES,
-  entityOf,
-  type Item,
-  listingQuery,
-} from './config-items.ts';
-import { queryAll } from './query-pages.ts';
+import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
+import { DynamoConfigListings } from './config-listings.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
 
-/** Users whose keys or subscriptions are read at once when looking through all of them. */
-const PER_USER_PARALLEL = 16;
-/** DynamoDB's limit of keys per BatchGetItem. */
-const BATCH_KEYS = 100;
-
 export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin {
   readonly #balances: DynamoBalanceOperations;
+  readonly #listings: DynamoConfigListings;
 
   /** `sealer`: what seals account credentials on write (default: the process's, from its environment). */
   constructor(client: DynamoDBDocumentClient, configTableName: string, sealer?: () => SecretSealer) {
     super(client, configTableName, sealer);
     this.#balances = new DynamoBalanceOperations(client, configTableName);
+    this.#listings = new DynamoConfigListings(client, configTableName);
   }
 
   async insert<K extends EntityKind>(kind: K, entity: ConfigEntities[K]): Promise<Stored<ConfigEntities[K]>> {
@@ -192,57 +175,29 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
   }
 
   listUsers(): Promise<Stored<User>[]> {
-    return this.#listed(LIST.users);
+    return this.#listings.listUsers();
   }
 
   listGroups(): Promise<Stored<Group>[]> {
-    return this.#listed(LIST.groups);
+    return this.#listings.listGroups();
   }
 
   listAccounts(): Promise<Stored<Account>[]> {
-    return this.#listed(LIST.accounts);
+    return this.#listings.listAccounts();
   }
 
   listApiKeys(userId: string): Promise<Stored<ApiKey>[]> {
-    return this.#listed(LIST.keysOf(userId));
+    return this.#listings.listApiKeys(userId);
   }
 
   async findApiKeyById(id: string): Promise<Stored<ApiKey> | undefined> {
-    // Each user's key listing, asked for exactly this id: small queries, no Scan.
-    const found = await this.#perUser((userId) =>
-      this.#query<ApiKey>(listingQuery(LIST.keysOf(userId), { id })),
-    );
-    const listed = found[0];
+    const listed = await this.#listings.listedApiKey(id);
     // The index lags a moment behind a write: the caller gets the item itself, read consistently.
     return listed && this.get('apiKey', { hash: listed.hash, id: listed.id });
   }
 
   listSubscriptions(userId?: string): Promise<Stored<Subscription>[]> {
-    if (userId === undefined) return this.#perUser((id) => this.listSubscriptions(id));
-    const { pk, skPrefix } = keys.subscriptionPrefix(userId);
-    return this.#query<Subscription>({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      ConsistentRead: true,
-    });
-  }
-
-  /**
-   * `read` for every user (listed through `listing`; users are archived, never deleted), a few at a
-   * time, in the listing's order. What a Scan did, with Query only: the admin role needs no Scan.
-   */
-  async #perUser<T>(read: (userId: string) => Promise<T[]>): Promise<T[]> {
-    const userIds = (
-      await queryAll(this.client, {
-        TableName: this.table,
-        ...listingQuery(LIST.users, { projection: 'gsi1sk' }),
-      })
-    ).map((item) => item.gsi1sk as string);
-    const results: T[][] = [];
-    for (let start = 0; start < userIds.length; start += PER_USER_PARALLEL) {
-      results.push(...(await Promise.all(userIds.slice(start, start + PER_USER_PARALLEL).map(read))));
-    }
-    return results.flat();
+    return this.#listings.listSubscriptions(userId);
   }
 
   async #conditionalUpdate<K extends EntityKind>(
@@ -288,35 +243,5 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
       ),
     );
     if (!removed) throw await this.#refusal(kind, id);
-  }
-
-  /**
-   * The items of a listing, whole and in its order: the index names them (its entries hold no
-   * balance, spend, marker or credential), one consistent BatchGetItem per 100 reads them. An
-   * entry whose item was deleted meanwhile is left out.
-   */
-  async #listed<T>(listKey: string): Promise<Stored<T>[]> {
-    const listed = (
-      await queryAll(this.client, {
-        TableName: this.table,
-        ...listingQuery(listKey, { projection: 'pk, sk' }),
-      })
-    ).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
-    const found = new Map<string, Item>();
-    // One batch at a time: a batch of this client's reads holds at most 100 keys.
-    for (let start = 0; start < listed.length; start += BATCH_KEYS) {
-      const batch = listed.slice(start, start + BATCH_KEYS);
-      const items = await batchGetItems(this.client, this.table, batch, { consistentRead: true });
-      for (const [id, item] of items) found.set(id, item);
-    }
-    return listed.flatMap((key) => {
-      const entity = entityOf<Stored<T>>(found.get(itemKeyId(key)));
-      return entity ? [entity] : [];
-    });
-  }
-
-  async #query<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<Stored<T>[]> {
-    const items = await queryAll(this.client, { ...input, TableName: this.table });
-    return items.map((item) => entityOf<Stored<T>>(item) as Stored<T>);
   }
 }
