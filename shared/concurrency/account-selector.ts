@@ -186,7 +186,9 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
 
   const selectAccount: SelectAccount = async (request) => {
     request.signal?.throwIfAborted();
-    const accounts = await deps.listAccounts();
+    const listed = await deps.listAccounts();
+    const gone = request.gone;
+    const accounts = gone?.size ? listed.filter((account) => !gone.has(account.id)) : listed;
     const filter = { ...request, groupId: request.group.id };
     const candidates = candidatesFor(accounts, filter, clock.now());
     if (candidates.length === 0) {

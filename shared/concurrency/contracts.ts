@@ -75,6 +75,12 @@ export interface AccountSelectionRequest extends WaitHooks {
   sticky?: Promise<StickySession | undefined>;
   /** Accounts that already failed for this request. */
   excluded: ReadonlySet<string>;
+  /**
+   * Accounts found deleted after the listing was read (their credentials were gone): left out as
+   * if the listing had been read after, so when no other account is left the refusal says why
+   * the rest cannot serve, or that none serves the group, as it would a moment later.
+   */
+  gone?: ReadonlySet<string>;
   requestId: string;
   /**
    * Called as a slot of `account` is about to be taken (or waited for), before the outcome is

@@ -7,6 +7,11 @@
  * One request takes at most one account out of rotation for a refusal it may have caused
  * itself (an ambiguous 403): that account is marked only once another account served the
  * request, and a second account giving the same refusal ends failover with that refusal.
+ *
+ * An account deleted between the listing and the read of its credentials is no failover: it
+ * was never called, so it counts no switch and the selection goes on as if it had not been
+ * listed. When every candidate is gone that way the client gets the selection's own refusal
+ * (503, no available accounts), not an upstream failure.
  */
 import type { HeldSlot } from '../concurrency/contracts.ts';
 import { NoAccountsError } from '../domain/errors.ts';
@@ -76,6 +81,10 @@ export async function failoverLoop(
   progress: RequestProgress,
 ): Promise<Served | undefined> {
   const excluded = new Set<string>();
+  // Deleted since they were listed: left out of every later selection, like an account never listed.
+  const gone = new Set<string>();
+  // Accounts given up because they failed; `MAX_ACCOUNT_SWITCHES` bounds it.
+  let switches = 0;
   const codex = isCodexClient(request.headers);
   const requestDefaults = await context.requestDefaultsRead;
   let lastStatus = 0;
@@ -87,9 +96,8 @@ export async function failoverLoop(
     mapUpstreamError(lastStatus).retryAfter(
       soonestBack === undefined ? undefined : (soonestBack - deps.now()) / 1000,
     );
-  for (let switches = 0; ; switches++) {
+  for (let first = context.first; ; first = undefined) {
     let selected: Awaited<ReturnType<GatewayDeps['selectAccount']>>;
-    const first = switches === 0 ? context.first : undefined;
     try {
       if (first && !first.ok) throw first.error;
       selected = first?.ok
@@ -100,6 +108,7 @@ export async function failoverLoop(
             sessionHash: context.sessionHash,
             sticky: context.sticky,
             excluded,
+            gone,
             requestId: request.requestId,
             signal: context.signal,
             onWaiting: context.onWaiting,
@@ -111,15 +120,17 @@ export async function failoverLoop(
       throw error;
     }
     if (!first?.ok) progress.slots.push(selected.slot);
+    const latest = progress.accountId;
     progress.accountId = selected.account.id;
     // Read as the slot was taken (`willTake`), so this waits on that read, or on nothing.
     const withCredentials = await deps.withCredentials(selected.account);
     if (!withCredentials) {
-      // Deleted since it was listed: another account may serve.
-      excluded.add(selected.account.id);
+      // Deleted since it was listed: another account may serve, or none is left. Not attempted,
+      // so the outcome does not name it.
+      gone.add(selected.account.id);
+      progress.accountId = latest;
       progress.slots.pop();
       await selected.slot.release();
-      if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
       continue;
     }
     let account = withCredentials;
@@ -135,6 +146,7 @@ export async function failoverLoop(
         progress.slots.pop();
         await selected.slot.release();
         if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
+        switches += 1;
         continue;
       }
     }
@@ -175,10 +187,11 @@ export async function failoverLoop(
       progress.slots.pop();
       await selected.slot.release();
       if (switches >= MAX_ACCOUNT_SWITCHES) throw exhausted();
+      switches += 1;
       deps.logger.info('failing over', {
         accountId: account.id,
         upstreamStatus: lastStatus,
-        switch: switches + 1,
+        switch: switches,
       });
       continue;
     }

@@ -60,6 +60,65 @@ function observed(): { serve: typeof serve; outcomes: Map<string, RequestOutcome
   return { serve: (req) => handleGatewayRequest(req, { ...e2e.stack.deps, observer }), outcomes };
 }
 
+type Pool = Awaited<ReturnType<typeof seedAccountPool>>;
+
+/**
+ * Serves one request of `pool`'s user while the admin deletes each account of the pool between
+ * the gateway's listing and its read of that account's credentials, and checks the client is
+ * refused as when no account serves the group: no upstream called, nothing billed, and the
+ * outcome observed as that refusal.
+ */
+async function assertEveryCandidateGone(on: E2E, pool: Pool, stream: boolean): Promise<void> {
+  const seen = on.mock.requests.length;
+  const eventsBefore = on.usageEvents().length;
+  const inner = on.stack.deps.withCredentials;
+  const deletions = new Map<string, Promise<void>>();
+  const withCredentials: typeof inner = async (account) => {
+    if (pool.accountIds.includes(account.id)) {
+      if (!deletions.has(account.id)) {
+        const deleted = on.admin
+          .update('account', account.id, { status: 'disabled' })
+          .then(() => on.admin.remove('account', account.id));
+        deletions.set(account.id, deleted);
+      }
+      await deletions.get(account.id);
+    }
+    return inner(account);
+  };
+  const outcomes: RequestOutcome[] = [];
+  const observer: typeof on.stack.deps.observer = {
+    async requestEnded(req, caller, outcome) {
+      outcomes.push(outcome);
+      await on.stack.deps.observer.requestEnded(req, caller, outcome);
+    },
+  };
+
+  const response = await handleGatewayRequest(
+    request(pool.secret, { model: 'gpt-5.1', input: 'hi', stream }),
+    { ...on.stack.deps, withCredentials, observer },
+  );
+  const text = await bodyText(response);
+
+  // Every account was listed and chosen in turn (the race happened for each); none was called.
+  assert.deepEqual([...deletions.keys()].sort(), [...pool.accountIds].sort());
+  assert.deepEqual(pool.attempts().slice(seen), []);
+  // docs/architecture.md, "How a refusal becomes an answer": NoAccountsError is a 503 api_error;
+  // docs/operations.md words it for a group no account serves, with Retry-After 5 seconds.
+  const message = 'No available accounts: no account serves this group';
+  assert.equal(response.status, 503, text);
+  assert.match(response.headers['content-type'] ?? '', /^application\/json/);
+  assert.equal(response.headers['retry-after'], '5');
+  assert.deepEqual(JSON.parse(text), { error: { type: 'api_error', message } });
+  assert.deepEqual(
+    outcomes.map((outcome) => [outcome.status, outcome.errorType, outcome.message, outcome.failovers]),
+    [[503, 'api_error', message, 0]],
+  );
+  assert.equal(outcomes[0]?.accountId, undefined);
+  assert.equal(outcomes[0]?.upstreamStatus, undefined);
+  await on.stack.bus.drain();
+  assert.equal(on.usageEvents().length, eventsBefore);
+}
+
 describe('the gateway core, called directly', { timeout: 60_000 }, () => {
   it('answers an unknown route with an OpenAI-shaped 404 and a wrong method with 405 and allow', async () => {
     const notFound = await serve(request('none', '', { path: '/v1/nowhere', method: 'GET' }));
@@ -116,6 +175,11 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
     assert.equal(response.status, 200, text);
     assert.equal(JSON.parse(text).status, 'completed');
     assert.deepEqual(pool.attempts().slice(seen), [1]);
+  });
+
+  it('refuses as having no available account when every candidate was deleted after it was listed', async () => {
+    const pool = await seedAccountPool(e2e, 2);
+    await assertEveryCandidateGone(e2e, pool, false);
   });
 
   it('ends a stream the function deadline would cut with exactly one SSE error and frees the slot', async () => {
@@ -213,4 +277,25 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
       [[200, 'upstream_error', 'Upstream stream ended early (deadline)']],
     );
   });
+});
+
+describe('the gateway core with a listing cached while the admin deletes', { timeout: 60_000 }, () => {
+  // As on Lambda, where an instance keeps the listing for seconds and the admin writes from
+  // elsewhere: the deleted accounts stay listed for the whole request.
+  let cached: E2E;
+  const pools: Pool[] = [];
+  before(async () => {
+    cached = await startE2E({ QG_CONFIG_CACHE_SECONDS: '60' });
+    // Both pools before any request, so the one listing the gateway caches names all four accounts.
+    pools.push(await seedAccountPool(cached, 2), await seedAccountPool(cached, 2));
+  });
+  after(async () => {
+    await cached.close();
+  });
+
+  for (const stream of [false, true]) {
+    it(`refuses as having no available account when every listed candidate is gone (stream: ${stream})`, async () => {
+      await assertEveryCandidateGone(cached, pools[stream ? 1 : 0] as Pool, stream);
+    });
+  }
 });
