@@ -7,6 +7,7 @@
  *
  * Environment: `BENCH_DYNAMO_ENDPOINT`, the QG_* settings, `POWERTOOLS_LOG_LEVEL` (default WARN).
  * Calls: `reset` (forget traces and published events), `traces` (take the DynamoDB summary),
+ * `published` (how many usage events, and the last one's usage),
  * `heapAfterGc`, `coldConfig` (on: every request finds the config cache expired, as on Lambda),
  * `recordEvents` (run the recorder over the phase's usage events and count its DynamoDB writes).
  */
@@ -128,6 +129,11 @@ answerParent(
         writesPerEvent: writes / Math.max(1, events.length),
         readsPerEvent: reads / Math.max(1, events.length),
       };
+    },
+    /** How many usage events were published since `reset`, and the last one's usage and source. */
+    published() {
+      const last = bus.events.at(-1)?.detail as { usage?: unknown; usageSource?: unknown } | undefined;
+      return { events: bus.events.length, usage: last?.usage, usageSource: last?.usageSource };
     },
     /** Live heap after a full collection (needs --expose-gc): growth across phases means a leak. */
     heapAfterGc() {

@@ -27,6 +27,21 @@ export interface TransferPlan {
   agent: Agent;
   /** The gateway's process usage, sampled while the answer passes; absent for direct rows. */
   sampleRss?: () => Promise<ProcessUsage>;
+  /** The prompt (default a short one): a large one makes billing a cut count it. */
+  input?: string;
+  /**
+   * Leave after this many bytes of the answer, as a client that hangs up; then RSS is sampled on
+   * until `billed` resolves (the gateway has counted what it observed and published its usage).
+   */
+  cut?: { afterBytes: number; billed: () => Promise<BilledUsage> };
+}
+
+/** What the gateway billed a stream cut short. */
+export interface BilledUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** From the request's end to its usage event: the count of what was observed. */
+  ms: number;
 }
 
 export interface TransferResult {
@@ -41,6 +56,8 @@ export interface TransferResult {
   rssPeakMb?: number;
   /** True when the answer ended with its terminal event (stream) or completed status (JSON). */
   complete: boolean;
+  /** Set when the client left on purpose ({@link TransferPlan.cut}). */
+  billed?: BilledUsage;
 }
 
 /** What the client needs to know the answer is whole, looked for in the last bytes only. */
@@ -65,7 +82,7 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
         stream: plan.stream,
         ...(plan.stream ? { stream_options: { include_usage: true } } : {}),
       }
-    : { model: 'gpt-5', input: 'Write a very long answer.', stream: plan.stream };
+    : { model: 'gpt-5', input: plan.input ?? 'Write a very long answer.', stream: plan.stream };
   const response = await request(`${plan.url}/v1/${chat ? 'chat/completions' : 'responses'}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${plan.apiKey}`, 'content-type': 'application/json' },
@@ -81,8 +98,13 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
     if (head.length < TAIL_BYTES) head = Buffer.concat([head, data]).subarray(0, TAIL_BYTES);
     tail = Buffer.concat([tail, data]);
     if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
+    if (plan.cut && bytes >= plan.cut.afterBytes) {
+      response.body.destroy();
+      break;
+    }
   }
   const ms = performance.now() - started;
+  const billed = plan.cut ? await plan.cut.billed() : undefined;
   sampling = false;
   await sampler;
   const end = tail.toString('utf8');
@@ -102,7 +124,13 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
     mbPerSecond: bytes / MIB / (ms / 1000),
     ...(plan.sampleRss ? { rssBeforeMb: before / MIB, rssPeakMb: peak / MIB } : {}),
     complete,
+    ...(billed ? { billed } : {}),
   };
+}
+
+/** A transfer did what it should: the answer came whole, or the client left on purpose and was billed. */
+export function transferWorked(result: TransferResult): boolean {
+  return result.complete || result.billed !== undefined;
 }
 
 /** The printed table: one row per transfer, gateway rows with their time over direct. */
@@ -113,20 +141,25 @@ export function formatTransfers(results: readonly TransferResult[], textMb: numb
       (other) => other.target === 'direct' && other.stream === result.stream && other.api === result.api,
     );
     const ratio =
-      result.target === 'gateway' && direct ? ` (${(result.ms / direct.ms).toFixed(1)}× direct)` : '';
+      result.target === 'gateway' && direct && !result.billed
+        ? ` (${(result.ms / direct.ms).toFixed(1)}× direct)`
+        : '';
     const memory =
       result.rssBeforeMb !== undefined && result.rssPeakMb !== undefined
         ? `${result.rssBeforeMb.toFixed(0)} → ${result.rssPeakMb.toFixed(0)} (+${(result.rssPeakMb - result.rssBeforeMb).toFixed(0)})`
         : '';
+    const name = `${result.api === 'chat' ? 'chat ' : ''}${result.stream ? 'stream' : 'json'}${result.billed ? ' cut' : ''}`;
     return [
-      `${result.api === 'chat' ? 'chat ' : ''}${result.stream ? 'stream' : 'json'} ${result.target}`.padEnd(
-        20,
-      ),
+      `${name} ${result.target}`.padEnd(20),
       (result.bytes / MIB).toFixed(1).padStart(8),
       `${(result.ms / 1000).toFixed(2)} s${ratio}`.padStart(22),
       result.mbPerSecond.toFixed(1).padStart(7),
       memory.padStart(20),
-      result.complete ? 'yes' : 'NO',
+      result.billed
+        ? `left; billed ${result.billed.inputTokens} in + ${result.billed.outputTokens} out, counted in ${(result.billed.ms / 1000).toFixed(1)} s`
+        : result.complete
+          ? 'yes'
+          : 'NO',
     ].join('  ');
   });
   const columns = [

@@ -10,8 +10,11 @@
  * const row = await phases.run({ mode: 'stream', concurrency: 1, target: 'gateway', user: 'slots' });
  * ```
  */
+
+import type { TokenUsage } from '#shared/events/usage-event.ts';
+import { FUNCTION_URL_PAYLOAD_LIMIT_BYTES } from '#shared/settings.ts';
 import type { ProcessUsage } from './ipc.ts';
-import { measureTransfer, type TransferResult } from './large-transfer.ts';
+import { type BilledUsage, measureTransfer, type TransferResult } from './large-transfer.ts';
 import { type LoadPlan, type LoadResult, type RequestSample, runLoad } from './load.ts';
 import { MIB, MODES, options, SIZES, USERS } from './options.ts';
 import type { LoadFigures, PhaseResult, Scenario } from './phase-result.ts';
@@ -26,6 +29,11 @@ export interface BenchPhases {
   /** The large answers, direct and through the gateway; none when `--large-text-mb 0`. */
   largeTransfers(): Promise<TransferResult[]>;
 }
+
+/** A prompt that fills the largest body a Function URL accepts, less room for the JSON around it. */
+const CUT_PROMPT = 'The gateway relayed line 42 of the log; nothing was lost. '
+  .repeat(FUNCTION_URL_PAYLOAD_LIMIT_BYTES / 58)
+  .slice(0, FUNCTION_URL_PAYLOAD_LIMIT_BYTES - 1024);
 
 export function createPhases(world: BenchWorld): BenchPhases {
   const { gateway, dynamo, mock, agent } = world;
@@ -116,6 +124,33 @@ export function createPhases(world: BenchWorld): BenchPhases {
       const behaviour = { kind: 'ok', textBytes: options.largeTextMb * MIB, deltaBytes: 16 * 1024 };
       await mock.call('setBehaviour', behaviour);
       const results: TransferResult[] = [];
+      // First, while the token counter is not loaded yet: a client sends the largest prompt a
+      // Function URL accepts and leaves after 1 MB of the stream, so the gateway loads the counter
+      // and counts it all (6 MB of body, 512 Ki characters of text) before it can bill.
+      await gateway.call('reset');
+      const billed = async (): Promise<BilledUsage> => {
+        const left = performance.now();
+        for (let tries = 0; tries < 2400; tries++) {
+          const published = await gateway.call<{ events: number; usage?: TokenUsage }>('published');
+          if (published.events > 0 && published.usage) {
+            const { inputTokens, outputTokens } = published.usage;
+            return { inputTokens, outputTokens, ms: performance.now() - left };
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error('the cut-short stream was not billed within 120 s');
+      };
+      results.push(
+        await measureTransfer({
+          url: world.gatewayUrl,
+          apiKey: world.keys.unlimited,
+          stream: true,
+          agent,
+          input: CUT_PROMPT,
+          cut: { afterBytes: MIB, billed },
+          sampleRss: () => gateway.call<ProcessUsage>('usage'),
+        }),
+      );
       const answers = [
         { stream: true, api: 'responses' },
         { stream: false, api: 'responses' },

@@ -18,7 +18,14 @@
  * const tokens = await countTokens('Hello from the mock upstream.'); // 6
  * ```
  */
+import { readFile } from 'node:fs/promises';
 import { BytePairCounter } from './byte-pair-counter.ts';
+
+/** js-tiktoken's published data of one encoding (`js-tiktoken/ranks/<encoding>`). */
+interface RankFile {
+  pat_str: string;
+  bpe_ranks: string;
+}
 
 /**
  * A match of the split pattern longer than this many characters is counted in pieces of it (at a
@@ -39,8 +46,10 @@ let loading: Promise<Tokenizer> | undefined;
 
 function loadTokenizer(): Promise<Tokenizer> {
   loading ??= (async () => {
-    // External in the Lambda bundle (bundling.nodeModules), so this stays a load from disk.
-    const ranks = (await import('js-tiktoken/ranks/o200k_base')).default;
+    // Read, not imported: an imported module's source and strings stay in memory for good. The
+    // file is one object literal in JSON (`export default {…};`), its only statement.
+    const source = await readFile(new URL(import.meta.resolve('js-tiktoken/ranks/o200k_base')), 'utf8');
+    const ranks = JSON.parse(source.slice(source.indexOf('{'), source.lastIndexOf('}') + 1)) as RankFile;
     return {
       counter: BytePairCounter.fromCompressedRanks(ranks.bpe_ranks),
       pattern: new RegExp(ranks.pat_str, 'gu'),

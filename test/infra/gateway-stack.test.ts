@@ -22,7 +22,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 256,
+        MemorySize: 176,
         Timeout: 900,
         ReservedConcurrentExecutions: Match.absent(),
       });
@@ -89,7 +89,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
             POWERTOOLS_SERVICE_NAME: 'gateway',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=16',
+            NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=8 --max-old-space-size=64',
           }),
         },
       });
