@@ -89,12 +89,21 @@ describe('npx cdk synth', () => {
     assert.deepEqual(readdirSync(ranks), ['o200k_base.js']);
     assert.ok(!existsSync(join(modules, 'gpt-tokenizer')), 'the old tokenizer is shipped too');
     assert.ok(!existsSync(join(modules, 'js-tiktoken', 'dist', 'index.js')), 'js-tiktoken is shipped whole');
-    // The bundle imports it by the name the package exports it under, and that name resolves there.
+    // The bundle finds it by the name the package exports it under, and from the bundle's folder
+    // that name resolves to the file left there.
     const code = readFileSync(join(bundleOf('Gateway/Function'), 'index.mjs'), 'utf8');
-    assert.match(code, /import\(["']js-tiktoken\/ranks\/o200k_base["']\)/);
-    const table = (await import(pathToFileURL(join(ranks, 'o200k_base.js')).href)) as {
-      default: { bpe_ranks: string };
-    };
+    assert.match(code, /import\.meta\.resolve\(["']js-tiktoken\/ranks\/o200k_base["']\)/);
+    const resolved = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "process.stdout.write(import.meta.resolve('js-tiktoken/ranks/o200k_base'))",
+      ],
+      { cwd: bundleOf('Gateway/Function'), encoding: 'utf8' },
+    );
+    assert.equal(resolved.stdout, pathToFileURL(join(ranks, 'o200k_base.js')).href, resolved.stderr);
+    const table = (await import(resolved.stdout)) as { default: { bpe_ranks: string } };
     assert.ok(table.default.bpe_ranks.length > 2_000_000);
   });
 
