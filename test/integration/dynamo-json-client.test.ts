@@ -373,6 +373,27 @@ describe('createDynamoJsonClient', () => {
     assert.throws(() => createDynamoJsonClient(undefined, { AWS_REGION: 'eu-west-1' }), /AWS_ACCESS_KEY_ID/);
   });
 
+  it("signs with the function's credentials from a Lambda environment", async () => {
+    const lambda = createDynamoJsonClient(undefined, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLAMBDAROLE',
+      AWS_SECRET_ACCESS_KEY: 'lambda-role-secret',
+      AWS_SESSION_TOKEN: 'lambda-role-session',
+      AWS_ENDPOINT_URL_DYNAMODB: front.url,
+    });
+    try {
+      await lambda.request('DeleteItem', { TableName: tables.state, Key: freshKey() });
+      const seen = front.requests.at(-1);
+      assert.match(
+        String(seen?.headers.authorization),
+        /Credential=AKIDLAMBDAROLE\/\d{8}\/eu-west-1\/dynamodb\//,
+      );
+      assert.equal(seen?.headers['x-amz-security-token'], 'lambda-role-session');
+    } finally {
+      lambda.destroy();
+    }
+  });
+
   it('talks to the given endpoint with local credentials', async () => {
     const local = createDynamoJsonClient(front.url, {});
     try {

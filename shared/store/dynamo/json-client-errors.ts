@@ -147,8 +147,4 @@ export class RetryQuota {
   succeeded(lastRetry: RetryKind | undefined): void {
     this.#tokens = Math.min(QUOTA_TOKENS, this.#tokens + (lastRetry ? RETRY_COST[lastRetry] : 1));
   }
-
-  get tokens(): number {
-    return this.#tokens;
-  }
 }

@@ -176,7 +176,8 @@ export class DynamoJsonClient {
 
 /**
  * A client for this process's environment: the endpoint given (or `DYNAMODB_ENDPOINT`) with
- * local credentials, else DynamoDB's regional endpoint with the function's credentials.
+ * local credentials, else DynamoDB's regional endpoint (or `AWS_ENDPOINT_URL_DYNAMODB`, the
+ * SDK's own override) with the function's credentials.
  */
 export function createDynamoJsonClient(
   endpoint = process.env.DYNAMODB_ENDPOINT,
@@ -197,7 +198,7 @@ export function createDynamoJsonClient(
     );
   }
   return new DynamoJsonClient({
-    endpoint: `https://dynamodb.${region}.amazonaws.com`,
+    endpoint: env.AWS_ENDPOINT_URL_DYNAMODB ?? `https://dynamodb.${region}.amazonaws.com`,
     region,
     credentials: {
       accessKeyId,
