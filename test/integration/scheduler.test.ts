@@ -304,6 +304,20 @@ describe('load-aware selection', () => {
       [503, 'api_error', 'No available accounts: none serves model gpt-5'],
     );
   });
+
+  it('leaves out accounts found gone since the listing, and says why the rest cannot serve', async () => {
+    // Prepare: the listing still names `deleted`, which the request found gone; `off` is disabled.
+    const { concurrency, request, id } = scenario({ deleted: {}, off: { status: 'disabled' } });
+
+    // Act
+    const error = await rejectionOf(concurrency.selectAccount(request({ gone: new Set([id('deleted')]) })));
+
+    // Assess: docs/operations.md's wording for a pool whose only remaining account is disabled.
+    assert.deepEqual(
+      [error.status, error.type, error.message],
+      [503, 'api_error', 'No available accounts: every account for this model is disabled'],
+    );
+  });
 });
 
 describe('account wait plan', () => {
