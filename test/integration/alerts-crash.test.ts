@@ -14,20 +14,17 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared/alerts/alert.ts';
-import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import type { ApiKey } from '#shared/domain/types.ts';
-import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoAlertStore } from '#shared/store/dynamo/alert-store.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
+  alertingRecorder,
   DEFAULT_EVENT_BILLED_NANO,
   KEYS,
   type RecorderWorld,
-  silentLogger,
   startRecorderWorld,
   TestClock,
   usageEvent,
@@ -45,20 +42,7 @@ describe('alerts of a recorder that dies at any write', () => {
   const clock = new TestClock();
   const received: Alert[] = [];
 
-  const recorderOn = (client: DynamoDBDocumentClient): RecorderRuntime => {
-    const runtime = createRecorderRuntime({
-      tables: world.tables,
-      client,
-      logger: silentLogger,
-      now: clock.now,
-      alerts: {
-        publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), 'quotagate-rec'),
-        stateTable: world.tables.state,
-      },
-    });
-    Object.assign(runtime.deps, { pollMs: 10, maxWaitMs: 500 });
-    return runtime;
-  };
+  const recorderOn = (client: DynamoDBDocumentClient) => alertingRecorder(world, bus, client);
 
   /** A user of balance 2 B alerting below 1.5 B, with a key of quota B: one charge crosses both. */
   const crossing = async (name: string) => {

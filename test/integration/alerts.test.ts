@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared/alerts/alert.ts';
-import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import type { ApiKey, User } from '#shared/domain/types.ts';
-import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import type { RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { ALERT_DEFAULTS_TTL_MS } from '#shared/store/alert-store.ts';
 import { DynamoAlertStore } from '#shared/store/dynamo/alert-store.ts';
 import { DynamoBalanceOperations } from '#shared/store/dynamo/balance-operations.ts';
@@ -15,10 +13,10 @@ import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
+  alertingRecorder,
   DEFAULT_EVENT_BILLED_NANO,
   KEYS,
   type RecorderWorld,
-  silentLogger,
   startRecorderWorld,
   T0,
   TestClock,
@@ -80,17 +78,7 @@ describe('alerts raised by the recorder', () => {
         received.push(event.detail as unknown as Alert);
       },
     );
-    recorder = createRecorderRuntime({
-      tables: world.tables,
-      client: world.client,
-      logger: silentLogger,
-      now: clock.now,
-      alerts: {
-        publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), 'quotagate-rec'),
-        stateTable: world.tables.state,
-      },
-    });
-    Object.assign(recorder.deps, { pollMs: 10, maxWaitMs: 2000 });
+    recorder = alertingRecorder(world, bus);
   });
   after(async () => {
     await bus.drain();
@@ -225,16 +213,7 @@ describe('alerts raised by the recorder', () => {
       },
       { step: 'initialize', name: 'commandLog' },
     );
-    const counted = createRecorderRuntime({
-      tables: world.tables,
-      client,
-      logger: silentLogger,
-      now: clock.now,
-      alerts: {
-        publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), 'quotagate-rec'),
-        stateTable: world.tables.state,
-      },
-    });
+    const counted = alertingRecorder(world, bus, client);
     await counted.record(usageEvent('reads-1', watched, { apiKeyHash: watched.hash }), clock.now() + 20_000);
     sent.splice(0);
 

@@ -13,7 +13,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import type { InProcessEventBus } from '#local/event-bus.ts';
+import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
@@ -191,6 +194,29 @@ export async function startRecorderWorld(
       await db.close();
     },
   };
+}
+
+/**
+ * A recorder with the alert watch on, as the Lambda wires it, publishing to `bus`, on `client`
+ * (default: the world's healthy one) and the world's clock.
+ */
+export function alertingRecorder(
+  world: RecorderWorld,
+  bus: InProcessEventBus,
+  client: DynamoDBDocumentClient = world.client,
+): RecorderRuntime {
+  const runtime = createRecorderRuntime({
+    tables: world.tables,
+    client,
+    logger: silentLogger,
+    now: world.clock.now,
+    alerts: {
+      publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), 'quotagate-rec'),
+      stateTable: world.tables.state,
+    },
+  });
+  Object.assign(runtime.deps, { pollMs: 10, maxWaitMs: 2000 });
+  return runtime;
 }
 
 /** Balance, key spend and subscription totals as stored now. */
