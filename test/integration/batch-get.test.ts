@@ -100,6 +100,32 @@ describe('batch reads sent through the JSON client', { timeout: 30_000 }, () => 
     assert.deepEqual(state.get(itemKeyId(stickyKey)), STICKY);
   });
 
+  it('read more than 100 keys asked at once in requests of at most 100 keys, every item found', async () => {
+    // Two readers of one table asked in the same tick, overlapping on 50 keys (230 distinct), and
+    // the user read beside them: 100 + 100 + 30 keys of the State table, the user's key with the 30.
+    const many = Array.from({ length: 230 }, (_, i) => ({ pk: `BULK#${i}`, sk: 'BULK', n: i }));
+    for (const item of many) await plain.send(new PutCommand({ TableName: tables.state, Item: item }));
+    const keysOf = (items: typeof many) => items.map(({ pk, sk }) => ({ pk, sk }));
+
+    const [first, second, config] = await Promise.all([
+      batchGetItems(routed, tables.state, keysOf(many.slice(0, 150))),
+      batchGetItems(routed, tables.state, keysOf(many.slice(100))),
+      batchGetItems(routed, tables.config, [userKey]),
+    ]);
+
+    const sizes = front.requests.map((request) => {
+      const body = JSON.parse(request.body) as { RequestItems: Record<string, { Keys: unknown[] }> };
+      return Object.values(body.RequestItems).reduce((sum, table) => sum + table.Keys.length, 0);
+    });
+    assert.deepEqual(
+      sizes.sort((a, b) => b - a),
+      [100, 100, 31],
+    );
+    for (const item of many.slice(0, 150)) assert.deepEqual(first.get(itemKeyId(item)), item);
+    for (const item of many.slice(100)) assert.deepEqual(second.get(itemKeyId(item)), item);
+    assert.deepEqual(config.get(itemKeyId(userKey)), USER);
+  });
+
   it('stay on the SDK for a document client with no requester', async () => {
     const found = await batchGetItems(plain, tables.config, [userKey]);
 

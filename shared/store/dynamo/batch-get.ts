@@ -74,8 +74,9 @@ export function sendBatchReadsThrough(client: DynamoDBDocumentClient, requester:
 }
 
 /**
- * Reads of up to 100 keys of one table; the answer maps {@link itemKeyId} to each item found.
- * Joins the other reads of the same client asked for before the event loop next turns.
+ * Reads keys of one table; the answer maps {@link itemKeyId} to each item found. Joins the other
+ * reads of the same client asked for before the event loop next turns, and sends them at most 100
+ * keys to a request, DynamoDB's limit.
  */
 export function batchGetItems(
   client: DynamoDBDocumentClient,
@@ -111,25 +112,45 @@ async function flush(client: DynamoDBDocumentClient, waiting: Pending[]): Promis
     for (const key of read.keys) group.keys.set(itemKeyId(key), key);
     group.waiting.push(read);
   }
-  // A request holds each table once (one set of options) and at most 100 keys.
+  // A request holds each table once (one set of options) and at most 100 keys. A group of more
+  // keys (two admin listings asked at once can merge past the limit) is read in chunks, and its
+  // readers are answered once every chunk is in.
   const requests: TableRead[][] = [];
+  const chunksOf = new Map<TableRead, TableRead[]>();
   for (const group of groups.values()) {
-    const fits = requests.find(
-      (request) =>
-        !request.some((part) => part.table === group.table) &&
-        request.reduce((sum, part) => sum + part.keys.size, 0) + group.keys.size <= MAX_KEYS,
-    );
-    if (fits && group.keys.size <= MAX_KEYS) fits.push(group);
-    else requests.push([group]);
+    const keys = [...group.keys];
+    const chunks: TableRead[] = [];
+    for (let start = 0; start < keys.length; start += MAX_KEYS)
+      chunks.push({ ...group, keys: new Map(keys.slice(start, start + MAX_KEYS)) });
+    chunksOf.set(group, chunks);
+    for (const chunk of chunks) {
+      const fits = requests.find(
+        (request) =>
+          !request.some((part) => part.table === chunk.table) &&
+          request.reduce((sum, part) => sum + part.keys.size, 0) + chunk.keys.size <= MAX_KEYS,
+      );
+      if (fits) fits.push(chunk);
+      else requests.push([chunk]);
+    }
+  }
+  const answerOf = new Map<TableRead, Promise<Map<string, StoredItem>>>();
+  for (const parts of requests) {
+    const sent = send(client, parts);
+    for (const part of parts)
+      answerOf.set(
+        part,
+        sent.then((found) => found.get(part.table) ?? new Map()),
+      );
   }
   await Promise.all(
-    requests.map(async (parts) => {
+    [...chunksOf].map(async ([group, chunks]) => {
       try {
-        const found = await send(client, parts);
-        for (const part of parts)
-          for (const read of part.waiting) read.resolve(found.get(part.table) ?? new Map());
+        const answers = await Promise.all(chunks.map((chunk) => answerOf.get(chunk) ?? new Map()));
+        const found =
+          answers.length === 1 && answers[0] ? answers[0] : new Map(answers.flatMap((answer) => [...answer]));
+        for (const read of group.waiting) read.resolve(found);
       } catch (error) {
-        for (const part of parts) for (const read of part.waiting) read.reject(error);
+        for (const read of group.waiting) read.reject(error);
       }
     }),
   );
