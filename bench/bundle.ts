@@ -45,35 +45,12 @@ export async function measureGatewayBundle(imports: number): Promise<BundleFigur
   const dir = await mkdtemp(join(tmpdir(), 'quotagate-bundle-'));
   try {
     const outfile = join(dir, 'index.mjs');
-    await build({
-      entryPoints: [FUNCTION_ENTRIES.gateway],
-      bundle: true,
-      platform: 'node',
-      outfile,
-      logLevel: 'error',
-      external: [...GATEWAY_NODE_MODULES],
-      ...ESBUILD_OPTIONS,
-      mainFields: [...ESBUILD_OPTIONS.mainFields],
+    await bundleAsGateway(FUNCTION_ENTRIES.gateway, outfile);
+    const runs = await freshRuns(imports, IMPORT_SCRIPT, outfile, {
+      env: { QG_STAGE: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'WARN' },
     });
-    const importMs: number[] = [];
-    const importCpuMs: number[] = [];
-    for (let n = 0; n < imports; n++) {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [...GATEWAY_NODE_OPTIONS.split(' '), '--input-type=module', '-e', IMPORT_SCRIPT, outfile],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            QG_STAGE: 'bench',
-            AWS_REGION: 'us-east-1',
-            POWERTOOLS_LOG_LEVEL: 'WARN',
-          },
-        },
-      );
-      const [wall, cpu] = stdout.split(' ').map(Number);
-      importMs.push(wall as number);
-      importCpuMs.push(cpu as number);
-    }
+    const importMs = runs.map(([wall]) => wall);
+    const importCpuMs = runs.map(([, cpu]) => cpu);
     return {
       gatewayBytes: (await stat(outfile)).size,
       sourceMapBytes: (await stat(`${outfile}.map`)).size,
@@ -119,35 +96,13 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
   const dir = await mkdtemp(join(process.cwd(), 'node_modules', '.quotagate-tokenizer-'));
   try {
     const outfile = join(dir, 'tokenizer.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('../shared/gateway/token-count.ts', import.meta.url))],
-      bundle: true,
-      platform: 'node',
+    await bundleAsGateway(
+      fileURLToPath(new URL('../shared/gateway/token-count.ts', import.meta.url)),
       outfile,
-      logLevel: 'error',
-      external: [...GATEWAY_NODE_MODULES],
-      ...ESBUILD_OPTIONS,
-      mainFields: [...ESBUILD_OPTIONS.mainFields],
-    });
-    const importMs: number[] = [];
-    const residentMb: number[] = [];
-    for (let n = 0; n < imports; n++) {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [
-          ...GATEWAY_NODE_OPTIONS.split(' '),
-          '--expose-gc',
-          '--input-type=module',
-          '-e',
-          TOKENIZER_IMPORT_SCRIPT,
-          outfile,
-        ],
-        { env: { PATH: process.env.PATH ?? '' } },
-      );
-      const [ms, mb] = stdout.split(' ').map(Number);
-      importMs.push(ms as number);
-      residentMb.push(mb as number);
-    }
+    );
+    const runs = await freshRuns(imports, TOKENIZER_IMPORT_SCRIPT, outfile, { nodeOptions: ['--expose-gc'] });
+    const importMs = runs.map(([ms]) => ms);
+    const residentMb = runs.map(([, mb]) => mb);
     const ranks = fileURLToPath(import.meta.resolve('js-tiktoken/ranks/o200k_base'));
     return {
       bytes: (await stat(ranks)).size,
@@ -159,4 +114,42 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Bundles `entry` into `outfile` with the stack's esbuild settings for the gateway. */
+async function bundleAsGateway(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    outfile,
+    logLevel: 'error',
+    external: [...GATEWAY_NODE_MODULES],
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+  });
+}
+
+/**
+ * Runs `script` with `file` as its argument in `runs` fresh Node processes, each with the
+ * gateway's NODE_OPTIONS (plus `nodeOptions`) and only PATH besides `env`, and returns the two
+ * numbers each one prints.
+ */
+async function freshRuns(
+  runs: number,
+  script: string,
+  file: string,
+  { nodeOptions = [], env = {} }: { nodeOptions?: string[]; env?: Record<string, string> },
+): Promise<[number, number][]> {
+  const figures: [number, number][] = [];
+  for (let n = 0; n < runs; n++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...GATEWAY_NODE_OPTIONS.split(' '), ...nodeOptions, '--input-type=module', '-e', script, file],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+    );
+    const [first, second] = stdout.split(' ').map(Number);
+    figures.push([first as number, second as number]);
+  }
+  return figures;
 }
