@@ -31,6 +31,8 @@ export default {
     'shared/gateway/sse-relay.ts',
     'shared/gateway/responses-stream-events.ts',
     'shared/gateway/sse-data-lines.ts',
+    'shared/gateway/json-scanner.ts',
+    'shared/gateway/model-rewrite.ts',
     'shared/gateway/upstream-failure.ts',
     'shared/errors.ts',
     'shared/concurrency/session-hash.ts',
