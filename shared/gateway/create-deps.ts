@@ -15,7 +15,7 @@ import { createOpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { GatewaySettings } from '../settings.ts';
 import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { CredentialCache } from '../store/credential-cache.ts';
-import { sendBatchReadsThrough } from '../store/dynamo/batch-get.ts';
+import { sendReadsThrough } from '../store/dynamo/batch-get.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
 import type { DynamoRequester } from '../store/dynamo/json-protocol.ts';
 import { DynamoRequestRates } from '../store/dynamo/request-rate-store.ts';
@@ -42,7 +42,7 @@ export interface GatewayDepsInput {
 export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
   const { settings, client } = input;
   // The Config, sticky-session and credential reads of a request leave as one BatchGetItem.
-  sendBatchReadsThrough(client, input.requester);
+  sendReadsThrough(client, input.requester);
   const now = input.now ?? Date.now;
   const dynamo = new DynamoConfigDirectory(client, settings.tables.config);
   const directory = new CachedConfigDirectory(dynamo, settings.configCacheSeconds * 1000, now);

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { batchGetItems, itemKeyId, sendBatchReadsThrough } from '#shared/store/dynamo/batch-get.ts';
+import { batchGetItems, itemKeyId, sendReadsThrough } from '#shared/store/dynamo/batch-get.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type DynamoFaultFront, startDynamoFaultFront } from '../support/dynamo-fault-front.ts';
@@ -33,7 +34,7 @@ before(async () => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   routed = createDocumentClient(db.endpoint);
-  sendBatchReadsThrough(routed, requester);
+  sendReadsThrough(routed, requester);
   plain = createDocumentClient(db.endpoint);
   await plain.send(new PutCommand({ TableName: tables.config, Item: USER }));
   await plain.send(new PutCommand({ TableName: tables.state, Item: STICKY }));
@@ -131,5 +132,60 @@ describe('batch reads sent through the JSON client', { timeout: 30_000 }, () => 
 
     assert.deepEqual(found.get(itemKeyId(userKey)), USER);
     assert.equal(front.requests.length, 0);
+  });
+});
+
+describe("the config directory's key read and account listing through the JSON client", {
+  timeout: 30_000,
+}, () => {
+  const KEY = { pk: 'KEY#h_dir', sk: 'KEY', id: 'k_dir', userId: 'u_batch', status: 'active' };
+  const ACCOUNTS = [
+    { pk: 'ACCOUNT#acct_b', sk: 'ACCOUNT', gsi1pk: 'ACCOUNTS', gsi1sk: 'acct_b', id: 'acct_b', priority: 2 },
+    {
+      pk: 'ACCOUNT#acct_a',
+      sk: 'ACCOUNT',
+      gsi1pk: 'ACCOUNTS',
+      gsi1sk: 'acct_a',
+      id: 'acct_a',
+      priority: 1,
+      health: { state: 'cooling', until: 1_900_000_000 },
+      credentialsVersion: 3,
+    },
+  ];
+
+  before(async () => {
+    for (const item of [KEY, ...ACCOUNTS])
+      await plain.send(new PutCommand({ TableName: tables.config, Item: item }));
+  });
+
+  it('read the key strongly consistent in one GetItem, the entity as the SDK reads it', async () => {
+    const found = await new DynamoConfigDirectory(routed, tables.config).findApiKey('h_dir');
+
+    assert.deepEqual(found, { id: 'k_dir', userId: 'u_batch', status: 'active' });
+    assert.deepEqual(await new DynamoConfigDirectory(plain, tables.config).findApiKey('h_dir'), found);
+    assert.deepEqual(
+      front.requests.map((request) => [request.operation, JSON.parse(request.body).ConsistentRead]),
+      [['GetItem', true]],
+    );
+    assert.equal(await new DynamoConfigDirectory(routed, tables.config).findApiKey('h_none'), undefined);
+  });
+
+  it('list the accounts in one Query, in id order, health and credentials version as the SDK reads them', async () => {
+    const listed = await new DynamoConfigDirectory(routed, tables.config).listAccounts();
+
+    assert.deepEqual(listed, [
+      {
+        id: 'acct_a',
+        priority: 1,
+        health: { state: 'cooling', until: 1_900_000_000 },
+        credentialsVersion: 3,
+      },
+      { id: 'acct_b', priority: 2, health: { state: 'ok' }, credentialsVersion: 0 },
+    ]);
+    assert.deepEqual(await new DynamoConfigDirectory(plain, tables.config).listAccounts(), listed);
+    assert.deepEqual(
+      front.requests.map((request) => request.operation),
+      ['Query'],
+    );
   });
 });

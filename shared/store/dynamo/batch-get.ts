@@ -64,13 +64,20 @@ const queues = new WeakMap<DynamoDBDocumentClient, Pending[]>();
 const requesters = new WeakMap<DynamoDBDocumentClient, DynamoRequester>();
 
 /**
- * Sends the batch reads asked of `client` through `requester` (the gateway's JSON client,
- * json-client.ts) instead of the SDK. Reads still join by `client`, so every store reading through
- * that document client (the config directory, sticky sessions, the credential reads) keeps sharing
- * one request, and none of them changes: the gateway's wiring calls this once.
+ * Sends the reads asked of `client` through `requester` (the gateway's JSON client,
+ * json-client.ts) instead of the SDK: the batch reads here, and the reads that look up
+ * {@link readRequesterOf} (the config directory's key read and account listing, a cold request's
+ * other two). Reads still join by `client`, so every store reading through that document client
+ * (the config directory, sticky sessions, the credential reads) keeps sharing one request, and
+ * none of them changes: the gateway's wiring calls this once.
  */
-export function sendBatchReadsThrough(client: DynamoDBDocumentClient, requester: DynamoRequester): void {
+export function sendReadsThrough(client: DynamoDBDocumentClient, requester: DynamoRequester): void {
   requesters.set(client, requester);
+}
+
+/** The requester {@link sendReadsThrough} gave `client`, if any: its reads go through it. */
+export function readRequesterOf(client: DynamoDBDocumentClient): DynamoRequester | undefined {
+  return requesters.get(client);
 }
 
 /**

@@ -5,6 +5,7 @@
  * and the account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   AccountHealth,
   ApiKey,
@@ -25,9 +26,11 @@ import type {
   ConfigDirectory,
   StoredCredentials,
 } from '../config-directory.ts';
-import { batchGetItems, itemKeyId } from './batch-get.ts';
+import { batchGetItems, itemKeyId, readRequesterOf } from './batch-get.ts';
+import { ITEM_TRANSLATION } from './client.ts';
 import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf, listingQuery } from './config-items.ts';
-import { queryAll } from './query-pages.ts';
+import type { AttributeMap } from './json-protocol.ts';
+import { queryAll, queryAllTyped, type StoredItem } from './query-pages.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 
 export class DynamoConfigDirectory
@@ -35,12 +38,18 @@ export class DynamoConfigDirectory
   implements ConfigDirectory, AccountCredentialsReader, AccountHealthWriter, BillingStateReader
 {
   private async get<T>(key: { pk: string; sk: string }, consistent = false): Promise<T | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({
+    const consistency = consistent ? { ConsistentRead: true } : {};
+    const requester = readRequesterOf(this.client);
+    if (requester) {
+      const { Item } = await requester.request('GetItem', {
         TableName: this.table,
-        Key: key,
-        ...(consistent ? { ConsistentRead: true } : {}),
-      }),
+        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+        ...consistency,
+      });
+      return entityOf<T>(Item ? itemOf(Item) : undefined);
+    }
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: key, ...consistency }),
     );
     return entityOf<T>(Item);
   }
@@ -117,7 +126,18 @@ export class DynamoConfigDirectory
   }
 
   async listAccounts(): Promise<ListedAccount[]> {
-    const items = await queryAll(this.client, { TableName: this.table, ...listingQuery(LIST.accounts) });
+    const query = { TableName: this.table, ...listingQuery(LIST.accounts) };
+    const requester = readRequesterOf(this.client);
+    const items = requester
+      ? (
+          await queryAllTyped(requester, {
+            TableName: this.table,
+            IndexName: query.IndexName,
+            KeyConditionExpression: String(query.KeyConditionExpression),
+            ExpressionAttributeValues: marshall(query.ExpressionAttributeValues ?? {}) as AttributeMap,
+          })
+        ).map(itemOf)
+      : await queryAll(this.client, query);
     return items.map((item) => {
       const account = entityOf<ListedAccount>(item) as ListedAccount;
       return {
@@ -162,4 +182,9 @@ export class DynamoConfigDirectory
       }),
     );
   }
+}
+
+/** An item in DynamoDB's typed form as the document client would have answered it. */
+function itemOf(attributes: AttributeMap): StoredItem {
+  return unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
 }
