@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * costPerMillion({ gatewayMemoryMb: 512, streamSeconds: 20, gatewayOverheadMs: 6, ... }); // USD
+ * costPerMillion({ gatewayMemoryMb: 176, streamSeconds: 20, writes: 15, indexWrites: 9, ... }); // USD
  * ```
  */
 
@@ -35,8 +35,13 @@ export interface CostInput {
   streamSeconds: number;
   /** What the gateway adds on top (its p50 added total time). */
   gatewayOverheadMs: number;
-  /** DynamoDB requests per request, gateway and recorder together (one unit each). */
+  /** DynamoDB write requests per request, gateway and recorder together (one unit each). */
   writes: number;
+  /**
+   * Write units DynamoDB bills per request on top for index entries those writes put, change or
+   * remove (index-writes.ts counts them); `writes + indexWrites` is docs/deploy.md's `W`.
+   */
+  indexWrites: number;
   reads: number;
 }
 
@@ -49,7 +54,7 @@ export function costPerMillion(input: CostInput): number {
     lambda(input.gatewayMemoryMb, input.streamSeconds + input.gatewayOverheadMs / 1000) +
     lambda(input.recorderMemoryMb, ASSUMED.recorderSeconds) +
     PRICES.eventBridgePerMillionEvents +
-    PRICES.dynamoPerMillionWriteUnits * input.writes +
+    PRICES.dynamoPerMillionWriteUnits * (input.writes + input.indexWrites) +
     PRICES.dynamoPerMillionReadUnits * input.reads +
     PRICES.logsPerGbIngested * ASSUMED.logKbPerRequest;
   return Math.round(total * 100) / 100;

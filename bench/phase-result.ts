@@ -48,6 +48,8 @@ export interface PhaseResult extends Scenario, LoadFigures {
     /** Live heap after a forced full GC at the end of the phase. */
     heapAfterGcMb: number;
     dynamo: DynamoSummary;
+    /** Index write units DynamoDB bills per request for the phase's writes (index-writes.ts). */
+    indexWritesPerRequest: number;
     /** Lines the gateway process logged during the phase (WARN and above). */
     logLines: number;
     /** CloudWatch embedded-metric lines written per request (they cost CPU too). */

@@ -80,12 +80,13 @@ export function createPhases(world: BenchWorld): BenchPhases {
       const outputBefore = gateway.output();
       const usage = () =>
         Promise.all([gateway, dynamo, mock].map((child) => child.call<ProcessUsage>('usage')));
-      const before = await usage();
+      const indexWrites = () => dynamo.call<number>('indexWrites');
+      const [before, indexBefore] = await Promise.all([usage(), indexWrites()]);
       const load = await runLoad(
         plan(scenario, name, SIZES.requests[scenario.concurrency as 1 | 32], name),
         agent,
       );
-      const after = await usage();
+      const [after, indexAfter] = await Promise.all([usage(), indexWrites()]);
       const dynamoSummary =
         scenario.target === 'gateway' ? await gateway.call<DynamoSummary>('traces') : undefined;
       const heapAfterGc = scenario.target === 'gateway' ? await gateway.call<number>('heapAfterGc') : 0;
@@ -110,6 +111,7 @@ export function createPhases(world: BenchWorld): BenchPhases {
                 maxRssMb: gatewayUsage.maxRssBytes / MIB,
                 heapAfterGcMb: heapAfterGc / MIB,
                 dynamo: dynamoSummary,
+                indexWritesPerRequest: (indexAfter - indexBefore) / Math.max(1, n),
                 logLines: gateway.output().count - outputBefore.count,
                 metricLinesPerRequest:
                   (gateway.output().metricLines - outputBefore.metricLines) / Math.max(1, n),

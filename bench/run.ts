@@ -34,7 +34,7 @@ import { summariseProfile } from './profile-summary.ts';
 import { formatReport } from './report.ts';
 import { gatewayAloneOf, type LocalStackFigures, measureLocalStack } from './stack-phases.ts';
 import { formatLocalStack } from './stack-report.ts';
-import { codeRevision, costFigures, formatExtras, type RecorderFigures } from './summary.ts';
+import { codeRevision, costFigures, formatExtras, measureRecorder, type RecorderFigures } from './summary.ts';
 import { printChildOutput, startMock, startWorld, stopWorld } from './world.ts';
 
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, pipelining: 1 });
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
         results.push(await phases.run({ mode, concurrency, target: 'gateway', user }));
         // The recorder runs after the measured phase, over its events, so its CPU is not the gateway's.
         if (mode === 'stream' && concurrency === 1 && user === 'slots')
-          recorder = await gateway.call<RecorderFigures>('recordEvents', SIZES.recorded);
+          recorder = await measureRecorder(world, SIZES.recorded);
       }
       // As on Lambda: every request finds the config cache expired.
       if (concurrency === 1)
@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     },
     costPerMillion: costs,
     recorderWritesPerRequest: recorder?.writesPerEvent ?? null,
+    indexWritesPerRequest: costs.indexWritesPerRequest,
     recorder,
     results,
     localStack,

@@ -7,13 +7,42 @@ import { execFileSync } from 'node:child_process';
 import { GATEWAY_MEMORY_MB, RECORDER_MEMORY_MB } from '../infra/function-memory.ts';
 import type { measureGatewayBundle, measureTokenizer } from './bundle.ts';
 import { costPerMillion, PRICES } from './cost.ts';
+import type { BenchChild } from './ipc.ts';
 import type { PhaseResult } from './phase-result.ts';
 
-/** The recorder's DynamoDB requests per usage event, as gateway-process.ts counts them. */
+/**
+ * The recorder's DynamoDB requests per usage event, as gateway-process.ts counts them, and the
+ * index write units they cause, as the DynamoDB process counts them (index-writes.ts).
+ */
 export interface RecorderFigures {
   events: number;
   writesPerEvent: number;
   readsPerEvent: number;
+  indexWritesPerEvent: number;
+  /** The same per `<table>/<index>`, to see which writes they are. */
+  indexWritesPerEventByIndex: Record<string, number>;
+}
+
+/** Runs the recorder over up to `limit` of the last phase's usage events and counts its writes. */
+export async function measureRecorder(
+  world: { gateway: BenchChild; dynamo: BenchChild },
+  limit: number,
+): Promise<RecorderFigures> {
+  const counted = () => world.dynamo.call<Record<string, number>>('indexWritesByIndex');
+  const before = await counted();
+  const figures = await world.gateway.call<{ events: number; writesPerEvent: number; readsPerEvent: number }>(
+    'recordEvents',
+    limit,
+  );
+  const after = await counted();
+  const perEvent = (units: number) => units / Math.max(1, figures.events);
+  const byIndex = Object.fromEntries(
+    Object.entries(after)
+      .map(([index, units]) => [index, perEvent(units - (before[index] ?? 0))] as const)
+      .filter(([, units]) => units > 0),
+  );
+  const indexWritesPerEvent = Object.values(byIndex).reduce((sum, units) => sum + units, 0);
+  return { ...figures, indexWritesPerEvent, indexWritesPerEventByIndex: byIndex };
 }
 
 export type BundleFigures = Awaited<ReturnType<typeof measureGatewayBundle>>;
@@ -24,8 +53,8 @@ const fixed = (value: number | undefined) => (value === undefined ? '—' : valu
 
 /**
  * Cost per million at the stack's memory size: the stream c=1 phase of the user with slots gives
- * the gateway's added time and DynamoDB requests (warm, so its reads are few), the recorder's
- * figures are added.
+ * the gateway's added time, DynamoDB requests (warm, so its reads are few) and index writes, the
+ * recorder's figures are added.
  */
 export function costFigures(results: readonly PhaseResult[], recorder: RecorderFigures | undefined) {
   const find = (target: PhaseResult['target']) =>
@@ -45,10 +74,14 @@ export function costFigures(results: readonly PhaseResult[], recorder: RecorderF
     recorderMemoryMb: RECORDER_MEMORY_MB,
     gatewayOverheadMs: Math.max(0, (gateway?.totalMs.p50 ?? 0) - (direct?.totalMs.p50 ?? 0)),
     writes: (dynamo?.writesPerRequest ?? 0) + (recorder?.writesPerEvent ?? 0),
+    indexWrites: (gateway?.gateway?.indexWritesPerRequest ?? 0) + (recorder?.indexWritesPerEvent ?? 0),
     reads: (dynamo?.readsPerRequest ?? 0) + (recorder?.readsPerEvent ?? 0),
   };
   return {
     memoryMb: GATEWAY_MEMORY_MB,
+    writeUnitsPerRequest: input.writes + input.indexWrites,
+    indexWritesPerRequest: input.indexWrites,
+    gatewayIndexWritesPerRequest: gateway?.gateway?.indexWritesPerRequest ?? 0,
     stream2sUsd: costPerMillion({ ...input, streamSeconds: 2 }),
     stream20sUsd: costPerMillion({ ...input, streamSeconds: 20 }),
   };
@@ -72,6 +105,13 @@ export function formatExtras(figures: {
     `Token counter (loaded only to bill a stream cut short): rank table beside the bundle ${(tokenizer.bytes / 1024).toFixed(0)} KB; ` +
       `first load and count in a fresh process, median of ${tokenizer.importMs.length}: ` +
       `${tokenizer.importMsMedian.toFixed(0)} ms, +${tokenizer.residentMbMedian.toFixed(1)} MB resident`,
+    `DynamoDB write units per request (W): ${costs.writeUnitsPerRequest.toFixed(1)}, of them index writes ` +
+      `${costs.indexWritesPerRequest.toFixed(1)} (gateway ${costs.gatewayIndexWritesPerRequest.toFixed(1)}, ` +
+      `recorder ${fixed(recorder?.indexWritesPerEvent)}: ${Object.entries(
+        recorder?.indexWritesPerEventByIndex ?? {},
+      )
+        .map(([index, units]) => `${index} ${units.toFixed(1)}`)
+        .join(', ')}; DynamoDB's billing rule, counted in the dynalite process)`,
     `Cost per million requests at ${costs.memoryMb} MB (docs/deploy.md, prices of ${PRICES.asOf}): ` +
       `$${costs.stream2sUsd.toFixed(2)} for 2 s streams, $${costs.stream20sUsd.toFixed(2)} for 20 s streams`,
   ].join('\n');
