@@ -3,7 +3,6 @@
  * local server build it from the environment (`createGatewayDeps`); tests build it around
  * dynalite and the mock upstream.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type {
   AcquireUserSlot,
   LookupStickySession,
@@ -18,6 +17,7 @@ import type { RequestRates } from '../store/request-rates.ts';
 import type { RequestStarts } from '../store/request-starts.ts';
 import type { UsageAggregateReader } from '../store/usage-reader.ts';
 import type { Caller } from './authenticate.ts';
+import type { GatewayLogger } from './request-logger.ts';
 import type { RequestObserver } from './request-observer.ts';
 
 export interface GatewayDeps {
@@ -60,6 +60,6 @@ export interface GatewayDeps {
   usageReader: UsageAggregateReader;
   /** Models every account without a model mapping can serve; listed by GET /v1/models. */
   modelCatalog: () => readonly string[];
-  logger: Logger;
+  logger: GatewayLogger;
   now: () => number;
 }

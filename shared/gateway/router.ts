@@ -17,6 +17,7 @@ import { RESPONSES_API } from './client-api.ts';
 import type { GatewayDeps } from './deps.ts';
 import type { GatewayRequest, GatewayResponse } from './http.ts';
 import { listModels } from './list-models.ts';
+import { requestLogger } from './request-logger.ts';
 import type { RouteDetails } from './request-observer.ts';
 import { prefetchForResponses, type ResponsesPrefetch } from './request-prefetch.ts';
 import { type ErrorFrame, ResponseChannel } from './response-channel.ts';
@@ -109,7 +110,7 @@ export function handleGatewayRequest(
   const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
   const deps: GatewayDeps = {
     ...baseDeps,
-    logger: baseDeps.logger.createChild({ persistentKeys: { requestId: request.requestId } }),
+    logger: requestLogger(baseDeps.logger, request.requestId),
   };
   const channel = new ResponseChannel(request.requestId, {
     clientGone: request.clientGone,
