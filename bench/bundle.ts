@@ -96,10 +96,7 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
   const dir = await mkdtemp(join(process.cwd(), 'node_modules', '.quotagate-tokenizer-'));
   try {
     const outfile = join(dir, 'tokenizer.mjs');
-    await bundleAsGateway(
-      fileURLToPath(new URL('../shared/gateway/token-count.ts', import.meta.url)),
-      outfile,
-    );
+    await bundleAsGateway(fileURLToPath(import.meta.resolve('#shared/gateway/token-count.ts')), outfile);
     const runs = await freshRuns(imports, TOKENIZER_IMPORT_SCRIPT, outfile, { nodeOptions: ['--expose-gc'] });
     const importMs = runs.map(([ms]) => ms);
     const residentMb = runs.map(([, mb]) => mb);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { conditionHeld, whenConditionHeld } from '../../shared/store/dynamo/condition-failure.ts';
+import { conditionHeld, whenConditionHeld } from '#shared/store/dynamo/condition-failure.ts';
 
 const refused = () =>
   Promise.reject(

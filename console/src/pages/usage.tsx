@@ -3,8 +3,8 @@
  * a page at a time, and a CSV download of every record of the filter (the columns and quoting
  * of `quotagate usage export`, from the same module).
  */
-import type { UsageRecord as FullRecord } from '../../../shared/recorder/usage-record.ts';
-import { csvHeader, csvRow } from '../../../shared/usage/export.ts';
+import type { UsageRecord as FullRecord } from '#shared/recorder/usage-record.ts';
+import { csvHeader, csvRow } from '#shared/usage/export.ts';
 import { api } from '../api.ts';
 import { DataTable, Outcome, Pager, Section, useAction, useFilters, useLoad } from '../components.tsx';
 import { count, dayString, time, usd } from '../format.ts';
