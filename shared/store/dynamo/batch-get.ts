@@ -20,11 +20,9 @@ import {
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ItemKey } from '../../tables/keys.ts';
-import { ITEM_TRANSLATION } from './client.ts';
 import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
-import type { StoredItem } from './query-pages.ts';
+import { documentItemOf, type StoredItem } from './query-pages.ts';
 
 /** Attempts for keys left unprocessed, with a short doubling pause between them. */
 const ATTEMPTS = 4;
@@ -223,16 +221,14 @@ async function batchGet(
     };
   }
   const output = await requester.request('BatchGetItem', { RequestItems: typed });
-  const item = (attributes: AttributeMap) =>
-    unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
   return {
     Responses: Object.fromEntries(
-      Object.entries(output.Responses ?? {}).map(([table, items]) => [table, items.map(item)]),
+      Object.entries(output.Responses ?? {}).map(([table, items]) => [table, items.map(documentItemOf)]),
     ),
     UnprocessedKeys: Object.fromEntries(
       Object.entries(output.UnprocessedKeys ?? {}).map(([table, unprocessed]) => [
         table,
-        { ...unprocessed, Keys: unprocessed.Keys.map(item) },
+        { ...unprocessed, Keys: unprocessed.Keys.map(documentItemOf) },
       ]),
     ),
   };

@@ -5,7 +5,7 @@
  * and the account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
   AccountHealth,
   ApiKey,
@@ -27,10 +27,9 @@ import type {
   StoredCredentials,
 } from '../config-directory.ts';
 import { batchGetItems, itemKeyId, readRequesterOf } from './batch-get.ts';
-import { ITEM_TRANSLATION } from './client.ts';
 import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf, listingQuery } from './config-items.ts';
 import type { AttributeMap } from './json-protocol.ts';
-import { queryAll, queryAllTyped, type StoredItem } from './query-pages.ts';
+import { documentItemOf, queryAll, queryAllTyped } from './query-pages.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 
 export class DynamoConfigDirectory
@@ -46,7 +45,7 @@ export class DynamoConfigDirectory
         Key: { pk: { S: key.pk }, sk: { S: key.sk } },
         ...consistency,
       });
-      return entityOf<T>(Item ? itemOf(Item) : undefined);
+      return entityOf<T>(Item ? documentItemOf(Item) : undefined);
     }
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.table, Key: key, ...consistency }),
@@ -136,7 +135,7 @@ export class DynamoConfigDirectory
             KeyConditionExpression: String(query.KeyConditionExpression),
             ExpressionAttributeValues: marshall(query.ExpressionAttributeValues ?? {}) as AttributeMap,
           })
-        ).map(itemOf)
+        ).map(documentItemOf)
       : await queryAll(this.client, query);
     return items.map((item) => {
       const account = entityOf<ListedAccount>(item) as ListedAccount;
@@ -148,16 +147,17 @@ export class DynamoConfigDirectory
     });
   }
 
+  /**
+   * A consistent read of the account's sealed credentials and their version, through
+   * {@link batchGetItems}: on the gateway that is its JSON client, in the wave of the slot take.
+   */
   async readCredentials(accountId: string): Promise<StoredCredentials | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: keys.account(accountId),
-        ConsistentRead: true,
-        ProjectionExpression: '#credentials, #version',
-        ExpressionAttributeNames: { '#credentials': 'credentials', '#version': CREDENTIALS_VERSION },
-      }),
-    );
+    const key = keys.account(accountId);
+    const found = await batchGetItems(this.client, this.table, [key], {
+      consistentRead: true,
+      attributes: ['credentials', CREDENTIALS_VERSION],
+    });
+    const item = found.get(itemKeyId(key));
     if (!item) return undefined;
     const credentials = await openCredentials(
       this.sealer(),
@@ -166,7 +166,7 @@ export class DynamoConfigDirectory
     );
     return {
       credentials,
-      version: typeof item[CREDENTIALS_VERSION] === 'number' ? item[CREDENTIALS_VERSION] : 0,
+      version: credentialsVersionOf(item),
     };
   }
 
@@ -182,9 +182,4 @@ export class DynamoConfigDirectory
       }),
     );
   }
-}
-
-/** An item in DynamoDB's typed form as the document client would have answered it. */
-function itemOf(attributes: AttributeMap): StoredItem {
-  return unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
 }

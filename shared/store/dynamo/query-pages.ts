@@ -16,9 +16,16 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ITEM_TRANSLATION } from './client.ts';
 import type { AttributeMap, DynamoRequester, OperationInput } from './json-protocol.ts';
 
 export type StoredItem = Record<string, unknown>;
+
+/** An item in DynamoDB's typed form, as the document client would have answered it. */
+export function documentItemOf(attributes: AttributeMap): StoredItem {
+  return unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
+}
 
 interface Page<Item, Key> {
   Items?: Item[];
