@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
@@ -93,6 +94,34 @@ describe('QuotagateStack: the gateway function and logging', () => {
           }),
         },
       });
+    });
+
+    it("has V8 apply the heap sizes of its NODE_OPTIONS on the project's Node 24", () => {
+      // Prepare: exactly what the stack sets, read from the template, in the environment as Lambda
+      // passes it (Node refuses a flag missing from its NODE_OPTIONS allow-list, or misspelt).
+      const gatewayId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'Gateway/Function/Resource');
+      const variables = resourcesOfType(synth.template, 'AWS::Lambda::Function')[gatewayId]?.Properties
+        .Environment as { Variables: Record<string, unknown> };
+      const nodeOptions = String(variables.Variables.NODE_OPTIONS);
+      const heapOf = (options: string) =>
+        spawnSync(
+          process.execPath,
+          ['-p', "JSON.stringify([process.versions.node, require('v8').getHeapStatistics().heap_size_limit])"],
+          { env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: options }, encoding: 'utf8', timeout: 30_000 },
+        );
+
+      // Act
+      const run = heapOf(nodeOptions);
+      const misspelt = heapOf(nodeOptions.replace('semi-space', 'semi-spaces'));
+
+      // Assess: V8's heap limit is old space plus a young generation of three semi-spaces, so
+      // 64 MiB + 3 × 8 MiB; a flag V8 ignored or Node refused would show here.
+      assert.equal(run.status, 0, run.stderr);
+      const [node, limit] = JSON.parse(run.stdout) as [string, number];
+      assert.match(node, /^24\./);
+      assert.equal(limit, (64 + 3 * 8) * 2 ** 20);
+      assert.notEqual(misspelt.status, 0);
+      assert.match(misspelt.stderr, /is not allowed in NODE_OPTIONS/);
     });
 
     it('reserves concurrency only when the context asks for it', () => {
