@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { createAccount } from '#shared/admin/account-create.ts';
 import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { eventually } from '../support/gateway-calls.ts';
 
 let e2e: E2E;
 before(async () => {
@@ -54,8 +55,7 @@ function usageEventOf(requestId: string | null) {
 
 /** Waits (bounded) for the usage event of a request: it is published as the body ends. */
 async function billed(requestId: string | null) {
-  for (let tries = 0; tries < 50 && !usageEventOf(requestId); tries++)
-    await new Promise((r) => setTimeout(r, 20));
+  await eventually(() => usageEventOf(requestId) !== undefined).catch(() => {});
   const detail = usageEventOf(requestId);
   assert.ok(detail, `no usage event for ${requestId}`);
   return detail;

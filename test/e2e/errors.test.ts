@@ -12,6 +12,7 @@ import { revokeApiKey } from '#shared/admin/api-keys.ts';
 import { setUserStatus } from '#shared/admin/users.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { eventually } from '../support/gateway-calls.ts';
 
 const BODY_LIMIT = 64 * 1024;
 let e2e: E2E;
@@ -276,11 +277,11 @@ describe('a client that leaves before the response started', () => {
       body: '{"model":"gpt-5.1","input":"hi"}',
       signal: leaving.signal,
     }).catch(() => 'aborted');
-    while (e2e.mock.inFlight === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => e2e.mock.inFlight > 0);
     const abortedAt = Date.now();
     leaving.abort();
     assert.equal(await call, 'aborted');
-    while (e2e.mock.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(() => e2e.mock.inFlight === 0, 15_000);
     const upstreamClosedAfter = Date.now() - abortedAt;
 
     // The user's only slot is free again: the next request is served without waiting for a lease.

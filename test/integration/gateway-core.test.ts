@@ -13,6 +13,7 @@ import { handleGatewayRequest } from '#shared/gateway/router.ts';
 import { DEADLINE_MARGIN_MS } from '#shared/gateway/serve-responses.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { eventually } from '../support/gateway-calls.ts';
 
 let e2e: E2E;
 before(async () => {
@@ -202,11 +203,13 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
 
   it('lets a second request wait for the user slot, then refuses it with a status once the wait is over', async () => {
     const { secret } = await e2e.seed({ user: { concurrency: 1 } });
-    e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 2_500 });
+    // The holder keeps its slot until the answer's first byte, well past the waiter's 1 s wait.
+    e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 3_000 });
+    const atUpstream = e2e.mock.requests.length + 1;
 
     const holder = serve(request(secret, { model: 'gpt-5.1', input: 'first' }));
-    // Give the holder time to take the only slot before the second request asks for it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A request reaches the upstream only once it holds the user's slot: wait (bounded) for that.
+    await eventually(() => e2e.mock.requests.length >= atUpstream);
     const waiter = await serve(request(secret, { model: 'gpt-5.1', input: 'second' }));
     const refusal = JSON.parse(await bodyText(waiter));
 

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
@@ -25,6 +24,7 @@ import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoStickyStore } from '#shared/store/dynamo/sticky-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { eventually } from '../support/gateway-calls.ts';
 
 const tables = tableNamesForStage('request-reads');
 let db: RunningDynalite;
@@ -170,6 +170,16 @@ describe('taking the user and account slots together', () => {
       },
       listAccounts: async () => [account],
     });
+  /**
+   * Resolves (bounded) once `requestId` holds a ticket in the user's wait queue: takeSlots queues
+   * there only after its first attempts settled, so what the account holds is then final.
+   */
+  const waitingForUserSlot = (requestId: string) =>
+    eventually(async () =>
+      (await leasesIn(keys.waitPartition('user', 'u_together_1'))).some(
+        (ticket) => ticket.holder === requestId,
+      ),
+    );
   const select = (deps: ReturnType<typeof concurrency>, requestId: string) => (signal?: AbortSignal) =>
     deps.selectAccount({
       group: { id: 'g_together' } as never,
@@ -204,7 +214,7 @@ describe('taking the user and account slots together', () => {
 
     // Act
     const taking = takeSlots(deps, { user: user(1), requestId: 'r_waiter' }, select(deps, 'r_waiter'));
-    await sleep(300);
+    await waitingForUserSlot('r_waiter');
     const accountLeasesWhileWaiting = await leasesIn(keys.slotPartition('acct', account.id));
     await busy.release();
     const { user: userSlot, first } = await taking;
@@ -228,7 +238,7 @@ describe('taking the user and account slots together', () => {
 
     // Act: the first selection would queue for the account; the user's attempt loses at once.
     const taking = takeSlots(deps, { user: user(1), requestId: 'r_queued' }, select(deps, 'r_queued'));
-    await sleep(300);
+    await waitingForUserSlot('r_queued');
     const accountTicketsWhileWaiting = await leasesIn(keys.waitPartition('acct', account.id));
     await busy.release();
     const { user: userSlot, first } = await taking;
