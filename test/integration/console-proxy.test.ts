@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { runConsole, startConsole } from '../../cli/commands/console.ts';
+import { eventually } from '../support/gateway-calls.ts';
 import { runCliCaptured } from './cli-harness.ts';
 
 interface Seen {
@@ -113,8 +114,7 @@ describe('quotagate console (deployed stack)', { timeout: 60_000 }, () => {
       env: {},
       stopped,
     });
-    for (let attempt = 0; attempt < 100 && output === ''; attempt += 1)
-      await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => output !== '');
     const started = JSON.parse(output) as { url: string; token: string; adminUrl: string };
     assert.equal(started.adminUrl, adminUrl);
     assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -197,7 +197,7 @@ describe('function URL server: client disconnect', () => {
 
     // Act
     controller.abort();
-    const destroyedWith = await Promise.race([observer.destroyed, sleep(2000, 'not destroyed' as const)]);
+    const destroyedWith = await Promise.race([observer.destroyed, sleep(10_000, 'not destroyed' as const)]);
 
     // Assess
     assert.ok(destroyedWith instanceof Error, `body was ${String(destroyedWith)}`);

@@ -107,6 +107,7 @@ export async function startOAuthWorld(): Promise<OAuthWorld> {
     resetEndpoint() {
       endpoint.mode = 'success';
       endpoint.delayMs = 0;
+      endpoint.held = undefined;
       endpoint.expiresInSeconds = 864_000;
     },
     async close() {

@@ -5,6 +5,7 @@ import { chatgptAccountIdOf } from '#shared/oauth/jwt-claims.ts';
 import { REFRESH_SCOPE } from '#shared/oauth/token-endpoint.ts';
 import { refreshAccountToken } from '#shared/oauth/token-refresher.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { eventually } from '../support/gateway-calls.ts';
 import { credentialsOf, fakeToken, MINUTE, type OAuthWorld, startOAuthWorld } from './oauth-harness.ts';
 
 describe('refreshAccountToken against the mock token endpoint', () => {
@@ -196,14 +197,16 @@ describe('refreshAccountToken against the mock token endpoint', () => {
 
   it('keeps credentials that changed while the old refresh token was being spent', async () => {
     // Prepare: an admin stores a new login while the endpoint is answering
-    world.endpoint.delayMs = 200;
+    const answer = Promise.withResolvers<void>();
+    world.endpoint.held = answer.promise;
     const account = await world.addAccount(MINUTE);
     const newLogin = { accessToken: fakeToken('at'), refreshToken: fakeToken('rt') };
     const { deps } = world.refresh();
+    const requestsBefore = world.endpoint.requests.length;
 
-    // Act
+    // Act: the login changes once the old refresh token is at the endpoint, before it answers
     const refreshing = refreshAccountToken(account, deps);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => world.endpoint.requests.length > requestsBefore);
     await world.client.send(
       new UpdateCommand({
         TableName: world.tables.config,
@@ -214,6 +217,7 @@ describe('refreshAccountToken against the mock token endpoint', () => {
         },
       }),
     );
+    answer.resolve();
     const result = await refreshing;
 
     // Assess

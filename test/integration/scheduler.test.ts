@@ -12,6 +12,7 @@ import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dyn
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { eventually } from '../support/gateway-calls.ts';
 
 const tables = tableNamesForStage('scheduler');
 const SETTINGS: ConcurrencySettings = {
@@ -182,10 +183,9 @@ describe('sticky sessions', () => {
     const first = concurrency.selectAccount(request({ sessionHash: 'crowded-session' }));
     const tickets = new DynamoSlotStore(requester, tables.state);
     const waitPool = { kind: 'wait', scope: 'acct', id: id('a') } as const;
-    for (let tries = 0; (await tickets.live(waitPool, Math.floor(Date.now() / 1000))).length === 0; tries++) {
-      assert.ok(tries < 100, 'the first request never queued for the sticky account');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      async () => (await tickets.live(waitPool, Math.floor(Date.now() / 1000))).length > 0,
+    ).catch(() => assert.fail('the first request never queued for the sticky account'));
     const startedAt = Date.now();
 
     // Act
@@ -196,7 +196,8 @@ describe('sticky sessions', () => {
 
     // Assess
     assert.equal(second.account.id, id('b'));
-    assert.ok(secondMs < 2_000, `the second request waited ${secondMs} ms`);
+    // Well under the 5 s sticky wait, with room for a loaded machine's slow writes.
+    assert.ok(secondMs < 4_000, `the second request waited ${secondMs} ms`);
     assert.equal(firstSelected.account.id, id('a'));
     await Promise.all([second.slot.release(), firstSelected.slot.release()]);
   });

@@ -13,8 +13,9 @@
  * - `server_error`: 500 with an OAuth error body.
  * - `timeout`: never answers (until `close()`).
  *
- * `delayMs` holds every answer that long first; the access and id tokens are unsigned JWTs that
- * carry `exp` and the `https://api.openai.com/auth` claim with `chatgptAccountId`.
+ * `delayMs` holds every answer that long first, and `held` (when set) until it resolves, so a test
+ * can act while a refresh is known to be at the endpoint; the access and id tokens are unsigned
+ * JWTs that carry `exp` and the `https://api.openai.com/auth` claim with `chatgptAccountId`.
  *
  * @example
  * ```ts
@@ -56,6 +57,8 @@ export interface MockTokenEndpoint {
   mode: TokenEndpointMode;
   /** Held before every answer, in ms. */
   delayMs: number;
+  /** When set, every answer waits for it (after `delayMs`): a gate the test opens. */
+  held: Promise<void> | undefined;
   /** `expires_in` of issued tokens; `undefined` leaves it out of the response. */
   expiresInSeconds: number | undefined;
   /** The ChatGPT account id put in the tokens' auth claim. */
@@ -164,6 +167,7 @@ export async function startMockTokenEndpoint(
     if (request.refreshToken && accepted.has(request.refreshToken)) reused.push(request.refreshToken);
     if (endpoint.mode === 'timeout') return; // Held open until close() drops the connection.
     if (endpoint.delayMs > 0) await sleep(endpoint.delayMs);
+    await endpoint.held;
     answer(request, response);
   };
 
@@ -178,6 +182,7 @@ export async function startMockTokenEndpoint(
     url: `http://127.0.0.1:${port}/oauth/token`,
     mode: options.mode ?? 'success',
     delayMs: options.delayMs ?? 0,
+    held: undefined,
     expiresInSeconds: 'expiresInSeconds' in options ? options.expiresInSeconds : 864_000,
     chatgptAccountId: options.chatgptAccountId ?? 'chatgpt-acc-mock',
     requests,
