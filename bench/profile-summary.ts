@@ -38,7 +38,7 @@ function top(totals: Map<string, number>, busyUs: number, count: number): string
     .map(([name, us]) => `  ${((100 * us) / busyUs).toFixed(1).padStart(5)} %  ${name}`);
 }
 
-export function summariseProfile(json: string): string {
+export function summariseProfile(json: string, title = 'Gateway'): string {
   const profile = JSON.parse(json) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
@@ -69,7 +69,7 @@ export function summariseProfile(json: string): string {
     for (const owner of owners) inclusive.set(owner, (inclusive.get(owner) ?? 0) + us);
   });
   return [
-    `Gateway CPU profile: ${(busyUs / 1000).toFixed(0)} ms busy, ${(idleUs / 1000).toFixed(0)} ms idle`,
+    `${title} CPU profile: ${(busyUs / 1000).toFixed(0)} ms busy, ${(idleUs / 1000).toFixed(0)} ms idle`,
     'Busy time by package or file (inclusive, overlapping):',
     ...top(inclusive, busyUs, 18),
     'Busy time by function (self):',

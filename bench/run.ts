@@ -167,6 +167,9 @@ async function main(): Promise<void> {
  * `--local-stack-only`: the local-stack phases alone. Their figures replace `localStack` in the
  * output file and leave the rest of it (an earlier full run's) as it was.
  */
+/** The local stack's processes by id, once its phases ran: whose profile is which. */
+let stackProfileParts: LocalStackFigures['processParts'] = {};
+
 async function localStackOnly(): Promise<void> {
   const mock = await startMock();
   const loadBefore = loadavg();
@@ -181,6 +184,7 @@ async function localStackOnly(): Promise<void> {
       `load average (1 min) ${loadBefore[0]?.toFixed(1)} before, ${localStack.loadAverage.after[0]?.toFixed(1)} after`,
   );
   console.log(formatLocalStack(localStack));
+  stackProfileParts = localStack.processParts;
   const earlier = await readFile(options.out, 'utf8').then(
     (text) => JSON.parse(text) as Record<string, unknown>,
     () => ({}),
@@ -206,13 +210,24 @@ try {
   await stopWorld();
   await agent.close();
 }
-if (options.profile && !process.exitCode) {
-  // The gateway writes its profile as it exits, so it is read only now; with --local-stack-only
-  // the latest profile is the local stack's main process.
+if (options.profile && !process.exitCode) await printProfiles();
+
+/**
+ * The profiles written in this run, read only now (a process writes its profile as it exits):
+ * the gateway's (the latest file), and with --local-stack-only one per process of the local stack,
+ * named by its part (each process's file carries its id).
+ */
+async function printProfiles(): Promise<void> {
   const files = (await readdir(PROFILE_DIR)).filter((file) => file.endsWith('.cpuprofile')).sort();
-  const latest = files.at(-1);
-  if (latest) {
-    console.log(`\n${summariseProfile(await readFile(`${PROFILE_DIR}/${latest}`, 'utf8'))}`);
-    console.log(`(${PROFILE_DIR}/${latest}; open it in Chrome DevTools for the call tree)`);
+  const stackParts = options.localStackOnly ? stackProfileParts : {};
+  const chosen = options.localStackOnly
+    ? files.flatMap((file) => {
+        const part = stackParts[Number(file.split('.')[3])];
+        return part ? [{ file, title: `Local stack's ${part} process` }] : [];
+      })
+    : files.slice(-1).map((file) => ({ file, title: 'Gateway' }));
+  for (const { file, title } of chosen) {
+    console.log(`\n${summariseProfile(await readFile(`${PROFILE_DIR}/${file}`, 'utf8'), title)}`);
+    console.log(`(${PROFILE_DIR}/${file}; open it in Chrome DevTools for the call tree)`);
   }
 }

@@ -17,7 +17,7 @@
  */
 import type { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
-import { type NpmStart, startNpmStart } from '../test/support/npm-start.ts';
+import { type NpmStart, type StackPart, startNpmStart } from '../test/support/npm-start.ts';
 import type { BenchChild } from './ipc.ts';
 import { runLoad } from './load.ts';
 import {
@@ -46,6 +46,11 @@ export interface StackRow extends LoadFigures {
   target: 'direct' | 'stack';
   /** Stack rows: CPU of all its processes from the load's start until it was idle again, per request. */
   cpuMsPerRequest?: number;
+  /**
+   * Stack rows: the same CPU by process: the main one (gateway, admin API, bus), dynalite, the
+   * recorder and the rest (tsx's esbuild services), so a run says which one bounds the stack.
+   */
+  cpuMsPerRequestByPart?: Record<StackPart, number>;
   /** Stack rows: how long after the last answer the stack was still busy (recorder catching up). */
   catchUpMs?: number;
   /** Stack rows: requests over load time plus catch-up time. */
@@ -58,6 +63,8 @@ export interface LocalStackFigures {
   /** Processes in the stack's tree once started, and the time from spawn to its banner. */
   processes: number;
   startMs: number;
+  /** Each process of the stack once started (by id) and the part it is; names `--profile`'s files. */
+  processParts: Record<number, StackPart>;
   rows: StackRow[];
   stream: {
     addedP50Ms: number;
@@ -106,7 +113,8 @@ export async function measureLocalStack(world: {
     ...(options.stackDir ? { cwd: options.stackDir } : {}),
   });
   const startMs = performance.now() - spawned;
-  const processes = (await stack.processIds()).length;
+  const parts = await stack.partsByProcess();
+  const processes = parts.size;
   let rows: StackRow[];
   try {
     rows = await stackRows(stack, world);
@@ -116,7 +124,15 @@ export async function measureLocalStack(world: {
     throw error;
   }
   const stop = await stack.stop();
-  return { checkout: options.stackDir || '.', processes, startMs, rows, stream: streamVerdict(rows), stop };
+  return {
+    checkout: options.stackDir || '.',
+    processes,
+    processParts: Object.fromEntries(parts),
+    startMs,
+    rows,
+    stream: streamVerdict(rows),
+    stop,
+  };
 }
 
 /** The direct and stack rows, each mode at each concurrency, on a freshly started stack. */
@@ -161,13 +177,13 @@ async function stackRows(
         await runLoad(plan(mode, concurrency, target, `${name}-warm`, SIZES.phaseWarmup), world.agent);
         if (target === 'stack') await caughtUp(stack.cpuMs);
         await world.mock.call('reset');
-        const cpuBefore = await stack.cpuMs();
+        const cpuBefore = await stack.cpuMsByPart();
         const load = await runLoad(
           plan(mode, concurrency, target, name, SIZES.requests[concurrency]),
           world.agent,
         );
         const catchUpMs = target === 'stack' ? await caughtUp(stack.cpuMs) : 0;
-        const cpuMs = (await stack.cpuMs()) - cpuBefore;
+        const cpuAfter = await stack.cpuMsByPart();
         const frames = mode === 'stream' ? await world.mock.call<Record<string, number[]>>('frameTimes') : {};
         const n = load.samples.length;
         rows.push({
@@ -177,7 +193,7 @@ async function stackRows(
           ...loadFigures(load, mode === 'stream' ? frames : undefined),
           ...(target === 'stack'
             ? {
-                cpuMsPerRequest: cpuMs / Math.max(1, n),
+                ...cpuPerRequest(cpuBefore, cpuAfter, n),
                 catchUpMs,
                 sustainedRequestsPerSecond: n / ((load.elapsedMs + catchUpMs) / 1000),
               }
@@ -187,6 +203,22 @@ async function stackRows(
     }
   }
   return rows;
+}
+
+/** The CPU the stack's processes used between two readings, per request: in all and by part. */
+function cpuPerRequest(
+  before: Record<StackPart, number>,
+  after: Record<StackPart, number>,
+  requests: number,
+): Pick<StackRow, 'cpuMsPerRequest' | 'cpuMsPerRequestByPart'> {
+  const parts = Object.keys(after) as StackPart[];
+  const byPart = Object.fromEntries(
+    parts.map((part) => [part, (after[part] - before[part]) / Math.max(1, requests)]),
+  ) as Record<StackPart, number>;
+  return {
+    cpuMsPerRequest: parts.reduce((sum, part) => sum + byPart[part], 0),
+    cpuMsPerRequestByPart: byPart,
+  };
 }
 
 /** Waits until the stack has used (almost) no CPU for a whole window; answers how long it was busy. */

@@ -30,6 +30,15 @@ export function formatLocalStack(figures: LocalStackFigures): string {
     withAdded(row, (r) => r.totalMs.p99),
     fixed(row.requestsPerSecond, 0),
     fixed(row.cpuMsPerRequest, 2),
+    row.cpuMsPerRequestByPart
+      ? [
+          row.cpuMsPerRequestByPart.main,
+          row.cpuMsPerRequestByPart.dynalite,
+          row.cpuMsPerRequestByPart.recorder,
+        ]
+          .map((ms) => fixed(ms, 1))
+          .join(' / ')
+      : '',
     row.target === 'stack' ? fixed(row.catchUpMs, 0) : '',
     fixed(row.sustainedRequestsPerSecond, 0),
   ]);
@@ -48,6 +57,7 @@ export function formatLocalStack(figures: LocalStackFigures): string {
         'total p99',
         'req/s',
         'CPU ms/req (all)',
+        'main / dynalite / recorder',
         'catch-up ms',
         'sustained req/s',
       ],

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_LOCAL_KEY_FILE } from '#shared/secrets/default-sealer.ts';
-import { cpuTicks, processTree, waitUntilGone } from './process-tree.ts';
+import { commandLine, cpuTicks, cpuTicksByProcess, processTree, waitUntilGone } from './process-tree.ts';
 
 export interface NpmStartOptions {
   stage: string;
@@ -44,6 +44,13 @@ export interface NpmStart {
   processIds(): Promise<number[]>;
   /** User + system CPU of every process in the tree, in ms (exited children not counted). */
   cpuMs(): Promise<number>;
+  /**
+   * The same CPU by part of the stack: its main process (gateway, admin API, bus), the dynalite
+   * and recorder children, and any other process of the tree (tsx's esbuild services).
+   */
+  cpuMsByPart(): Promise<Record<StackPart, number>>;
+  /** The processes of the tree right now and the part each one is. */
+  partsByProcess(): Promise<Map<number, StackPart>>;
   /** The last lines the stack printed. */
   output(): string[];
   /**
@@ -52,6 +59,9 @@ export interface NpmStart {
    */
   stop(): Promise<{ exitCode: number | null; stopMs: number; leftovers: number[] }>;
 }
+
+/** The parts of `npm start`'s process tree whose CPU the bench tells apart. */
+export type StackPart = 'main' | 'dynalite' | 'recorder' | 'other';
 
 const KEPT_LINES = 40;
 const BANNER_END = 'Press Ctrl-C to stop.';
@@ -66,8 +76,9 @@ const CLOCK_TICKS = (() => {
 
 export async function startNpmStart(options: NpmStartOptions): Promise<NpmStart> {
   const folder = options.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'quotagate-npm-start-'));
-  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'local/start.ts'], {
+  // Through NODE_OPTIONS, so that the stack's child processes write a profile each as well.
+  const profile = options.profileDir ? `--cpu-prof --cpu-prof-dir=${resolve(options.profileDir)}` : '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup === true,
     ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -82,6 +93,7 @@ export async function startNpmStart(options: NpmStartOptions): Promise<NpmStart>
       // What this process seals with, wherever the stack runs (see `secretSealer`).
       QG_SECRETS_KEY_FILE: resolve(process.env.QG_SECRETS_KEY_FILE || DEFAULT_LOCAL_KEY_FILE),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      ...(profile ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${profile}`.trim() } : {}),
     },
   });
   const exited = once(child, 'exit');
@@ -123,6 +135,14 @@ export async function startNpmStart(options: NpmStartOptions): Promise<NpmStart>
     dynamoEndpoint: url('DynamoDB \\(dynalite\\)'),
     processIds: () => processTree(pid),
     cpuMs: async () => ((await cpuTicks(await processTree(pid))) * 1000) / CLOCK_TICKS,
+    partsByProcess: () => partsOf(pid),
+    cpuMsByPart: async () => {
+      const parts: Record<StackPart, number> = { main: 0, dynalite: 0, recorder: 0, other: 0 };
+      const partOfId = await partsOf(pid);
+      for (const [id, ticks] of await cpuTicksByProcess([...partOfId.keys()]))
+        parts[partOfId.get(id) ?? 'other'] += (ticks * 1000) / CLOCK_TICKS;
+      return parts;
+    },
     output: () => [...lines],
     async stop() {
       const tree = await processTree(pid);
@@ -135,6 +155,25 @@ export async function startNpmStart(options: NpmStartOptions): Promise<NpmStart>
       return { exitCode, stopMs, leftovers };
     },
   };
+}
+
+/** The processes of the stack's tree by part: the main one, then its children by their script. */
+async function partsOf(main: number): Promise<Map<number, StackPart>> {
+  const parts = new Map<number, StackPart>();
+  for (const id of await processTree(main)) {
+    const line = id === main ? '' : await commandLine(id);
+    parts.set(
+      id,
+      id === main
+        ? 'main'
+        : /dynalite-process\.(ts|mjs)/.test(line)
+          ? 'dynalite'
+          : /recorder-process\.(ts|mjs)/.test(line)
+            ? 'recorder'
+            : 'other',
+    );
+  }
+  return parts;
 }
 
 async function stopChild(

@@ -68,8 +68,15 @@ export async function waitUntilGone(pids: readonly number[], timeoutMs: number):
 
 /** User + system CPU of the processes in `pids` that are alive, in clock ticks (see `getconf CLK_TCK`). */
 export async function cpuTicks(pids: readonly number[]): Promise<number> {
-  const stats = await Promise.all(pids.map(statOf));
-  return stats.reduce((sum, stat) => sum + (stat?.cpuTicks ?? 0), 0);
+  let sum = 0;
+  for (const ticks of (await cpuTicksByProcess(pids)).values()) sum += ticks;
+  return sum;
+}
+
+/** User + system CPU of each process in `pids` that is alive, in clock ticks, by id. */
+export async function cpuTicksByProcess(pids: readonly number[]): Promise<Map<number, number>> {
+  const stats = await Promise.all(pids.map(async (pid) => [pid, await statOf(pid)] as const));
+  return new Map(stats.flatMap(([pid, stat]) => (stat ? [[pid, stat.cpuTicks] as const] : [])));
 }
 
 /** The command line of a live process, its arguments joined by spaces; '' once it is gone. */
