@@ -1,10 +1,9 @@
 /**
  * The gateway's usage events on the local stack go through the same publisher as on AWS,
  * {@link EventBridgeUsagePublisher}, with its retries of failed entries and its parking of the
- * ones that keep failing; only the EventBridge client underneath is answered by the in-process
- * bus instead of the service. A local publisher of its own would be a second code path, and
- * the first one written dropped every event the bus refused (the gateway logged "usage event
- * lost").
+ * ones that keep failing; only the sender underneath is the in-process bus instead of the
+ * service. A local publisher of its own would be a second code path, and the first one written
+ * dropped every event the bus refused (the gateway logged "usage event lost").
  *
  * @example
  * ```ts
@@ -15,11 +14,7 @@
  * await publisher.publish(detail); // accepted by the bus, or parked
  * ```
  */
-import {
-  EventBridgeClient,
-  type PutEventsCommandInput,
-  type PutEventsCommandOutput,
-} from '@aws-sdk/client-eventbridge';
+import type { PutEventsSender } from '#shared/events/eventbridge-client.ts';
 import {
   type EventBridgePublisherOptions,
   EventBridgeUsagePublisher,
@@ -27,31 +22,22 @@ import {
 import type { InProcessEventBus } from './event-bus.ts';
 
 /**
- * An EventBridge client whose PutEvents calls the bus answers: the command is stopped before it
- * is serialised, so no endpoint, region or credentials are needed. The bus may be another
- * process's: the recorder's child process puts its alerts on the stack's bus this way. A call the bus refuses as a
- * whole fails as the service's would, with a 400 status the publisher does not retry.
+ * A PutEvents sender the bus answers, so no endpoint, region or credentials are needed. The bus
+ * may be another process's: the recorder's child process puts its alerts on the stack's bus this
+ * way. A call the bus refuses as a whole fails as the service's would, with a 400 status the
+ * publisher does not retry.
  */
-export function createBusEventBridgeClient(bus: Pick<InProcessEventBus, 'putEvents'>): EventBridgeClient {
-  const client = new EventBridgeClient({
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.add(
-    () => async (args) => {
-      const { Entries: entries = [] } = args.input as PutEventsCommandInput;
+export function createBusEventBridgeClient(bus: Pick<InProcessEventBus, 'putEvents'>): PutEventsSender {
+  return {
+    async putEvents(entries) {
       try {
-        const output: PutEventsCommandOutput = { ...(await bus.putEvents(entries)), $metadata: {} };
-        return { output, response: undefined };
+        return await bus.putEvents(entries);
       } catch (error) {
         if (error instanceof Error) Object.assign(error, { $metadata: { httpStatusCode: 400 } });
         throw error;
       }
     },
-    { step: 'initialize', name: 'inProcessEventBus' },
-  );
-  return client;
+  };
 }
 
 /** {@link EventBridgeUsagePublisher} over the in-process bus. */

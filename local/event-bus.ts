@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsEntry, PutEventsResultEntry } from '#shared/events/eventbridge-client.ts';
 
 /** An event as an EventBridge rule target receives it. */
 export interface EventEnvelope<TDetail = Record<string, unknown>> {
@@ -82,7 +82,7 @@ export interface InProcessEventBusOptions {
   retryDelayMs?: number;
   logger?: BusLogger;
   /** Entries for which this returns true fail with `InternalFailure`, to exercise publisher retries. */
-  failEntry?: (entry: PutEventsRequestEntry) => boolean;
+  failEntry?: (entry: PutEventsEntry) => boolean;
   /** Events kept in {@link InProcessEventBus.events}; the oldest go first. Unbounded by default. */
   historyLimit?: number;
 }
@@ -128,7 +128,7 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
    * PutEvents: the whole call is refused (throws) past 10 entries or 256 KB, as the service
    * answers a ValidationException; otherwise each entry succeeds or fails on its own.
    */
-  async putEvents(entries: PutEventsRequestEntry[]): Promise<PutEventsOutput> {
+  async putEvents(entries: readonly PutEventsEntry[]): Promise<PutEventsOutput> {
     if (entries.length === 0 || entries.length > MAX_ENTRIES) {
       throw validationError(`Entries must hold between 1 and ${MAX_ENTRIES} entries, got ${entries.length}`);
     }
@@ -160,7 +160,7 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private accept(entry: PutEventsRequestEntry): PutEventsResultEntry {
+  private accept(entry: PutEventsEntry): PutEventsResultEntry {
     if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required.' };
     }
@@ -252,7 +252,7 @@ function parseDetail(detail: string): Record<string, unknown> | undefined {
 }
 
 /** The entry size as EventBridge computes it (UTF-8 bytes of the fields, 14 for a Time). */
-export function entrySize(entry: PutEventsRequestEntry): number {
+export function entrySize(entry: PutEventsEntry): number {
   let size = entry.Time ? 14 : 0;
   for (const field of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
     if (field) size += Buffer.byteLength(field);

@@ -13,8 +13,8 @@
  * ```
  */
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import type { RecorderLogger } from '#shared/recorder/record-usage.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
@@ -77,7 +77,7 @@ export async function startRecorderProcess(options: {
   const child = await forkChild('recorder', new URL('./recorder-process.ts', import.meta.url), {
     env: { ...options.env, POWERTOOLS_LOG_LEVEL: options.logLevel },
     ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
-    answers: { putEvents: (entries) => options.bus.putEvents(entries as PutEventsRequestEntry[]) },
+    answers: { putEvents: (entries) => options.bus.putEvents(entries as PutEventsEntry[]) },
   });
   child.onNotice((notice) => {
     if (notice.type === 'metric') options.keepMetric(notice.payload as EmfOutput);

@@ -3,7 +3,8 @@
  * execution environment, on the first request, and reused while the environment stays warm.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createEventBridgeClient, EventBridgeUsagePublisher } from '#shared/events/eventbridge-publisher.ts';
+import { createEventBridgeClient } from '#shared/events/eventbridge-client.ts';
+import { EventBridgeUsagePublisher } from '#shared/events/eventbridge-publisher.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { loadSettings } from '#shared/settings.ts';
@@ -20,7 +21,8 @@ function productionDeps(): GatewayDeps {
   const logger = new Logger();
   const client = documentClient();
   const publisher = new EventBridgeUsagePublisher({
-    client: createEventBridgeClient(),
+    // One attempt per call: the publisher retries, entry by entry, and parks what still fails.
+    client: createEventBridgeClient({ maxAttempts: 1 }),
     eventBusName: settings.eventBusName,
     parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
     logger,

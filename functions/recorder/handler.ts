@@ -14,10 +14,10 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
+import { lazyEventBridgeClient } from '#shared/events/eventbridge-client.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { deadlineFrom } from '#shared/runtime/deadline.ts';
@@ -42,7 +42,7 @@ function recorder(): RecorderRuntime {
     logger,
     onRecorded: metrics.recorded,
     alerts: {
-      publisher: new EventBridgeAlertPublisher(new EventBridgeClient({}), settings.eventBusName),
+      publisher: new EventBridgeAlertPublisher(lazyEventBridgeClient(), settings.eventBusName),
       stateTable: settings.tables.state,
     },
   });

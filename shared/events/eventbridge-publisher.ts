@@ -8,21 +8,23 @@
  * logged: a served request is never dropped silently. If even parking fails, the full detail
  * (ids and counts, no secrets) is logged at error level so it can be replayed from the logs.
  *
- * The SDK client is built with `maxAttempts: 1`: the retry policy lives here, in one place.
- * IAM: `events:PutEvents` on the bus, `dynamodb:PutItem` on the Usage table (parking).
+ * It sends through a {@link PutEventsSender}: on AWS the gateway's own EventBridge client
+ * (eventbridge-client.ts) built with `maxAttempts: 1`, so the retry policy lives here, in one
+ * place; locally the in-process bus. IAM: `events:PutEvents` on the bus, `dynamodb:PutItem` on
+ * the Usage table (parking).
  *
  * @example
  * ```ts
  * const publisher = new EventBridgeUsagePublisher({
- *   client: createEventBridgeClient(), eventBusName: settings.eventBusName, parking, logger,
+ *   client: createEventBridgeClient({ maxAttempts: 1 }), eventBusName: settings.eventBusName, parking, logger,
  * });
  * await publisher.publish(detail); // resolves once accepted or parked
  * ```
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { ParkedUsageEvents } from '../store/parked-events.ts';
+import type { PutEventsEntry, PutEventsSender } from './eventbridge-client.ts';
 import {
   USAGE_EVENT_DETAIL_TYPE,
   USAGE_EVENT_SOURCE,
@@ -46,7 +48,7 @@ const RETRYABLE_ERROR_NAMES = new Set([
 ]);
 
 /** The PutEvents entry of a usage event; the infra tests match the rule's pattern against it. */
-export function buildUsageEventEntry(detail: UsageEventDetail, eventBusName: string): PutEventsRequestEntry {
+export function buildUsageEventEntry(detail: UsageEventDetail, eventBusName: string): PutEventsEntry {
   return {
     EventBusName: eventBusName,
     Source: USAGE_EVENT_SOURCE,
@@ -56,7 +58,7 @@ export function buildUsageEventEntry(detail: UsageEventDetail, eventBusName: str
   };
 }
 
-function entryBytes(entry: PutEventsRequestEntry): number {
+function entryBytes(entry: PutEventsEntry): number {
   return [entry.Source, entry.DetailType, entry.Detail, entry.EventBusName].reduce(
     (total, part) => total + Buffer.byteLength(part ?? ''),
     0,
@@ -72,12 +74,8 @@ export function isRetryablePublishError(error: unknown): boolean {
   return status >= 500;
 }
 
-export function createEventBridgeClient(): EventBridgeClient {
-  return new EventBridgeClient({ maxAttempts: 1 });
-}
-
 export interface EventBridgePublisherOptions {
-  client: Pick<EventBridgeClient, 'send'>;
+  client: PutEventsSender;
   eventBusName: string;
   parking: Pick<ParkedUsageEvents, 'park'>;
   logger: Pick<Logger, 'warn' | 'error'>;
@@ -92,7 +90,7 @@ export interface EventBridgePublisherOptions {
 
 interface Pending {
   detail: UsageEventDetail;
-  entry: PutEventsRequestEntry;
+  entry: PutEventsEntry;
   /** Why the last attempt failed. */
   reason: string;
 }
@@ -143,9 +141,7 @@ export class EventBridgeUsagePublisher implements UsageEventPublisher {
     for (let attempt = 1; remaining.length > 0; attempt += 1) {
       const retry: Pending[] = [];
       try {
-        const result = await this.#options.client.send(
-          new PutEventsCommand({ Entries: remaining.map((item) => item.entry) }),
-        );
+        const result = await this.#options.client.putEvents(remaining.map((item) => item.entry));
         const outcomes = result.Entries;
         if (!outcomes && !result.FailedEntryCount) return given;
         remaining.forEach((item, index) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
 import { buildUsageEventEntry } from '#shared/events/eventbridge-publisher.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { matchesEventPattern } from './support/event-pattern.ts';
@@ -31,7 +31,7 @@ const detail: UsageEventDetail = {
 };
 
 /** The PutEvents entry the gateway's publisher sends for one served request. */
-function gatewayEntry(): PutEventsRequestEntry {
+function gatewayEntry(): PutEventsEntry {
   return buildUsageEventEntry(detail, 'quotagate-test');
 }
 

@@ -3,9 +3,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { AwsServiceError } from '#shared/aws/json-client-errors.ts';
 import { isConditionFailure } from '#shared/store/dynamo/condition-failure.ts';
 import { createDynamoJsonClient, DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
-import { DynamoServiceError } from '#shared/store/dynamo/json-client-errors.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { NodeSha256 } from '../../cli/admin-api-client.ts';
@@ -162,7 +162,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
       (caught: unknown) => caught,
     );
 
-    assert.ok(error instanceof DynamoServiceError);
+    assert.ok(error instanceof AwsServiceError);
     assert.equal(error.name, 'ConditionalCheckFailedException');
     assert.ok(isConditionFailure(error));
     assert.equal(error.$metadata.httpStatusCode, 400);
@@ -179,7 +179,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
       })
       .catch((caught: unknown) => caught);
 
-    assert.ok(error instanceof DynamoServiceError);
+    assert.ok(error instanceof AwsServiceError);
     assert.equal(error.name, 'ValidationException');
     assert.equal(front.requests.length, 1);
   });
@@ -224,7 +224,7 @@ describe('DynamoJsonClient', { timeout: 60_000 }, () => {
     try {
       const error = await conditionalPut(key, 'r1').catch((caught: unknown) => caught);
 
-      assert.ok(error instanceof DynamoServiceError);
+      assert.ok(error instanceof AwsServiceError);
       assert.equal(error.name, 'ServiceUnavailable');
       assert.deepEqual(error.$metadata, { httpStatusCode: 503, attempts: 3 });
       assert.equal(front.requests.length, 3);

@@ -1,15 +1,12 @@
 /**
- * The EventBridge publisher against a local HTTP peer that speaks PutEvents (AWS JSON 1.1), so
- * the real SDK client serialises, signs and parses as it would against AWS; parking goes to
- * dynalite.
+ * The EventBridge publisher over the gateway's own EventBridge client against a local HTTP peer
+ * that speaks PutEvents (AWS JSON 1.1), so the client serialises, signs and parses as it would
+ * against AWS; parking goes to dynalite.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { createEventBridgeClient, EventBridgeJsonClient } from '#shared/events/eventbridge-client.ts';
 import { buildUsageEventEntry, EventBridgeUsagePublisher } from '#shared/events/eventbridge-publisher.ts';
 import {
   USAGE_EVENT_DETAIL_TYPE,
@@ -19,46 +16,16 @@ import {
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import {
+  type PutEventsAnswer,
+  type PutEventsServer,
+  startPutEventsServer,
+} from '../support/put-events-server.ts';
 
-interface Entry {
-  Source: string;
-  DetailType: string;
-  Detail: string;
-  EventBusName: string;
-}
-
-/** How the fake answers one PutEvents call: a status and body, given the call's entries. */
-type Answer = (entries: Entry[]) => { status: number; body: unknown };
-
-const accepted: Answer = (entries) => ({
-  status: 200,
-  body: { FailedEntryCount: 0, Entries: entries.map((_, index) => ({ EventId: `evt-${index}` })) },
-});
-const throttled: Answer = () => ({
+const throttled: PutEventsAnswer = () => ({
   status: 400,
   body: { __type: 'ThrottlingException', message: 'Rate exceeded' },
 });
-
-class FakeEventBridge {
-  readonly calls: Entry[][] = [];
-  answers: Answer[] = [];
-  readonly server: Server = createServer((request, response) => this.#handle(request, response));
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    let body = '';
-    for await (const chunk of request) body += chunk;
-    assert.equal(request.headers['x-amz-target'], 'AWSEvents.PutEvents');
-    const entries = (JSON.parse(body) as { Entries: Entry[] }).Entries;
-    this.calls.push(entries);
-    const answer = (this.answers.shift() ?? accepted)(entries);
-    response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' });
-    response.end(JSON.stringify(answer.body));
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-}
 
 function detail(requestId: string, extra: Partial<UsageEventDetail> = {}): UsageEventDetail {
   return {
@@ -86,9 +53,9 @@ function detail(requestId: string, extra: Partial<UsageEventDetail> = {}): Usage
 }
 
 describe('EventBridgeUsagePublisher', () => {
-  const fake = new FakeEventBridge();
+  let fake: PutEventsServer;
   let db: RunningDynalite;
-  let client: EventBridgeClient;
+  let client: EventBridgeJsonClient;
   let parked: DynamoParkedUsageEvents;
   let errors: unknown[][];
   let sleeps: number[];
@@ -108,16 +75,11 @@ describe('EventBridgeUsagePublisher', () => {
     });
 
   before(async () => {
-    fake.server.listen(0, '127.0.0.1');
-    await once(fake.server, 'listening');
+    fake = await startPutEventsServer();
     db = await startDynalite({ port: 0 });
     await ensureTables(db.endpoint, tables);
-    client = new EventBridgeClient({
-      endpoint: fake.endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    // As the gateway builds it: one attempt per call, the publisher retries.
+    client = createEventBridgeClient({ endpoint: fake.url, maxAttempts: 1 });
     parked = new DynamoParkedUsageEvents(createDocumentClient(db.endpoint), tables.usage);
   });
   beforeEach(async () => {
@@ -129,7 +91,7 @@ describe('EventBridgeUsagePublisher', () => {
   });
   after(async () => {
     client.destroy();
-    fake.server.close();
+    await fake.close();
     await db.close();
   });
 
@@ -137,7 +99,7 @@ describe('EventBridgeUsagePublisher', () => {
     const event = detail('req-plain');
     await publisher().publish(event);
     assert.equal(fake.calls.length, 1);
-    const [entry] = fake.calls[0] ?? [];
+    const [entry] = fake.calls[0]?.entries ?? [];
     assert.equal(entry?.Source, USAGE_EVENT_SOURCE);
     assert.equal(entry?.DetailType, USAGE_EVENT_DETAIL_TYPE);
     assert.equal(entry?.EventBusName, 'quotagate-test');
@@ -166,7 +128,7 @@ describe('EventBridgeUsagePublisher', () => {
 
     // Assess
     assert.deepEqual(
-      fake.calls.map((call) => call.map((entry) => JSON.parse(entry.Detail).requestId)),
+      fake.calls.map((call) => call.entries.map((entry) => JSON.parse(entry.Detail ?? '{}').requestId)),
       [['req-a', 'req-b', 'req-c'], ['req-b']],
     );
     assert.deepEqual(await parked.list(10), []);
@@ -181,6 +143,55 @@ describe('EventBridgeUsagePublisher', () => {
     assert.equal(fake.calls.length, 3);
     assert.deepEqual(sleeps, [100, 200]);
     assert.equal(errors.length, 0);
+  });
+
+  it('retries a call whose connection dropped, and sends each event as it ended (Time in epoch seconds)', async () => {
+    fake.answers = [() => 'drop'];
+    const event = detail('req-dropped');
+    await publisher().publish(event);
+    assert.equal(fake.calls.length, 2);
+    assert.equal(fake.calls[1]?.entries[0]?.Time, Date.parse(event.endedAt) / 1000);
+    assert.deepEqual(await parked.list(10), []);
+  });
+
+  it('parks an event EventBridge kept refusing without logging a credential or the signature', async () => {
+    // Prepare: a client signing with secrets, and a bus that refuses every call.
+    const secret = { accessKeyId: 'AKIDPUBLISHERTEST', secretAccessKey: 'publisher-secret-0123456789' };
+    const signed = new EventBridgeJsonClient({
+      endpoint: fake.url,
+      region: 'eu-west-1',
+      credentials: { ...secret, sessionToken: 'publisher-session-token' },
+      maxAttempts: 1,
+    });
+    fake.answers = [() => 'drop', () => ({ status: 403, body: { __type: 'AccessDeniedException' } })];
+    const logged: unknown[][] = [];
+    const publishing = new EventBridgeUsagePublisher({
+      client: signed,
+      eventBusName: 'quotagate-test',
+      parking: parked,
+      logger: {
+        warn: (...args: unknown[]) => logged.push(args),
+        error: (...args: unknown[]) => logged.push(args),
+      },
+      maxAttempts: 2,
+      sleep: async () => {},
+    });
+
+    // Act
+    try {
+      await publishing.publish(detail('req-denied'));
+    } finally {
+      signed.destroy();
+    }
+
+    // Assess
+    assert.equal((await parked.list(10))[0]?.reason, 'AccessDeniedException');
+    const shown = JSON.stringify(logged);
+    const signature = /Signature=([0-9a-f]{64})/.exec(String(fake.calls[0]?.headers.authorization))?.[1];
+    assert.ok(signature);
+    for (const hidden of [secret.secretAccessKey, 'publisher-session-token', signature, 'AWS4-HMAC-SHA256']) {
+      assert.ok(!shown.includes(hidden), `the log shows ${hidden.slice(0, 12)}…`);
+    }
   });
 
   it('parks an event that still fails after every try, logs an error and resolves', async () => {
@@ -213,7 +224,7 @@ describe('EventBridgeUsagePublisher', () => {
     const events = Array.from({ length: 23 }, (_, index) => detail(`req-batch-${index}`));
     await publisher().publishAll(events);
     assert.deepEqual(
-      fake.calls.map((call) => call.length),
+      fake.calls.map((call) => call.entries.length),
       [10, 10, 3],
     );
   });

@@ -19,8 +19,9 @@
  * await startE2E({}, { busOptions: { failEntry: publisher.failEntry }, wrapRecorder: recorder.wrap });
  * ```
  */
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
 import type { BusLogger, BusTarget, InProcessEventBus } from '#local/event-bus.ts';
+import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { type DynamoFault, faultyDocumentClient } from './faulty-dynamo-client.ts';
@@ -58,7 +59,7 @@ export function publisherFaults(rand: () => number) {
   const counts = { refusedEntries: 0, refusedForGood: 0 };
   return {
     counts,
-    failEntry(entry: PutEventsRequestEntry): boolean {
+    failEntry(entry: PutEventsEntry): boolean {
       const id = requestIdOf(JSON.parse(entry.Detail ?? '{}'));
       let left = remaining.get(id);
       if (left === undefined) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { type BusLogger, type EventEnvelope, InProcessEventBus } from '#local/event-bus.ts';
+import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
 
-function usageEntry(requestId: string): PutEventsRequestEntry {
+function usageEntry(requestId: string): PutEventsEntry {
   return {
     Source: 'quotagate.gateway',
     DetailType: 'quotagate.usage.v1',

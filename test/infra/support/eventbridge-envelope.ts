@@ -4,10 +4,10 @@
  * resources). Rules match against this envelope, so pattern tests must too.
  */
 import { randomUUID } from 'node:crypto';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
 
 export function envelopeOf(
-  entry: PutEventsRequestEntry,
+  entry: PutEventsEntry,
   where: { account: string; region: string } = { account: '123456789012', region: 'eu-west-1' },
 ): Record<string, unknown> {
   if (entry.Source === undefined || entry.DetailType === undefined || entry.Detail === undefined) {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  AwsServiceError,
   backoffMs,
-  DynamoServiceError,
   errorTypeOf,
   RetryQuota,
   retryKindOf,
   serviceErrorOf,
-} from '#shared/store/dynamo/json-client-errors.ts';
+} from '#shared/aws/json-client-errors.ts';
 
 describe('what the JSON client makes of a failed request', () => {
   it('reads the error type from the header first, then __type, then code, without namespace or URL', () => {
@@ -40,8 +40,8 @@ describe('what the JSON client makes of a failed request', () => {
       [400, '"a string"', 'UnknownError', 'DynamoDB answered HTTP 400'],
     ];
     for (const [status, text, name, message] of cases) {
-      const error = serviceErrorOf('GetItem', status, undefined, text);
-      assert.ok(error instanceof DynamoServiceError);
+      const error = serviceErrorOf('DynamoDB', 'GetItem', status, undefined, text);
+      assert.ok(error instanceof AwsServiceError);
       assert.deepEqual(
         [error.name, error.message, error.operation, error.$metadata.httpStatusCode],
         [name, message, 'GetItem', status],
@@ -50,7 +50,7 @@ describe('what the JSON client makes of a failed request', () => {
   });
 
   it('retries throttling and transient failures only', () => {
-    const answer = (status: number, type: string) => new DynamoServiceError('PutItem', type, 'x', status);
+    const answer = (status: number, type: string) => new AwsServiceError('PutItem', type, 'x', status);
     const network = (code: string) => Object.assign(new Error('socket'), { code });
     const cases: [unknown, string | undefined][] = [
       [answer(400, 'ProvisionedThroughputExceededException'), 'throttling'],

@@ -1,9 +1,9 @@
 /**
- * What {@link DynamoJsonClient} makes of a failed request, following the AWS SDK's standard retry
- * mode so that moving a request off the SDK changes neither which failures are retried nor how
- * the stores tell them apart:
+ * What the gateway's JSON clients ({@link AwsJsonClient} under DynamoDB's and EventBridge's) make
+ * of a failed request, following the AWS SDK's standard retry mode so that moving a request off
+ * the SDK changes neither which failures are retried nor how callers tell them apart:
  *
- * - a service error becomes a {@link DynamoServiceError} named after its error type
+ * - a service error becomes an {@link AwsServiceError} named after its error type
  *   (`ConditionalCheckFailedException`, …), as the SDK's exception classes are, so
  *   `isConditionFailure` (condition-failure.ts) reads both alike;
  * - throttling (HTTP 429 or a throttling type) is retried with a 500 ms backoff base, transient
@@ -26,8 +26,8 @@
  * ```
  */
 
-/** An error DynamoDB answered with, named after its type as the SDK's exceptions are. */
-export class DynamoServiceError extends Error {
+/** An error an AWS service answered with, named after its type as the SDK's exceptions are. */
+export class AwsServiceError extends Error {
   /** The HTTP status and the attempts made, in the SDK's shape (`$metadata.httpStatusCode`). */
   readonly $metadata: { httpStatusCode: number; attempts: number };
   /** The operation that failed (`PutItem`, …). */
@@ -57,13 +57,17 @@ function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** The error for a non-200 answer. An answer that is not JSON (a proxy's page) is read as `{}`. */
+/**
+ * The error for a non-200 answer of `service` (`DynamoDB`, `EventBridge`). An answer that is not
+ * JSON (a proxy's page) is read as `{}`.
+ */
 export function serviceErrorOf(
+  service: string,
   operation: string,
   status: number,
   errorTypeHeader: string | undefined,
   text: string,
-): DynamoServiceError {
+): AwsServiceError {
   let body: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(text);
@@ -72,8 +76,8 @@ export function serviceErrorOf(
     // Not JSON: the status alone says what happened.
   }
   const type = errorTypeOf(errorTypeHeader, body) ?? (status >= 500 ? 'InternalServerError' : 'UnknownError');
-  const message = stringOf(body.message) ?? stringOf(body.Message) ?? `DynamoDB answered HTTP ${status}`;
-  return new DynamoServiceError(operation, type, message, status);
+  const message = stringOf(body.message) ?? stringOf(body.Message) ?? `${service} answered HTTP ${status}`;
+  return new AwsServiceError(operation, type, message, status);
 }
 
 const THROTTLING_TYPES = new Set([
@@ -109,7 +113,7 @@ export type RetryKind = 'throttling' | 'transient';
 
 /** Whether a failed attempt may be sent again, and with which backoff; `undefined` when final. */
 export function retryKindOf(error: unknown): RetryKind | undefined {
-  if (error instanceof DynamoServiceError) {
+  if (error instanceof AwsServiceError) {
     if (error.$metadata.httpStatusCode === 429 || THROTTLING_TYPES.has(error.name)) return 'throttling';
     if (TRANSIENT_STATUSES.has(error.$metadata.httpStatusCode) || TRANSIENT_TYPES.has(error.name)) {
       return 'transient';
