@@ -1,15 +1,17 @@
 /**
  * The gateway under benchmark, alone in its process: the same handler the local stack runs
  * (`createGatewayHandler` over `createGatewayDeps`) behind the local Function URL server, with
- * usage events published to an in-process bus. Unlike `startLocalStack`, dynalite runs in another
- * process (dynamo-process.ts) and no recorder subscribes here: on AWS both are other services, and
- * sharing this process would count their CPU and DynamoDB requests as the gateway's.
+ * usage events published as on AWS: the Lambda's publisher and EventBridge client, sending
+ * PutEvents to the bench's local endpoint (eventbridge-process.ts). Unlike `startLocalStack`,
+ * dynalite runs in another process (dynamo-process.ts) and no recorder subscribes here: on AWS
+ * both are other services, and sharing this process would count their CPU and DynamoDB requests
+ * as the gateway's.
  *
- * Environment: `BENCH_DYNAMO_ENDPOINT`, the QG_* settings, `POWERTOOLS_LOG_LEVEL` (default WARN).
- * Calls: `reset` (forget traces and published events), `traces` (take the DynamoDB summary),
- * `published` (how many usage events, and the last one's usage),
- * `heapAfterGc`, `coldConfig` (on: every request finds the config cache expired, as on Lambda),
- * `recordEvents` (run the recorder over the phase's usage events and count its DynamoDB writes).
+ * Environment: `BENCH_DYNAMO_ENDPOINT`, `BENCH_EVENTS_ENDPOINT`, the QG_* settings,
+ * `POWERTOOLS_LOG_LEVEL` (default WARN).
+ * Calls: `reset` (forget traces), `traces` (take the DynamoDB summary), `heapAfterGc`,
+ * `coldConfig` (on: every request finds the config cache expired, as on Lambda), `recordEvents`
+ * (run the recorder over the usage events given and count its DynamoDB writes).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -18,10 +20,11 @@ import {
   type LambdaResponseStream,
   type StreamifiedHandler,
 } from '#local/awslambda-shim.ts';
-import { BusUsagePublisher, createBusEventBridgeClient } from '#local/bus-publisher.ts';
-import { InProcessEventBus } from '#local/event-bus.ts';
+import type { EventEnvelope } from '#local/event-bus.ts';
 import { startFunctionUrlServer } from '#local/function-url-server.ts';
 import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
+import { createEventBridgeClient } from '#shared/events/eventbridge-client.ts';
+import { EventBridgeUsagePublisher } from '#shared/events/eventbridge-publisher.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
@@ -35,10 +38,13 @@ import { RequestTraces } from './request-trace.ts';
 
 const endpoint = process.env.BENCH_DYNAMO_ENDPOINT;
 if (!endpoint) throw new Error('BENCH_DYNAMO_ENDPOINT is not set');
+const eventsEndpoint = process.env.BENCH_EVENTS_ENDPOINT;
+if (!eventsEndpoint) throw new Error('BENCH_EVENTS_ENDPOINT is not set');
 const settings = loadSettings(process.env);
 const client = createDocumentClient(endpoint);
 const requester = createDynamoJsonClient(endpoint);
-const bus = new InProcessEventBus();
+// As the gateway Lambda builds it (functions/gateway/handler.ts).
+const events = createEventBridgeClient({ endpoint: eventsEndpoint, maxAttempts: 1 });
 const logger = new Logger({
   serviceName: 'quotagate-gateway',
   logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as 'WARN',
@@ -48,7 +54,9 @@ const deps = createGatewayDeps({
   client,
   requester,
   logger,
-  publisher: new BusUsagePublisher(bus, settings.eventBusName, {
+  publisher: new EventBridgeUsagePublisher({
+    client: events,
+    eventBusName: settings.eventBusName,
     parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
     logger,
   }),
@@ -91,31 +99,29 @@ answerParent(
   {
     reset() {
       traces.take();
-      // The bench has no recorder; keeping every envelope would only grow this process.
-      bus.events.splice(0);
     },
     traces: () => traces.take(),
     coldConfig(on: unknown) {
       coldConfig = on === true;
     },
     /**
-     * Records up to `limit` of the usage events published since `reset`, one at a time as the
+     * Records the usage events given (as the bench's EventBridge kept them), one at a time as the
      * recorder Lambda would, and answers its DynamoDB requests per event (writes, reads).
      */
-    async recordEvents(limit: unknown) {
+    async recordEvents(payload: unknown) {
       // Wired as the recorder Lambda is (alerts on), so the figures include the alert watch.
       const runtime = createRecorderRuntime({
         tables: settings.tables,
         client,
         logger,
         alerts: {
-          publisher: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), settings.eventBusName),
+          publisher: new EventBridgeAlertPublisher(events, settings.eventBusName),
           stateTable: settings.tables.state,
         },
       });
-      const events = bus.events.slice(0, Number(limit));
+      const envelopes = payload as EventEnvelope[];
       const before = new Map(dynamoRequestCounter.byCommand);
-      for (const envelope of events) await runtime.record(envelope);
+      for (const envelope of envelopes) await runtime.record(envelope);
       let writes = 0;
       let reads = 0;
       for (const [command, count] of dynamoRequestCounter.byCommand) {
@@ -125,15 +131,10 @@ answerParent(
       }
       traces.take();
       return {
-        events: events.length,
-        writesPerEvent: writes / Math.max(1, events.length),
-        readsPerEvent: reads / Math.max(1, events.length),
+        events: envelopes.length,
+        writesPerEvent: writes / Math.max(1, envelopes.length),
+        readsPerEvent: reads / Math.max(1, envelopes.length),
       };
-    },
-    /** How many usage events were published since `reset`, and the last one's usage and source. */
-    published() {
-      const last = bus.events.at(-1)?.detail as { usage?: unknown; usageSource?: unknown } | undefined;
-      return { events: bus.events.length, usage: last?.usage, usageSource: last?.usageSource };
     },
     /** Live heap after a full collection (needs --expose-gc): growth across phases means a leak. */
     heapAfterGc() {
@@ -146,5 +147,6 @@ answerParent(
     await server.close();
     client.destroy();
     requester.destroy();
+    events.destroy();
   },
 );

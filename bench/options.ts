@@ -63,3 +63,5 @@ export const USER_CONCURRENCY = 64;
 export const ACCOUNT_CONCURRENCY = 64;
 export const MIB = 1024 * 1024;
 export const PROFILE_DIR = 'bench/results/profiles';
+/** The gateway process's profile is named `gateway-<ms>.cpuprofile` under {@link PROFILE_DIR}. */
+export const GATEWAY_PROFILE_PREFIX = 'gateway-';

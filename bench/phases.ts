@@ -36,7 +36,7 @@ const CUT_PROMPT = 'The gateway relayed line 42 of the log; nothing was lost. '
   .slice(0, FUNCTION_URL_PAYLOAD_LIMIT_BYTES - 1024);
 
 export function createPhases(world: BenchWorld): BenchPhases {
-  const { gateway, dynamo, mock, agent } = world;
+  const { gateway, dynamo, mock, events, agent } = world;
   const plan = (
     scenario: Scenario,
     idPrefix: string,
@@ -76,7 +76,7 @@ export function createPhases(world: BenchWorld): BenchPhases {
       await gateway.call('coldConfig', scenario.cache === 'cold');
       // The warm-up opens the phase's conversations; the measured requests are their later turns.
       await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup, name), agent);
-      await Promise.all([mock.call('reset'), gateway.call('reset')]);
+      await Promise.all([mock.call('reset'), gateway.call('reset'), events.call('reset')]);
       const outputBefore = gateway.output();
       const usage = () =>
         Promise.all([gateway, dynamo, mock].map((child) => child.call<ProcessUsage>('usage')));
@@ -129,11 +129,11 @@ export function createPhases(world: BenchWorld): BenchPhases {
       // First, while the token counter is not loaded yet: a client sends the largest prompt a
       // Function URL accepts and leaves after 1 MB of the stream, so the gateway loads the counter
       // and counts it all (6 MB of body, 512 Ki characters of text) before it can bill.
-      await gateway.call('reset');
+      await Promise.all([gateway.call('reset'), events.call('reset')]);
       const billed = async (): Promise<BilledUsage> => {
         const left = performance.now();
         for (let tries = 0; tries < 2400; tries++) {
-          const published = await gateway.call<{ events: number; usage?: TokenUsage }>('published');
+          const published = await events.call<{ events: number; usage?: TokenUsage }>('published');
           if (published.events > 0 && published.usage) {
             const { inputTokens, outputTokens } = published.usage;
             return { inputTokens, outputTokens, ms: performance.now() - left };

@@ -27,7 +27,16 @@ import { Agent } from 'undici';
 import { measureGatewayBundle, measureTokenizer } from './bundle.ts';
 import type { ProcessUsage } from './ipc.ts';
 import { formatTransfers, transferWorked } from './large-transfer.ts';
-import { CONCURRENCIES, MIB, MODES, options, PROFILE_DIR, SIZES, USERS } from './options.ts';
+import {
+  CONCURRENCIES,
+  GATEWAY_PROFILE_PREFIX,
+  MIB,
+  MODES,
+  options,
+  PROFILE_DIR,
+  SIZES,
+  USERS,
+} from './options.ts';
 import { checkBudget, type PhaseResult } from './phase-result.ts';
 import { createPhases } from './phases.ts';
 import { summariseProfile } from './profile-summary.ts';
@@ -214,8 +223,9 @@ if (options.profile && !process.exitCode) await printProfiles();
 
 /**
  * The profiles written in this run, read only now (a process writes its profile as it exits):
- * the gateway's (the latest file), and with --local-stack-only one per process of the local stack,
- * named by its part (each process's file carries its id).
+ * the gateway's (the latest named `gateway-<ms>.cpuprofile`: a full run profiles the local stack's
+ * processes too), and with --local-stack-only one per process of the local stack, named by its
+ * part (each process's file carries its id).
  */
 async function printProfiles(): Promise<void> {
   const files = (await readdir(PROFILE_DIR)).filter((file) => file.endsWith('.cpuprofile')).sort();
@@ -225,7 +235,10 @@ async function printProfiles(): Promise<void> {
         const part = stackParts[Number(file.split('.')[3])];
         return part ? [{ file, title: `Local stack's ${part} process` }] : [];
       })
-    : files.slice(-1).map((file) => ({ file, title: 'Gateway' }));
+    : files
+        .filter((file) => file.startsWith(GATEWAY_PROFILE_PREFIX))
+        .slice(-1)
+        .map((file) => ({ file, title: 'Gateway' }));
   for (const { file, title } of chosen) {
     console.log(`\n${summariseProfile(await readFile(`${PROFILE_DIR}/${file}`, 'utf8'), title)}`);
     console.log(`(${PROFILE_DIR}/${file}; open it in Chrome DevTools for the call tree)`);

@@ -25,14 +25,15 @@ export interface RecorderFigures {
 
 /** Runs the recorder over up to `limit` of the last phase's usage events and counts its writes. */
 export async function measureRecorder(
-  world: { gateway: BenchChild; dynamo: BenchChild },
+  world: { gateway: BenchChild; dynamo: BenchChild; events: BenchChild },
   limit: number,
 ): Promise<RecorderFigures> {
   const counted = () => world.dynamo.call<Record<string, number>>('indexWritesByIndex');
+  const envelopes = await world.events.call<unknown[]>('events', limit);
   const before = await counted();
   const figures = await world.gateway.call<{ events: number; writesPerEvent: number; readsPerEvent: number }>(
     'recordEvents',
-    limit,
+    envelopes,
   );
   const after = await counted();
   const perEvent = (units: number) => units / Math.max(1, figures.events);

@@ -1,6 +1,6 @@
 /**
- * What the bench measures against: dynalite, the mock upstream and the gateway, each in a child
- * process of its own (see ipc.ts for why), seeded with one group of accounts pointing at the mock
+ * What the bench measures against: dynalite, the mock upstream, a local EventBridge endpoint and
+ * the gateway, each in a child process of its own (see ipc.ts for why), seeded with one group of accounts pointing at the mock
  * and two users. `stopWorld` stops every child started so far, also after a failed start.
  *
  * @example
@@ -14,12 +14,20 @@ import { loadSettings } from '#shared/settings.ts';
 import { GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
 import { bundleGatewayProcess } from './gateway-bundle.ts';
 import { type BenchChild, forkBenchChild } from './ipc.ts';
-import { ACCOUNT_CONCURRENCY, options, PROFILE_DIR, USER_CONCURRENCY } from './options.ts';
+import {
+  ACCOUNT_CONCURRENCY,
+  GATEWAY_PROFILE_PREFIX,
+  options,
+  PROFILE_DIR,
+  USER_CONCURRENCY,
+} from './options.ts';
 import { type BenchKeys, seedBench } from './seed.ts';
 
 export interface BenchWorld {
   dynamo: BenchChild;
   mock: BenchChild;
+  /** The PutEvents endpoint the gateway publishes usage events to (eventbridge-process.ts). */
+  events: BenchChild;
   gateway: BenchChild;
   keys: BenchKeys;
   mockUrl: string;
@@ -53,9 +61,10 @@ export function startMock(): Promise<BenchChild> {
 }
 
 export async function startWorld(agent: Agent): Promise<BenchWorld> {
-  const [dynamo, mock] = await Promise.all([
+  const [dynamo, mock, events] = await Promise.all([
     startChild('dynalite', './dynamo-process.ts', { BENCH_TABLES: JSON.stringify(settings.tables) }),
     startMock(),
+    startChild('eventbridge', './eventbridge-process.ts', {}),
   ]);
   const dynamoEndpoint = String(dynamo.info.endpoint);
   const mockUrl = String(mock.info.url);
@@ -73,16 +82,23 @@ export async function startWorld(agent: Agent): Promise<BenchWorld> {
     {
       QG_STAGE: 'bench',
       BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
+      BENCH_EVENTS_ENDPOINT: String(events.info.url),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     },
     [
       ...(options.gatewayFromSources ? [] : GATEWAY_NODE_OPTIONS.split(' ')),
       '--expose-gc',
       ...(options.gatewayHeapMb > 0 ? [`--max-old-space-size=${options.gatewayHeapMb}`] : []),
-      ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+      ...(options.profile
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${PROFILE_DIR}`,
+            `--cpu-prof-name=${GATEWAY_PROFILE_PREFIX}${Date.now()}.cpuprofile`,
+          ]
+        : []),
     ],
   );
-  return { dynamo, mock, gateway, keys, mockUrl, gatewayUrl: String(gateway.info.url), agent };
+  return { dynamo, mock, events, gateway, keys, mockUrl, gatewayUrl: String(gateway.info.url), agent };
 }
 
 /** Stops every child started so far. */
