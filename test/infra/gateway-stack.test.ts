@@ -106,7 +106,10 @@ describe('QuotagateStack: the gateway function and logging', () => {
       const heapOf = (options: string) =>
         spawnSync(
           process.execPath,
-          ['-p', "JSON.stringify([process.versions.node, require('v8').getHeapStatistics().heap_size_limit])"],
+          [
+            '-p',
+            "JSON.stringify([process.versions.node, require('v8').getHeapStatistics().heap_size_limit])",
+          ],
           { env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: options }, encoding: 'utf8', timeout: 30_000 },
         );
 
