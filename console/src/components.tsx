@@ -3,32 +3,58 @@
  * paging. Form controls are in forms.tsx; picking a table row and its panel in row-panel.tsx.
  */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { useForm } from './forms.tsx';
 
 export interface Loaded<T> {
   data: T | undefined;
   error: string | undefined;
   loading: boolean;
-  reload: () => void;
+  /** Loads again; resolves once that load (or a newer one) has landed, whatever its answer. */
+  reload: () => Promise<void>;
 }
 
 /** Runs `load` now and whenever `deps` change or `reload` is called; the newest answer wins. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
   const [round, setRound] = useState(0);
+  const requested = useRef(0);
+  // Callers of `reload` waiting for the answer of their round or a newer one.
+  const waiting = useRef<{ round: number; landed: () => void }[]>([]);
   useEffect(() => {
     let current = true;
+    const landed = (next: { data?: T; error?: string }) => {
+      if (!current) return;
+      setState({ ...next, loading: false });
+      const ready = waiting.current.filter((waiter) => waiter.round <= round);
+      waiting.current = waiting.current.filter((waiter) => waiter.round > round);
+      for (const waiter of ready) waiter.landed();
+    };
     setState((previous) => ({ ...previous, loading: true }));
     load().then(
-      (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: messageOf(error), loading: false }),
+      (data) => landed({ data }),
+      (error: unknown) => landed({ error: messageOf(error) }),
     );
     return () => {
       current = false;
     };
   }, [...deps, round]);
-  const reload = useCallback(() => setRound((value) => value + 1), []);
+  // Nobody waits for a load that will never land.
+  useEffect(
+    () => () => {
+      for (const waiter of waiting.current.splice(0)) waiter.landed();
+    },
+    [],
+  );
+  const reload = useCallback(
+    () =>
+      new Promise<void>((landed) => {
+        requested.current += 1;
+        waiting.current.push({ round: requested.current, landed });
+        setRound(requested.current);
+      }),
+    [],
+  );
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
@@ -51,16 +77,20 @@ export function Outcome({ error, done }: { error?: string | undefined; done?: st
   );
 }
 
-/** An action's error and success message, and a runner that sets them. */
-export function useAction(after?: () => void) {
+/**
+ * An action's error and success message, and a runner that sets them. `after` (a list's reload)
+ * runs before the success is announced, so what the message says is already on screen: a row
+ * archived or deleted has left its list, a saved value shows in it.
+ */
+export function useAction(after?: () => void | Promise<void>) {
   const [outcome, setOutcome] = useState<{ error?: string; done?: string }>({});
   const run = useCallback(
     async (action: () => Promise<unknown>, done: string) => {
       setOutcome({});
       try {
         await action();
+        await after?.();
         setOutcome({ done });
-        after?.();
       } catch (error) {
         setOutcome({ error: messageOf(error) });
       }

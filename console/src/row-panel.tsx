@@ -21,12 +21,13 @@ export function Details(props: { label: string; title: ComponentChildren; childr
 
 /**
  * What the panel of a picked row is given: the row; `onChanged`, run after each change it saves
- * (the page reloads its list); and `remove`, which takes the row out of the list (delete, archive).
+ * (the page reloads its list, and the change is announced once that has landed); and `remove`,
+ * which takes the row out of the list (delete, archive).
  * The page runs and reports `remove` itself, since the row leaves the list and this panel with it.
  */
 export interface RowPanelProps<T> {
   row: T;
-  onChanged: () => void;
+  onChanged: () => Promise<void>;
   remove: (row: T) => void;
 }
 

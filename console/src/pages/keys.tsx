@@ -23,7 +23,7 @@ function limitsText(key: ApiKey): string {
 }
 
 /** The key's limits as a form: an emptied field removes its limit. */
-function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => void }) {
+function KeyLimits({ apiKey, onChanged }: { apiKey: ApiKey; onChanged: () => Promise<void> }) {
   const { outcome, run } = useAction(onChanged);
   const { form, set, bind } = useForm({
     allowedIps: apiKey.allowedIps?.join(', ') ?? '',

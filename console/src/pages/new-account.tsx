@@ -32,7 +32,7 @@ const CREDENTIAL_FIELDS: Record<Kind, CredentialField[]> = {
   ],
 };
 
-export function CreateAccount({ onCreated }: { onCreated: () => void }) {
+export function CreateAccount({ onCreated }: { onCreated: () => Promise<void> }) {
   const { outcome, run } = useAction(onCreated);
   const { form, set, bind } = useForm({
     type: 'apikey',

@@ -24,7 +24,7 @@ interface AlertDefaults {
 }
 
 /** What users and keys without their own threshold alert by; an emptied field removes a default. */
-function AlertDefaultsForm({ defaults, onSaved }: { defaults: AlertDefaults; onSaved: () => void }) {
+function AlertDefaultsForm({ defaults, onSaved }: { defaults: AlertDefaults; onSaved: () => Promise<void> }) {
   const { outcome, run } = useAction(onSaved);
   const { form, bind } = useForm({
     lowBalanceAlertUsd: usdInput(defaults.lowBalanceAlertNano),

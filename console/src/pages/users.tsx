@@ -117,7 +117,7 @@ function UserDetails({ row: user, onChanged, remove }: RowPanelProps<User>) {
               });
               setSecret(created.key);
               set('keyName')('');
-              details.reload();
+              await details.reload();
             }, 'Key created: copy it now, it is shown only once.')
           }
         >
