@@ -45,7 +45,10 @@ export interface RunningCall {
   finished: Promise<CallResult>;
   /** The body received so far. */
   text(): string;
-  /** Resolves once the body received so far satisfies `predicate`; rejects if the body ends first. */
+  /**
+   * Resolves once the body received so far satisfies `predicate`; rejects if the body ends first,
+   * or after `timeoutMs` (60 s: a loaded 2-core machine can starve a stream that long).
+   */
   until(predicate: (text: string) => boolean, timeoutMs?: number): Promise<void>;
   abort(): void;
 }
@@ -97,7 +100,7 @@ export function startCall(
     headers: headersArrived,
     finished,
     text,
-    async until(predicate, timeoutMs = 15_000) {
+    async until(predicate, timeoutMs = 60_000) {
       const giveUpAt = Date.now() + timeoutMs;
       while (!predicate(text())) {
         if (ended) throw new Error(`body ended without the awaited content: ${JSON.stringify(text())}`);
@@ -179,8 +182,11 @@ export function liveLeases(
   );
 }
 
-/** Polls `check` every 20 ms until it resolves true; rejects after `timeoutMs`. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+/**
+ * Polls `check` every 20 ms until it resolves true; rejects after `timeoutMs`, which only a
+ * regression reaches: the default leaves a loaded machine room and fits in a test's 120 s.
+ */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > giveUpAt) throw new Error('condition not met in time');

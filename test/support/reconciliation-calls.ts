@@ -52,7 +52,9 @@ export async function perform(
     stream: request.stream,
   });
   if (kind === 'abandoned') {
-    await running.until((text) => text.includes('event: response.output_text.delta'));
+    // Sixteen clients on five-slot users: a stream may wait its user's and its account's 30 s
+    // for a slot (quiet for its first 10 s) before its text starts.
+    await running.until((text) => text.includes('event: response.output_text.delta'), 120_000);
     running.abort();
   }
   const result = await running.finished;
