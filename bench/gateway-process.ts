@@ -10,8 +10,9 @@
  * Environment: `BENCH_DYNAMO_ENDPOINT`, `BENCH_EVENTS_ENDPOINT`, the QG_* settings,
  * `POWERTOOLS_LOG_LEVEL` (default WARN).
  * Calls: `reset` (forget traces), `traces` (take the DynamoDB summary), `heapAfterGc`,
- * `coldConfig` (on: every request finds the config cache expired, as on Lambda), `recordEvents`
- * (run the recorder over the usage events given and count its DynamoDB writes).
+ * `coldConfig` (on: every request finds the config cache expired, as on Lambda), `newInstance`
+ * (the next request is a new instance's first: every cache empty), `recordEvents` (run the
+ * recorder over the usage events given and count its DynamoDB writes).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -49,21 +50,30 @@ const logger = new Logger({
   serviceName: 'quotagate-gateway',
   logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN') as 'WARN',
 });
-const deps = createGatewayDeps({
-  settings,
-  client,
-  requester,
-  logger,
-  publisher: new EventBridgeUsagePublisher({
-    client: events,
-    eventBusName: settings.eventBusName,
-    parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+/**
+ * The gateway's dependencies as an instance builds them at its first request: `newInstance`
+ * replaces them, so the next request finds every cache empty (config and credentials). The
+ * DynamoDB connections are kept: the bench counts requests and round trips, not connection set-up.
+ */
+function instanceDeps() {
+  const built = createGatewayDeps({
+    settings,
+    client,
+    requester,
     logger,
-  }),
-});
+    publisher: new EventBridgeUsagePublisher({
+      client: events,
+      eventBusName: settings.eventBusName,
+      parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+      logger,
+    }),
+  });
+  if (!(built.directory instanceof CachedConfigDirectory))
+    throw new Error('the gateway no longer caches config');
+  return { deps: built, directory: built.directory };
+}
+let { deps, directory } = instanceDeps();
 const traces = new RequestTraces(settings.tables);
-const directory = deps.directory;
-if (!(directory instanceof CachedConfigDirectory)) throw new Error('the gateway no longer caches config');
 let coldConfig = false;
 const WRITES = new Set([
   'PutItemCommand',
@@ -103,6 +113,10 @@ answerParent(
     traces: () => traces.take(),
     coldConfig(on: unknown) {
       coldConfig = on === true;
+    },
+    /** The next request is the first of a new instance. */
+    newInstance() {
+      ({ deps, directory } = instanceDeps());
     },
     /**
      * Records the usage events given (as the bench's EventBridge kept them), one at a time as the

@@ -74,6 +74,8 @@ export interface BudgetVerdict {
 export interface BudgetCheck {
   cold: BudgetVerdict;
   warm: BudgetVerdict;
+  /** The first request of each cold phase, a new instance's (no credentials held), on the cold budget. */
+  newInstance: BudgetVerdict;
   pass: boolean;
   /** One line per phase checked. */
   lines: string[];
@@ -98,8 +100,9 @@ function verdict(
 }
 
 /**
- * Cold: every request of the cold-cache phases (user with slots, c=1). Warm: the requests of the
- * c=1 phases of the user with slots that read no Config item.
+ * Cold: every request of the cold-cache phases (user with slots, c=1); new instance: the first of
+ * each, which the phase serves on a new instance. Warm: the requests of the c=1 phases of the user
+ * with slots that read no Config item.
  */
 export function checkBudget(results: readonly PhaseResult[]): BudgetCheck {
   const slotsC1 = results.filter(
@@ -117,7 +120,10 @@ export function checkBudget(results: readonly PhaseResult[]): BudgetCheck {
     const ok = verdict([phase], BUDGETS.cold).pass;
     lines.push(
       `cold ${result.mode} c=1: ${ok ? 'PASS' : 'FAIL'} — ${phase.requests} requests, at most ${phase.roundTrips} round trips ` +
-        `(${dynamo.criticalPath.max} requests) before upstream, ${phase.total} in all`,
+        `(${dynamo.criticalPath.max} requests) before upstream, ${phase.total} in all` +
+        (dynamo.first
+          ? `; the first, a new instance's: ${dynamo.first.roundTrips} round trips, ${dynamo.first.total} in all`
+          : ''),
     );
     return [phase];
   });
@@ -136,7 +142,18 @@ export function checkBudget(results: readonly PhaseResult[]): BudgetCheck {
     );
     return [phase];
   });
+  const firsts = slotsC1.flatMap((result) => {
+    const first = result.cache === 'cold' ? result.gateway?.dynamo.first : undefined;
+    return first ? [{ requests: 1, roundTrips: first.roundTrips, total: first.total }] : [];
+  });
   const coldVerdict = verdict(cold, BUDGETS.cold);
   const warmVerdict = verdict(warm, BUDGETS.warm);
-  return { cold: coldVerdict, warm: warmVerdict, pass: coldVerdict.pass && warmVerdict.pass, lines };
+  const newInstance = verdict(firsts, BUDGETS.cold);
+  return {
+    cold: coldVerdict,
+    warm: warmVerdict,
+    newInstance,
+    pass: coldVerdict.pass && warmVerdict.pass && newInstance.pass,
+    lines,
+  };
 }

@@ -77,6 +77,8 @@ export function createPhases(world: BenchWorld): BenchPhases {
       // The warm-up opens the phase's conversations; the measured requests are their later turns.
       await runLoad(plan(scenario, `${name}-warm`, SIZES.phaseWarmup, name), agent);
       await Promise.all([mock.call('reset'), gateway.call('reset'), events.call('reset')]);
+      // Cold, the first measured request is a new instance's first: its credentials are not held.
+      if (scenario.cache === 'cold') await gateway.call('newInstance');
       const outputBefore = gateway.output();
       const usage = () =>
         Promise.all([gateway, dynamo, mock].map((child) => child.call<ProcessUsage>('usage')));

@@ -168,7 +168,8 @@ export function formatReport(results: readonly PhaseResult[], budget: BudgetChec
     '',
     `Budget (c=1, user with slots; cold config cache: ≤ ${BUDGETS.cold.roundTripsBeforeUpstream} round trips before upstream, ` +
       `≤ ${BUDGETS.cold.requestsInAll} DynamoDB requests in all; warm: ≤ ${BUDGETS.warm.roundTripsBeforeUpstream} / ≤ ${BUDGETS.warm.requestsInAll}): ` +
-      `cold ${budget.cold.pass ? 'PASS' : 'FAIL'}, warm ${budget.warm.pass ? 'PASS' : 'FAIL'}`,
+      `cold ${budget.cold.pass ? 'PASS' : 'FAIL'} (a new instance's first request ${budget.newInstance.pass ? 'PASS' : 'FAIL'}), ` +
+      `warm ${budget.warm.pass ? 'PASS' : 'FAIL'}`,
     ...budget.lines.map((line) => `  ${line}`),
     '',
     `The gateway logged ${gatewayLogs} lines (WARN or above) during the phases, and wrote ` +

@@ -50,6 +50,11 @@ export interface DynamoSummary {
    * case among them.
    */
   warm: { requests: number; criticalPathMax: number; roundTripsMax: number; totalMax: number };
+  /**
+   * The phase's first request, when it reached the upstream: in the cold phase a new instance's
+   * first (every cache empty), which the budget covers like the others.
+   */
+  first?: { roundTrips: number; total: number; pattern: string };
   /** Time from invocation to the upstream request starting, in ms. */
   beforeUpstreamMs: Distribution;
   /** From the upstream request starting to its headers being written (connecting, if needed), in ms. */
@@ -151,6 +156,7 @@ export class RequestTraces {
     this.#upstreamConnections = 0;
     this.#allConnections = 0;
     const reached = traces.filter((trace) => trace.upstreamAt !== undefined).map(analyse);
+    const first = traces[0]?.upstreamAt === undefined ? undefined : reached[0];
     const warm = reached.filter((trace) => !trace.readConfig);
     const patterns = new Map<string, number>();
     for (const trace of reached) patterns.set(trace.pattern, (patterns.get(trace.pattern) ?? 0) + 1);
@@ -178,6 +184,9 @@ export class RequestTraces {
         roundTripsMax: Math.max(0, ...warm.map((trace) => trace.waves.length)),
         totalMax: Math.max(0, ...warm.map((trace) => trace.total)),
       },
+      ...(first
+        ? { first: { roundTrips: first.waves.length, total: first.total, pattern: first.pattern } }
+        : {}),
       beforeUpstreamMs: distribution(reached.map((trace) => trace.beforeUpstreamMs)),
       upstreamSendMs: distribution(reached.map((trace) => trace.upstreamSendMs)),
       newConnections,

@@ -35,13 +35,14 @@ export function presentedApiKey(headers: Record<string, string | undefined>): st
 
 /**
  * `onKey` runs once the key is known to be active, before its user and group are read: the
- * streaming route starts the reads that need only the key's group there (the sticky session),
- * so they share a round trip with the caller's records.
+ * streaming route starts the reads that need only the key's group there (the sticky session, a
+ * new instance's credentials of the group), so they share a round trip with the caller's
+ * records. When it answers a promise, the caller's records are asked for once it settles.
  */
 export async function authenticate(
   { headers, sourceIp }: Pick<GatewayRequest, 'headers' | 'sourceIp'>,
   directory: ConfigDirectory,
-  onKey?: (key: ApiKey) => void,
+  onKey?: (key: ApiKey) => Promise<void> | undefined,
 ): Promise<Caller> {
   const secret = presentedApiKey(headers);
   if (secret === undefined) {
@@ -60,7 +61,8 @@ export async function authenticate(
       'IP_NOT_ALLOWED',
     );
   }
-  onKey?.(key);
+  const asked = onKey?.(key);
+  if (asked) await asked;
   const { user, group, subscription } = await directory.getCallerRecords(key.userId, key.groupId);
   if (user?.status !== 'active' || !user) throw GatewayError.unauthorized('User account is not active');
   if (!group) throw GatewayError.forbidden('The group of this API key no longer exists');

@@ -80,6 +80,7 @@ export function createGatewayDeps(input: GatewayDepsInput): GatewayDeps {
     tryUserSlot: concurrency.tryUserSlot,
     selectAccount: concurrency.selectAccount,
     withCredentials: (account) => credentials.withCredentials(account),
+    readCredentialsAhead: (groupId) => credentials.readAhead(groupId, () => directory.listAccounts()),
     lookupSticky: concurrency.lookupSticky,
     sessionHashOf,
     checkEligibility: (caller, model, at) => checkBillingEligibility({ ...caller, model, now: at }),

@@ -41,6 +41,13 @@ export interface GatewayDeps {
    * was deleted since it was listed. Asks for one account share one read.
    */
   withCredentials: (account: ListedAccount) => Promise<Account | undefined>;
+  /**
+   * The first request of this instance for a group: once the account listing is in, asks for the
+   * credentials of the group's accounts, so that they join the round trip of the caller's
+   * records; settles when they are asked. `undefined` (nothing to wait for, nothing read) for a
+   * group this instance already read ahead.
+   */
+  readCredentialsAhead: (groupId: string) => Promise<void> | undefined;
   lookupSticky: LookupStickySession;
   /** sha256 of the client's session identity (headers or `prompt_cache_key`), if it sent one. */
   sessionHashOf: (

@@ -5,7 +5,9 @@
  *
  * 1. the key item, alongside the account list (neither needs the other);
  * 2. the caller's user, group, subscription and the settings in one batch, alongside the sticky
- *    session named by the request's headers (its key needs only the key's group);
+ *    session named by the request's headers (its key needs only the key's group) and, on the
+ *    first request of an instance for the group, the credentials of the group's accounts (this
+ *    round trip then waits for the account list too);
  * 3. the user's slot and the account's slot, together (see `take-slots.ts`).
  *
  * Warm, steps 1–2 come from the cache and only the sticky read remains, beside step 3.
@@ -24,8 +26,11 @@ import type { GatewayDeps } from './deps.ts';
 import type { GatewayRequest } from './http.ts';
 
 export interface ResponsesPrefetch {
-  /** Called by `authenticate` once the key is active: starts the header session's sticky read. */
-  onKey: (key: ApiKey) => void;
+  /**
+   * Called by `authenticate` once the key is active: starts the header session's sticky read,
+   * after a new instance's credentials read of the key's group has been asked for, if it makes one.
+   */
+  onKey: (key: ApiKey) => Promise<void> | undefined;
   /** The binding of `sessionHash` in `groupId`: the read already started, or a new one. */
   sticky: (
     groupId: string,
@@ -41,7 +46,13 @@ export function prefetchForResponses(request: GatewayRequest, deps: GatewayDeps)
   let early: { groupId: string; read: Promise<StickySession | undefined> } | undefined;
   return {
     onKey(key) {
-      if (headerHash) early = { groupId: key.groupId, read: deps.lookupSticky(key.groupId, headerHash) };
+      const startSticky = () => {
+        if (headerHash) early = { groupId: key.groupId, read: deps.lookupSticky(key.groupId, headerHash) };
+      };
+      const ahead = deps.readCredentialsAhead(key.groupId);
+      if (ahead) return ahead.then(startSticky);
+      startSticky();
+      return undefined;
     },
     sticky(groupId, sessionHash) {
       if (!sessionHash) return undefined;

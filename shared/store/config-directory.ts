@@ -47,17 +47,22 @@ export interface ConfigDirectory {
   getCallerRecords(userId: string, groupId: string): Promise<CallerRecords>;
 }
 
-/** An account's credentials as stored now, opened, and the version they were written at. */
+/** An account's credentials as stored now, still sealed, and the version they were written at. */
 export interface StoredCredentials {
-  credentials: Account['credentials'];
+  /** The item's `credentials`, secret fields sealed (`shared/secrets/account-credentials.ts`). */
+  sealed: Record<string, unknown> | undefined;
   /** The account's `credentialsVersion` (0 when the item has none). */
   version: number;
 }
 
-/** Reads one account's credentials by key: the listing never holds them. */
+/**
+ * Reads one account's credentials by key (the listing never holds them), and opens them apart:
+ * an instance may read credentials it never uses, and opening can cost a KMS call.
+ */
 export interface AccountCredentialsReader {
   /** Strongly consistent; `undefined` when the account no longer exists. */
   readCredentials(accountId: string): Promise<StoredCredentials | undefined>;
+  openCredentials(accountId: string, stored: StoredCredentials): Promise<Account['credentials']>;
 }
 
 /** Writes the gateway makes to accounts while serving requests. */

@@ -72,6 +72,42 @@ describe('batch reads sent through the JSON client', { timeout: 30_000 }, () => 
     assert.deepEqual(state.get(itemKeyId(stickyKey)), { ...stickyKey, accountId: 'acct_1' });
   });
 
+  it('leave as one BatchGetItem for reads of one table with different options, read as the most any asked', async () => {
+    const [projected, whole] = await Promise.all([
+      batchGetItems(routed, tables.config, [userKey], { attributes: ['name'] }),
+      batchGetItems(routed, tables.config, [missingKey], { consistentRead: true }),
+    ]);
+
+    // One table, once: strongly consistent and whole, as the second reader asked.
+    assert.equal(front.requests.length, 1);
+    const sent = JSON.parse(front.requests[0]?.body ?? '{}') as {
+      RequestItems: Record<string, Record<string, unknown>>;
+    };
+    assert.deepEqual(sent.RequestItems, {
+      [tables.config]: {
+        Keys: [
+          { pk: { S: USER.pk }, sk: { S: USER.sk } },
+          { pk: { S: 'USER#u_missing' }, sk: { S: 'USER' } },
+        ],
+        ConsistentRead: true,
+      },
+    });
+    assert.deepEqual(projected.get(itemKeyId(userKey)), USER);
+    assert.equal(whole.has(itemKeyId(missingKey)), false);
+  });
+
+  it('read the attributes every reader of a table asked for, when each named some', async () => {
+    const [first, second] = await Promise.all([
+      batchGetItems(routed, tables.config, [userKey], { attributes: ['name'] }),
+      batchGetItems(routed, tables.config, [userKey], { attributes: ['balanceNano', 'name'] }),
+    ]);
+
+    assert.equal(front.requests.length, 1);
+    const expected = { pk: USER.pk, sk: USER.sk, name: USER.name, balanceNano: USER.balanceNano };
+    assert.deepEqual(first.get(itemKeyId(userKey)), expected);
+    assert.deepEqual(second.get(itemKeyId(userKey)), expected);
+  });
+
   it('ask again for the keys DynamoDB left unprocessed, and only for those', async () => {
     front.inject({
       kind: 'rewrite',

@@ -9,9 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createAccount } from '#shared/admin/account-create.ts';
+import { createGroup } from '#shared/admin/groups.ts';
 import type { ListedAccount } from '#shared/domain/types.ts';
 import type { AccountCredentialsReader } from '#shared/store/config-directory.ts';
-import { CredentialCache } from '#shared/store/credential-cache.ts';
+import { CredentialCache, READ_AHEAD_MAX } from '#shared/store/credential-cache.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
@@ -35,16 +36,21 @@ after(async () => {
   await db.close();
 });
 
-/** The cache over the real directory, and the account ids it read, in order. */
-function countedCache(): { cache: CredentialCache; reads: string[] } {
+/** The cache over the real directory, and the account ids it read and opened, in order. */
+function countedCache(): { cache: CredentialCache; reads: string[]; opens: string[] } {
   const reads: string[] = [];
+  const opens: string[] = [];
   const reader: AccountCredentialsReader = {
     readCredentials(accountId) {
       reads.push(accountId);
       return directory.readCredentials(accountId);
     },
+    openCredentials(accountId, stored) {
+      opens.push(accountId);
+      return directory.openCredentials(accountId, stored);
+    },
   };
-  return { cache: new CredentialCache(reader), reads };
+  return { cache: new CredentialCache(reader), reads, opens };
 }
 
 async function listedAccount(id: string): Promise<ListedAccount> {
@@ -100,6 +106,77 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
     assert.equal(await cache.withCredentials(listed), undefined);
     assert.equal(await cache.withCredentials(listed), undefined);
     assert.deepEqual(reads, [id, id]);
+  });
+
+  it("reads a group's active accounts ahead once per instance, and opens only those it uses", async () => {
+    // Prepare: two active accounts and a disabled one in a group, one account in another group.
+    const group = (await createGroup(admin, { name: 'ahead' })).id;
+    const other = (await createGroup(admin, { name: 'other' })).id;
+    const account = (name: string, groupIds: string[]) =>
+      createAccount(admin, {
+        type: 'apikey',
+        name,
+        baseUrl: 'http://127.0.0.1:9',
+        apiKey: `sk-ahead-${name}-0001`,
+        groupIds,
+      });
+    const [first, second, disabled, elsewhere] = await Promise.all([
+      account('first', [group]),
+      account('second', [group, other]),
+      account('disabled', [group]),
+      account('elsewhere', [other]),
+    ]);
+    await admin.update('account', disabled.id, { status: 'disabled' });
+    const { cache, reads, opens } = countedCache();
+    let listings = 0;
+    const listing = () => {
+      listings += 1;
+      return directory.listAccounts();
+    };
+
+    // Act
+    const ahead = cache.readAhead(group, listing);
+    const again = cache.readAhead(group, listing);
+    await ahead;
+    const used = await cache.withCredentials(await listedAccount(second.id));
+
+    // Assess: both active accounts of the group read, once; nothing opened but the one used.
+    assert.ok(ahead);
+    assert.equal(again, undefined, 'a group is read ahead once per instance');
+    assert.equal(listings, 1);
+    assert.deepEqual([...reads].sort(), [first.id, second.id].sort());
+    assert.deepEqual(used?.credentials, { apiKey: 'sk-ahead-second-0001' });
+    assert.deepEqual(opens, [second.id]);
+    assert.ok(!reads.includes(elsewhere.id) && !reads.includes(disabled.id));
+  });
+
+  it(`reads at most ${READ_AHEAD_MAX} accounts of a group ahead, the most preferred first`, async () => {
+    // Prepare: a listing of 100 accounts whose priority values run backwards (none is stored:
+    // what is asked for is counted, the answers are "gone").
+    const listed = await listedAccount(
+      (
+        await createAccount(admin, {
+          type: 'apikey',
+          name: 'model',
+          baseUrl: 'http://127.0.0.1:9',
+          apiKey: 'sk-x',
+        })
+      ).id,
+    );
+    const pool: ListedAccount[] = Array.from({ length: 100 }, (_, i) => ({
+      ...listed,
+      id: `acc_many_${i}`,
+      priority: 100 - i,
+      groupIds: ['g_many'],
+    }));
+    const { cache, reads } = countedCache();
+
+    // Act
+    await cache.readAhead('g_many', async () => pool);
+
+    // Assess: priorities 1…90 are the accounts 99 down to 10.
+    assert.equal(READ_AHEAD_MAX, 90);
+    assert.deepEqual([...reads].sort(), Array.from({ length: 90 }, (_, i) => `acc_many_${i + 10}`).sort());
   });
 
   it('lists every attribute of an account but its credentials, so the gateway schedules on the whole account', async () => {

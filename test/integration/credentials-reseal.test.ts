@@ -59,9 +59,10 @@ async function credentialsById() {
   const listed = await directory.listAccounts();
   return new Map(
     await Promise.all(
-      listed.map(
-        async (account) => [account.id, (await directory.readCredentials(account.id))?.credentials] as const,
-      ),
+      listed.map(async (account) => {
+        const stored = await directory.readCredentials(account.id);
+        return [account.id, stored && (await directory.openCredentials(account.id, stored))] as const;
+      }),
     ),
   );
 }

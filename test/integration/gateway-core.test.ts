@@ -96,7 +96,9 @@ async function assertEveryCandidateGone(on: E2E, pool: Pool, stream: boolean): P
 
   const response = await handleGatewayRequest(
     request(pool.secret, { model: 'gpt-5.1', input: 'hi', stream }),
-    { ...on.stack.deps, withCredentials, observer },
+    // An instance that read the group ahead before these accounts joined it: their credentials
+    // are read as each is chosen, after the deletion.
+    { ...on.stack.deps, withCredentials, readCredentialsAhead: () => undefined, observer },
   );
   const text = await bodyText(response);
 
@@ -170,6 +172,8 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
     const response = await handleGatewayRequest(request(pool.secret, { model: 'gpt-5.1', input: 'hi' }), {
       ...e2e.stack.deps,
       withCredentials,
+      // As on an instance that read the group ahead before the pool joined it.
+      readCredentialsAhead: () => undefined,
     });
 
     const text = await bodyText(response);

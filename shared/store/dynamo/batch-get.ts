@@ -1,9 +1,10 @@
 /**
  * Reading items by key in as few requests as possible (BatchGetItem). Reads asked for before the
- * event loop next turns — on any table of the same client — leave together in one request: on a
- * cold config cache the gateway's caller records (Config) and its sticky session (State) are one
- * round trip and one request, and on a warm one the sticky session (asked for once the key is
- * known) and the fresh billing read (asked for a few awaits later) are too. Waiting for the loop's
+ * event loop next turns — on any table of the same client, with any options — leave together in
+ * one request: on a cold config cache the gateway's caller records and a new instance's read of
+ * its accounts' credentials (Config) and its sticky session (State) are one round trip and one
+ * request, and on a warm one the sticky session (asked for once the key is known) and the fresh
+ * billing read (asked for a few awaits later) are too. Waiting for the loop's
  * turn (`setImmediate`) rather than the end of the synchronous run costs no time: the request is
  * sent as soon as the code that asked has nothing left to do but wait. Keys DynamoDB leaves
  * unprocessed (throttling, past 16 MB) are retried a bounded number of times.
@@ -104,16 +105,28 @@ export function batchGetItems(
   });
 }
 
-/** Groups the waiting reads by table and options, packs them into as few requests as allowed. */
+/**
+ * What one read of a table answers every reader of it in the same turn: strongly consistent if
+ * any asked so, and every attribute any asked for (whole items if one asked for whole items). A
+ * reader may get more than it asked, never less, and a table's reads never need two requests
+ * (DynamoDB takes a table once per BatchGetItem, with one set of options).
+ */
+function widened(held: BatchReadOptions, asked: BatchReadOptions): BatchReadOptions {
+  const consistentRead = held.consistentRead === true || asked.consistentRead === true;
+  const attributes =
+    held.attributes && asked.attributes ? [...new Set([...held.attributes, ...asked.attributes])] : undefined;
+  return { ...(consistentRead ? { consistentRead } : {}), ...(attributes ? { attributes } : {}) };
+}
+
+/** Groups the waiting reads by table, packs them into as few requests as allowed. */
 async function flush(client: DynamoDBDocumentClient, waiting: Pending[]): Promise<void> {
   const groups = new Map<string, TableRead>();
   for (const read of waiting) {
-    const id = `${read.table}\u0000${read.options.consistentRead === true}\u0000${(read.options.attributes ?? []).join(',')}`;
-    let group = groups.get(id);
+    let group = groups.get(read.table);
     if (!group) {
       group = { table: read.table, options: read.options, keys: new Map(), waiting: [] };
-      groups.set(id, group);
-    }
+      groups.set(read.table, group);
+    } else group.options = widened(group.options, read.options);
     for (const key of read.keys) group.keys.set(itemKeyId(key), key);
     group.waiting.push(read);
   }

@@ -7,6 +7,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
+  Account,
   AccountHealth,
   ApiKey,
   Group,
@@ -149,7 +150,9 @@ export class DynamoConfigDirectory
 
   /**
    * A consistent read of the account's sealed credentials and their version, through
-   * {@link batchGetItems}: on the gateway that is its JSON client, in the wave of the slot take.
+   * {@link batchGetItems}: on the gateway that is its JSON client, in the round trip of the
+   * caller's records when a new instance reads its group's accounts ahead, else in the wave of
+   * the slot take.
    */
   async readCredentials(accountId: string): Promise<StoredCredentials | undefined> {
     const key = keys.account(accountId);
@@ -159,15 +162,14 @@ export class DynamoConfigDirectory
     });
     const item = found.get(itemKeyId(key));
     if (!item) return undefined;
-    const credentials = await openCredentials(
-      this.sealer(),
-      accountId,
-      item.credentials as Record<string, unknown> | undefined,
-    );
     return {
-      credentials,
+      sealed: item.credentials as Record<string, unknown> | undefined,
       version: credentialsVersionOf(item),
     };
+  }
+
+  openCredentials(accountId: string, stored: StoredCredentials): Promise<Account['credentials']> {
+    return openCredentials(this.sealer(), accountId, stored.sealed);
   }
 
   async setHealth(accountId: string, health: AccountHealth): Promise<void> {
