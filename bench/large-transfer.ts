@@ -4,7 +4,8 @@
  * body), fetched directly from the mock and through the gateway, one at a time. It shows whether
  * forwarding stays linear in the bytes (MB/s through the gateway against direct) and whether the
  * gateway's memory is bounded by what it must inspect rather than by the size of a frame (its RSS
- * before and at its peak, sampled every 25 ms while the answer passes).
+ * before and at its peak, sampled every 25 ms while the answer passes, and the kernel's high-water
+ * mark of the process after it, which no sample can miss).
  *
  * @example
  * ```ts
@@ -54,6 +55,11 @@ export interface TransferResult {
   /** Gateway rows: RSS before the request and the highest sample while it ran, in MB. */
   rssBeforeMb?: number;
   rssPeakMb?: number;
+  /**
+   * Gateway rows: the process's maximum resident set so far (getrusage), in MB, read after the
+   * row. Exact, but over the process's life: it is this row's peak only when above every earlier one.
+   */
+  maxRssMb?: number;
   /** True when the answer ended with its terminal event (stream) or completed status (JSON). */
   complete: boolean;
   /** Set when the client left on purpose ({@link TransferPlan.cut}). */
@@ -107,6 +113,7 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
   const billed = plan.cut ? await plan.cut.billed() : undefined;
   sampling = false;
   await sampler;
+  const maxRss = plan.sampleRss ? (await plan.sampleRss()).maxRssBytes : 0;
   const end = tail.toString('utf8');
   const complete =
     response.statusCode === 200 &&
@@ -122,7 +129,7 @@ export async function measureTransfer(plan: TransferPlan): Promise<TransferResul
     bytes,
     ms,
     mbPerSecond: bytes / MIB / (ms / 1000),
-    ...(plan.sampleRss ? { rssBeforeMb: before / MIB, rssPeakMb: peak / MIB } : {}),
+    ...(plan.sampleRss ? { rssBeforeMb: before / MIB, rssPeakMb: peak / MIB, maxRssMb: maxRss / MIB } : {}),
     complete,
     ...(billed ? { billed } : {}),
   };
@@ -148,6 +155,7 @@ export function formatTransfers(results: readonly TransferResult[], textMb: numb
       result.rssBeforeMb !== undefined && result.rssPeakMb !== undefined
         ? `${result.rssBeforeMb.toFixed(0)} → ${result.rssPeakMb.toFixed(0)} (+${(result.rssPeakMb - result.rssBeforeMb).toFixed(0)})`
         : '';
+    const maxRss = result.maxRssMb === undefined ? '' : result.maxRssMb.toFixed(0);
     const name = `${result.api === 'chat' ? 'chat ' : ''}${result.stream ? 'stream' : 'json'}${result.billed ? ' cut' : ''}`;
     return [
       `${name} ${result.target}`.padEnd(20),
@@ -155,6 +163,7 @@ export function formatTransfers(results: readonly TransferResult[], textMb: numb
       `${(result.ms / 1000).toFixed(2)} s${ratio}`.padStart(22),
       result.mbPerSecond.toFixed(1).padStart(7),
       memory.padStart(20),
+      maxRss.padStart(7),
       result.billed
         ? `left; billed ${result.billed.inputTokens} in + ${result.billed.outputTokens} out, counted in ${(result.billed.ms / 1000).toFixed(1)} s`
         : result.complete
@@ -168,6 +177,7 @@ export function formatTransfers(results: readonly TransferResult[], textMb: numb
     'time'.padStart(22),
     'MB/s'.padStart(7),
     'gateway RSS MB'.padStart(20),
+    'max RSS'.padStart(7),
     'whole',
   ];
   return [header, columns.join('  '), ...rows].join('\n');
