@@ -47,7 +47,8 @@ export function withAccessLog(
         printable(request.method),
         printable(outcome.route),
         caller?.user.id ?? '-',
-        modelOf(request.body),
+        // A model request's bytes are let go once parsed (router.ts); its outcome names the model.
+        outcome.model === undefined ? modelOf(request.body) : printable(outcome.model),
         `${Math.max(0, ended - request.receivedAt)}ms`,
         ...(outcome.errorType ? [printable(outcome.errorType)] : []),
       ];

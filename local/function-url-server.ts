@@ -21,6 +21,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { GatewayError } from '#shared/errors.ts';
 import { FUNCTION_URL_PAYLOAD_LIMIT_BYTES } from '#shared/settings.ts';
 import { isStreamifiedHandler, LambdaResponseStream, streamingHighWaterMark } from './awslambda-shim.ts';
@@ -111,16 +112,9 @@ async function serve(
   resolved: ResolvedServerOptions,
 ): Promise<void> {
   request.socket.setNoDelay(true);
-  const limitMessage = `Request body too large for a Function URL (limit ${formatBytes(resolved.maxRequestBytes)})`;
-  const body = await readCapped(request, resolved.maxRequestBytes);
-  if (body === 'aborted') return;
-  if (body === 'too-large') return await refuseTooLarge(request, response, limitMessage);
   const requestId = randomUUID();
-  const event = buildFunctionUrlEvent({ request, body, requestId, apiId: resolved.apiId });
-  // Lambda limits the invoke payload (the event), which base64 makes larger than the body.
-  if (Buffer.byteLength(JSON.stringify(event)) > resolved.maxRequestBytes) {
-    return await refuseTooLarge(request, response, limitMessage);
-  }
+  const event = await readEvent(request, response, resolved, requestId);
+  if (!event) return;
   const clientGone = new AbortController();
   response.on('close', () => {
     if (!response.writableFinished) clientGone.abort(new Error('client disconnected'));
@@ -135,6 +129,33 @@ async function serve(
     { clientGone: clientGone.signal },
   );
   await invoke(resolved.handler, event, context, response, resolved);
+}
+
+/**
+ * The request's event, or undefined once the request was refused or abandoned. Apart from
+ * {@link serve} so that the body's bytes, which the event holds as text, are not kept by its
+ * frame for the whole invocation: Lambda's runtime hands the function only the event.
+ */
+async function readEvent(
+  request: IncomingMessage,
+  response: ServerResponse,
+  resolved: ResolvedServerOptions,
+  requestId: string,
+): Promise<APIGatewayProxyEventV2 | undefined> {
+  const limitMessage = `Request body too large for a Function URL (limit ${formatBytes(resolved.maxRequestBytes)})`;
+  const body = await readCapped(request, resolved.maxRequestBytes);
+  if (body === 'aborted') return undefined;
+  if (body === 'too-large') {
+    await refuseTooLarge(request, response, limitMessage);
+    return undefined;
+  }
+  const event = buildFunctionUrlEvent({ request, body, requestId, apiId: resolved.apiId });
+  // Lambda limits the invoke payload (the event), which base64 makes larger than the body.
+  if (Buffer.byteLength(JSON.stringify(event)) > resolved.maxRequestBytes) {
+    await refuseTooLarge(request, response, limitMessage);
+    return undefined;
+  }
+  return event;
 }
 
 /** Runs one invocation; resolves when the response is over (ended, cut, or the client left). */

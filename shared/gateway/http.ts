@@ -12,6 +12,7 @@ export interface GatewayRequest {
   path: string;
   /** Header names lower-cased; repeated headers joined with `,` as Function URLs do. */
   headers: Record<string, string | undefined>;
+  /** The body's bytes; a model route empties it once the body is parsed and checked (router.ts). */
   body: Buffer;
   /** The id of this request, returned as `x-request-id` and carried by every record of it. */
   requestId: string;

@@ -51,6 +51,9 @@ interface Route {
   handle: RouteHandler;
 }
 
+/** What a model request's bytes become once its body is parsed and checked. */
+const SERVED_BODY = Buffer.alloc(0);
+
 /** The model routes: the same flow for both APIs, from the body's checks to the finished stream. */
 function modelRoute(api: 'responses' | 'chat'): Route {
   return {
@@ -62,6 +65,10 @@ function modelRoute(api: 'responses' | 'chat'): Route {
       if (api === 'chat') checkChatBody(body.json);
       deps.checkEligibility(caller, body.model, deps.now());
       const clientApi = api === 'chat' ? chatCompletionsApi(body.json) : RESPONSES_API;
+      // The parsed body is all the request reads from here on, and the request lives as long as
+      // its stream: the bytes are let go, or a large prompt would be held twice for all of it. A
+      // request refused above keeps them (the local access log reads its model from them).
+      request.body = SERVED_BODY;
       return serveResponses({ request, caller, body, channel, deps, route, api: clientApi, prefetch });
     },
   };

@@ -26,6 +26,8 @@ const AGENT_OPTIONS = {
   timeout: KEEP_ALIVE_MS,
 } as const;
 const agents = { 'http:': new HttpAgent(AGENT_OPTIONS), 'https:': new HttpsAgent(AGENT_OPTIONS) };
+/** What a sent target's body becomes (see {@link sendUpstream}). */
+const SENT_BODY = Buffer.alloc(0);
 
 /** The upstream's answer; `body` is read once, as it arrives, and destroyed when not read to its end. */
 export interface UpstreamResponse {
@@ -90,10 +92,18 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
   return flat;
 }
 
+/**
+ * Sends `target` and resolves with the upstream's answer once its headers came. The body is the
+ * connection's from the call on: `target.body` is left empty, since the attempt keeps its target
+ * for the whole stream, and a large prompt's upstream copy held that long is memory the gateway's
+ * size would have to count (docs/deploy.md, "The gateway's memory").
+ */
 export async function sendUpstream(target: UpstreamTarget, options: SendOptions): Promise<UpstreamResponse> {
+  const body = target.body;
+  target.body = SENT_BODY;
   try {
-    if (!target.proxyUrl) return await sendDirect(target, options);
-    const response = await sendThroughProxy(target, target.proxyUrl, options);
+    if (!target.proxyUrl) return await sendDirect(target, body, options);
+    const response = await sendThroughProxy(target, body, target.proxyUrl, options);
     return { ...response, headers: flatHeaders(response.headers) };
   } catch (error) {
     if (options.signal.aborted) throw new UpstreamUnavailableError('aborted', error, target.proxyUrl);
@@ -109,14 +119,14 @@ export async function sendUpstream(target: UpstreamTarget, options: SendOptions)
  * first the wait for the headers, then, once they came, the gap between body chunks. The agent
  * puts its keep-alive timeout back when the connection returns to the pool.
  */
-function sendDirect(target: UpstreamTarget, options: SendOptions): Promise<UpstreamResponse> {
+function sendDirect(target: UpstreamTarget, body: Buffer, options: SendOptions): Promise<UpstreamResponse> {
   const url = new URL(target.url);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     let response: IncomingMessage | undefined;
     const request = send(url, {
       method: 'POST',
-      headers: { ...target.headers, 'content-length': String(target.body.length) },
+      headers: { ...target.headers, 'content-length': String(body.length) },
       agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
       signal: options.signal,
       timeout: options.firstByteTimeoutMs,
@@ -131,7 +141,7 @@ function sendDirect(target: UpstreamTarget, options: SendOptions): Promise<Upstr
       request.setTimeout(options.idleTimeoutMs);
       resolve({ status: message.statusCode ?? 502, headers: flatHeaders(message.headers), body: message });
     });
-    request.end(target.body);
+    request.end(body);
   });
 }
 

@@ -28,6 +28,7 @@ function loadUndici(): Promise<Undici> {
 
 export async function sendThroughProxy(
   target: UpstreamTarget,
+  body: Buffer,
   proxyUrl: string,
   options: { signal: AbortSignal; firstByteTimeoutMs: number; idleTimeoutMs: number },
 ) {
@@ -40,7 +41,7 @@ export async function sendThroughProxy(
   const response = await undici.request(target.url, {
     method: 'POST',
     headers: target.headers,
-    body: target.body,
+    body,
     signal: options.signal,
     dispatcher,
     headersTimeout: options.firstByteTimeoutMs,

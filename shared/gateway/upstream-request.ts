@@ -24,6 +24,7 @@ const FORWARDED_PREFIX = 'x-codex-';
 export interface UpstreamTarget {
   url: string;
   headers: Record<string, string>;
+  /** Sent once: `sendUpstream` takes it and leaves it empty (the attempt outlives the send). */
   body: Buffer;
   /** The model named in the upstream body. */
   modelSent: string;

@@ -151,6 +151,40 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
     assert.equal(event?.detail.accountId, pool.accountIds[1]);
   });
 
+  it("lets go of a served request's bytes once its body is parsed, yet fails over with the same body", async () => {
+    const pool = await seedAccountPool(e2e, 2);
+    const seen = e2e.mock.requests.length;
+    e2e.mock.enqueue({ kind: 'error', status: 500 });
+    // Instructions of its own, so an API-key account gets the body as it came.
+    const sent = {
+      model: 'gpt-5.1',
+      instructions: 'Be brief.',
+      input: 'Say hi — twice, in ünïcode.',
+      metadata: { n: '1' },
+    };
+    const served = request(pool.secret, sent);
+    const refused = request(pool.secret, { model: 'gpt-5.1', input: 'hi', stream: 'yes' });
+    const refusedBytes = refused.body.length;
+
+    const response = await serve(served);
+    await bodyText(response);
+    const refusal = await serve(refused);
+    await bodyText(refusal);
+
+    assert.equal(response.status, 200);
+    // The request outlives its stream; its bytes do not (the parsed body is the one copy kept).
+    assert.equal(served.body.length, 0);
+    // Both accounts were sent the client's body, the second after the first one's 500.
+    assert.deepEqual(pool.attempts().slice(seen), [0, 1]);
+    assert.deepEqual(
+      e2e.mock.requests.slice(seen).map((recorded) => recorded.body),
+      [sent, sent],
+    );
+    // A body refused before it was served keeps its bytes (the local access log reads them).
+    assert.equal(refusal.status, 400);
+    assert.equal(refused.body.length, refusedBytes);
+  });
+
   it('serves from the next account when the chosen one was deleted after it was listed', async () => {
     const pool = await seedAccountPool(e2e, 2);
     const seen = e2e.mock.requests.length;
