@@ -1,7 +1,7 @@
 /**
  * The transport under the gateway's own AWS clients (DynamoDB's `DynamoJsonClient`, EventBridge's
  * `EventBridgeJsonClient`): an AWS JSON-protocol call is one POST of a JSON body with an
- * `X-Amz-Target` header, signed with SigV4 by `aws4` and sent over node:http(s) with a keep-alive
+ * `X-Amz-Target` header, signed with SigV4 (sigv4.ts) and sent over node:http(s) with a keep-alive
  * agent. The AWS SDK runs a middleware stack of a dozen steps per request; on the gateway's hot
  * path that stack cost about 0.63 ms of CPU per request against 0.28 ms for this
  * (docs/benchmarks.md). Functions off the hot path keep the SDK.
@@ -24,7 +24,6 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import aws4 from 'aws4';
 import {
   AwsServiceError,
   backoffMs,
@@ -33,6 +32,7 @@ import {
   retryKindOf,
   serviceErrorOf,
 } from './json-client-errors.ts';
+import { SigV4Signer } from './sigv4.ts';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -68,6 +68,7 @@ export class AwsJsonClient {
   readonly #agent: HttpAgent;
   readonly #request: typeof httpRequest;
   readonly #quota = new RetryQuota();
+  readonly #signer: SigV4Signer;
 
   constructor(options: AwsJsonClientOptions) {
     this.#options = {
@@ -82,6 +83,12 @@ export class AwsJsonClient {
       ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS })
       : new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     this.#request = secure ? (httpsRequest as typeof httpRequest) : httpRequest;
+    this.#signer = new SigV4Signer({
+      service: options.service,
+      region: options.region,
+      host: this.#url.host,
+      credentials: options.credentials,
+    });
   }
 
   /**
@@ -112,19 +119,8 @@ export class AwsJsonClient {
   }
 
   #attempt(operation: string, body: string): Promise<unknown> {
-    const { service, region, serviceName, targetPrefix, contentType, credentials } = this.#options;
-    const signed = aws4.sign(
-      {
-        host: this.#url.host,
-        path: '/',
-        method: 'POST',
-        service,
-        region,
-        headers: { 'Content-Type': contentType, 'X-Amz-Target': targetPrefix + operation },
-        body,
-      },
-      credentials,
-    );
+    const { serviceName, targetPrefix, contentType } = this.#options;
+    const headers = this.#signer.sign(contentType, targetPrefix + operation, body);
     return new Promise((resolve, reject) => {
       const request = this.#request(
         {
@@ -132,7 +128,7 @@ export class AwsJsonClient {
           port: this.#url.port,
           path: '/',
           method: 'POST',
-          headers: signed.headers,
+          headers,
           agent: this.#agent,
         },
         (response) => {
