@@ -3,7 +3,8 @@
  * their fault hooks reach it) or in a child process of its own (`npm start`: its DynamoDB writes,
  * about a dozen per request, then cost the gateway's event loop nothing). Either way the bus
  * delivers to {@link RecorderHost.target} with its retries and dead letters, and the schedules call
- * the same runtime (`createRecorderRuntime`) the recorder Lambda uses.
+ * the same runtime (`createRecorderRuntime`) the recorder Lambda uses. The child runs at the lowest
+ * OS priority (`RECORDER_PRIORITY`), so that its work waits for the gateway's rather than slow it.
  *
  * @example
  * ```ts
@@ -12,6 +13,7 @@
  * await recorder.close();
  * ```
  */
+import { constants, setPriority } from 'node:os';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
@@ -25,6 +27,17 @@ import type { BusTarget, InProcessEventBus } from './event-bus.ts';
 
 /** The recorder Lambda's timeout in the stack, less its safety margin. */
 export const RECORDER_DEADLINE_MS = 25_000;
+
+/**
+ * The OS scheduling priority of the recorder's child process: the lowest. On AWS the recorder is
+ * another function on other machines, and EventBridge invokes it asynchronously, after the
+ * gateway has answered; here it shares the cores with the gateway, dynalite, and whatever else
+ * the machine runs. Its work is never what a client waits for (an event may be recorded late,
+ * never lost: the bus keeps it until the recorder answers, and the pending sweep finishes a
+ * record whose event died with the stack), so it gets a core only when the rest leave one free,
+ * and the DynamoDB writes it sends queue in dynalite only as fast as it runs.
+ */
+export const RECORDER_PRIORITY = constants.priority.PRIORITY_LOW;
 
 export interface RecorderHost {
   /** The bus target of the stack's rule: records one usage event, throws to be retried. */
@@ -79,6 +92,12 @@ export async function startRecorderProcess(options: {
     ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
     answers: { putEvents: (entries) => options.bus.putEvents(entries as PutEventsEntry[]) },
   });
+  try {
+    setPriority(child.process.pid as number, RECORDER_PRIORITY);
+  } catch {
+    // A system that refuses leaves the recorder at the stack's priority: slower answers under
+    // load, the same records.
+  }
   child.onNotice((notice) => {
     if (notice.type === 'metric') options.keepMetric(notice.payload as EmfOutput);
   });

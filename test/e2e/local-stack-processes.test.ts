@@ -1,13 +1,13 @@
 /**
  * The local stack's process layout: `npm start` runs dynalite and the recorder in child processes
- * so the stack uses more than one core. A request is still served and charged (by the recorder in
- * its child, metrics forwarded), and however the stack ends — closed, Ctrl-C in a terminal (SIGINT
+ * so the stack uses more than one core, the recorder at the lowest OS priority. A request is still
+ * served and charged (by the recorder in its child, metrics forwarded), and however the stack ends — closed, Ctrl-C in a terminal (SIGINT
  * to the whole process group), SIGKILL of its main process — no child is left running; a child
  * that dies under it is reported in its log; data survives a restart as before.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createUser, getUser, updateUser } from '#shared/admin/users.ts';
@@ -44,6 +44,13 @@ describe('the local stack in several processes', { timeout: 180_000 }, () => {
     const children = await stackChildren(await processTree(process.pid));
     assert.equal(children.dynalite.length, 1, 'dynalite runs in one child process');
     assert.equal(children.recorder.length, 1, 'the recorder runs in one child process');
+    // Lowest priority (19 on Linux): the recorder takes a core only when the gateway leaves one.
+    assert.equal(getPriority(children.recorder[0]), constants.priority.PRIORITY_LOW);
+    assert.equal(
+      getPriority(children.dynalite[0]),
+      getPriority(),
+      'dynalite serves at the priority of the stack',
+    );
     const { secret, userId } = await e2e.seed({ user: { balanceUsd: '5' } });
     await updateUser(e2e.admin, userId, { lowBalanceAlertUsd: '4.99' });
     const usage = { input_tokens: 10_000, cached_tokens: 0, output_tokens: 1_000, reasoning_tokens: 0 };
