@@ -57,6 +57,7 @@ export class QuotagateStack extends Stack {
     this.tables = new QuotagateTables(this, 'Tables', {
       stage: config.stage,
       keepLegacyConfigIndex: config.keepLegacyConfigIndex,
+      keepLegacyUsageIndex: config.keepLegacyUsageIndex,
     });
     this.usage = new UsagePipeline(this, 'Usage', {
       observability,

@@ -49,6 +49,11 @@ export interface StackConfig {
    * upgrading a deployment made before `listing` (docs/deploy.md). Context `keepLegacyConfigIndex`.
    */
   readonly keepLegacyConfigIndex: boolean;
+  /**
+   * Keep the Usage table's old `gsi1` index (projection ALL) beside its `listing`: the first step
+   * of the same upgrade for the Usage table (docs/deploy.md). Context `keepLegacyUsageIndex`.
+   */
+  readonly keepLegacyUsageIndex: boolean;
 }
 
 export interface UsageExportConfig {
@@ -159,6 +164,7 @@ export function readStackConfig(node: Node): StackConfig {
     alarmThresholds,
     usageExports,
     keepLegacyConfigIndex: readBoolean(node, 'keepLegacyConfigIndex') ?? false,
+    keepLegacyUsageIndex: readBoolean(node, 'keepLegacyUsageIndex') ?? false,
   };
 }
 

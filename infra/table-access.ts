@@ -105,11 +105,12 @@ export const GATEWAY_TABLE_ACCESS = {
 /** The recorder: writes the usage record and aggregates, charges balances and quotas in config. */
 export const RECORDER_TABLE_ACCESS = {
   usage: {
-    // DeleteItem and the gsi1 Query drain parked events (`PARKED` list, oldest first); gsi1 also
-    // lists records written before the pending index (`sweep-pending --days`); the sparse
-    // `pending` index is what the sweep reads.
-    actions: READ_WRITE_AND_QUERY,
-    indexes: { gsi1: ['dynamodb:Query'], pending: ['dynamodb:Query'] },
+    // The `listing` Query, BatchGetItem and DeleteItem drain parked events (`PARKED` list, oldest
+    // first, its entries read whole); `listing` also lists records written before the pending
+    // index (`sweep-pending --days`), read whole the same way; the sparse `pending` index is what
+    // the sweep reads.
+    actions: [...READ_WRITE_AND_QUERY, 'dynamodb:BatchGetItem'],
+    indexes: { listing: ['dynamodb:Query'], pending: ['dynamodb:Query'] },
   },
   config: {
     // Balances, key quotas, subscription spend and account last-use are conditional updates;
@@ -165,11 +166,12 @@ export const ADMIN_TABLE_ACCESS = {
     actions: ['dynamodb:Query'],
   },
   usage: {
-    // Daily aggregates (AGG#key#<id>, AGG#model#<model>#<shard>) for usage reports.
-    actions: ['dynamodb:Query'],
+    // Daily aggregates (AGG#key#<id>, AGG#model#<model>#<shard>) for usage reports;
+    // BatchGetItem: the records and aggregates the `listing` index names, read whole.
+    actions: ['dynamodb:Query', 'dynamodb:BatchGetItem'],
     // The records of a day (`REQS#<day>#<shard>`) for the usage summary and the record listing,
     // and an account's model aggregates (`AGGA#<account>`).
-    indexes: { gsi1: ['dynamodb:Query'] },
+    indexes: { listing: ['dynamodb:Query'] },
   },
 } as const satisfies TableAccess;
 

@@ -14,7 +14,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import {
-  LEGACY_CONFIG_INDEX,
+  LEGACY_LISTING_INDEX,
   TABLES,
   type TableDefinition,
   type TableId,
@@ -30,6 +30,12 @@ export interface QuotagateTablesProps {
    * a new deployment never has it.
    */
   readonly keepLegacyConfigIndex?: boolean;
+  /**
+   * Also keep the Usage table's old `gsi1` (projection ALL, rewritten at every write of a record
+   * or an aggregate) beside its `listing`: the first deploy of the same two-step upgrade, for the
+   * Usage table. Both flags may be on together (each table adds its one index).
+   */
+  readonly keepLegacyUsageIndex?: boolean;
 }
 
 export class QuotagateTables extends Construct {
@@ -42,13 +48,11 @@ export class QuotagateTables extends Construct {
       config: buildTable(
         this,
         'Config',
-        props.keepLegacyConfigIndex
-          ? { ...TABLES.config, indexes: [...TABLES.config.indexes, LEGACY_CONFIG_INDEX] }
-          : TABLES.config,
+        withLegacy(TABLES.config, props.keepLegacyConfigIndex),
         names.config,
       ),
       state: buildTable(this, 'State', TABLES.state, names.state),
-      usage: buildTable(this, 'Usage', TABLES.usage, names.usage),
+      usage: buildTable(this, 'Usage', withLegacy(TABLES.usage, props.keepLegacyUsageIndex), names.usage),
     };
     Validations.of(this.byId.state).acknowledge({
       id: 'AwsSolutions-DDB3',
@@ -58,6 +62,11 @@ export class QuotagateTables extends Construct {
         'and money, have point-in-time recovery on.',
     });
   }
+}
+
+/** The table with the old `gsi1` beside its indexes while the upgrade's first step keeps it. */
+function withLegacy(definition: TableDefinition, keep: boolean | undefined): TableDefinition {
+  return keep ? { ...definition, indexes: [...definition.indexes, LEGACY_LISTING_INDEX] } : definition;
 }
 
 function buildTable(scope: Construct, id: string, definition: TableDefinition, tableName: string): Table {

@@ -101,16 +101,31 @@ export const CONFIG_LISTING_ATTRIBUTES = [
 ] as const;
 
 /**
- * The Config listing as deployments before the narrow `listing` index had it: every attribute,
- * credentials and balances included. The stack keeps it only while `keepLegacyConfigIndex` says
- * so (the first step of the upgrade, docs/deploy.md); nothing reads it.
+ * The listing index both tables had before their narrow `listing` index: `gsi1` over the same key
+ * attributes, copying every attribute (on Config, credentials and balances included; on Usage,
+ * every field a record or an aggregate gains after its first write). The stack keeps it on a table
+ * only while `keepLegacyConfigIndex` / `keepLegacyUsageIndex` says so (the first step of the
+ * upgrade, docs/deploy.md); nothing reads it.
  */
-export const LEGACY_CONFIG_INDEX: IndexDefinition = {
+export const LEGACY_LISTING_INDEX: IndexDefinition = {
   name: 'gsi1',
   partitionKey: 'gsi1pk',
   sortKey: 'gsi1sk',
   projection: 'ALL',
 };
+
+/**
+ * What the Usage table's `listing` index copies besides its keys and the table's: only attributes
+ * a listed item has from its first write and never changes, so no later write of a record
+ * (`started` → `pending` → `applied`, claims, markers) or of an aggregate (counters, markers)
+ * changes its entry, and DynamoDB writes no index entry for it. A record's user and key are set by
+ * the gateway's `started` write and kept by every later one; with them in the index, a listing
+ * narrowed to a user or a key filters the index and reads only the matching records whole. The
+ * account is left out: a `started` record has none (it is chosen after the slot is taken), so
+ * copying it would write an index entry when the record turns pending; the account filter applies
+ * to the records read. Aggregates and parked events carry neither: their entries are keys only.
+ */
+export const USAGE_LISTING_ATTRIBUTES = ['userId', 'apiKeyId'] as const;
 
 export const TABLES = {
   /**
@@ -152,8 +167,14 @@ export const TABLES = {
     partitionKey: PK,
     sortKey: SK,
     indexes: [
-      // Records by day (16 shards), model aggregates by account, parked events: whole items.
-      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+      // Records by day (16 shards), model aggregates by account, parked events: the entries name
+      // the items (plus USAGE_LISTING_ATTRIBUTES), which readers then read whole by key.
+      {
+        name: 'listing',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        projection: { include: USAGE_LISTING_ATTRIBUTES },
+      },
       // Sparse: only records still `started` or `pending` carry its keys, so the sweep reads
       // O(pending) index entries, filters on the lease and re-reads the few it finishes.
       {
@@ -173,6 +194,12 @@ export type TableId = keyof typeof TABLES;
 
 /** The Config table's listing index: what every reader of an entity kind's list queries. */
 export const CONFIG_LIST_INDEX = TABLES.config.indexes[0].name;
+
+/**
+ * The Usage table's listing index: records of a day, an account's model aggregates, parked events.
+ * Its entries name the items; readers read them whole with a consistent BatchGetItem.
+ */
+export const USAGE_LIST_INDEX = TABLES.usage.indexes[0].name;
 
 /** Physical table names for one deployment. */
 export interface TableNames {

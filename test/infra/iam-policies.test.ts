@@ -127,6 +127,7 @@ describe('IAM: least privilege', () => {
   it('lets the recorder use only the usage ledger and parking, charges and alert claims in config, alert records, the bus and its dead-letter queue', () => {
     assert.deepEqual(grantsOfRole(template, 'Usage/RecorderRole'), [
       'dynamodb:BatchGetItem on Tables/Config.Arn',
+      'dynamodb:BatchGetItem on Tables/Usage.Arn',
       'dynamodb:DeleteItem on Tables/State.Arn',
       'dynamodb:DeleteItem on Tables/Usage.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
@@ -136,7 +137,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:Query on Tables/Config.Arn/index/listing',
       'dynamodb:Query on Tables/State.Arn',
       'dynamodb:Query on Tables/Usage.Arn',
-      'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
+      'dynamodb:Query on Tables/Usage.Arn/index/listing',
       'dynamodb:Query on Tables/Usage.Arn/index/pending',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'dynamodb:UpdateItem on Tables/State.Arn',
@@ -165,6 +166,7 @@ describe('IAM: least privilege', () => {
   it('lets the admin API change config and read usage aggregates and records, slot leases and ops records, nothing else', () => {
     assert.deepEqual(grantsOfRole(template, 'AdminApi/FunctionRole'), [
       'dynamodb:BatchGetItem on Tables/Config.Arn',
+      'dynamodb:BatchGetItem on Tables/Usage.Arn',
       'dynamodb:DeleteItem on Tables/Config.Arn',
       'dynamodb:GetItem on Tables/Config.Arn',
       'dynamodb:PutItem on Tables/Config.Arn',
@@ -172,7 +174,7 @@ describe('IAM: least privilege', () => {
       'dynamodb:Query on Tables/Config.Arn/index/listing',
       'dynamodb:Query on Tables/State.Arn',
       'dynamodb:Query on Tables/Usage.Arn',
-      'dynamodb:Query on Tables/Usage.Arn/index/gsi1',
+      'dynamodb:Query on Tables/Usage.Arn/index/listing',
       'dynamodb:UpdateItem on Tables/Config.Arn',
       'kms:GenerateDataKey on Secrets/Key.Arn',
       'logs:CreateLogStream on AdminApi/FunctionLogs.Arn',

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Account, ApiKey, User } from '#shared/domain/types.ts';
+import { lostRecordFields } from '#shared/recorder/request-start.ts';
+import { AGGREGATE_COUNTERS, type UsageRecord } from '#shared/recorder/usage-record.ts';
 import { sealCredentials } from '#shared/secrets/account-credentials.ts';
 import { LocalDataKeys } from '#shared/secrets/data-keys.ts';
 import { isSealed, SecretSealer } from '#shared/secrets/secret-sealer.ts';
@@ -76,6 +78,34 @@ async function sealedAttributesOfAnAccount(): Promise<string[]> {
   }
 }
 
+/**
+ * What a usage record or a daily aggregate gains or changes after its first write: the record's
+ * state and times, what the event brings that the gateway's `started` record lacks (the account,
+ * the usage and the amounts), the claim, the sweep's context and listing, the TTL, the markers,
+ * the aggregate counters.
+ */
+const LATER_USAGE_ATTRIBUTES = [
+  ...([
+    'state',
+    'recordedAt',
+    'appliedAt',
+    'lostAt',
+    'effects',
+    'accountId',
+    'modelSent',
+    'endedAt',
+  ] satisfies (keyof UsageRecord)[]),
+  ...Object.keys(lostRecordFields(0)),
+  'leaseOwner',
+  'leaseUntil',
+  'pendingContext',
+  'pendingPk',
+  'pendingSk',
+  'expiresAt',
+  MARKS,
+  ...AGGREGATE_COUNTERS,
+];
+
 /** What the recorder and the top-ups change on every request or payment. */
 const PER_REQUEST_ATTRIBUTES = [
   'balanceNano' satisfies keyof User,
@@ -86,7 +116,7 @@ const PER_REQUEST_ATTRIBUTES = [
 ];
 
 describe('index projections', () => {
-  const config = tableNamesForStage(TEST_STAGE).config;
+  const { config, usage } = tableNamesForStage(TEST_STAGE);
   let sealed: string[];
   let indexes: Map<string, IndexProperty>;
   before(async () => {
@@ -134,6 +164,39 @@ describe('index projections', () => {
     assert.throws(
       () => indexesOf({ keepLegacyConfigIndex: 'yes' }),
       /keepLegacyConfigIndex" must be true or false/,
+    );
+  });
+
+  it('copies into the Usage listing only what a record or an aggregate has from its first write', () => {
+    const usageIndexes = [...indexes].filter(([name]) => name.startsWith(`${usage}/`));
+    assert.deepEqual(usageIndexes.map(([name]) => name).sort(), [`${usage}/listing`, `${usage}/pending`]);
+    for (const [name, index] of usageIndexes) assert.notEqual(index.Projection.ProjectionType, 'ALL', name);
+    const listing = indexes.get(`${usage}/listing`);
+    assert.ok(listing);
+    assert.deepEqual(listing.Projection, {
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: ['userId', 'apiKeyId'],
+    });
+    for (const attribute of LATER_USAGE_ATTRIBUTES)
+      assert.ok(!projects(listing, attribute), `the Usage listing projects ${attribute}`);
+  });
+
+  it("keeps the Usage table's old gsi1 (ALL) beside listing only while keepLegacyUsageIndex says so", () => {
+    const usageIndexNames = (of: Map<string, IndexProperty>) =>
+      [...of.keys()].filter((name) => name.startsWith(`${usage}/`)).sort();
+    // Step 1 of the upgrade: the new listing is added, the old gsi1 kept.
+    const upgrading = indexesOf({ keepLegacyUsageIndex: 'true' });
+    assert.deepEqual(usageIndexNames(upgrading), [`${usage}/gsi1`, `${usage}/listing`, `${usage}/pending`]);
+    assert.equal(upgrading.get(`${usage}/gsi1`)?.Projection.ProjectionType, 'ALL');
+    assert.ok(!upgrading.has(`${config}/gsi1`), 'the Config table keeps its own flag');
+    // Both tables at once: one index added to each.
+    const both = indexesOf({ keepLegacyUsageIndex: 'true', keepLegacyConfigIndex: 'true' });
+    assert.ok(both.has(`${usage}/gsi1`) && both.has(`${config}/gsi1`));
+    // Step 2: the flag off drops gsi1, one index removed.
+    assert.deepEqual(usageIndexNames(indexes), [`${usage}/listing`, `${usage}/pending`]);
+    assert.throws(
+      () => indexesOf({ keepLegacyUsageIndex: 'maybe' }),
+      /keepLegacyUsageIndex" must be true or false/,
     );
   });
 });

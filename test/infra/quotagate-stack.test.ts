@@ -89,17 +89,17 @@ describe('QuotagateStack: inventory, tables and outputs', () => {
       });
     }
 
-    it('lists usage records by day in gsi1 (whole items) and the records not yet applied in a sparse, narrow pending index', () => {
+    it('lists usage records by day in a listing index of keys, user and key, and the records not yet applied in a sparse, narrow pending index', () => {
       synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
         TableName: names.usage,
         GlobalSecondaryIndexes: [
           {
-            IndexName: 'gsi1',
+            IndexName: 'listing',
             KeySchema: [
               { AttributeName: 'gsi1pk', KeyType: 'HASH' },
               { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['userId', 'apiKeyId'] },
           },
           {
             IndexName: 'pending',

@@ -16,7 +16,7 @@ import {
 import { createTableInput } from '#local/create-table-input.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { spareTableName, tableDescription } from '#local/table-rebuild.ts';
-import { LEGACY_CONFIG_INDEX, TABLES, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { LEGACY_LISTING_INDEX, TABLES, tableNamesForStage } from '#shared/tables/definitions.ts';
 
 describe('the local tables', { timeout: 60_000 }, () => {
   let db: RunningDynalite;
@@ -40,7 +40,7 @@ describe('the local tables', { timeout: 60_000 }, () => {
     await ensureTables(db.endpoint, names);
     const { Table: usage } = await client.send(new DescribeTableCommand({ TableName: names.usage }));
     assert.deepEqual(usage?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort(), [
-      'gsi1',
+      'listing',
       'pending',
     ]);
   });
@@ -81,7 +81,7 @@ describe('the local tables', { timeout: 60_000 }, () => {
 
   it('rebuilds a Config table an older version made with gsi1 (ALL), keeping its items', async () => {
     const names = tableNamesForStage('older');
-    const older = { ...TABLES.config, indexes: [LEGACY_CONFIG_INDEX] };
+    const older = { ...TABLES.config, indexes: [LEGACY_LISTING_INDEX] };
     await client.send(new CreateTableCommand(createTableInput(older, names.config)));
     await putOlderItems(names.config);
 
@@ -117,13 +117,48 @@ describe('the local tables', { timeout: 60_000 }, () => {
     assert.equal(await tableDescription(client, spare), undefined);
   });
 
-  it('rebuilds a Usage table an older version made without the pending index', async () => {
-    const names = tableNamesForStage('nopending');
-    const older = { ...TABLES.usage, indexes: TABLES.usage.indexes.filter((index) => index.name === 'gsi1') };
-    await client.send(new CreateTableCommand(createTableInput(older, names.usage)));
+  for (const [layout, indexes] of [
+    ['gsi1 (ALL) and pending', [LEGACY_LISTING_INDEX, TABLES.usage.indexes[1]]],
+    ['gsi1 (ALL) without the pending index', [LEGACY_LISTING_INDEX]],
+  ] as const)
+    it(`rebuilds a Usage table an older version made with ${layout}, keeping its items`, async () => {
+      const names = tableNamesForStage(`usage-${indexes.length}`);
+      await client.send(
+        new CreateTableCommand(createTableInput({ ...TABLES.usage, indexes: [...indexes] }, names.usage)),
+      );
+      const record = {
+        pk: 'REQ#req_1',
+        sk: 'REQ',
+        gsi1pk: 'REQS#2026-12-03#5',
+        gsi1sk: '2026-12-03T10:00:00.000Z#req_1',
+        userId: 'u_1',
+        apiKeyId: 'key_1',
+        accountId: 'acc_1',
+        state: 'applied',
+      };
+      await client.send(
+        new PutItemCommand({
+          TableName: names.usage,
+          Item: Object.fromEntries(Object.entries(record).map(([name, value]) => [name, { S: value }])),
+        }),
+      );
 
-    await ensureTables(db.endpoint, names);
+      await ensureTables(db.endpoint, names);
 
-    assert.deepEqual(await indexesOf(names.usage), ['gsi1', 'pending']);
-  });
+      assert.deepEqual(await indexesOf(names.usage), ['listing', 'pending']);
+      assert.deepEqual(await itemsOf(names.usage), ['REQ#req_1|REQ|']);
+      const { Items: listed = [] } = await client.send(
+        new QueryCommand({
+          TableName: names.usage,
+          IndexName: 'listing',
+          KeyConditionExpression: 'gsi1pk = :day',
+          ExpressionAttributeValues: { ':day': { S: record.gsi1pk } },
+        }),
+      );
+      // The rebuilt listing names the record and holds its user and key, nothing that changes.
+      assert.deepEqual(
+        listed.map((entry) => Object.keys(entry).sort()),
+        [['apiKeyId', 'gsi1pk', 'gsi1sk', 'pk', 'sk', 'userId']],
+      );
+    });
 });

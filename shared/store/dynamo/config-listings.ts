@@ -19,15 +19,13 @@ import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
 import { keys, LIST } from '../../tables/keys.ts';
 import type { ConfigAdmin, Stored } from '../config-admin.ts';
-import { batchGetItems, itemKeyId } from './batch-get.ts';
-import { entityOf, type Item, listingQuery } from './config-items.ts';
+import { entityOf, listingQuery } from './config-items.ts';
+import { readListedItems } from './listed-items.ts';
 import { queryAll } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 /** Users whose keys or subscriptions are read at once when looking through all of them. */
 const PER_USER_PARALLEL = 16;
-/** DynamoDB's limit of keys per BatchGetItem. */
-const BATCH_KEYS = 100;
 
 export class DynamoConfigListings
   extends DynamoTableStore
@@ -92,27 +90,16 @@ export class DynamoConfigListings
 
   /**
    * The items of a listing, whole and in its order: the index names them (its entries hold no
-   * balance, spend, marker or credential), one consistent BatchGetItem per 100 reads them. An
-   * entry whose item was deleted meanwhile is left out.
+   * balance, spend, marker or credential), consistent batch reads read them. An entry whose item
+   * was deleted meanwhile is left out.
    */
   async #listed<T>(listKey: string): Promise<Stored<T>[]> {
-    const listed = (
-      await queryAll(this.client, {
-        TableName: this.table,
-        ...listingQuery(listKey, { projection: 'pk, sk' }),
-      })
-    ).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
-    const found = new Map<string, Item>();
-    // One batch at a time: a batch of this client's reads holds at most 100 keys.
-    for (let start = 0; start < listed.length; start += BATCH_KEYS) {
-      const batch = listed.slice(start, start + BATCH_KEYS);
-      const items = await batchGetItems(this.client, this.table, batch, { consistentRead: true });
-      for (const [id, item] of items) found.set(id, item);
-    }
-    return listed.flatMap((key) => {
-      const entity = entityOf<Stored<T>>(found.get(itemKeyId(key)));
-      return entity ? [entity] : [];
+    const entries = await queryAll(this.client, {
+      TableName: this.table,
+      ...listingQuery(listKey, { projection: 'pk, sk' }),
     });
+    const items = await readListedItems(this.client, this.table, entries);
+    return items.map((item) => entityOf<Stored<T>>(item) as Stored<T>);
   }
 
   async #query<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<Stored<T>[]> {

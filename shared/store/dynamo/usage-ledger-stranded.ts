@@ -7,7 +7,9 @@
  * re-reads only the records it will finish, strongly consistently, from the table.
  *
  * Records written before the index existed are not in it; {@link legacyStrandedOn} reads them
- * the old way, from one day's unsharded `gsi1` listing (`REQS#<day>`) with a filter.
+ * the old way, from one day's unsharded day listing (`REQS#<day>` in the `listing` index), whose
+ * entries hold no state: every record it names is read whole, strongly consistently, and kept if
+ * stranded (an operator's one-off, `sweep-pending --days`: one read unit per record of the day).
  *
  * The index is eventually consistent, so a record it shows as stranded may have been finished or
  * taken over meanwhile; that is harmless, since the re-read drops what is no longer stranded and
@@ -22,10 +24,12 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { lostRecordFields } from '../../recorder/request-start.ts';
+import { USAGE_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, PENDING_INDEX_KEYS, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import type { StrandedUsageRecords } from '../stranded-records.ts';
 import type { StoredUsageRecord } from '../usage-ledger.ts';
 import { conditionHeld } from './condition-failure.ts';
+import { readListedItems } from './listed-items.ts';
 import { queryPages } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';
 import { storedUsageRecordOf } from './usage-record-item.ts';
@@ -68,18 +72,15 @@ export class DynamoStrandedUsageRecords extends DynamoTableStore implements Stra
   async *legacyStrandedOn(day: string, nowMs: number): AsyncGenerator<StoredUsageRecord[]> {
     const pages = queryPages(this.client, {
       TableName: this.table,
-      IndexName: 'gsi1',
+      IndexName: USAGE_LIST_INDEX,
       KeyConditionExpression: 'gsi1pk = :day',
-      FilterExpression: STRANDED,
-      ExpressionAttributeNames: { '#state': 'state', '#until': 'leaseUntil' },
-      ExpressionAttributeValues: {
-        ':day': USAGE_LIST.legacyRecordsOfDay(day),
-        ':pending': 'pending',
-        ':started': 'started',
-        ':now': nowMs,
-      },
+      ExpressionAttributeValues: { ':day': USAGE_LIST.legacyRecordsOfDay(day) },
     });
-    for await (const items of pages) yield items.map(storedUsageRecordOf);
+    for await (const entries of pages) {
+      const items = await readListedItems(this.client, this.table, entries);
+      const page = items.map(storedUsageRecordOf).filter((stored) => isStranded(stored, nowMs));
+      if (page.length > 0) yield page;
+    }
   }
 
   async #read(entry: Record<string, unknown>): Promise<StoredUsageRecord | undefined> {

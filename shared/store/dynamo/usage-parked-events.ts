@@ -1,10 +1,11 @@
 /**
  * {@link ParkedUsageEvents} in the Usage table: `PARKED#<requestId>` / `PARKED`, listed oldest
- * first through `gsi1` (`PARKED` / `<parkedAt>#<requestId>`). The item keeps the whole event
- * detail (ids and counts, no secrets), so a parked event can be recorded without the gateway.
+ * first through the `listing` index (`PARKED` / `<parkedAt>#<requestId>`), whose entries name
+ * the items, read whole by key. The item keeps the whole event detail (ids and counts, no
+ * secrets), so a parked event can be recorded without the gateway.
  *
  * The gateway needs `dynamodb:PutItem` on the Usage table to park; the recorder (and the CLI)
- * need `Query` on its `gsi1` and `DeleteItem` to drain.
+ * need `Query` on its `listing`, `BatchGetItem` and `DeleteItem` to drain.
  *
  * @example
  * ```ts
@@ -14,8 +15,10 @@
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageEventDetail } from '../../events/usage-event.ts';
+import { USAGE_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
 import type { ParkedUsageEvent, ParkedUsageEvents } from '../parked-events.ts';
+import { readListedItems } from './listed-items.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 export class DynamoParkedUsageEvents extends DynamoTableStore implements ParkedUsageEvents {
@@ -46,15 +49,17 @@ export class DynamoParkedUsageEvents extends DynamoTableStore implements ParkedU
   }
 
   async list(limit: number): Promise<ParkedUsageEvent[]> {
-    const { Items: items = [] } = await this.client.send(
+    const { Items: entries = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
+        IndexName: USAGE_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :parked',
         ExpressionAttributeValues: { ':parked': USAGE_LIST.parked },
         Limit: limit,
       }),
     );
+    // An event drained since the query (by another recorder) is gone, and left out.
+    const items = await readListedItems(this.client, this.table, entries);
     return items.map((item) => ({
       requestId: item.requestId as string,
       parkedAt: item.parkedAt as string,

@@ -4,13 +4,16 @@
  *
  * Aggregates: a key's are its day items; a user's are the sum of its keys'; a model's are the
  * sum of its {@link USAGE_SHARDS} shards (one item per shard, day and account); an account's are
- * the same items listed through `gsi1`. Account and model day items written before that fold
- * (`AGG#account#…`, `AGG#model#…` / `<day>`) are added in, so old days read as they did.
+ * the same items listed through the `listing` index. Account and model day items written before
+ * that fold (`AGG#account#…`, `AGG#model#…` / `<day>`) are added in, so old days read as they did.
  *
- * Records are found through `gsi1`: every shard of the day (`REQS#<day>#<shard>`) plus the
- * unsharded `REQS#<day>` older records sit in, merged by `<startedAt>#<requestId>`, so an export
- * reads exactly the days it covers, in time order, without a Scan; the user/key/account filters
- * are FilterExpressions on those pages.
+ * Records are found through the `listing` index: every shard of the day (`REQS#<day>#<shard>`)
+ * plus the unsharded `REQS#<day>` older records sit in, merged by `<startedAt>#<requestId>`, so an
+ * export reads exactly the days it covers, in time order, without a Scan. The index names the
+ * items and copies only {@link USAGE_LISTING_ATTRIBUTES} (a record's user and key): the user and
+ * key filters are FilterExpressions on the index, the matching entries are read whole
+ * ({@link readListedItems}, one consistent BatchGetItem per merged page of 100), and the account
+ * filter applies to those items.
  *
  * @example
  * ```ts
@@ -20,7 +23,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { UsageRecord } from '../../recorder/usage-record.ts';
-import type { TableNames } from '../../tables/definitions.ts';
+import { type TableNames, USAGE_LIST_INDEX, USAGE_LISTING_ATTRIBUTES } from '../../tables/definitions.ts';
 import { keys, LIST, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import { sumByDay } from '../../usage/report.ts';
 import type {
@@ -31,6 +34,7 @@ import type {
   UsageRecordSource,
 } from '../usage-reader.ts';
 import { listingQuery } from './config-items.ts';
+import { readListedItems } from './listed-items.ts';
 import { queryAll, queryPages, type StoredItem } from './query-pages.ts';
 import { mergeSortedPages } from './sorted-merge.ts';
 import { usageRecordOf } from './usage-record-item.ts';
@@ -85,8 +89,8 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
         );
       }
       case 'account': {
-        const listed = await this.#query({
-          IndexName: 'gsi1',
+        const entries = await this.#query({
+          IndexName: USAGE_LIST_INDEX,
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
           ExpressionAttributeValues: {
             ':pk': USAGE_LIST.modelAggregatesOfAccount(subjectId),
@@ -94,6 +98,7 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
             ':to': `${toDay}${AFTER}`,
           },
         });
+        const listed = await readListedItems(this.#client, this.#tables.usage, entries);
         return sumByDay([...listed, ...(await this.#legacy('account', subjectId, fromDay, toDay))], dayOf);
       }
     }
@@ -135,8 +140,14 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':from': fromKey, ':to': toKey };
     const conditions: string[] = [];
+    // Fields the index copies filter the index; the others, the records read whole.
+    const onItems: [string, unknown][] = [];
     for (const [field, value] of Object.entries(filter)) {
       if (value === undefined) continue;
+      if (!(USAGE_LISTING_ATTRIBUTES as readonly string[]).includes(field)) {
+        onItems.push([field, value]);
+        continue;
+      }
       names[`#${field}`] = field;
       values[`:${field}`] = value;
       conditions.push(`#${field} = :${field}`);
@@ -144,7 +155,7 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
     const listing = (partition: string) =>
       queryPages(this.#client, {
         TableName: this.#tables.usage,
-        IndexName: 'gsi1',
+        IndexName: USAGE_LIST_INDEX,
         KeyConditionExpression: 'gsi1pk = :day AND gsi1sk BETWEEN :from AND :to',
         ...(conditions.length > 0
           ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
@@ -157,6 +168,10 @@ export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSourc
       USAGE_LIST.legacyRecordsOfDay(day),
     ];
     const pages = mergeSortedPages(partitions.map(listing), (item) => item.gsi1sk as string);
-    for await (const items of pages) yield items.map(usageRecordOf);
+    for await (const entries of pages) {
+      const items = await readListedItems(this.#client, this.#tables.usage, entries);
+      const records = items.filter((item) => onItems.every(([field, value]) => item[field] === value));
+      if (records.length > 0) yield records.map(usageRecordOf);
+    }
   }
 }
