@@ -91,7 +91,8 @@ async function main(): Promise<void> {
         );
     }
   }
-  const localStack = { ...(await measureLocalStack(world)), gatewayAlone: gatewayAloneOf(results) };
+  const measured = await measureLocalStack(world);
+  const localStack = { ...measured, gatewayAlone: gatewayAloneOf(results, measured.stream) };
   const bundle = await measureGatewayBundle(SIZES.imports);
   const tokenizer = await measureTokenizer(SIZES.imports);
   const costs = costFigures(results, recorder);

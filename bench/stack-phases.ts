@@ -15,6 +15,7 @@
  * console.log(formatLocalStack(figures)); // stack-report.ts
  * ```
  */
+import { availableParallelism } from 'node:os';
 import type { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
 import { type NpmStart, type StackPart, startNpmStart } from '../test/support/npm-start.ts';
@@ -72,6 +73,13 @@ export interface LocalStackFigures {
     /** Sustained stack throughput at c=32, and its share of direct throughput. */
     c32SustainedRequestsPerSecond: number;
     throughputShare: number;
+    /**
+     * What bounds c=32: the CPU all the stack's processes spend per request, and the rate at
+     * which it would fill every core of the machine with nothing else running (the load client and
+     * the mock share those cores, so the stack sustains less).
+     */
+    c32CpuMsPerRequest: number;
+    c32CpuBoundRequestsPerSecond: number;
     pass: boolean;
   };
   stop: { exitCode: number | null; stopMs: number; leftovers: number[] };
@@ -79,11 +87,30 @@ export interface LocalStackFigures {
    * Full runs: the gateway process alone in the same run (stream, user with slots), for the
    * local stack's other target, staying within 2× of it.
    */
-  gatewayAlone?: { addedP50Ms: number; c32RequestsPerSecond: number };
+  gatewayAlone?: GatewayAlone;
+}
+
+/**
+ * The gateway process alone beside the stack: its stream figures (user with slots) and the stack's
+ * against them, the fair reading of the stack's throughput (the mock alone answers several times
+ * what any gateway on the same cores can): within 2× means at most twice the added latency at c=1
+ * and at least half the requests per second at c=32.
+ */
+export interface GatewayAlone {
+  addedP50Ms: number;
+  c32RequestsPerSecond: number;
+  /** The stack's added p50 at c=1 over the gateway's alone. */
+  stackAddedP50Ratio: number;
+  /** The stack's sustained c=32 throughput over the gateway's alone. */
+  stackThroughputRatio: number;
+  withinTwice: boolean;
 }
 
 /** The gateway-alone figures the stack is compared with, from the gateway phases of a full run. */
-export function gatewayAloneOf(results: readonly PhaseResult[]): LocalStackFigures['gatewayAlone'] {
+export function gatewayAloneOf(
+  results: readonly PhaseResult[],
+  stack: LocalStackFigures['stream'],
+): GatewayAlone | undefined {
   const find = (target: PhaseResult['target'], concurrency: number) =>
     results.find(
       (result) =>
@@ -95,9 +122,16 @@ export function gatewayAloneOf(results: readonly PhaseResult[]): LocalStackFigur
     );
   const [direct1, gateway1, gateway32] = [find('direct', 1), find('gateway', 1), find('gateway', 32)];
   if (!direct1 || !gateway1 || !gateway32) return undefined;
+  const addedP50Ms = gateway1.totalMs.p50 - direct1.totalMs.p50;
+  const c32RequestsPerSecond = gateway32.requestsPerSecond;
+  const stackAddedP50Ratio = stack.addedP50Ms / addedP50Ms;
+  const stackThroughputRatio = stack.c32SustainedRequestsPerSecond / c32RequestsPerSecond;
   return {
-    addedP50Ms: gateway1.totalMs.p50 - direct1.totalMs.p50,
-    c32RequestsPerSecond: gateway32.requestsPerSecond,
+    addedP50Ms,
+    c32RequestsPerSecond,
+    stackAddedP50Ratio,
+    stackThroughputRatio,
+    withinTwice: stackAddedP50Ratio <= 2 && stackThroughputRatio >= 0.5,
   };
 }
 
@@ -249,11 +283,14 @@ function streamVerdict(rows: readonly StackRow[]): LocalStackFigures['stream'] {
   const addedP99Ms = (stack1?.totalMs.p99 ?? Number.NaN) - (direct1?.totalMs.p99 ?? Number.NaN);
   const c32SustainedRequestsPerSecond = stack32?.sustainedRequestsPerSecond ?? 0;
   const throughputShare = c32SustainedRequestsPerSecond / (direct32?.requestsPerSecond ?? Number.NaN);
+  const c32CpuMsPerRequest = stack32?.cpuMsPerRequest ?? Number.NaN;
   return {
     addedP50Ms,
     addedP99Ms,
     c32SustainedRequestsPerSecond,
     throughputShare,
+    c32CpuMsPerRequest,
+    c32CpuBoundRequestsPerSecond: (availableParallelism() * 1000) / c32CpuMsPerRequest,
     pass:
       addedP50Ms <= STACK_TARGETS.streamAddedP50Ms && throughputShare >= STACK_TARGETS.streamThroughputShare,
   };

@@ -3,6 +3,7 @@
  * rows, the verdict against the local stack's targets, the comparison with the gateway process
  * alone (full runs) and how Ctrl-C went.
  */
+import { availableParallelism } from 'node:os';
 import { table } from './report.ts';
 import { type LocalStackFigures, STACK_TARGETS, type StackRow } from './stack-phases.ts';
 
@@ -67,12 +68,16 @@ export function formatLocalStack(figures: LocalStackFigures): string {
       `${verdict(stream.addedP50Ms <= STACK_TARGETS.streamAddedP50Ms)}), ${fixed(stream.addedP99Ms, 2)} at p99; ` +
       `c=32 sustains ${fixed(stream.throughputShare * 100, 0)} % of direct throughput ` +
       `(target ≥ ${STACK_TARGETS.streamThroughputShare * 100} %: ${verdict(stream.throughputShare >= STACK_TARGETS.streamThroughputShare)})`,
+    `What bounds c=32: the stack's processes spend ${fixed(stream.c32CpuMsPerRequest, 1)} ms of CPU per request, ` +
+      `${fixed(stream.c32CpuBoundRequestsPerSecond, 0)} req/s on ${availableParallelism()} cores with nothing else running ` +
+      `(the load client and the mock run on them too); it sustained ${fixed(stream.c32SustainedRequestsPerSecond, 0)}`,
     ...(figures.gatewayAlone
       ? [
           `The gateway process alone in this run (stream, user with slots): c=1 adds ${fixed(figures.gatewayAlone.addedP50Ms, 2)} ms ` +
             `at p50, c=32 ${fixed(figures.gatewayAlone.c32RequestsPerSecond, 0)} req/s; the stack: ` +
-            `${fixed(stream.addedP50Ms / figures.gatewayAlone.addedP50Ms, 1)}× the added latency, ` +
-            `${fixed(stream.c32SustainedRequestsPerSecond / figures.gatewayAlone.c32RequestsPerSecond, 2)}× the throughput (sustained)`,
+            `${fixed(figures.gatewayAlone.stackAddedP50Ratio, 1)}× the added latency, ` +
+            `${fixed(figures.gatewayAlone.stackThroughputRatio, 2)}× the throughput (sustained): within 2× of the gateway ` +
+            `alone: ${verdict(figures.gatewayAlone.withinTwice)}`,
         ]
       : []),
     `Ctrl-C: exit ${stop.exitCode} after ${fixed(stop.stopMs, 0)} ms; ` +
