@@ -17,6 +17,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DEFAULT_LOCAL_KEY_FILE } from '#shared/secrets/default-sealer.ts';
 import { commandLine, cpuTicks, cpuTicksByProcess, processTree, waitUntilGone } from './process-tree.ts';
 
@@ -100,20 +101,20 @@ export async function startNpmStart(options: NpmStartOptions): Promise<NpmStart>
   const lines: string[] = [];
   let banner = '';
   const bannerSeen = new Promise<void>((resolve, reject) => {
-    const keep = (data: Buffer) => {
-      for (const line of data.toString('utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        lines.push(line);
-        if (lines.length > KEPT_LINES) lines.shift();
-        if (!banner.endsWith(BANNER_END)) banner += `${line}\n`;
-        if (line.trim() === BANNER_END) {
-          banner = banner.trimEnd();
-          resolve();
-        }
+    // Whole lines: a chunk of a pipe may end mid-line, and half of the banner's last line is not it.
+    const keep = (line: string) => {
+      if (line.trim() === '') return;
+      lines.push(line);
+      if (lines.length > KEPT_LINES) lines.shift();
+      if (!banner.endsWith(BANNER_END)) banner += `${line}\n`;
+      if (line.trim() === BANNER_END) {
+        banner = banner.trimEnd();
+        resolve();
       }
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    for (const output of [child.stdout, child.stderr]) {
+      if (output) createInterface({ input: output }).on('line', keep);
+    }
     void exited.then(() => reject(new Error(`npm start exited before its banner:\n${lines.join('\n')}`)));
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
@@ -149,8 +150,9 @@ export async function startNpmStart(options: NpmStartOptions): Promise<NpmStart>
       const started = performance.now();
       const exitCode = await stopChild(child, exited, options.ownProcessGroup === true);
       const stopMs = performance.now() - started;
-      // A child of the stack may take a moment longer than its parent to notice and leave.
-      const leftovers = await waitUntilGone(tree, 2_000);
+      // A child of the stack may take a moment longer than its parent to notice and leave (on a
+      // loaded machine, seconds): the bound only delays a run where one stays.
+      const leftovers = await waitUntilGone(tree, 10_000);
       if (folder) await rm(folder, { recursive: true, force: true });
       return { exitCode, stopMs, leftovers };
     },
