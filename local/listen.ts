@@ -33,6 +33,14 @@ export interface ListeningServer {
 export const HEADERS_TIMEOUT_MS = 20_000;
 export const REQUEST_TIMEOUT_MS = 60_000;
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/**
+ * How long an idle keep-alive connection stays open, instead of Node's 5 s. Node drops a
+ * connection once it has been idle that long (plus a second) by its own clock, even when the
+ * client's next request already waits unread: a process too busy to read for 6 s (the local
+ * stack serving many streams on a loaded machine) reset the connection under that request, and
+ * the client saw ECONNRESET. Clients take the `Keep-Alive: timeout` it announces and leave first.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface ListenOptions {
   port?: number;
@@ -67,6 +75,7 @@ export async function listen(server: Server, options: ListenOptions): Promise<Li
   server.on('clientError', answerMalformedRequest);
   server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // How often the two timeouts are enforced; Node reads it when the server starts listening and
   // only types it as a createServer option.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =

@@ -100,6 +100,9 @@ export async function startFailingFront(targetUrl: string): Promise<FailingFront
     }
     forward(req, res, body);
   });
+  // The gateway's pooled connections must not be reset under a request a busy process has not
+  // read yet (Node's 5 s keep-alive, see local/listen.ts).
+  server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();

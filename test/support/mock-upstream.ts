@@ -210,6 +210,9 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     await answer(res, body, behaviour, { requestId, gone, chat: isChat, record });
   }
 
+  // The gateway's pooled connections must not be reset under a request a busy process has not
+  // read yet (Node's 5 s keep-alive, see local/listen.ts).
+  server.keepAliveTimeout = 60_000;
   server.listen(options.port ?? 0, host);
   await once(server, 'listening');
   const address = server.address();
