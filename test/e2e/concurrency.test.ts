@@ -44,10 +44,12 @@ async function startHolder(e2e: E2E, secret: string): Promise<RunningCall> {
   return holder;
 }
 
-describe('with patient waiters (30 s user wait, 1 s pings)', () => {
+// Patient enough that 21 waiters queued one by one and then served one by one all get their turn
+// on a loaded machine (30 s ran out there); no test here waits for the wait to end.
+describe('with patient waiters (120 s user wait, 1 s pings)', () => {
   let e2e: E2E;
   before(async () => {
-    e2e = await startE2E({ QG_USER_WAIT_SECONDS: '30', QG_PING_INTERVAL_SECONDS: '1' });
+    e2e = await startE2E({ QG_USER_WAIT_SECONDS: '120', QG_PING_INTERVAL_SECONDS: '1' });
   });
   after(async () => {
     await e2e.close();
