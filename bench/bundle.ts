@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { ESBUILD_OPTIONS, GATEWAY_NODE_MODULES, GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
 import { FUNCTION_ENTRIES } from '../infra/function-entries.ts';
 import { distribution } from './stats.ts';
@@ -113,9 +113,12 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
   }
 }
 
-/** Bundles `entry` into `outfile` with the stack's esbuild settings for the gateway. */
-async function bundleAsGateway(entry: string, outfile: string): Promise<void> {
-  await build({
+/**
+ * Bundles `entry` into `outfile` with the stack's esbuild settings for the gateway, and answers
+ * esbuild's metafile (what each input weighs in the output).
+ */
+export async function bundleAsGateway(entry: string, outfile: string): Promise<Metafile> {
+  const { metafile } = await build({
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
@@ -124,7 +127,9 @@ async function bundleAsGateway(entry: string, outfile: string): Promise<void> {
     external: [...GATEWAY_NODE_MODULES],
     ...ESBUILD_OPTIONS,
     mainFields: [...ESBUILD_OPTIONS.mainFields],
+    metafile: true,
   });
+  return metafile;
 }
 
 /**

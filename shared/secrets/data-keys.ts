@@ -15,6 +15,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { createKmsClient, type KmsJsonClient } from './kms-client.ts';
 
 export interface DataKey {
   /** 32 bytes for AES-256-GCM; never stored. */
@@ -28,38 +29,29 @@ export interface DataKeySource {
   unwrap(wrapped: Buffer): Promise<Buffer>;
 }
 
-/** The subset of the KMS client this needs; `@aws-sdk/client-kms` is loaded only when used. */
+/**
+ * Data keys from the stack's KMS key, through the project's own KMS client (`kms-client.ts`),
+ * made at the first call: a process that never seals or opens reads no credentials.
+ */
 export class KmsDataKeys implements DataKeySource {
   readonly #keyId: string;
-  #client: Promise<import('@aws-sdk/client-kms').KMSClient> | undefined;
+  readonly #makeClient: () => KmsJsonClient;
+  #client: KmsJsonClient | undefined;
 
   /** `keyId`: the key's ARN, id or alias (`alias/quotagate-<stage>-secrets`). */
-  constructor(keyId: string) {
+  constructor(keyId: string, makeClient: () => KmsJsonClient = createKmsClient) {
     this.#keyId = keyId;
+    this.#makeClient = makeClient;
   }
 
-  #kms() {
-    this.#client ??= import('@aws-sdk/client-kms').then(({ KMSClient }) => new KMSClient({ maxAttempts: 3 }));
-    return this.#client;
+  generate(): Promise<DataKey> {
+    this.#client ??= this.#makeClient();
+    return this.#client.generateDataKey(this.#keyId);
   }
 
-  async generate(): Promise<DataKey> {
-    const { GenerateDataKeyCommand } = await import('@aws-sdk/client-kms');
-    const output = await (await this.#kms()).send(
-      new GenerateDataKeyCommand({ KeyId: this.#keyId, KeySpec: 'AES_256' }),
-    );
-    if (!output.Plaintext || !output.CiphertextBlob) throw new Error('KMS returned no data key');
-    return { plaintext: Buffer.from(output.Plaintext), wrapped: Buffer.from(output.CiphertextBlob) };
-  }
-
-  async unwrap(wrapped: Buffer): Promise<Buffer> {
-    const { DecryptCommand } = await import('@aws-sdk/client-kms');
-    // KeyId pins the key: a ciphertext made under any other key is refused, not tried.
-    const output = await (await this.#kms()).send(
-      new DecryptCommand({ CiphertextBlob: wrapped, KeyId: this.#keyId }),
-    );
-    if (!output.Plaintext) throw new Error('KMS returned no plaintext');
-    return Buffer.from(output.Plaintext);
+  unwrap(wrapped: Buffer): Promise<Buffer> {
+    this.#client ??= this.#makeClient();
+    return this.#client.decrypt(this.#keyId, wrapped);
   }
 }
 
