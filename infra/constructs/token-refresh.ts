@@ -4,7 +4,7 @@
  * the gateway rarely has to refresh one on demand. Both paths share a per-account lease in the
  * State table, so a rotated refresh token is never spent twice.
  *
- * The function reads accounts (Config GetItem, gsi1 Query), writes tokens and failure counts
+ * The function reads accounts (Config GetItem, `listing` Query), writes tokens and failure counts
  * (Config UpdateItem) and takes and frees leases (State PutItem/DeleteItem): nothing else. Its
  * errors alarm follows the Monitoring construct's rule (first occurrence in 5 minutes).
  *

@@ -18,7 +18,7 @@ export interface RecordFilter {
   accountId?: string;
 }
 
-/** Where the records come from: one day's records between two `gsi1` sort keys, in pages. */
+/** Where the records come from: one day's records between two listing sort keys (`gsi1sk`), in pages. */
 export interface UsageRecordSource {
   recordPages(
     day: string,

@@ -16,7 +16,8 @@
  *
  * Usage table: `REQ#<requestId>` records, key aggregates `AGG#key#<id>` / `<yyyy-mm-dd>`,
  * model-by-account aggregates `AGG#model#<model>#<shard>` / `<yyyy-mm-dd>#<accountId>`, usage
- * events the gateway could not publish `PARKED#<requestId>`. `gsi1` lists records by day in
+ * events the gateway could not publish `PARKED#<requestId>`. `listing` (on `gsi1pk` / `gsi1sk`,
+ * copying only what never changes) lists records by day in
  * {@link USAGE_SHARDS} shards (`REQS#<yyyy-mm-dd>#<shard>` / `<startedAt>#<requestId>`), an
  * account's model aggregates (`AGGA#<accountId>` / `<day>#<model>#<shard>`) and parked events
  * (`PARKED`); the sparse `pending` index lists records not yet applied (`PENDING#<shard>`).
@@ -54,13 +55,13 @@ export const USAGE_SHARDS = 16;
 /** The listings of the Usage table's indexes. */
 export const USAGE_LIST = {
   /**
-   * `gsi1`: usage records by the UTC day they started, one shard of it; sort key
+   * `listing`: usage records by the UTC day they started, one shard of it; sort key
    * {@link usageRecordSortKey}.
    */
   recordsOfDay: (day: string, shard: number) => `REQS#${day}#${shard}`,
-  /** `gsi1`: the unsharded day listing records written before sharding still sit in. */
+  /** `listing`: the unsharded day listing records written before sharding still sit in. */
   legacyRecordsOfDay: (day: string) => `REQS#${day}`,
-  /** `gsi1`: a model's per-account daily aggregates, listed under the account. */
+  /** `listing`: a model's per-account daily aggregates, listed under the account. */
   modelAggregatesOfAccount: (accountId: string) => `AGGA#${accountId}`,
   parked: 'PARKED',
   /**
@@ -93,7 +94,7 @@ export function usageRecordSortKey(startedAt: string, requestId: string): string
 }
 
 /**
- * The index attributes of a usage record: its shard of the day listing (`gsi1`) and, while it is
+ * The index attributes of a usage record: its shard of the day listing (`listing`) and, while it is
  * not yet applied (`started`, `pending`), its shard of the sparse `pending` listing. Both shards
  * are the request id's, so a request's record always lands in the same ones.
  */
@@ -178,7 +179,7 @@ export const keys = {
   }),
   /**
    * One request shard of a model's usage through one account on one day: the model's daily
-   * total sums the shards, the account's is listed through `gsi1`
+   * total sums the shards, the account's is listed through `listing`
    * ({@link USAGE_LIST.modelAggregatesOfAccount}).
    */
   modelAccountAggregate: (model: string, shard: number, day: string, accountId: string): ItemKey => ({

@@ -69,7 +69,7 @@ export class UsageExportFold {
 
   /**
    * The records whose latest state is `applied` and that started in `range`, in the order
-   * `usage export` lists them: by the `gsi1` sort key, `<startedAt>#<requestId>`.
+   * `usage export` lists them: by the listing's sort key (`gsi1sk`), `<startedAt>#<requestId>`.
    */
   appliedRecords(range: StartedRange = {}): UsageRecord[] {
     const fromKey = range.from === undefined ? '' : new Date(range.from).toISOString();

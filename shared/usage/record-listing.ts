@@ -1,7 +1,7 @@
 /**
  * Usage records a page at a time, oldest first, for the console's Usage table and CSV download
  * and for `quotagate usage export --api`: the records of `[from, to)` that match a filter, at
- * most `limit` of them, and a `nextCursor` (the `gsi1` sort key of the last one) to read on.
+ * most `limit` of them, and a `nextCursor` (the listing's sort key `gsi1sk` of the last one) to read on.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
  * Usage over time and who used most, for the console's Overview and Usage pages and
  * `quotagate ops usage`: the usage records of a range (read day by day through the Usage
- * table's `gsi1`, as the export reads them) summed into hour or day buckets and into top-N
+ * table's `listing` index, as the export reads them) summed into hour or day buckets and into top-N
  * lists by user, key, model and account; the ops error log of the same range counted per bucket.
  *
  * What a summary covers (range, bucket, filters, top-N size) is read from request parameters by

@@ -1,6 +1,6 @@
 /**
  * {@link RequestStarts} on the Usage table: the `started` record is an ordinary usage record item
- * (`REQ#<id>`, listed under its day in `gsi1` and in the sparse `pending` index) in state `started`, with `leaseUntil` saying when
+ * (`REQ#<id>`, listed under its day in `listing` and in the sparse `pending` index) in state `started`, with `leaseUntil` saying when
  * the sweep may call it lost. Both writes are conditional, so neither can touch a record the
  * recorder already wrote from the request's event.
  *

@@ -1,6 +1,6 @@
 /**
  * {@link UsageLedger} on DynamoDB. The record `REQ#<id>` lives in the Usage table with its
- * `gsi1` listing (`REQS#<day>#<shard>` / `<startedAt>#<id>`) and, while pending, its `pending`
+ * `listing` entry (`REQS#<day>#<shard>` / `<startedAt>#<id>`) and, while pending, its `pending`
  * listing, the claim attributes `leaseOwner` / `leaseUntil` and the `pendingContext` a sweep
  * needs to finish it without its event (`usage-ledger-stranded.ts` lists those whose claim
  * ended). It executes the recorder's effect plan (`shared/recorder/effect-plan.ts`): the user's
