@@ -11,8 +11,9 @@
  * - `low-level`: the same client sending the low-level commands with attributes written out, as
  *   the slot take and release do;
  * - `aws-lite`: `@aws-lite/client` with its DynamoDB plugin (marshals plain objects itself);
- * - `json-client`: the gateway's own client (json-client.ts): a JSON POST signed by `aws4` over
- *   node:http with a keep-alive agent, with the SDK's retries, error names and request counter.
+ * - `json-client`: the gateway's own client (json-client.ts): a JSON POST signed by
+ *   `shared/aws/sigv4.ts` over node:http with a keep-alive agent, with the SDK's retries, error
+ *   names and request counter.
  *
  * Rounds interleave the clients, so a loaded machine's drift falls on all of them alike; the table
  * shows the median and range over rounds of CPU (user + system) per call and wall time per call.
