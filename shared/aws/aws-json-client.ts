@@ -3,8 +3,8 @@
  * `EventBridgeJsonClient`): an AWS JSON-protocol call is one POST of a JSON body with an
  * `X-Amz-Target` header, signed with SigV4 (sigv4.ts) and sent over node:http(s) with a keep-alive
  * agent. The AWS SDK runs a middleware stack of a dozen steps per request; on the gateway's hot
- * path that stack cost about 0.63 ms of CPU per request against 0.28 ms for this
- * (docs/benchmarks.md). Functions off the hot path keep the SDK.
+ * path that stack cost 0.7–0.9 ms of CPU per request against 0.17–0.28 ms for this on a loaded
+ * machine (docs/benchmarks.md). Functions off the hot path keep the SDK.
  *
  * It retries as the SDK's standard mode does (json-client-errors.ts: throttling and transient
  * failures only, full-jitter backoff, a retry quota per client); `maxAttempts: 1` leaves retrying
