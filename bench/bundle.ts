@@ -18,7 +18,7 @@ import { distribution } from './stats.ts';
 export interface BundleFigures {
   /** Size of the bundled handler (index.mjs), source map not counted. */
   gatewayBytes: number;
-  /** Its source map, which Lambda loads only when a stack trace is formatted. */
+  /** Its source map, which Node reads and decodes as it loads the bundle (`--enable-source-maps`). */
   sourceMapBytes: number;
   importMsMedian: number;
   importMs: number[];
