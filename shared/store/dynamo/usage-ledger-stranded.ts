@@ -4,7 +4,8 @@
  * carry its keys (`pendingPk` / `pendingSk`, removed when a record is applied or lost), in
  * {@link USAGE_SHARDS} shards, and it projects just `state` and `leaseUntil`: a sweep reads one
  * small entry per record in flight (O(pending), not O(traffic)), filters on the claim there, and
- * re-reads only the records it will finish, strongly consistently, from the table.
+ * re-reads only the records it will finish, strongly consistently, from the table (BatchGetItem,
+ * 100 a request).
  *
  * Records written before the index existed are not in it; {@link legacyStrandedOn} reads them
  * the old way, from one day's unsharded day listing (`REQS#<day>` in the `listing` index), whose
@@ -22,7 +23,7 @@
  * for await (const page of stranded.stranded(Date.now())) …
  * ```
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { lostRecordFields } from '../../recorder/request-start.ts';
 import { USAGE_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, PENDING_INDEX_KEYS, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
@@ -60,10 +61,7 @@ export class DynamoStrandedUsageRecords extends DynamoTableStore implements Stra
         },
       });
       for await (const entries of pages) {
-        const reread = await Promise.all(entries.map((entry) => this.#read(entry)));
-        const page = reread.filter(
-          (stored): stored is StoredUsageRecord => stored !== undefined && isStranded(stored, nowMs),
-        );
+        const page = await this.#strandedOf(entries, nowMs);
         if (page.length > 0) yield page;
       }
     }
@@ -77,21 +75,15 @@ export class DynamoStrandedUsageRecords extends DynamoTableStore implements Stra
       ExpressionAttributeValues: { ':day': USAGE_LIST.legacyRecordsOfDay(day) },
     });
     for await (const entries of pages) {
-      const items = await readListedItems(this.client, this.table, entries);
-      const page = items.map(storedUsageRecordOf).filter((stored) => isStranded(stored, nowMs));
+      const page = await this.#strandedOf(entries, nowMs);
       if (page.length > 0) yield page;
     }
   }
 
-  async #read(entry: Record<string, unknown>): Promise<StoredUsageRecord | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: entry.pk, sk: entry.sk },
-        ConsistentRead: true,
-      }),
-    );
-    return item ? storedUsageRecordOf(item) : undefined;
+  /** The listed records read whole (strongly consistent) that are still stranded now. */
+  async #strandedOf(entries: Record<string, unknown>[], nowMs: number): Promise<StoredUsageRecord[]> {
+    const items = await readListedItems(this.client, this.table, entries);
+    return items.map(storedUsageRecordOf).filter((stored) => isStranded(stored, nowMs));
   }
 
   async markLost(requestId: string, expectedUntil: number, nowMs: number): Promise<boolean> {
