@@ -179,6 +179,50 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
     assert.deepEqual([...reads].sort(), Array.from({ length: 90 }, (_, i) => `acc_many_${i + 10}`).sort());
   });
 
+  it('tries a failed opening again at the next ask, without reading again', async () => {
+    // Prepare: KMS (the opening) fails once, as when it is briefly unreachable.
+    const { id } = await createAccount(admin, {
+      type: 'apikey',
+      name: 'kms-hiccup',
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'sk-cache-test-key-0004',
+    });
+    const reads: string[] = [];
+    let failures = 1;
+    const cache = new CredentialCache({
+      readCredentials(accountId) {
+        reads.push(accountId);
+        return directory.readCredentials(accountId);
+      },
+      async openCredentials(accountId, stored) {
+        if (failures-- > 0) throw new Error('KMS unreachable');
+        return directory.openCredentials(accountId, stored);
+      },
+    });
+    const listed = await listedAccount(id);
+
+    // Act
+    const first = await cache.withCredentials(listed).then(
+      () => 'opened',
+      (error: Error) => error.message,
+    );
+    const second = await cache.withCredentials(listed);
+
+    // Assess
+    assert.equal(first, 'KMS unreachable');
+    assert.deepEqual(second?.credentials, { apiKey: 'sk-cache-test-key-0004' });
+    assert.deepEqual(reads, [id]);
+  });
+
+  it('reads nothing ahead when the account listing fails, and lets the request meet the failure', async () => {
+    const { cache, reads } = countedCache();
+
+    const settled = await cache.readAhead('g_listing_fails', () => Promise.reject(new Error('throttled')));
+
+    assert.equal(settled, undefined);
+    assert.deepEqual(reads, []);
+  });
+
   it('lists every attribute of an account but its credentials, so the gateway schedules on the whole account', async () => {
     const { id } = await createAccount(admin, {
       type: 'apikey',
