@@ -32,13 +32,9 @@ import {
   retryKindOf,
   serviceErrorOf,
 } from './json-client-errors.ts';
-import { SigV4Signer } from './sigv4.ts';
+import { type AwsCredentials, SigV4Signer } from './sigv4.ts';
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type { AwsCredentials } from './sigv4.ts';
 
 export interface AwsJsonClientOptions {
   /** `https://<service>.<region>.amazonaws.com` on AWS, a local endpoint (`http://127.0.0.1:<port>`) otherwise. */

@@ -17,7 +17,13 @@
  * ```
  */
 import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
-import type { AwsCredentials } from './aws-json-client.ts';
+
+/** An access key and its secret, with the session token of temporary credentials (a Lambda's role). */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 export interface SigV4SignerOptions {
   /** SigV4's service name (`dynamodb`, `events`). */

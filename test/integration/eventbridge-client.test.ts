@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { SignatureV4 } from '@smithy/signature-v4';
 import {
   createEventBridgeClient,
   EventBridgeJsonClient,
@@ -13,12 +12,12 @@ import {
   type PutEventsEntry,
 } from '#shared/events/eventbridge-client.ts';
 import { isRetryablePublishError } from '#shared/events/eventbridge-publisher.ts';
-import { NodeSha256 } from '../../cli/admin-api-client.ts';
 import {
   type PutEventsAnswer,
   type PutEventsServer,
   startPutEventsServer,
 } from '../support/put-events-server.ts';
+import { sdkAuthorizationOf } from '../support/sdk-signature.ts';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDEVENTSCLIENTTEST',
@@ -83,40 +82,13 @@ describe('EventBridgeJsonClient', { timeout: 60_000 }, () => {
     assert.equal(call.headers['content-type'], 'application/x-amz-json-1.1');
     assert.equal(call.headers['x-amz-security-token'], CREDENTIALS.sessionToken);
     assert.equal(call.headers.connection, 'keep-alive');
-    const body = JSON.stringify({ Entries: call.entries });
-    const amzDate = String(call.headers['x-amz-date']);
     const signedHeaders =
       /SignedHeaders=([^,]+)/.exec(String(call.headers.authorization))?.[1]?.split(';') ?? [];
-    const signer = new SignatureV4({
-      service: 'events',
-      region: 'eu-west-1',
-      credentials: CREDENTIALS,
-      sha256: NodeSha256,
-      applyChecksum: false,
-    });
-    const expected = await signer.sign(
-      {
-        method: 'POST',
-        protocol: 'http:',
-        hostname: '127.0.0.1',
-        path: '/',
-        query: {},
-        headers: {
-          host: new URL(server.url).host,
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': 'AWSEvents.PutEvents',
-          'content-length': String(Buffer.byteLength(body)),
-        },
-        body,
-      },
-      {
-        signingDate: new Date(
-          amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
-        ),
-        signableHeaders: new Set(signedHeaders),
-      },
+    const expected = await sdkAuthorizationOf(
+      { headers: call.headers, body: JSON.stringify({ Entries: call.entries }) },
+      { service: 'events', region: 'eu-west-1', credentials: CREDENTIALS },
     );
-    assert.equal(call.headers.authorization, expected.headers.authorization);
+    assert.equal(call.headers.authorization, expected);
     assert.match(
       String(call.headers.authorization),
       /^AWS4-HMAC-SHA256 Credential=AKIDEVENTSCLIENTTEST\/\d{8}\/eu-west-1\/events\/aws4_request, /,

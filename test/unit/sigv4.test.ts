@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { SigV4Signer } from '#shared/aws/sigv4.ts';
-import { NodeSha256 } from '../../cli/admin-api-client.ts';
+import { sdkAuthorizationOf } from '../support/sdk-signature.ts';
 
 const TEMPORARY = {
   accessKeyId: 'AKIDSIGV4TEST',
@@ -11,42 +10,6 @@ const TEMPORARY = {
 };
 const LONG_TERM = { accessKeyId: 'AKIDLONGTERM', secretAccessKey: 'long-term-secret' };
 const BODY = '{"TableName":"t","Key":{"pk":{"S":"SLOT#user#ü_1"}}}';
-
-/** What the AWS SDK's signer makes of the same request, at the same time, with the same headers signed. */
-async function sdkAuthorization(
-  headers: Record<string, string>,
-  credentials: typeof TEMPORARY | typeof LONG_TERM,
-  service: string,
-  at: Date,
-): Promise<string | undefined> {
-  const signer = new SignatureV4({
-    service,
-    region: 'eu-west-1',
-    credentials,
-    sha256: NodeSha256,
-    applyChecksum: false,
-  });
-  const lower = Object.fromEntries(
-    Object.entries(headers)
-      .filter(
-        ([name]) => name !== 'Authorization' && name !== 'X-Amz-Date' && name !== 'X-Amz-Security-Token',
-      )
-      .map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: 'https:',
-      hostname: lower.host ?? '',
-      path: '/',
-      query: {},
-      headers: lower,
-      body: BODY,
-    },
-    { signingDate: at },
-  );
-  return signed.headers.authorization;
-}
 
 describe('SigV4Signer', () => {
   it('signs as the AWS SDK signer does, with and without a session token, across days', async () => {
@@ -65,7 +28,10 @@ describe('SigV4Signer', () => {
       for (const at of [new Date('2026-12-03T23:59:59.900Z'), new Date('2026-12-04T00:00:01.000Z')]) {
         const headers = signer.sign('application/x-amz-json-1.0', target, BODY, at);
 
-        assert.equal(headers.Authorization, await sdkAuthorization(headers, credentials, service, at));
+        assert.equal(
+          headers.Authorization,
+          await sdkAuthorizationOf({ headers, body: BODY }, { service, region: 'eu-west-1', credentials }),
+        );
         assert.equal(headers['Content-Length'], String(Buffer.byteLength(BODY)));
         assert.equal(headers.Host, host);
         assert.equal(headers['X-Amz-Target'], target);
