@@ -36,8 +36,14 @@ after(async () => {
   await db.close();
 });
 
-/** The cache over the real directory, and the account ids it read and opened, in order. */
-function countedCache(): { cache: CredentialCache; reads: string[]; opens: string[] } {
+/**
+ * The cache over the real directory, and the account ids it read and opened, in order; `open`
+ * stands in front of the directory's opening (a fault to inject).
+ */
+function countedCache(
+  open: AccountCredentialsReader['openCredentials'] = (accountId, stored) =>
+    directory.openCredentials(accountId, stored),
+): { cache: CredentialCache; reads: string[]; opens: string[] } {
   const reads: string[] = [];
   const opens: string[] = [];
   const reader: AccountCredentialsReader = {
@@ -47,7 +53,7 @@ function countedCache(): { cache: CredentialCache; reads: string[]; opens: strin
     },
     openCredentials(accountId, stored) {
       opens.push(accountId);
-      return directory.openCredentials(accountId, stored);
+      return open(accountId, stored);
     },
   };
   return { cache: new CredentialCache(reader), reads, opens };
@@ -187,17 +193,10 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
       baseUrl: 'http://127.0.0.1:9',
       apiKey: 'sk-cache-test-key-0004',
     });
-    const reads: string[] = [];
     let failures = 1;
-    const cache = new CredentialCache({
-      readCredentials(accountId) {
-        reads.push(accountId);
-        return directory.readCredentials(accountId);
-      },
-      async openCredentials(accountId, stored) {
-        if (failures-- > 0) throw new Error('KMS unreachable');
-        return directory.openCredentials(accountId, stored);
-      },
+    const { cache, reads } = countedCache(async (accountId, stored) => {
+      if (failures-- > 0) throw new Error('KMS unreachable');
+      return directory.openCredentials(accountId, stored);
     });
     const listed = await listedAccount(id);
 
