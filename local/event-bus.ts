@@ -50,6 +50,13 @@ export interface SubscribeOptions {
   retryDelayMs?: number;
   /** Names the subscription in logs and dead letters. */
   name?: string;
+  /**
+   * Attempts running at once for this target; the others wait in the bus for their turn, in
+   * order, as events wait for a free instance of a function whose concurrency is capped, and
+   * an attempt starts only when it runs (a target that times itself starts then). Unbounded by
+   * default.
+   */
+  maxConcurrency?: number;
 }
 
 export interface DeadLetter {
@@ -93,6 +100,7 @@ interface Subscription {
   name: string;
   maxAttempts: number;
   retryDelayMs: number;
+  turns: Turns;
 }
 
 type BusEvents = {
@@ -147,6 +155,7 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
       name: options.name ?? `subscription-${this.subscriptions.length + 1}`,
       maxAttempts: options.maxAttempts ?? this.options.maxAttempts ?? 5,
       retryDelayMs: options.retryDelayMs ?? this.options.retryDelayMs ?? 200,
+      turns: new Turns(options.maxConcurrency ?? Number.POSITIVE_INFINITY),
     };
     this.subscriptions.push(subscription);
     return () => {
@@ -205,7 +214,7 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         // Targets get their own copy, as they would get their own JSON over the wire.
-        await subscription.target(structuredClone(envelope));
+        await subscription.turns.run(() => subscription.target(structuredClone(envelope)));
         this.emit('delivered', { envelope, subscription: subscription.name, attempt });
         return;
       } catch (error) {
@@ -226,6 +235,27 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
         this.logger.warn('event delivery failed, retrying', attributes);
         await sleep(subscription.retryDelayMs * 2 ** (attempt - 1));
       }
+    }
+  }
+}
+
+/** At most `limit` calls of `run` at once; the others wait, first come first served. */
+class Turns {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run(attempt: () => Promise<void>): Promise<void> {
+    // A finishing call hands its turn straight to the first waiter, so `running` never overshoots.
+    if (this.running < this.limit) this.running += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      await attempt();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
     }
   }
 }

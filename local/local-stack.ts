@@ -177,7 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   bus.subscribe(
     { source: [USAGE_EVENT_SOURCE], 'detail-type': [USAGE_EVENT_DETAIL_TYPE] },
     options.wrapRecorder ? options.wrapRecorder(recorder.target) : recorder.target,
-    { name: 'recorder' },
+    { name: 'recorder', maxConcurrency: recorder.maxConcurrentDeliveries },
   );
   // The stack's 5-minute schedules: OAuth tokens due soon, usage events parked by the gateway and
   // records whose event was lost (the bus dies with the process) left pending. One sweep runs at

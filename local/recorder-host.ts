@@ -39,6 +39,17 @@ export const RECORDER_DEADLINE_MS = 25_000;
  */
 export const RECORDER_PRIORITY = constants.priority.PRIORITY_LOW;
 
+/**
+ * Events the recorder's child process records at once; the bus keeps the rest until one ends.
+ * A delivery's deadline (`RECORDER_DEADLINE_MS`) starts when the child receives it, as a
+ * Lambda invocation's does when it starts, and the child shares its cores with everything else:
+ * given the whole backlog of a burst at once (hundreds of events, at the lowest priority) it
+ * would work on all of them together, past their deadlines, into retries and dead letters. Eight
+ * keep the child and dynalite busy (a record is a chain of about ten writes, each waiting for its
+ * answer).
+ */
+export const RECORDER_CONCURRENCY = 8;
+
 export interface RecorderHost {
   /** The bus target of the stack's rule: records one usage event, throws to be retried. */
   target: BusTarget;
@@ -47,6 +58,8 @@ export interface RecorderHost {
   /** The five-minute schedule: parked events, then the sweep of the last hour. */
   runScheduled(): Promise<void>;
   close(): Promise<void>;
+  /** Deliveries the bus may run at once (`SubscribeOptions.maxConcurrency`); none: unbounded. */
+  maxConcurrentDeliveries?: number;
 }
 
 export function inProcessRecorder(options: {
@@ -107,5 +120,6 @@ export async function startRecorderProcess(options: {
     sweepPending: () => child.call('sweepPending'),
     runScheduled: () => child.call('runScheduled'),
     close: () => child.stop(),
+    maxConcurrentDeliveries: RECORDER_CONCURRENCY,
   };
 }

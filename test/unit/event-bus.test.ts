@@ -201,6 +201,70 @@ describe('InProcessEventBus', () => {
     assert.equal(bus.events.length, 0);
   });
 
+  it('runs at most maxConcurrency deliveries of a subscriber at once, first come first served', async () => {
+    // Prepare
+    const bus = new InProcessEventBus({ logger: recordingLogger() });
+    const ids = Array.from({ length: 12 }, (_, index) => `req_${index + 1}`);
+    const watch = () => {
+      const seen = { running: 0, most: 0, started: [] as string[] };
+      const target = async (envelope: EventEnvelope) => {
+        seen.running += 1;
+        seen.most = Math.max(seen.most, seen.running);
+        seen.started.push(String(envelope.detail.requestId));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen.running -= 1;
+      };
+      return { seen, target };
+    };
+    const capped = watch();
+    const free = watch();
+    bus.subscribe({}, capped.target, { maxConcurrency: 3 });
+    bus.subscribe({}, free.target);
+
+    // Act
+    await bus.putEvents(ids.slice(0, 10).map(usageEntry));
+    await bus.putEvents(ids.slice(10).map(usageEntry));
+    await bus.drain();
+
+    // Assess
+    assert.equal(capped.seen.most, 3);
+    assert.deepEqual(capped.seen.started, ids, 'each event once, in the order put');
+    assert.equal(free.seen.most, 12, 'no cap: every delivery at once');
+    assert.deepEqual([...free.seen.started].sort(), [...ids].sort());
+  });
+
+  it('lets others run while a capped delivery waits to retry, and retries it within the cap', async () => {
+    // Prepare
+    const bus = new InProcessEventBus({ retryDelayMs: 20, logger: recordingLogger() });
+    let running = 0;
+    let most = 0;
+    const attempts: string[] = [];
+    bus.subscribe(
+      {},
+      async (envelope) => {
+        const id = String(envelope.detail.requestId);
+        running += 1;
+        most = Math.max(most, running);
+        attempts.push(id);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        running -= 1;
+        if (id === 'req_1' && attempts.filter((seen) => seen === id).length === 1)
+          throw new Error('recorder busy');
+      },
+      { maxConcurrency: 1 },
+    );
+
+    // Act
+    await bus.putEvents(['req_1', 'req_2', 'req_3'].map(usageEntry));
+    await bus.drain();
+
+    // Assess
+    assert.equal(most, 1);
+    // req_1's retry waits 20 ms outside the cap, so req_2 and req_3 go before it.
+    assert.deepEqual(attempts, ['req_1', 'req_2', 'req_3', 'req_1']);
+    assert.deepEqual(bus.deadLetters, []);
+  });
+
   it('stops delivering to a subscriber that unsubscribed', async () => {
     const bus = new InProcessEventBus({ logger: recordingLogger() });
     let calls = 0;
