@@ -15,6 +15,22 @@ export interface ResponsesBody {
 
 const MAX_MODEL_LENGTH = 200;
 
+/**
+ * JSON values a body may hold. JSON.parse builds each on V8's heap, whose old space the gateway
+ * caps at 64 MB (infra/bundling.ts) with 25–30 MB of it live once the token counter is loaded: a
+ * 6 MB body of 2 M empty objects parses into over 100 MB and would stop the process, where a prompt
+ * of that size is a few long strings. A value costs at most about 35 bytes of heap (an empty
+ * object, a key with its number), so this many stay under 20 MB; a conversation's items hold a
+ * few values per hundred bytes.
+ */
+export const MAX_BODY_VALUES = 500_000;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+
 /** Model names end up in record keys and logs; control characters have no place there. */
 function hasControlCharacter(text: string): boolean {
   for (let index = 0; index < text.length; index++) {
@@ -30,11 +46,46 @@ export function describeBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** Where the string opened at `open` ends (its closing quote), or the end of `raw`. */
+function stringEnd(raw: Buffer, open: number): number {
+  let at = open;
+  for (;;) {
+    at = raw.indexOf(QUOTE, at + 1);
+    if (at === -1) return raw.length;
+    let backslashes = 0;
+    while (raw[at - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+}
+
+/**
+ * True when `raw` holds more than `limit` JSON values, counted as the `{`, `[` and `,` outside
+ * strings (a value is one of them or follows one); a body of no more bytes than `limit` cannot.
+ */
+function holdsMoreValues(raw: Buffer, limit: number): boolean {
+  if (raw.length <= limit) return false;
+  let values = 0;
+  for (let at = 0; at < raw.length; at++) {
+    const byte = raw[at];
+    if (byte === QUOTE) at = stringEnd(raw, at);
+    else if (byte === COMMA || byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      values++;
+      if (values > limit) return true;
+    }
+  }
+  return false;
+}
+
 export function parseResponsesBody(raw: Buffer, limitBytes: number): ResponsesBody {
   if (raw.length > limitBytes) {
     throw GatewayError.invalidRequest(`Request body too large, limit is ${describeBytes(limitBytes)}`, 413);
   }
   if (raw.length === 0) throw GatewayError.invalidRequest('Request body is empty');
+  if (holdsMoreValues(raw, MAX_BODY_VALUES)) {
+    throw GatewayError.invalidRequest(
+      `Request body holds too many JSON values, limit is ${MAX_BODY_VALUES.toLocaleString('en')}`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));

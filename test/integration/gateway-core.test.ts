@@ -185,6 +185,27 @@ describe('the gateway core, called directly', { timeout: 60_000 }, () => {
     assert.equal(refused.body.length, refusedBytes);
   });
 
+  it('refuses a body of more JSON values than the heap can hold with a 400, before any slot, call or record', async () => {
+    const pool = await seedAccountPool(e2e, 1);
+    const seen = e2e.mock.requests.length;
+    const eventsBefore = e2e.usageEvents().length;
+    // 6 MB of empty objects: 2 M values, which JSON.parse would build into more than 100 MB.
+    const hostile = `{"model":"gpt-5.1","input":[${'{},'.repeat(2_000_000)}{}]}`;
+
+    const response = await serve(request(pool.secret, hostile));
+
+    assert.equal(response.status, 400);
+    assert.deepEqual(JSON.parse(await bodyText(response)), {
+      error: {
+        type: 'invalid_request_error',
+        message: 'Request body holds too many JSON values, limit is 500,000',
+      },
+    });
+    assert.equal(e2e.mock.requests.length, seen);
+    await e2e.stack.bus.drain();
+    assert.equal(e2e.usageEvents().length, eventsBefore);
+  });
+
   it('serves from the next account when the chosen one was deleted after it was listed', async () => {
     const pool = await seedAccountPool(e2e, 2);
     const seen = e2e.mock.requests.length;

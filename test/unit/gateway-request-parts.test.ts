@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { GatewayError } from '#shared/errors.ts';
 import { presentedApiKey } from '#shared/gateway/authenticate.ts';
 import { ResponseChannel } from '#shared/gateway/response-channel.ts';
-import { describeBytes, parseResponsesBody } from '#shared/gateway/responses-body.ts';
+import { describeBytes, MAX_BODY_VALUES, parseResponsesBody } from '#shared/gateway/responses-body.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
 import type { BillingStateReader, ConfigDirectory } from '#shared/store/config-directory.ts';
 
@@ -27,6 +27,43 @@ describe('parseResponsesBody', () => {
       () => parseResponsesBody(Buffer.from('{"model":"a\\u0000b"}'), 100),
       /not a valid model name/,
     );
+  });
+
+  describe('refuses a body of more JSON values than the heap can hold, counting none inside strings', () => {
+    const tooMany = (error: unknown) =>
+      error instanceof GatewayError &&
+      error.status === 400 &&
+      error.message === 'Request body holds too many JSON values, limit is 500,000';
+    /** `{"model":"m","input":[0,0,…,0]}`: `{`, the first `,`, `[` and one `,` per further zero. */
+    const zeros = (values: number) => Buffer.from(`{"model":"m","input":[0${',0'.repeat(values - 3)}]}`);
+
+    it('takes exactly the limit and refuses one more', () => {
+      assert.equal(MAX_BODY_VALUES, 500_000);
+      assert.equal(
+        (parseResponsesBody(zeros(500_000), 8 * 1024 * 1024).json.input as unknown[]).length,
+        499_998,
+      );
+      assert.throws(() => parseResponsesBody(zeros(500_001), 8 * 1024 * 1024), tooMany);
+    });
+
+    it('refuses 6 MB of empty objects, which would parse into more than the capped heap', () => {
+      const objects = Buffer.from(`{"model":"m","input":[${'{},'.repeat(2_000_000)}{}]}`);
+      assert.throws(() => parseResponsesBody(objects, 8 * 1024 * 1024), tooMany);
+    });
+
+    it('counts no brace, bracket or comma inside a string, escaped quotes and backslashes included', () => {
+      // 6 MB of code-like text in 600,000 strings of one item each would be 600,000 values; in one
+      // string it is a value, whatever it holds.
+      const text = '{[,\\"],}'.repeat(600_000);
+      const body = parseResponsesBody(
+        Buffer.from(JSON.stringify({ model: 'm', input: text })),
+        8 * 1024 * 1024,
+      );
+      assert.equal(body.json.input, text);
+      // 600,000 strings each ending in a backslash: a quote after an escaped backslash closes them.
+      const backslashes = Buffer.from(JSON.stringify({ model: 'm', input: Array(600_000).fill('\\') }));
+      assert.throws(() => parseResponsesBody(backslashes, 8 * 1024 * 1024), tooMany);
+    });
   });
 
   it('names the limit in readable units', () => {
