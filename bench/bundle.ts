@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { ESBUILD_OPTIONS, GATEWAY_NODE_MODULES, GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
+import {
+  ESBUILD_OPTIONS,
+  GATEWAY_ALLOCATOR_ENVIRONMENT,
+  GATEWAY_NODE_MODULES,
+  GATEWAY_NODE_OPTIONS,
+} from '../infra/bundling.ts';
 import { FUNCTION_ENTRIES } from '../infra/function-entries.ts';
 import { distribution } from './stats.ts';
 
@@ -134,7 +139,7 @@ export async function bundleAsGateway(entry: string, outfile: string): Promise<M
 
 /**
  * Runs `script` with `file` as its argument in `runs` fresh Node processes, each with the
- * gateway's NODE_OPTIONS (plus `nodeOptions`) and only PATH besides `env`, and returns the two
+ * gateway's NODE_OPTIONS (plus `nodeOptions`) and allocator setting, and only PATH besides `env`, and returns the two
  * numbers each one prints.
  */
 async function freshRuns(
@@ -148,7 +153,7 @@ async function freshRuns(
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [...GATEWAY_NODE_OPTIONS.split(' '), ...nodeOptions, '--input-type=module', '-e', script, file],
-      { env: { PATH: process.env.PATH ?? '', ...env } },
+      { env: { PATH: process.env.PATH ?? '', ...GATEWAY_ALLOCATOR_ENVIRONMENT, ...env } },
     );
     const [first, second] = stdout.split(' ').map(Number);
     figures.push([first as number, second as number]);

@@ -11,7 +11,7 @@
  */
 import type { Agent } from 'undici';
 import { loadSettings } from '#shared/settings.ts';
-import { GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
+import { GATEWAY_ALLOCATOR_ENVIRONMENT, GATEWAY_NODE_OPTIONS } from '../infra/bundling.ts';
 import { bundleGatewayProcess } from './gateway-bundle.ts';
 import { type BenchChild, forkBenchChild } from './ipc.ts';
 import {
@@ -84,6 +84,8 @@ export async function startWorld(agent: Agent): Promise<BenchWorld> {
       BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
       BENCH_EVENTS_ENDPOINT: String(events.info.url),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // As the stack sets it, whatever the bench's own environment says.
+      ...GATEWAY_ALLOCATOR_ENVIRONMENT,
     },
     [
       ...(options.gatewayFromSources ? [] : GATEWAY_NODE_OPTIONS.split(' ')),

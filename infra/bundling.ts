@@ -83,12 +83,22 @@ export const GATEWAY_NODE_MODULES_UNUSED = [
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /**
- * The gateway's NODE_OPTIONS, sized for its 176 MB (`function-memory.ts`): those of every
+ * The gateway's NODE_OPTIONS, sized for its 160 MB (`function-memory.ts`): those of every
  * function, a young generation of its own size and a cap on old space. V8 sizes its heap from the
  * memory it has; with a heap limit like a 256 MB function's, the bench measured the collector
  * thrashing (8–10× the CPU per request) as short-lived request objects were promoted early from
  * the young generation V8 had sized down. 8 MB semi-spaces cost the same CPU per request as 16 MB
- * ones and 15 MB less resident; 64 MB of old space holds the 17 MB live heap and a 6 MB body's
- * copies (docs/deploy.md, "The gateway's memory").
+ * ones and 15 MB less resident (4 MB ones 5–8 MB less again, for about 6 % more CPU); 64 MB of old
+ * space holds the 17 MB live heap, the token counter and the most a body the gateway accepts parses
+ * into (17 MB: `MAX_BODY_VALUES`), which 48 MB would barely (docs/deploy.md, "The gateway's memory").
  */
 export const GATEWAY_NODE_OPTIONS = `${FUNCTION_NODE_OPTIONS} --max-semi-space-size=8 --max-old-space-size=64`;
+
+/**
+ * The gateway's C allocator (glibc reads this at process start): every block of 128 KiB or more is
+ * a mapping of its own, returned to the system when freed. By default glibc raises that threshold
+ * to the largest block freed so far, so after one large body its multi-MB copies (Buffers and
+ * strings, outside V8's heap) were reused from and kept in the allocator's heap: the bench measured
+ * the 6 MB prompt cut short 10–14 MB lower with it, and no change in CPU per request.
+ */
+export const GATEWAY_ALLOCATOR_ENVIRONMENT = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;

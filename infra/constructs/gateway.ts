@@ -14,7 +14,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type FunctionUrl, FunctionUrlAuthType, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { GATEWAY_NODE_MODULES, GATEWAY_NODE_MODULES_UNUSED, GATEWAY_NODE_OPTIONS } from '../bundling.ts';
+import {
+  GATEWAY_ALLOCATOR_ENVIRONMENT,
+  GATEWAY_NODE_MODULES,
+  GATEWAY_NODE_MODULES_UNUSED,
+  GATEWAY_NODE_OPTIONS,
+} from '../bundling.ts';
 import { FUNCTION_ENTRIES } from '../function-entries.ts';
 import { GATEWAY_MEMORY_MB } from '../function-memory.ts';
 import { bindTables, GATEWAY_TABLE_ACCESS } from '../table-access.ts';
@@ -57,6 +62,7 @@ export class Gateway extends Construct {
         ...props.runtimeEnvironment,
         QG_EVENT_BUS_NAME: props.eventBus.eventBusName,
         NODE_OPTIONS: GATEWAY_NODE_OPTIONS,
+        ...GATEWAY_ALLOCATOR_ENVIRONMENT,
       },
     });
     Validations.of(this.function).acknowledge({

@@ -23,7 +23,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 176,
+        MemorySize: 160,
         Timeout: 900,
         ReservedConcurrentExecutions: Match.absent(),
       });
@@ -91,6 +91,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
             NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=8 --max-old-space-size=64',
+            MALLOC_MMAP_THRESHOLD_: '131072',
           }),
         },
       });
