@@ -10,8 +10,8 @@
  * semi-spaces, old space ≤ 64 MB; GATEWAY_ALLOCATOR_ENVIRONMENT) the bundled gateway serves one
  * request at a time at about 100 MB resident; the largest request a client can make, a 6 MB
  * prompt whose stream it then cuts short (so the token counter loads and counts it all), peaked
- * at 140–146 MB once the request held its body once instead of four times; real answers pass with
- * at most a 64 KiB frame held. 160 MB keeps 14 MB over that worst case (176 MB kept 12 over the
+ * at 140–147 MB once the request held its body once instead of four times; real answers pass with
+ * at most a 64 KiB frame held. 160 MB keeps 13 MB over that worst case (176 MB kept 12 over the
  * 160–164 MB it peaked at before), and 256 MB cost 60 % more for CPU the gateway does not need
  * (0.09 vCPU here against 0.145).
  */
