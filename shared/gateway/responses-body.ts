@@ -1,8 +1,8 @@
 /**
  * Step 2: the request body, with the 413 and 400 answers and messages of docs/architecture.md (request step 2)
  * plus the type checks a client needs to find its own mistake. Unknown fields, input item types
- * and tool types are kept untouched: the body is only re-serialised when the gateway must change
- * it (model mapping, instructions, `store`/`stream` for the ChatGPT backend).
+ * and tool types are kept untouched: the upstream gets the parsed body serialised again with only
+ * the gateway's changes (model mapping, instructions, `store`/`stream` for the ChatGPT backend).
  */
 import { GatewayError } from '../errors.ts';
 
