@@ -1,7 +1,7 @@
 /**
  * The gateway as Lambda loads it: bundled with the stack's own esbuild settings
  * (`infra/bundling.ts`), its size, and how long a fresh Node process takes to import it with the
- * gateway's NODE_OPTIONS as the stack sets them (source maps on). Each import runs in a new process, as a cold start does;
+ * gateway's NODE_OPTIONS as the stack sets them. Each import runs in a new process, as a cold start does;
  * the median of several is reported.
  */
 import { execFile } from 'node:child_process';
@@ -23,7 +23,7 @@ import { distribution } from './stats.ts';
 export interface BundleFigures {
   /** Size of the bundled handler (index.mjs), source map not counted. */
   gatewayBytes: number;
-  /** Its source map, which Node reads and decodes as it loads the bundle (`--enable-source-maps`). */
+  /** Its source map, which the gateway reads at the first stack trace it formats. */
   sourceMapBytes: number;
   importMsMedian: number;
   importMs: number[];

@@ -33,8 +33,9 @@ export const BUNDLING = {
   target: 'node24',
   minify: true,
   // An external .map file without sources, for stack traces that name the TypeScript sources.
-  // With `--enable-source-maps` Node reads and decodes it as it loads the bundle, not when a trace
-  // is formatted: about 14 ms of the import's CPU (docs/benchmarks.md, the cold start).
+  // With `--enable-source-maps` Node reads and decodes it as it loads the bundle (about 14 ms of
+  // the gateway's import CPU, docs/benchmarks.md), so the gateway runs without that flag and reads
+  // its map at the first trace it formats (functions/gateway/lazy-source-maps.ts).
   sourceMap: true,
   sourcesContent: false,
 } as const;
@@ -83,8 +84,10 @@ export const GATEWAY_NODE_MODULES_UNUSED = [
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /**
- * The gateway's NODE_OPTIONS, sized for its 160 MB (`function-memory.ts`): those of every
- * function, a young generation of its own size and a cap on old space. V8 sizes its heap from the
+ * The gateway's NODE_OPTIONS, sized for its 160 MB (`function-memory.ts`): a young generation of
+ * its own size and a cap on old space, and not the `--enable-source-maps` of the other functions,
+ * which would read its source map at every cold start (its entry maps traces when one is
+ * formatted: `functions/gateway/lazy-source-maps.ts`). V8 sizes its heap from the
  * memory it has; with a heap limit like a 256 MB function's, the bench measured the collector
  * thrashing (8–10× the CPU per request) as short-lived request objects were promoted early from
  * the young generation V8 had sized down. 8 MB semi-spaces cost the same CPU per request as 16 MB
@@ -92,7 +95,7 @@ export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
  * space holds the 17 MB live heap, the token counter and the most a body the gateway accepts parses
  * into (17 MB: `MAX_BODY_VALUES`), which 48 MB would barely (docs/deploy.md, "The gateway's memory").
  */
-export const GATEWAY_NODE_OPTIONS = `${FUNCTION_NODE_OPTIONS} --max-semi-space-size=8 --max-old-space-size=64`;
+export const GATEWAY_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=64';
 
 /**
  * The gateway's C allocator (glibc reads this at process start): every block of 128 KiB or more is

@@ -12,6 +12,10 @@ import { documentClient } from '#shared/store/dynamo/client.ts';
 import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { createGatewayHandler } from './create-handler.ts';
+import { installLazySourceMaps } from './lazy-source-maps.ts';
+
+// The bundle's traces name the TypeScript sources, the map read at the first trace only.
+installLazySourceMaps(import.meta.url);
 
 let deps: GatewayDeps | undefined;
 

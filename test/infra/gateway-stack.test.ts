@@ -90,7 +90,7 @@ describe('QuotagateStack: the gateway function and logging', () => {
             POWERTOOLS_SERVICE_NAME: 'gateway',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=8 --max-old-space-size=64',
+            NODE_OPTIONS: '--max-semi-space-size=8 --max-old-space-size=64',
             MALLOC_MMAP_THRESHOLD_: '131072',
           }),
         },
