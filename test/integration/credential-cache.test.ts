@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { createAccount } from '#shared/admin/account-create.ts';
+import { type CreateAccountInput, createAccount } from '#shared/admin/account-create.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import type { ListedAccount } from '#shared/domain/types.ts';
 import type { AccountCredentialsReader } from '#shared/store/config-directory.ts';
@@ -59,6 +59,11 @@ function countedCache(
   return { cache: new CredentialCache(reader), reads, opens };
 }
 
+/** An API-key account no request reaches (its base URL is closed). */
+function apiKeyAccount(name: string, apiKey: string, more: Partial<CreateAccountInput> = {}) {
+  return createAccount(admin, { type: 'apikey', name, baseUrl: 'http://127.0.0.1:9', apiKey, ...more });
+}
+
 async function listedAccount(id: string): Promise<ListedAccount> {
   const account = (await directory.listAccounts()).find((listed) => listed.id === id);
   assert.ok(account, `${id} is listed`);
@@ -67,12 +72,7 @@ async function listedAccount(id: string): Promise<ListedAccount> {
 
 describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
   it('reads an account once, and again only when the listing shows its credentials changed', async () => {
-    const { id } = await createAccount(admin, {
-      type: 'apikey',
-      name: 'cached',
-      baseUrl: 'http://127.0.0.1:9',
-      apiKey: 'sk-cache-test-key-0001',
-    });
+    const { id } = await apiKeyAccount('cached', 'sk-cache-test-key-0001');
     const { cache, reads } = countedCache();
     const first = await listedAccount(id);
 
@@ -98,12 +98,7 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
   });
 
   it('answers undefined for an account deleted since it was listed, and remembers nothing for it', async () => {
-    const { id } = await createAccount(admin, {
-      type: 'apikey',
-      name: 'deleted',
-      baseUrl: 'http://127.0.0.1:9',
-      apiKey: 'sk-cache-test-key-0002',
-    });
+    const { id } = await apiKeyAccount('deleted', 'sk-cache-test-key-0002');
     const listed = await listedAccount(id);
     await admin.update('account', id, { status: 'disabled' });
     await admin.remove('account', id);
@@ -119,13 +114,7 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
     const group = (await createGroup(admin, { name: 'ahead' })).id;
     const other = (await createGroup(admin, { name: 'other' })).id;
     const account = (name: string, groupIds: string[]) =>
-      createAccount(admin, {
-        type: 'apikey',
-        name,
-        baseUrl: 'http://127.0.0.1:9',
-        apiKey: `sk-ahead-${name}-0001`,
-        groupIds,
-      });
+      apiKeyAccount(name, `sk-ahead-${name}-0001`, { groupIds });
     const [first, second, disabled, elsewhere] = await Promise.all([
       account('first', [group]),
       account('second', [group, other]),
@@ -159,16 +148,7 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
   it(`reads at most ${READ_AHEAD_MAX} accounts of a group ahead, the most preferred first`, async () => {
     // Prepare: a listing of 100 accounts whose priority values run backwards (none is stored:
     // what is asked for is counted, the answers are "gone").
-    const listed = await listedAccount(
-      (
-        await createAccount(admin, {
-          type: 'apikey',
-          name: 'model',
-          baseUrl: 'http://127.0.0.1:9',
-          apiKey: 'sk-x',
-        })
-      ).id,
-    );
+    const listed = await listedAccount((await apiKeyAccount('model', 'sk-x')).id);
     const pool: ListedAccount[] = Array.from({ length: 100 }, (_, i) => ({
       ...listed,
       id: `acc_many_${i}`,
@@ -187,12 +167,7 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
 
   it('tries a failed opening again at the next ask, without reading again', async () => {
     // Prepare: KMS (the opening) fails once, as when it is briefly unreachable.
-    const { id } = await createAccount(admin, {
-      type: 'apikey',
-      name: 'kms-hiccup',
-      baseUrl: 'http://127.0.0.1:9',
-      apiKey: 'sk-cache-test-key-0004',
-    });
+    const { id } = await apiKeyAccount('kms-hiccup', 'sk-cache-test-key-0004');
     let failures = 1;
     const { cache, reads } = countedCache(async (accountId, stored) => {
       if (failures-- > 0) throw new Error('KMS unreachable');
@@ -223,11 +198,7 @@ describe('opened credentials per gateway instance', { timeout: 30_000 }, () => {
   });
 
   it('lists every attribute of an account but its credentials, so the gateway schedules on the whole account', async () => {
-    const { id } = await createAccount(admin, {
-      type: 'apikey',
-      name: 'every field',
-      baseUrl: 'http://127.0.0.1:9',
-      apiKey: 'sk-cache-test-key-0003',
+    const { id } = await apiKeyAccount('every field', 'sk-cache-test-key-0003', {
       priority: 3,
       concurrency: 7,
       modelMapping: { 'gpt-5': 'gpt-5.1' },
