@@ -8,7 +8,7 @@ import { createDynamoJsonClient, DynamoJsonClient } from '#shared/store/dynamo/j
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type DynamoFaultFront, startDynamoFaultFront } from '../support/dynamo-fault-front.ts';
-import { sdkAuthorizationOf } from '../support/sdk-signature.ts';
+import { assertSignedByLambdaRole, lambdaEnvironment, sdkAuthorizationOf } from '../support/sdk-signature.ts';
 
 const tables = tableNamesForStage('json-client');
 const CREDENTIALS = {
@@ -346,21 +346,13 @@ describe('createDynamoJsonClient', () => {
   });
 
   it("signs with the function's credentials from a Lambda environment", async () => {
-    const lambda = createDynamoJsonClient(undefined, {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDLAMBDAROLE',
-      AWS_SECRET_ACCESS_KEY: 'lambda-role-secret',
-      AWS_SESSION_TOKEN: 'lambda-role-session',
-      AWS_ENDPOINT_URL_DYNAMODB: front.url,
-    });
+    const lambda = createDynamoJsonClient(
+      undefined,
+      lambdaEnvironment('AWS_ENDPOINT_URL_DYNAMODB', front.url),
+    );
     try {
       await lambda.request('DeleteItem', { TableName: tables.state, Key: freshKey() });
-      const seen = front.requests.at(-1);
-      assert.match(
-        String(seen?.headers.authorization),
-        /Credential=AKIDLAMBDAROLE\/\d{8}\/eu-west-1\/dynamodb\//,
-      );
-      assert.equal(seen?.headers['x-amz-security-token'], 'lambda-role-session');
+      assertSignedByLambdaRole(front.requests.at(-1)?.headers, 'dynamodb');
     } finally {
       lambda.destroy();
     }

@@ -10,6 +10,7 @@
  * assert.equal(seen.headers.authorization, await sdkAuthorizationOf(seen, { service: 'dynamodb', region, credentials }));
  * ```
  */
+import assert from 'node:assert/strict';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentials } from '#shared/aws/aws-json-client.ts';
 import { NodeSha256 } from '../../cli/admin-api-client.ts';
@@ -53,4 +54,27 @@ export async function sdkAuthorizationOf(
     },
   );
   return signed.headers.authorization;
+}
+
+/** A Lambda function's environment as the runtime sets it: its role's temporary credentials. */
+export function lambdaEnvironment(endpointVariable: string, url: string): NodeJS.ProcessEnv {
+  return {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLAMBDAROLE',
+    AWS_SECRET_ACCESS_KEY: 'lambda-role-secret',
+    AWS_SESSION_TOKEN: 'lambda-role-session',
+    [endpointVariable]: url,
+  };
+}
+
+/** The request was signed for `service` with {@link lambdaEnvironment}'s credentials and token. */
+export function assertSignedByLambdaRole(
+  headers: Record<string, string | string[] | undefined> | undefined,
+  service: string,
+): void {
+  assert.match(
+    String(headers?.authorization),
+    new RegExp(`Credential=AKIDLAMBDAROLE/\\d{8}/eu-west-1/${service}/`),
+  );
+  assert.equal(headers?.['x-amz-security-token'], 'lambda-role-session');
 }
