@@ -127,6 +127,15 @@ export const LEGACY_LISTING_INDEX: IndexDefinition = {
  */
 export const USAGE_LISTING_ATTRIBUTES = ['userId', 'apiKeyId'] as const;
 
+/**
+ * The `listing` index both long-lived tables have: entries under `gsi1pk`/`gsi1sk` that copy only
+ * `include` besides the keys, so a later write of an item changes no entry unless it changes one
+ * of those attributes.
+ */
+function listingIndex(include: readonly string[]) {
+  return { name: 'listing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: { include } } as const;
+}
+
 export const TABLES = {
   /**
    * Users, key hashes, groups, accounts, subscriptions, prices, settings. Read-mostly. `listing`
@@ -136,14 +145,7 @@ export const TABLES = {
     id: 'config',
     partitionKey: PK,
     sortKey: SK,
-    indexes: [
-      {
-        name: 'listing',
-        partitionKey: 'gsi1pk',
-        sortKey: 'gsi1sk',
-        projection: { include: CONFIG_LISTING_ATTRIBUTES },
-      },
-    ],
+    indexes: [listingIndex(CONFIG_LISTING_ATTRIBUTES)],
     retain: true,
     pointInTimeRecovery: true,
   },
@@ -169,12 +171,7 @@ export const TABLES = {
     indexes: [
       // Records by day (16 shards), model aggregates by account, parked events: the entries name
       // the items (plus USAGE_LISTING_ATTRIBUTES), which readers then read whole by key.
-      {
-        name: 'listing',
-        partitionKey: 'gsi1pk',
-        sortKey: 'gsi1sk',
-        projection: { include: USAGE_LISTING_ATTRIBUTES },
-      },
+      listingIndex(USAGE_LISTING_ATTRIBUTES),
       // Sparse: only records still `started` or `pending` carry its keys, so the sweep reads
       // O(pending) index entries, filters on the lease and re-reads the few it finishes.
       {
