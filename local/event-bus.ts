@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PutEventsEntry, PutEventsResultEntry } from '#shared/events/eventbridge-client.ts';
+import { Turns } from './turns.ts';
 
 /** An event as an EventBridge rule target receives it. */
 export interface EventEnvelope<TDetail = Record<string, unknown>> {
@@ -235,27 +236,6 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
         this.logger.warn('event delivery failed, retrying', attributes);
         await sleep(subscription.retryDelayMs * 2 ** (attempt - 1));
       }
-    }
-  }
-}
-
-/** At most `limit` calls of `run` at once; the others wait, first come first served. */
-class Turns {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run(attempt: () => Promise<void>): Promise<void> {
-    // A finishing call hands its turn straight to the first waiter, so `running` never overshoots.
-    if (this.running < this.limit) this.running += 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      await attempt();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running -= 1;
     }
   }
 }
