@@ -15,7 +15,8 @@
  *   is piped into that response stream as middy pipes it;
  * - `relay`: as `channel`, each chunk first through {@link ResponsesStreamRelay}, as an attempt
  *   relays a stream (forward-attempt.ts).
- * Rounds interleave the layers, so a loaded machine's drift falls on all of them alike.
+ * Rounds interleave the layers, each round starting at another one, so a loaded machine's drift
+ * falls on all of them alike.
  */
 
 import { once } from 'node:events';
@@ -39,7 +40,7 @@ import { forkBenchChild } from './ipc.ts';
 const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '150' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -133,7 +134,8 @@ const loadBefore = loadavg()[0] ?? 0;
 let frameCounts = { few: 0, many: 0 };
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    for (const each of LAYERS) {
+    // Each round starts at another layer, so that no layer always runs first or last.
+    for (const each of [...LAYERS.slice(round % LAYERS.length), ...LAYERS.slice(0, round % LAYERS.length)]) {
       layer = each;
       const few = await measure('few');
       const many = await measure('many');
