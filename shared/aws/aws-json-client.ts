@@ -156,29 +156,37 @@ export class AwsJsonClient {
 }
 
 /**
- * The function's own credentials and region from a Lambda environment (`AWS_REGION`,
- * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); throws naming what is
- * missing and `alternative`, the local way to run without them.
+ * The credentials in the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, and
+ * `AWS_SESSION_TOKEN` when set), as Lambda gives a function its role's; `undefined` without them.
+ */
+export function environmentCredentials(env: NodeJS.ProcessEnv): AwsCredentials | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
+}
+
+/**
+ * The function's own credentials and region from a Lambda environment (`AWS_REGION` and
+ * {@link environmentCredentials}); throws naming what is missing and `alternative`, the local way
+ * to run without them.
  */
 export function lambdaCredentials(
   env: NodeJS.ProcessEnv,
   serviceName: string,
   alternative: string,
 ): { region: string; credentials: AwsCredentials } {
-  const { AWS_REGION: region, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
-  if (!region || !accessKeyId || !secretAccessKey) {
+  const region = env.AWS_REGION;
+  const credentials = environmentCredentials(env);
+  if (!region || !credentials) {
     throw new Error(
       `${serviceName} needs AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (Lambda sets them) or ${alternative}`,
     );
   }
-  return {
-    region,
-    credentials: {
-      accessKeyId,
-      secretAccessKey,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    },
-  };
+  return { region, credentials };
 }
 
 /** The credentials a local endpoint (dynalite, a local PutEvents server) is given. */

@@ -19,7 +19,7 @@
  * (await kms.decrypt('alias/quotagate-prod-secrets', wrapped)).equals(plaintext); // true
  * ```
  */
-import { type AwsCredentials, AwsJsonClient } from '../aws/aws-json-client.ts';
+import { type AwsCredentials, AwsJsonClient, environmentCredentials } from '../aws/aws-json-client.ts';
 
 interface GenerateDataKeyOutput {
   Plaintext?: string;
@@ -107,15 +107,7 @@ export class KmsJsonClient {
 export function createKmsClient(env: NodeJS.ProcessEnv = process.env): KmsJsonClient {
   const region = env.AWS_REGION;
   if (!region) throw new Error('KMS needs AWS_REGION (Lambda sets it; the CLI sets the target region)');
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
-  const fromEnvironment: AwsCredentials | undefined =
-    accessKeyId && secretAccessKey
-      ? {
-          accessKeyId,
-          secretAccessKey,
-          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        }
-      : undefined;
+  const fromEnvironment = environmentCredentials(env);
   let chain: Promise<() => Promise<AwsCredentials>> | undefined;
   return new KmsJsonClient({
     endpoint: env.AWS_ENDPOINT_URL_KMS ?? `https://kms.${region}.amazonaws.com`,
