@@ -3,7 +3,12 @@
  *
  * DynamoDB requests, warm and uncontended (the budget is 3 sequential round trips before the
  * upstream starts and 8 in all per gateway request, user slot and releases included):
- * - sticky hit with room: one blind Put on the sticky account — no load read at all;
+ * - sticky hit with room: one blind Put on the sticky account — no load read at all. When this
+ *   instance already knows the session (recent-sessions.ts), that Put goes out beside the
+ *   binding's read, in the user slot's wave, and the read only confirms it: a known session
+ *   reaches the upstream after one round trip. A guess the read contradicts (the binding moved
+ *   or lapsed) gives its slot back while the selection goes on as for an unknown session: one
+ *   Put and one Delete more, no round trip more;
  * - sticky account full: a wait for it (a ticket, then polls) while few enough wait, then the rest;
  * - a single candidate: one blind Put;
  * - otherwise: parallel consistent Queries of the best priority tier's slot partitions (at most
@@ -36,6 +41,7 @@ import type {
 } from './contracts.ts';
 import type { ErrorReporter, HeldLease } from './lease.ts';
 import type { LeasePools } from './lease-pools.ts';
+import { RecentSessions } from './recent-sessions.ts';
 
 export const STICKY_TTL_SECONDS = 60 * 60;
 /** A binding is rewritten only once less than this remains, so most requests of a session write nothing. */
@@ -95,6 +101,8 @@ function probeRounds(
 
 export function createAccountSelector(deps: AccountSelectorDeps): AccountSelector {
   const { pools, clock, report, settings } = deps;
+  // One per instance: what its requests saw of sessions' bindings.
+  const recent = new RecentSessions();
 
   const lookupSticky: LookupStickySession = (groupId, sessionHash) =>
     deps.sticky.find(groupId, sessionHash, epochSeconds(clock.now())).catch((error: unknown) => {
@@ -115,8 +123,13 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
   ): SelectedAccount {
     const hash = request.sessionHash;
     const now = epochSeconds(clock.now());
-    const fresh = sticky?.accountId === account.id && sticky.expiresAt - now >= STICKY_REFRESH_BELOW_SECONDS;
+    const kept = sticky?.accountId === account.id ? sticky : undefined;
+    const fresh = kept !== undefined && kept.expiresAt - now >= STICKY_REFRESH_BELOW_SECONDS;
     if (hash && !fresh) lease.keepUntilRelease(bindSticky(request.group.id, hash, account.id));
+    if (hash) {
+      const expiresAt = fresh ? kept.expiresAt : now + STICKY_TTL_SECONDS;
+      recent.note(request.group.id, hash, { accountId: account.id, expiresAt });
+    }
     return { account, slot: lease };
   }
 
@@ -184,35 +197,33 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     }
   }
 
-  const selectAccount: SelectAccount = async (request) => {
-    request.signal?.throwIfAborted();
-    const listed = await deps.listAccounts();
-    const gone = request.gone;
-    const accounts = gone?.size ? listed.filter((account) => !gone.has(account.id)) : listed;
-    const filter = { ...request, groupId: request.group.id };
-    const candidates = candidatesFor(accounts, filter, clock.now());
-    if (candidates.length === 0) {
-      throw new NoAccountsError(noCandidateReason(accounts, filter, clock.now()));
-    }
+  /** One blind Put on the account's slots: undefined when that index was taken (the account may be full). */
+  function takeBlind(account: ListedAccount, request: AccountSelectionRequest) {
+    request.willTake?.(account);
+    return pools.acquire(slotPoolOf(account), account.concurrency, request.requestId, {
+      blind: true,
+      reads: 0,
+      signal: request.signal,
+    });
+  }
 
-    const hash = request.sessionHash;
-    const sticky = hash ? await (request.sticky ?? lookupSticky(request.group.id, hash)) : undefined;
+  /** The selection once the binding is known; `guessed` is the sticky account's blind Put, if already sent. */
+  async function selectAmong(
+    candidates: readonly ListedAccount[],
+    sticky: StickySession | undefined,
+    request: AccountSelectionRequest,
+    guessed?: Promise<HeldLease | undefined>,
+  ): Promise<SelectedAccount> {
     const stickyAccount = candidates.find((account) => account.id === sticky?.accountId);
     if (stickyAccount) {
-      request.willTake?.(stickyAccount);
-      const pool = slotPoolOf(stickyAccount);
-      const lease = await pools.acquire(pool, stickyAccount.concurrency, request.requestId, {
-        blind: true,
-        reads: 0,
-        signal: request.signal,
-      });
+      const lease = await (guessed ?? takeBlind(stickyAccount, request));
       if (lease) return won(request, sticky, stickyAccount, lease);
       const waited = await waitForSticky(stickyAccount, request);
       if (waited) return won(request, sticky, stickyAccount, waited);
     }
 
     const others = candidates.filter((account) => account !== stickyAccount);
-    const perRound = hash ? LOAD_PROBES_WITH_SESSION : LOAD_PROBES_WITHOUT_SESSION;
+    const perRound = request.sessionHash ? LOAD_PROBES_WITH_SESSION : LOAD_PROBES_WITHOUT_SESSION;
     let waitFor: ListedAccount | undefined;
     for (const round of probeRounds(others, stickyAccount, perRound, deps.random)) {
       const outcome = await tryRound(round, stickyAccount, request);
@@ -236,6 +247,43 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
       timedOut: () => new WaitTimedOutError('account'),
     });
     return won(request, sticky, target, lease);
+  }
+
+  const selectAccount: SelectAccount = async (request) => {
+    request.signal?.throwIfAborted();
+    const listed = await deps.listAccounts();
+    const gone = request.gone;
+    const accounts = gone?.size ? listed.filter((account) => !gone.has(account.id)) : listed;
+    const filter = { ...request, groupId: request.group.id };
+    const candidates = candidatesFor(accounts, filter, clock.now());
+    if (candidates.length === 0) {
+      throw new NoAccountsError(noCandidateReason(accounts, filter, clock.now()));
+    }
+
+    const hash = request.sessionHash;
+    if (!hash) return selectAmong(candidates, undefined, request);
+    const groupId = request.group.id;
+    const read = request.sticky ?? lookupSticky(groupId, hash);
+    // Only a candidate is guessed: what this request could be given anyway (its group, schedulable
+    // as listed, not excluded, serving the model), so the memory can steer nothing past the rules.
+    const remembered = recent.accountOf(groupId, hash, epochSeconds(clock.now()));
+    const guess = candidates.find((account) => account.id === remembered);
+    const guessed = guess && takeBlind(guess, request);
+    // Handled at once: a guess that fails while the read is pending must not go unhandled.
+    guessed?.catch(() => {});
+    const sticky = await read;
+    recent.note(groupId, hash, sticky);
+    if (!guessed || guess?.id === sticky?.accountId) return selectAmong(candidates, sticky, request, guessed);
+    // The binding moved or lapsed: the guessed slot goes back beside the selection, never after it.
+    const giveBack = guessed.then(
+      (lease) => lease?.release(),
+      () => {},
+    );
+    try {
+      return await selectAmong(candidates, sticky, request);
+    } finally {
+      await giveBack;
+    }
   };
 
   return { selectAccount, lookupSticky, bindSticky };

@@ -10,7 +10,9 @@
  *    round trip then waits for the account list too);
  * 3. the user's slot and the account's slot, together (see `take-slots.ts`).
  *
- * Warm, steps 1–2 come from the cache and only the sticky read remains, beside step 3.
+ * Warm, steps 1–2 come from the cache and only the sticky read remains, beside step 3; the
+ * account's slot follows it, or joins it for a session this instance served before
+ * (`shared/concurrency/recent-sessions.ts`).
  *
  * @example
  * ```ts

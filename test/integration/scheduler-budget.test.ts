@@ -53,7 +53,7 @@ function accounts(count: number): Account[] {
   }));
 }
 
-/** One request as the gateway makes it: sticky read prefetched beside the user slot. */
+/** One request as the gateway makes it on an instance of its own (nothing remembered): sticky read prefetched beside the user slot. */
 async function serve(pool: Account[], sessionHash?: string) {
   const concurrency = createConcurrency({
     client,
@@ -118,7 +118,7 @@ describe('DynamoDB requests per gateway request', () => {
     assert.deepEqual(cost, { sequential: 3, total: 8 });
   });
 
-  it('serves a known session on its sticky account in 2 round trips and 5 requests', async () => {
+  it('serves a session another instance bound on its sticky account in 2 round trips and 5 requests', async () => {
     // Prepare
     const pool = accounts(4);
     await serve(pool, 'budget-known-session');
