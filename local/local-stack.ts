@@ -22,6 +22,7 @@ import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { withAccessLog } from './access-log.ts';
@@ -167,7 +168,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     recorderProcess ??
     inProcessRecorder({
       tables: settings.tables,
-      client,
+      // The recorder Lambda's client (functions/recorder/handler.ts), over the stack's JSON client.
+      client: new JsonDocumentClient(requester),
       logger,
       keepMetric,
       // Alerts go on the same bus, as on AWS (where a rule sends them to the SNS topic).

@@ -15,12 +15,12 @@
  */
 import { constants, setPriority } from 'node:os';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PutEventsEntry } from '#shared/events/eventbridge-client.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import type { RecorderLogger } from '#shared/recorder/record-usage.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { AlertPublisher } from '#shared/store/alert-store.ts';
+import type { DocumentClient } from '#shared/store/dynamo/document-client.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { forkChild } from './child-process.ts';
 import type { BusTarget, InProcessEventBus } from './event-bus.ts';
@@ -64,7 +64,7 @@ export interface RecorderHost {
 
 export function inProcessRecorder(options: {
   tables: TableNames;
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   logger: RecorderLogger;
   keepMetric: (emf: EmfOutput) => void;
   /** Where the recorder's alerts go: the stack's bus. */

@@ -1,18 +1,18 @@
 /**
  * The local stack's recorder in a child process (see `startRecorderProcess`): the runtime the
- * recorder Lambda uses, over its own DynamoDB client, answering the parent's `record`,
+ * recorder Lambda uses, over its own DynamoDB client (the JSON client, as on Lambda), answering the parent's `record`,
  * `sweepPending` and `runScheduled` calls once `connect` has told it the endpoint. The stack's
  * settings come from its environment; metric documents go back to the parent as notices, and
  * alerts onto the parent's bus.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { createBusEventBridgeClient } from './bus-publisher.ts';
 import { serveParent } from './child-process.ts';
 import { RECORDER_DEADLINE_MS } from './recorder-host.ts';
@@ -22,7 +22,7 @@ const logger = new Logger({
   serviceName: 'quotagate-recorder',
   logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO') as 'INFO',
 });
-let client: DynamoDBDocumentClient | undefined;
+let requester: DynamoJsonClient | undefined;
 let recorder: RecorderRuntime | undefined;
 const connected = () => {
   if (!recorder) throw new Error('the recorder has no DynamoDB endpoint yet');
@@ -32,10 +32,10 @@ const connected = () => {
 const parent = serveParent(
   {
     connect(endpoint) {
-      client = createDocumentClient(String(endpoint));
+      requester = createDynamoJsonClient(String(endpoint));
       recorder = createRecorderRuntime({
         tables: settings.tables,
-        client,
+        client: new JsonDocumentClient(requester),
         logger,
         onRecorded: createRecorderMetrics({
           sink: (emf: EmfOutput) => parent.notify({ type: 'metric', payload: emf }),
@@ -61,5 +61,5 @@ const parent = serveParent(
     },
   },
   {},
-  async () => client?.destroy(),
+  async () => requester?.destroy(),
 );

@@ -22,7 +22,8 @@ import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { deadlineFrom } from '#shared/runtime/deadline.ts';
 import { loadSettings, loadUsageRecordTtlDays } from '#shared/settings.ts';
-import { documentClient } from '#shared/store/dynamo/client.ts';
+import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
+import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 
 const logger = new Logger({ serviceName: 'recorder' });
 // Namespace and service dimension from the POWERTOOLS_* variables the stack sets.
@@ -38,7 +39,8 @@ function recorder(): RecorderRuntime {
   runtime = createRecorderRuntime({
     tables: settings.tables,
     usageRecordTtlDays: loadUsageRecordTtlDays(),
-    client: documentClient(),
+    // About ten writes a request: through the JSON client, not the SDK's middleware (document-client.ts).
+    client: new JsonDocumentClient(dynamoJsonClient()),
     logger,
     onRecorded: metrics.recorded,
     alerts: {

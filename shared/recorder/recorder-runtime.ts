@@ -5,18 +5,18 @@
  *
  * @example
  * ```ts
- * const runtime = createRecorderRuntime({ tables: loadSettings().tables, client: documentClient(), logger });
+ * const runtime = createRecorderRuntime({ tables: loadSettings().tables, client: new JsonDocumentClient(dynamoJsonClient()), logger });
  * await runtime.record(envelope, Date.now() + 25_000);
  * await runtime.sweepPending({ deadlineMs: Date.now() + 25_000 }); // records a lost event left pending
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AlertWatchDeps, republishAlerts, watchCharge } from '../alerts/alert-watch.ts';
 import { PriceBook } from '../billing/price-book.ts';
 import type { UsageEventDetail, UsageEventEnvelope } from '../events/usage-event.ts';
 import type { AlertPublisher } from '../store/alert-store.ts';
 import { DynamoAlertStore } from '../store/dynamo/alert-store.ts';
 import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
+import type { DocumentClient } from '../store/dynamo/document-client.ts';
 import { DynamoUsageLedger } from '../store/dynamo/usage-ledger.ts';
 import { DynamoStrandedUsageRecords } from '../store/dynamo/usage-ledger-stranded.ts';
 import { DynamoParkedUsageEvents } from '../store/dynamo/usage-parked-events.ts';
@@ -29,7 +29,11 @@ import { type RecorderDeps, type RecorderLogger, type RecordOutcome, recordUsage
 
 export interface RecorderRuntimeOptions {
   tables: Pick<TableNames, 'config' | 'usage'>;
-  client: DynamoDBDocumentClient;
+  /**
+   * The JSON client (`JsonDocumentClient`) on Lambda and in the local stack; the CLI's commands
+   * give the SDK's, with its credential chain.
+   */
+  client: DocumentClient;
   logger: RecorderLogger;
   now?: () => number;
   /**

@@ -11,13 +11,8 @@
  * const recent = await store.list({ fromMs: Date.now() - 86_400_000, toMs: Date.now(), limit: 50 });
  * ```
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
 import type { TableNames } from '../../tables/definitions.ts';
@@ -38,6 +33,7 @@ import { CLAIM_REF_ATTRIBUTE, claimSubject, claimWrite } from './alert-claims.ts
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { entityOf, listingQuery } from './config-items.ts';
+import type { DocumentClient } from './document-client.ts';
 import { queryAll, queryPages } from './query-pages.ts';
 import { DynamoUsageReader } from './usage-reader.ts';
 import { editOf, updateExpressionOf } from './versioned-update.ts';
@@ -55,7 +51,7 @@ function alertOf(item: Record<string, unknown>): Alert {
 const DEFAULT_FIELDS = ['lowBalanceAlertNano', 'keyAlertPercent'] as const;
 
 export class DynamoAlertStore implements AlertStore, AlertAdminStore {
-  readonly #client: DynamoDBDocumentClient;
+  readonly #client: DocumentClient;
   readonly #tables: Pick<TableNames, 'config' | 'state' | 'usage'>;
   readonly #usage: DynamoUsageReader;
   readonly #now: () => number;
@@ -63,7 +59,7 @@ export class DynamoAlertStore implements AlertStore, AlertAdminStore {
   #defaults: { value: RequestDefaults; until: number } | undefined;
 
   constructor(
-    client: DynamoDBDocumentClient,
+    client: DocumentClient,
     tables: Pick<TableNames, 'config' | 'state' | 'usage'>,
     options: { now?: () => number } = {},
   ) {

@@ -15,13 +15,14 @@
  * found.get(itemKeyId(keys.user('u_1'))); // the item, or undefined when it does not exist
  * ```
  */
+
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
   type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../../tables/keys.ts';
+import type { DocumentClient } from './document-client.ts';
 import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
 import { documentItemOf, type StoredItem } from './query-pages.ts';
 
@@ -59,8 +60,8 @@ interface TableRead {
   waiting: Pending[];
 }
 
-const queues = new WeakMap<DynamoDBDocumentClient, Pending[]>();
-const requesters = new WeakMap<DynamoDBDocumentClient, DynamoRequester>();
+const queues = new WeakMap<DocumentClient, Pending[]>();
+const requesters = new WeakMap<DocumentClient, DynamoRequester>();
 
 /**
  * Sends the reads asked of `client` through `requester` (the gateway's JSON client,
@@ -70,12 +71,12 @@ const requesters = new WeakMap<DynamoDBDocumentClient, DynamoRequester>();
  * (the config directory, sticky sessions, the credential reads) keeps sharing one request, and
  * none of them changes: the gateway's wiring calls this once.
  */
-export function sendReadsThrough(client: DynamoDBDocumentClient, requester: DynamoRequester): void {
+export function sendReadsThrough(client: DocumentClient, requester: DynamoRequester): void {
   requesters.set(client, requester);
 }
 
 /** The requester {@link sendReadsThrough} gave `client`, if any: its reads go through it. */
-export function readRequesterOf(client: DynamoDBDocumentClient): DynamoRequester | undefined {
+export function readRequesterOf(client: DocumentClient): DynamoRequester | undefined {
   return requesters.get(client);
 }
 
@@ -85,7 +86,7 @@ export function readRequesterOf(client: DynamoDBDocumentClient): DynamoRequester
  * keys to a request, DynamoDB's limit.
  */
 export function batchGetItems(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   tableName: string,
   itemKeys: readonly ItemKey[],
   options: BatchReadOptions = {},
@@ -119,7 +120,7 @@ function widened(held: BatchReadOptions, asked: BatchReadOptions): BatchReadOpti
 }
 
 /** Groups the waiting reads by table, packs them into as few requests as allowed. */
-async function flush(client: DynamoDBDocumentClient, waiting: Pending[]): Promise<void> {
+async function flush(client: DocumentClient, waiting: Pending[]): Promise<void> {
   const groups = new Map<string, TableRead>();
   for (const read of waiting) {
     let group = groups.get(read.table);
@@ -175,7 +176,7 @@ async function flush(client: DynamoDBDocumentClient, waiting: Pending[]): Promis
 }
 
 async function send(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   parts: TableRead[],
 ): Promise<Map<string, Map<string, StoredItem>>> {
   const found = new Map(parts.map((part) => [part.table, new Map<string, StoredItem>()]));
@@ -221,7 +222,7 @@ type RequestItems = NonNullable<BatchGetCommandInput['RequestItems']>;
 
 /** One BatchGetItem in the document client's form, through the client's requester if it has one. */
 async function batchGet(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   requestItems: RequestItems,
 ): Promise<Pick<BatchGetCommandOutput, 'Responses' | 'UnprocessedKeys'>> {
   const requester = requesters.get(client);

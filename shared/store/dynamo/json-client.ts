@@ -4,8 +4,9 @@
  * (`shared/aws/aws-json-client.ts`). The AWS SDK's document client runs a middleware stack of a
  * dozen steps per request; on the gateway that stack was about 0.63 ms of CPU per DynamoDB request
  * against 0.28 ms for this (docs/benchmarks.md), and a gateway request makes six to eight of them.
- * The recorder, the admin API and the other functions keep the SDK (client.ts), where that CPU
- * does not matter.
+ * The recorder sends its document commands through it too (`JsonDocumentClient`,
+ * document-client.ts: about ten writes a request). The admin API, the token refresh and the CLI
+ * keep the SDK (client.ts): a few requests a call, where that CPU does not matter.
  *
  * It keeps what the stores rely on: the SDK's standard retries (`shared/aws/json-client-errors.ts`:
  * three attempts, throttling and transient failures only, never a refused condition), errors named

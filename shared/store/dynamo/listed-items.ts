@@ -16,8 +16,9 @@
  * const items = await readListedItems(client, table, entries); // whole, in the entries' order
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { batchGetItems, itemKeyId } from './batch-get.ts';
+import type { DocumentClient } from './document-client.ts';
 import type { StoredItem } from './query-pages.ts';
 
 /**
@@ -31,7 +32,7 @@ const KEYS_PER_WAVE = 1000;
  * whose item was deleted since the index listed it is left out.
  */
 export async function readListedItems(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   tableName: string,
   entries: readonly StoredItem[],
 ): Promise<StoredItem[]> {

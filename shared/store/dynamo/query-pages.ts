@@ -16,8 +16,9 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ITEM_TRANSLATION } from './client.ts';
+import type { DocumentClient } from './document-client.ts';
 import type { AttributeMap, DynamoRequester, OperationInput } from './json-protocol.ts';
 
 export type StoredItem = Record<string, unknown>;
@@ -25,6 +26,11 @@ export type StoredItem = Record<string, unknown>;
 /** An item in DynamoDB's typed form, as the document client would have answered it. */
 export function documentItemOf(attributes: AttributeMap): StoredItem {
   return unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
+}
+
+/** An item in DynamoDB's typed form, as the document client would have sent it. */
+export function typedItemOf(item: StoredItem): AttributeMap {
+  return marshall(item, ITEM_TRANSLATION.marshallOptions) as AttributeMap;
 }
 
 interface Page<Item, Key> {
@@ -51,7 +57,7 @@ async function allOf<Item>(pages: AsyncGenerator<Item[]>): Promise<Item[]> {
 
 /** The items of every page of a Query, page by page (a page may be empty after a filter). */
 export function queryPages(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
 ): AsyncGenerator<StoredItem[]> {
   return pagesOf((startKey: Record<string, unknown> | undefined) =>
@@ -73,7 +79,7 @@ export function queryAllTyped(
 
 /** Every item a Query matches, in its order. */
 export function queryAll(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
 ): Promise<StoredItem[]> {
   return allOf(queryPages(client, input));

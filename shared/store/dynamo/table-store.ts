@@ -17,9 +17,9 @@
  * new DynamoStickyStore(documentClient(), settings.tables.state);
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from './document-client.ts';
 
-export abstract class DynamoTableStore<Client = DynamoDBDocumentClient> {
+export abstract class DynamoTableStore<Client = DocumentClient> {
   protected readonly client: Client;
   /** The table's name as deployed (the stack's or the local stack's). */
   protected readonly table: string;

@@ -14,7 +14,8 @@
  * await effect.apply(guard); // 'applied' | 'skipped' | 'missing'
  * ```
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { planWindowSteps } from '../../billing/subscription-windows.ts';
 import type { ApiKey, Subscription, User } from '../../domain/types.ts';
 import type { AggregateCounters, EffectName, EffectResult } from '../../recorder/usage-record.ts';
@@ -22,12 +23,13 @@ import type { ItemKey } from '../../tables/keys.ts';
 import type { ChargedItems, LedgerEffect, WriteGuard } from '../usage-ledger.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
+import type { DocumentClient } from './document-client.ts';
 
 export const MARKS = 'usageMarks';
 
 /** Where an effect writes. */
 export interface EffectTarget {
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   tableName: string;
   key: ItemKey;
 }

@@ -19,13 +19,8 @@
  * await recordUsage(event, { ledger, prices, logger });
  * ```
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EffectPlan, PlannedEffect } from '../../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../../recorder/usage-record.ts';
 import { CONFIG_LIST_INDEX, TABLES, type TableNames } from '../../tables/definitions.ts';
@@ -36,6 +31,7 @@ import type {
   StoredUsageRecord,
   UsageLedger,
 } from '../usage-ledger.ts';
+import type { DocumentClient } from './document-client.ts';
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;
 
@@ -78,7 +74,7 @@ function deferredEffect(name: EffectName, resolve: () => Promise<LedgerEffect | 
 }
 
 export class DynamoUsageLedger implements UsageLedger {
-  readonly #client: DynamoDBDocumentClient;
+  readonly #client: DocumentClient;
   readonly #tables: Pick<TableNames, 'config' | 'usage'>;
   readonly #keyItems = new Map<string, ItemKey>();
   readonly #lastUsedWritten = new LastUsedWrites();
@@ -87,7 +83,7 @@ export class DynamoUsageLedger implements UsageLedger {
 
   /** `recordTtlDays`: applied records get `expiresAt` that many days on (the Usage table's TTL). */
   constructor(
-    client: DynamoDBDocumentClient,
+    client: DocumentClient,
     tables: Pick<TableNames, 'config' | 'usage'>,
     options: { recordTtlDays?: number } = {},
   ) {

@@ -13,18 +13,20 @@
  * await parked.park(detail, 'ThrottlingException');
  * ```
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageEventDetail } from '../../events/usage-event.ts';
 import { USAGE_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
 import type { ParkedUsageEvent, ParkedUsageEvents } from '../parked-events.ts';
+import type { DocumentClient } from './document-client.ts';
 import { readListedItems } from './listed-items.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 export class DynamoParkedUsageEvents extends DynamoTableStore implements ParkedUsageEvents {
   readonly #now: () => number;
 
-  constructor(client: DynamoDBDocumentClient, usageTableName: string, now: () => number = Date.now) {
+  constructor(client: DocumentClient, usageTableName: string, now: () => number = Date.now) {
     super(client, usageTableName);
     this.#now = now;
   }

@@ -21,7 +21,7 @@
  * for await (const page of reader.recordPages('2026-11-27', from, to, { userId: 'usr_1' })) …
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { UsageRecord } from '../../recorder/usage-record.ts';
 import { type TableNames, USAGE_LIST_INDEX, USAGE_LISTING_ATTRIBUTES } from '../../tables/definitions.ts';
 import { keys, LIST, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
@@ -34,6 +34,7 @@ import type {
   UsageRecordSource,
 } from '../usage-reader.ts';
 import { listingQuery } from './config-items.ts';
+import type { DocumentClient } from './document-client.ts';
 import { readListedItems } from './listed-items.ts';
 import { queryAll, queryPages, type StoredItem } from './query-pages.ts';
 import { mergeSortedPages } from './sorted-merge.ts';
@@ -43,11 +44,11 @@ import { usageRecordOf } from './usage-record-item.ts';
 const AFTER = '#\uffff';
 
 export class DynamoUsageReader implements UsageAggregateReader, UsageRecordSource {
-  readonly #client: DynamoDBDocumentClient;
+  readonly #client: DocumentClient;
   readonly #tables: Pick<TableNames, 'config' | 'usage'>;
 
   /** The Config table is read for a user's usage: the keys whose aggregates add up to it. */
-  constructor(client: DynamoDBDocumentClient, tables: Pick<TableNames, 'config' | 'usage'>) {
+  constructor(client: DocumentClient, tables: Pick<TableNames, 'config' | 'usage'>) {
     this.#client = client;
     this.#tables = tables;
   }

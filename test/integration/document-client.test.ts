@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { batchGetItems, itemKeyId } from '#shared/store/dynamo/batch-get.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { isConditionFailure } from '#shared/store/dynamo/condition-failure.ts';
+import { type DocumentClient, JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
+import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import { queryAll } from '#shared/store/dynamo/query-pages.ts';
+import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
+import { tableNamesForStage } from '#shared/tables/definitions.ts';
+
+const tables = tableNamesForStage('document-client');
+let db: RunningDynalite;
+let sdk: DynamoDBDocumentClient;
+let requester: DynamoJsonClient;
+let json: JsonDocumentClient;
+let n = 0;
+
+/** A fresh partition per test, so tests never see each other's items. */
+function freshPartition(): string {
+  n += 1;
+  return `DOCTEST#${n}`;
+}
+
+/** Every kind of value a store writes: what a usage record or a Config item holds. */
+const VALUES = {
+  text: 'gpt-5 “quoted” ✓',
+  count: 42,
+  negativeNano: -1_234_567_890_123,
+  largeNano: 9_007_199_254_740_991,
+  fraction: 0.25,
+  yes: true,
+  no: false,
+  nothing: null,
+  marks: new Set(['req_1', 'req_2']),
+  nested: { window: { startedAt: 1_700_000_000_000, usedNano: 5 }, tags: ['a', 'b'], empty: {} },
+  list: [1, 'two', { three: 3 }, [4]],
+};
+
+before(async () => {
+  db = await startDynalite({ port: 0 });
+  await ensureTables(db.endpoint, tables);
+  sdk = createDocumentClient(db.endpoint);
+  requester = createDynamoJsonClient(db.endpoint);
+  json = new JsonDocumentClient(requester);
+});
+
+after(async () => {
+  sdk.destroy();
+  requester.destroy();
+  await db.close();
+});
+
+describe('JsonDocumentClient', { timeout: 60_000 }, () => {
+  for (const [writer, reader] of [
+    ['json', 'sdk'],
+    ['sdk', 'json'],
+  ] as const) {
+    it(`writes with the ${writer} client an item the ${reader} client reads back as written`, async () => {
+      const clients = { json, sdk } as Record<string, DocumentClient>;
+      const key = { pk: freshPartition(), sk: 'item' };
+      // An undefined attribute is left out, as `removeUndefinedValues` asks of both clients.
+      await clients[writer]?.send(
+        new PutCommand({ TableName: tables.state, Item: { ...key, ...VALUES, gone: undefined } }),
+      );
+      const read = await clients[reader]?.send(
+        new GetCommand({ TableName: tables.state, Key: key, ConsistentRead: true }),
+      );
+      assert.deepEqual(read?.Item, { ...key, ...VALUES });
+    });
+  }
+
+  it('answers an update with ALL_NEW as the SDK does: sets added to, counters summed', async () => {
+    const answers = [];
+    for (const client of [sdk, json] as DocumentClient[]) {
+      const key = { pk: freshPartition(), sk: 'item' };
+      await client.send(new PutCommand({ TableName: tables.state, Item: { ...key, balanceNano: 100 } }));
+      const { Attributes } = await client.send(
+        new UpdateCommand({
+          TableName: tables.state,
+          Key: key,
+          UpdateExpression: 'ADD #marks :markSet, #balance :delta SET #seen = :seen',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(#marks, :mark)',
+          ExpressionAttributeNames: { '#marks': 'usageMarks', '#balance': 'balanceNano', '#seen': 'seen' },
+          ExpressionAttributeValues: {
+            ':markSet': new Set(['req_9']),
+            ':mark': 'req_9',
+            ':delta': -30,
+            ':seen': { at: 7 },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      answers.push({ ...Attributes, pk: undefined });
+    }
+    assert.deepEqual(answers[1], answers[0]);
+    assert.deepEqual(answers[1], {
+      pk: undefined,
+      sk: 'item',
+      balanceNano: 70,
+      usageMarks: new Set(['req_9']),
+      seen: { at: 7 },
+    });
+  });
+
+  it('fails a refused condition with an error isConditionFailure recognises, for both clients', async () => {
+    for (const client of [sdk, json] as DocumentClient[]) {
+      const key = { pk: freshPartition(), sk: 'item' };
+      const put = () =>
+        client.send(
+          new PutCommand({
+            TableName: tables.state,
+            Item: key,
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      await put();
+      const refused = await put().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(isConditionFailure(refused), `${String(refused)} is a condition failure`);
+      const deleted = await client
+        .send(
+          new DeleteCommand({
+            TableName: tables.state,
+            Key: key,
+            ConditionExpression: '#state = :pending',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':pending': 'pending' },
+          }),
+        )
+        .then(
+          () => 'deleted',
+          (error: unknown) => (isConditionFailure(error) ? 'refused' : error),
+        );
+      assert.equal(deleted, 'refused');
+    }
+  });
+
+  it('pages a Query through its start keys, giving every item once and in order', async () => {
+    const pk = freshPartition();
+    const sks = Array.from({ length: 7 }, (_, index) => `s#${String(index).padStart(2, '0')}`);
+    for (const sk of sks)
+      await json.send(new PutCommand({ TableName: tables.state, Item: { pk, sk, n: 1 } }));
+    // Two items a page: four requests, three of them from a start key the client translated.
+    const items = await queryAll(json, {
+      TableName: tables.state,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': 's#' },
+      Limit: 2,
+    });
+    assert.deepEqual(
+      items.map((item) => item.sk),
+      sks,
+    );
+    const first = await json.send(
+      new QueryCommand({
+        TableName: tables.state,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: 2,
+      }),
+    );
+    assert.deepEqual(first.LastEvaluatedKey, { pk, sk: sks[1] });
+  });
+
+  it('reads several keys in one BatchGetItem, leaving out those that do not exist', async () => {
+    const pk = freshPartition();
+    await json.send(new PutCommand({ TableName: tables.state, Item: { pk, sk: 'a', v: 1 } }));
+    await json.send(new PutCommand({ TableName: tables.state, Item: { pk, sk: 'b', v: new Set(['x']) } }));
+    const keys = [
+      { pk, sk: 'a' },
+      { pk, sk: 'b' },
+      { pk, sk: 'missing' },
+    ];
+    const found = await batchGetItems(json, tables.state, keys, { consistentRead: true });
+    assert.deepEqual([...found.entries()].sort(), [
+      [itemKeyId(keys[0] as never), { pk, sk: 'a', v: 1 }],
+      [itemKeyId(keys[1] as never), { pk, sk: 'b', v: new Set(['x']) }],
+    ]);
+    const direct = await json.send(
+      new BatchGetCommand({ RequestItems: { [tables.state]: { Keys: keys, ConsistentRead: true } } }),
+    );
+    assert.equal(direct.Responses?.[tables.state]?.length, 2);
+  });
+
+  it('counts each request under the command name the SDK client counts', async () => {
+    const key = { pk: freshPartition(), sk: 'item' };
+    const counted = [];
+    for (const client of [sdk, json] as DocumentClient[]) {
+      dynamoRequestCounter.reset();
+      await client.send(new PutCommand({ TableName: tables.state, Item: key }));
+      await client.send(new GetCommand({ TableName: tables.state, Key: key }));
+      await client.send(
+        new UpdateCommand({
+          TableName: tables.state,
+          Key: key,
+          UpdateExpression: 'SET v = :v',
+          ExpressionAttributeValues: { ':v': 1 },
+        }),
+      );
+      counted.push({ total: dynamoRequestCounter.total, byCommand: new Map(dynamoRequestCounter.byCommand) });
+    }
+    const expected = {
+      total: 3,
+      byCommand: new Map([
+        ['PutItemCommand', 1],
+        ['GetItemCommand', 1],
+        ['UpdateItemCommand', 1],
+      ]),
+    };
+    assert.deepEqual(counted, [expected, expected]);
+  });
+
+  it('refuses a command it does not translate, before sending anything', async () => {
+    dynamoRequestCounter.reset();
+    const client = json as unknown as { send(command: unknown): Promise<unknown> };
+    await assert.rejects(
+      client.send(new ScanCommand({ TableName: tables.state })),
+      /ScanCommand is not one of/,
+    );
+    assert.equal(dynamoRequestCounter.total, 0);
+  });
+});
