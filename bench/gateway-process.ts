@@ -12,7 +12,8 @@
  * Calls: `reset` (forget traces), `traces` (take the DynamoDB summary), `heapAfterGc`,
  * `coldConfig` (on: every request finds the config cache expired, as on Lambda), `newInstance`
  * (the next request is a new instance's first: every cache empty), `recordEvents` (run the
- * recorder over the usage events given and count its DynamoDB writes).
+ * recorder over the usage events given and count its DynamoDB writes), `captureNext` and
+ * `capturedPlan` (the AWS calls of one request, for the floor: exchange-capture.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -34,6 +35,7 @@ import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
+import { type ExchangePlan, startCapture } from './exchange-capture.ts';
 import { answerParent } from './ipc.ts';
 import { RequestTraces } from './request-trace.ts';
 
@@ -75,6 +77,7 @@ function instanceDeps() {
 let { deps, directory } = instanceDeps();
 const traces = new RequestTraces(settings.tables);
 let coldConfig = false;
+let capture: ReturnType<typeof startCapture> | undefined;
 const WRITES = new Set([
   'PutItemCommand',
   'UpdateItemCommand',
@@ -113,6 +116,15 @@ answerParent(
     traces: () => traces.take(),
     coldConfig(on: unknown) {
       coldConfig = on === true;
+    },
+    /** Captures the AWS calls of the requests until `capturedPlan` (floor-process.ts replays them). */
+    captureNext() {
+      capture = startCapture();
+    },
+    capturedPlan(): ExchangePlan | undefined {
+      const plan = capture?.finish();
+      capture = undefined;
+      return plan;
     },
     /** The next request is the first of a new instance. */
     newInstance() {

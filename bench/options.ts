@@ -65,3 +65,5 @@ export const MIB = 1024 * 1024;
 export const PROFILE_DIR = 'bench/results/profiles';
 /** The gateway process's profile is named `gateway-<ms>.cpuprofile` under {@link PROFILE_DIR}. */
 export const GATEWAY_PROFILE_PREFIX = 'gateway-';
+/** The floor process's (floor.ts), beside it, so the two can be compared. */
+export const FLOOR_PROFILE_PREFIX = 'floor-';

@@ -25,10 +25,12 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Agent } from 'undici';
 import { measureGatewayBundle, measureTokenizer } from './bundle.ts';
+import { type FloorRow, formatFloor, measureFloor } from './floor.ts';
 import type { ProcessUsage } from './ipc.ts';
 import { formatTransfers, transferWorked } from './large-transfer.ts';
 import {
   CONCURRENCIES,
+  FLOOR_PROFILE_PREFIX,
   GATEWAY_PROFILE_PREFIX,
   MIB,
   MODES,
@@ -75,14 +77,18 @@ async function main(): Promise<void> {
   await phases.warmUp();
   const results: PhaseResult[] = [];
   let recorder: RecorderFigures | undefined;
+  const floor: FloorRow[] = [];
   for (const concurrency of CONCURRENCIES) {
     for (const mode of MODES) {
       results.push(await phases.run({ mode, concurrency, target: 'direct' }));
       for (const user of USERS) {
-        results.push(await phases.run({ mode, concurrency, target: 'gateway', user }));
+        const row = await phases.run({ mode, concurrency, target: 'gateway', user });
+        results.push(row);
         // The recorder runs after the measured phase, over its events, so its CPU is not the gateway's.
         if (mode === 'stream' && concurrency === 1 && user === 'slots')
           recorder = await measureRecorder(world, SIZES.recorded);
+        // After the recorder: the floor's PutEvents would be among the events it records.
+        if (concurrency === 1 && user === 'slots') floor.push(await measureFloor(world, row));
       }
       // As on Lambda: every request finds the config cache expired.
       if (concurrency === 1)
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
       `gateway at start (idle, loaded): RSS ${idle.rssMb.toFixed(0)} MB, heap ${idle.heapAfterGcMb.toFixed(1)} MB after GC`,
   ].join('\n');
   console.log(formatReport(results, budget, heading));
+  console.log(`\n${formatFloor(floor)}`);
   console.log(formatExtras({ recorder, bundle, tokenizer, costs }));
   console.log(`\n${formatLocalStack(localStack)}`);
   if (transfers.length > 0) console.log(`\n${formatTransfers(transfers, options.largeTextMb)}`);
@@ -163,6 +170,7 @@ async function main(): Promise<void> {
     indexWritesPerRequest: costs.indexWritesPerRequest,
     recorder,
     results,
+    floor,
     localStack,
     largeTransfers: transfers,
   };
@@ -170,7 +178,9 @@ async function main(): Promise<void> {
   console.log(
     `\nFigures written to ${options.out} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s).`,
   );
-  if (failed.length > 0 || !transfers.every(transferWorked) || !stackWhole(localStack)) process.exitCode = 1;
+  const floorFailed = floor.some((row) => row.failures + row.refusedCalls > 0);
+  if (failed.length > 0 || floorFailed || !transfers.every(transferWorked) || !stackWhole(localStack))
+    process.exitCode = 1;
 }
 
 /**
@@ -225,7 +235,7 @@ if (options.profile && !process.exitCode) await printProfiles();
 /**
  * The profiles written in this run, read only now (a process writes its profile as it exits):
  * the gateway's (the latest named `gateway-<ms>.cpuprofile`: a full run profiles the local stack's
- * processes too), and with --local-stack-only one per process of the local stack, named by its
+ * processes too) and the floor's (`floor-<ms>.cpuprofile`, floor.ts), and with --local-stack-only one per process of the local stack, named by its
  * part (each process's file carries its id).
  */
 async function printProfiles(): Promise<void> {
@@ -236,10 +246,16 @@ async function printProfiles(): Promise<void> {
         const part = stackParts[Number(file.split('.')[3])];
         return part ? [{ file, title: `Local stack's ${part} process` }] : [];
       })
-    : files
-        .filter((file) => file.startsWith(GATEWAY_PROFILE_PREFIX))
-        .slice(-1)
-        .map((file) => ({ file, title: 'Gateway' }));
+    : [
+        ...files
+          .filter((file) => file.startsWith(GATEWAY_PROFILE_PREFIX))
+          .slice(-1)
+          .map((file) => ({ file, title: 'Gateway' })),
+        ...files
+          .filter((file) => file.startsWith(FLOOR_PROFILE_PREFIX))
+          .slice(-1)
+          .map((file) => ({ file, title: 'Floor (its phases only)' })),
+      ];
   for (const { file, title } of chosen) {
     console.log(`\n${summariseProfile(await readFile(`${PROFILE_DIR}/${file}`, 'utf8'), title)}`);
     console.log(`(${PROFILE_DIR}/${file}; open it in Chrome DevTools for the call tree)`);
