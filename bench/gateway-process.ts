@@ -32,6 +32,7 @@ import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
@@ -135,10 +136,10 @@ answerParent(
      * recorder Lambda would, and answers its DynamoDB requests per event (writes, reads).
      */
     async recordEvents(payload: unknown) {
-      // Wired as the recorder Lambda is (alerts on), so the figures include the alert watch.
+      // Wired as the recorder Lambda is (its JSON client, alerts on), so the figures include the alert watch.
       const runtime = createRecorderRuntime({
         tables: settings.tables,
-        client,
+        client: new JsonDocumentClient(requester),
         logger,
         alerts: {
           publisher: new EventBridgeAlertPublisher(events, settings.eventBusName),

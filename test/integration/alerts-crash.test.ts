@@ -12,13 +12,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { InProcessEventBus } from '#local/event-bus.ts';
 import { ALERT_EVENT_DETAIL_TYPE, ALERT_EVENT_SOURCE, type Alert } from '#shared/alerts/alert.ts';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { DynamoAlertStore } from '#shared/store/dynamo/alert-store.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
+import type { DocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
   alertingRecorder,
@@ -42,7 +42,7 @@ describe('alerts of a recorder that dies at any write', () => {
   const clock = new TestClock();
   const received: Alert[] = [];
 
-  const recorderOn = (client: DynamoDBDocumentClient) => alertingRecorder(world, bus, client);
+  const recorderOn = (client: DocumentClient) => alertingRecorder(world, bus, client);
 
   /** A user of balance 2 B alerting below 1.5 B, with a key of quota B: one charge crosses both. */
   const crossing = async (name: string) => {

@@ -4,8 +4,9 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { ClaimExpiredError, RecordBusyError, type RecordOutcome } from '#shared/recorder/record-usage.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
+import type { OperationInput } from '#shared/store/dynamo/json-protocol.ts';
+import { documentItemOf } from '#shared/store/dynamo/query-pages.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { keys, LIST } from '#shared/tables/keys.ts';
 import {
@@ -98,7 +99,6 @@ describe('a delivery that overran its deadline', () => {
 
   it('writes nothing more once it resumes, so the delivery that took over charges alone', async () => {
     // Prepare: a delivery that stalls (a long pause) right after creating the pending record.
-    const stalling = createDocumentClient(world.db.endpoint);
     let resume: () => void = () => {};
     const paused = new Promise<void>((resolve) => {
       resume = resolve;
@@ -107,17 +107,14 @@ describe('a delivery that overran its deadline', () => {
     const recordCreated = new Promise<void>((resolve) => {
       created = resolve;
     });
-    stalling.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (context.commandName === 'PutItemCommand') {
-          created();
-          await paused;
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'stallAfterPut' },
-    );
+    const stalling = world.intercepted(async (operation, _input, send) => {
+      const result = await send();
+      if (operation === 'PutItem') {
+        created();
+        await paused;
+      }
+      return result;
+    });
     const event = usageEvent('stalled', KEYS[0] as ApiKey);
     const before = await storedTotals(world);
     const day = event.startedAt.slice(0, 10);
@@ -132,7 +129,6 @@ describe('a delivery that overran its deadline', () => {
     const takeover = await world.runtime().record(event);
     resume();
     await assert.rejects(stalled, ClaimExpiredError);
-    stalling.destroy();
 
     // Assess
     const after = await storedTotals(world);
@@ -157,17 +153,15 @@ describe('a delivery that overran its deadline', () => {
     await world.client.send(
       new PutCommand({ TableName: world.tables.config, Item: configItems.apiKey(key) }),
     );
-    const counted = createDocumentClient(world.db.endpoint);
     const listsRead: unknown[] = [];
-    counted.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = (args as { input: { ExpressionAttributeValues?: Record<string, unknown> } }).input;
-        if (context.commandName === 'QueryCommand')
-          listsRead.push(input.ExpressionAttributeValues?.[':list']);
-        return next(args);
-      },
-      { step: 'initialize', name: 'queryCounter' },
-    );
+    const counted = world.intercepted((operation, input, send) => {
+      // Typed form, as sent (`{ S: 'KEYS#…' }`), read back as the store wrote it.
+      if (operation === 'Query') {
+        const { ExpressionAttributeValues: values = {} } = input as OperationInput<'Query'>;
+        listsRead.push(documentItemOf(values)[':list']);
+      }
+      return send();
+    });
     const event = usageEvent('hashed-key', key, { apiKeyHash: key.hash });
 
     // Act: the first delivery records it, a second one finds it applied.
@@ -180,6 +174,5 @@ describe('a delivery that overran its deadline', () => {
     assert.equal(item?.usedNano, first.record.billedNano);
     assert.equal(item?.usageMarks, undefined);
     assert.ok(!listsRead.includes(LIST.keysOf(key.userId)), `index read: ${listsRead.join(', ')}`);
-    counted.destroy();
   });
 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { RecordBusyError } from '#shared/recorder/record-usage.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { keys } from '#shared/tables/keys.ts';
 import {
   DEFAULT_EVENT_BILLED_NANO,
@@ -79,25 +78,20 @@ describe('the recorder stopped after each of its writes, then redelivered', () =
 
   it('hands the record over at once when a live delivery fails on a write error', async () => {
     // Prepare: a client whose fourth write is refused (throttled) before it reaches DynamoDB.
-    const flaky = createDocumentClient(world.db.endpoint);
     let writes = 0;
-    flaky.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (isWrite(context.commandName)) {
-          writes += 1;
-          if (writes === 4) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'throttleOnce' },
-    );
+    const flaky = world.intercepted((operation, _input, send) => {
+      if (isWrite(operation)) {
+        writes += 1;
+        if (writes === 4) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      }
+      return send();
+    });
     const event = usageEvent('failed-and-released', KEYS[0] as ApiKey);
     const before = await storedTotals(world);
 
     // Act: the failing delivery throws; a redelivery right away (no clock change) takes over.
     await assert.rejects(world.runtime(flaky).record(event), /throttled/);
     const redelivered = await world.runtime().record(event);
-    flaky.destroy();
 
     // Assess
     const after = await storedTotals(world);

@@ -3,8 +3,9 @@
  * groups in both billing modes, keys, subscriptions, accounts), a controllable clock, usage
  * events, and DynamoDB clients that fail the way a recorder fails in production.
  *
- * Fault injection wraps the real DynamoDB client through the SDK's own middleware stack; no code
- * of ours is replaced. `crashAfterWrites(n)` lets n write requests reach DynamoDB, loses the
+ * The recorders run on the recorder Lambda's client (`JsonDocumentClient`), and fault injection
+ * hooks the requests it sends (test/support/intercepted-dynamo.ts); no code of ours is replaced.
+ * The healthy SDK client seeds and reads the tables. `crashAfterWrites(n)` lets n write requests reach DynamoDB, loses the
  * response of the n-th (the process "died" right after sending it) and refuses every request
  * after it: exactly a recorder stopped after its n-th write.
  */
@@ -21,19 +22,15 @@ import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/re
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
+import type { DocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { type Interceptor, interceptedDocumentClient, isWrite } from '../support/intercepted-dynamo.ts';
 import { ACCOUNTS, GROUPS, KEYS, SUBSCRIPTIONS, T0, USERS } from './recorder-fixtures.ts';
 
+export { interceptedDocumentClient, isWrite } from '../support/intercepted-dynamo.ts';
 export * from './recorder-fixtures.ts';
-
-const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
-
-/** Whether a DynamoDB command (by the SDK's command name) writes. */
-export function isWrite(commandName: string | undefined): boolean {
-  return WRITES.has(commandName ?? '');
-}
 
 export class SimulatedCrash extends Error {
   constructor() {
@@ -58,15 +55,19 @@ export const silentLogger = { info: () => {}, warn: () => {}, error: () => {} };
 export interface RecorderWorld {
   db: RunningDynalite;
   tables: TableNames;
-  /** A healthy client. */
+  /** A healthy SDK client, for seeding and reading the tables. */
   client: DynamoDBDocumentClient;
   clock: TestClock;
-  /** The recorder on `client` (default: the healthy one), one per client. */
-  runtime(client?: DynamoDBDocumentClient): RecorderRuntime;
-  /** A client that lets `n` writes through and then behaves as a dead process. */
-  crashAfterWrites(n: number): DynamoDBDocumentClient;
-  /** A client that counts the write requests it sends. */
-  countingClient(): { client: DynamoDBDocumentClient; writes: () => number };
+  /** A healthy client as the recorder Lambda has (`JsonDocumentClient`). */
+  recorderClient: DocumentClient;
+  /** The recorder on `client` (default: `recorderClient`), one per client. */
+  runtime(client?: DocumentClient): RecorderRuntime;
+  /** A recorder client whose every request goes through `intercept` (closed with the world). */
+  intercepted(intercept: Interceptor): DocumentClient;
+  /** A recorder client that lets `n` writes through and then behaves as a dead process. */
+  crashAfterWrites(n: number): DocumentClient;
+  /** A recorder client that counts the write requests it sends. */
+  countingClient(): { client: DocumentClient; writes: () => number };
   getItem(
     table: keyof TableNames,
     key: { pk: string; sk: string },
@@ -118,8 +119,14 @@ export async function startRecorderWorld(
     ...ACCOUNTS.map(configItems.account),
   ];
   for (const item of items) await client.send(new PutCommand({ TableName: tables.config, Item: item }));
-  const clients: DynamoDBDocumentClient[] = [client];
-  const runtimes = new Map<DynamoDBDocumentClient, RecorderRuntime>();
+  const clients: { destroy(): void }[] = [client];
+  const runtimes = new Map<DocumentClient, RecorderRuntime>();
+  const intercepted = (intercept: Interceptor) => {
+    const recorderClient = interceptedDocumentClient(db.endpoint, intercept);
+    clients.push(recorderClient);
+    return recorderClient;
+  };
+  const recorderClient = intercepted((_operation, _input, send) => send());
 
   const scan = (table: keyof TableNames) => scanAll(client, { TableName: tables[table] });
 
@@ -127,51 +134,42 @@ export async function startRecorderWorld(
     db,
     tables,
     client,
+    recorderClient,
     clock,
-    runtime(recorderClient = client) {
+    runtime(runtimeClient = recorderClient) {
       // One runtime per client, as a warm process keeps one (price and key caches included).
-      const known = runtimes.get(recorderClient);
+      const known = runtimes.get(runtimeClient);
       if (known) return known;
       const runtime = createRecorderRuntime({
         tables,
-        client: recorderClient,
+        client: runtimeClient,
         logger: silentLogger,
         now: clock.now,
       });
       Object.assign(runtime.deps, { pollMs: 10, maxWaitMs: 200 });
-      runtimes.set(recorderClient, runtime);
+      runtimes.set(runtimeClient, runtime);
       return runtime;
     },
+    intercepted,
     crashAfterWrites(n: number) {
-      const faulty = createDocumentClient(db.endpoint);
-      clients.push(faulty);
       let writes = 0;
       let dead = false;
-      faulty.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (dead) throw new SimulatedCrash();
-          if (!WRITES.has(context.commandName ?? '')) return next(args);
-          writes += 1;
-          if (writes < n) return next(args);
-          dead = true;
-          await next(args).catch(() => undefined);
-          throw new SimulatedCrash();
-        },
-        { step: 'initialize', name: 'simulatedCrash' },
-      );
-      return faulty;
+      return intercepted(async (operation, _input, send) => {
+        if (dead) throw new SimulatedCrash();
+        if (!isWrite(operation)) return send();
+        writes += 1;
+        if (writes < n) return send();
+        dead = true;
+        await send().catch(() => undefined);
+        throw new SimulatedCrash();
+      });
     },
     countingClient() {
-      const counting = createDocumentClient(db.endpoint);
-      clients.push(counting);
       let writes = 0;
-      counting.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (WRITES.has(context.commandName ?? '')) writes += 1;
-          return next(args);
-        },
-        { step: 'initialize', name: 'writeCounter' },
-      );
+      const counting = intercepted((operation, _input, send) => {
+        if (isWrite(operation)) writes += 1;
+        return send();
+      });
       return { client: counting, writes: () => writes };
     },
     async getItem(table, key) {
@@ -198,12 +196,12 @@ export async function startRecorderWorld(
 
 /**
  * A recorder with the alert watch on, as the Lambda wires it, publishing to `bus`, on `client`
- * (default: the world's healthy one) and the world's clock.
+ * (default: the world's healthy recorder client) and the world's clock.
  */
 export function alertingRecorder(
   world: RecorderWorld,
   bus: InProcessEventBus,
-  client: DynamoDBDocumentClient = world.client,
+  client: DocumentClient = world.recorderClient,
 ): RecorderRuntime {
   const runtime = createRecorderRuntime({
     tables: world.tables,

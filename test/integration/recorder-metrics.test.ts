@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
 import { createRecorderMetrics } from '#shared/observability/recorder-metrics.ts';
 import type { RecordOutcome } from '#shared/recorder/record-usage.ts';
 import { createRecorderRuntime, type RecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import type { DocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { emfOf } from '../support/emf-capture.ts';
 import {
   KEYS,
@@ -53,7 +53,7 @@ const endedAt = T0 - 500;
 describe('RecorderLag from the recorder runtime', () => {
   let world: RecorderWorld;
   let samples: LagSample[];
-  let runtimeOn: (client?: DynamoDBDocumentClient) => RecorderRuntime;
+  let runtimeOn: (client?: DocumentClient) => RecorderRuntime;
 
   before(async () => {
     world = await startRecorderWorld();
@@ -63,7 +63,7 @@ describe('RecorderLag from the recorder runtime', () => {
       serviceName: 'recorder',
       sink: (emf) => samples.push(lagSample(emf)),
     });
-    runtimeOn = (client = world.client) =>
+    runtimeOn = (client = world.recorderClient) =>
       createRecorderRuntime({
         tables: world.tables,
         client,

@@ -136,7 +136,6 @@ describe('the sweep of records a lost event left pending', () => {
   it('leaves a record to the slow delivery that holds it, which then charges it once', async () => {
     // Prepare: a delivery that stalls before its third write, holding the record's lease.
     const key = KEYS[1] as ApiKey;
-    const slowClient = world.countingClient().client;
     let writes = 0;
     let stalled!: () => void;
     const reachedStall = new Promise<void>((resolve) => {
@@ -146,16 +145,13 @@ describe('the sweep of records a lost event left pending', () => {
     const resumed = new Promise<void>((resolve) => {
       resume = resolve;
     });
-    slowClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (isWrite(context.commandName) && ++writes === 3) {
-          stalled();
-          await resumed;
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'stallAtThirdWrite' },
-    );
+    const slowClient = world.intercepted(async (operation, _input, send) => {
+      if (isWrite(operation) && ++writes === 3) {
+        stalled();
+        await resumed;
+      }
+      return send();
+    });
     const before = await storedTotals(world);
     const delivery = world.runtime(slowClient).record(usageEvent('sweep-slow', key));
     await reachedStall;

@@ -46,7 +46,7 @@ describe('quotagate usage from-export', () => {
     return stdout;
   }
 
-  function record(id: string, key: number, startedAt: string, client = world.client) {
+  function record(id: string, key: number, startedAt: string, client = world.recorderClient) {
     const event = usageEvent(id, KEYS[key] as ApiKey, {
       startedAt,
       endedAt: new Date(Date.parse(startedAt) + 1500).toISOString(),

@@ -1,8 +1,8 @@
 /**
- * A real DynamoDB document client on the stack's endpoint that fails at one chosen write, for
- * giving one recorder delivery its own broken storage while every other delivery keeps the
- * healthy client. The n-th write reaches DynamoDB but its answer is lost (as when a network
- * timeout or a process death follows the send); then either
+ * The recorder's DynamoDB client on the stack's endpoint failing at one chosen write, for giving
+ * one recorder delivery its own broken storage while every other delivery keeps the healthy
+ * client. The n-th write reaches DynamoDB but its answer is lost (as when a network timeout or a
+ * process death follows the send); then either
  *
  * - `dead`: every later request fails too, the recorder process is gone mid-record (its lease
  *   stays until it ends), or
@@ -16,10 +16,7 @@
  * client.destroy();
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
-
-const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
+import { interceptedDocumentClient, isWrite } from './intercepted-dynamo.ts';
 
 export class InjectedDynamoFault extends Error {
   constructor(what: string) {
@@ -34,21 +31,16 @@ export interface DynamoFault {
   afterwards: 'dead' | 'glitch';
 }
 
-export function faultyDocumentClient(endpoint: string, fault: DynamoFault): DynamoDBDocumentClient {
-  const client = createDocumentClient(endpoint);
+export function faultyDocumentClient(endpoint: string, fault: DynamoFault) {
   let writes = 0;
   let dead = false;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (dead) throw new InjectedDynamoFault('the recorder is gone');
-      if (!WRITES.has(context.commandName ?? '')) return next(args);
-      writes += 1;
-      if (writes !== fault.failAtWrite) return next(args);
-      dead = fault.afterwards === 'dead';
-      await next(args).catch(() => undefined);
-      throw new InjectedDynamoFault(`the answer to write ${writes} was lost`);
-    },
-    { step: 'initialize', name: 'injectedDynamoFault' },
-  );
-  return client;
+  return interceptedDocumentClient(endpoint, async (operation, _input, send) => {
+    if (dead) throw new InjectedDynamoFault('the recorder is gone');
+    if (!isWrite(operation)) return send();
+    writes += 1;
+    if (writes !== fault.failAtWrite) return send();
+    dead = fault.afterwards === 'dead';
+    await send().catch(() => undefined);
+    throw new InjectedDynamoFault(`the answer to write ${writes} was lost`);
+  });
 }
