@@ -1,7 +1,7 @@
 /**
  * Where the local stack's recorder runs: in the stack's own process (tests: quick to start, and
  * their fault hooks reach it) or in a child process of its own (`npm start`: its DynamoDB writes,
- * about a dozen per request, then cost the gateway's event loop nothing). Either way the bus
+ * about ten per request, then cost the gateway's event loop nothing). Either way the bus
  * delivers to {@link RecorderHost.target} with its retries and dead letters, and the schedules call
  * the same runtime (`createRecorderRuntime`) the recorder Lambda uses. The child runs at the lowest
  * OS priority (`RECORDER_PRIORITY`), so that its work waits for the gateway's rather than slow it.

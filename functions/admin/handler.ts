@@ -14,6 +14,7 @@ let deps: AdminApiDeps | undefined;
 export const handler = createAdminHandler(() => {
   // Service name and log level come from the POWERTOOLS_* variables the stack sets.
   deps ??= createAdminApiDeps({
+    // The SDK's client: a few requests a call, where its CPU does not matter (document-client.ts).
     client: documentClient(),
     tables: loadSettings().tables,
     logger: new Logger(),

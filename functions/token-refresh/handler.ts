@@ -24,6 +24,7 @@ const SAFETY_MS = 3000;
 function tokenRefresh(): TokenRefresh {
   if (!tokens) {
     const settings = loadSettings();
+    // The SDK's client: a few requests a refresh, where its CPU does not matter (document-client.ts).
     tokens = createTokenRefresh({ client: documentClient(), tables: settings.tables, settings, logger });
   }
   return tokens;

@@ -38,7 +38,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { AttributeMap, DynamoRequester, Operation } from './json-protocol.ts';
-import { documentItemOf, type StoredItem, typedItemOf } from './query-pages.ts';
+import { documentItemOf, typedItemOf } from './query-pages.ts';
 
 /**
  * A DynamoDB document client as the stores use it: the SDK's `DynamoDBDocumentClient` or a
@@ -58,11 +58,11 @@ type Translate = (value: never) => unknown;
 
 /** Replaces the named fields of `message` (those it has) by their translation. */
 function translated(message: Fields, fields: Record<string, Translate>): Fields {
-  const out: Fields = { ...message };
+  const result: Fields = { ...message };
   for (const [field, translate] of Object.entries(fields)) {
-    if (message[field] !== undefined) out[field] = translate(message[field] as never);
+    if (message[field] !== undefined) result[field] = translate(message[field] as never);
   }
-  return out;
+  return result;
 }
 
 /** Each table's entry of a BatchGetItem, its `Keys` translated. */
@@ -76,40 +76,30 @@ function keysPerTable(translate: Translate) {
     );
 }
 
-const out = (item: StoredItem) => typedItemOf(item);
-const back = (attributes: AttributeMap) => documentItemOf(attributes);
+/** An item or a map of attribute values, out to DynamoDB and back. */
+const out = typedItemOf;
+const back = documentItemOf;
 const itemsBack = (items: AttributeMap[]) => items.map(back);
 
+interface CommandTranslation {
+  operation: Operation;
+  input: Record<string, Translate>;
+  output: Record<string, Translate>;
+}
+
+/** A single-item write: its key (or whole item) and expression values out, the item's attributes back. */
+const itemWrite = (operation: Operation, item: 'Key' | 'Item'): CommandTranslation => ({
+  operation,
+  input: { [item]: out, ExpressionAttributeValues: out },
+  output: { Attributes: back },
+});
+
 /** Per command: the operation it is, and its fields that hold items or attribute values. */
-const COMMANDS = new Map<
-  unknown,
-  { operation: Operation; input: Record<string, Translate>; output: Record<string, Translate> }
->([
+const COMMANDS = new Map<unknown, CommandTranslation>([
   [GetCommand, { operation: 'GetItem', input: { Key: out }, output: { Item: back } }],
-  [
-    PutCommand,
-    {
-      operation: 'PutItem',
-      input: { Item: out, ExpressionAttributeValues: out },
-      output: { Attributes: back },
-    },
-  ],
-  [
-    UpdateCommand,
-    {
-      operation: 'UpdateItem',
-      input: { Key: out, ExpressionAttributeValues: out },
-      output: { Attributes: back },
-    },
-  ],
-  [
-    DeleteCommand,
-    {
-      operation: 'DeleteItem',
-      input: { Key: out, ExpressionAttributeValues: out },
-      output: { Attributes: back },
-    },
-  ],
+  [PutCommand, itemWrite('PutItem', 'Item')],
+  [UpdateCommand, itemWrite('UpdateItem', 'Key')],
+  [DeleteCommand, itemWrite('DeleteItem', 'Key')],
   [
     QueryCommand,
     {
@@ -144,13 +134,10 @@ export class JsonDocumentClient implements DocumentClient {
     this.#requester = requester;
   }
 
-  send(command: GetCommand): Promise<GetCommandOutput>;
-  send(command: PutCommand): Promise<PutCommandOutput>;
-  send(command: UpdateCommand): Promise<UpdateCommandOutput>;
-  send(command: DeleteCommand): Promise<DeleteCommandOutput>;
-  send(command: QueryCommand): Promise<QueryCommandOutput>;
-  send(command: BatchGetCommand): Promise<BatchGetCommandOutput>;
-  async send(command: { input: object }): Promise<unknown> {
+  /** One implementation of the interface's overloads: the command's class says which operation it is. */
+  readonly send = ((command: { input: object }) => this.#send(command)) as DocumentClient['send'];
+
+  async #send(command: { input: object }): Promise<unknown> {
     const spec = COMMANDS.get(command.constructor);
     if (!spec)
       throw new Error(`${command.constructor.name} is not one of the JSON document client's commands`);
