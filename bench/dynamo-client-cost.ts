@@ -13,11 +13,14 @@
  * - `aws-lite`: `@aws-lite/client` with its DynamoDB plugin (marshals plain objects itself);
  * - `json-client`: the gateway's own client (json-client.ts): a JSON POST signed by
  *   `shared/aws/sigv4.ts` over node:http with a keep-alive agent, with the SDK's retries, error
- *   names and request counter.
+ *   names and request counter;
+ * - `json-document`: the recorder's client (document-client.ts): lib-dynamodb's commands, as
+ *   `document` sends them, translated and sent through `json-client`.
  *
  * Rounds interleave the clients, so a loaded machine's drift falls on all of them alike; the table
  * shows the median and range over rounds of CPU (user + system) per call and wall time per call.
- * The gateway's hot-path stores use `json-client`; the rest of the project's storage the SDK.
+ * The gateway's hot-path stores use `json-client`, the recorder `json-document`, the admin API,
+ * the token refresh and the CLI `document`.
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { forkBenchChild } from './ipc.ts';
@@ -166,6 +170,18 @@ function jsonClient(endpoint: string): Client {
   };
 }
 
+/** The recorder's client: the `document` client's commands, sent through `json-client`. */
+function jsonDocumentClient(endpoint: string): Client {
+  const client = new JsonDocumentClient(
+    new DynamoJsonClient({ endpoint, region: 'local', credentials: CREDENTIALS }),
+  );
+  return {
+    PutItem: (n) => client.send(new PutCommand(plain.PutItem(n))),
+    UpdateItem: (n) => client.send(new UpdateCommand(plain.UpdateItem(n))),
+    BatchGetItem: () => client.send(new BatchGetCommand(plain.BatchGetItem())),
+  };
+}
+
 interface Sample {
   cpuMs: number;
   wallMs: number;
@@ -193,6 +209,7 @@ async function main(): Promise<void> {
       'low-level': lowLevelClient(endpoint),
       'aws-lite': await awsLiteClient(endpoint),
       'json-client': jsonClient(endpoint),
+      'json-document': jsonDocumentClient(endpoint),
     };
     const samples = new Map<string, Sample[]>();
     const loadBefore = loadavg()[0] ?? 0;
