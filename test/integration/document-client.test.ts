@@ -19,12 +19,16 @@ import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dyn
 import { queryAll } from '#shared/store/dynamo/query-pages.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { type DynamoFaultFront, startDynamoFaultFront } from '../support/dynamo-fault-front.ts';
 
 const tables = tableNamesForStage('document-client');
 let db: RunningDynalite;
 let sdk: DynamoDBDocumentClient;
 let requester: DynamoJsonClient;
 let json: JsonDocumentClient;
+let front: DynamoFaultFront;
+let frontRequester: DynamoJsonClient;
+let throughFront: JsonDocumentClient;
 let n = 0;
 
 /** A fresh partition per test, so tests never see each other's items. */
@@ -54,11 +58,16 @@ before(async () => {
   sdk = createDocumentClient(db.endpoint);
   requester = createDynamoJsonClient(db.endpoint);
   json = new JsonDocumentClient(requester);
+  front = await startDynamoFaultFront(db.endpoint);
+  frontRequester = createDynamoJsonClient(front.url);
+  throughFront = new JsonDocumentClient(frontRequester);
 });
 
 after(async () => {
   sdk.destroy();
   requester.destroy();
+  frontRequester.destroy();
+  await front.close();
   await db.close();
 });
 
@@ -194,6 +203,48 @@ describe('JsonDocumentClient', { timeout: 60_000 }, () => {
       new BatchGetCommand({ RequestItems: { [tables.state]: { Keys: keys, ConsistentRead: true } } }),
     );
     assert.equal(direct.Responses?.[tables.state]?.length, 2);
+  });
+
+  it('gives unprocessed keys back in plain form, so a batch read asks for them again', async () => {
+    const pk = freshPartition();
+    const [first, second] = [
+      { pk, sk: 'a' },
+      { pk, sk: 'b' },
+    ];
+    for (const key of [first, second])
+      await json.send(new PutCommand({ TableName: tables.state, Item: { ...key, v: key.sk } }));
+    // DynamoDB answers the first key only and leaves the second unprocessed (typed, as on the wire).
+    const unprocessedFirstTime = {
+      kind: 'rewrite' as const,
+      rewrite: (answer: Record<string, unknown>) => ({
+        Responses: {
+          [tables.state]: (
+            (answer.Responses as Record<string, { sk: { S: string } }[]>)[tables.state] ?? []
+          ).filter((item) => item.sk.S === 'a'),
+        },
+        UnprocessedKeys: {
+          [tables.state]: { Keys: [{ pk: { S: pk }, sk: { S: 'b' } }], ConsistentRead: true },
+        },
+      }),
+    };
+    front.inject(unprocessedFirstTime);
+    const direct = await throughFront.send(
+      new BatchGetCommand({
+        RequestItems: { [tables.state]: { Keys: [first, second], ConsistentRead: true } },
+      }),
+    );
+    assert.deepEqual(direct.UnprocessedKeys?.[tables.state]?.Keys, [second]);
+    assert.deepEqual(direct.Responses?.[tables.state], [{ ...first, v: 'a' }]);
+
+    front.inject(unprocessedFirstTime);
+    const found = await batchGetItems(throughFront, tables.state, [first, second], { consistentRead: true });
+    assert.deepEqual(
+      [...found.values()].sort((a, b) => String(a.sk).localeCompare(String(b.sk))),
+      [
+        { ...first, v: 'a' },
+        { ...second, v: 'b' },
+      ],
+    );
   });
 
   it('counts each request under the command name the SDK client counts', async () => {
