@@ -14,7 +14,7 @@ import { GATEWAY_ALLOCATOR_ENVIRONMENT, GATEWAY_NODE_OPTIONS } from '../infra/bu
 import type { ExchangePlan } from './exchange-capture.ts';
 import type { FloorPlan, Refused } from './floor-process.ts';
 import type { ProcessUsage } from './ipc.ts';
-import { runLoad } from './load.ts';
+import { type RequestSample, runLoad } from './load.ts';
 import { FLOOR_PROFILE_PREFIX, options, PROFILE_DIR, SIZES } from './options.ts';
 import type { Mode, PhaseResult } from './phase-result.ts';
 import { table } from './report.ts';
@@ -36,6 +36,14 @@ export interface FloorRow {
   gatewayCpuMsPerRequest: number;
   /** Gateway minus floor: the CPU of the gateway's own code per request. */
   gatewayShareMs: number;
+  /** The floor with its AWS calls sent through the gateway's own clients (json-client.ts, eventbridge-client.ts). */
+  clientsCpuMsPerRequest: number;
+  /** That minus the floor: the part of the gateway's share that is its AWS clients' (signing, JSON, answers). */
+  awsClientsShareMs: number;
+  /** The floor as a streaming handler behind the local Function URL server (the Lambda runtime's part on AWS). */
+  functionUrlCpuMsPerRequest: number;
+  /** That minus the floor: the part of the gateway's share that is the Function URL emulation's. */
+  functionUrlShareMs: number;
   totalMs: Distribution;
   /** The replayed calls, wave by wave: `before` the upstream request and `after` it. */
   exchanges: { before: string[]; after: string[]; bodyBytes: number };
@@ -49,6 +57,14 @@ function waveLabel(wave: ExchangePlan['before'][number]): string {
   for (const call of wave) counts.set(call.operation, (counts.get(call.operation) ?? 0) + 1);
   return [...counts].map(([name, count]) => (count > 1 ? `${name}×${count}` : name)).join('+');
 }
+
+interface FloorRun {
+  cpuMs: number;
+  samples: RequestSample[];
+  failures: number;
+}
+
+const emptyRun = (): FloorRun => ({ cpuMs: 0, samples: [], failures: 0 });
 
 /** Requests captured per mode; the most frequent set of calls among them is replayed. */
 const CAPTURES = 5;
@@ -115,31 +131,47 @@ export async function measureFloor(world: BenchWorld, gatewayRow: PhaseResult): 
     eventsEndpoint: String(world.events.info.url),
     mockUrl: world.mockUrl,
   };
-  await floorChild.call('setPlan', floorPlan);
-  const url = String(floorChild.info.url);
-  // A new process warms up as long as the gateway did (its JIT and connections), else as a phase.
-  const warmUp = fresh ? SIZES.warmup : SIZES.phaseWarmup;
-  await runLoad(plan(url, `${name}-warm`, warmUp), world.agent);
-  await floorChild.call('refused');
-  const before = await floorChild.call<ProcessUsage>('usage');
-  const load = await runLoad(plan(url, name, SIZES.requests[1]), world.agent);
-  const after = await floorChild.call<ProcessUsage>('usage');
-  const refused = await floorChild.call<Refused>('refused');
-  const n = Math.max(1, load.samples.length);
-  const cpuMsPerRequest = (after.cpuMs - before.cpuMs) / n;
+  const child = floorChild;
+  // Bare, through the gateway's AWS clients, and behind the Function URL emulation, in two rounds
+  // (ABCABC) so a loaded machine's drift falls on all three; a new process warms up as long as
+  // the gateway did (its JIT and connections), else as a phase does.
+  const runs = { bare: emptyRun(), clients: emptyRun(), functionUrl: emptyRun() };
+  const kinds = ['bare', 'clients', 'functionUrl'] as const;
+  await child.call('refused');
+  for (const [index, kind] of [...kinds, ...kinds].entries()) {
+    await child.call('setPlan', { ...floorPlan, gatewayClients: kind === 'clients' });
+    const target = String(kind === 'functionUrl' ? child.info.functionUrl : child.info.url);
+    if (index < kinds.length) {
+      const warmUp = fresh && kind === 'bare' ? SIZES.warmup : SIZES.phaseWarmup;
+      await runLoad(plan(target, `${name}-${kind}-warm`, warmUp), world.agent);
+    }
+    const before = await child.call<ProcessUsage>('usage');
+    const load = await runLoad(plan(target, `${name}-${kind}-${index}`, SIZES.requests[1] / 2), world.agent);
+    const after = await child.call<ProcessUsage>('usage');
+    runs[kind].cpuMs += after.cpuMs - before.cpuMs;
+    runs[kind].samples.push(...load.samples);
+    runs[kind].failures += load.failures.length;
+  }
+  const refused = await child.call<Refused>('refused');
+  const perRequest = (run: FloorRun) => run.cpuMs / Math.max(1, run.samples.length);
+  const cpuMsPerRequest = perRequest(runs.bare);
   const gatewayCpuMsPerRequest = gatewayRow.gatewayCpuMsPerRequest ?? Number.NaN;
   const calls = [...exchanges.before, ...exchanges.after].flat();
   return {
     mode,
     concurrency: 1,
-    requests: load.samples.length,
-    failures: load.failures.length,
+    requests: runs.bare.samples.length,
+    failures: runs.bare.failures + runs.clients.failures + runs.functionUrl.failures,
     refusedCalls: refused.count,
     ...(refused.sample ? { refusedSample: refused.sample } : {}),
     cpuMsPerRequest,
     gatewayCpuMsPerRequest,
     gatewayShareMs: gatewayCpuMsPerRequest - cpuMsPerRequest,
-    totalMs: distribution(load.samples.map((sample) => sample.totalMs)),
+    clientsCpuMsPerRequest: perRequest(runs.clients),
+    awsClientsShareMs: perRequest(runs.clients) - cpuMsPerRequest,
+    functionUrlCpuMsPerRequest: perRequest(runs.functionUrl),
+    functionUrlShareMs: perRequest(runs.functionUrl) - cpuMsPerRequest,
+    totalMs: distribution(runs.bare.samples.map((sample) => sample.totalMs)),
     exchanges: {
       before: exchanges.before.map(waveLabel),
       after: exchanges.after.map(waveLabel),
@@ -159,8 +191,12 @@ export function formatFloor(rows: readonly FloorRow[]): string {
         'n',
         'fail',
         'floor CPU ms/req',
+        'floor via gateway AWS clients',
+        'floor behind Function URL',
         'gateway CPU ms/req',
         "gateway's own ms/req",
+        'of it AWS clients',
+        'of it Function URL',
         'floor total p50',
       ],
       rows.map((row) => [
@@ -168,8 +204,12 @@ export function formatFloor(rows: readonly FloorRow[]): string {
         String(row.requests),
         String(row.failures + row.refusedCalls),
         fixed(row.cpuMsPerRequest),
+        fixed(row.clientsCpuMsPerRequest),
+        fixed(row.functionUrlCpuMsPerRequest),
         fixed(row.gatewayCpuMsPerRequest),
         fixed(row.gatewayShareMs),
+        fixed(row.awsClientsShareMs),
+        fixed(row.functionUrlShareMs),
         row.totalMs.p50.toFixed(2),
       ]),
     ),
