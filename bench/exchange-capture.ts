@@ -6,7 +6,7 @@
  * It wraps `AwsJsonClient.prototype.send` (the one transport under the gateway's DynamoDB and
  * EventBridge clients) for the one request captured and restores it after, so no measured phase
  * runs through the wrapper. A call belongs to the wave before it while it starts before every call
- * of that wave has settled (the rule request-trace.ts counts round trips by); calls settled before
+ * of that wave has settled (request-trace.ts's `wavesOf`, the rule round trips are counted by); calls settled before
  * the upstream request was created are "before", the rest "after".
  *
  * @example
@@ -18,6 +18,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { AwsJsonClient } from '#shared/aws/aws-json-client.ts';
+import { wavesOf } from './request-trace.ts';
 
 /** One AWS JSON call as the gateway sent it. */
 export interface CapturedCall {
@@ -38,21 +39,9 @@ interface TimedCall extends CapturedCall {
   end: number;
 }
 
-/** Groups calls (sorted by start) into waves of overlapping calls. */
+/** The waves of `calls` (sorted by start), without their times. */
 function waves(calls: readonly TimedCall[]): CapturedCall[][] {
-  const grouped: CapturedCall[][] = [];
-  let waveEnd = Number.NEGATIVE_INFINITY;
-  for (const { operation, body, start, end } of calls) {
-    const wave = grouped.at(-1);
-    if (wave && start < waveEnd) {
-      wave.push({ operation, body });
-      waveEnd = Math.max(waveEnd, end);
-    } else {
-      grouped.push([{ operation, body }]);
-      waveEnd = end;
-    }
-  }
-  return grouped;
+  return wavesOf(calls).map((wave) => wave.map(({ operation, body }) => ({ operation, body })));
 }
 
 /**

@@ -201,15 +201,14 @@ export class RequestTraces {
   }
 }
 
-function analyse(trace: Trace) {
-  const upstreamAt = trace.upstreamAt ?? Number.POSITIVE_INFINITY;
-  const calls = [...trace.calls].sort((a, b) => a.start - b.start);
-  // A request still running when the upstream request left did not hold it up.
-  const critical = calls.filter((call) => call.end <= upstreamAt);
-  const after = calls.filter((call) => call.end > upstreamAt);
-  const waves: DynamoCall[][] = [];
+/**
+ * Calls sorted by start, grouped into waves: a call joins the wave before it while it starts
+ * before every call of that wave has settled (they overlap), else it starts the next round trip.
+ */
+export function wavesOf<T extends { start: number; end: number }>(calls: readonly T[]): T[][] {
+  const waves: T[][] = [];
   let waveEnd = Number.NEGATIVE_INFINITY;
-  for (const call of critical) {
+  for (const call of calls) {
     const wave = waves.at(-1);
     if (wave && call.start < waveEnd) {
       wave.push(call);
@@ -219,6 +218,16 @@ function analyse(trace: Trace) {
       waveEnd = call.end;
     }
   }
+  return waves;
+}
+
+function analyse(trace: Trace) {
+  const upstreamAt = trace.upstreamAt ?? Number.POSITIVE_INFINITY;
+  const calls = [...trace.calls].sort((a, b) => a.start - b.start);
+  // A request still running when the upstream request left did not hold it up.
+  const critical = calls.filter((call) => call.end <= upstreamAt);
+  const after = calls.filter((call) => call.end > upstreamAt);
+  const waves = wavesOf(critical);
   const label = (group: DynamoCall[]) => {
     const counts = new Map<string, number>();
     for (const call of group)

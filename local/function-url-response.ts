@@ -96,7 +96,8 @@ export class FunctionUrlResponse implements ResponseStreamSink {
   destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // After a normal end the stream auto-destroys without an error: nothing to do then.
     if (!this.over) this.fail(error ?? new Error('the response stream was destroyed before it ended'));
-    this.releasePendingWrite(error ?? new Error('the response stream was destroyed'));
+    // Every invocation's stream is destroyed once it ends; an Error (and its stack) only for a write still waiting.
+    if (this.pendingWrite) this.releasePendingWrite(error ?? new Error('the response stream was destroyed'));
     callback(error);
   }
 
