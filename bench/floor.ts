@@ -66,7 +66,7 @@ interface FloorRun {
 
 const emptyRun = (): FloorRun => ({ cpuMs: 0, samples: [], failures: 0 });
 
-/** Requests captured per mode; the most frequent set of calls among them is replayed. */
+/** Requests captured per mode; the most frequent sequence among them is replayed. */
 const CAPTURES = 5;
 
 /** The calls of a plan before and after the upstream request, whatever their waves. */
@@ -77,6 +77,24 @@ function callsOf(plan: ExchangePlan): string {
       .map((call) => call.operation)
       .sort();
   return `${sorted(plan.before).join('+')} | ${sorted(plan.after).join('+')}`;
+}
+
+/** `BatchGetItem+PutItem×3 | DeleteItem×2+PutEvents`: a plan's waves. */
+function sequenceOf(plan: ExchangePlan): string {
+  return `${plan.before.map(waveLabel).join(' → ')} | ${plan.after.map(waveLabel).join(' → ')}`;
+}
+
+/** The plan whose key comes most often (the first of them on a tie). */
+function mostFrequent(plans: readonly ExchangePlan[], keyOf: (plan: ExchangePlan) => string): ExchangePlan {
+  const counts = new Map<string, number>();
+  for (const plan of plans) counts.set(keyOf(plan), (counts.get(keyOf(plan)) ?? 0) + 1);
+  let best: ExchangePlan = { before: [], after: [] };
+  let bestCount = 0;
+  for (const plan of plans) {
+    const count = counts.get(keyOf(plan)) ?? 0;
+    if (count > bestCount) [best, bestCount] = [plan, count];
+  }
+  return best;
 }
 
 /** Captures a few warm requests of `gatewayRow`'s scenario, then runs its load against the floor. */
@@ -96,23 +114,24 @@ export async function measureFloor(world: BenchWorld, gatewayRow: PhaseResult): 
     inputBytes: options.inputKb * 1024,
   });
   // The first request of the session makes it sticky; the captured ones are later turns. Now and
-  // then a warm request refreshes the config cache, and its account slot comes in the first wave
-  // when the account is known early: of a few captured, replay the most frequent set of calls, in
-  // the most waves it came in (the usual warm sequence takes the account's slot in a second wave).
+  // then a warm request refreshes the config cache, or its `started` Put settles after the upstream
+  // request started: of a few captured, replay the most frequent set of calls, in its most frequent
+  // waves.
   await runLoad(plan(world.gatewayUrl, `${name}-sticky`, 1), world.agent);
-  const seen = new Map<string, ExchangePlan[]>();
+  const captures: ExchangePlan[] = [];
   for (let tries = 0; tries < CAPTURES; tries++) {
     await world.gateway.call('captureNext');
     const captured = await runLoad(plan(world.gatewayUrl, `${name}-capture-${tries}`, 1), world.agent);
     // The releases and the usage event go out after the answer has ended; let them settle.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const exchanges = await world.gateway.call<ExchangePlan>('capturedPlan');
+    captures.push(await world.gateway.call<ExchangePlan>('capturedPlan'));
     if (captured.failures.length > 0) throw new Error(`floor capture failed: ${captured.failures[0]}`);
-    const key = callsOf(exchanges);
-    seen.set(key, [...(seen.get(key) ?? []), exchanges]);
   }
-  const usual = [...seen.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-  const exchanges = usual.sort((a, b) => b.before.length - a.before.length)[0] ?? { before: [], after: [] };
+  const usualCalls = callsOf(mostFrequent(captures, callsOf));
+  const exchanges = mostFrequent(
+    captures.filter((capture) => callsOf(capture) === usualCalls),
+    sequenceOf,
+  );
   const fresh = floorChild === undefined;
   // With the gateway's heap limits and allocator, so a difference in GC is not counted as its own.
   floorChild ??= await startChild('floor', './floor-process.ts', { ...GATEWAY_ALLOCATOR_ENVIRONMENT }, [
@@ -133,7 +152,7 @@ export async function measureFloor(world: BenchWorld, gatewayRow: PhaseResult): 
   };
   const child = floorChild;
   // Bare, through the gateway's AWS clients, and behind the Function URL emulation, in two rounds
-  // (ABCABC) so a loaded machine's drift falls on all three; a new process warms up as long as
+  // (ABCABC) so a loaded machine's drift falls on all three; a new process warms each up as long as
   // the gateway did (its JIT and connections), else as a phase does.
   const runs = { bare: emptyRun(), clients: emptyRun(), functionUrl: emptyRun() };
   const kinds = ['bare', 'clients', 'functionUrl'] as const;
@@ -142,7 +161,7 @@ export async function measureFloor(world: BenchWorld, gatewayRow: PhaseResult): 
     await child.call('setPlan', { ...floorPlan, gatewayClients: kind === 'clients' });
     const target = String(kind === 'functionUrl' ? child.info.functionUrl : child.info.url);
     if (index < kinds.length) {
-      const warmUp = fresh && kind === 'bare' ? SIZES.warmup : SIZES.phaseWarmup;
+      const warmUp = fresh ? SIZES.warmup : SIZES.phaseWarmup;
       await runLoad(plan(target, `${name}-${kind}-warm`, warmUp), world.agent);
     }
     const before = await child.call<ProcessUsage>('usage');
