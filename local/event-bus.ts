@@ -58,6 +58,11 @@ export interface SubscribeOptions {
    * default.
    */
   maxConcurrency?: number;
+  /**
+   * Awaited before each attempt, outside the target's turns: a hold of its deliveries (the local
+   * stack's recorder waits while a gateway invocation is before its first byte). It must resolve.
+   */
+  hold?: () => Promise<void>;
 }
 
 export interface DeadLetter {
@@ -102,6 +107,7 @@ interface Subscription {
   maxAttempts: number;
   retryDelayMs: number;
   turns: Turns;
+  hold: (() => Promise<void>) | undefined;
 }
 
 type BusEvents = {
@@ -157,6 +163,7 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
       maxAttempts: options.maxAttempts ?? this.options.maxAttempts ?? 5,
       retryDelayMs: options.retryDelayMs ?? this.options.retryDelayMs ?? 200,
       turns: new Turns(options.maxConcurrency ?? Number.POSITIVE_INFINITY),
+      hold: options.hold,
     };
     this.subscriptions.push(subscription);
     return () => {
@@ -213,6 +220,7 @@ export class InProcessEventBus extends EventEmitter<BusEvents> {
     // A later macrotask: the publisher's putEvents has resolved before any target runs.
     await new Promise((resolve) => setImmediate(resolve));
     for (let attempt = 1; ; attempt += 1) {
+      await subscription.hold?.();
       try {
         // Targets get their own copy, as they would get their own JSON over the wire.
         await subscription.turns.run(() => subscription.target(structuredClone(envelope)));

@@ -47,6 +47,8 @@ export class FunctionUrlResponse implements ResponseStreamSink {
     private readonly response: ServerResponse,
     private readonly logger: SinkLogger,
     private readonly requestId: string,
+    /** Told at the handler's first write (the prelude or the body): the first byte is on its way. */
+    private onFirstWrite?: () => void,
   ) {}
 
   /** Connects the stream whose declared content type decides whether a prelude comes first. */
@@ -70,6 +72,8 @@ export class FunctionUrlResponse implements ResponseStreamSink {
   }
 
   write(chunk: Buffer, callback: (error?: Error | null) => void): void {
+    this.onFirstWrite?.();
+    this.onFirstWrite = undefined;
     if (this.over) {
       callback(new Error(this.gone ? 'client disconnected' : 'the response already ended'));
     } else if (this.headFixed) {

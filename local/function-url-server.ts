@@ -52,6 +52,11 @@ export interface FunctionUrlServerOptions {
   /** Time allowed for the headers, and for the whole request (see `listen.ts`). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Told when an invocation arrives; the function it returns is called once its first byte went
+   * out or it ended without one (first-byte-gate.ts holds the recorder's deliveries meanwhile).
+   */
+  onArrival?: () => () => void;
 }
 
 export interface RunningFunctionUrlServer {
@@ -78,6 +83,7 @@ interface ResolvedServerOptions {
   functionName: string;
   apiId: string;
   logger: FunctionUrlLogger;
+  onArrival: (() => () => void) | undefined;
 }
 
 export async function startFunctionUrlServer(
@@ -94,14 +100,19 @@ export async function startFunctionUrlServer(
     functionName: options.functionName ?? 'local-function',
     apiId: options.apiId ?? 'local',
     logger: options.logger ?? consoleLogger,
+    onArrival: options.onArrival,
   };
   const server = createServer((request, response) => {
-    serve(request, response, resolved).catch((error: unknown) => {
-      resolved.logger.error('function URL emulation failed', { error: describe(error) });
-      if (!response.headersSent)
-        sendRefusal(response, new GatewayError(502, 'api_error', 'Internal server error'));
-      else response.end();
-    });
+    // Told once the first byte went out, or once the request ended without one.
+    const firstByteSent = resolved.onArrival?.();
+    serve(request, response, resolved, firstByteSent)
+      .catch((error: unknown) => {
+        resolved.logger.error('function URL emulation failed', { error: describe(error) });
+        if (!response.headersSent)
+          sendRefusal(response, new GatewayError(502, 'api_error', 'Internal server error'));
+        else response.end();
+      })
+      .finally(firstByteSent);
   });
   return listen(server, options);
 }
@@ -110,6 +121,7 @@ async function serve(
   request: IncomingMessage,
   response: ServerResponse,
   resolved: ResolvedServerOptions,
+  firstByteSent: (() => void) | undefined,
 ): Promise<void> {
   request.socket.setNoDelay(true);
   const requestId = randomUUID();
@@ -128,7 +140,7 @@ async function serve(
     }),
     { clientGone: clientGone.signal },
   );
-  await invoke(resolved.handler, event, context, response, resolved);
+  await invoke(resolved.handler, event, context, response, resolved, firstByteSent);
 }
 
 /**
@@ -165,9 +177,10 @@ async function invoke(
   context: ReturnType<typeof createLambdaContext>,
   response: ServerResponse,
   resolved: ResolvedServerOptions,
+  firstByteSent?: () => void,
 ): Promise<void> {
   const requestId = context.awsRequestId;
-  const sink = new FunctionUrlResponse(response, resolved.logger, requestId);
+  const sink = new FunctionUrlResponse(response, resolved.logger, requestId, firstByteSent);
   const highWaterMark = streamingHighWaterMark(handler);
   const stream = new LambdaResponseStream(sink, highWaterMark === undefined ? {} : { highWaterMark });
   sink.attach(stream);

@@ -31,6 +31,7 @@ import { installAwsLambdaShim } from './awslambda-shim.ts';
 import { BusUsagePublisher, createBusEventBridgeClient } from './bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite, startDynaliteProcess } from './dynalite.ts';
 import { type BusTarget, InProcessEventBus, type InProcessEventBusOptions } from './event-bus.ts';
+import { FirstByteGate } from './first-byte-gate.ts';
 import { startFunctionUrlServer } from './function-url-server.ts';
 import { inProcessRecorder, type RecorderHost, startRecorderProcess } from './recorder-host.ts';
 
@@ -175,11 +176,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Alerts go on the same bus, as on AWS (where a rule sends them to the SNS topic).
       alerts: new EventBridgeAlertPublisher(createBusEventBridgeClient(bus), settings.eventBusName),
     });
+  // The recorder's writes wait while a request is before its first byte: they share dynalite.
+  const firstBytes = new FirstByteGate();
   // The stack's rule: exactly the gateway's usage events go to the recorder, retried on failure.
   bus.subscribe(
     { source: [USAGE_EVENT_SOURCE], 'detail-type': [USAGE_EVENT_DETAIL_TYPE] },
     options.wrapRecorder ? options.wrapRecorder(recorder.target) : recorder.target,
-    { name: 'recorder', maxConcurrency: recorder.maxConcurrentDeliveries },
+    { name: 'recorder', maxConcurrency: recorder.maxConcurrentDeliveries, hold: () => firstBytes.quiet() },
   );
   // The stack's 5-minute schedules: OAuth tokens due soon, usage events parked by the gateway and
   // records whose event was lost (the bus dies with the process) left pending. One sweep runs at
@@ -199,6 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const server = await startFunctionUrlServer({
     handler: createGatewayHandler(() => deps),
     port: options.port ?? 0,
+    onArrival: () => firstBytes.enter(),
     ...(options.functionTimeoutMs ? { functionTimeoutMs: options.functionTimeoutMs } : {}),
     logger: {
       info: (message, attributes = {}) => logger.info(message, attributes as never),

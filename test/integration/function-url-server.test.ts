@@ -111,6 +111,31 @@ describe('function URL server: streaming', () => {
     assert.ok(headersAt >= 200, `headers arrived after ${headersAt} ms, before the first write`);
   });
 
+  it('tells its arrival watch when the first byte goes out, or when the invocation ends without one', async () => {
+    const marks: { arrivedAt: number; sentAt?: number }[] = [];
+    const onArrival = () => {
+      const mark: { arrivedAt: number; sentAt?: number } = { arrivedAt: performance.now() };
+      marks.push(mark);
+      return () => {
+        mark.sentAt ??= performance.now();
+      };
+    };
+    const late = await serve(twoChunksHandler(0, 250), { onArrival });
+    const early = await serve(twoChunksHandler(600, 0), { onArrival });
+    const failing = await serve(throwsBeforeWriteHandler, { onArrival });
+
+    await (await fetch(late.url)).text();
+    await (await fetch(early.url)).text();
+    await (await fetch(failing.url)).text();
+
+    const [lateMark, earlyMark, failingMark] = marks.map(
+      (mark) => (mark.sentAt ?? Number.NaN) - mark.arrivedAt,
+    );
+    assert.ok((lateMark ?? 0) >= 200, `late first byte told after ${lateMark} ms`);
+    assert.ok((earlyMark ?? Number.POSITIVE_INFINITY) < 400, `early first byte told after ${earlyMark} ms`);
+    assert.ok(Number.isFinite(failingMark), 'a failed invocation is told too');
+  });
+
   it('ends an empty body', async () => {
     const { url } = await serve(emptyBodyHandler);
 
