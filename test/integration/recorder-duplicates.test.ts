@@ -5,8 +5,8 @@ import type { ApiKey } from '#shared/domain/types.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { ClaimExpiredError, RecordBusyError, type RecordOutcome } from '#shared/recorder/record-usage.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
+import { documentItemOf } from '#shared/store/dynamo/item-forms.ts';
 import type { OperationInput } from '#shared/store/dynamo/json-protocol.ts';
-import { documentItemOf } from '#shared/store/dynamo/query-pages.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { keys, LIST } from '#shared/tables/keys.ts';
 import {

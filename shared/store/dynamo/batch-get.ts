@@ -23,8 +23,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../../tables/keys.ts';
 import type { DocumentClient } from './document-client.ts';
+import { documentItemOf, type StoredItem } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
-import { documentItemOf, type StoredItem } from './query-pages.ts';
 
 /** Attempts for keys left unprocessed, with a short doubling pause between them. */
 const ATTEMPTS = 4;

@@ -29,8 +29,9 @@ import type {
 } from '../config-directory.ts';
 import { batchGetItems, itemKeyId, readRequesterOf } from './batch-get.ts';
 import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf, listingQuery } from './config-items.ts';
+import { documentItemOf } from './item-forms.ts';
 import type { AttributeMap } from './json-protocol.ts';
-import { documentItemOf, queryAll, queryAllTyped } from './query-pages.ts';
+import { queryAll, queryAllTyped } from './query-pages.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 
 export class DynamoConfigDirectory

@@ -37,8 +37,8 @@ import {
   UpdateCommand,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { documentItemOf, typedItemOf } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester, Operation } from './json-protocol.ts';
-import { documentItemOf, typedItemOf } from './query-pages.ts';
 
 /**
  * A DynamoDB document client as the stores use it: the SDK's `DynamoDBDocumentClient` or a

@@ -19,7 +19,7 @@
 
 import { batchGetItems, itemKeyId } from './batch-get.ts';
 import type { DocumentClient } from './document-client.ts';
-import type { StoredItem } from './query-pages.ts';
+import type { StoredItem } from './item-forms.ts';
 
 /**
  * Keys read per wave: {@link batchGetItems} sends them in requests of 100 (DynamoDB's limit), so

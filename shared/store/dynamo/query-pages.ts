@@ -16,22 +16,9 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ITEM_TRANSLATION } from './client.ts';
 import type { DocumentClient } from './document-client.ts';
+import type { StoredItem } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester, OperationInput } from './json-protocol.ts';
-
-export type StoredItem = Record<string, unknown>;
-
-/** An item in DynamoDB's typed form, as the document client would have answered it. */
-export function documentItemOf(attributes: AttributeMap): StoredItem {
-  return unmarshall(attributes as never, ITEM_TRANSLATION.unmarshallOptions);
-}
-
-/** An item in DynamoDB's typed form, as the document client would have sent it. */
-export function typedItemOf(item: StoredItem): AttributeMap {
-  return marshall(item, ITEM_TRANSLATION.marshallOptions) as AttributeMap;
-}
 
 interface Page<Item, Key> {
   Items?: Item[];

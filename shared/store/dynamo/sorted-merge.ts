@@ -8,7 +8,7 @@
  * for await (const page of mergeSortedPages(shards.map(pagesOfShard), (item) => item.gsi1sk as string)) …
  * ```
  */
-import type { StoredItem } from './query-pages.ts';
+import type { StoredItem } from './item-forms.ts';
 
 /** How many merged items make one page of the result. */
 const PAGE_ITEMS = 100;

@@ -35,8 +35,9 @@ import type {
 } from '../usage-reader.ts';
 import { listingQuery } from './config-items.ts';
 import type { DocumentClient } from './document-client.ts';
+import type { StoredItem } from './item-forms.ts';
 import { readListedItems } from './listed-items.ts';
-import { queryAll, queryPages, type StoredItem } from './query-pages.ts';
+import { queryAll, queryPages } from './query-pages.ts';
 import { mergeSortedPages } from './sorted-merge.ts';
 import { usageRecordOf } from './usage-record-item.ts';
 
