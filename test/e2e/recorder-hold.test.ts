@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BusTarget } from '#local/event-bus.ts';
-import { FIRST_BYTE_MAX_HOLD_MS, FIRST_BYTE_SETTLE_MS } from '#local/first-byte-gate.ts';
+import { FIRST_BYTE_MAX_HOLD_MS } from '#local/first-byte-gate.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
 
@@ -46,9 +46,12 @@ describe('the recorder beside a request awaiting its first byte', () => {
     for await (const _event of await waiting);
     const usage = await e2e.usageOf(userId);
 
-    // Assess: handed over once the hold ran out, while the first request still waited.
+    // Assess: handed over once the hold ran out, while the first request still waited. The hold
+    // starts when the event is published, which the client sees as its answer's end a moment
+    // later (tens of ms on a loaded machine), so half the hold is asked: without the hold the
+    // event is handed over within the settle time, about 5 ms after publishing.
     const heldMs = (handedAt.get(servedId) ?? 0) - servedAt;
-    assert.ok(heldMs >= FIRST_BYTE_SETTLE_MS + FIRST_BYTE_MAX_HOLD_MS - 10, `handed after ${heldMs} ms`);
+    assert.ok(heldMs >= FIRST_BYTE_MAX_HOLD_MS / 2, `handed after ${heldMs} ms`);
     assert.ok(stillWaiting, 'the other request had not answered yet');
     assert.equal(usage.length, 2);
     assert.equal(new Set(usage.map((event) => event.requestId)).size, 2);
