@@ -15,6 +15,7 @@ import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '../support/request-waves.ts';
 
 const tables = tableNamesForStage('budget');
 const USER: User = {
@@ -35,7 +36,7 @@ const GROUP: Group = {
 let db: RunningDynalite;
 let client: DynamoDBDocumentClient;
 let requester: DynamoJsonClient;
-const waves = { inFlight: 0, completed: 0 };
+let waves: RequestWaves;
 
 function accounts(count: number): Account[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -93,17 +94,11 @@ before(async () => {
   await ensureTables(db.endpoint, tables);
   client = createDocumentClient(db.endpoint);
   requester = createDynamoJsonClient(db.endpoint);
-  // Both clients (the SDK's for sticky reads, the JSON client for slots) report to the observer.
-  dynamoRequestCounter.observer = () => {
-    waves.inFlight++;
-    return () => {
-      if (--waves.inFlight === 0) waves.completed++;
-    };
-  };
+  waves = watchRequestWaves();
 });
 
 after(async () => {
-  dynamoRequestCounter.observer = undefined;
+  stopWatchingRequestWaves();
   client.destroy();
   requester.destroy();
   await db.close();

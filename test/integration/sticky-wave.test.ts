@@ -19,13 +19,14 @@ import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { eventually } from '../support/gateway-calls.ts';
+import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '../support/request-waves.ts';
 
 const tables = tableNamesForStage('stickywave');
 let db: RunningDynalite;
 let client: DynamoDBDocumentClient;
 let requester: DynamoJsonClient;
 let slotStore: DynamoSlotStore;
-const waves = { inFlight: 0, completed: 0 };
+let waves: RequestWaves;
 let worlds = 0;
 
 /** A fresh group, user and accounts; `instance()` is one gateway instance (its own memory). */
@@ -120,16 +121,11 @@ before(async () => {
   client = createDocumentClient(db.endpoint);
   requester = createDynamoJsonClient(db.endpoint);
   slotStore = new DynamoSlotStore(requester, tables.state);
-  dynamoRequestCounter.observer = () => {
-    waves.inFlight++;
-    return () => {
-      if (--waves.inFlight === 0) waves.completed++;
-    };
-  };
+  waves = watchRequestWaves();
 });
 
 after(async () => {
-  dynamoRequestCounter.observer = undefined;
+  stopWatchingRequestWaves();
   client.destroy();
   requester.destroy();
   await db.close();
