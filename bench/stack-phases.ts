@@ -80,6 +80,13 @@ export interface LocalStackFigures {
      */
     c32CpuMsPerRequest: number;
     c32CpuBoundRequestsPerSecond: number;
+    /**
+     * The tighter bound: the process that spends the most CPU per request at c=32 (dynalite, in
+     * every run so far). Its JavaScript runs on one event loop, so it cannot serve more than
+     * 1,000 ms over its CPU per request, however many cores are idle (its LevelDB threads take a
+     * little of that CPU off the loop, so this is a bound within a few per cent).
+     */
+    c32BusiestPart: { part: StackPart; cpuMsPerRequest: number; boundRequestsPerSecond: number };
     pass: boolean;
   };
   stop: { exitCode: number | null; stopMs: number; leftovers: number[] };
@@ -284,6 +291,9 @@ function streamVerdict(rows: readonly StackRow[]): LocalStackFigures['stream'] {
   const c32SustainedRequestsPerSecond = stack32?.sustainedRequestsPerSecond ?? 0;
   const throughputShare = c32SustainedRequestsPerSecond / (direct32?.requestsPerSecond ?? Number.NaN);
   const c32CpuMsPerRequest = stack32?.cpuMsPerRequest ?? Number.NaN;
+  const [part, partMs] = Object.entries(stack32?.cpuMsPerRequestByPart ?? { other: Number.NaN }).reduce(
+    (busiest, entry) => (entry[1] > busiest[1] ? entry : busiest),
+  );
   return {
     addedP50Ms,
     addedP99Ms,
@@ -291,6 +301,11 @@ function streamVerdict(rows: readonly StackRow[]): LocalStackFigures['stream'] {
     throughputShare,
     c32CpuMsPerRequest,
     c32CpuBoundRequestsPerSecond: (availableParallelism() * 1000) / c32CpuMsPerRequest,
+    c32BusiestPart: {
+      part: part as StackPart,
+      cpuMsPerRequest: partMs,
+      boundRequestsPerSecond: 1000 / partMs,
+    },
     pass:
       addedP50Ms <= STACK_TARGETS.streamAddedP50Ms && throughputShare >= STACK_TARGETS.streamThroughputShare,
   };
