@@ -97,9 +97,13 @@ function read<T>(response: AdminResponse, where: string): AdminAnswer<T> {
 }
 
 /** The admin router in this process, on the CLI's DynamoDB target. */
-export function inProcessTransport(client: DynamoDBDocumentClient, tables: TableNames): AdminApi {
+export function inProcessTransport(
+  client: DynamoDBDocumentClient,
+  tables: TableNames,
+  now?: () => number,
+): AdminApi {
   const quiet = { info: () => {}, error: () => {} };
-  const deps = createAdminApiDeps({ client, tables, logger: quiet });
+  const deps = createAdminApiDeps({ client, tables, logger: quiet, ...(now ? { now } : {}) });
   return adminApiOf(async <T>(method: string, path: string, options: ApiCallOptions = {}) => {
     const response = await handleAdminRequest(
       {

@@ -45,6 +45,8 @@ export interface CliIo {
   env?: Record<string, string | undefined>;
   /** Where `-` secrets are read from; defaults to `process.stdin`. */
   stdin?: AsyncIterable<string | Uint8Array>;
+  /** The clock of the admin API run in this process ("today", "this month"); defaults to `Date.now`. */
+  now?: () => number;
 }
 
 export const COMMAND_GROUPS: CommandGroup[] = [
@@ -217,7 +219,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         process.env.AWS_REGION ??= target.region;
       }
       client = createTargetClient(target);
-      api = inProcessTransport(client, target.tables);
+      api = inProcessTransport(client, target.tables, io.now);
     }
     const tables = target && client ? { client, tables: target.tables } : undefined;
     const context: CommandContext = {

@@ -37,6 +37,8 @@ export interface AdminServerOptions {
   port?: number;
   host?: string;
   logger: AdminApiDeps['logger'];
+  /** The clock the routes read "today", "this month" and "the last 24 hours" from (default `Date.now`). */
+  now?: () => number;
 }
 
 export interface RunningAdminServer extends ListeningServer {
@@ -92,7 +94,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
     throw new Error(`QG_ADMIN_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`);
   }
   const token = configured ?? randomBytes(32).toString('base64url');
-  const deps = createAdminApiDeps({ client: options.client, tables: options.tables, logger: options.logger });
+  const deps = createAdminApiDeps({
+    client: options.client,
+    tables: options.tables,
+    logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const handler = createAdminHandler(() => deps);
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -38,7 +38,8 @@ export interface AdminWorld {
   close(): Promise<void>;
 }
 
-export async function startAdminWorld(): Promise<AdminWorld> {
+/** `now` pins the admin API's clock (see test/support/pinned-clock.ts); the default is the wall clock. */
+export async function startAdminWorld(options: { now?: () => number } = {}): Promise<AdminWorld> {
   const db = await startDynalite({ port: 0 });
   const tables = tableNamesForStage('local');
   await ensureTables(db.endpoint, tables);
@@ -54,6 +55,7 @@ export async function startAdminWorld(): Promise<AdminWorld> {
     tables,
     token: ADMIN_TOKEN,
     logger: { info: record('info'), error: record('error') } as never,
+    ...(options.now ? { now: options.now } : {}),
   });
 
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -3,89 +3,143 @@ import { after, before, describe, it } from 'node:test';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createOpsRecorder } from '#shared/ops/create-ops-recorder.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
+import { CALENDAR_INSTANTS, PinnedClock } from '../support/pinned-clock.ts';
 import { type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
+/**
+ * Expected days, months and ranges per pinned instant, written by hand: the admin API computes
+ * "today" and "this month" from its clock, and every instant here is pinned, so no answer depends
+ * on the hour the suite runs at. Each instant has its own user, key, account and model, so one
+ * instant's records never enter another's sums.
+ */
+const CASES = [
+  {
+    name: 'a mid-month noon',
+    at: CALENDAR_INSTANTS.midMonthNoon,
+    model: 'gpt-5.1',
+    today: '2026-11-14',
+    monthStart: '2026-11-01',
+    lastMonthRecord: '2026-10-01T12:00:00.000Z',
+    rangeFrom: '2026-09-05',
+  },
+  {
+    name: 'the last tenth of a second of a year',
+    at: CALENDAR_INSTANTS.lastTenthOfYear,
+    model: 'gpt-5',
+    today: '2026-12-31',
+    monthStart: '2026-12-01',
+    lastMonthRecord: '2026-11-01T12:00:00.000Z',
+    rangeFrom: '2026-10-22',
+  },
+  {
+    name: 'the first instant of a month',
+    at: CALENDAR_INSTANTS.firstOfMonth,
+    model: 'gpt-5-mini',
+    today: '2027-01-01',
+    monthStart: '2027-01-01',
+    lastMonthRecord: '2026-12-01T12:00:00.000Z',
+    rangeFrom: '2026-10-23',
+  },
+] as const;
+
 describe('admin API: usage and ops reports', () => {
   let world: AdminWorld;
-  let ids: { user: string; key: string; account: string };
-  const today = new Date().toISOString().slice(0, 10);
+  const clock = new PinnedClock(CALENDAR_INSTANTS.midMonthNoon);
 
   before(async () => {
-    world = await startAdminWorld();
-    const user = await world.ok('POST', '/admin/v1/users', { email: 'usage@example.com', balanceUsd: 100 });
-    const key = await world.ok('POST', '/admin/v1/keys', { userId: user.id });
-    const account = await world.ok('POST', '/admin/v1/accounts', {
-      type: 'apikey',
-      name: 'a',
-      apiKey: 'sk-test-123456',
-    });
-    ids = { user: user.id, key: key.id, account: account.id };
-    // Three requests recorded by the real recorder: two today, one on the 1st of last month.
-    const recorder = createRecorderRuntime({ tables: world.tables, client: world.client, logger: silent });
-    const event = (requestId: string, startedAt: string, inputTokens: number): UsageEventDetail => ({
-      version: 1,
-      requestId,
-      startedAt,
-      endedAt: startedAt,
-      userId: ids.user,
-      apiKeyId: ids.key,
-      groupId: 'default',
-      accountId: ids.account,
-      billingMode: 'balance',
-      rateMultiplier: 1,
-      modelRequested: 'gpt-5.1',
-      modelSent: 'gpt-5.1',
-      stream: true,
-      status: 200,
-      upstreamStatus: 200,
-      usage: { inputTokens, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 },
-      cutShort: false,
-      durationMs: 100,
-      failovers: 0,
-    });
-    const now = new Date();
-    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1, 12)).toISOString();
-    await recorder.record(event('req_u1', now.toISOString(), 1000));
-    await recorder.record(event('req_u2', now.toISOString(), 3000));
-    await recorder.record(event('req_u3', lastMonth, 500));
+    world = await startAdminWorld({ now: clock.now });
   });
   after(async () => {
     await world.close();
   });
 
-  it('sums this month of a user from the daily aggregates, money in nano-USD and exact USD', async () => {
-    // Act
-    const report = await world.ok('GET', `/admin/v1/usage?by=user&id=${ids.user}`);
+  for (const at of CASES) {
+    describe(`at ${at.name} (${new Date(at.at).toISOString()})`, () => {
+      let ids: { user: string; key: string; account: string };
 
-    // Assess
-    assert.equal(report.by, 'user');
-    assert.equal(report.to, today);
-    assert.equal(report.from, `${today.slice(0, 7)}-01`);
-    assert.deepEqual(
-      report.days.map((day: { day: string; requests: number }) => [day.day, day.requests]),
-      [[today, 2]],
-    );
-    assert.equal(report.total.requests, 2);
-    assert.equal(report.total.inputTokens, 4000);
-    assert.equal(report.total.outputTokens, 20);
-    assert.ok(Number.isSafeInteger(report.total.costNano) && report.total.costNano > 0);
-    assert.match(report.total.costUsd, /^\d+\.\d{2,9}$/);
-  });
+      before(async () => {
+        clock.set(at.at);
+        const user = await world.ok('POST', '/admin/v1/users', {
+          email: `usage-${at.today}@example.com`,
+          balanceUsd: 100,
+        });
+        const key = await world.ok('POST', '/admin/v1/keys', { userId: user.id });
+        const account = await world.ok('POST', '/admin/v1/accounts', {
+          type: 'apikey',
+          name: `a-${at.today}`,
+          apiKey: 'sk-test-123456',
+        });
+        ids = { user: user.id, key: key.id, account: account.id };
+        // Three requests recorded by the real recorder: two at the instant, one on the 1st of last month.
+        const recorder = createRecorderRuntime({
+          tables: world.tables,
+          client: world.client,
+          logger: silent,
+        });
+        const event = (requestId: string, startedAt: string, inputTokens: number): UsageEventDetail => ({
+          version: 1,
+          requestId,
+          startedAt,
+          endedAt: startedAt,
+          userId: ids.user,
+          apiKeyId: ids.key,
+          groupId: 'default',
+          accountId: ids.account,
+          billingMode: 'balance',
+          rateMultiplier: 1,
+          modelRequested: at.model,
+          modelSent: at.model,
+          stream: true,
+          status: 200,
+          upstreamStatus: 200,
+          usage: { inputTokens, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 },
+          cutShort: false,
+          durationMs: 100,
+          failovers: 0,
+        });
+        const now = new Date(at.at).toISOString();
+        await recorder.record(event(`req_u1_${at.today}`, now, 1000));
+        await recorder.record(event(`req_u2_${at.today}`, now, 3000));
+        await recorder.record(event(`req_u3_${at.today}`, at.lastMonthRecord, 500));
+      });
 
-  it('reports by key, account and model over a chosen range', async () => {
-    const from = new Date(Date.now() - 70 * 86_400_000).toISOString().slice(0, 10);
-    for (const [by, id] of [
-      ['key', ids.key],
-      ['account', ids.account],
-      ['model', 'gpt-5.1'],
-    ] as const) {
-      const report = await world.ok('GET', `/admin/v1/usage?by=${by}&id=${id}&from=${from}&to=${today}`);
-      assert.equal(report.total.requests, 3, `${by} ${id}`);
-      assert.equal(report.days.length, 2);
-    }
-  });
+      it('sums this month of a user from the daily aggregates, money in nano-USD and exact USD', async () => {
+        // Act
+        const report = await world.ok('GET', `/admin/v1/usage?by=user&id=${ids.user}`);
+
+        // Assess
+        assert.equal(report.by, 'user');
+        assert.equal(report.to, at.today);
+        assert.equal(report.from, at.monthStart);
+        assert.deepEqual(
+          report.days.map((day: { day: string; requests: number }) => [day.day, day.requests]),
+          [[at.today, 2]],
+        );
+        assert.equal(report.total.requests, 2);
+        assert.equal(report.total.inputTokens, 4000);
+        assert.equal(report.total.outputTokens, 20);
+        assert.ok(Number.isSafeInteger(report.total.costNano) && report.total.costNano > 0);
+        assert.match(report.total.costUsd, /^\d+\.\d{2,9}$/);
+      });
+
+      it('reports by key, account and model over a chosen range', async () => {
+        for (const [by, id] of [
+          ['key', ids.key],
+          ['account', ids.account],
+          ['model', at.model],
+        ] as const) {
+          const report = await world.ok(
+            'GET',
+            `/admin/v1/usage?by=${by}&id=${id}&from=${at.rangeFrom}&to=${at.today}`,
+          );
+          assert.equal(report.total.requests, 3, `${by} ${id}`);
+          assert.equal(report.days.length, 2);
+        }
+      });
+    });
+  }
 
   for (const [query, message] of [
     ['by=group&id=x', /"by" must be one of user, key, account, model/],
@@ -102,9 +156,19 @@ describe('admin API: usage and ops reports', () => {
   }
 
   describe('ops', () => {
+    let ids: { user: string; key: string; account: string };
     before(async () => {
+      clock.set(CALENDAR_INSTANTS.midMonthNoon);
+      const user = await world.ok('POST', '/admin/v1/users', { email: 'ops@example.com', balanceUsd: 100 });
+      const key = await world.ok('POST', '/admin/v1/keys', { userId: user.id });
+      const account = await world.ok('POST', '/admin/v1/accounts', {
+        type: 'apikey',
+        name: 'ops',
+        apiKey: 'sk-test-123456',
+      });
+      ids = { user: user.id, key: key.id, account: account.id };
       const ops = createOpsRecorder({ client: world.client, tables: world.tables, logger: silent });
-      const base = Date.now() - 60_000;
+      const base = CALENDAR_INSTANTS.midMonthNoon - 60_000;
       for (const [index, status, errorType] of [
         [0, 429, 'rate_limit_error'],
         [1, 502, 'upstream_error'],
@@ -137,7 +201,7 @@ describe('admin API: usage and ops reports', () => {
         ['req_ops3', 'req_ops2', 'req_ops1', 'req_ops0'],
       );
       assert.ok(!result.text.includes('sk-should-not-show'));
-      assert.equal(result.json.data[0].time.slice(0, 10), today);
+      assert.equal(result.json.data[0].time, '2026-11-14T11:59:03.000Z');
     });
 
     it('filters by status class, type and account, and pages with a cursor', async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMMAND_GROUPS } from '../../cli/main.ts';
 import { writeFullExport } from '../support/dynamodb-export.ts';
+import { CALENDAR_INSTANTS, PinnedClock } from '../support/pinned-clock.ts';
 import { type CliRun, type CliWorld, cliWorldForSuite } from './cli-harness.ts';
 
 interface Step {
@@ -31,6 +32,13 @@ const ACCOUNT_SECRET = 'sk-both-ways-upstream-0123456789';
 const TABLES_ONLY = ['usage replay-parked', 'usage sweep-pending'];
 /** A step that records one served request of `{user}`'s key on `{account}`, through the recorder. */
 const RECORD_REQUEST: Step = { args: ['(record a request)'] };
+/**
+ * Both worlds' admin API runs on a clock pinned at a mid-month noon, and the request started an
+ * hour before: "today", "this month" and "the last 24 hours" are the same for both worlds and
+ * hold the request, whenever each world runs (a transcript on each side of midnight UTC differed).
+ */
+const CLOCK = new PinnedClock(CALENDAR_INSTANTS.midMonthNoon);
+const RECORDED_AT = '2026-11-14T11:00:00.000Z';
 /** Set before the script runs: a full DynamoDB export (of nothing) for `usage from-export`. */
 let exportFolder = '';
 
@@ -96,15 +104,15 @@ const STEPS: Step[] = [
   { args: ['prices', 'list'] },
   { args: ['prices', 'remove', 'gpt-5.1'] },
   RECORD_REQUEST,
-  { args: ['usage', 'export', '--from', '{today}', '--to', '{today}'] },
+  { args: ['usage', 'export', '--from', '2026-11-14', '--to', '2026-11-14'] },
   {
     args: [
       'usage',
       'export',
       '--from',
-      '{today}',
+      '2026-11-14',
       '--to',
-      '{today}',
+      '2026-11-14',
       '--format',
       'jsonl',
       '--user',
@@ -160,13 +168,15 @@ function normalise(text: string, ids: Map<string, string>): string {
 
 /** Runs the script on one world, filling in ids from its own earlier output. */
 async function transcript(world: CliWorld, run: (...args: string[]) => Promise<CliRun>): Promise<string[]> {
-  const made: Record<string, string> = { today: new Date().toISOString().slice(0, 10), export: exportFolder };
+  const made: Record<string, string> = { export: exportFolder };
   const ids = new Map<string, string>();
   const lines: string[] = [];
   for (const step of STEPS) {
     if (step === RECORD_REQUEST) {
       await world.recordRequest({
         requestId: 'req_both_ways_1',
+        startedAt: RECORDED_AT,
+        endedAt: RECORDED_AT,
         userId: made.user as string,
         apiKeyId: made.key as string,
         accountId: made.account as string,
@@ -199,8 +209,8 @@ async function transcript(world: CliWorld, run: (...args: string[]) => Promise<C
 }
 
 describe('quotagate on the tables and through --api', { timeout: 120_000 }, () => {
-  const tables = cliWorldForSuite();
-  const api = cliWorldForSuite({ adminApi: true });
+  const tables = cliWorldForSuite({ now: CLOCK.now });
+  const api = cliWorldForSuite({ adminApi: true, now: CLOCK.now });
   let root = '';
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'qg-both-ways-'));
@@ -233,7 +243,7 @@ describe('quotagate on the tables and through --api', { timeout: 120_000 }, () =
     const throughApi = await transcript(api, api.viaApi);
     assert.ok(onTables.length > STEPS.length, `${onTables.length} runs`);
     const exported = onTables.find((line) =>
-      line.startsWith('$ usage export --from {today} --to {today} (text)'),
+      line.startsWith('$ usage export --from 2026-11-14 --to 2026-11-14 (text)'),
     );
     assert.match(exported ?? '', /req_both_ways_1/, 'the recorded request is exported');
     assert.equal(throughApi.length, onTables.length);

@@ -27,6 +27,8 @@ describe('quotagate accounts delete and groups delete', { timeout: 60_000 }, () 
       userId: 'usr_1',
       apiKeyId: 'key_1',
       accountId: account.id,
+      startedAt: now,
+      endedAt: now,
     });
 
     const before = await world.snapshot();

@@ -72,6 +72,7 @@ export async function runCliCaptured(
   args: string[],
   env: Record<string, string>,
   input = '',
+  now?: () => number,
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -82,18 +83,27 @@ export async function runCliCaptured(
     stdin: (async function* () {
       if (input !== '') yield Buffer.from(input);
     })(),
+    ...(now ? { now } : {}),
   });
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }
 
-export async function startCliWorld(): Promise<CliWorld> {
+/** Options of a CLI world; `now` pins the admin API's clock both ways (see test/support/pinned-clock.ts). */
+export interface CliWorldOptions {
+  /** Start the local admin server too, for `viaApi` (suites only). */
+  adminApi?: boolean;
+  now?: () => number;
+}
+
+export async function startCliWorld(options: Pick<CliWorldOptions, 'now'> = {}): Promise<CliWorld> {
+  const { now } = options;
   const db = await startDynalite({ port: 0 });
   const tables = tableNamesForStage('local');
   await ensureTables(db.endpoint, tables);
   const env = { DYNAMODB_ENDPOINT: db.endpoint };
   const client = createTargetClient({ endpoint: db.endpoint, region: 'local', tables });
 
-  const runWithStdin = (input: string, ...args: string[]) => runCliCaptured(args, env, input);
+  const runWithStdin = (input: string, ...args: string[]) => runCliCaptured(args, env, input, now);
   const run = (...args: string[]) => runWithStdin('', ...args);
   let admin: RunningAdminServer | undefined;
   const silent = { info: () => {}, warn: () => {}, error: () => {} } as never;
@@ -115,7 +125,14 @@ export async function startCliWorld(): Promise<CliWorld> {
     snapshot: () => snapshotTables(client, tables),
     client,
     async startAdminApi() {
-      admin ??= await startAdminServer({ client, tables, token: ADMIN_TOKEN, port: 0, logger: silent });
+      admin ??= await startAdminServer({
+        client,
+        tables,
+        token: ADMIN_TOKEN,
+        port: 0,
+        logger: silent,
+        ...(now ? { now } : {}),
+      });
       return admin;
     },
     adminToken: ADMIN_TOKEN,
@@ -157,10 +174,10 @@ export async function startCliWorld(): Promise<CliWorld> {
  * too when `adminApi` is set, for `viaApi`) and closed in an `after` hook. The object returned
  * stands for the world once started; using it outside a test or hook is a mistake it reports.
  */
-export function cliWorldForSuite(options: { adminApi?: boolean } = {}): CliWorld {
+export function cliWorldForSuite(options: CliWorldOptions = {}): CliWorld {
   let world: CliWorld | undefined;
   before(async () => {
-    world = await startCliWorld();
+    world = await startCliWorld(options);
     if (options.adminApi) await world.startAdminApi();
   });
   after(async () => {
