@@ -76,7 +76,10 @@ export function parseSummaryQuery(params: SummaryQueryParams, now: number): Summ
   if (bucket !== 'hour' && bucket !== 'day') {
     throw AdminError.invalid(`"bucket" must be hour or day, got "${params.bucket}".`);
   }
-  const to = params.to?.trim() ? parseTimeBound(params.to, 'to') : now;
+  // `to` is exclusive, so the default ends just after `now`: at 00:00:00.000 of the 1st this month
+  // has begun (else from === to and the console's month view was refused), and at hh:00:00.000 the
+  // hour just begun is the 24th bucket.
+  const to = params.to?.trim() ? parseTimeBound(params.to, 'to') : now + 1;
   const defaultFrom =
     bucket === 'hour' ? to - DAY_MS + HOUR_MS : Date.parse(`${new Date(to).toISOString().slice(0, 7)}-01`);
   const from = floorTo(params.from?.trim() ? parseTimeBound(params.from, 'from') : defaultFrom, bucket);

@@ -10,6 +10,7 @@ import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { toStoredOpsRecord } from '#shared/ops/ops-record.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
+import { CALENDAR_INSTANTS, PinnedClock } from '../support/pinned-clock.ts';
 import { type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -18,12 +19,15 @@ const HOUR = 3_600_000;
 describe('admin API: what the console reads', { timeout: 60_000 }, () => {
   let world: AdminWorld;
   let ids: { ada: string; bob: string; adaKey: string; bobKey: string; account: string };
-  const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
+  // The admin API's clock is pinned at a mid-month noon: the records below are 09:01 and 11:02 of
+  // 2026-11-14, whatever the hour the suite runs at.
+  const clock = new PinnedClock(CALENDAR_INSTANTS.midMonthNoon);
+  const thisHour = CALENDAR_INSTANTS.midMonthNoon;
   const threeHoursAgo = new Date(thisHour - 3 * HOUR + 60_000).toISOString();
   const oneHourAgo = new Date(thisHour - HOUR + 120_000).toISOString();
 
   before(async () => {
-    world = await startAdminWorld();
+    world = await startAdminWorld({ now: clock.now });
     const ada = await world.ok('POST', '/admin/v1/users', { email: 'ada@example.com', balanceUsd: 100 });
     const bob = await world.ok('POST', '/admin/v1/users', { email: 'bob@example.com', balanceUsd: 100 });
     const adaKey = await world.ok('POST', '/admin/v1/keys', { userId: ada.id, name: 'ada laptop' });
@@ -121,6 +125,7 @@ describe('admin API: what the console reads', { timeout: 60_000 }, () => {
   it('sums the last 24 hours by hour, with errors from the ops log and the top users and models', async () => {
     const summary = await world.ok('GET', '/admin/v1/usage/summary?bucket=hour');
     assert.equal(summary.series.length, 24);
+    assert.equal(summary.series.at(-1).start, '2026-11-14T12:00:00.000Z');
     const at = (iso: string) =>
       summary.series.find(
         (point: { start: string }) =>
@@ -160,18 +165,33 @@ describe('admin API: what the console reads', { timeout: 60_000 }, () => {
     assert.equal(mini.total.requests, 1);
     assert.equal(mini.total.inputTokens, 500);
     const month = await world.ok('GET', '/admin/v1/usage/summary?bucket=day&top=1');
-    assert.equal(month.series[0].start, `${new Date().toISOString().slice(0, 7)}-01T00:00:00.000Z`);
-    assert.equal(month.series.at(-1).start.slice(0, 10), new Date().toISOString().slice(0, 10));
-    const counted = month.series.reduce(
-      (sum: number, point: { requests: number }) => sum + point.requests,
-      0,
-    );
-    // The three records are at most three hours old: this month unless the month began since.
-    const sinceMonthStart = [threeHoursAgo, threeHoursAgo, oneHourAgo].filter(
-      (iso) => iso >= month.series[0].start,
-    ).length;
-    assert.equal(counted, sinceMonthStart);
+    assert.equal(month.series.length, 14);
+    assert.equal(month.series[0].start, '2026-11-01T00:00:00.000Z');
+    assert.equal(month.series.at(-1).start, '2026-11-14T00:00:00.000Z');
+    const counted = (series: { requests: number }[]) =>
+      series.reduce((sum, point) => sum + point.requests, 0);
+    assert.equal(counted(month.series), 3);
     assert.ok(month.top.user.length <= 1);
+  });
+
+  it('starts this month afresh on the 1st, with the last tenth of a second still in the old month', async () => {
+    try {
+      clock.set(Date.parse('2026-11-30T23:59:59.900Z'));
+      const lastOfMonth = await world.ok('GET', '/admin/v1/usage/summary?bucket=day');
+      clock.set(Date.parse('2026-12-01T00:00:00.000Z'));
+      const firstOfNext = await world.ok('GET', '/admin/v1/usage/summary?bucket=day');
+
+      assert.equal(lastOfMonth.series.length, 30);
+      assert.equal(lastOfMonth.series.at(-1).start, '2026-11-30T00:00:00.000Z');
+      assert.equal(lastOfMonth.total.requests, 3);
+      assert.deepEqual(
+        firstOfNext.series.map((point: { start: string; requests: number }) => [point.start, point.requests]),
+        [['2026-12-01T00:00:00.000Z', 0]],
+      );
+      assert.equal(firstOfNext.total.requests, 0);
+    } finally {
+      clock.set(CALENDAR_INSTANTS.midMonthNoon);
+    }
   });
 
   it('lists records oldest first a page at a time, with a cursor to read on', async () => {
