@@ -12,6 +12,7 @@ import { getUser } from '#shared/admin/users.ts';
 import { hashApiKey } from '#shared/domain/api-key-hash.ts';
 import { DynamoPriceOverrides } from '#shared/store/dynamo/billing-prices.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { clearOfMidnight } from '../support/utc-days.ts';
 
 let e2e: E2E;
 before(async () => {
@@ -58,7 +59,8 @@ describe('billing through the gateway', () => {
 
   for (const { what, model, usage, chargeNano } of CHARGES) {
     it(`charges the balance exactly once for a streamed request at the group multiplier: ${what}`, async () => {
-      // Prepare
+      // Prepare: the request and the report's "today" (the gateway's wall clock) on one UTC day.
+      await clearOfMidnight();
       const { secret, userId } = await e2e.seed({
         user: { balanceUsd: '5' },
         group: { rateMultiplier: '1.5' },

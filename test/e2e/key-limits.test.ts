@@ -10,6 +10,7 @@ import { listApiKeys, setApiKeyLimits } from '#shared/admin/api-keys.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { clearOfMidnight } from '../support/utc-days.ts';
 
 let e2e: E2E;
 before(async () => {
@@ -170,9 +171,12 @@ describe('requests per minute', { timeout: 60_000 }, () => {
   });
 });
 
-describe('budget with a reset period', { timeout: 60_000 }, () => {
+describe('budget with a reset period', { timeout: 120_000 }, () => {
   it('serves a key until its daily budget is spent, then refuses it with 429 until the next UTC day', async () => {
-    // Prepare: gpt-5.1, 1_000 × 1_250 + 100 × 10_000 = 2_250_000 nano-USD per request.
+    // Prepare: gpt-5.1, 1_000 × 1_250 + 100 × 10_000 = 2_250_000 nano-USD per request. The
+    // gateway's budget day is the wall clock's: the requests and the Retry-After check below must
+    // fall on one UTC day, as a budget reset between them would serve the third request.
+    await clearOfMidnight();
     const usage = { input_tokens: 1_000, cached_tokens: 0, output_tokens: 100, reasoning_tokens: 0 };
     const { secret } = await e2e.seed({ key: { budgetUsd: '0.004', budgetPeriod: 'daily' } });
     const monthly = await e2e.seed({ key: { budgetUsd: '1', budgetPeriod: 'monthly' } });

@@ -9,23 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
-import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
 import { call } from '../support/gateway-calls.ts';
+import { recordsOfUserSince } from '../support/usage-records.ts';
 
 /** The upstream takes this long, far longer than the local recorder needs to record a charge. */
 const UPSTREAM_MS = 1_500;
 
 let e2e: E2E;
 
-async function recordsOf(userId: string): Promise<UsageRecord[]> {
-  // Every shard of the day, through the reader the admin API and the export use.
-  const day = new Date().toISOString().slice(0, 10);
-  const reader = new DynamoUsageReader(e2e.stack.client, e2e.stack.settings.tables);
-  const records: UsageRecord[] = [];
-  for await (const page of reader.recordPages(day, day, `${day}~`, { userId })) records.push(...page);
-  return records;
-}
+/** Before any request of this file: its records lie on the UTC days from this one to the last. */
+const SUITE_STARTED = Date.now();
+
+const recordsOf = (userId: string): Promise<UsageRecord[]> =>
+  recordsOfUserSince(e2e.stack.client, e2e.stack.settings.tables, userId, SUITE_STARTED);
 
 describe('limits under concurrency (local stack, dynalite)', { timeout: 120_000 }, () => {
   describe('a key quota of 1 nano-USD, many requests at once', () => {

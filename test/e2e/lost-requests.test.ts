@@ -28,6 +28,7 @@ import { summarizeUsage } from '#shared/usage/usage-summary.ts';
 import { call, eventually, type RunningCall, startCall } from '../support/gateway-calls.ts';
 import { spawnGatewayProcess } from '../support/gateway-process.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
+import { recordsOfUserSince } from '../support/usage-records.ts';
 
 const ENV = { QG_STAGE: 'lost', QG_CONFIG_CACHE_SECONDS: '0' };
 const settings = loadSettings(ENV);
@@ -40,14 +41,11 @@ let client: DynamoDBDocumentClient;
 let mock: MockUpstream;
 let child: ChildProcess | undefined;
 
-async function recordsOfToday(userId: string): Promise<UsageRecord[]> {
-  // Every shard of the day, through the reader the admin API and the export use.
-  const day = new Date().toISOString().slice(0, 10);
-  const reader = new DynamoUsageReader(client, settings.tables);
-  const records: UsageRecord[] = [];
-  for await (const page of reader.recordPages(day, day, `${day}~`, { userId })) records.push(...page);
-  return records;
-}
+/** Before any request of this file: its records lie on the UTC days from this one to the last. */
+const SUITE_STARTED = Date.now();
+
+const recordsOfRun = (userId: string): Promise<UsageRecord[]> =>
+  recordsOfUserSince(client, settings.tables, userId, SUITE_STARTED);
 
 before(async () => {
   dynamo = await startDynalite({ port: 0 });
@@ -82,16 +80,14 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     child = spawned.process;
     const finished = await call(spawned.url, secret, { model: 'gpt-5.1', input: 'served', stream: true });
     assert.equal(finished.status, 200);
-    await eventually(async () =>
-      (await recordsOfToday(user.id)).some((record) => record.state === 'applied'),
-    );
+    await eventually(async () => (await recordsOfRun(user.id)).some((record) => record.state === 'applied'));
     const charged = (await getUser(admin, user.id)).balanceNano;
     mock.setDefault({ kind: 'stall', afterEvents: 2 });
     const streams: RunningCall[] = Array.from({ length: STREAMS }, (_, index) =>
       startCall(spawned.url, secret, { model: 'gpt-5.1', input: `live ${index}`, stream: true }),
     );
     await Promise.all(streams.map((stream) => stream.until((text) => text.includes('response.in_progress'))));
-    const startedBefore = (await recordsOfToday(user.id)).filter((record) => record.state === 'started');
+    const startedBefore = (await recordsOfRun(user.id)).filter((record) => record.state === 'started');
 
     // Act: kill the gateway, then sweep as the schedule would once the leases have passed.
     child.kill('SIGKILL');
@@ -125,7 +121,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     assert.equal(summary.lost, STREAMS);
     assert.equal(summary.failed, 0);
     assert.equal(again.found, 0);
-    const records = await recordsOfToday(user.id);
+    const records = await recordsOfRun(user.id);
     const lost = records.filter((record) => record.state === 'lost');
     assert.equal(lost.length, STREAMS);
     assert.deepEqual(
@@ -177,7 +173,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
 
   it('lets an event that arrives after all replace the lost record and charge it once', async () => {
     // Prepare: one lost record of the test above.
-    const [lost] = (await recordsOfToday((await lostUserId()) ?? '')).filter(
+    const [lost] = (await recordsOfRun((await lostUserId()) ?? '')).filter(
       (record) => record.state === 'lost',
     );
     assert.ok(lost);
@@ -206,7 +202,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     // Assess
     assert.equal(first.outcome, 'recorded');
     assert.equal(second.outcome, 'duplicate');
-    const [record] = (await recordsOfToday(lost.userId)).filter((item) => item.requestId === lost.requestId);
+    const [record] = (await recordsOfRun(lost.userId)).filter((item) => item.requestId === lost.requestId);
     assert.equal(record?.state, 'applied');
     assert.ok((record?.billedNano ?? 0) > 0);
     assert.equal(record?.lostAt, undefined);
