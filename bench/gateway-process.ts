@@ -15,6 +15,8 @@
  * recorder over the usage events given and count its DynamoDB writes), `captureNext` and
  * `capturedPlan` (the AWS calls of one request, for the floor: exchange-capture.ts).
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
@@ -79,6 +81,7 @@ let { deps, directory } = instanceDeps();
 const traces = new RequestTraces(settings.tables);
 let coldConfig = false;
 let capture: ReturnType<typeof startCapture> | undefined;
+let profiler: Session | undefined;
 const WRITES = new Set([
   'PutItemCommand',
   'UpdateItemCommand',
@@ -126,6 +129,22 @@ answerParent(
       const plan = capture?.finish();
       capture = undefined;
       return plan;
+    },
+    /** Starts sampling this process's CPU every 100 µs, until `profileStop`. */
+    async profileStart() {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.post('Profiler.start');
+    },
+    /** Stops the profile `profileStart` began and writes it, as a `.cpuprofile`, to the path given. */
+    async profileStop(path: unknown) {
+      if (!profiler) throw new Error('no profile started');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      await writeFile(String(path), JSON.stringify(profile));
     },
     /** The next request is the first of a new instance. */
     newInstance() {

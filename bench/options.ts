@@ -20,6 +20,10 @@ const { values } = parseArgs({
     'local-stack-only': { type: 'boolean', default: false },
     'stack-dir': { type: 'string', default: '' },
     out: { type: 'string', default: 'bench/results/latest.json' },
+    'gateway-base': { type: 'string', default: '' },
+    rounds: { type: 'string', default: '4' },
+    requests: { type: 'string', default: '300' },
+    'fixed-profile': { type: 'boolean', default: false },
   },
 });
 
@@ -43,6 +47,13 @@ export const options = {
   /** Another checkout whose `npm start` the local-stack phases run (before/after in one window). */
   stackDir: values['stack-dir'],
   out: values.out,
+  /** gateway-ab.ts: another checkout whose gateway runs beside this one's (before/after). */
+  gatewayBase: values['gateway-base'],
+  /** gateway-ab.ts: rounds of alternating loads, and requests per load. */
+  rounds: Number(values.rounds),
+  requests: Number(values.requests),
+  /** gateway-ab.ts: profile this checkout's gateway over c=1 loads only, instead of comparing. */
+  fixedProfile: values['fixed-profile'],
 };
 
 export const SIZES = options.quick

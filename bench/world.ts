@@ -76,31 +76,49 @@ export async function startWorld(agent: Agent): Promise<BenchWorld> {
     accountConcurrency: ACCOUNT_CONCURRENCY,
     userConcurrency: USER_CONCURRENCY,
   });
-  const gateway = await startChild(
-    'gateway',
+  const gateway = await startGateway(
     options.gatewayFromSources ? './gateway-process.ts' : `../${await bundleGatewayProcess()}`,
+    { dynamo, events },
+    options.profile
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${PROFILE_DIR}`,
+          `--cpu-prof-name=${GATEWAY_PROFILE_PREFIX}${Date.now()}.cpuprofile`,
+        ]
+      : [],
+  );
+  return { dynamo, mock, events, gateway, keys, mockUrl, gatewayUrl: String(gateway.info.url), agent };
+}
+
+/**
+ * Forks a gateway process (`script` relative to this file: gateway-process.ts, or a bundle of it,
+ * also another checkout's for a before/after comparison) against the world's dynalite and events
+ * endpoint, with the stack's environment and Node flags (the flags only for a bundle).
+ */
+export function startGateway(
+  script: string,
+  world: Pick<BenchWorld, 'dynamo' | 'events'>,
+  extraNodeOptions: readonly string[] = [],
+  name = 'gateway',
+): Promise<BenchChild> {
+  return startChild(
+    name,
+    script,
     {
       QG_STAGE: 'bench',
-      BENCH_DYNAMO_ENDPOINT: dynamoEndpoint,
-      BENCH_EVENTS_ENDPOINT: String(events.info.url),
+      BENCH_DYNAMO_ENDPOINT: String(world.dynamo.info.endpoint),
+      BENCH_EVENTS_ENDPOINT: String(world.events.info.url),
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // As the stack sets it, whatever the bench's own environment says.
       ...GATEWAY_ALLOCATOR_ENVIRONMENT,
     },
     [
-      ...(options.gatewayFromSources ? [] : GATEWAY_NODE_OPTIONS.split(' ')),
+      ...(script.endsWith('.ts') ? [] : GATEWAY_NODE_OPTIONS.split(' ')),
       '--expose-gc',
       ...(options.gatewayHeapMb > 0 ? [`--max-old-space-size=${options.gatewayHeapMb}`] : []),
-      ...(options.profile
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${PROFILE_DIR}`,
-            `--cpu-prof-name=${GATEWAY_PROFILE_PREFIX}${Date.now()}.cpuprofile`,
-          ]
-        : []),
+      ...extraNodeOptions,
     ],
   );
-  return { dynamo, mock, events, gateway, keys, mockUrl, gatewayUrl: String(gateway.info.url), agent };
 }
 
 /** Stops every child started so far. */
