@@ -40,9 +40,12 @@ function dimensionLabel(dimension: string): string {
 export class EmfMetrics {
   constructor(private readonly props: EmfMetricsProps) {}
 
-  /** One series per route of a gateway metric, labelled with the route (graphs only). */
-  gatewayByRoute(metricName: GatewayMetricName, statistic: string): SearchExpression {
-    const route = dimensionLabel(METRIC_DIMENSIONS.route);
+  /**
+   * One series per route of a gateway metric, labelled with the route (graphs only), after
+   * `prefix` where one graph shows several metrics.
+   */
+  gatewayByRoute(metricName: GatewayMetricName, statistic: string, prefix?: string): SearchExpression {
+    const route = `${prefix ? `${prefix} ` : ''}${dimensionLabel(METRIC_DIMENSIONS.route)}`;
     const label = statistic === 'Sum' ? route : `${route} ${statistic}`;
     return this.search([METRIC_DIMENSIONS.route], metricName, statistic, label);
   }

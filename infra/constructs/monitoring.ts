@@ -193,6 +193,11 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Failovers by route', [emf.gatewayByRoute(METRIC_NAMES.failovers, 'Sum')]),
+      graph('Session guesses: hit / moved / none', [
+        emf.gatewayByRoute(METRIC_NAMES.sessionGuessHit, 'Sum', 'hit'),
+        emf.gatewayByRoute(METRIC_NAMES.sessionGuessMoved, 'Sum', 'moved'),
+        emf.gatewayByRoute(METRIC_NAMES.sessionGuessNone, 'Sum', 'none'),
+      ]),
       graph(
         'Recorder lag p50 / p99 (ms)',
         [emf.recorderLag('p50'), emf.recorderLag('p99')],

@@ -38,6 +38,7 @@ import type {
   LookupStickySession,
   SelectAccount,
   SelectedAccount,
+  SessionGuess,
 } from './contracts.ts';
 import type { ErrorReporter, HeldLease } from './lease.ts';
 import type { LeasePools } from './lease-pools.ts';
@@ -273,14 +274,17 @@ export function createAccountSelector(deps: AccountSelectorDeps): AccountSelecto
     guessed?.catch(() => {});
     const sticky = await read;
     recent.note(groupId, hash, sticky);
-    if (!guessed || guess?.id === sticky?.accountId) return selectAmong(candidates, sticky, request, guessed);
+    if (!guessed || guess?.id === sticky?.accountId) {
+      const sessionGuess: SessionGuess = guessed ? 'hit' : 'none';
+      return { ...(await selectAmong(candidates, sticky, request, guessed)), sessionGuess };
+    }
     // The binding moved or lapsed: the guessed slot goes back beside the selection, never after it.
     const giveBack = guessed.then(
       (lease) => lease?.release(),
       () => {},
     );
     try {
-      return await selectAmong(candidates, sticky, request);
+      return { ...(await selectAmong(candidates, sticky, request)), sessionGuess: 'moved' };
     } finally {
       await giveBack;
     }

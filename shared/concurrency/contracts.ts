@@ -90,10 +90,19 @@ export interface AccountSelectionRequest extends WaitHooks {
   willTake?: (account: ListedAccount) => void;
 }
 
+/**
+ * What the instance's memory of a session (recent-sessions.ts) did for a selection with a session:
+ * `hit` it guessed the account the binding named, `moved` it guessed another (the binding moved or
+ * lapsed), `none` it had no guess to make.
+ */
+export type SessionGuess = 'hit' | 'moved' | 'none';
+
 export interface SelectedAccount {
   /** As listed: without credentials. */
   account: ListedAccount;
   slot: HeldSlot;
+  /** Set when the request carried a session (the gateway's metrics count it). */
+  sessionGuess?: SessionGuess;
 }
 
 /**

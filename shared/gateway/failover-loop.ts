@@ -13,7 +13,7 @@
  * listed. When every candidate is gone that way the client gets the selection's own refusal
  * (503, no available accounts), not an upstream failure.
  */
-import type { HeldSlot } from '../concurrency/contracts.ts';
+import type { HeldSlot, SessionGuess } from '../concurrency/contracts.ts';
 import { NoAccountsError } from '../domain/errors.ts';
 import type { Account, RequestDefaults } from '../domain/types.ts';
 import { mapUpstreamError } from '../errors.ts';
@@ -67,6 +67,8 @@ export interface RequestProgress {
   accountId?: string;
   /** Accounts given up because they failed (a token that could not be refreshed is not counted). */
   failovers: number;
+  /** What the instance's memory of the session did for the request's first selection. */
+  sessionGuess?: SessionGuess;
   /** The latest upstream answer, noted by the attempts. */
   upstream: UpstreamNotes;
 }
@@ -120,6 +122,7 @@ export async function failoverLoop(
       throw error;
     }
     if (!first?.ok) progress.slots.push(selected.slot);
+    progress.sessionGuess ??= selected.sessionGuess;
     const latest = progress.accountId;
     progress.accountId = selected.account.id;
     // Read as the slot was taken (`willTake`), so this waits on that read, or on nothing.

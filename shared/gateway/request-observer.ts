@@ -4,6 +4,7 @@
  * routes) are counted and logged but never written to DynamoDB, so nobody without a key can make
  * the gateway write.
  */
+import type { SessionGuess } from '../concurrency/contracts.ts';
 import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { OpsRecorder } from '../ops/create-ops-recorder.ts';
 import type { Caller } from './authenticate.ts';
@@ -33,6 +34,8 @@ export interface RequestOutcome {
   ttftMs?: number;
   slotWaitMs?: number;
   failovers?: number;
+  /** For a request with a session: whether this instance guessed its account, and whether the guess held. */
+  sessionGuess?: SessionGuess;
 }
 
 /**
@@ -67,6 +70,7 @@ export function createRequestObserver(
         ...(outcome.ttftMs !== undefined ? { ttftMs: outcome.ttftMs } : {}),
         ...(outcome.slotWaitMs !== undefined ? { slotWaitMs: outcome.slotWaitMs } : {}),
         ...(outcome.failovers !== undefined ? { failovers: outcome.failovers } : {}),
+        ...(outcome.sessionGuess !== undefined ? { sessionGuess: outcome.sessionGuess } : {}),
       });
       if (!caller || !outcome.errorType) return;
       await ops.recordError({

@@ -158,6 +158,7 @@ function detailsOf(
   };
   if (progress.accountId !== undefined) details.accountId = progress.accountId;
   if (progress.slotWaitMs !== undefined) details.slotWaitMs = progress.slotWaitMs;
+  if (progress.sessionGuess !== undefined) details.sessionGuess = progress.sessionGuess;
   if (served?.firstTokenAt !== undefined) details.ttftMs = served.firstTokenAt - receivedAt;
   // The upstream's own `error` event already told the client; the request still failed.
   if (served?.cutShortReason && served.cutShortReason !== 'client_disconnect') {

@@ -9,8 +9,17 @@
  * | `TimeToFirstToken` | Milliseconds | service, route             | a first output token was seen   |
  * | `SlotWaitTime`     | Milliseconds | service, route             | the request held a user slot    |
  * | `Failovers`        | Count        | service, route             | every request (0 when none)     |
+ * | `SessionGuessHit`  | Count        | service, route             | a request with a session (0/1)  |
+ * | `SessionGuessMoved`| Count        | service, route             | a request with a session (0/1)  |
+ * | `SessionGuessNone` | Count        | service, route             | a request with a session (0/1)  |
  * | `Errors`           | Count        | service, errorType         | the request failed or was refused |
  * | `RecorderLag`      | Milliseconds | service                    | the recorder wrote a record     |
+ *
+ * The three `SessionGuess*` metrics say what this instance's memory of a session did for the
+ * request's account selection (account-selector.ts): it guessed the account the binding named
+ * (`Hit`, the request saved a round trip), guessed another (`Moved`: the binding moved or lapsed,
+ * one Put and one Delete spent for nothing), or had nothing to guess (`None`). Exactly one is 1 on
+ * each line that has them, so each one's Average is its share of requests with a session.
  *
  * Each call emits its line at once (one per request, two for a failed one), so metrics of
  * concurrent requests in one process (the local stack) never mix in a shared buffer. The request
@@ -28,6 +37,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
+import type { SessionGuess } from '../concurrency/contracts.ts';
 
 /** Where EMF lines go: stdout (Lambda), nowhere (local stack), or a function (tests). */
 export type MetricsSink = 'stdout' | 'none' | ((emf: EmfOutput) => void);
@@ -46,6 +56,8 @@ export interface RequestEndedMetrics {
   slotWaitMs?: number;
   /** Accounts switched after upstream failures. */
   failovers?: number;
+  /** For a request with a session that reached an account selection. */
+  sessionGuess?: SessionGuess;
 }
 
 export interface GatewayMetrics {
@@ -69,6 +81,9 @@ export const METRIC_NAMES = {
   timeToFirstToken: 'TimeToFirstToken',
   slotWaitTime: 'SlotWaitTime',
   failovers: 'Failovers',
+  sessionGuessHit: 'SessionGuessHit',
+  sessionGuessMoved: 'SessionGuessMoved',
+  sessionGuessNone: 'SessionGuessNone',
   recorderLag: 'RecorderLag',
 } as const;
 
@@ -145,6 +160,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       add(METRIC_NAMES.timeToFirstToken, MetricUnit.Milliseconds, milliseconds(request.ttftMs));
       add(METRIC_NAMES.slotWaitTime, MetricUnit.Milliseconds, milliseconds(request.slotWaitMs));
       add(METRIC_NAMES.failovers, MetricUnit.Count, Math.max(0, Math.trunc(request.failovers ?? 0)));
+      const guess = request.sessionGuess;
+      if (guess !== undefined) {
+        add(METRIC_NAMES.sessionGuessHit, MetricUnit.Count, guess === 'hit' ? 1 : 0);
+        add(METRIC_NAMES.sessionGuessMoved, MetricUnit.Count, guess === 'moved' ? 1 : 0);
+        add(METRIC_NAMES.sessionGuessNone, MetricUnit.Count, guess === 'none' ? 1 : 0);
+      }
       flush();
       if (request.errorType === undefined) return;
       metrics.addDimension(METRIC_DIMENSIONS.errorType, errorType(request.errorType));

@@ -52,8 +52,20 @@ function roundTripsOf(completed: { start: number; end: number }[]): number {
   return Math.max(0, ...depths);
 }
 
-/** One streamed turn; resolves with the round trips made before the upstream request arrived. */
-async function turn(client: OpenAI, userId: string): Promise<number> {
+/** The `SessionGuess*` values `[hit, moved, none]` of the one gateway metric line among `lines`. */
+function sessionGuessOf(lines: readonly unknown[]): unknown[] {
+  const gateway = lines.filter((line) => (line as { route?: string }).route === '/v1/responses');
+  assert.equal(gateway.length, 1);
+  const [line] = gateway as [Record<string, unknown>];
+  return [line.SessionGuessHit, line.SessionGuessMoved, line.SessionGuessNone];
+}
+
+/**
+ * One streamed turn; resolves with the round trips made before the upstream request arrived and
+ * what its metric line says of the instance's session guess.
+ */
+async function turn(client: OpenAI, userId: string): Promise<{ roundTrips: number; guess: unknown[] }> {
+  const metricsBefore = e2e.stack.metrics.length;
   e2e.mock.enqueue({ kind: 'ok', firstByteDelayMs: 150 });
   const seen = e2e.mock.requests.length;
   calls = [];
@@ -66,16 +78,19 @@ async function turn(client: OpenAI, userId: string): Promise<number> {
   for await (const _event of await stream);
   await e2e.usageOf(userId);
   await eventually(() => calls.every((call) => call.end !== undefined), 10_000);
-  return roundTripsOf(beforeUpstream.sort((a, b) => a.start - b.start));
+  return {
+    roundTrips: roundTripsOf(beforeUpstream.sort((a, b) => a.start - b.start)),
+    guess: sessionGuessOf(e2e.stack.metrics.slice(metricsBefore)),
+  };
 }
 
 describe('the time before the first byte of a known conversation', () => {
-  it('reaches the upstream after one round trip, and after two when another instance moved the session', async () => {
+  it('reaches the upstream after one round trip, and after two when another instance moved the session, and its metric lines say so', async () => {
     // Prepare
     const { secret, userId, groupId, accountIds, attempts } = await seedAccountPool(e2e, 2);
     const client = e2e.client(secret, { headers: { 'session-id': SESSION } });
-    await turn(client, userId);
-    await turn(client, userId);
+    const first = await turn(client, userId);
+    const second = await turn(client, userId);
     const sticky = new DynamoStickyStore(e2e.stack.client, e2e.stack.settings.tables.state);
     const hash = sessionHashOf({ 'session-id': SESSION }, {}) as string;
 
@@ -85,8 +100,22 @@ describe('the time before the first byte of a known conversation', () => {
     const moved = await turn(client, userId);
     const afterMove = await turn(client, userId);
 
-    // Assess
-    assert.deepEqual([repeat, moved, afterMove], [1, 2, 1]);
+    // Assess: round trips, and the metric line's guess as [hit, moved, none] (one of them 1): the
+    // first turn had nothing to guess, a moved binding contradicted the guess.
+    assert.deepEqual(
+      [repeat, moved, afterMove].map((cost) => cost.roundTrips),
+      [1, 2, 1],
+    );
+    assert.deepEqual(
+      [first, second, repeat, moved, afterMove].map((cost) => cost.guess),
+      [
+        [0, 0, 1],
+        [1, 0, 0],
+        [1, 0, 0],
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+    );
     assert.deepEqual(attempts(), [0, 0, 0, 1, 1]);
   });
 });

@@ -77,6 +77,7 @@ function emittedMetrics(env: Record<string, string>, serviceName: string): Emitt
       ttftMs: 1,
       slotWaitMs: 1,
       failovers: 1,
+      sessionGuess: 'hit',
     });
   }
   return lines.flatMap((line) => {
@@ -162,6 +163,7 @@ describe('QuotagateStack: monitoring of the EMF metrics', () => {
     assert.deepEqual(statsOf('Requests by route'), ['Sum']);
     assert.deepEqual(statsOf('Errors by type'), ['Sum']);
     assert.deepEqual(statsOf('Failovers by route'), ['Sum']);
+    assert.deepEqual(statsOf('Session guesses: hit / moved / none'), ['Sum', 'Sum', 'Sum']);
     assert.deepEqual(statsOf('Upstream latency p50 / p99 (ms)'), ['p50', 'p99']);
     assert.deepEqual(statsOf('Time to first token p50 / p99 (ms)'), ['p50', 'p99']);
     assert.deepEqual(statsOf('Slot wait p99 (ms)'), ['p99']);
