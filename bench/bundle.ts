@@ -1,8 +1,8 @@
 /**
- * The gateway as Lambda loads it: bundled with the stack's own esbuild settings
+ * The functions as Lambda loads them: each bundled with the stack's own esbuild settings
  * (`infra/bundling.ts`), its size, and how long a fresh Node process takes to import it with the
- * gateway's NODE_OPTIONS as the stack sets them. Each import runs in a new process, as a cold start does;
- * the median of several is reported.
+ * NODE_OPTIONS the stack gives that function. Each import runs in a new process, as a cold start
+ * does; the median of several is reported.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import {
   ESBUILD_OPTIONS,
+  FUNCTION_NODE_OPTIONS,
   GATEWAY_ALLOCATOR_ENVIRONMENT,
   GATEWAY_NODE_MODULES,
   GATEWAY_NODE_OPTIONS,
@@ -20,10 +21,14 @@ import {
 import { FUNCTION_ENTRIES } from '../infra/function-entries.ts';
 import { distribution } from './stats.ts';
 
-export interface BundleFigures {
+/** A function of the stack, by its name in `FUNCTION_ENTRIES`. */
+export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+
+/** One function's bundle: its size and the import time of a fresh process. */
+export interface FunctionBundleFigures {
   /** Size of the bundled handler (index.mjs), source map not counted. */
-  gatewayBytes: number;
-  /** Its source map, which the gateway reads at the first stack trace it formats. */
+  bytes: number;
+  /** Its source map: the other functions read it at import (`--enable-source-maps`), the gateway at its first trace. */
   sourceMapBytes: number;
   importMsMedian: number;
   importMs: number[];
@@ -33,6 +38,28 @@ export interface BundleFigures {
    */
   importCpuMsMedian: number;
   importCpuMs: number[];
+  /** What the bundle is made of, as esbuild writes it. */
+  metafile: Metafile;
+}
+
+/** The gateway's figures under the names `bench/results/latest.json` has always given them. */
+export interface BundleFigures extends Omit<FunctionBundleFigures, 'bytes' | 'metafile'> {
+  gatewayBytes: number;
+}
+
+/**
+ * How the stack runs each function: the gateway loads some packages from beside its bundle and
+ * has NODE_OPTIONS and an allocator setting of its own (`infra/constructs/gateway.ts`); the other
+ * functions bundle everything and run with `FUNCTION_NODE_OPTIONS`.
+ */
+function runtimeOf(name: FunctionName) {
+  return name === 'gateway'
+    ? {
+        external: GATEWAY_NODE_MODULES,
+        nodeOptions: GATEWAY_NODE_OPTIONS.split(' '),
+        env: GATEWAY_ALLOCATOR_ENVIRONMENT,
+      }
+    : { external: [], nodeOptions: FUNCTION_NODE_OPTIONS.split(' '), env: {} };
 }
 
 // Lambda's runtime provides `awslambda`; middy reads it when the handler module is evaluated.
@@ -45,28 +72,44 @@ const used = process.cpuUsage(cpu);
 process.stdout.write(\`\${performance.now() - started} \${(used.user + used.system) / 1000}\`);
 `;
 
-/** Bundles the gateway into a temporary folder and times `imports` fresh imports of it. */
-export async function measureGatewayBundle(imports: number): Promise<BundleFigures> {
+/** Bundles the function `name` into a temporary folder and times `imports` fresh imports of it. */
+export async function measureFunctionBundle(
+  name: FunctionName,
+  imports: number,
+): Promise<FunctionBundleFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'quotagate-bundle-'));
   try {
     const outfile = join(dir, 'index.mjs');
-    await bundleAsGateway(FUNCTION_ENTRIES.gateway, outfile);
+    const metafile = await bundleFunction(name, outfile);
     const runs = await freshRuns(imports, IMPORT_SCRIPT, outfile, {
-      env: { QG_STAGE: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'WARN' },
+      ...runtimeOf(name),
+      env: {
+        ...runtimeOf(name).env,
+        QG_STAGE: 'bench',
+        AWS_REGION: 'us-east-1',
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+      },
     });
     const importMs = runs.map(([wall]) => wall);
     const importCpuMs = runs.map(([, cpu]) => cpu);
     return {
-      gatewayBytes: (await stat(outfile)).size,
+      bytes: (await stat(outfile)).size,
       sourceMapBytes: (await stat(`${outfile}.map`)).size,
       importMsMedian: distribution(importMs).p50,
       importMs,
       importCpuMsMedian: distribution(importCpuMs).p50,
       importCpuMs,
+      metafile,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The gateway's bundle figures, as the bench has always reported them. */
+export async function measureGatewayBundle(imports: number): Promise<BundleFigures> {
+  const { bytes, metafile: _, ...figures } = await measureFunctionBundle('gateway', imports);
+  return { gatewayBytes: bytes, ...figures };
 }
 
 export interface TokenizerFigures {
@@ -102,7 +145,11 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
   try {
     const outfile = join(dir, 'tokenizer.mjs');
     await bundleAsGateway(fileURLToPath(import.meta.resolve('#shared/gateway/token-count.ts')), outfile);
-    const runs = await freshRuns(imports, TOKENIZER_IMPORT_SCRIPT, outfile, { nodeOptions: ['--expose-gc'] });
+    const gateway = runtimeOf('gateway');
+    const runs = await freshRuns(imports, TOKENIZER_IMPORT_SCRIPT, outfile, {
+      nodeOptions: [...gateway.nodeOptions, '--expose-gc'],
+      env: gateway.env,
+    });
     const importMs = runs.map(([ms]) => ms);
     const residentMb = runs.map(([, mb]) => mb);
     const ranks = fileURLToPath(import.meta.resolve('js-tiktoken/ranks/o200k_base'));
@@ -119,17 +166,29 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
 }
 
 /**
- * Bundles `entry` into `outfile` with the stack's esbuild settings for the gateway, and answers
- * esbuild's metafile (what each input weighs in the output).
+ * Bundles the function `name` into `outfile` as the stack bundles it, and answers esbuild's
+ * metafile (what each input weighs in the output).
  */
-export async function bundleAsGateway(entry: string, outfile: string): Promise<Metafile> {
+export function bundleFunction(name: FunctionName, outfile: string): Promise<Metafile> {
+  return bundleEntry(FUNCTION_ENTRIES[name], outfile, runtimeOf(name).external);
+}
+
+/**
+ * Bundles `entry` into `outfile` with the stack's esbuild settings for the gateway (its on-need
+ * packages left outside), and answers esbuild's metafile.
+ */
+export function bundleAsGateway(entry: string, outfile: string): Promise<Metafile> {
+  return bundleEntry(entry, outfile, runtimeOf('gateway').external);
+}
+
+async function bundleEntry(entry: string, outfile: string, external: readonly string[]): Promise<Metafile> {
   const { metafile } = await build({
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
     outfile,
     logLevel: 'error',
-    external: [...GATEWAY_NODE_MODULES],
+    external: [...external],
     ...ESBUILD_OPTIONS,
     mainFields: [...ESBUILD_OPTIONS.mainFields],
     metafile: true,
@@ -138,22 +197,39 @@ export async function bundleAsGateway(entry: string, outfile: string): Promise<M
 }
 
 /**
- * Runs `script` with `file` as its argument in `runs` fresh Node processes, each with the
- * gateway's NODE_OPTIONS (plus `nodeOptions`) and allocator setting, and only PATH besides `env`, and returns the two
- * numbers each one prints.
+ * The npm packages whose code is in a bundle, by the bytes they put in it, largest first; the
+ * project's own files are counted together under `(quotagate)`.
+ */
+export function packagesIn(meta: Metafile): Map<string, number> {
+  const packages = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      if (bytesInOutput === 0) continue;
+      const name = input.includes('node_modules/')
+        ? (/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? input)
+        : '(quotagate)';
+      packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return new Map([...packages].sort(([, a], [, b]) => b - a));
+}
+
+/**
+ * Runs `script` with `file` as its argument in `runs` fresh Node processes, each with
+ * `nodeOptions` and only PATH besides `env`, and returns the two numbers each one prints.
  */
 async function freshRuns(
   runs: number,
   script: string,
   file: string,
-  { nodeOptions = [], env = {} }: { nodeOptions?: string[]; env?: Record<string, string> },
+  { nodeOptions = [], env = {} }: { nodeOptions?: readonly string[]; env?: Record<string, string> },
 ): Promise<[number, number][]> {
   const figures: [number, number][] = [];
   for (let n = 0; n < runs; n++) {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [...GATEWAY_NODE_OPTIONS.split(' '), ...nodeOptions, '--input-type=module', '-e', script, file],
-      { env: { PATH: process.env.PATH ?? '', ...GATEWAY_ALLOCATOR_ENVIRONMENT, ...env } },
+      [...nodeOptions, '--input-type=module', '-e', script, file],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
     );
     const [first, second] = stdout.split(' ').map(Number);
     figures.push([first as number, second as number]);

@@ -7,14 +7,15 @@
  *
  * Clients compared, each sending the same PutItem (a slot-like item), UpdateItem (a counter with
  * a condition) and BatchGetItem (two keys) one at a time:
- * - `document`: the project's client (`createDocumentClient`) with lib-dynamodb's commands;
+ * - `document`: the project's SDK client (`createDocumentClient`) with the stores' commands
+ *   (commands.ts), which it sends as lib-dynamodb's;
  * - `low-level`: the same client sending the low-level commands with attributes written out, as
  *   the slot take and release do;
  * - `aws-lite`: `@aws-lite/client` with its DynamoDB plugin (marshals plain objects itself);
  * - `json-client`: the gateway's own client (json-client.ts): a JSON POST signed by
  *   `shared/aws/sigv4.ts` over node:http with a keep-alive agent, with the SDK's retries, error
  *   names and request counter;
- * - `json-document`: the recorder's client (document-client.ts): lib-dynamodb's commands, as
+ * - `json-document`: the recorder's client (document-client.ts): the stores' commands, as
  *   `document` sends them, translated and sent through `json-client`.
  *
  * Rounds interleave the clients, so a loaded machine's drift falls on all of them alike; the table
@@ -27,15 +28,11 @@ import { parseArgs } from 'node:util';
 import awsLite from '@aws-lite/client';
 import awsLiteDynamo from '@aws-lite/dynamodb';
 import { BatchGetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import { BatchGetCommand, PutCommand, UpdateCommand } from '#shared/store/dynamo/commands.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { forkBenchChild } from './ipc.ts';
 
@@ -87,7 +84,7 @@ const plain = {
 };
 
 /** One call made with the project's SDK client. */
-type SdkCall = (client: DynamoDBDocumentClient, n: number) => Promise<unknown>;
+type SdkCall = (client: SdkDocumentClient, n: number) => Promise<unknown>;
 
 /** The project's SDK client (`createDocumentClient`), making each operation's call as `calls` says. */
 function sdkClient(endpoint: string, calls: Record<Operation, SdkCall>): Client {
@@ -137,9 +134,9 @@ const wire = {
 
 const lowLevelClient = (endpoint: string) =>
   sdkClient(endpoint, {
-    PutItem: (client, n) => client.send(new PutItemCommand(wire.PutItem(n))),
-    UpdateItem: (client, n) => client.send(new UpdateItemCommand(wire.UpdateItem(n))),
-    BatchGetItem: (client) => client.send(new BatchGetItemCommand(wire.BatchGetItem())),
+    PutItem: (client, n) => client.sdk.send(new PutItemCommand(wire.PutItem(n))),
+    UpdateItem: (client, n) => client.sdk.send(new UpdateItemCommand(wire.UpdateItem(n))),
+    BatchGetItem: (client) => client.sdk.send(new BatchGetItemCommand(wire.BatchGetItem())),
   });
 
 async function awsLiteClient(endpoint: string): Promise<Client> {

@@ -15,11 +15,11 @@
  * ```
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AdminError } from '#shared/admin/admin-error.ts';
 import { createAdminApiDeps } from '#shared/admin-api/create-deps.ts';
 import type { AdminResponse } from '#shared/admin-api/http.ts';
 import { handleAdminRequest } from '#shared/admin-api/router.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 
 export interface ApiCallOptions {
@@ -98,7 +98,7 @@ function read<T>(response: AdminResponse, where: string): AdminAnswer<T> {
 
 /** The admin router in this process, on the CLI's DynamoDB target. */
 export function inProcessTransport(
-  client: DynamoDBDocumentClient,
+  client: SdkDocumentClient,
   tables: TableNames,
   now?: () => number,
 ): AdminApi {

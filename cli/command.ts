@@ -17,7 +17,7 @@
  * });
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import type { AdminApi } from './admin-api-client.ts';
 
@@ -62,7 +62,7 @@ export interface CommandContext {
    * The tables themselves, for the recorder's repairs the admin API does not offer (`usage
    * replay-parked`); with `--api` it refuses with a usage error.
    */
-  tables(): { client: DynamoDBDocumentClient; tables: TableNames };
+  tables(): { client: SdkDocumentClient; tables: TableNames };
 }
 
 export interface Command<T = unknown> {

@@ -15,7 +15,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { secretsKeyAlias } from '#shared/secrets/default-sealer.ts';
-import { DOCUMENT_TRANSLATION } from '#shared/store/dynamo/client.ts';
+import { DOCUMENT_TRANSLATION } from '#shared/store/dynamo/item-forms.ts';
+import { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { UsageError } from './command.ts';
 import type { FlagValues } from './flags.ts';
@@ -82,7 +83,7 @@ export function describeTarget(target: Target): string {
  * A document client for the target. A local endpoint gets dummy credentials (dynalite ignores
  * them) and a single retry, so a stopped stack is reported at once rather than after back-off.
  */
-export function createTargetClient(target: Target): DynamoDBDocumentClient {
+export function createTargetClient(target: Target): SdkDocumentClient {
   const base = target.endpoint
     ? new DynamoDBClient({
         endpoint: target.endpoint,
@@ -91,7 +92,7 @@ export function createTargetClient(target: Target): DynamoDBDocumentClient {
         maxAttempts: 2,
       })
     : new DynamoDBClient({ region: target.region });
-  return DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION);
+  return new SdkDocumentClient(DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION));
 }
 
 /**

@@ -17,12 +17,12 @@
 
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createAdminApiDeps } from '#shared/admin-api/create-deps.ts';
 import { ADMIN_BODY_LIMIT_BYTES } from '#shared/admin-api/router.ts';
 import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
 import { GatewayError } from '#shared/errors.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { createAdminHandler } from '../functions/admin/create-handler.ts';
 import { serveConsole } from './console-assets.ts';
@@ -30,7 +30,7 @@ import { buildFunctionUrlEvent, createLambdaContext } from './function-url-event
 import { type ListeningServer, listen } from './listen.ts';
 
 export interface AdminServerOptions {
-  client: DynamoDBDocumentClient;
+  client: SdkDocumentClient;
   tables: TableNames;
   /** The bearer token; defaults to QG_ADMIN_TOKEN, else a random one (see `generatedToken`). */
   token?: string;

@@ -14,7 +14,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { EmfOutput } from '@aws-lambda-powertools/metrics/types';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeAlertPublisher } from '#shared/alerts/alert-publisher.ts';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
@@ -24,6 +23,7 @@ import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
 import { withAccessLog } from './access-log.ts';
 import { type RunningAdminServer, startAdminServer } from './admin-server.ts';
@@ -92,7 +92,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   url: string;
   dynamo: RunningDynalite;
-  client: DynamoDBDocumentClient;
+  client: SdkDocumentClient;
   settings: GatewaySettings;
   deps: GatewayDeps;
   bus: InProcessEventBus;

@@ -7,11 +7,11 @@
  * const deps = createAdminApiDeps({ client: documentClient(), tables: loadSettings().tables, logger });
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAlertStore } from '../store/dynamo/alert-store.ts';
 import { DynamoPriceOverrides } from '../store/dynamo/billing-prices.ts';
 import { DynamoConfigAdmin } from '../store/dynamo/config-admin.ts';
 import { DynamoOpsErrorLog } from '../store/dynamo/ops-error-log.ts';
+import type { SdkDocumentClient } from '../store/dynamo/sdk-document-client.ts';
 import { sdkRequester } from '../store/dynamo/sdk-requester.ts';
 import { DynamoSlotStore } from '../store/dynamo/slot-store.ts';
 import { DynamoUsageReader } from '../store/dynamo/usage-reader.ts';
@@ -19,7 +19,8 @@ import type { TableNames } from '../tables/definitions.ts';
 import type { AdminApiDeps } from './routes.ts';
 
 export interface AdminApiDepsOptions {
-  client: DynamoDBDocumentClient;
+  /** The SDK's client: the admin API and the CLI sign with the SDK's credential chain. */
+  client: SdkDocumentClient;
   tables: TableNames;
   logger: AdminApiDeps['logger'];
   now?: () => number;

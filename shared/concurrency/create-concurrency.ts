@@ -15,9 +15,10 @@
  * const userSlot = await concurrency.acquireUserSlot({ user, requestId });
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { ListedAccount } from '../domain/types.ts';
 import type { GatewaySettings } from '../settings.ts';
+import type { DocumentClient } from '../store/dynamo/document-client.ts';
 import type { DynamoRequester } from '../store/dynamo/json-protocol.ts';
 import { DynamoSlotStore } from '../store/dynamo/slot-store.ts';
 import { DynamoStickyStore } from '../store/dynamo/sticky-store.ts';
@@ -42,7 +43,7 @@ export type ConcurrencySettings = Pick<
 
 export interface ConcurrencyOptions {
   /** Sticky sessions: their read joins the caller's Config reads in one batch (batch-get.ts). */
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   /** Slots and wait tickets: the gateway's JSON client (json-client.ts), most of its requests. */
   requester: DynamoRequester;
   tables: Pick<TableNames, 'state'>;

@@ -3,7 +3,6 @@
  * publisher: the one place that decides which implementation stands behind each interface.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkBillingEligibility } from '../billing/eligibility.ts';
 import { BUILTIN_PRICES } from '../billing/price-table.ts';
 import { createConcurrency } from '../concurrency/create-concurrency.ts';
@@ -17,6 +16,7 @@ import { CachedConfigDirectory } from '../store/cached-directory.ts';
 import { CredentialCache } from '../store/credential-cache.ts';
 import { sendReadsThrough } from '../store/dynamo/batch-get.ts';
 import { DynamoConfigDirectory } from '../store/dynamo/config-directory.ts';
+import type { DocumentClient } from '../store/dynamo/document-client.ts';
 import type { DynamoRequester } from '../store/dynamo/json-protocol.ts';
 import { DynamoRequestRates } from '../store/dynamo/request-rate-store.ts';
 import { DynamoRequestStarts } from '../store/dynamo/usage-ledger-started.ts';
@@ -26,7 +26,7 @@ import { createRequestObserver } from './request-observer.ts';
 
 export interface GatewayDepsInput {
   settings: GatewaySettings;
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   /**
    * The hot path's requests (slots, `started` records, the batch reads of `client`): the JSON
    * client (json-client.ts) on the same endpoint.

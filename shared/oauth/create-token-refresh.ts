@@ -23,11 +23,11 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../concurrency/clock.ts';
 import { inErrorState } from '../domain/account-health.ts';
 import type { Account, OAuthCredentials } from '../domain/types.ts';
 import type { OAuthRefreshSettings } from '../settings.ts';
+import type { DocumentClient } from '../store/dynamo/document-client.ts';
 import { DynamoOAuthAccountStore } from '../store/dynamo/oauth-account-store.ts';
 import { DynamoRefreshLeases } from '../store/dynamo/oauth-refresh-leases.ts';
 import type { TableNames } from '../tables/definitions.ts';
@@ -50,7 +50,7 @@ export const WAIT_FOR_REFRESHER_MS = 5_000;
 const POLL_INTERVAL_MS = 250;
 
 export interface TokenRefreshInput {
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   tables: Pick<TableNames, 'config' | 'state'>;
   settings: OAuthRefreshSettings;
   fetch?: typeof fetch;

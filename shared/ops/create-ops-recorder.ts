@@ -14,7 +14,7 @@
  * ```
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../store/dynamo/document-client.ts';
 import { DynamoOpsErrorLog } from '../store/dynamo/ops-error-log.ts';
 import type { OpsErrorLog } from '../store/ops-log.ts';
 import type { TableNames } from '../tables/definitions.ts';
@@ -26,7 +26,7 @@ export interface OpsRecorder {
 }
 
 export interface OpsRecorderOptions {
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   tables: Pick<TableNames, 'state'>;
   logger: Pick<Logger, 'error'>;
 }

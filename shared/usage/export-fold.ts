@@ -19,7 +19,7 @@
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { UsageRecord } from '../recorder/usage-record.ts';
-import { DOCUMENT_TRANSLATION } from '../store/dynamo/client.ts';
+import { DOCUMENT_TRANSLATION } from '../store/dynamo/item-forms.ts';
 import { usageRecordOf } from '../store/dynamo/usage-record-item.ts';
 import type { DynamoItem, ExportLine, TableExport } from './table-export.ts';
 

@@ -9,7 +9,6 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { createAccount } from '#shared/admin/account-create.ts';
@@ -19,6 +18,7 @@ import { createUser } from '#shared/admin/users.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import {
   call,
   eventually,
@@ -42,7 +42,7 @@ const ENV = {
 const settings = loadSettings(ENV);
 
 let dynamo: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let mock: MockUpstream;
 let child: ChildProcess | undefined;
 let survivor: LocalStack | undefined;

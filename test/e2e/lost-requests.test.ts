@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
@@ -22,6 +21,7 @@ import { loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { csvRow, exportUsageRecords } from '#shared/usage/export.ts';
 import { summarizeUsage } from '#shared/usage/usage-summary.ts';
@@ -37,7 +37,7 @@ const STREAMS = 10;
 const SWEEP_LATER_MS = 20 * 60_000;
 
 let dynamo: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let mock: MockUpstream;
 let child: ChildProcess | undefined;
 

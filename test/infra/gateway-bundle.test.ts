@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { bundleAsGateway } from '../../bench/bundle.ts';
+import { bundleAsGateway, packagesIn } from '../../bench/bundle.ts';
 import { GATEWAY_NODE_OPTIONS } from '../../infra/bundling.ts';
 import { FUNCTION_ENTRIES } from '../../infra/function-entries.ts';
 
@@ -29,18 +29,6 @@ before(async () => {
   metafile = await bundleAsGateway(FUNCTION_ENTRIES.gateway, outfile);
 });
 after(() => rm(dir, { recursive: true, force: true }));
-
-/** The npm packages whose code is in the bundle, by bytes they put in it. */
-function packagesIn(meta: Metafile): Map<string, number> {
-  const packages = new Map<string, number>();
-  for (const output of Object.values(meta.outputs)) {
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
-      if (name && bytesInOutput > 0) packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
-    }
-  }
-  return packages;
-}
 
 describe('the gateway bundle', { timeout: 120_000 }, () => {
   it('stays under 600,000 bytes, bundled as the stack bundles it', async () => {

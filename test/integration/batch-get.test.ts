@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { batchGetItems, itemKeyId, sendReadsThrough } from '#shared/store/dynamo/batch-get.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type DynamoFaultFront, startDynamoFaultFront } from '../support/dynamo-fault-front.ts';
 
@@ -21,8 +22,8 @@ const STICKY = { pk: 'STICKY#g#h', sk: 'STICKY', accountId: 'acct_1', expiresAt:
 let db: RunningDynalite;
 let front: DynamoFaultFront;
 let requester: DynamoJsonClient;
-let routed: DynamoDBDocumentClient;
-let plain: DynamoDBDocumentClient;
+let routed: SdkDocumentClient;
+let plain: SdkDocumentClient;
 
 before(async () => {
   db = await startDynalite({ port: 0 });

@@ -5,16 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { countIndexWrites } from '../../bench/index-writes.ts';
 
 const tables = tableNamesForStage('bench-index-writes');
 const indexWrites = countIndexWrites();
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 
 before(async () => {
   db = await startDynalite({ port: 0 });

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { type CreateAccountInput, createAccount } from '#shared/admin/account-create.ts';
 import { createGroup } from '#shared/admin/groups.ts';
@@ -16,11 +15,12 @@ import { CredentialCache, READ_AHEAD_MAX } from '#shared/store/credential-cache.
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 
 const tables = tableNamesForStage('credcache');
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let admin: DynamoConfigAdmin;
 let directory: DynamoConfigDirectory;
 

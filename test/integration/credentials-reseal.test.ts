@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { resealAccounts } from '#shared/admin/account-create.ts';
 import type { Account } from '#shared/domain/types.ts';
@@ -14,12 +14,13 @@ import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-store.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 
 const tables = tableNamesForStage('reseal');
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 
 const legacy = (id: string, credentials: Account['credentials']): Account => ({
   id,

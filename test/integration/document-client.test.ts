@@ -1,29 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ScanCommand as SdkScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { batchGetItems, itemKeyId } from '#shared/store/dynamo/batch-get.ts';
+import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import {
   BatchGetCommand,
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { batchGetItems, itemKeyId } from '#shared/store/dynamo/batch-get.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
+} from '#shared/store/dynamo/commands.ts';
 import { isConditionFailure } from '#shared/store/dynamo/condition-failure.ts';
 import { type DocumentClient, JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { queryAll } from '#shared/store/dynamo/query-pages.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type DynamoFaultFront, startDynamoFaultFront } from '../support/dynamo-fault-front.ts';
 
 const tables = tableNamesForStage('document-client');
 let db: RunningDynalite;
-let sdk: DynamoDBDocumentClient;
+let sdk: SdkDocumentClient;
 let requester: DynamoJsonClient;
 let json: JsonDocumentClient;
 let front: DynamoFaultFront;
@@ -282,6 +283,30 @@ describe('JsonDocumentClient', { timeout: 60_000 }, () => {
       client.send(new ScanCommand({ TableName: tables.state })),
       /ScanCommand is not one of/,
     );
+    await assert.rejects(
+      client.send(new SdkScanCommand({ TableName: tables.state })),
+      /ScanCommand is not one of/,
+    );
     assert.equal(dynamoRequestCounter.total, 0);
+  });
+});
+
+describe('SdkDocumentClient', { timeout: 60_000 }, () => {
+  it("sends the stores' Scan and lib-dynamodb's own commands alike, each counted once", async () => {
+    const key = { pk: freshPartition(), sk: 'scanned' };
+    await sdk.send(new PutCommand({ TableName: tables.state, Item: { ...key, v: 7 } }));
+    dynamoRequestCounter.reset();
+
+    const filter = { FilterExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key.pk } };
+    const ours = await sdk.send(
+      new ScanCommand({ TableName: tables.state, ConsistentRead: true, ...filter }),
+    );
+    const theirs = await sdk.send(
+      new SdkScanCommand({ TableName: tables.state, ConsistentRead: true, ...filter }),
+    );
+
+    assert.deepEqual(ours.Items, [{ ...key, v: 7 }]);
+    assert.deepEqual(theirs.Items, [{ ...key, v: 7 }]);
+    assert.deepEqual(dynamoRequestCounter.byCommand, new Map([['ScanCommand', 2]]));
   });
 });

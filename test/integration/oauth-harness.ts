@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { Account, OAuthCredentials } from '#shared/domain/types.ts';
 import {
@@ -19,6 +18,7 @@ import type { Stored } from '#shared/store/config-admin.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-store.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
 
@@ -26,7 +26,7 @@ export const MINUTE = 60_000;
 
 export interface OAuthWorld {
   db: RunningDynalite;
-  client: DynamoDBDocumentClient;
+  client: SdkDocumentClient;
   tables: TableNames;
   admin: DynamoConfigAdmin;
   endpoint: MockTokenEndpoint;

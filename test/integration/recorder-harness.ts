@@ -12,7 +12,6 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createBusEventBridgeClient } from '#local/bus-publisher.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
@@ -24,6 +23,7 @@ import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { configItems } from '#shared/store/dynamo/config-items.ts';
 import type { DocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { type Interceptor, interceptedDocumentClient, isWrite } from '../support/intercepted-dynamo.ts';
@@ -56,7 +56,7 @@ export interface RecorderWorld {
   db: RunningDynalite;
   tables: TableNames;
   /** A healthy SDK client, for seeding and reading the tables. */
-  client: DynamoDBDocumentClient;
+  client: SdkDocumentClient;
   clock: TestClock;
   /** A healthy client as the recorder Lambda has (`JsonDocumentClient`). */
   recorderClient: DocumentClient;

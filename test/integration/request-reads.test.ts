@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
@@ -21,6 +21,7 @@ import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoStickyStore } from '#shared/store/dynamo/sticky-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -28,7 +29,7 @@ import { eventually } from '../support/gateway-calls.ts';
 
 const tables = tableNamesForStage('request-reads');
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let requester: DynamoJsonClient;
 
 before(async () => {

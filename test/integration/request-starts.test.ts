@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoRequestStarts, STARTED_CLAIM_OWNER } from '#shared/store/dynamo/usage-ledger-started.ts';
 import type { StartedRecord } from '#shared/store/request-starts.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
@@ -11,7 +12,7 @@ import { keys, usageRecordListing } from '#shared/tables/keys.ts';
 
 const tables = tableNamesForStage('request-starts');
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let requester: DynamoJsonClient;
 let starts: DynamoRequestStarts;
 

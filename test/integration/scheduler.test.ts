@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { AccountSelectionRequest, HeldSlot } from '#shared/concurrency/contracts.ts';
 import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
@@ -9,6 +9,7 @@ import { answerOf } from '#shared/error-answers.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -25,7 +26,7 @@ const SETTINGS: ConcurrencySettings = {
   pingIntervalSeconds: 0,
 };
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let requester: DynamoJsonClient;
 let groupCount = 0;
 

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
 import { type Concurrency, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
@@ -17,6 +17,7 @@ import type { Account, Group, User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 
@@ -52,7 +53,7 @@ const ACCOUNT: Account = {
 };
 
 function concurrencyFor(
-  client: DynamoDBDocumentClient,
+  client: SdkDocumentClient,
   requester: DynamoJsonClient,
   waitSeconds: number,
 ): Concurrency {
@@ -86,7 +87,7 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
   await holdUntilKilled(process.env.QG_CRASH_CHILD_ENDPOINT);
 } else {
   let db: RunningDynalite;
-  let client: DynamoDBDocumentClient;
+  let client: SdkDocumentClient;
   let requester: DynamoJsonClient;
   let child: ChildProcess | undefined;
 

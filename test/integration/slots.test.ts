@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
 import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
@@ -11,6 +11,7 @@ import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 
@@ -25,7 +26,7 @@ const SETTINGS: ConcurrencySettings = {
   pingIntervalSeconds: 0,
 };
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let requester: DynamoJsonClient;
 
 function concurrencyWith(settings: Partial<ConcurrencySettings> = {}, random?: () => number) {

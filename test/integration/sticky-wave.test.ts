@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { type Concurrency, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
@@ -16,6 +15,7 @@ import { takeSlots } from '#shared/gateway/take-slots.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { eventually } from '../support/gateway-calls.ts';
@@ -23,7 +23,7 @@ import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '
 
 const tables = tableNamesForStage('stickywave');
 let db: RunningDynalite;
-let client: DynamoDBDocumentClient;
+let client: SdkDocumentClient;
 let requester: DynamoJsonClient;
 let slotStore: DynamoSlotStore;
 let waves: RequestWaves;

@@ -15,7 +15,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { sdkRequester } from '#shared/store/dynamo/sdk-requester.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import type { LeaseKind, LiveLease } from '#shared/store/slots.ts';
@@ -172,7 +172,7 @@ export async function closedPortUrl(): Promise<string> {
 
 /** The live leases of a user's or account's slots (or wait tickets), as the State table has them. */
 export function liveLeases(
-  client: DynamoDBDocumentClient,
+  client: SdkDocumentClient,
   stateTable: string,
   pool: { kind?: LeaseKind; scope: SlotScope; id: string },
 ): Promise<LiveLease[]> {

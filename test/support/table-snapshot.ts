@@ -9,11 +9,12 @@
  * assert.equal(await snapshotTables(client, tables), before);
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 
-export async function snapshotTables(client: DynamoDBDocumentClient, tables: TableNames): Promise<string> {
+export async function snapshotTables(client: SdkDocumentClient, tables: TableNames): Promise<string> {
   const lines: string[] = [];
   for (const table of Object.values(tables)) {
     const items = await scanAll(client, { TableName: table, ConsistentRead: true });

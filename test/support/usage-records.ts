@@ -9,8 +9,9 @@
  * const records = await recordsOfUserSince(client, tables, userId, since);
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
+import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { utcDaysSince } from './utc-days.ts';
@@ -20,7 +21,7 @@ import { utcDaysSince } from './utc-days.ts';
  * crossed midnight has records on both days.
  */
 export async function recordsOfUserSince(
-  client: DynamoDBDocumentClient,
+  client: SdkDocumentClient,
   tables: TableNames,
   userId: string,
   sinceMs: number,

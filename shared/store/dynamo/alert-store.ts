@@ -12,7 +12,6 @@
  * ```
  */
 
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../alerts/alert.ts';
 import type { ApiKey, RequestDefaults, User } from '../../domain/types.ts';
 import type { TableNames } from '../../tables/definitions.ts';
@@ -31,6 +30,7 @@ import {
 import type { ChargedItems } from '../usage-ledger.ts';
 import { CLAIM_REF_ATTRIBUTE, claimSubject, claimWrite } from './alert-claims.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { entityOf, listingQuery } from './config-items.ts';
 import type { DocumentClient } from './document-client.ts';

@@ -24,12 +24,13 @@
  * const { user, replayed } = await new DynamoBalanceOperations(client, table).addOnce('usr_1', 5e9, 'topup-42');
  * ```
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { AdminError } from '../../admin/admin-error.ts';
 import { formatNanoAsUsd, MAX_MONEY_NANO } from '../../admin/money.ts';
 import type { User } from '../../domain/types.ts';
 import { keys } from '../../tables/keys.ts';
 import type { BalanceChange, Stored } from '../config-admin.ts';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
 import { DynamoTableStore } from './table-store.ts';

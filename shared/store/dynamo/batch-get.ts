@@ -16,12 +16,9 @@
  * ```
  */
 
-import {
-  BatchGetCommand,
-  type BatchGetCommandInput,
-  type BatchGetCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandInput, BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../../tables/keys.ts';
+import { BatchGetCommand } from './commands.ts';
 import type { DocumentClient } from './document-client.ts';
 import { documentItemOf, type StoredItem } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester } from './json-protocol.ts';

@@ -9,12 +9,13 @@
  * await overrides.setPrice('gpt-5.1-codex', { inputPicoPerToken: 1_000_000, cachedInputPicoPerToken: 100_000, outputPicoPerToken: 8_000_000 });
  * ```
  */
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { DEFAULT_PRICE_MODEL } from '../../billing/price-book.ts';
 import type { ModelPrice } from '../../billing/price-table.ts';
 import { assertValidPrice } from '../../billing/price-units.ts';
 import { type ItemKey, keys, LIST } from '../../tables/keys.ts';
 import type { AdminPriceStore, PriceExpectation, PriceOverride, PriceOverrideReader } from '../prices.ts';
+import { DeleteCommand, PutCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { listedItem, listingQuery } from './config-items.ts';
 import { queryAll } from './query-pages.ts';

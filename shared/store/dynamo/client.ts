@@ -7,38 +7,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DOCUMENT_TRANSLATION } from './item-forms.ts';
 import { countDynamoRequest } from './request-counter.ts';
+import { SdkDocumentClient } from './sdk-document-client.ts';
 
-let client: DynamoDBDocumentClient | undefined;
-
-/**
- * Reads every DynamoDB number as a JavaScript number. The SDK's default turns a number past
- * 2^53 into a BigInt, which JSON cannot serialise: one such stored value (a balance pushed past
- * the limit by an old write or by hand) would make every listing that holds it fail. Writers keep
- * money within Number.MAX_SAFE_INTEGER (conditions on the stored value); a reader shows an
- * out-of-range value as the nearest number rather than crash.
- */
-export function readNumber(text: string): number {
-  return Number(text);
-}
-
-/** How every document client of quotagate translates items, the CLI's included. */
-export const DOCUMENT_TRANSLATION = {
-  marshallOptions: { removeUndefinedValues: true },
-  unmarshallOptions: { wrapNumbers: readNumber },
-} as const;
-
-/**
- * The same translation for code that marshals whole items itself (`@aws-sdk/util-dynamodb`) to
- * send them through the gateway's JSON client (json-client.ts). Its own objects, with the
- * top-level map written out and read as a map: lib-dynamodb sets `convertTopLevelContainer` and
- * `convertWithoutMapWrapper` on the option objects a document client is given, the shared ones
- * above included, which would wrap a marshalled item in `{ M: … }` and unmarshal an item as a value.
- */
-export const ITEM_TRANSLATION = {
-  marshallOptions: { ...DOCUMENT_TRANSLATION.marshallOptions, convertTopLevelContainer: false },
-  unmarshallOptions: { ...DOCUMENT_TRANSLATION.unmarshallOptions, convertWithoutMapWrapper: false },
-} as const;
+let client: SdkDocumentClient | undefined;
 
 /**
  * Middleware of the SDK's default stack that quotagate's requests do not need, removed because
@@ -54,7 +27,11 @@ export const TRIMMED_MIDDLEWARE = [
   'loggerMiddleware',
 ] as const;
 
-export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDBDocumentClient {
+/**
+ * A document client on the SDK, for the processes that keep it: it sends the stores' commands and
+ * the SDK's own (sdk-document-client.ts).
+ */
+export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): SdkDocumentClient {
   const base = new DynamoDBClient({
     ...(endpoint
       ? {
@@ -80,11 +57,11 @@ export function createDocumentClient(endpoint = process.env.DYNAMODB_ENDPOINT): 
     },
     { step: 'initialize', name: 'quotagateRequestCounter' },
   );
-  return DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION);
+  return new SdkDocumentClient(DynamoDBDocumentClient.from(base, DOCUMENT_TRANSLATION));
 }
 
 /** The process-wide client. */
-export function documentClient(): DynamoDBDocumentClient {
+export function documentClient(): SdkDocumentClient {
   client ??= createDocumentClient();
   return client;
 }

@@ -13,14 +13,7 @@
  * ```
  */
 
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { proxyEndpointOf } from '../../admin/account-egress.ts';
 import { AdminError } from '../../admin/admin-error.ts';
 import type { Account, ApiKey, Group, Subscription, User } from '../../domain/types.ts';
@@ -42,10 +35,12 @@ import type {
   UpdateOptions,
 } from '../config-admin.ts';
 import { DynamoBalanceOperations } from './balance-operations.ts';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { describeEntity, itemKeyOf, itemOf, refOf } from './config-entity-refs.ts';
 import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
 import { DynamoConfigListings } from './config-listings.ts';
+import type { DocumentClient } from './document-client.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 import { type AttributeEdit, editOf, versionCondition, versionedUpdateInput } from './versioned-update.ts';
 
@@ -54,7 +49,7 @@ export class DynamoConfigAdmin extends DynamoSealingStore implements ConfigAdmin
   readonly #listings: DynamoConfigListings;
 
   /** `sealer`: what seals account credentials on write (default: the process's, from its environment). */
-  constructor(client: DynamoDBDocumentClient, configTableName: string, sealer?: () => SecretSealer) {
+  constructor(client: DocumentClient, configTableName: string, sealer?: () => SecretSealer) {
     super(client, configTableName, sealer);
     this.#balances = new DynamoBalanceOperations(client, configTableName);
     this.#listings = new DynamoConfigListings(client, configTableName);

@@ -4,7 +4,7 @@
  * account's credentials by key ({@link AccountCredentialsReader}: the listing never holds them),
  * and the account-health writes the gateway makes ({@link AccountHealthWriter}).
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
   Account,
@@ -28,6 +28,7 @@ import type {
   StoredCredentials,
 } from '../config-directory.ts';
 import { batchGetItems, itemKeyId, readRequesterOf } from './batch-get.ts';
+import { GetCommand, UpdateCommand } from './commands.ts';
 import { CREDENTIALS_VERSION, credentialsVersionOf, entityOf, listingQuery } from './config-items.ts';
 import { documentItemOf } from './item-forms.ts';
 import type { AttributeMap } from './json-protocol.ts';

@@ -2,9 +2,11 @@
  * What the document stores send their commands through ({@link DocumentClient}), and the
  * gateway's JSON client behind that same interface ({@link JsonDocumentClient}).
  *
- * The stores speak lib-dynamodb's commands (`new UpdateCommand({ Key: { pk, sk }, … })`, plain
- * values in, plain items out) and depend only on `send`, so the AWS SDK's document client
- * (client.ts) and the JSON client can both stand behind them. The recorder sends about ten writes
+ * The stores speak commands shaped as lib-dynamodb's (`new UpdateCommand({ Key: { pk, sk }, … })`
+ * from commands.ts, plain values in, plain items out) and depend only on `send`, so the AWS SDK's
+ * document client (`SdkDocumentClient`, sdk-document-client.ts) and the JSON client can both stand
+ * behind them. Neither this file nor commands.ts imports the SDK: a function whose stores send
+ * through the JSON client bundles no SDK client. The recorder sends about ten writes
  * per request through the JSON client: the SDK's middleware stack cost it more CPU than the
  * writes' own work (its profile: smithy's core, lib-dynamodb and SigV4 about half of its busy
  * time). The admin API, the token refresh and the CLI keep the SDK's client: a handful of
@@ -23,25 +25,29 @@
  * const { Item } = await client.send(new GetCommand({ TableName, Key: keys.user('u_1'), ConsistentRead: true }));
  * ```
  */
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  DeleteCommand,
-  type DeleteCommandOutput,
-  GetCommand,
-  type GetCommandOutput,
-  PutCommand,
-  type PutCommandOutput,
-  QueryCommand,
-  type QueryCommandOutput,
-  UpdateCommand,
-  type UpdateCommandOutput,
+import type {
+  BatchGetCommandOutput,
+  DeleteCommandOutput,
+  GetCommandOutput,
+  PutCommandOutput,
+  QueryCommandOutput,
+  ScanCommandOutput,
+  UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import type {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from './commands.ts';
 import { documentItemOf, typedItemOf } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester, Operation } from './json-protocol.ts';
 
 /**
- * A DynamoDB document client as the stores use it: the SDK's `DynamoDBDocumentClient` or a
+ * A DynamoDB document client as the stores use it: the SDK's (`SdkDocumentClient`) or a
  * {@link JsonDocumentClient}. One overload per command they send.
  */
 export interface DocumentClient {
@@ -51,6 +57,14 @@ export interface DocumentClient {
   send(command: DeleteCommand): Promise<DeleteCommandOutput>;
   send(command: QueryCommand): Promise<QueryCommandOutput>;
   send(command: BatchGetCommand): Promise<BatchGetCommandOutput>;
+}
+
+/**
+ * A client that can also read a whole table, which no store does on a request's path: the SDK's
+ * (`SdkDocumentClient`), for tests and tools (`scanAll` in query-pages.ts).
+ */
+export interface ScanningClient {
+  send(command: ScanCommand): Promise<ScanCommandOutput>;
 }
 
 type Fields = Record<string, unknown>;
@@ -94,14 +108,14 @@ const itemWrite = (operation: Operation, item: 'Key' | 'Item'): CommandTranslati
   output: { Attributes: back },
 });
 
-/** Per command: the operation it is, and its fields that hold items or attribute values. */
-const COMMANDS = new Map<unknown, CommandTranslation>([
-  [GetCommand, { operation: 'GetItem', input: { Key: out }, output: { Item: back } }],
-  [PutCommand, itemWrite('PutItem', 'Item')],
-  [UpdateCommand, itemWrite('UpdateItem', 'Key')],
-  [DeleteCommand, itemWrite('DeleteItem', 'Key')],
+/** Per operation: its fields that hold items or attribute values. */
+const COMMANDS = new Map<string, CommandTranslation>([
+  ['GetItem', { operation: 'GetItem', input: { Key: out }, output: { Item: back } }],
+  ['PutItem', itemWrite('PutItem', 'Item')],
+  ['UpdateItem', itemWrite('UpdateItem', 'Key')],
+  ['DeleteItem', itemWrite('DeleteItem', 'Key')],
   [
-    QueryCommand,
+    'Query',
     {
       operation: 'Query',
       input: { ExclusiveStartKey: out, ExpressionAttributeValues: out },
@@ -109,7 +123,7 @@ const COMMANDS = new Map<unknown, CommandTranslation>([
     },
   ],
   [
-    BatchGetCommand,
+    'BatchGetItem',
     {
       operation: 'BatchGetItem',
       input: { RequestItems: keysPerTable(out) },
@@ -134,11 +148,13 @@ export class JsonDocumentClient implements DocumentClient {
     this.#requester = requester;
   }
 
-  /** One implementation of the interface's overloads: the command's class says which operation it is. */
-  readonly send = ((command: { input: object }) => this.#send(command)) as DocumentClient['send'];
+  /** One implementation of the interface's overloads: the command says which operation it is. */
+  readonly send = ((command: { operation?: string; input: object }) =>
+    this.#send(command)) as DocumentClient['send'];
 
-  async #send(command: { input: object }): Promise<unknown> {
-    const spec = COMMANDS.get(command.constructor);
+  async #send(command: { operation?: string; input: object }): Promise<unknown> {
+    // A command of another kind (a Scan, or one of lib-dynamodb's own) is refused by its class name.
+    const spec = COMMANDS.get(command.operation ?? '');
     if (!spec)
       throw new Error(`${command.constructor.name} is not one of the JSON document client's commands`);
     const input = translated(command.input as Fields, spec.input);

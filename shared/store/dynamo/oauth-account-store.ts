@@ -17,7 +17,7 @@
  * const account = await store.getAccount('acc_1');
  * ```
  */
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { Account } from '../../domain/types.ts';
 import {
   openAccount,
@@ -28,9 +28,11 @@ import {
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
 import { keys } from '../../tables/keys.ts';
 import type { OAuthAccountStore, RefreshedCredentials, RefreshFailure } from '../oauth-accounts.ts';
+import { GetCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { DynamoConfigDirectory } from './config-directory.ts';
 import { BUMP_CREDENTIALS_VERSION, CREDENTIALS_VERSION_NAMES, entityOf } from './config-items.ts';
+import type { DocumentClient } from './document-client.ts';
 import { DynamoSealingStore } from './sealing-store.ts';
 import { updateExpressionOf } from './versioned-update.ts';
 
@@ -48,7 +50,7 @@ const SPENT_IS_STORED =
 export class DynamoOAuthAccountStore extends DynamoSealingStore implements OAuthAccountStore {
   readonly #directory: DynamoConfigDirectory;
 
-  constructor(client: DynamoDBDocumentClient, configTableName: string, sealer?: () => SecretSealer) {
+  constructor(client: DocumentClient, configTableName: string, sealer?: () => SecretSealer) {
     super(client, configTableName, sealer);
     this.#directory = new DynamoConfigDirectory(client, configTableName, this.sealer);
   }

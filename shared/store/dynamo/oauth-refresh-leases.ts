@@ -13,9 +13,10 @@
  * if (await leases.acquire('acc_1', holder, now + 45, now)) await leases.release('acc_1', holder);
  * ```
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+
 import { keys } from '../../tables/keys.ts';
 import type { RefreshLeases } from '../refresh-leases.ts';
+import { DeleteCommand, PutCommand } from './commands.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { DynamoTableStore } from './table-store.ts';
 

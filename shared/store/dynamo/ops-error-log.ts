@@ -14,11 +14,12 @@
  * await log.write(toStoredOpsRecord(record));
  * ```
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { StoredOpsRecord } from '../../ops/ops-record.ts';
 import { keys, OPS_SHARDS, opsRecordSortKey, shardOf } from '../../tables/keys.ts';
 import { daysBetween } from '../../usage/export.ts';
 import type { OpsErrorLog, OpsPage, OpsQuery } from '../ops-log.ts';
+import { PutCommand } from './commands.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { queryPages } from './query-pages.ts';
 import { DynamoTableStore } from './table-store.ts';

@@ -9,14 +9,9 @@
  * for await (const page of queryPages(client, input)) if (take(page)) break;
  * ```
  */
-import {
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-  ScanCommand,
-  type ScanCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import type { DocumentClient } from './document-client.ts';
+import type { QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from './commands.ts';
+import type { DocumentClient, ScanningClient } from './document-client.ts';
 import type { StoredItem } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester, OperationInput } from './json-protocol.ts';
 
@@ -74,7 +69,7 @@ export function queryAll(
 
 /** Every item a Scan matches. */
 export function scanAll(
-  client: DynamoDBDocumentClient,
+  client: ScanningClient,
   input: Omit<ScanCommandInput, 'ExclusiveStartKey'>,
 ): Promise<StoredItem[]> {
   return allOf(

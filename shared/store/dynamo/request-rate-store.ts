@@ -9,9 +9,10 @@
  * await rates.take('key_1', 3, Date.now()); // true while fewer than 3 were taken this minute
  * ```
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { keys } from '../../tables/keys.ts';
 import { MINUTE_MS, type RequestRates } from '../request-rates.ts';
+import { UpdateCommand } from './commands.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { DynamoTableStore } from './table-store.ts';
 

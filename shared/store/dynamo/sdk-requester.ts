@@ -17,8 +17,8 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoRequester, Operation } from './json-protocol.ts';
+import type { SdkDocumentClient } from './sdk-document-client.ts';
 
 const COMMANDS = {
   GetItem: GetItemCommand,
@@ -29,13 +29,13 @@ const COMMANDS = {
   Query: QueryCommand,
 } satisfies Record<Operation, unknown>;
 
-export function sdkRequester(client: DynamoDBDocumentClient): DynamoRequester {
+export function sdkRequester(client: SdkDocumentClient): DynamoRequester {
   return {
     async request(operation, input) {
       // One command class per operation, taking and answering the same typed attributes as ours
       // (plus binary, which we never send); TypeScript cannot relate the union of classes to O.
       const Command = COMMANDS[operation] as unknown as new (input: unknown) => PutItemCommand;
-      return (await client.send(new Command(input))) as never;
+      return (await client.sdk.send(new Command(input))) as never;
     },
   };
 }

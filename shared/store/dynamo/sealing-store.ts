@@ -12,19 +12,16 @@
  * new DynamoOAuthAccountStore(documentClient(), settings.tables.config); // the process's sealer
  * ```
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { secretSealer } from '../../secrets/default-sealer.ts';
 import type { SecretSealer } from '../../secrets/secret-sealer.ts';
+import type { DocumentClient } from './document-client.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 export abstract class DynamoSealingStore extends DynamoTableStore {
   protected readonly sealer: () => SecretSealer;
 
-  constructor(
-    client: DynamoDBDocumentClient,
-    configTable: string,
-    sealer: () => SecretSealer = secretSealer,
-  ) {
+  constructor(client: DocumentClient, configTable: string, sealer: () => SecretSealer = secretSealer) {
     super(client, configTable);
     this.sealer = sealer;
   }

@@ -13,10 +13,11 @@
  * (await store.find('g_1', hash, nowSeconds))?.accountId; // 'acct_1'
  * ```
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+
 import { keys } from '../../tables/keys.ts';
 import type { StickyStore } from '../sticky.ts';
 import { batchGetItems, itemKeyId } from './batch-get.ts';
+import { PutCommand } from './commands.ts';
 import { DynamoTableStore } from './table-store.ts';
 
 export class DynamoStickyStore extends DynamoTableStore implements StickyStore {

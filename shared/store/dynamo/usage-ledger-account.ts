@@ -9,10 +9,11 @@
  * await effect.apply(guard); // 'applied' | 'stale' | 'missing'
  * ```
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { CodexUsageSnapshot } from '../../domain/types.ts';
 import type { EffectResult } from '../../recorder/usage-record.ts';
 import type { LedgerEffect, WriteGuard } from '../usage-ledger.ts';
+import { GetCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld } from './condition-failure.ts';
 import type { EffectTarget } from './usage-ledger-effects.ts';
 

@@ -15,12 +15,12 @@
  * ```
  */
 
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { planWindowSteps } from '../../billing/subscription-windows.ts';
 import type { ApiKey, Subscription, User } from '../../domain/types.ts';
 import type { AggregateCounters, EffectName, EffectResult } from '../../recorder/usage-record.ts';
 import type { ItemKey } from '../../tables/keys.ts';
 import type { ChargedItems, LedgerEffect, WriteGuard } from '../usage-ledger.ts';
+import { GetCommand, UpdateCommand } from './commands.ts';
 import { conditionHeld, whenConditionHeld } from './condition-failure.ts';
 import { entityOf } from './config-items.ts';
 import type { DocumentClient } from './document-client.ts';

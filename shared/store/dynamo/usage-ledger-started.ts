@@ -13,8 +13,8 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { keys, usageRecordListing } from '../../tables/keys.ts';
 import type { RequestStarts, StartedRecord } from '../request-starts.ts';
-import { ITEM_TRANSLATION } from './client.ts';
 import { conditionHeld } from './condition-failure.ts';
+import { ITEM_TRANSLATION } from './item-forms.ts';
 import type { AttributeMap, DynamoRequester } from './json-protocol.ts';
 import { DynamoTableStore } from './table-store.ts';
 

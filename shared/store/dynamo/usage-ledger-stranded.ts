@@ -23,12 +23,13 @@
  * for await (const page of stranded.stranded(Date.now())) …
  * ```
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { lostRecordFields } from '../../recorder/request-start.ts';
 import { USAGE_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, PENDING_INDEX_KEYS, USAGE_LIST, USAGE_SHARDS } from '../../tables/keys.ts';
 import type { StrandedUsageRecords } from '../stranded-records.ts';
 import type { StoredUsageRecord } from '../usage-ledger.ts';
+import { UpdateCommand } from './commands.ts';
 import { conditionHeld } from './condition-failure.ts';
 import { readListedItems } from './listed-items.ts';
 import { queryPages } from './query-pages.ts';

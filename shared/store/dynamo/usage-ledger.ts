@@ -20,7 +20,6 @@
  * ```
  */
 
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EffectPlan, PlannedEffect } from '../../recorder/effect-plan.ts';
 import type { EffectName, EffectResult, UsageRecord } from '../../recorder/usage-record.ts';
 import { CONFIG_LIST_INDEX, TABLES, type TableNames } from '../../tables/definitions.ts';
@@ -31,6 +30,7 @@ import type {
   StoredUsageRecord,
   UsageLedger,
 } from '../usage-ledger.ts';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from './commands.ts';
 import type { DocumentClient } from './document-client.ts';
 
 const USAGE_RECORD_TTL_ATTRIBUTE = TABLES.usage.ttlAttribute;

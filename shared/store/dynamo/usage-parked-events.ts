@@ -14,11 +14,11 @@
  * ```
  */
 
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { UsageEventDetail } from '../../events/usage-event.ts';
 import { USAGE_LIST_INDEX } from '../../tables/definitions.ts';
 import { keys, USAGE_LIST } from '../../tables/keys.ts';
 import type { ParkedUsageEvent, ParkedUsageEvents } from '../parked-events.ts';
+import { DeleteCommand, PutCommand, QueryCommand } from './commands.ts';
 import type { DocumentClient } from './document-client.ts';
 import { readListedItems } from './listed-items.ts';
 import { DynamoTableStore } from './table-store.ts';
