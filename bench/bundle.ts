@@ -42,9 +42,16 @@ export interface FunctionBundleFigures {
   metafile: Metafile;
 }
 
-/** The gateway's figures under the names `bench/results/latest.json` has always given them. */
+/**
+ * The gateway's figures under the names `bench/results/latest.json` has always given them, and
+ * the recorder's beside them: the function that cold-starts at every scale-out of the usage events.
+ */
 export interface BundleFigures extends Omit<FunctionBundleFigures, 'bytes' | 'metafile'> {
   gatewayBytes: number;
+  recorderBytes: number;
+  recorderImportMsMedian: number;
+  recorderImportMs: number[];
+  recorderImportCpuMsMedian: number;
 }
 
 /**
@@ -106,10 +113,18 @@ export async function measureFunctionBundle(
   }
 }
 
-/** The gateway's bundle figures, as the bench has always reported them. */
-export async function measureGatewayBundle(imports: number): Promise<BundleFigures> {
+/** The gateway's and the recorder's bundle figures, `imports` fresh imports of each. */
+export async function measureBundles(imports: number): Promise<BundleFigures> {
   const { bytes, metafile: _, ...figures } = await measureFunctionBundle('gateway', imports);
-  return { gatewayBytes: bytes, ...figures };
+  const recorder = await measureFunctionBundle('recorder', imports);
+  return {
+    gatewayBytes: bytes,
+    ...figures,
+    recorderBytes: recorder.bytes,
+    recorderImportMsMedian: recorder.importMsMedian,
+    recorderImportMs: recorder.importMs,
+    recorderImportCpuMsMedian: recorder.importCpuMsMedian,
+  };
 }
 
 export interface TokenizerFigures {

@@ -24,7 +24,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Agent } from 'undici';
-import { measureGatewayBundle, measureTokenizer } from './bundle.ts';
+import { measureBundles, measureTokenizer } from './bundle.ts';
 import { type FloorRow, formatFloor, measureFloor } from './floor.ts';
 import type { ProcessUsage } from './ipc.ts';
 import { formatTransfers, transferWorked } from './large-transfer.ts';
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   }
   const measured = await measureLocalStack(world);
   const localStack = { ...measured, gatewayAlone: gatewayAloneOf(results, measured.stream) };
-  const bundle = await measureGatewayBundle(SIZES.imports);
+  const bundle = await measureBundles(SIZES.imports);
   const tokenizer = await measureTokenizer(SIZES.imports);
   const costs = costFigures(results, recorder);
 
@@ -164,6 +164,10 @@ async function main(): Promise<void> {
       importMs: bundle.importMs,
       importCpuMsMedian: bundle.importCpuMsMedian,
       importCpuMs: bundle.importCpuMs,
+      recorderBytes: bundle.recorderBytes,
+      recorderImportMsMedian: bundle.recorderImportMsMedian,
+      recorderImportMs: bundle.recorderImportMs,
+      recorderImportCpuMsMedian: bundle.recorderImportCpuMsMedian,
     },
     costPerMillion: costs,
     recorderWritesPerRequest: recorder?.writesPerEvent ?? null,

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { GATEWAY_MEMORY_MB, RECORDER_MEMORY_MB } from '../infra/function-memory.ts';
-import type { measureGatewayBundle, measureTokenizer } from './bundle.ts';
+import type { BundleFigures, measureTokenizer } from './bundle.ts';
 import { costPerMillion, PRICES } from './cost.ts';
 import type { BenchChild } from './ipc.ts';
 import type { PhaseResult } from './phase-result.ts';
@@ -46,7 +46,6 @@ export async function measureRecorder(
   return { ...figures, indexWritesPerEvent, indexWritesPerEventByIndex: byIndex };
 }
 
-export type BundleFigures = Awaited<ReturnType<typeof measureGatewayBundle>>;
 export type TokenizerFigures = Awaited<ReturnType<typeof measureTokenizer>>;
 export type CostFigures = ReturnType<typeof costFigures>;
 
@@ -103,6 +102,9 @@ export function formatExtras(figures: {
       `(+ ${(bundle.sourceMapBytes / 1024).toFixed(0)} KB source map); import in a fresh process, median of ` +
       `${bundle.importMs.length}: ${bundle.importMsMedian.toFixed(1)} ms (${bundle.importMs.map((ms) => ms.toFixed(0)).join(', ')}), ` +
       `of it CPU ${bundle.importCpuMsMedian.toFixed(1)} ms`,
+    `Recorder bundle (the same settings, its NODE_OPTIONS): ${(bundle.recorderBytes / 1024).toFixed(0)} KB; import, median of ` +
+      `${bundle.recorderImportMs.length}: ${bundle.recorderImportMsMedian.toFixed(1)} ms (${bundle.recorderImportMs.map((ms) => ms.toFixed(0)).join(', ')}), ` +
+      `of it CPU ${bundle.recorderImportCpuMsMedian.toFixed(1)} ms`,
     `Token counter (loaded only to bill a stream cut short): rank table beside the bundle ${(tokenizer.bytes / 1024).toFixed(0)} KB; ` +
       `first load and count in a fresh process, median of ${tokenizer.importMs.length}: ` +
       `${tokenizer.importMsMedian.toFixed(0)} ms, +${tokenizer.residentMbMedian.toFixed(1)} MB resident`,
