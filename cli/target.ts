@@ -15,6 +15,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { secretsKeyAlias } from '#shared/secrets/default-sealer.ts';
+import { useSdkCredentialChain } from '#shared/secrets/sdk-credential-chain.ts';
 import { DOCUMENT_TRANSLATION } from '#shared/store/dynamo/item-forms.ts';
 import { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
@@ -82,8 +83,10 @@ export function describeTarget(target: Target): string {
 /**
  * A document client for the target. A local endpoint gets dummy credentials (dynalite ignores
  * them) and a single retry, so a stopped stack is reported at once rather than after back-off.
+ * Credentials for sealing with KMS come from the SDK's chain too, as the client's own do.
  */
 export function createTargetClient(target: Target): SdkDocumentClient {
+  useSdkCredentialChain();
   const base = target.endpoint
     ? new DynamoDBClient({
         endpoint: target.endpoint,

@@ -19,6 +19,7 @@ import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usag
 import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import type { GatewayDeps } from '#shared/gateway/deps.ts';
 import { createTokenRefresh } from '#shared/oauth/create-token-refresh.ts';
+import { useSdkCredentialChain } from '#shared/secrets/sdk-credential-chain.ts';
 import { type GatewaySettings, loadSettings } from '#shared/settings.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
@@ -148,6 +149,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamo = dynamoStart.value;
   const recorderProcess = recorderStart.value;
   await ensureTables(dynamo.endpoint, settings.tables);
+  // A stack given a KMS key (QG_SECRETS_KEY_ID) seals with the developer's AWS credentials.
+  useSdkCredentialChain();
   const client = createDocumentClient(dynamo.endpoint);
   const requester = createDynamoJsonClient(dynamo.endpoint);
   const gatewayDeps = createGatewayDeps({

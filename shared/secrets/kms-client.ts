@@ -8,8 +8,11 @@
  *
  * Credentials: a Lambda function's own from its environment (`AWS_ACCESS_KEY_ID`,
  * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), as the other JSON clients take them; elsewhere
- * (the CLI writing to AWS under a profile, SSO or a role) the AWS SDK's default credential chain,
- * asked at each call (it keeps them until they near their expiry). Region `AWS_REGION`, endpoint
+ * (the CLI writing to AWS under a profile, SSO or a role) the credential chain the process gave
+ * {@link useCredentialChain} (the CLI gives the AWS SDK's default chain: `cli/target.ts`), asked at
+ * each call (it keeps them until they near their expiry). The chain is the process's to give, not
+ * imported here: the SDK's chain brings smithy's core (about 200 KB) into every bundle that seals,
+ * and a Lambda function, which always has its credentials in its environment, never asks it. Region `AWS_REGION`, endpoint
  * KMS's regional one or `AWS_ENDPOINT_URL_KMS`, the SDK's own override.
  *
  * @example
@@ -100,21 +103,45 @@ export class KmsJsonClient {
   }
 }
 
+/** A source of credentials asked at each call, which keeps them until they near their expiry. */
+export type CredentialChain = () => Promise<AwsCredentials>;
+
+let chainLoader: (() => Promise<CredentialChain>) | undefined;
+
+/**
+ * Gives this process a credential chain for KMS calls when its environment holds no credentials,
+ * loaded at the first such call. Processes that run outside Lambda against AWS (the CLI) call it
+ * once before they seal.
+ *
+ * @example
+ * ```ts
+ * useCredentialChain(() => import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider()));
+ * ```
+ */
+export function useCredentialChain(load: () => Promise<CredentialChain>): void {
+  chainLoader = load;
+}
+
 /**
  * A client for this process's environment (see the module's comment): the region and any
- * credentials in the environment are read now, the SDK's chain only at a call that needs it.
+ * credentials in the environment are read now, the chain of {@link useCredentialChain} only at a
+ * call that needs it.
  */
 export function createKmsClient(env: NodeJS.ProcessEnv = process.env): KmsJsonClient {
   const region = env.AWS_REGION;
   if (!region) throw new Error('KMS needs AWS_REGION (Lambda sets it; the CLI sets the target region)');
   const fromEnvironment = environmentCredentials(env);
-  let chain: Promise<() => Promise<AwsCredentials>> | undefined;
+  let chain: Promise<CredentialChain> | undefined;
   return new KmsJsonClient({
     endpoint: env.AWS_ENDPOINT_URL_KMS ?? `https://kms.${region}.amazonaws.com`,
     region,
     credentials: async () => {
       if (fromEnvironment) return fromEnvironment;
-      chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
+      if (!chainLoader)
+        throw new Error(
+          'KMS needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a process that gives a credential chain (the CLI)',
+        );
+      chain ??= chainLoader();
       return (await chain)();
     },
   });

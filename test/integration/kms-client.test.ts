@@ -16,6 +16,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { KmsDataKeys } from '#shared/secrets/data-keys.ts';
 import { createKmsClient, KmsJsonClient } from '#shared/secrets/kms-client.ts';
+import { useSdkCredentialChain } from '#shared/secrets/sdk-credential-chain.ts';
 import { SecretSealer } from '#shared/secrets/secret-sealer.ts';
 
 const KEY_ID = 'alias/quotagate-test-secrets';
@@ -206,6 +207,7 @@ describe('the KMS client under the sealer', { timeout: 30_000 }, () => {
       AWS_SHARED_CREDENTIALS_FILE: file,
       AWS_CONFIG_FILE: join(dir, 'config'),
     });
+    useSdkCredentialChain(); // as the CLI does (cli/target.ts)
     try {
       // Act
       await sealerWith({ AWS_REGION: 'eu-west-1' }).seal('sk-upstream-0003', 'account:acc_3:apiKey');
