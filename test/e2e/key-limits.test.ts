@@ -10,7 +10,7 @@ import { listApiKeys, setApiKeyLimits } from '#shared/admin/api-keys.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { type E2E, startE2E } from '../support/e2e-stack.ts';
-import { clearOfMidnight } from '../support/utc-days.ts';
+import { clearOfBoundary, clearOfMidnight } from '../support/utc-days.ts';
 
 let e2e: E2E;
 before(async () => {
@@ -92,10 +92,7 @@ describe('limits changed on a live key', { timeout: 60_000 }, () => {
 
 describe('requests per minute', { timeout: 60_000 }, () => {
   /** The counter is per UTC minute: start well inside one, so five quick requests share it. */
-  async function awaitFreshMinute(): Promise<void> {
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
-  }
+  const awaitFreshMinute = () => clearOfBoundary(60_000, 15_000);
 
   it('serves 3 of 5 simultaneous requests on a 3-per-minute key and refuses 2 with 429 and Retry-After, uncharged', async () => {
     // Prepare

@@ -32,7 +32,15 @@ export const MIDNIGHT_MARGIN_MS = 30_000;
  * (well within `marginMs`) and its reads of "today" fall on one day. It waits at most `marginMs`
  * and a tenth of a second; the test's timeout has to allow for that.
  */
-export async function clearOfMidnight(marginMs = MIDNIGHT_MARGIN_MS, nowMs = Date.now()): Promise<void> {
-  const toMidnight = DAY_MS - (nowMs % DAY_MS);
-  if (toMidnight < marginMs) await sleep(toMidnight + 100);
+export function clearOfMidnight(marginMs = MIDNIGHT_MARGIN_MS, nowMs = Date.now()): Promise<void> {
+  return clearOfBoundary(DAY_MS, marginMs, nowMs);
+}
+
+/**
+ * The same for any UTC period that starts on a multiple of `periodMs` since the epoch (a minute
+ * for a per-minute request counter): waits for the next start when it is nearer than `marginMs`.
+ */
+export async function clearOfBoundary(periodMs: number, marginMs: number, nowMs = Date.now()): Promise<void> {
+  const toBoundary = periodMs - (nowMs % periodMs);
+  if (toBoundary < marginMs) await sleep(toBoundary + 100);
 }
