@@ -5,48 +5,29 @@
  * waits for its own.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';
 import { createUser } from '#shared/admin/users.ts';
-import { createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, User } from '#shared/domain/types.ts';
 import { takeSlots } from '#shared/gateway/take-slots.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoConfigDirectory } from '#shared/store/dynamo/config-directory.ts';
-import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoStickyStore } from '#shared/store/dynamo/sticky-store.ts';
-import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { eventually } from '../support/gateway-calls.ts';
+import { concurrencyOn } from '../support/test-concurrency.ts';
 
-const tables = tableNamesForStage('request-reads');
-let db: RunningDynalite;
-let client: SdkDocumentClient;
-let requester: DynamoJsonClient;
-
-before(async () => {
-  db = await startDynalite({ port: 0 });
-  await ensureTables(db.endpoint, tables);
-  client = createDocumentClient(db.endpoint);
-  requester = createDynamoJsonClient(db.endpoint);
-});
-
-after(async () => {
-  client.destroy();
-  requester.destroy();
-  await db.close();
-});
+const dynamo = dynaliteForSuite('request-reads');
+const { tables } = dynamo;
 
 async function leasesIn(pk: string) {
-  const { Items = [] } = await client.send(
+  const { Items = [] } = await dynamo.client.send(
     new QueryCommand({
       TableName: tables.state,
       KeyConditionExpression: 'pk = :pk',
@@ -60,18 +41,21 @@ async function leasesIn(pk: string) {
 describe('caller records', () => {
   it('reads user, group, subscription and request defaults in one request, then serves them from the cache', async () => {
     // Prepare
-    const admin = new DynamoConfigAdmin(client, tables.config);
+    const admin = new DynamoConfigAdmin(dynamo.client, tables.config);
     const group = await createGroup(admin, { name: 'Pro', billingMode: 'subscription', dailyLimitUsd: '5' });
     const user = await createUser(admin, { email: 'batch@example.test', concurrency: 2 });
     await createApiKey(admin, { userId: user.id, groupId: group.id });
     await assignSubscription(admin, { userId: user.id, groupId: group.id, until: '2099-01-01' });
-    await client.send(
+    await dynamo.client.send(
       new PutCommand({
         TableName: tables.config,
         Item: { ...keys.requestDefaults(), defaultInstructions: 'Be brief.' },
       }),
     );
-    const directory = new CachedConfigDirectory(new DynamoConfigDirectory(client, tables.config), 60_000);
+    const directory = new CachedConfigDirectory(
+      new DynamoConfigDirectory(dynamo.client, tables.config),
+      60_000,
+    );
     const sent = dynamoRequestCounter.total;
     const batches = dynamoRequestCounter.byCommand.get('BatchGetItemCommand') ?? 0;
 
@@ -102,9 +86,9 @@ describe('caller records', () => {
 
   it('reads a sticky session asked for in the same run in the same request, on the other table', async () => {
     // Prepare
-    const sticky = new DynamoStickyStore(client, tables.state);
+    const sticky = new DynamoStickyStore(dynamo.client, tables.state);
     await sticky.bind('g_same_run', 'hash-1', 'acct_sticky', 4_000_000_000);
-    const directory = new DynamoConfigDirectory(client, tables.config);
+    const directory = new DynamoConfigDirectory(dynamo.client, tables.config);
     const sent = dynamoRequestCounter.total;
 
     // Act
@@ -120,7 +104,7 @@ describe('caller records', () => {
   });
 
   it('answers absent items as undefined', async () => {
-    const records = await new DynamoConfigDirectory(client, tables.config).getCallerRecords(
+    const records = await new DynamoConfigDirectory(dynamo.client, tables.config).getCallerRecords(
       'u_missing',
       'g_missing',
     );
@@ -156,19 +140,8 @@ describe('taking the user and account slots together', () => {
     createdAt: '',
   });
   const concurrency = () =>
-    createConcurrency({
-      client,
-      requester,
-      tables,
-      settings: {
-        leaseSeconds: 90,
-        userWaitSeconds: 10,
-        accountWaitSeconds: 10,
-        accountMaxWaiting: 20,
-        stickyWaitSeconds: 0,
-        stickyMaxWaiting: 3,
-        pingIntervalSeconds: 0,
-      },
+    concurrencyOn(dynamo, {
+      settings: { userWaitSeconds: 10, accountWaitSeconds: 10 },
       listAccounts: async () => [account],
     });
   /**

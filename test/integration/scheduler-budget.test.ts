@@ -7,17 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { createConcurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
-import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
-import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '../support/request-waves.ts';
+import { concurrencyOn } from '../support/test-concurrency.ts';
 
-const tables = tableNamesForStage('budget');
+const dynamo = dynaliteForSuite('budget');
 const USER: User = {
   id: 'u_budget',
   email: 'b@example.test',
@@ -33,9 +29,6 @@ const GROUP: Group = {
   billingMode: 'balance',
   createdAt: '',
 };
-let db: RunningDynalite;
-let client: SdkDocumentClient;
-let requester: DynamoJsonClient;
 let waves: RequestWaves;
 
 function accounts(count: number): Account[] {
@@ -56,21 +49,7 @@ function accounts(count: number): Account[] {
 
 /** One request as the gateway makes it on an instance of its own (nothing remembered): sticky read prefetched beside the user slot. */
 async function serve(pool: Account[], sessionHash?: string) {
-  const concurrency = createConcurrency({
-    client,
-    requester,
-    tables,
-    settings: {
-      leaseSeconds: 90,
-      userWaitSeconds: 30,
-      accountWaitSeconds: 30,
-      accountMaxWaiting: 20,
-      stickyWaitSeconds: 0,
-      stickyMaxWaiting: 3,
-      pingIntervalSeconds: 0,
-    },
-    listAccounts: async () => pool,
-  });
+  const concurrency = concurrencyOn(dynamo, { listAccounts: async () => pool });
   const requestId = `req_${Math.random().toString(36).slice(2)}`;
   dynamoRequestCounter.reset();
   const startWaves = waves.completed;
@@ -90,18 +69,11 @@ async function serve(pool: Account[], sessionHash?: string) {
 }
 
 before(async () => {
-  db = await startDynalite({ port: 0 });
-  await ensureTables(db.endpoint, tables);
-  client = createDocumentClient(db.endpoint);
-  requester = createDynamoJsonClient(db.endpoint);
   waves = watchRequestWaves();
 });
 
 after(async () => {
   stopWatchingRequestWaves();
-  client.destroy();
-  requester.destroy();
-  await db.close();
 });
 
 describe('DynamoDB requests per gateway request', () => {

@@ -1,33 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { AccountSelectionRequest, HeldSlot } from '#shared/concurrency/contracts.ts';
-import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import type { ConcurrencySettings } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { GatewayError } from '#shared/errors.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
-import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
-import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { eventually } from '../support/gateway-calls.ts';
+import { concurrencyOn } from '../support/test-concurrency.ts';
 
-const tables = tableNamesForStage('scheduler');
-const SETTINGS: ConcurrencySettings = {
-  leaseSeconds: 90,
-  userWaitSeconds: 30,
-  accountWaitSeconds: 5,
-  accountMaxWaiting: 20,
-  stickyWaitSeconds: 0.3,
-  stickyMaxWaiting: 3,
-  pingIntervalSeconds: 0,
-};
-let db: RunningDynalite;
-let client: SdkDocumentClient;
-let requester: DynamoJsonClient;
+const dynamo = dynaliteForSuite('scheduler');
+const { tables } = dynamo;
+/** Shorter waits than the shared test settings: an account wait and a sticky wait run out here. */
+const SETTINGS: Partial<ConcurrencySettings> = { accountWaitSeconds: 5, stickyWaitSeconds: 0.3 };
 let groupCount = 0;
 
 /** Each test gets its own group and accounts, so no two tests share a slot partition. */
@@ -56,10 +44,7 @@ function scenario(specs: Record<string, Partial<Account>>, settings: Partial<Con
       ...spec,
     }),
   );
-  const concurrency = createConcurrency({
-    client,
-    requester,
-    tables,
+  const concurrency = concurrencyOn(dynamo, {
     settings: { ...SETTINGS, ...settings },
     listAccounts: async () => accounts,
   });
@@ -73,7 +58,7 @@ function scenario(specs: Record<string, Partial<Account>>, settings: Partial<Con
   });
   /** Fills `count` slots of an account as other requests would. */
   const occupy = async (name: string, count: number) => {
-    const store = new DynamoSlotStore(requester, tables.state);
+    const store = new DynamoSlotStore(dynamo.requester, tables.state);
     const nowSeconds = Math.floor(Date.now() / 1000);
     const pool = { kind: 'slot', scope: 'acct', id: id(name) } as const;
     for (let index = 0; index < count; index++) {
@@ -86,7 +71,7 @@ function scenario(specs: Record<string, Partial<Account>>, settings: Partial<Con
 }
 
 async function stickyAccountOf(groupId: string, sessionHash: string) {
-  const { Item } = await client.send(
+  const { Item } = await dynamo.client.send(
     new GetCommand({ TableName: tables.state, Key: keys.sticky(groupId, sessionHash), ConsistentRead: true }),
   );
   return Item?.accountId as string | undefined;
@@ -103,19 +88,6 @@ async function rejectionOf(promise: Promise<unknown>): Promise<GatewayError> {
   assert.ok(answer, `expected a known refusal, got ${String(error)}`);
   return answer;
 }
-
-before(async () => {
-  db = await startDynalite({ port: 0 });
-  await ensureTables(db.endpoint, tables);
-  client = createDocumentClient(db.endpoint);
-  requester = createDynamoJsonClient(db.endpoint);
-});
-
-after(async () => {
-  client.destroy();
-  requester.destroy();
-  await db.close();
-});
 
 describe('sticky sessions', () => {
   it('keeps a conversation on one account across its requests', async () => {
@@ -182,7 +154,7 @@ describe('sticky sessions', () => {
     await concurrency.bindSticky(group.id, 'crowded-session', id('a'));
     const free = await occupy('a', 1);
     const first = concurrency.selectAccount(request({ sessionHash: 'crowded-session' }));
-    const tickets = new DynamoSlotStore(requester, tables.state);
+    const tickets = new DynamoSlotStore(dynamo.requester, tables.state);
     const waitPool = { kind: 'wait', scope: 'acct', id: id('a') } as const;
     await eventually(
       async () => (await tickets.live(waitPool, Math.floor(Date.now() / 1000))).length > 0,

@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
-import { type Concurrency, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import type { Concurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
@@ -20,6 +19,8 @@ import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dyn
 import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
+import { concurrencyOn } from '../support/test-concurrency.ts';
 
 const LEASE_SECONDS = 2;
 const tables = tableNamesForStage('crash');
@@ -57,21 +58,18 @@ function concurrencyFor(
   requester: DynamoJsonClient,
   waitSeconds: number,
 ): Concurrency {
-  return createConcurrency({
-    client,
-    requester,
-    tables,
-    settings: {
-      leaseSeconds: LEASE_SECONDS,
-      userWaitSeconds: waitSeconds,
-      accountWaitSeconds: waitSeconds,
-      accountMaxWaiting: 5,
-      stickyWaitSeconds: 0,
-      stickyMaxWaiting: 3,
-      pingIntervalSeconds: 0,
+  return concurrencyOn(
+    { client, requester, tables },
+    {
+      settings: {
+        leaseSeconds: LEASE_SECONDS,
+        userWaitSeconds: waitSeconds,
+        accountWaitSeconds: waitSeconds,
+        accountMaxWaiting: 5,
+      },
+      listAccounts: async () => [ACCOUNT],
     },
-    listAccounts: async () => [ACCOUNT],
-  });
+  );
 }
 
 /** The child: holds both slots, renewing them, until it is killed. */
@@ -86,13 +84,11 @@ async function holdUntilKilled(endpoint: string): Promise<void> {
 if (process.env.QG_CRASH_CHILD_ENDPOINT) {
   await holdUntilKilled(process.env.QG_CRASH_CHILD_ENDPOINT);
 } else {
-  let db: RunningDynalite;
-  let client: SdkDocumentClient;
-  let requester: DynamoJsonClient;
+  const dynamo = dynaliteForSuite('crash');
   let child: ChildProcess | undefined;
 
   const leaseOf = async (pk: string) => {
-    const { Items = [] } = await client.send(
+    const { Items = [] } = await dynamo.client.send(
       new QueryCommand({
         TableName: tables.state,
         KeyConditionExpression: 'pk = :pk',
@@ -122,32 +118,22 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
     throw new Error(`slot still taken ${3 * LEASE_SECONDS} s after the kill: ${String(lastError)}`);
   };
 
-  before(async () => {
-    db = await startDynalite({ port: 0 });
-    await ensureTables(db.endpoint, tables);
-    client = createDocumentClient(db.endpoint);
-    requester = createDynamoJsonClient(db.endpoint);
-  });
-
-  after(async () => {
+  after(() => {
     child?.kill('SIGKILL');
-    client.destroy();
-    requester.destroy();
-    await db.close();
   });
 
   describe('slots of a killed process', () => {
     it('free themselves within one lease period of a SIGKILL, and not before the lease ends', async () => {
       // Prepare
       const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-        env: { ...process.env, QG_CRASH_CHILD_ENDPOINT: db.endpoint },
+        env: { ...process.env, QG_CRASH_CHILD_ENDPOINT: dynamo.db.endpoint },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       child = holder;
       const [line] = (await Promise.race([once(holder.stdout, 'data'), once(holder, 'exit')])) as [Buffer];
       assert.equal(String(line).trim(), 'held');
       await sleep(LEASE_SECONDS * 1000 + 500); // the child renews: its leases outlive their first period
-      const concurrency = concurrencyFor(client, requester, 0);
+      const concurrency = concurrencyFor(dynamo.client, dynamo.requester, 0);
       const selection = { group: GROUP, model: 'gpt-5', excluded: new Set<string>() };
       const userWhileAlive = await concurrency
         .acquireUserSlot({ user: USER, requestId: 'early' })

@@ -1,43 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
-import { type ConcurrencySettings, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import type { ConcurrencySettings } from '#shared/concurrency/create-concurrency.ts';
 import { QueueFullError, WaitTimedOutError } from '#shared/domain/errors.ts';
 import type { User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
-import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
-import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
+import { eventually } from '../support/gateway-calls.ts';
+import { concurrencyOn } from '../support/test-concurrency.ts';
 
-const tables = tableNamesForStage('slots');
-const SETTINGS: ConcurrencySettings = {
-  leaseSeconds: 90,
-  userWaitSeconds: 30,
-  accountWaitSeconds: 30,
-  accountMaxWaiting: 20,
-  stickyWaitSeconds: 0,
-  stickyMaxWaiting: 3,
-  pingIntervalSeconds: 0,
-};
-let db: RunningDynalite;
-let client: SdkDocumentClient;
-let requester: DynamoJsonClient;
+const dynamo = dynaliteForSuite('slots');
+const { tables } = dynamo;
 
 function concurrencyWith(settings: Partial<ConcurrencySettings> = {}, random?: () => number) {
-  return createConcurrency({
-    client,
-    requester,
-    tables,
-    settings: { ...SETTINGS, ...settings },
-    listAccounts: async () => [],
-    ...(random ? { random } : {}),
-  });
+  return concurrencyOn(dynamo, { settings, listAccounts: async () => [], ...(random ? { random } : {}) });
 }
 
 function user(id: string, concurrency: number): User {
@@ -45,7 +25,7 @@ function user(id: string, concurrency: number): User {
 }
 
 async function itemsIn(pk: string) {
-  const { Items = [] } = await client.send(
+  const { Items = [] } = await dynamo.client.send(
     new QueryCommand({
       TableName: tables.state,
       KeyConditionExpression: 'pk = :pk',
@@ -63,14 +43,6 @@ const settle = (promise: Promise<HeldSlot>): Promise<Outcome> =>
     (error: unknown) => ({ error }),
   );
 
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
-
 /** The concurrency layer throws a domain error; the client reads the answer it maps to. */
 function assertRateLimited(error: unknown, message: string) {
   assert.ok(
@@ -80,19 +52,6 @@ function assertRateLimited(error: unknown, message: string) {
   const answer = answerOf(error);
   assert.deepEqual([answer?.status, answer?.type, answer?.message], [429, 'rate_limit_error', message]);
 }
-
-before(async () => {
-  db = await startDynalite({ port: 0 });
-  await ensureTables(db.endpoint, tables);
-  client = createDocumentClient(db.endpoint);
-  requester = createDynamoJsonClient(db.endpoint);
-});
-
-after(async () => {
-  client.destroy();
-  requester.destroy();
-  await db.close();
-});
 
 describe('user slots', () => {
   it('rejects with 429 exactly the requests past concurrency + 20 waiting', async () => {
@@ -116,7 +75,7 @@ describe('user slots', () => {
         results[i] = outcome;
       }),
     );
-    await until(() => results.filter(Boolean).length === 28 && waiting.size === 22);
+    await eventually(() => results.filter(Boolean).length === 28 && waiting.size === 22);
     const tickets = await itemsIn(keys.waitPartition('user', u.id));
 
     // Assess

@@ -8,24 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
-import { type Concurrency, createConcurrency } from '#shared/concurrency/create-concurrency.ts';
+import type { Concurrency } from '#shared/concurrency/create-concurrency.ts';
 import type { Account, Group, User } from '#shared/domain/types.ts';
 import { takeSlots } from '#shared/gateway/take-slots.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
-import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
-import { tableNamesForStage } from '#shared/tables/definitions.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { eventually } from '../support/gateway-calls.ts';
 import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '../support/request-waves.ts';
+import { concurrencyOn } from '../support/test-concurrency.ts';
 
-const tables = tableNamesForStage('stickywave');
-let db: RunningDynalite;
-let client: SdkDocumentClient;
-let requester: DynamoJsonClient;
-let slotStore: DynamoSlotStore;
+const dynamo = dynaliteForSuite('stickywave');
+const { tables } = dynamo;
 let waves: RequestWaves;
 let worlds = 0;
 
@@ -62,26 +56,12 @@ function world(names: string[], userConcurrency = 4) {
   }));
   const account = (name: string) => accounts.find((candidate) => candidate.name === name) as Account;
   const instance = (listed: readonly Account[] = accounts) =>
-    createConcurrency({
-      client,
-      requester,
-      tables,
-      settings: {
-        leaseSeconds: 90,
-        userWaitSeconds: 30,
-        accountWaitSeconds: 30,
-        accountMaxWaiting: 20,
-        stickyWaitSeconds: 0,
-        stickyMaxWaiting: 3,
-        pingIntervalSeconds: 0,
-      },
-      listAccounts: async () => listed,
-    });
+    concurrencyOn(dynamo, { listAccounts: async () => listed });
   return { group, user, accounts, account, instance };
 }
 
 const liveLeases = (kind: 'slot' | 'wait', scope: 'acct' | 'user', id: string) =>
-  slotStore.live({ kind, scope, id }, Math.floor(Date.now() / 1000));
+  slotStore().live({ kind, scope, id }, Math.floor(Date.now() / 1000));
 
 /** One request as the gateway makes it; resolves once every slot it held is released. */
 async function serve(
@@ -115,20 +95,15 @@ async function serve(
   return { accountId: first.selected.account.id, sequential, total: dynamoRequestCounter.total - looks };
 }
 
+/** Made on use: root-level before hooks run concurrently, so none may wait for dynalite's. */
+const slotStore = () => new DynamoSlotStore(dynamo.requester, tables.state);
+
 before(async () => {
-  db = await startDynalite({ port: 0 });
-  await ensureTables(db.endpoint, tables);
-  client = createDocumentClient(db.endpoint);
-  requester = createDynamoJsonClient(db.endpoint);
-  slotStore = new DynamoSlotStore(requester, tables.state);
   waves = watchRequestWaves();
 });
 
 after(async () => {
   stopWatchingRequestWaves();
-  client.destroy();
-  requester.destroy();
-  await db.close();
 });
 
 describe('a session the instance already knows', () => {
@@ -192,7 +167,7 @@ describe('a session the instance already knows', () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const pool = { kind: 'slot', scope: 'acct', id: full.id } as const;
     for (let index = 0; index < full.concurrency; index++)
-      assert.ok(await slotStore.take(pool, index, `other_${index}`, nowSeconds + 60, nowSeconds));
+      assert.ok(await slotStore().take(pool, index, `other_${index}`, nowSeconds + 60, nowSeconds));
 
     // Act
     let fullHeld: unknown[] = [];
@@ -253,7 +228,7 @@ describe('a known session of a user at its limit', () => {
     await serve(gateway, { group: group(), user, sessionHash: 'queued' });
     const nowSeconds = Math.floor(Date.now() / 1000);
     const userPool = { kind: 'slot', scope: 'user', id: user.id } as const;
-    assert.ok(await slotStore.take(userPool, 0, 'busy', nowSeconds + 60, nowSeconds));
+    assert.ok(await slotStore().take(userPool, 0, 'busy', nowSeconds + 60, nowSeconds));
 
     // Act
     const requestId = 'req_queued';
@@ -270,7 +245,7 @@ describe('a known session of a user at its limit', () => {
     );
     await eventually(async () => (await liveLeases('wait', 'user', user.id)).length === 1, 10_000);
     const heldWhileQueued = await liveLeases('slot', 'acct', account('a').id);
-    await slotStore.release(userPool, 0, 'busy');
+    await slotStore().release(userPool, 0, 'busy');
     const { user: userSlot, first } = await taking;
     await userSlot.release();
 
