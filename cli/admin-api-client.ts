@@ -20,6 +20,7 @@ import { createAdminApiDeps } from '#shared/admin-api/create-deps.ts';
 import type { AdminResponse } from '#shared/admin-api/http.ts';
 import { handleAdminRequest } from '#shared/admin-api/router.ts';
 import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
+import { sdkRequester } from '#shared/store/dynamo/sdk-requester.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 
 export interface ApiCallOptions {
@@ -103,7 +104,14 @@ export function inProcessTransport(
   now?: () => number,
 ): AdminApi {
   const quiet = { info: () => {}, error: () => {} };
-  const deps = createAdminApiDeps({ client, tables, logger: quiet, ...(now ? { now } : {}) });
+  const deps = createAdminApiDeps({
+    client,
+    // The SDK's credential chain, which the gateway's JSON client lacks.
+    requester: sdkRequester(client),
+    tables,
+    logger: quiet,
+    ...(now ? { now } : {}),
+  });
   return adminApiOf(async <T>(method: string, path: string, options: ApiCallOptions = {}) => {
     const response = await handleAdminRequest(
       {

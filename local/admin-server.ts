@@ -23,6 +23,7 @@ import { ADMIN_BODY_LIMIT_BYTES } from '#shared/admin-api/router.ts';
 import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
 import { GatewayError } from '#shared/errors.ts';
 import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
+import { sdkRequester } from '#shared/store/dynamo/sdk-requester.ts';
 import type { TableNames } from '#shared/tables/definitions.ts';
 import { createAdminHandler } from '../functions/admin/create-handler.ts';
 import { serveConsole } from './console-assets.ts';
@@ -96,6 +97,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Run
   const token = configured ?? randomBytes(32).toString('base64url');
   const deps = createAdminApiDeps({
     client: options.client,
+    requester: sdkRequester(options.client),
     tables: options.tables,
     logger: options.logger,
     ...(options.now ? { now: options.now } : {}),

@@ -6,18 +6,24 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createAdminApiDeps } from '#shared/admin-api/create-deps.ts';
 import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
 import { loadSettings } from '#shared/settings.ts';
-import { documentClient } from '#shared/store/dynamo/client.ts';
+import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
+import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { createAdminHandler } from './create-handler.ts';
 
 let deps: AdminApiDeps | undefined;
 
 export const handler = createAdminHandler(() => {
-  // Service name and log level come from the POWERTOOLS_* variables the stack sets.
-  deps ??= createAdminApiDeps({
-    // The SDK's client: a few requests a call, where its CPU does not matter (document-client.ts).
-    client: documentClient(),
-    tables: loadSettings().tables,
-    logger: new Logger(),
-  });
+  if (!deps) {
+    // The JSON clients, as the recorder's: the SDK's would be most of the bundle a cold start
+    // reads, and the console waits for that start.
+    const requester = dynamoJsonClient();
+    deps = createAdminApiDeps({
+      client: new JsonDocumentClient(requester),
+      requester,
+      tables: loadSettings().tables,
+      // Service name and log level come from the POWERTOOLS_* variables the stack sets.
+      logger: new Logger(),
+    });
+  }
   return deps;
 });

@@ -11,7 +11,7 @@
  * ```ts
  * const response = await handleAdminRequest(
  *   { method: 'GET', path: '/admin/v1/users', query: {}, headers: {}, body: '', requestId: 'r1' },
- *   createAdminApiDeps({ client, tables }),
+ *   createAdminApiDeps({ client, requester, tables, logger }),
  * );
  * ```
  */

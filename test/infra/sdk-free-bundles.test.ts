@@ -1,8 +1,8 @@
 /**
  * The bundles of the functions that send every AWS request through the project's JSON clients,
  * built as the stack builds them (`infra/bundling.ts`, through the bench's `bundleFunction`): the
- * recorder (cold-started at every scale-out of the usage events) and the token refresh (every 5
- * minutes). No AWS SDK client may come back into them: lib-dynamodb's command classes alone pull
+ * recorder (cold-started at every scale-out of the usage events), the token refresh (every 5
+ * minutes) and the admin API (whose cold start the console and the CLI wait for). No AWS SDK client may come back into them: lib-dynamodb's command classes alone pull
  * in `@aws-sdk/client-dynamodb`, its credential chain and smithy, about 300 KB a cold start would
  * read and evaluate.
  */
@@ -24,6 +24,7 @@ const ALLOWED = new Set(['@aws-sdk/util-dynamodb']);
 const FUNCTIONS: { name: FunctionName; ownFile: string }[] = [
   { name: 'recorder', ownFile: 'shared/store/dynamo/usage-ledger.ts' },
   { name: 'tokenRefresh', ownFile: 'shared/store/dynamo/oauth-account-store.ts' },
+  { name: 'admin', ownFile: 'shared/store/dynamo/config-admin.ts' },
 ];
 
 let dir: string;
