@@ -1,5 +1,5 @@
 /**
- * `npm run bench:gateway-ab -- --gateway-base DIR [--rounds 4] [--requests 300]`: the gateway's
+ * `npm run bench:gateway-ab -- --gateway-base DIR [--rounds 4] [--requests 300] [--mode M]`: the gateway's
  * CPU per request at c=1 (user with slots, sessions on), this checkout's against another
  * checkout's (DIR, e.g. a `git worktree` of main with node_modules linked), both bundled as Lambda
  * runs them and started side by side against the same dynalite, mock upstream and events endpoint
@@ -69,6 +69,9 @@ async function load(world: BenchWorld, gateway: BenchChild, mode: Mode, tag: str
   return (after.cpuMs - before.cpuMs) / Math.max(1, result.samples.length);
 }
 
+/** The modes compared or profiled: `--mode` alone, else both. */
+const modes = MODES.filter((mode) => options.mode === '' || mode === options.mode);
+
 const median = (values: readonly number[]) =>
   quantile(
     [...values].sort((a, b) => a - b),
@@ -84,11 +87,11 @@ async function compare(world: BenchWorld): Promise<void> {
     { label: 'this', child: world.gateway },
   ];
   for (const { child } of gateways)
-    for (const mode of MODES) await load(world, child, mode, 'warm', SIZES.warmup);
+    for (const mode of modes) await load(world, child, mode, 'warm', SIZES.warmup);
   const figures = new Map<string, number[]>();
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
-    for (const mode of MODES) {
+    for (const mode of modes) {
       for (const { label, child } of order) {
         const cpu = await load(world, child, mode, `r${round}`, options.requests);
         figures.set(`${label} ${mode}`, [...(figures.get(`${label} ${mode}`) ?? []), cpu]);
@@ -109,7 +112,7 @@ async function compare(world: BenchWorld): Promise<void> {
         'median Δ (this − base)',
         'rounds Δ',
       ],
-      MODES.map((mode) => {
+      modes.map((mode) => {
         const baseRounds = figures.get(`base ${mode}`) ?? [];
         const thisRounds = figures.get(`this ${mode}`) ?? [];
         const deltas = thisRounds.map((value, index) => value - (baseRounds[index] ?? Number.NaN));
@@ -129,8 +132,8 @@ async function compare(world: BenchWorld): Promise<void> {
 
 async function profileFixedPath(world: BenchWorld): Promise<void> {
   const { gateway } = world;
-  for (const mode of MODES) await load(world, gateway, mode, 'warm', SIZES.warmup);
-  for (const mode of MODES) {
+  for (const mode of modes) await load(world, gateway, mode, 'warm', SIZES.warmup);
+  for (const mode of modes) {
     const path = resolve(PROFILE_DIR, `fixed-${mode}-${Date.now()}.cpuprofile`);
     await gateway.call('profileStart');
     const cpu = await load(world, gateway, mode, 'profiled', options.requests);
@@ -141,6 +144,7 @@ async function profileFixedPath(world: BenchWorld): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (modes.length === 0) throw new Error(`--mode is non-stream or stream, not ${options.mode}`);
   if (!options.fixedProfile && !options.gatewayBase)
     throw new Error('give --gateway-base DIR or --fixed-profile');
   if (options.fixedProfile && !options.gatewayFromSources)

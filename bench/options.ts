@@ -24,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     requests: { type: 'string', default: '300' },
     'fixed-profile': { type: 'boolean', default: false },
+    mode: { type: 'string', default: '' },
   },
 });
 
@@ -54,6 +55,8 @@ export const options = {
   requests: Number(values.requests),
   /** gateway-ab.ts: profile this checkout's gateway over c=1 loads only, instead of comparing. */
   fixedProfile: values['fixed-profile'],
+  /** gateway-ab.ts: only this mode (`non-stream` or `stream`), so more rounds fit in a window. */
+  mode: values.mode,
 };
 
 export const SIZES = options.quick
