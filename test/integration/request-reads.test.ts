@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';
@@ -26,17 +26,7 @@ import { concurrencyOn } from '../support/test-concurrency.ts';
 const dynamo = dynaliteForSuite('request-reads');
 const { tables } = dynamo;
 
-async function leasesIn(pk: string) {
-  const { Items = [] } = await dynamo.client.send(
-    new QueryCommand({
-      TableName: tables.state,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ConsistentRead: true,
-    }),
-  );
-  return Items;
-}
+const leasesIn = (pk: string) => dynamo.stateItems(pk);
 
 describe('caller records', () => {
   it('reads user, group, subscription and request defaults in one request, then serves them from the cache', async () => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Account, Group, User } from '#shared/domain/types.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
+import { storedAccount } from '../support/account-fixture.ts';
 import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '../support/request-waves.ts';
 import { concurrencyOn } from '../support/test-concurrency.ts';
@@ -32,19 +33,14 @@ const GROUP: Group = {
 let waves: RequestWaves;
 
 function accounts(count: number): Account[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `acct_budget_${count}_${i}`,
-    name: `budget ${i}`,
-    type: 'apikey',
-    credentials: { apiKey: 'sk-test' },
-    status: 'active',
-    priority: 1,
-    concurrency: 3,
-    modelMapping: {},
-    groupIds: [GROUP.id],
-    health: { state: 'ok' },
-    createdAt: '',
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    storedAccount({
+      id: `acct_budget_${count}_${i}`,
+      name: `budget ${i}`,
+      concurrency: 3,
+      groupIds: [GROUP.id],
+    }),
+  );
 }
 
 /** One request as the gateway makes it on an instance of its own (nothing remembered): sticky read prefetched beside the user slot. */

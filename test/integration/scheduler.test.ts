@@ -8,6 +8,7 @@ import { answerOf } from '#shared/error-answers.ts';
 import { GatewayError } from '#shared/errors.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { storedAccount } from '../support/account-fixture.ts';
 import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { eventually } from '../support/gateway-calls.ts';
 import { concurrencyOn } from '../support/test-concurrency.ts';
@@ -29,20 +30,8 @@ function scenario(specs: Record<string, Partial<Account>>, settings: Partial<Con
     createdAt: '',
   };
   const accounts = Object.entries(specs).map(
-    ([name, spec]): Account => ({
-      id: `${tag}_${name}`,
-      name,
-      type: 'apikey',
-      credentials: { apiKey: 'sk-test' },
-      status: 'active',
-      priority: 1,
-      concurrency: 2,
-      modelMapping: {},
-      groupIds: [group.id],
-      health: { state: 'ok' },
-      createdAt: '',
-      ...spec,
-    }),
+    ([name, spec]): Account =>
+      storedAccount({ id: `${tag}_${name}`, name, concurrency: 2, groupIds: [group.id], ...spec }),
   );
   const concurrency = concurrencyOn(dynamo, {
     settings: { ...SETTINGS, ...settings },

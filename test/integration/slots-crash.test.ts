@@ -9,16 +9,16 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
 import type { Concurrency } from '#shared/concurrency/create-concurrency.ts';
-import type { Account, Group, User } from '#shared/domain/types.ts';
+import type { Group, User } from '#shared/domain/types.ts';
 import { answerOf } from '#shared/error-answers.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
+import { storedAccount } from '../support/account-fixture.ts';
 import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { concurrencyOn } from '../support/test-concurrency.ts';
 
@@ -39,19 +39,7 @@ const GROUP: Group = {
   billingMode: 'balance',
   createdAt: '',
 };
-const ACCOUNT: Account = {
-  id: 'acct_crash',
-  name: 'crash',
-  type: 'apikey',
-  credentials: { apiKey: 'sk-test' },
-  status: 'active',
-  priority: 1,
-  concurrency: 1,
-  modelMapping: {},
-  groupIds: [GROUP.id],
-  health: { state: 'ok' },
-  createdAt: '',
-};
+const ACCOUNT = storedAccount({ id: 'acct_crash', name: 'crash', groupIds: [GROUP.id] });
 
 function concurrencyFor(
   client: SdkDocumentClient,
@@ -88,14 +76,7 @@ if (process.env.QG_CRASH_CHILD_ENDPOINT) {
   let child: ChildProcess | undefined;
 
   const leaseOf = async (pk: string) => {
-    const { Items = [] } = await dynamo.client.send(
-      new QueryCommand({
-        TableName: tables.state,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-      }),
-    );
+    const Items = await dynamo.stateItems(pk);
     assert.equal(Items.length, 1);
     return { holder: Items[0]?.holder, expiresAt: Number(Items[0]?.expiresAt) };
   };

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { HeldSlot } from '#shared/concurrency/contracts.ts';
 import type { ConcurrencySettings } from '#shared/concurrency/create-concurrency.ts';
 import { QueueFullError, WaitTimedOutError } from '#shared/domain/errors.ts';
@@ -14,7 +13,6 @@ import { eventually } from '../support/gateway-calls.ts';
 import { concurrencyOn } from '../support/test-concurrency.ts';
 
 const dynamo = dynaliteForSuite('slots');
-const { tables } = dynamo;
 
 function concurrencyWith(settings: Partial<ConcurrencySettings> = {}, random?: () => number) {
   return concurrencyOn(dynamo, { settings, listAccounts: async () => [], ...(random ? { random } : {}) });
@@ -24,17 +22,7 @@ function user(id: string, concurrency: number): User {
   return { id, email: `${id}@example.test`, status: 'active', concurrency, balanceNano: 0, createdAt: '' };
 }
 
-async function itemsIn(pk: string) {
-  const { Items = [] } = await dynamo.client.send(
-    new QueryCommand({
-      TableName: tables.state,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ConsistentRead: true,
-    }),
-  );
-  return Items;
-}
+const itemsIn = (pk: string) => dynamo.stateItems(pk);
 
 type Outcome = { slot: HeldSlot; error?: undefined } | { slot?: undefined; error: unknown };
 const settle = (promise: Promise<HeldSlot>): Promise<Outcome> =>

@@ -13,6 +13,7 @@ import type { Account, Group, User } from '#shared/domain/types.ts';
 import { takeSlots } from '#shared/gateway/take-slots.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
 import { DynamoSlotStore } from '#shared/store/dynamo/slot-store.ts';
+import { storedAccount } from '../support/account-fixture.ts';
 import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { eventually } from '../support/gateway-calls.ts';
 import { type RequestWaves, stopWatchingRequestWaves, watchRequestWaves } from '../support/request-waves.ts';
@@ -41,19 +42,9 @@ function world(names: string[], userConcurrency = 4) {
     balanceNano: 0,
     createdAt: '',
   };
-  const accounts: Account[] = names.map((name) => ({
-    id: `${tag}_${name}`,
-    name,
-    type: 'apikey',
-    credentials: { apiKey: 'sk-test' },
-    status: 'active',
-    priority: 1,
-    concurrency: 2,
-    modelMapping: {},
-    groupIds: [group().id],
-    health: { state: 'ok' },
-    createdAt: '',
-  }));
+  const accounts: Account[] = names.map((name) =>
+    storedAccount({ id: `${tag}_${name}`, name, concurrency: 2, groupIds: [group().id] }),
+  );
   const account = (name: string) => accounts.find((candidate) => candidate.name === name) as Account;
   const instance = (listed: readonly Account[] = accounts) =>
     concurrencyOn(dynamo, { listAccounts: async () => listed });

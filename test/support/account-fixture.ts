@@ -1,5 +1,5 @@
 /**
- * An upstream account as the store returns it, for unit tests of code that judges or targets
+ * An upstream account as the store returns it, for tests of code that judges, targets or schedules
  * one: a platform account in good health, with whatever the test changes.
  */
 import type { Account } from '#shared/domain/types.ts';

@@ -15,6 +15,7 @@
  * ```
  */
 import { after, before } from 'node:test';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { createDynamoJsonClient, type DynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
@@ -28,11 +29,13 @@ export interface DynaliteSuite {
   readonly client: SdkDocumentClient;
   /** The gateway's own JSON client, which the slot store and the concurrency layer use. */
   readonly requester: DynamoJsonClient;
+  /** Every item of one state-table partition (a slot pool's leases, a wait queue), read consistently. */
+  stateItems(pk: string): Promise<Record<string, unknown>[]>;
 }
 
 export function dynaliteForSuite(stage: string): DynaliteSuite {
   const tables = tableNamesForStage(stage);
-  let started: Omit<DynaliteSuite, 'tables'> | undefined;
+  let started: Pick<DynaliteSuite, 'db' | 'client' | 'requester'> | undefined;
   before(async () => {
     const db = await startDynalite({ port: 0 });
     await ensureTables(db.endpoint, tables);
@@ -61,6 +64,17 @@ export function dynaliteForSuite(stage: string): DynaliteSuite {
     },
     get requester() {
       return running().requester;
+    },
+    async stateItems(pk) {
+      const { Items = [] } = await running().client.send(
+        new QueryCommand({
+          TableName: tables.state,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        }),
+      );
+      return Items;
     },
   };
 }
