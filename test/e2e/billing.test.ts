@@ -4,23 +4,17 @@
  * upstream is called.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { listApiKeys } from '#shared/admin/api-keys.ts';
 import { assignSubscription } from '#shared/admin/subscriptions.ts';
 import { getUser } from '#shared/admin/users.ts';
 import { hashApiKey } from '#shared/domain/api-key-hash.ts';
 import { DynamoPriceOverrides } from '#shared/store/dynamo/billing-prices.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { clearOfMidnight } from '../support/utc-days.ts';
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite();
 
 /** A model only an admin price knows, priced finer than a nano-dollar per token. */
 const FINE_MODEL = 'qg-fine-priced';

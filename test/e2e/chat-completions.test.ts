@@ -5,23 +5,14 @@
  * Chat Completions either way, and the request is billed from the usage the upstream reported.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { createAccount } from '#shared/admin/account-create.ts';
-import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { e2eForSuite, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = e2eForSuite({}, {}, { resetMockEachTest: true });
 
 const MOCK_TEXT = 'Hello from the mock upstream.';
 /** The mock's default usage: 12 input tokens, 7 output tokens. */

@@ -6,28 +6,19 @@
  * promises.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAccount } from '#shared/admin/account-create.ts';
 import { getAccountHealth } from '#shared/admin/accounts.ts';
 import { setApiKeyStatus } from '#shared/admin/api-keys.ts';
 import { loadSettings } from '#shared/settings.ts';
-import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { e2eForSuite, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
 
 /** The production default, read from the settings module rather than written here. */
 const CACHE_SECONDS = loadSettings({}).configCacheSeconds;
 const SECOND_KEY = 'sk-upstream-platform-secret-0002';
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({ QG_CONFIG_CACHE_SECONDS: String(CACHE_SECONDS) });
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = e2eForSuite({ QG_CONFIG_CACHE_SECONDS: String(CACHE_SECONDS) }, {}, { resetMockEachTest: true });
 
 const post = (secret: string, body: string) =>
   fetch(`${e2e.stack.url}/v1/responses`, {

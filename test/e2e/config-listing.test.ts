@@ -7,20 +7,14 @@
  * admin listings still show balances (read from the items).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-store.ts';
 import { CONFIG_LIST_INDEX } from '#shared/tables/definitions.ts';
 import { keys, LIST } from '#shared/tables/keys.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite();
 
 /** The listed entries of one list, whole, as the index holds them. */
 async function listed(list: string): Promise<Record<string, unknown>[]> {

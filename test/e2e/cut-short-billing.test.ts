@@ -7,10 +7,10 @@
  * the prompt "Say hello to the mock upstream." as Say| hello| to| the| mock| upstream|.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { getUser } from '#shared/admin/users.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { expectedNano, PUBLISHED_PRICES } from '../support/expected-charge.ts';
 import { eventually, startCall } from '../support/gateway-calls.ts';
 import type { MockBehaviour } from '../support/mock-upstream.ts';
@@ -22,13 +22,7 @@ const TOKENS_AFTER_DELTAS = [0, 2, 3, 4, 6];
 const MODEL = 'gpt-5.1';
 const SLOW: MockBehaviour = { kind: 'ok', chunkDelayMs: 150 };
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({ QG_IDLE_TIMEOUT_MS: '1000' });
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite({ QG_IDLE_TIMEOUT_MS: '1000' });
 
 /** The request's usage event; a client that left sees its response end before the gateway emits it. */
 async function usageEventOf(requestId: string): Promise<UsageEventDetail | undefined> {

@@ -3,19 +3,13 @@
  * before that (DEADLINE_MARGIN_MS ahead), releases its slots and bills what it observed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DEADLINE_MARGIN_MS } from '#shared/gateway/serve-responses.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 
 /** The function's timeout in this test: the gateway has 2 s before its own margin. */
 const FUNCTION_TIMEOUT_MS = DEADLINE_MARGIN_MS + 2_000;
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({ QG_IDLE_TIMEOUT_MS: '60000' }, { functionTimeoutMs: FUNCTION_TIMEOUT_MS });
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite({ QG_IDLE_TIMEOUT_MS: '60000' }, { functionTimeoutMs: FUNCTION_TIMEOUT_MS });
 
 describe('the function deadline', () => {
   it('ends a stream that would outlive the function with an SSE error, frees the slot and bills it cut short', async () => {

@@ -4,27 +4,22 @@
  * or leaves a usage event when it should not.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { getAccount } from '#shared/admin/accounts.ts';
 import { revokeApiKey } from '#shared/admin/api-keys.ts';
 import { setUserStatus } from '#shared/admin/users.ts';
 import { keys } from '#shared/tables/keys.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
 
 const BODY_LIMIT = 64 * 1024;
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({ QG_BODY_LIMIT_BYTES: String(BODY_LIMIT), QG_IDLE_TIMEOUT_MS: '1500' });
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = e2eForSuite(
+  { QG_BODY_LIMIT_BYTES: String(BODY_LIMIT), QG_IDLE_TIMEOUT_MS: '1500' },
+  {},
+  { resetMockEachTest: true },
+);
 
 async function post(secret: string | undefined, body: string | Buffer, headers: Record<string, string> = {}) {
   const response = await fetch(`${e2e.stack.url}/v1/responses`, {

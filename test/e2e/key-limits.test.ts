@@ -4,21 +4,15 @@
  * past it, before any upstream is called or anything is recorded.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { listApiKeys, setApiKeyLimits } from '#shared/admin/api-keys.ts';
 import { scanAll } from '#shared/store/dynamo/query-pages.ts';
 import { keys } from '#shared/tables/keys.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { clearOfBoundary, clearOfMidnight } from '../support/utc-days.ts';
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite();
 
 describe('IP allow-list', { timeout: 60_000 }, () => {
   it('serves a key from an address in its list', async () => {

@@ -6,9 +6,9 @@
  * --large-only`, docs/benchmarks.md), not a test's.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
-import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { e2eForSuite, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 import type { MockBehaviour } from '../support/mock-upstream.ts';
 
 const MB = 1024 * 1024;
@@ -19,13 +19,7 @@ const LARGE: MockBehaviour = {
   usage: { input_tokens: 11, output_tokens: 5_000_000 },
 };
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite();
 
 /** Bytes of the answer, its sequence of SSE event names and the last bytes, without holding it. */
 async function fetchAnswer(url: string, key: string, stream: boolean) {

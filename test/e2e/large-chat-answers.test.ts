@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { fillerText } from '../support/mock-upstream/large-text.ts';
 import type { MockBehaviour } from '../support/mock-upstream.ts';
 
@@ -26,13 +26,7 @@ const LARGE: MockBehaviour = {
 /** Far above a bounded relay's needs, far below holding the answer's frames several times over. */
 const RSS_GROWTH_LIMIT = 700 * MB;
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite();
 
 const ACCOUNTS = {
   apikey: () => ({}),

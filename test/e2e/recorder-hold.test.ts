@@ -5,10 +5,10 @@
  * not at once, and not only once the other request answers.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { BusTarget } from '#local/event-bus.ts';
 import { FIRST_BYTE_MAX_HOLD_MS } from '#local/first-byte-gate.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
 
 /** When the recorder was handed each request's event. */
@@ -20,13 +20,7 @@ const watch = (target: BusTarget): BusTarget => {
   };
 };
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({}, { wrapRecorder: watch });
-});
-after(async () => {
-  await e2e.close();
-});
+const e2e = e2eForSuite({}, { wrapRecorder: watch });
 
 describe('the recorder beside a request awaiting its first byte', () => {
   it('is handed the events after the bounded hold, each once', async () => {

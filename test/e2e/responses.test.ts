@@ -3,19 +3,10 @@
  * what the upstream receives, and the usage event the request leaves behind.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { describe, it } from 'node:test';
+import { e2eForSuite, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = e2eForSuite({}, {}, { resetMockEachTest: true });
 
 describe('POST /v1/responses with the openai SDK', () => {
   it('returns a non-stream response with the model the client asked for, mapped upstream', async () => {

@@ -6,25 +6,20 @@
  * account is waited for first; the session moves only when that wait runs out.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getAccount, setAccountStatus } from '#shared/admin/accounts.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { call, startCall } from '../support/gateway-calls.ts';
 
 const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({ QG_RATE_LIMIT_COOLDOWN_SECONDS: '2', QG_STICKY_WAIT_SECONDS: '1' });
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = e2eForSuite(
+  { QG_RATE_LIMIT_COOLDOWN_SECONDS: '2', QG_STICKY_WAIT_SECONDS: '1' },
+  {},
+  { resetMockEachTest: true },
+);
 
 const pool = (count: number) => seedAccountPool(e2e, count);
 

@@ -7,11 +7,11 @@
  * exactly one error frame whatever went wrong, and is billed from the ending the upstream sent.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { getAccount } from '#shared/admin/accounts.ts';
 import { seedAccountPool } from '../support/account-pool.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { insufficientQuotaError } from '../support/mock-upstream/errors.ts';
 import type { MockEnding, MockOutputItem } from '../support/mock-upstream.ts';
 
@@ -24,16 +24,7 @@ const EVERY_ITEM: MockOutputItem[] = [
   { type: 'custom_tool_call', name: 'apply_patch', input: PATCH },
 ];
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E();
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = e2eForSuite({}, {}, { resetMockEachTest: true });
 
 /** Streams a request with fetch and returns the body exactly as the client received it. */
 async function rawStream(secret: string, model = 'gpt-5.1'): Promise<{ status: number; text: string }> {

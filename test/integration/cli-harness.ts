@@ -12,7 +12,6 @@
  * });
  * ```
  */
-import { after, before } from 'node:test';
 import { type RunningAdminServer, startAdminServer } from '#local/admin-server.ts';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
@@ -21,6 +20,7 @@ import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { runCli } from '../../cli/main.ts';
 import { createTargetClient } from '../../cli/target.ts';
+import { worldForSuite } from '../support/suite-world.ts';
 import { snapshotTables } from '../support/table-snapshot.ts';
 
 export interface CliRun {
@@ -175,19 +175,13 @@ export async function startCliWorld(options: Pick<CliWorldOptions, 'now'> = {}):
  * stands for the world once started; using it outside a test or hook is a mistake it reports.
  */
 export function cliWorldForSuite(options: CliWorldOptions = {}): CliWorld {
-  let world: CliWorld | undefined;
-  before(async () => {
-    world = await startCliWorld(options);
-    if (options.adminApi) await world.startAdminApi();
-  });
-  after(async () => {
-    await world?.close();
-  });
-  return new Proxy({} as CliWorld, {
-    get(_target, name) {
-      if (!world)
-        throw new Error("The CLI world starts in the suite's before hook: use it in tests and hooks.");
-      return Reflect.get(world, name);
+  return worldForSuite(
+    'CLI world',
+    async () => {
+      const world = await startCliWorld(options);
+      if (options.adminApi) await world.startAdminApi();
+      return world;
     },
-  });
+    (world) => world.close(),
+  );
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
@@ -12,7 +12,7 @@ import { keys, LIST } from '#shared/tables/keys.ts';
 import {
   KEYS,
   type RecorderWorld,
-  startRecorderWorld,
+  recorderWorldForSuite,
   storedTotals,
   TestClock,
   USERS,
@@ -34,11 +34,7 @@ async function deliver(world: RecorderWorld, event: UsageEventDetail): Promise<R
 }
 
 describe('duplicate deliveries', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld(new TestClock(true));
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite(new TestClock(true));
 
   it('record and charge each event once when it is delivered two or three times, some at once', async () => {
     // Prepare: 90 events over every key; each delivered 3× at once, 2× in a row, or 2× at once + 1× later.
@@ -91,11 +87,7 @@ describe('duplicate deliveries', () => {
 });
 
 describe('a delivery that overran its deadline', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld();
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite();
 
   it('writes nothing more once it resumes, so the delivery that took over charges alone', async () => {
     // Prepare: a delivery that stalls (a long pause) right after creating the pending record.

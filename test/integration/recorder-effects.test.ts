@@ -11,6 +11,7 @@ import {
   DEFAULT_EVENT_BILLED_NANO,
   KEYS,
   type RecorderWorld,
+  recorderWorldForSuite,
   SimulatedCrash,
   startRecorderWorld,
   storedTotals,
@@ -28,11 +29,7 @@ const at = (ms: number) => ({
 });
 
 describe('subscription windows as the recorder keeps them', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld(new TestClock(true));
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite(new TestClock(true));
 
   it('start every window on first use and restart only the ones that ran out', async () => {
     // Prepare
@@ -92,11 +89,7 @@ describe('subscription windows as the recorder keeps them', () => {
 });
 
 describe('what the recorder writes besides money', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld();
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite();
 
   it('keeps the account at its newest request and Codex snapshot, whatever order they arrive in', async () => {
     // Prepare

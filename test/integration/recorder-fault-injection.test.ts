@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { RecordBusyError } from '#shared/recorder/record-usage.ts';
 import { keys } from '#shared/tables/keys.ts';
@@ -7,9 +7,8 @@ import {
   DEFAULT_EVENT_BILLED_NANO,
   isWrite,
   KEYS,
-  type RecorderWorld,
+  recorderWorldForSuite,
   SimulatedCrash,
-  startRecorderWorld,
   storedTotals,
   TestClock,
   usageEvent,
@@ -18,11 +17,7 @@ import {
 const LEASE_OVER_MS = 60_000;
 
 describe('the recorder stopped after each of its writes, then redelivered', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld();
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite();
 
   const cases: [string, ApiKey][] = [
     ['balance', KEYS[0] as ApiKey],
@@ -104,11 +99,7 @@ describe('the recorder stopped after each of its writes, then redelivered', () =
 });
 
 describe('several redeliveries of a stopped delivery at once', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld(new TestClock(true));
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite(new TestClock(true));
 
   it('finish the record once between them', async () => {
     // Prepare

@@ -4,7 +4,7 @@
  * EMF metric lines on stdout are caught and checked, not printed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
 import {
   InvalidUsageEventError,
@@ -14,18 +14,15 @@ import {
 import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { emfOf, metricNamesOf } from '../support/emf-capture.ts';
-import { KEYS, type RecorderWorld, startRecorderWorld, usageEvent } from './recorder-harness.ts';
+import { KEYS, recorderWorldForSuite, usageEvent } from './recorder-harness.ts';
 import { lambdaContext, loadRecorderHandler, type RecorderHandler, ruleEvent } from './recorder-lambda.ts';
 
 describe('the recorder Lambda handler', () => {
-  let world: RecorderWorld;
+  const world = recorderWorldForSuite();
   let handler: RecorderHandler;
-
   before(async () => {
-    world = await startRecorderWorld();
     handler = await loadRecorderHandler(world);
   });
-  after(() => world.close());
 
   it('records a usage event delivered by the EventBridge rule, once however often it comes', async () => {
     // Prepare

@@ -27,6 +27,7 @@ import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { type Interceptor, interceptedDocumentClient, isWrite } from '../support/intercepted-dynamo.ts';
+import { worldForSuite } from '../support/suite-world.ts';
 import { ACCOUNTS, GROUPS, KEYS, SUBSCRIPTIONS, T0, USERS } from './recorder-fixtures.ts';
 
 export { interceptedDocumentClient, isWrite } from '../support/intercepted-dynamo.ts';
@@ -192,6 +193,15 @@ export async function startRecorderWorld(
       await db.close();
     },
   };
+}
+
+/** The world of the enclosing suite, as {@link startRecorderWorld} makes it (see worldForSuite). */
+export function recorderWorldForSuite(...args: Parameters<typeof startRecorderWorld>): RecorderWorld {
+  return worldForSuite(
+    'recorder world',
+    () => startRecorderWorld(...args),
+    (world) => world.close(),
+  );
 }
 
 /**

@@ -4,7 +4,7 @@
  * from deliveries whose claim ends a moment after they die.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { METRIC_NAMES } from '#shared/observability/gateway-metrics.ts';
@@ -15,9 +15,9 @@ import { emfOf, metricNamesOf } from '../support/emf-capture.ts';
 import {
   KEYS,
   type RecorderWorld,
+  recorderWorldForSuite,
   SimulatedCrash,
   silentLogger,
-  startRecorderWorld,
   storedTotals,
   usageEvent,
 } from './recorder-harness.ts';
@@ -49,14 +49,11 @@ function captured() {
 }
 
 describe('sweeping from the schedule and the CLI', () => {
-  let world: RecorderWorld;
+  const world = recorderWorldForSuite();
   let handler: RecorderHandler;
-
   before(async () => {
-    world = await startRecorderWorld();
     handler = await loadRecorderHandler(world);
   });
-  after(() => world.close());
 
   it('finishes a stranded record when the schedule invokes the recorder, besides draining', async () => {
     // Prepare: the dead delivery may have applied some effects; the sweep applies the rest.

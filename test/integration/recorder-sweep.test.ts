@@ -5,7 +5,7 @@
  * record alone, and stay exactly-once when sweeps and redeliveries run at the same moment.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { RecordBusyError } from '#shared/recorder/record-usage.ts';
@@ -15,8 +15,8 @@ import {
   isWrite,
   KEYS,
   type RecorderWorld,
+  recorderWorldForSuite,
   SimulatedCrash,
-  startRecorderWorld,
   storedTotals,
   T0,
   TestClock,
@@ -59,11 +59,7 @@ async function pendingListing(world: RecorderWorld): Promise<string[]> {
 }
 
 describe('the sweep of records a lost event left pending', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld();
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite();
 
   const cases: [string, ApiKey][] = [
     ['balance', KEYS[0] as ApiKey],
@@ -270,11 +266,7 @@ describe('the sweep of records a lost event left pending', () => {
 });
 
 describe('sweeps racing each other and a redelivery', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld(new TestClock(true));
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite(new TestClock(true));
 
   it('finish each stranded record once between them', async () => {
     // Prepare: records stranded after different writes, in both billing modes.

@@ -7,7 +7,7 @@
  * events come back oldest first, whole, at most `limit` of them.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startedRecordOf } from '#shared/recorder/request-start.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
@@ -18,16 +18,11 @@ import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { keys, shardOf, USAGE_SHARDS, usageRecordListing } from '#shared/tables/keys.ts';
 import { listUsageRecords } from '#shared/usage/record-listing.ts';
 import { countIndexWrites } from '../../bench/index-writes.ts';
-import { KEYS, type RecorderWorld, startRecorderWorld, T0, usageEvent } from './recorder-harness.ts';
+import { KEYS, recorderWorldForSuite, T0, usageEvent } from './recorder-harness.ts';
 
 // Before dynalite starts in this process: the counter wraps its index maintenance.
 const indexWrites = countIndexWrites();
-let world: RecorderWorld;
-
-before(async () => {
-  world = await startRecorderWorld();
-});
-after(() => world.close());
+const world = recorderWorldForSuite();
 
 /** Index write units on one index of the Usage table so far. */
 const unitsOn = (index: string) => indexWrites.byIndex()[`${world.tables.usage}/${index}`] ?? 0;

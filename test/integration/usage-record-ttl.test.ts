@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ApiKey } from '#shared/domain/types.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadUsageRecordTtlDays } from '#shared/settings.ts';
-import {
-  KEYS,
-  type RecorderWorld,
-  SimulatedCrash,
-  silentLogger,
-  startRecorderWorld,
-  usageEvent,
-} from './recorder-harness.ts';
+import { KEYS, recorderWorldForSuite, SimulatedCrash, silentLogger, usageEvent } from './recorder-harness.ts';
 import { runUsage } from './usage-cli.ts';
 
 const TTL_DAYS = 400;
 
 describe('the optional usage record TTL', () => {
-  let world: RecorderWorld;
-  before(async () => {
-    world = await startRecorderWorld();
-  });
-  after(() => world.close());
+  const world = recorderWorldForSuite();
 
   const withTtl = () =>
     createRecorderRuntime({

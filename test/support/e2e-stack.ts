@@ -3,6 +3,7 @@
  * handler behind the local Function URL, the in-process bus), the mock upstream, and the admin
  * operations the CLI uses, so tests create users, keys and accounts the way an admin does.
  */
+import { beforeEach } from 'node:test';
 import OpenAI from 'openai';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '#local/local-stack.ts';
 import { type CreateAccountInput, createAccount } from '#shared/admin/account-create.ts';
@@ -12,6 +13,7 @@ import { createUser } from '#shared/admin/users.ts';
 import type { UsageEventEnvelope } from '#shared/events/usage-event.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { type MockUpstream, startMockUpstream } from './mock-upstream.ts';
+import { worldForSuite } from './suite-world.ts';
 import { testLogger } from './test-logs.ts';
 
 export const UPSTREAM_KEY = 'sk-upstream-platform-secret-0001';
@@ -34,17 +36,20 @@ export interface E2E {
   close(): Promise<void>;
 }
 
+/** The local stack's options an end-to-end test may set. */
+export type E2EStackOptions = Pick<
+  LocalStackOptions,
+  | 'functionTimeoutMs'
+  | 'busOptions'
+  | 'wrapRecorder'
+  | 'accessLog'
+  | 'scheduleIntervalMs'
+  | 'separateProcesses'
+>;
+
 export async function startE2E(
   env: Record<string, string> = {},
-  options: Pick<
-    LocalStackOptions,
-    | 'functionTimeoutMs'
-    | 'busOptions'
-    | 'wrapRecorder'
-    | 'accessLog'
-    | 'scheduleIntervalMs'
-    | 'separateProcesses'
-  > = {},
+  options: E2EStackOptions = {},
 ): Promise<E2E> {
   const mock = await startMockUpstream();
   const stack = await startLocalStack({
@@ -109,4 +114,34 @@ export async function startE2E(
       await mock.close();
     },
   };
+}
+
+/**
+ * The world of the enclosing suite (or of the file, called at its top level): started in a
+ * `before` hook with `env` and `options` as {@link startE2E} takes them, closed in an `after`
+ * hook, and with `resetMockEachTest` the mock upstream forgets its queued answers and the
+ * requests it saw before each test (see {@link worldForSuite}).
+ *
+ * @example
+ * ```ts
+ * const e2e = e2eForSuite({ QG_IDLE_TIMEOUT_MS: '1000' }, {}, { resetMockEachTest: true });
+ * it('…', async () => { const { secret } = await e2e.seed(); … });
+ * ```
+ */
+export function e2eForSuite(
+  env: Record<string, string> = {},
+  options: E2EStackOptions = {},
+  suite: { resetMockEachTest?: boolean } = {},
+): E2E {
+  const world = worldForSuite(
+    'e2e world',
+    () => startE2E(env, options),
+    (started) => started.close(),
+  );
+  if (suite.resetMockEachTest) {
+    beforeEach(() => {
+      world.mock.reset();
+    });
+  }
+  return world;
 }
