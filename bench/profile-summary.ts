@@ -46,6 +46,23 @@ function frameName(frame: ProfileNode['callFrame']): string {
   return `${frame.functionName || '(anonymous)'} ${ownerOf(frame.url)}:${frame.lineNumber + 1}`;
 }
 
+/** A profile's samples, each with its time and its stack (leaf first); idle ones have an empty stack. */
+function samplesOf(json: string): { us: number; stack: ProfileNode[] }[] {
+  const profile = JSON.parse(json) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  return profile.samples.map((id, index) => {
+    const us = profile.timeDeltas[index] ?? 0;
+    const stack: ProfileNode[] = [];
+    for (let node = byId.get(id); node; node = byId.get(parentOf.get(node.id) ?? -1)) stack.push(node);
+    return { us, stack: stack[0]?.callFrame.functionName === IDLE ? [] : stack };
+  });
+}
+
+const add = (totals: Map<string, number>, name: string, us: number) =>
+  totals.set(name, (totals.get(name) ?? 0) + us);
+
 /**
  * Where a profile of a known number of requests spent its busy time, per request: by function,
  * inclusive (a sample counts once for every distinct function on its stack) and self, in µs per
@@ -57,34 +74,24 @@ function frameName(frame: ProfileNode['callFrame']): string {
  * ```
  */
 export function summariseByFunction(json: string, requests: number, count = 30): string {
-  const profile = JSON.parse(json) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const inclusive = new Map<string, number>();
   const self = new Map<string, number>();
   const caused = new Map<string, number>();
   let busyUs = 0;
-  profile.samples.forEach((id, index) => {
-    const us = profile.timeDeltas[index] ?? 0;
-    const leaf = byId.get(id);
-    if (!leaf || leaf.callFrame.functionName === IDLE) return;
+  for (const { us, stack } of samplesOf(json)) {
+    const [leaf] = stack;
+    if (!leaf) continue;
     busyUs += us;
-    const leafName = frameName(leaf.callFrame);
-    self.set(leafName, (self.get(leafName) ?? 0) + us);
-    const names = new Set<string>();
-    let own: string | undefined;
-    for (let node: ProfileNode | undefined = leaf; node; node = byId.get(parentOf.get(node.id) ?? -1)) {
-      names.add(frameName(node.callFrame));
-      const { url } = node.callFrame;
-      if (own === undefined && OWN_CODE.test(url) && !url.includes('node_modules'))
-        own = frameName(node.callFrame);
-    }
-    for (const name of names) inclusive.set(name, (inclusive.get(name) ?? 0) + us);
+    add(self, frameName(leaf.callFrame), us);
+    const own = stack.find(({ callFrame: { url } }) => OWN_CODE.test(url) && !url.includes('node_modules'));
+    for (const name of new Set(stack.map((node) => frameName(node.callFrame)))) add(inclusive, name, us);
     // Time in Node or a package counts for the project's function that called it, if any did.
-    const owner = own ?? `(runtime, no project frame) ${ownerOf(leaf.callFrame.url)}`;
-    caused.set(owner, (caused.get(owner) ?? 0) + us);
-  });
+    add(
+      caused,
+      own ? frameName(own.callFrame) : `(runtime, no project frame) ${ownerOf(leaf.callFrame.url)}`,
+      us,
+    );
+  }
   const perRequest = (totals: Map<string, number>) =>
     [...totals]
       .sort((a, b) => b[1] - a[1])
@@ -102,35 +109,24 @@ export function summariseByFunction(json: string, requests: number, count = 30):
 }
 
 export function summariseProfile(json: string, title = 'Gateway'): string {
-  const profile = JSON.parse(json) as CpuProfile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const inclusive = new Map<string, number>();
   const self = new Map<string, number>();
   let busyUs = 0;
   let idleUs = 0;
-  profile.samples.forEach((id, index) => {
-    const us = profile.timeDeltas[index] ?? 0;
-    const leaf = byId.get(id);
-    if (!leaf) return;
-    if (leaf.callFrame.functionName === IDLE) {
+  for (const { us, stack } of samplesOf(json)) {
+    const [leaf] = stack;
+    if (!leaf) {
       idleUs += us;
-      return;
+      continue;
     }
     busyUs += us;
-    const frame = leaf.callFrame;
-    const name = `${frame.functionName || '(anonymous)'} ${ownerOf(frame.url)}:${frame.lineNumber + 1}`;
-    self.set(name, (self.get(name) ?? 0) + us);
-    const owners = new Set<string>();
-    for (let node: ProfileNode | undefined = leaf; node; node = byId.get(parentOf.get(node.id) ?? -1)) {
-      owners.add(ownerOf(node.callFrame.url));
-    }
+    add(self, frameName(leaf.callFrame), us);
+    const owners = new Set(stack.map((node) => ownerOf(node.callFrame.url)));
     // Every stack starts in V8 and the task queue; naming them tells nothing.
     owners.delete('(native)');
     owners.delete('node:internal/process/task_queues');
-    for (const owner of owners) inclusive.set(owner, (inclusive.get(owner) ?? 0) + us);
-  });
+    for (const owner of owners) add(inclusive, owner, us);
+  }
   return [
     `${title} CPU profile: ${(busyUs / 1000).toFixed(0)} ms busy, ${(idleUs / 1000).toFixed(0)} ms idle`,
     'Busy time by package or file (inclusive, overlapping):',
