@@ -9,9 +9,9 @@
  * | `TimeToFirstToken` | Milliseconds | service, route             | a first output token was seen   |
  * | `SlotWaitTime`     | Milliseconds | service, route             | the request held a user slot    |
  * | `Failovers`        | Count        | service, route             | every request (0 when none)     |
- * | `SessionGuessHit`  | Count        | service, route             | a request with a session (0/1)  |
- * | `SessionGuessMoved`| Count        | service, route             | a request with a session (0/1)  |
- * | `SessionGuessNone` | Count        | service, route             | a request with a session (0/1)  |
+ * | `SessionGuessHit`  | Count        | service, route             | session, account selected (0/1) |
+ * | `SessionGuessMoved`| Count        | service, route             | session, account selected (0/1) |
+ * | `SessionGuessNone` | Count        | service, route             | session, account selected (0/1) |
  * | `Errors`           | Count        | service, errorType         | the request failed or was refused |
  * | `RecorderLag`      | Milliseconds | service                    | the recorder wrote a record     |
  *
@@ -56,7 +56,7 @@ export interface RequestEndedMetrics {
   slotWaitMs?: number;
   /** Accounts switched after upstream failures. */
   failovers?: number;
-  /** For a request with a session that reached an account selection. */
+  /** For a request with a session that got an account (a failed selection leaves it out). */
   sessionGuess?: SessionGuess;
 }
 
