@@ -4,27 +4,14 @@
  * for JSON still gets one JSON response; an expired token is refreshed on demand first.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type OpenAI from 'openai';
 import { createAccount } from '#shared/admin/account-create.ts';
 import { getAccount } from '#shared/admin/accounts.ts';
-import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
+import { oauthE2EForSuite, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 import { eventually } from '../support/gateway-calls.ts';
-import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
 
-let e2e: E2E;
-let tokens: MockTokenEndpoint;
-before(async () => {
-  tokens = await startMockTokenEndpoint();
-  e2e = await startE2E({ QG_OAUTH_TOKEN_URL: tokens.url });
-});
-after(async () => {
-  await e2e.close();
-  await tokens.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+const e2e = oauthE2EForSuite({ resetMockEachTest: true });
 
 const oauthAccount = (accessToken: string, expiresAt: string) => ({
   type: 'oauth',
@@ -58,9 +45,9 @@ describe('OAuth (ChatGPT) accounts', () => {
 
     assert.equal(response.status, 'completed');
     const sent = e2e.mock.requests[0]?.headers.authorization ?? '';
-    assert.equal(tokens.issued.length, 1);
-    assert.equal(sent, `Bearer ${tokens.issued[0]?.accessToken}`);
-    assert.deepEqual(tokens.spentTwice(), []);
+    assert.equal(e2e.tokens.issued.length, 1);
+    assert.equal(sent, `Bearer ${e2e.tokens.issued[0]?.accessToken}`);
+    assert.deepEqual(e2e.tokens.spentTwice(), []);
   });
 
   it('fails over to the next account when an OAuth token cannot be refreshed', async () => {
@@ -76,20 +63,20 @@ describe('OAuth (ChatGPT) accounts', () => {
       groupIds: [groupId],
       priority: 5,
     });
-    tokens.mode = 'invalid_grant';
-    const refreshesBefore = tokens.requests.length;
+    e2e.tokens.mode = 'invalid_grant';
+    const refreshesBefore = e2e.tokens.requests.length;
 
     // Act
     let response: Awaited<ReturnType<OpenAI['responses']['create']>>;
     try {
       response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
     } finally {
-      tokens.mode = 'success';
+      e2e.tokens.mode = 'success';
     }
 
     // Assess
     assert.equal(response.status, 'completed');
-    assert.equal(tokens.requests.length, refreshesBefore + 1, 'the OAuth account was tried first');
+    assert.equal(e2e.tokens.requests.length, refreshesBefore + 1, 'the OAuth account was tried first');
     assert.deepEqual(
       e2e.mock.requests.map((received) => [received.path, received.headers.authorization]),
       [['/v1/responses', `Bearer ${UPSTREAM_KEY}`]],
@@ -136,12 +123,12 @@ describe('OAuth (ChatGPT) accounts', () => {
     };
     const { secret, accountId } = await e2e.seed({ account });
     e2e.mock.enqueue({ kind: 'error', status: 401 });
-    const issuedBefore = tokens.issued.length;
+    const issuedBefore = e2e.tokens.issued.length;
 
     const response = await e2e.client(secret).responses.create({ model: 'gpt-5.1', input: 'Say hello' });
 
     assert.equal(response.status, 'completed');
-    const issued = tokens.issued.slice(issuedBefore);
+    const issued = e2e.tokens.issued.slice(issuedBefore);
     assert.deepEqual(
       issued.map((grant) => grant.spent),
       ['rt_forced_0001'],
@@ -151,7 +138,7 @@ describe('OAuth (ChatGPT) accounts', () => {
       ['Bearer at-revoked-early', `Bearer ${issued[0]?.accessToken}`],
     );
     assert.equal((await getAccount(e2e.admin, accountId)).health.state, 'ok');
-    assert.ok(!tokens.spentTwice().includes('rt_forced_0001'));
+    assert.ok(!e2e.tokens.spentTwice().includes('rt_forced_0001'));
   });
 
   it('marks the account and fails over when the forced refresh is refused too', async () => {
@@ -161,7 +148,7 @@ describe('OAuth (ChatGPT) accounts', () => {
     };
     const { secret, accountId } = await e2e.seed({ account });
     e2e.mock.enqueue({ kind: 'error', status: 401 });
-    tokens.mode = 'invalid_grant';
+    e2e.tokens.mode = 'invalid_grant';
     try {
       const result = await fetch(`${e2e.stack.url}/v1/responses`, {
         method: 'POST',
@@ -172,7 +159,7 @@ describe('OAuth (ChatGPT) accounts', () => {
       assert.equal(result.status, 502);
       assert.equal(((await result.json()) as { error: { type: string } }).error.type, 'upstream_error');
     } finally {
-      tokens.mode = 'success';
+      e2e.tokens.mode = 'success';
     }
     assert.equal(e2e.mock.requests.length, 1);
     assert.equal((await getAccount(e2e.admin, accountId)).health.state, 'error');

@@ -6,26 +6,16 @@
  * credential.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { CONFIG_LIST_INDEX, TABLES } from '#shared/tables/definitions.ts';
 import { LIST } from '#shared/tables/keys.ts';
-import { type E2E, startE2E, UPSTREAM_KEY } from '../support/e2e-stack.ts';
-import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
+import { oauthE2EForSuite, UPSTREAM_KEY } from '../support/e2e-stack.ts';
 
 const ACCESS_TOKEN = 'at-sealed-expired-access-token-0001';
 const REFRESH_TOKEN = 'rt-sealed-initial-refresh-token-0001';
 
-let e2e: E2E;
-let tokens: MockTokenEndpoint;
-before(async () => {
-  tokens = await startMockTokenEndpoint();
-  e2e = await startE2E({ QG_OAUTH_TOKEN_URL: tokens.url });
-});
-after(async () => {
-  await e2e.close();
-  await tokens.close();
-});
+const e2e = oauthE2EForSuite();
 
 /** Every item of every table and every index, as text: `all`, and `indexes` (index entries only). */
 async function everythingStored(): Promise<{ all: string; indexes: string }> {
@@ -86,7 +76,7 @@ describe('sealed upstream credentials', () => {
     const accounts = await listedAccounts();
 
     // Assess
-    const issued = tokens.issued[0];
+    const issued = e2e.tokens.issued[0];
     assert.ok(issued, 'the expired token was refreshed');
     assert.deepEqual(
       e2e.mock.requests.map((request) => request.headers.authorization),

@@ -12,6 +12,7 @@ import { type CreateGroupInput, createGroup } from '#shared/admin/groups.ts';
 import { createUser } from '#shared/admin/users.ts';
 import type { UsageEventEnvelope } from '#shared/events/usage-event.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
+import { type MockTokenEndpoint, startMockTokenEndpoint } from './mock-token-endpoint.ts';
 import { type MockUpstream, startMockUpstream } from './mock-upstream.ts';
 import { worldForSuite } from './suite-world.ts';
 import { testLogger } from './test-logs.ts';
@@ -138,6 +139,31 @@ export function e2eForSuite(
     () => startE2E(env, options),
     (started) => started.close(),
   );
+  return resettingMock(world, suite);
+}
+
+/**
+ * {@link e2eForSuite} with a mock OAuth token endpoint (`tokens`) the gateway refreshes against,
+ * for the tests of ChatGPT/Codex OAuth accounts.
+ */
+export function oauthE2EForSuite(
+  suite: { resetMockEachTest?: boolean } = {},
+): E2E & { tokens: MockTokenEndpoint } {
+  const world = worldForSuite(
+    'OAuth e2e world',
+    async () => {
+      const tokens = await startMockTokenEndpoint();
+      return { ...(await startE2E({ QG_OAUTH_TOKEN_URL: tokens.url })), tokens };
+    },
+    async (started) => {
+      await started.close();
+      await started.tokens.close();
+    },
+  );
+  return resettingMock(world, suite);
+}
+
+function resettingMock<World extends E2E>(world: World, suite: { resetMockEachTest?: boolean }): World {
   if (suite.resetMockEachTest) {
     beforeEach(() => {
       world.mock.reset();
