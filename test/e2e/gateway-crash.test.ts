@@ -7,18 +7,16 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import { type LocalStack, startLocalStack } from '#local/local-stack.ts';
 import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
 import { createUser } from '#shared/admin/users.ts';
 import { loadSettings } from '#shared/settings.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import {
   call,
   eventually,
@@ -28,7 +26,7 @@ import {
   startCall,
 } from '../support/gateway-calls.ts';
 import { spawnGatewayProcess } from '../support/gateway-process.ts';
-import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
+import { mockUpstreamForSuite } from '../support/mock-upstream.ts';
 import { testLogger } from '../support/test-logs.ts';
 
 const ENV = {
@@ -41,14 +39,11 @@ const ENV = {
 };
 const settings = loadSettings(ENV);
 
-let dynamo: RunningDynalite;
-let client: SdkDocumentClient;
-let mock: MockUpstream;
 let child: ChildProcess | undefined;
 let survivor: LocalStack | undefined;
 
 async function seed() {
-  const admin = new DynamoConfigAdmin(client, settings.tables.config);
+  const admin = new DynamoConfigAdmin(dynamo.client, settings.tables.config);
   const user = await createUser(admin, { email: 'crash@example.com', concurrency: 1, balanceUsd: '10' });
   const group = await createGroup(admin, { name: 'crash' });
   const account = await createAccount(admin, {
@@ -63,30 +58,25 @@ async function seed() {
   return { userId: user.id, accountId: account.id, secret: key.secret };
 }
 
-before(async () => {
-  dynamo = await startDynalite({ port: 0 });
-  await ensureTables(dynamo.endpoint, settings.tables);
-  client = createDocumentClient(dynamo.endpoint);
-  mock = await startMockUpstream();
-});
 after(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await survivor?.close();
-  await mock.close();
-  client.destroy();
-  await dynamo.close();
 });
+// Declared after the hook above: after hooks run in order, so the gateways stop before these close.
+const dynamo = dynaliteForSuite(ENV.QG_STAGE);
+const mock = mockUpstreamForSuite();
 
 describe('a gateway process killed mid-stream', () => {
   it('leaves its slots held until the lease lapses, then a new gateway serves the user again', async () => {
     const { userId, accountId, secret } = await seed();
-    const userSlots = () => liveLeases(client, settings.tables.state, { scope: 'user', id: userId });
-    const accountSlots = () => liveLeases(client, settings.tables.state, { scope: 'acct', id: accountId });
-    const spawned = await spawnGatewayProcess(dynamo.endpoint, ENV);
+    const userSlots = () => liveLeases(dynamo.client, settings.tables.state, { scope: 'user', id: userId });
+    const accountSlots = () =>
+      liveLeases(dynamo.client, settings.tables.state, { scope: 'acct', id: accountId });
+    const spawned = await spawnGatewayProcess(dynamo.db.endpoint, ENV);
     child = spawned.process;
     survivor = await startLocalStack({
       port: 0,
-      dynamoEndpoint: dynamo.endpoint,
+      dynamoEndpoint: dynamo.db.endpoint,
       dataDir: null,
       env: ENV,
       logger: testLogger('quotagate-gateway'),

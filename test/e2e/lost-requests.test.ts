@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
-import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
+import { after, describe, it } from 'node:test';
 import { createAccount } from '#shared/admin/account-create.ts';
 import { createApiKey } from '#shared/admin/api-keys.ts';
 import { createGroup } from '#shared/admin/groups.ts';
@@ -18,16 +17,15 @@ import { usageEventOfRecord } from '#shared/events/usage-event-builders.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import type { UsageRecord } from '#shared/recorder/usage-record.ts';
 import { loadSettings } from '#shared/settings.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
-import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { csvRow, exportUsageRecords } from '#shared/usage/export.ts';
 import { summarizeUsage } from '#shared/usage/usage-summary.ts';
+import { dynaliteForSuite } from '../support/dynalite-suite.ts';
 import { call, eventually, type RunningCall, startCall } from '../support/gateway-calls.ts';
 import { spawnGatewayProcess } from '../support/gateway-process.ts';
-import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
+import { mockUpstreamForSuite } from '../support/mock-upstream.ts';
 import { recordsOfUserSince } from '../support/usage-records.ts';
 
 const ENV = { QG_STAGE: 'lost', QG_CONFIG_CACHE_SECONDS: '0' };
@@ -36,35 +34,26 @@ const STREAMS = 10;
 /** Later than any lease a started record of this run can hold (a 15-minute deadline + 1 minute). */
 const SWEEP_LATER_MS = 20 * 60_000;
 
-let dynamo: RunningDynalite;
-let client: SdkDocumentClient;
-let mock: MockUpstream;
 let child: ChildProcess | undefined;
 
 /** Before any request of this file: its records lie on the UTC days from this one to the last. */
 const SUITE_STARTED = Date.now();
 
 const recordsOfRun = (userId: string): Promise<UsageRecord[]> =>
-  recordsOfUserSince(client, settings.tables, userId, SUITE_STARTED);
+  recordsOfUserSince(dynamo.client, settings.tables, userId, SUITE_STARTED);
 
-before(async () => {
-  dynamo = await startDynalite({ port: 0 });
-  await ensureTables(dynamo.endpoint, settings.tables);
-  client = createDocumentClient(dynamo.endpoint);
-  mock = await startMockUpstream();
-});
 after(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await mock.close();
-  client.destroy();
-  await dynamo.close();
 });
+// Declared after the hook above: after hooks run in order, so the gateways stop before these close.
+const dynamo = dynaliteForSuite(ENV.QG_STAGE);
+const mock = mockUpstreamForSuite();
 
 // Ten streams through a gateway child process took 66 s at load 26; the bound is for a hang.
 describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
   it('leaves a record of every request it started: the sweep records each as lost, billing nothing', async () => {
     // Prepare
-    const admin = new DynamoConfigAdmin(client, settings.tables.config);
+    const admin = new DynamoConfigAdmin(dynamo.client, settings.tables.config);
     const user = await createUser(admin, { email: 'lost@example.com', concurrency: 20, balanceUsd: '10' });
     const group = await createGroup(admin, { name: 'lost' });
     await createAccount(admin, {
@@ -76,7 +65,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
       groupIds: [group.id],
     });
     const { key, secret } = await createApiKey(admin, { userId: user.id, groupId: group.id });
-    const spawned = await spawnGatewayProcess(dynamo.endpoint, ENV);
+    const spawned = await spawnGatewayProcess(dynamo.db.endpoint, ENV);
     child = spawned.process;
     const finished = await call(spawned.url, secret, { model: 'gpt-5.1', input: 'served', stream: true });
     assert.equal(finished.status, 200);
@@ -97,7 +86,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     const later = () => Date.now() + SWEEP_LATER_MS;
     const runtime = createRecorderRuntime({
       tables: settings.tables,
-      client,
+      client: dynamo.client,
       logger: {
         info: () => {},
         warn: (_message, ...attributes) => {
@@ -109,7 +98,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     });
     const early = await createRecorderRuntime({
       tables: settings.tables,
-      client,
+      client: dynamo.client,
       logger: { info: () => {}, warn: () => {}, error: () => {} },
     }).sweepPending();
     const summary = await runtime.sweepPending();
@@ -144,7 +133,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     assert.equal((await getUser(admin, user.id)).balanceNano, charged, 'a lost request charges nothing');
 
     const exported: UsageRecord[] = [];
-    const reader = new DynamoUsageReader(client, settings.tables);
+    const reader = new DynamoUsageReader(dynamo.client, settings.tables);
     for await (const record of exportUsageRecords(
       { from: Date.now() - 3_600_000, to: Date.now() + 60_000, userId: user.id },
       reader,
@@ -161,7 +150,7 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
         top: 5,
         userId: user.id,
       },
-      { records: reader, ops: new DynamoOpsErrorLog(client, settings.tables.state) },
+      { records: reader, ops: new DynamoOpsErrorLog(dynamo.client, settings.tables.state) },
     );
     assert.equal(usageSummary.total.requests, 1, 'the usage summary counts the served request only');
     assert.equal(
@@ -179,10 +168,10 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
     assert.ok(lost);
     const runtime = createRecorderRuntime({
       tables: settings.tables,
-      client,
+      client: dynamo.client,
       logger: { info: () => {}, warn: () => {}, error: () => {} },
     });
-    const admin = new DynamoConfigAdmin(client, settings.tables.config);
+    const admin = new DynamoConfigAdmin(dynamo.client, settings.tables.config);
     const before = (await getUser(admin, lost.userId)).balanceNano;
     const detail = {
       ...usageEventOfRecord({ ...lost, accountId: 'acc_late', modelSent: 'gpt-5.1' } as UsageRecord),
@@ -211,6 +200,6 @@ describe('a gateway killed with live streams', { timeout: 300_000 }, () => {
 });
 
 async function lostUserId(): Promise<string | undefined> {
-  const admin = new DynamoConfigAdmin(client, settings.tables.config);
+  const admin = new DynamoConfigAdmin(dynamo.client, settings.tables.config);
   return (await admin.listUsers()).find((user) => user.email === 'lost@example.com')?.id;
 }

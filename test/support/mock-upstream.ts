@@ -32,6 +32,7 @@ import {
   type ResponseEvent,
   type ResponsesRequestBody,
 } from './mock-upstream/response-events.ts';
+import { worldForSuite } from './suite-world.ts';
 
 export type { MockBehaviour, MockToolCall, MockUsage } from './mock-upstream/behaviour.ts';
 export type { MockEnding, MockOutputItem } from './mock-upstream/output-items.ts';
@@ -110,6 +111,15 @@ const DEFAULT_BEHAVIOUR: MockBehaviour = { kind: 'ok' };
  * user message of an item list, so that a marker does not stick to later turns of a conversation).
  * Precedence: enqueued > header > input marker > default.
  */
+/** The mock upstream of the enclosing suite (see worldForSuite). */
+export function mockUpstreamForSuite(options: MockUpstreamOptions = {}): MockUpstream {
+  return worldForSuite(
+    'mock upstream',
+    () => startMockUpstream(options),
+    (mock) => mock.close(),
+  );
+}
+
 export async function startMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host)) throw new Error(`mock upstream only binds loopback addresses, not ${host}`);

@@ -3,7 +3,8 @@
  * `before` hook, closed in its `after` hook. The object returned stands for the world once
  * started, so a suite declares it in one line; using it before the hook ran (at a file's top
  * level, say) is a mistake it reports. At a file's top level node:test starts the `before` hooks
- * together, so another top-level hook must not use the world.
+ * together, so another top-level `before` must not use the world; `after` hooks run in the order
+ * they were declared, so one that must run while the world lives is declared before it.
  *
  * @example
  * ```ts
