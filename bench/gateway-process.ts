@@ -33,7 +33,6 @@ import { createGatewayDeps } from '#shared/gateway/create-deps.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { CachedConfigDirectory } from '#shared/store/cached-directory.ts';
-import { createDocumentClient } from '#shared/store/dynamo/client.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { createDynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { dynamoRequestCounter } from '#shared/store/dynamo/request-counter.ts';
@@ -47,9 +46,9 @@ if (!endpoint) throw new Error('BENCH_DYNAMO_ENDPOINT is not set');
 const eventsEndpoint = process.env.BENCH_EVENTS_ENDPOINT;
 if (!eventsEndpoint) throw new Error('BENCH_EVENTS_ENDPOINT is not set');
 const settings = loadSettings(process.env);
-const client = createDocumentClient(endpoint);
 const requester = createDynamoJsonClient(endpoint);
-// As the gateway Lambda builds it (functions/gateway/handler.ts).
+// As the gateway Lambda builds them (functions/gateway/handler.ts).
+const client = new JsonDocumentClient(requester);
 const events = createEventBridgeClient({ endpoint: eventsEndpoint, maxAttempts: 1 });
 const logger = new Logger({
   serviceName: 'quotagate-gateway',
@@ -191,7 +190,6 @@ answerParent(
   { url: server.url },
   async () => {
     await server.close();
-    client.destroy();
     requester.destroy();
     events.destroy();
   },

@@ -151,15 +151,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await ensureTables(dynamo.endpoint, settings.tables);
   // A stack given a KMS key (QG_SECRETS_KEY_ID) seals with the developer's AWS credentials.
   useSdkCredentialChain();
+  // The SDK's client for the admin server and the callers of the stack (tests, tools).
   const client = createDocumentClient(dynamo.endpoint);
   const requester = createDynamoJsonClient(dynamo.endpoint);
+  // The gateway's and the token refresh's, as their Lambdas build them: the JSON client.
+  const functionClient = new JsonDocumentClient(requester);
   const gatewayDeps = createGatewayDeps({
     settings,
-    client,
+    client: functionClient,
     requester,
     logger,
     publisher: new BusUsagePublisher(bus, settings.eventBusName, {
-      parking: new DynamoParkedUsageEvents(client, settings.tables.usage),
+      parking: new DynamoParkedUsageEvents(functionClient, settings.tables.usage),
       logger,
     }),
     metricsSink: keepMetric,
@@ -173,7 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     inProcessRecorder({
       tables: settings.tables,
       // The recorder Lambda's client (functions/recorder/handler.ts), over the stack's JSON client.
-      client: new JsonDocumentClient(requester),
+      client: functionClient,
       logger,
       keepMetric,
       // Alerts go on the same bus, as on AWS (where a rule sends them to the SNS topic).
@@ -190,7 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The stack's 5-minute schedules: OAuth tokens due soon, usage events parked by the gateway and
   // records whose event was lost (the bus dies with the process) left pending. One sweep runs at
   // start too, so a restarted stack finishes what the previous process left; close() awaits it.
-  const tokens = createTokenRefresh({ client, tables: settings.tables, settings, logger });
+  const tokens = createTokenRefresh({ client: functionClient, tables: settings.tables, settings, logger });
   const logFailure = (what: string) => (error: unknown) => logger.error(what, { error: String(error) });
   let recorderRun = recorder.sweepPending().catch(logFailure('pending sweep failed'));
   const scheduleIntervalMs = options.scheduleIntervalMs ?? SCHEDULE_INTERVAL_MS;

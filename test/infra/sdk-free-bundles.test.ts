@@ -1,10 +1,11 @@
 /**
  * The bundles of the functions that send every AWS request through the project's JSON clients,
  * built as the stack builds them (`infra/bundling.ts`, through the bench's `bundleFunction`): the
- * recorder (cold-started at every scale-out of the usage events), the token refresh (every 5
- * minutes) and the admin API (whose cold start the console and the CLI wait for). No AWS SDK client may come back into them: lib-dynamodb's command classes alone pull
- * in `@aws-sdk/client-dynamodb`, its credential chain and smithy, about 300 KB a cold start would
- * read and evaluate.
+ * gateway (a new instance's first request waits for its cold start), the recorder (cold-started at
+ * every scale-out of the usage events), the token refresh (every 5 minutes) and the admin API
+ * (whose cold start the console and the CLI wait for). No AWS SDK client may come back into them:
+ * lib-dynamodb's command classes alone pull in `@aws-sdk/client-dynamodb`, its credential chain
+ * and smithy, about 300 KB a cold start would read and evaluate.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { bundleFunction, type FunctionName } from '../../bench/bundle.ts';
 const ALLOWED = new Set(['@aws-sdk/util-dynamodb']);
 
 const FUNCTIONS: { name: FunctionName; ownFile: string }[] = [
+  { name: 'gateway', ownFile: 'shared/store/dynamo/slot-store.ts' },
   { name: 'recorder', ownFile: 'shared/store/dynamo/usage-ledger.ts' },
   { name: 'tokenRefresh', ownFile: 'shared/store/dynamo/oauth-account-store.ts' },
   { name: 'admin', ownFile: 'shared/store/dynamo/config-admin.ts' },

@@ -6,12 +6,12 @@
  * from commands.ts, plain values in, plain items out) and depend only on `send`, so the AWS SDK's
  * document client (`SdkDocumentClient`, sdk-document-client.ts) and the JSON client can both stand
  * behind them. Neither this file nor commands.ts imports the SDK: a function whose stores send
- * through the JSON client bundles no SDK client. The recorder sends about ten writes
- * per request through the JSON client: the SDK's middleware stack cost it more CPU than the
- * writes' own work (its profile: smithy's core, lib-dynamodb and SigV4 about half of its busy
- * time). The admin API, the token refresh and the CLI keep the SDK's client: a handful of
- * requests per call, where that CPU does not matter, and the CLI needs the SDK's credential
- * chain (profiles, SSO).
+ * through the JSON client bundles no SDK client. Every Lambda function but the usage export
+ * sends through the JSON client: the SDK's middleware stack cost the recorder (about ten writes a
+ * request) more CPU than the writes' own work (its profile: smithy's core, lib-dynamodb and SigV4
+ * about half of its busy time), and the SDK's client, credential chain and smithy were most of
+ * each bundle a cold start reads. The CLI and the local admin server keep the SDK's client: they
+ * need its credential chain (profiles, SSO).
  *
  * The JSON client translates exactly what lib-dynamodb translates for the commands the stores
  * use, with the same options (`DOCUMENT_TRANSLATION`: undefined values removed, numbers read as
