@@ -88,15 +88,7 @@ export async function measureFunctionBundle(
   try {
     const outfile = join(dir, 'index.mjs');
     const metafile = await bundleFunction(name, outfile);
-    const runs = await freshRuns(imports, IMPORT_SCRIPT, outfile, {
-      ...runtimeOf(name),
-      env: {
-        ...runtimeOf(name).env,
-        QG_STAGE: 'bench',
-        AWS_REGION: 'us-east-1',
-        POWERTOOLS_LOG_LEVEL: 'WARN',
-      },
-    });
+    const runs = await timeImports(name, outfile, imports);
     const importMs = runs.map(([wall]) => wall);
     const importCpuMs = runs.map(([, cpu]) => cpu);
     return {
@@ -111,6 +103,17 @@ export async function measureFunctionBundle(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Times `imports` fresh imports of `file`, a bundle of the function `name`, with the NODE_OPTIONS
+ * the stack gives it: wall and CPU milliseconds of each.
+ */
+export function timeImports(name: FunctionName, file: string, imports: number): Promise<[number, number][]> {
+  return freshRuns(imports, IMPORT_SCRIPT, file, {
+    ...runtimeOf(name),
+    env: { ...runtimeOf(name).env, QG_STAGE: 'bench', AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'WARN' },
+  });
 }
 
 /** The gateway's and the recorder's bundle figures, `imports` fresh imports of each. */
@@ -182,10 +185,11 @@ export async function measureTokenizer(imports: number): Promise<TokenizerFigure
 
 /**
  * Bundles the function `name` into `outfile` as the stack bundles it, and answers esbuild's
- * metafile (what each input weighs in the output).
+ * metafile (what each input weighs in the output). `root` is the checkout to bundle it from, this
+ * one by default (another's packages resolve from its own `node_modules`).
  */
-export function bundleFunction(name: FunctionName, outfile: string): Promise<Metafile> {
-  return bundleEntry(FUNCTION_ENTRIES[name], outfile, runtimeOf(name).external);
+export function bundleFunction(name: FunctionName, outfile: string, root = '.'): Promise<Metafile> {
+  return bundleEntry(join(root, FUNCTION_ENTRIES[name]), outfile, runtimeOf(name).external);
 }
 
 /**
