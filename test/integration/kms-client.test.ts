@@ -184,6 +184,16 @@ describe('the KMS client under the sealer', { timeout: 30_000 }, () => {
     assert.equal(kms.calls.length, 3);
   });
 
+  // Before the next test: it gives this process the SDK's chain, which no test can take back.
+  it('refuses a call, naming what is missing, when neither the environment nor the process gives credentials', async () => {
+    // Act
+    const sealing = sealerWith({ AWS_REGION: 'eu-west-1' }).seal('sk-upstream-0002', 'account:acc_2:apiKey');
+
+    // Assess: a Lambda function has its credentials in its environment; nothing else signs for it.
+    await assert.rejects(sealing, /KMS needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    assert.equal(kms.calls.length, 0);
+  });
+
   it("signs with the AWS SDK's credential chain (a profile) when the environment holds no credentials, as the CLI runs", async () => {
     // Prepare: a shared credentials file and a profile, in the process environment the chain reads.
     const dir = await mkdtemp(join(tmpdir(), 'quotagate-kms-'));
