@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TokenRefreshError } from '#shared/oauth/token-refresh-error.ts';
 import { DynamoRefreshLeases } from '#shared/store/dynamo/oauth-refresh-leases.ts';
 import { keys } from '#shared/tables/keys.ts';
-import { credentialsOf, fakeToken, MINUTE, type OAuthWorld, startOAuthWorld } from './oauth-harness.ts';
+import { credentialsOf, fakeToken, MINUTE, oauthWorldForSuite } from './oauth-harness.ts';
 
 describe('ensureFreshToken (the gateway hook)', () => {
-  let world: OAuthWorld;
-  before(async () => {
-    world = await startOAuthWorld();
-  });
-  after(() => world.close());
-  beforeEach(() => world.resetEndpoint());
+  const world = oauthWorldForSuite({ resetEndpointEachTest: true });
 
   it('returns an account whose token is still valid as it is, without calling the endpoint', async () => {
     // Prepare

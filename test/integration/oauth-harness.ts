@@ -4,7 +4,9 @@
  * `updatedAt` as real ones do), and `createTokenRefresh` wired to all of it with a short endpoint
  * timeout. The logger is the real Powertools one, silenced unless a test passes its own.
  */
+
 import { randomBytes } from 'node:crypto';
+import { beforeEach } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { Account, OAuthCredentials } from '#shared/domain/types.ts';
@@ -21,6 +23,7 @@ import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-stor
 import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
+import { worldForSuite } from '../support/suite-world.ts';
 
 export const MINUTE = 60_000;
 
@@ -49,6 +52,16 @@ export function fakeToken(prefix: string): string {
 
 export function credentialsOf(account: Account): OAuthCredentials {
   return account.credentials as OAuthCredentials;
+}
+
+/**
+ * The world of the enclosing suite (see worldForSuite); with `resetEndpointEachTest` the token
+ * endpoint forgets its requests and mode before each test.
+ */
+export function oauthWorldForSuite(suite: { resetEndpointEachTest?: boolean } = {}): OAuthWorld {
+  const world = worldForSuite('OAuth world', startOAuthWorld, (started) => started.close());
+  if (suite.resetEndpointEachTest) beforeEach(() => world.resetEndpoint());
+  return world;
 }
 
 export async function startOAuthWorld(): Promise<OAuthWorld> {

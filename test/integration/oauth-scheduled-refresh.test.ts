@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { credentialsOf, fakeToken, MINUTE, type OAuthWorld, startOAuthWorld } from './oauth-harness.ts';
+import { describe, it } from 'node:test';
+import { credentialsOf, fakeToken, MINUTE, oauthWorldForSuite } from './oauth-harness.ts';
 
 const DAY = 24 * 60 * MINUTE;
 
 describe('refreshExpiringTokens (the 5-minute schedule)', () => {
-  let world: OAuthWorld;
-  before(async () => {
-    world = await startOAuthWorld();
-  });
-  after(() => world.close());
-  beforeEach(() => world.resetEndpoint());
+  const world = oauthWorldForSuite({ resetEndpointEachTest: true });
 
   it('refreshes exactly the refreshable tokens that expire within the window', async () => {
     // Prepare

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { credentialsOf, MINUTE, type OAuthWorld, startOAuthWorld } from './oauth-harness.ts';
+import { credentialsOf, MINUTE, oauthWorldForSuite } from './oauth-harness.ts';
 
 describe('token refresh and secrets', () => {
-  let world: OAuthWorld;
-  before(async () => {
-    world = await startOAuthWorld();
-  });
-  after(() => world.close());
+  const world = oauthWorldForSuite();
 
   it('never writes an access, refresh or id token to a log line, an error message or a health reason', async (t) => {
     // Prepare: the real Powertools logger, printing through the global console (POWERTOOLS_DEV), captured

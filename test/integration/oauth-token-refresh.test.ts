@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chatgptAccountIdOf } from '#shared/oauth/jwt-claims.ts';
 import { REFRESH_SCOPE } from '#shared/oauth/token-endpoint.ts';
 import { refreshAccountToken } from '#shared/oauth/token-refresher.ts';
 import { keys } from '#shared/tables/keys.ts';
 import { eventually } from '../support/gateway-calls.ts';
-import { credentialsOf, fakeToken, MINUTE, type OAuthWorld, startOAuthWorld } from './oauth-harness.ts';
+import { credentialsOf, fakeToken, MINUTE, oauthWorldForSuite } from './oauth-harness.ts';
 
 describe('refreshAccountToken against the mock token endpoint', () => {
-  let world: OAuthWorld;
-  before(async () => {
-    world = await startOAuthWorld();
-  });
-  after(() => world.close());
-  beforeEach(() => world.resetEndpoint());
+  const world = oauthWorldForSuite({ resetEndpointEachTest: true });
 
   it('spends the refresh token as Codex CLI does and stores the rotated tokens and the new expiry', async () => {
     // Prepare
