@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import {
-  logicalIdByPath,
-  resourcesOfType,
-  type SynthesisedQuotagate,
-  synthTestStack,
-  TEST_STAGE,
-} from './support/synth-quotagate.ts';
+import { logicalIdByPath, resourcesOfType, synthForSuite, TEST_STAGE } from './support/synth-quotagate.ts';
 
 describe('QuotagateStack: the admin API', () => {
-  let synth: SynthesisedQuotagate;
+  const synth = synthForSuite();
   let adminId: string;
   before(() => {
-    synth = synthTestStack();
     adminId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'AdminApi/Function/Resource');
   });
 

@@ -6,13 +6,7 @@ import { buildAlertEntry } from '#shared/alerts/alert-publisher.ts';
 import { buildUsageEventEntry } from '#shared/events/eventbridge-publisher.ts';
 import { matchesEventPattern } from './support/event-pattern.ts';
 import { envelopeOf } from './support/eventbridge-envelope.ts';
-import {
-  logicalIdByPath,
-  resourcesOfType,
-  type SynthesisedQuotagate,
-  synthTestStack,
-  TEST_STAGE,
-} from './support/synth-quotagate.ts';
+import { logicalIdByPath, resourcesOfType, synthForSuite, TEST_STAGE } from './support/synth-quotagate.ts';
 
 const alert: Alert = {
   alertId: 'low_balance:usr_1:req_1',
@@ -26,10 +20,9 @@ const alert: Alert = {
 };
 
 describe('QuotagateStack: alerts topic', () => {
-  let synth: SynthesisedQuotagate;
+  const synth = synthForSuite();
   let pattern: unknown;
   before(() => {
-    synth = synthTestStack();
     const ruleId = logicalIdByPath(synth.template, 'AWS::Events::Rule', 'Alerts/Rule/Resource');
     pattern = resourcesOfType(synth.template, 'AWS::Events::Rule')[ruleId]?.Properties.EventPattern;
   });

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   logicalIdByPath,
   resourcesOfType,
-  type SynthesisedQuotagate,
+  synthForSuite,
   synthTestStack,
   TEST_STAGE,
 } from './support/synth-quotagate.ts';
 
 describe('QuotagateStack: the gateway function and logging', () => {
-  let synth: SynthesisedQuotagate;
-  before(() => {
-    synth = synthTestStack();
-  });
+  const synth = synthForSuite();
 
   describe('gateway function', () => {
     it('runs Node.js 24 on ARM with the measured memory and the 15-minute streaming timeout', () => {

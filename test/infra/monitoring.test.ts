@@ -15,6 +15,7 @@ import {
   logicalIdByPath,
   resourcesOfType,
   type SynthesisedQuotagate,
+  synthForSuite,
   synthTestStack,
   TEST_STAGE,
 } from './support/synth-quotagate.ts';
@@ -122,11 +123,10 @@ function sameEntries(a: Record<string, string>, b: Record<string, string>): bool
 }
 
 describe('QuotagateStack: monitoring of the EMF metrics', () => {
-  let synth: SynthesisedQuotagate;
+  const synth = synthForSuite();
   let gatewayEnv: Record<string, string>;
   let recorderEnv: Record<string, string>;
   before(() => {
-    synth = synthTestStack();
     gatewayEnv = environmentOf(synth, 'Gateway/Function/Resource');
     recorderEnv = environmentOf(synth, 'Usage/Recorder/Resource');
   });

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { TABLES, type TableId, tableNamesForStage } from '#shared/tables/definitions.ts';
-import {
-  logicalIdByPath,
-  type SynthesisedQuotagate,
-  synthTestStack,
-  TEST_STAGE,
-} from './support/synth-quotagate.ts';
+import { logicalIdByPath, synthForSuite, TEST_STAGE } from './support/synth-quotagate.ts';
 
 const names = tableNamesForStage(TEST_STAGE);
 
 describe('QuotagateStack: inventory, tables and outputs', () => {
-  let synth: SynthesisedQuotagate;
-  before(() => {
-    synth = synthTestStack();
-  });
+  const synth = synthForSuite();
 
   it('contains exactly the resources of the design, and no others', () => {
     // Act

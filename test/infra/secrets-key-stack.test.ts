@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Template } from 'aws-cdk-lib/assertions';
-import {
-  logicalIdByPath,
-  resourcesOfType,
-  type SynthesisedQuotagate,
-  synthTestStack,
-} from './support/synth-quotagate.ts';
+import { logicalIdByPath, resourcesOfType, synthForSuite } from './support/synth-quotagate.ts';
 
 type Statement = { Action: string | string[]; Resource: unknown };
 
@@ -32,10 +27,9 @@ function environmentOf(template: Template, functionPath: string): Record<string,
 }
 
 describe('QuotagateStack: the key that seals upstream credentials', () => {
-  let synth: SynthesisedQuotagate;
+  const synth = synthForSuite();
   let keyArn: unknown;
   before(() => {
-    synth = synthTestStack();
     keyArn = {
       'Fn::GetAtt': [logicalIdByPath(synth.template, 'AWS::KMS::Key', 'Secrets/Key/Resource'), 'Arn'],
     };

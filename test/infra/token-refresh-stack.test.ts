@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import {
-  logicalIdByPath,
-  resourcesOfType,
-  type SynthesisedQuotagate,
-  synthTestStack,
-  TEST_STAGE,
-} from './support/synth-quotagate.ts';
+import { logicalIdByPath, resourcesOfType, synthForSuite, TEST_STAGE } from './support/synth-quotagate.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ops';
 
 describe('QuotagateStack: OAuth token refresh', () => {
-  let synth: SynthesisedQuotagate;
+  const synth = synthForSuite({
+    alarmTopicArn: TOPIC,
+    oauthTokenUrl: 'https://auth.example.test/oauth/token',
+    oauthMaxFailures: 5,
+  });
   let functionId: string;
   before(() => {
-    synth = synthTestStack({
-      alarmTopicArn: TOPIC,
-      oauthTokenUrl: 'https://auth.example.test/oauth/token',
-      oauthMaxFailures: 5,
-    });
     functionId = logicalIdByPath(synth.template, 'AWS::Lambda::Function', 'TokenRefresh/Function/Resource');
   });
 

@@ -6,8 +6,7 @@ import {
   type CfnResource,
   logicalIdByPath,
   resourcesOfType,
-  type SynthesisedQuotagate,
-  synthTestStack,
+  synthForSuite,
 } from './support/synth-quotagate.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:finance';
@@ -41,15 +40,14 @@ function only(resources: Record<string, CfnResource>): CfnResource {
 }
 
 describe('QuotagateStack: usage exports and the SQL over them', () => {
-  let synth: SynthesisedQuotagate;
+  const synth = synthForSuite({
+    alarmTopicArn: TOPIC,
+    usageExportInfrequentAccessDays: 45,
+    usageExportLagAlarmHours: 36,
+    usageRecordTtlDays: 400,
+  });
   let bucket: string;
   before(() => {
-    synth = synthTestStack({
-      alarmTopicArn: TOPIC,
-      usageExportInfrequentAccessDays: 45,
-      usageExportLagAlarmHours: 36,
-      usageRecordTtlDays: 400,
-    });
     bucket = logicalIdByPath(synth.template, 'AWS::S3::Bucket', 'UsageExports/Bucket/Resource');
   });
 

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { USAGE_EVENT_DETAIL_TYPE, USAGE_EVENT_SOURCE } from '#shared/events/usage-event.ts';
 import {
   logicalIdByPath,
   resourcesOfType,
-  type SynthesisedQuotagate,
+  synthForSuite,
   synthTestStack,
   TEST_STAGE,
 } from './support/synth-quotagate.ts';
 
 describe('QuotagateStack: usage pipeline and monitoring', () => {
-  let synth: SynthesisedQuotagate;
-  before(() => {
-    synth = synthTestStack();
-  });
+  const synth = synthForSuite();
 
   describe('usage pipeline', () => {
     it('creates the stage bus and a rule on it that selects exactly the gateway usage events', () => {

@@ -18,6 +18,7 @@ import {
   PUBLISHED_PRICES,
   type PublishedPrice,
 } from '../support/expected-charge.ts';
+import { seededRandom } from '../support/reconciliation-plan.ts';
 import {
   ACCOUNTS,
   KEYS,
@@ -58,18 +59,6 @@ const PRICE_OF: Record<string, PublishedPrice | undefined> = {
   'gpt-9-preview': undefined,
 };
 const CUT_SHORT: CutShortReason[] = ['client_disconnect', 'upstream_error', 'idle_timeout', 'deadline'];
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function generateEvents(rand: () => number): UsageEventDetail[] {
   const int = (max: number) => Math.floor(rand() * max);
@@ -173,7 +162,8 @@ describe('reconciliation over thousands of mixed, duplicated and crashed deliver
     async () => {
       // Prepare
       world = await startRecorderWorld(new TestClock(true), { dynaliteProcess: true });
-      const rand = random(20261127);
+      // Seeded, so a failure can be replayed.
+      const rand = seededRandom(20261127);
       events = generateEvents(rand);
       let pending = planDeliveries(events, rand);
       opening = await storedTotals(world);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from '../../../infra/constructs/quotagate-function.ts';
 import { createQuotagateApp, type QuotagateApp } from '../../../infra/quotagate-app.ts';
+import { worldForSuite } from '../../support/suite-world.ts';
 
 export interface SynthesisedQuotagate extends QuotagateApp {
   readonly template: Template;
@@ -69,6 +70,18 @@ export const TEST_STAGE = 'test';
  */
 export function synthTestStack(overrides: Record<string, unknown> = {}): SynthesisedQuotagate {
   return synthQuotagate({ stage: TEST_STAGE, leaseSeconds: 45, logRetentionDays: 14, ...overrides });
+}
+
+/**
+ * {@link synthTestStack} for the enclosing suite, synthesised in its `before` hook (see
+ * worldForSuite): `const synth = synthForSuite({ alarmTopicArn: TOPIC });`.
+ */
+export function synthForSuite(overrides: Record<string, unknown> = {}): SynthesisedQuotagate {
+  return worldForSuite(
+    'synthesised stack',
+    async () => synthTestStack(overrides),
+    () => undefined,
+  );
 }
 
 /** The resources of one CloudFormation type, keyed by logical id. */
