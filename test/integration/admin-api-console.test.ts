@@ -11,6 +11,7 @@ import { toStoredOpsRecord } from '#shared/ops/ops-record.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoOpsErrorLog } from '#shared/store/dynamo/ops-error-log.ts';
 import { CALENDAR_INSTANTS, PinnedClock } from '../support/pinned-clock.ts';
+import { servedRequestEvent } from '../support/usage-event-fixture.ts';
 import { type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -46,27 +47,20 @@ describe('admin API: what the console reads', { timeout: 60_000 }, () => {
       model: string,
       inputTokens: number,
       status = 200,
-    ): UsageEventDetail => ({
-      version: 1,
-      requestId,
-      startedAt,
-      endedAt: startedAt,
-      userId: who.user,
-      apiKeyId: who.key,
-      groupId: 'default',
-      accountId: ids.account,
-      billingMode: 'balance',
-      rateMultiplier: 1,
-      modelRequested: model,
-      modelSent: model,
-      stream: false,
-      status,
-      upstreamStatus: status,
-      usage: { inputTokens, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 },
-      cutShort: false,
-      durationMs: 100,
-      failovers: 0,
-    });
+    ): UsageEventDetail =>
+      servedRequestEvent({
+        requestId,
+        startedAt,
+        userId: who.user,
+        apiKeyId: who.key,
+        accountId: ids.account,
+        modelRequested: model,
+        modelSent: model,
+        status,
+        upstreamStatus: status,
+        usage: { inputTokens, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 },
+        durationMs: 100,
+      });
     const adaWho = { user: ids.ada, key: ids.adaKey };
     await recorder.record(event('req_c1', threeHoursAgo, adaWho, 'gpt-5.1', 1000));
     await recorder.record(event('req_c2', threeHoursAgo, adaWho, 'gpt-5.1', 3000));

@@ -4,6 +4,7 @@ import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createOpsRecorder } from '#shared/ops/create-ops-recorder.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { CALENDAR_INSTANTS, PinnedClock } from '../support/pinned-clock.ts';
+import { servedRequestEvent } from '../support/usage-event-fixture.ts';
 import { type AdminWorld, startAdminWorld } from './admin-api-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -78,27 +79,19 @@ describe('admin API: usage and ops reports', () => {
           client: world.client,
           logger: silent,
         });
-        const event = (requestId: string, startedAt: string, inputTokens: number): UsageEventDetail => ({
-          version: 1,
-          requestId,
-          startedAt,
-          endedAt: startedAt,
-          userId: ids.user,
-          apiKeyId: ids.key,
-          groupId: 'default',
-          accountId: ids.account,
-          billingMode: 'balance',
-          rateMultiplier: 1,
-          modelRequested: at.model,
-          modelSent: at.model,
-          stream: true,
-          status: 200,
-          upstreamStatus: 200,
-          usage: { inputTokens, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 },
-          cutShort: false,
-          durationMs: 100,
-          failovers: 0,
-        });
+        const event = (requestId: string, startedAt: string, inputTokens: number): UsageEventDetail =>
+          servedRequestEvent({
+            requestId,
+            startedAt,
+            userId: ids.user,
+            apiKeyId: ids.key,
+            accountId: ids.account,
+            modelRequested: at.model,
+            modelSent: at.model,
+            stream: true,
+            usage: { inputTokens, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0 },
+            durationMs: 100,
+          });
         const now = new Date(at.at).toISOString();
         await recorder.record(event(`req_u1_${at.today}`, now, 1000));
         await recorder.record(event(`req_u2_${at.today}`, now, 3000));

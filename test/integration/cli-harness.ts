@@ -22,6 +22,7 @@ import { runCli } from '../../cli/main.ts';
 import { createTargetClient } from '../../cli/target.ts';
 import { worldForSuite } from '../support/suite-world.ts';
 import { snapshotTables } from '../support/table-snapshot.ts';
+import { servedRequestEvent } from '../support/usage-event-fixture.ts';
 
 export interface CliRun {
   code: number;
@@ -141,25 +142,7 @@ export async function startCliWorld(options: Pick<CliWorldOptions, 'now'> = {}):
       return runCliCaptured([...args, '--api', url, '--admin-token', ADMIN_TOKEN], {});
     },
     async recordRequest(fields) {
-      const now = new Date().toISOString();
-      await recorder.record({
-        version: 1,
-        startedAt: now,
-        endedAt: now,
-        groupId: 'default',
-        billingMode: 'balance',
-        rateMultiplier: 1,
-        modelRequested: 'gpt-5.1',
-        modelSent: 'gpt-5.1',
-        stream: false,
-        status: 200,
-        upstreamStatus: 200,
-        usage: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 1, reasoningTokens: 0 },
-        cutShort: false,
-        durationMs: 5,
-        failovers: 0,
-        ...fields,
-      });
+      await recorder.record(servedRequestEvent({ startedAt: new Date().toISOString(), ...fields }));
     },
     async close() {
       await admin?.close();

@@ -4,6 +4,7 @@
  */
 import type { Account, ApiKey, Group, Subscription, User } from '#shared/domain/types.ts';
 import type { UsageEventDetail } from '#shared/events/usage-event.ts';
+import { servedRequestEvent } from '../support/usage-event-fixture.ts';
 
 /** The tests' "now": events start shortly before it. */
 export const T0 = Date.parse('2026-11-27T12:00:00.000Z');
@@ -95,8 +96,7 @@ export function usageEvent(
   overrides: Partial<UsageEventDetail> = {},
 ): UsageEventDetail {
   const group = groupOf(key);
-  return {
-    version: 1,
+  return servedRequestEvent({
     requestId,
     startedAt: new Date(T0 - 2000).toISOString(),
     endedAt: new Date(T0 - 500).toISOString(),
@@ -109,13 +109,9 @@ export function usageEvent(
     modelRequested: 'gpt-5.1-codex',
     modelSent: 'gpt-5.1-codex',
     stream: true,
-    status: 200,
-    upstreamStatus: 200,
     usage: { inputTokens: 12_000, cachedInputTokens: 4_000, outputTokens: 900, reasoningTokens: 300 },
-    cutShort: false,
     durationMs: 1500,
     firstTokenMs: 300,
-    failovers: 0,
     ...overrides,
-  };
+  });
 }

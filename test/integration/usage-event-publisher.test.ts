@@ -21,6 +21,7 @@ import {
   type PutEventsServer,
   startPutEventsServer,
 } from '../support/put-events-server.ts';
+import { servedRequestEvent } from '../support/usage-event-fixture.ts';
 
 const throttled: PutEventsAnswer = () => ({
   status: 400,
@@ -28,8 +29,7 @@ const throttled: PutEventsAnswer = () => ({
 });
 
 function detail(requestId: string, extra: Partial<UsageEventDetail> = {}): UsageEventDetail {
-  return {
-    version: 1,
+  return servedRequestEvent({
     requestId,
     startedAt: '2026-11-27T12:00:00.000Z',
     endedAt: '2026-11-27T12:00:03.000Z',
@@ -37,19 +37,13 @@ function detail(requestId: string, extra: Partial<UsageEventDetail> = {}): Usage
     apiKeyId: 'k_1',
     groupId: 'g_1',
     accountId: 'a_1',
-    billingMode: 'balance',
-    rateMultiplier: 1,
     modelRequested: 'gpt-5.1-codex',
     modelSent: 'gpt-5.1-codex',
     stream: true,
-    status: 200,
-    upstreamStatus: 200,
     usage: { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0 },
-    cutShort: false,
     durationMs: 3000,
-    failovers: 0,
     ...extra,
-  };
+  });
 }
 
 describe('EventBridgeUsagePublisher', () => {

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { UsageEventDetail } from '#shared/events/usage-event.ts';
 import { createRecorderRuntime } from '#shared/recorder/recorder-runtime.ts';
 import { DynamoUsageReader } from '#shared/store/dynamo/usage-reader.ts';
 import { exportUsageRecords } from '#shared/usage/export.ts';
 import { httpTransport } from '../../cli/admin-api-client.ts';
 import { recordsOverApi } from '../../cli/usage-over-api.ts';
+import { servedRequestEvent } from '../support/usage-event-fixture.ts';
 import { type CliWorld, runCliCaptured, startCliWorld } from './cli-harness.ts';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
@@ -31,28 +31,17 @@ describe('quotagate usage export --api', { timeout: 60_000 }, () => {
     const start = Date.parse(`${day}T00:00:00.000Z`);
     const record = async (index: number) => {
       const at = new Date(start + index * 1000).toISOString();
-      const detail: UsageEventDetail = {
-        version: 1,
-        requestId: `req_x${String(index).padStart(4, '0')}`,
-        startedAt: at,
-        endedAt: at,
-        userId: index % 2 === 0 ? ada : 'usr_other',
-        apiKeyId: 'key_1',
-        groupId: 'default',
-        accountId: 'acc_1',
-        billingMode: 'balance',
-        rateMultiplier: 1,
-        modelRequested: 'gpt-5.1',
-        modelSent: 'gpt-5.1',
-        stream: false,
-        status: 200,
-        upstreamStatus: 200,
-        usage: { inputTokens: 10 + index, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0 },
-        cutShort: false,
-        durationMs: 10,
-        failovers: 0,
-      };
-      await recorder.record(detail);
+      await recorder.record(
+        servedRequestEvent({
+          requestId: `req_x${String(index).padStart(4, '0')}`,
+          startedAt: at,
+          userId: index % 2 === 0 ? ada : 'usr_other',
+          apiKeyId: 'key_1',
+          accountId: 'acc_1',
+          usage: { inputTokens: 10 + index, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0 },
+          durationMs: 10,
+        }),
+      );
     };
     // Recorded 25 at a time: the recorder's writes are independent between requests.
     for (let first = 0; first < RECORDS; first += 25) {
