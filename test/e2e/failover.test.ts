@@ -5,33 +5,40 @@
  * it until the cooldown ends. What each upstream error means is in upstream-errors.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getAccount } from '#shared/admin/accounts.ts';
 import { type AccountPoolOptions, seedAccountPool } from '../support/account-pool.ts';
-import { type E2E, startE2E } from '../support/e2e-stack.ts';
+import { e2eForSuite } from '../support/e2e-stack.ts';
 import { call, closedPortUrl, isCleanStream, PING, sseEvents, startCall } from '../support/gateway-calls.ts';
 
 const STREAM = { model: 'gpt-5.1', input: 'hi', stream: true };
 const COOLDOWN_SECONDS = 2;
 
-let e2e: E2E;
-before(async () => {
-  e2e = await startE2E({
+const e2e = e2eForSuite(
+  {
     QG_FIRST_BYTE_TIMEOUT_MS: '800',
     QG_RATE_LIMIT_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
     QG_OVERLOAD_COOLDOWN_SECONDS: String(COOLDOWN_SECONDS),
     QG_PING_INTERVAL_SECONDS: '0.5',
-  });
-});
-after(async () => {
-  await e2e.close();
-});
-beforeEach(() => {
-  e2e.mock.reset();
-});
+  },
+  {},
+  { resetMockEachTest: true },
+);
 
 const pool = (count: number, options?: AccountPoolOptions) => seedAccountPool(e2e, count, options);
+
+/**
+ * A stream sent while another stream of the same user holds its only slot: it waits (pinged)
+ * until the holder ends, then is served; resolves once both ended.
+ */
+async function streamBehindHolder(secret: string) {
+  const holder = startCall(e2e.stack.url, secret, STREAM);
+  await holder.until(() => e2e.mock.requests.length === 1);
+  const waiter = await call(e2e.stack.url, secret, STREAM);
+  await holder.finished;
+  return waiter;
+}
 
 describe('failover before the first byte', () => {
   for (const status of [429, 500]) {
@@ -111,11 +118,7 @@ describe('failover before the first byte', () => {
   it('fails over after pings started the stream, and the client sees the pings then one clean stream', async () => {
     const { secret, userId, accountIds, attempts } = await pool(2, { userConcurrency: 1 });
     e2e.mock.enqueue({ kind: 'ok', chunkDelayMs: 100 }, { kind: 'error', status: 429 });
-    const holder = startCall(e2e.stack.url, secret, STREAM);
-    await holder.until(() => e2e.mock.requests.length === 1);
-
-    const waiter = await call(e2e.stack.url, secret, STREAM);
-    await holder.finished;
+    const waiter = await streamBehindHolder(secret);
 
     assert.equal(waiter.status, 200);
     assert.ok(waiter.text.startsWith(PING));
@@ -137,11 +140,7 @@ describe('failover before the first byte', () => {
       { kind: 'error', status: 500 },
       { kind: 'error', status: 401 },
     );
-    const holder = startCall(e2e.stack.url, secret, STREAM);
-    await holder.until(() => e2e.mock.requests.length === 1);
-
-    const waiter = await call(e2e.stack.url, secret, STREAM);
-    await holder.finished;
+    const waiter = await streamBehindHolder(secret);
 
     assert.equal(waiter.status, 200);
     assert.ok(waiter.text.startsWith(PING));

@@ -18,7 +18,7 @@ import {
   PUBLISHED_PRICES,
   type PublishedPrice,
 } from '../support/expected-charge.ts';
-import { seededRandom } from '../support/reconciliation-plan.ts';
+import { runPool, seededRandom } from '../support/reconciliation-plan.ts';
 import {
   ACCOUNTS,
   KEYS,
@@ -122,19 +122,6 @@ function planDeliveries(events: UsageEventDetail[], rand: () => number): Deliver
     plan.push(...group, ...apart.splice(0, 2));
   }
   return [...plan, ...apart];
-}
-
-async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next] as T;
-        next += 1;
-        await work(item);
-      }
-    }),
-  );
 }
 
 function sumOf(
