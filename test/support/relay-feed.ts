@@ -2,7 +2,7 @@
  * Feeding the SSE relay as the network would, for its unit tests: chunks cut at chosen bytes,
  * and a frame too large to hold arriving in a first chunk past the hold limit.
  */
-import { HOLD_LIMIT, type SseRelay } from '#shared/gateway/sse-relay.ts';
+import { HOLD_LIMIT, SseRelay } from '#shared/gateway/sse-relay.ts';
 
 /** Feeds `text` cut at the given byte offsets and returns everything forwarded, then flushed. */
 export function relayed(relay: SseRelay, text: string, cuts: number[] = []): string {
@@ -29,3 +29,20 @@ export const USAGE_JSON =
 export const USAGE = { inputTokens: 21, cachedInputTokens: 3, outputTokens: 8, reasoningTokens: 5 };
 /** Letters enough to take a frame past {@link HOLD_LIMIT}. */
 export const PADDING = 'p'.repeat(HOLD_LIMIT + 100);
+
+/**
+ * A relay whose listener has only `frame()`, forwarding each frame as it is and keeping it in
+ * `frames`: what a listener without the optional hooks sees.
+ */
+export function relayWithFrameListener(): { relay: SseRelay; frames: string[] } {
+  const frames: string[] = [];
+  const relay = new SseRelay({
+    listener: {
+      frame: (text) => {
+        frames.push(text);
+        return text;
+      },
+    },
+  });
+  return { relay, frames };
+}

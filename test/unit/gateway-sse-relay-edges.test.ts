@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tokenUsageOf } from '#shared/gateway/responses-stream-events.ts';
 import { HOLD_LIMIT, SseRelay } from '#shared/gateway/sse-relay.ts';
-import { PADDING, pushLarge, relayed, USAGE, USAGE_JSON } from '../support/relay-feed.ts';
+import {
+  PADDING,
+  pushLarge,
+  relayed,
+  relayWithFrameListener,
+  USAGE,
+  USAGE_JSON,
+} from '../support/relay-feed.ts';
 
 describe('SseRelay, CRLF and LF', () => {
   const crlf =
@@ -186,15 +193,7 @@ describe('SseRelay, what a held frame says', () => {
   });
 
   it('reads a terminal event without a response, and tells a listener without event() nothing', () => {
-    const frames: string[] = [];
-    const relay = new SseRelay({
-      listener: {
-        frame: (text) => {
-          frames.push(text);
-          return text;
-        },
-      },
-    });
+    const { relay, frames } = relayWithFrameListener();
     const text = 'data: {"type":"response.failed"}\n\n';
     assert.equal(relayed(relay, text), text);
     assert.deepEqual([relay.terminalEvent, relay.usage, frames], ['response.failed', undefined, [text]]);

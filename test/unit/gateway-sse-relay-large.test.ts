@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonScanner } from '#shared/gateway/json-scanner.ts';
 import { HOLD_LIMIT, SseRelay } from '#shared/gateway/sse-relay.ts';
-import { PADDING, pushLarge, relayed, USAGE, USAGE_JSON } from '../support/relay-feed.ts';
+import {
+  PADDING,
+  pushLarge,
+  relayed,
+  relayWithFrameListener,
+  USAGE,
+  USAGE_JSON,
+} from '../support/relay-feed.ts';
 
 describe('SseRelay, what a large frame says', () => {
   const terminals = ['response.completed', 'response.incomplete', 'response.failed', 'response.done'];
@@ -208,15 +215,7 @@ describe('SseRelay, a listener', () => {
   });
 
   it('asks a listener without largeFrame() nothing, and calls frame() once per held frame only', () => {
-    const frames: string[] = [];
-    const relay = new SseRelay({
-      listener: {
-        frame: (text) => {
-          frames.push(text);
-          return text;
-        },
-      },
-    });
+    const { relay, frames } = relayWithFrameListener();
     const small = 'data: {"type":"a"}\n\n';
     const large = `data: {"type":"response.output_text.delta","delta":"${PADDING}"}\n\n`;
     assert.equal(relayed(relay, small + large, [Buffer.byteLength(small) + HOLD_LIMIT + 1]), small + large);
