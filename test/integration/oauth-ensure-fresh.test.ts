@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TokenRefreshError } from '#shared/oauth/token-refresh-error.ts';
 import { DynamoRefreshLeases } from '#shared/store/dynamo/oauth-refresh-leases.ts';
-import { keys } from '#shared/tables/keys.ts';
 import { credentialsOf, fakeToken, MINUTE, oauthWorldForSuite } from './oauth-harness.ts';
 
 describe('ensureFreshToken (the gateway hook)', () => {
@@ -96,16 +94,7 @@ describe('ensureFreshToken (the gateway hook)', () => {
     const written = { accessToken: fakeToken('at'), refreshToken: fakeToken('rt') };
     const otherRefresher = (async () => {
       await sleep(300);
-      await world.client.send(
-        new UpdateCommand({
-          TableName: world.tables.config,
-          Key: keys.account(account.id),
-          UpdateExpression: 'SET credentials = :credentials',
-          ExpressionAttributeValues: {
-            ':credentials': { ...written, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-          },
-        }),
-      );
+      await world.writeCredentialsElsewhere(account.id, written);
       await leases.release(account.id, 'other-instance');
     })();
     const requests = world.endpoint.requests.length;

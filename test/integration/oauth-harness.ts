@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach } from 'node:test';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type RunningDynalite, startDynalite } from '#local/dynalite.ts';
 import type { Account, OAuthCredentials } from '#shared/domain/types.ts';
 import {
@@ -22,6 +23,8 @@ import { DynamoConfigAdmin } from '#shared/store/dynamo/config-admin.ts';
 import { DynamoOAuthAccountStore } from '#shared/store/dynamo/oauth-account-store.ts';
 import type { SdkDocumentClient } from '#shared/store/dynamo/sdk-document-client.ts';
 import { type TableNames, tableNamesForStage } from '#shared/tables/definitions.ts';
+import { keys } from '#shared/tables/keys.ts';
+import { storedOAuthAccount } from '../support/account-fixture.ts';
 import { type MockTokenEndpoint, startMockTokenEndpoint } from '../support/mock-token-endpoint.ts';
 import { worldForSuite } from '../support/suite-world.ts';
 
@@ -38,6 +41,11 @@ export interface OAuthWorld {
   /** Inserts an OAuth account whose token expires `expiresInMs` from now (`null`: no expiry stored). */
   addAccount(expiresInMs: number | null, fields?: Partial<Account>): Promise<Stored<Account>>;
   read(accountId: string): Promise<Stored<Account>>;
+  /**
+   * What another instance's refresh leaves: the account's credentials replaced by `credentials`
+   * with a token valid for an hour from now, written past this world's refresher.
+   */
+  writeCredentialsElsewhere(accountId: string, credentials: OAuthCredentials): Promise<void>;
   /** The endpoint back as it starts: prompt successes issuing 10-day tokens (for `beforeEach`). */
   resetEndpoint(): void;
   close(): Promise<void>;
@@ -96,20 +104,27 @@ export async function startOAuthWorld(): Promise<OAuthWorld> {
         chatgptAccountId: `chatgpt-${count}`,
       };
       if (expiresInMs !== null) credentials.expiresAt = new Date(Date.now() + expiresInMs).toISOString();
-      return admin.insert('account', {
-        id: `acc_${count}`,
-        name: `ChatGPT ${count}`,
-        type: 'oauth',
-        credentials,
-        status: 'active',
-        priority: 50,
-        concurrency: 4,
-        modelMapping: {},
-        groupIds: ['default'],
-        health: { state: 'ok' },
-        createdAt: new Date().toISOString(),
-        ...fields,
-      });
+      return admin.insert(
+        'account',
+        storedOAuthAccount(credentials, {
+          id: `acc_${count}`,
+          name: `ChatGPT ${count}`,
+          createdAt: new Date().toISOString(),
+          ...fields,
+        }),
+      );
+    },
+    async writeCredentialsElsewhere(accountId, credentials) {
+      await client.send(
+        new UpdateCommand({
+          TableName: tables.config,
+          Key: keys.account(accountId),
+          UpdateExpression: 'SET credentials = :credentials',
+          ExpressionAttributeValues: {
+            ':credentials': { ...credentials, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+          },
+        }),
+      );
     },
     async read(accountId) {
       // Through the refresher's own store, which opens the sealed tokens (a consistent read).

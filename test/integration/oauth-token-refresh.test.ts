@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { chatgptAccountIdOf } from '#shared/oauth/jwt-claims.ts';
 import { REFRESH_SCOPE } from '#shared/oauth/token-endpoint.ts';
 import { refreshAccountToken } from '#shared/oauth/token-refresher.ts';
@@ -202,16 +202,7 @@ describe('refreshAccountToken against the mock token endpoint', () => {
     // Act: the login changes once the old refresh token is at the endpoint, before it answers
     const refreshing = refreshAccountToken(account, deps);
     await eventually(() => world.endpoint.requests.length > requestsBefore);
-    await world.client.send(
-      new UpdateCommand({
-        TableName: world.tables.config,
-        Key: keys.account(account.id),
-        UpdateExpression: 'SET credentials = :credentials',
-        ExpressionAttributeValues: {
-          ':credentials': { ...newLogin, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-        },
-      }),
-    );
+    await world.writeCredentialsElsewhere(account.id, newLogin);
     answer.resolve();
     const result = await refreshing;
 

@@ -2,7 +2,7 @@
  * An upstream account as the store returns it, for tests of code that judges, targets or schedules
  * one: a platform account in good health, with whatever the test changes.
  */
-import type { Account } from '#shared/domain/types.ts';
+import type { Account, OAuthCredentials } from '#shared/domain/types.ts';
 
 export function storedAccount(overrides: Partial<Account> = {}): Account {
   return {
@@ -19,4 +19,17 @@ export function storedAccount(overrides: Partial<Account> = {}): Account {
     createdAt: '2026-01-01T00:00:00Z',
     ...overrides,
   };
+}
+
+/** A ChatGPT/Codex OAuth account as the store returns it, in good health, with `credentials`. */
+export function storedOAuthAccount(credentials: OAuthCredentials, overrides: Partial<Account> = {}): Account {
+  return storedAccount({
+    name: 'ChatGPT',
+    type: 'oauth',
+    credentials,
+    priority: 50,
+    concurrency: 4,
+    groupIds: ['default'],
+    ...overrides,
+  });
 }

@@ -9,27 +9,17 @@ import {
   isRefreshable,
   UNKNOWN_EXPIRY_REFRESH_MS,
 } from '#shared/oauth/token-expiry.ts';
+import { storedOAuthAccount } from '../support/account-fixture.ts';
 import { unsignedJwt } from '../support/mock-token-endpoint.ts';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const MINUTE = 60_000;
 
-function oauthAccount(credentials: OAuthCredentials, fields: Partial<Account> = {}): Account {
-  return {
-    id: 'acc_1',
-    name: 'ChatGPT',
-    type: 'oauth',
-    credentials,
-    status: 'active',
-    priority: 50,
-    concurrency: 4,
-    modelMapping: {},
-    groupIds: ['default'],
-    health: { state: 'ok' },
+const oauthAccount = (credentials: OAuthCredentials, fields: Partial<Account> = {}): Account =>
+  storedOAuthAccount(credentials, {
     createdAt: new Date(NOW - 30 * 24 * 60 * MINUTE).toISOString(),
     ...fields,
-  };
-}
+  });
 
 const at = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
 
