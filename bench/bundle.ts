@@ -13,7 +13,6 @@ import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import {
   ESBUILD_OPTIONS,
-  FUNCTION_NODE_OPTIONS,
   GATEWAY_ALLOCATOR_ENVIRONMENT,
   GATEWAY_NODE_MODULES,
   GATEWAY_NODE_OPTIONS,
@@ -28,7 +27,7 @@ export type FunctionName = keyof typeof FUNCTION_ENTRIES;
 export interface FunctionBundleFigures {
   /** Size of the bundled handler (index.mjs), source map not counted. */
   bytes: number;
-  /** Its source map: the other functions read it at import (`--enable-source-maps`), the gateway at its first trace. */
+  /** Its source map, which each function reads at its first stack trace (functions/lazy-source-maps.ts). */
   sourceMapBytes: number;
   importMsMedian: number;
   importMs: number[];
@@ -57,7 +56,7 @@ export interface BundleFigures extends Omit<FunctionBundleFigures, 'bytes' | 'me
 /**
  * How the stack runs each function: the gateway loads some packages from beside its bundle and
  * has NODE_OPTIONS and an allocator setting of its own (`infra/constructs/gateway.ts`); the other
- * functions bundle everything and run with `FUNCTION_NODE_OPTIONS`.
+ * functions bundle everything and run with no NODE_OPTIONS.
  */
 function runtimeOf(name: FunctionName) {
   return name === 'gateway'
@@ -66,7 +65,7 @@ function runtimeOf(name: FunctionName) {
         nodeOptions: GATEWAY_NODE_OPTIONS.split(' '),
         env: GATEWAY_ALLOCATOR_ENVIRONMENT,
       }
-    : { external: [], nodeOptions: FUNCTION_NODE_OPTIONS.split(' '), env: {} };
+    : { external: [], nodeOptions: [], env: {} };
 }
 
 // Lambda's runtime provides `awslambda`; middy reads it when the handler module is evaluated.

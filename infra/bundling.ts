@@ -34,8 +34,8 @@ export const BUNDLING = {
   minify: true,
   // An external .map file without sources, for stack traces that name the TypeScript sources.
   // With `--enable-source-maps` Node reads and decodes it as it loads the bundle (about 14 ms of
-  // the gateway's import CPU, docs/benchmarks.md), so the gateway runs without that flag and reads
-  // its map at the first trace it formats (functions/gateway/lazy-source-maps.ts).
+  // the gateway's import CPU, 6 of the recorder's, docs/benchmarks.md), so no function runs with
+  // that flag: each entry reads its map at the first trace it formats (functions/lazy-source-maps.ts).
   sourceMap: true,
   sourcesContent: false,
 } as const;
@@ -80,14 +80,11 @@ export const GATEWAY_NODE_MODULES_UNUSED = [
   'undici/docs',
 ];
 
-/** What the stack sets as NODE_OPTIONS on every function. */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
-
 /**
  * The gateway's NODE_OPTIONS, sized for its 160 MB (`function-memory.ts`): a young generation of
- * its own size and a cap on old space, and not the `--enable-source-maps` of the other functions,
- * which would read its source map at every cold start (its entry maps traces when one is
- * formatted: `functions/gateway/lazy-source-maps.ts`). V8 sizes its heap from the
+ * its own size and a cap on old space, and not `--enable-source-maps`, which would read its source
+ * map at every cold start (its entry maps traces when one is formatted:
+ * `functions/lazy-source-maps.ts`). The other functions have no NODE_OPTIONS. V8 sizes its heap from the
  * memory it has; with a heap limit like a 256 MB function's, the bench measured the collector
  * thrashing (8–10× the CPU per request) as short-lived request objects were promoted early from
  * the young generation V8 had sized down. 8 MB semi-spaces cost the same CPU per request as 16 MB

@@ -8,7 +8,11 @@ import type { AdminApiDeps } from '#shared/admin-api/routes.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import { installLazySourceMaps } from '../lazy-source-maps.ts';
 import { createAdminHandler } from './create-handler.ts';
+
+// The bundle's traces name the TypeScript sources, the map read at the first trace only.
+installLazySourceMaps(import.meta.url);
 
 let deps: AdminApiDeps | undefined;
 

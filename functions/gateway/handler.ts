@@ -11,8 +11,8 @@ import { loadSettings } from '#shared/settings.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
 import { DynamoParkedUsageEvents } from '#shared/store/dynamo/usage-parked-events.ts';
+import { installLazySourceMaps } from '../lazy-source-maps.ts';
 import { createGatewayHandler } from './create-handler.ts';
-import { installLazySourceMaps } from './lazy-source-maps.ts';
 
 // The bundle's traces name the TypeScript sources, the map read at the first trace only.
 installLazySourceMaps(import.meta.url);

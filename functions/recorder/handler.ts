@@ -24,6 +24,10 @@ import { deadlineFrom } from '#shared/runtime/deadline.ts';
 import { loadSettings, loadUsageRecordTtlDays } from '#shared/settings.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import { installLazySourceMaps } from '../lazy-source-maps.ts';
+
+// The bundle's traces name the TypeScript sources, the map read at the first trace only.
+installLazySourceMaps(import.meta.url);
 
 const logger = new Logger({ serviceName: 'recorder' });
 // Namespace and service dimension from the POWERTOOLS_* variables the stack sets.

@@ -15,6 +15,10 @@ import { deadlineFrom } from '#shared/runtime/deadline.ts';
 import { loadSettings } from '#shared/settings.ts';
 import { JsonDocumentClient } from '#shared/store/dynamo/document-client.ts';
 import { dynamoJsonClient } from '#shared/store/dynamo/json-client.ts';
+import { installLazySourceMaps } from '../lazy-source-maps.ts';
+
+// The bundle's traces name the TypeScript sources, the map read at the first trace only.
+installLazySourceMaps(import.meta.url);
 
 const logger = new Logger({ serviceName: 'token-refresh' });
 let tokens: TokenRefresh | undefined;

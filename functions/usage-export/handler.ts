@@ -19,6 +19,10 @@ import {
   USAGE_EXPORT_METRICS,
   USAGE_EXPORT_SERVICE,
 } from '#shared/usage/export-schedule.ts';
+import { installLazySourceMaps } from '../lazy-source-maps.ts';
+
+// The bundle's traces name the TypeScript sources, the map read at the first trace only.
+installLazySourceMaps(import.meta.url);
 
 const logger = new Logger({ serviceName: USAGE_EXPORT_SERVICE });
 // Namespace from POWERTOOLS_METRICS_NAMESPACE, which the stack sets.

@@ -29,7 +29,7 @@ import {
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BUNDLE_ALIAS, BUNDLE_BANNER, BUNDLING, FUNCTION_NODE_OPTIONS } from '../bundling.ts';
+import { BUNDLE_ALIAS, BUNDLE_BANNER, BUNDLING } from '../bundling.ts';
 import type { LogLevel } from '../stack-config.ts';
 
 /** The project root: entries, package.json and the lockfile are resolved against it. */
@@ -125,7 +125,6 @@ export class QuotagateFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Kept equal to the Lambda application log level, which Powertools obeys first anyway.
         POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       bundling: {

@@ -47,7 +47,6 @@ describe('QuotagateStack: the admin API', () => {
           POWERTOOLS_SERVICE_NAME: 'admin',
           POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
           QG_CONFIG_TABLE: tableRef('Config'),
           QG_STATE_TABLE: tableRef('State'),
           QG_USAGE_TABLE: tableRef('Usage'),

@@ -44,7 +44,6 @@ describe('QuotagateStack: OAuth token refresh', () => {
             POWERTOOLS_SERVICE_NAME: 'token-refresh',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
           }),
         },
       }),

@@ -114,7 +114,6 @@ describe('QuotagateStack: usage pipeline and monitoring', () => {
             POWERTOOLS_SERVICE_NAME: 'recorder',
             POWERTOOLS_METRICS_NAMESPACE: 'Quotagate',
             POWERTOOLS_LOG_LEVEL: 'INFO',
-            NODE_OPTIONS: '--enable-source-maps',
           }),
         },
       });
