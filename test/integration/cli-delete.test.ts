@@ -11,16 +11,7 @@ describe('quotagate accounts delete and groups delete', { timeout: 60_000 }, () 
   const world = cliWorldForSuite({ adminApi: true });
 
   it('deletes a disabled account only, and its usage records stay', async () => {
-    const account = await world.ok<{ id: string }>(
-      'accounts',
-      'create',
-      '--type',
-      'apikey',
-      '--name',
-      'old',
-      '--api-key',
-      'sk-live-0123456789',
-    );
+    const account = await world.apiKeyAccount('old');
     const now = new Date().toISOString();
     await world.recordRequest({
       requestId: 'req_deleted_account',

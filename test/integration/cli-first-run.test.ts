@@ -78,16 +78,7 @@ describe('quotagate on a first run', { timeout: 60_000 }, () => {
   });
 
   it('cuts a long health reason short in `accounts list` and shows it whole in `accounts show`', async () => {
-    const account = await world.ok<{ id: string }>(
-      'accounts',
-      'create',
-      '--type',
-      'apikey',
-      '--name',
-      'noisy',
-      '--api-key',
-      'sk-live-0123456789',
-    );
+    const account = await world.apiKeyAccount('noisy');
     await world.store.update('account', account.id, { health: { state: 'error', reason: LONG_REASON } });
     const list = await world.run('accounts', 'list');
     assert.equal(list.code, 0, list.stderr);

@@ -57,18 +57,7 @@ describe('quotagate groups', () => {
 
   it('lists groups and shows one with the accounts that serve it', async () => {
     // Prepare
-    const account = await world.ok<{ id: string }>(
-      'accounts',
-      'create',
-      '--type',
-      'apikey',
-      '--name',
-      'serving-pro',
-      '--api-key',
-      'sk-upstream-1234',
-      '--groups',
-      'pro',
-    );
+    const account = await world.apiKeyAccount('serving-pro', '--groups', 'pro');
 
     // Act
     const groups = await world.ok<GroupJson[]>('groups', 'list');

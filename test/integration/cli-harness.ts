@@ -41,6 +41,11 @@ export interface CliWorld {
   runWithStdin(input: string, ...args: string[]): Promise<CliRun>;
   /** Like {@link run} with `--json`, asserting success, returning the parsed output. */
   ok<T = Record<string, unknown>>(...args: string[]): Promise<T>;
+  /**
+   * Creates a platform API-key account named `name` (with `flags` added, e.g. `--groups pro`),
+   * for tests whose subject is not the create command itself; returns the created account.
+   */
+  apiKeyAccount(name: string, ...flags: string[]): Promise<{ id: string }>;
   /** The admin store on the same tables, for arranging state the CLI cannot (e.g. health). */
   store: DynamoConfigAdmin;
   /** Every item of the three tables, one JSON object per line, sorted. */
@@ -110,17 +115,32 @@ export async function startCliWorld(options: Pick<CliWorldOptions, 'now'> = {}):
   const silent = { info: () => {}, warn: () => {}, error: () => {} } as never;
   const recorder = createRecorderRuntime({ tables, client, logger: silent });
 
+  async function ok<T>(...args: string[]): Promise<T> {
+    const result = await run(...args, '--json');
+    if (result.code !== 0)
+      throw new Error(`quotagate ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+    return result.json<T>();
+  }
+
   return {
     db,
     tables,
     env,
     run,
     runWithStdin,
-    async ok<T>(...args: string[]): Promise<T> {
-      const result = await run(...args, '--json');
-      if (result.code !== 0)
-        throw new Error(`quotagate ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-      return result.json<T>();
+    ok,
+    apiKeyAccount(name, ...flags) {
+      return ok(
+        'accounts',
+        'create',
+        '--type',
+        'apikey',
+        '--name',
+        name,
+        '--api-key',
+        'sk-live-0123456789',
+        ...flags,
+      );
     },
     store: new DynamoConfigAdmin(client, tables.config),
     snapshot: () => snapshotTables(client, tables),
