@@ -91,12 +91,16 @@ async function compare(world: BenchWorld): Promise<void> {
   const figures = new Map<string, number[]>();
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? gateways : [...gateways].reverse();
+    const seen: string[] = [];
     for (const mode of modes) {
       for (const { label, child } of order) {
         const cpu = await load(world, child, mode, `r${round}`, options.requests);
         figures.set(`${label} ${mode}`, [...(figures.get(`${label} ${mode}`) ?? []), cpu]);
+        seen.push(`${label} ${mode} ${cpu.toFixed(3)}`);
       }
     }
+    // Each round as it ends, so a drift over the run (warm-up, load) can be seen.
+    console.log(`round ${round + 1}: ${seen.join(', ')}`);
   }
   console.log(
     `gateway CPU ms/request at c=1, ${options.rounds} rounds of ${options.requests} requests, base ${base}`,
