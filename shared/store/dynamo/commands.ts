@@ -45,30 +45,37 @@ export abstract class DocumentCommand<Input extends object = object> {
   }
 }
 
+/** GetItem: one item by its key. */
 export class GetCommand extends DocumentCommand<GetCommandInput> {
   readonly operation = 'GetItem';
 }
 
+/** PutItem: a whole item, written or replaced. */
 export class PutCommand extends DocumentCommand<PutCommandInput> {
   readonly operation = 'PutItem';
 }
 
+/** UpdateItem: attributes of one item changed by an update expression. */
 export class UpdateCommand extends DocumentCommand<UpdateCommandInput> {
   readonly operation = 'UpdateItem';
 }
 
+/** DeleteItem: one item by its key. */
 export class DeleteCommand extends DocumentCommand<DeleteCommandInput> {
   readonly operation = 'DeleteItem';
 }
 
+/** Query: the items of one partition (of a table or an index), a page at a time. */
 export class QueryCommand extends DocumentCommand<QueryCommandInput> {
   readonly operation = 'Query';
 }
 
+/** BatchGetItem: up to 100 items by key, across tables. */
 export class BatchGetCommand extends DocumentCommand<BatchGetCommandInput> {
   readonly operation = 'BatchGetItem';
 }
 
+/** Scan: a whole table, a page at a time (the SDK's client only). */
 export class ScanCommand extends DocumentCommand<ScanCommandInput> {
   readonly operation = 'Scan';
 }

@@ -41,6 +41,7 @@ const SDK_COMMANDS = {
 
 type SdkSend = DynamoDBDocumentClient['send'];
 
+/** The SDK's document client as a {@link DocumentClient} (and a {@link ScanningClient}). */
 export class SdkDocumentClient implements DocumentClient, ScanningClient {
   /** The SDK's client itself, for what only it sends (the low-level commands of `sdkRequester`). */
   readonly sdk: DynamoDBDocumentClient;
