@@ -96,45 +96,35 @@ const back = documentItemOf;
 const itemsBack = (items: AttributeMap[]) => items.map(back);
 
 interface CommandTranslation {
-  operation: Operation;
   input: Record<string, Translate>;
   output: Record<string, Translate>;
 }
 
 /** A single-item write: its key (or whole item) and expression values out, the item's attributes back. */
-const itemWrite = (operation: Operation, item: 'Key' | 'Item'): CommandTranslation => ({
-  operation,
+const itemWrite = (item: 'Key' | 'Item'): CommandTranslation => ({
   input: { [item]: out, ExpressionAttributeValues: out },
   output: { Attributes: back },
 });
 
 /** Per operation: its fields that hold items or attribute values. */
-const COMMANDS = new Map<string, CommandTranslation>([
-  ['GetItem', { operation: 'GetItem', input: { Key: out }, output: { Item: back } }],
-  ['PutItem', itemWrite('PutItem', 'Item')],
-  ['UpdateItem', itemWrite('UpdateItem', 'Key')],
-  ['DeleteItem', itemWrite('DeleteItem', 'Key')],
-  [
-    'Query',
-    {
-      operation: 'Query',
-      input: { ExclusiveStartKey: out, ExpressionAttributeValues: out },
-      output: { Items: itemsBack, LastEvaluatedKey: back },
+const COMMANDS: Record<Operation, CommandTranslation> = {
+  GetItem: { input: { Key: out }, output: { Item: back } },
+  PutItem: itemWrite('Item'),
+  UpdateItem: itemWrite('Key'),
+  DeleteItem: itemWrite('Key'),
+  Query: {
+    input: { ExclusiveStartKey: out, ExpressionAttributeValues: out },
+    output: { Items: itemsBack, LastEvaluatedKey: back },
+  },
+  BatchGetItem: {
+    input: { RequestItems: keysPerTable(out) },
+    output: {
+      Responses: (tables: Record<string, AttributeMap[]>) =>
+        Object.fromEntries(Object.entries(tables).map(([table, items]) => [table, itemsBack(items)])),
+      UnprocessedKeys: keysPerTable(back),
     },
-  ],
-  [
-    'BatchGetItem',
-    {
-      operation: 'BatchGetItem',
-      input: { RequestItems: keysPerTable(out) },
-      output: {
-        Responses: (tables: Record<string, AttributeMap[]>) =>
-          Object.fromEntries(Object.entries(tables).map(([table, items]) => [table, itemsBack(items)])),
-        UnprocessedKeys: keysPerTable(back),
-      },
-    },
-  ],
-]);
+  },
+};
 
 /**
  * The document commands sent through a {@link DynamoRequester}: the gateway's JSON client
@@ -154,11 +144,12 @@ export class JsonDocumentClient implements DocumentClient {
 
   async #send(command: { operation?: string; input: object }): Promise<unknown> {
     // A command of another kind (a Scan, or one of lib-dynamodb's own) is refused by its class name.
-    const spec = COMMANDS.get(command.operation ?? '');
-    if (!spec)
+    const operation = command.operation;
+    if (operation === undefined || !Object.hasOwn(COMMANDS, operation))
       throw new Error(`${command.constructor.name} is not one of the JSON document client's commands`);
+    const spec = COMMANDS[operation as Operation];
     const input = translated(command.input as Fields, spec.input);
-    const output = await this.#requester.request(spec.operation, input as never);
+    const output = await this.#requester.request(operation as Operation, input as never);
     return { ...translated(output as Fields, spec.output), $metadata: {} };
   }
 }

@@ -2,9 +2,9 @@
  * The AWS SDK's document client behind the stores' {@link DocumentClient}: each of the stores'
  * commands (commands.ts) sent as lib-dynamodb's command of the same name and input, so the SDK
  * translates, signs, retries and counts it as it always has (client.ts). For the processes that
- * keep the SDK for its credential chain or its few requests a call: the admin API, the token
- * refresh, the CLI and the local stack's tools. Only code that already imports the SDK imports
- * this file; the recorder, which sends through the JSON client, bundles no SDK client.
+ * keep the SDK for its credential chain: the CLI, the local admin server and tools; every Lambda
+ * function but the usage export sends through the JSON client. Only code that already imports the
+ * SDK imports this file, so those functions bundle no SDK client.
  *
  * lib-dynamodb's own commands (and the low-level client's) pass through as they are, so a test or
  * tool that reads a whole table with lib-dynamodb's `ScanCommand` uses the same client.
